@@ -1,0 +1,3 @@
+from paos.cli import main
+
+main()

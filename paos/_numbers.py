@@ -1,0 +1,27 @@
+"""Number rules shared by every stage: 6-decimal comparisons, half-up display."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import polars as pl
+
+
+def cmp(expr: pl.Expr, decimals: int) -> pl.Expr:
+    """The value as compared against any threshold: rounded to `decimals`."""
+    return expr.round(decimals)
+
+
+def display(value: float | None, decimals: int = 1, compare_decimals: int = 6) -> str | None:
+    """Half-up display of a stored value (2.25 -> '2.3'), after the comparison rounding."""
+    if value is None:
+        return None
+    exact = Decimal(repr(round(value, compare_decimals)))
+    return str(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
+def band(expr: pl.Expr, bands: list[tuple[str, float]]) -> pl.Expr:
+    """Name of the band with the highest lower bound not above the value (bands ascending)."""
+    out = pl.lit(None, dtype=pl.String)
+    for name, lower in bands:
+        out = pl.when(expr >= lower).then(pl.lit(name)).otherwise(out)
+    return out

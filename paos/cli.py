@@ -1,0 +1,82 @@
+"""The `paos` command: a few lines over library calls per command."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from paos.errors import PaosError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="PAOS: the deterministic Partner Architecture Diagnostic.")
+
+Engagement = Annotated[Path, typer.Argument(help="Engagement folder or .xlsx workbook.",
+                                            show_default=False)]
+RulebookOpt = Annotated[Optional[str], typer.Option(
+    "--rulebook", help="Rulebook id (paos-v1) or path; default: the one engagement.yaml names.")]
+
+
+def _fail(err: PaosError) -> None:
+    for line in err.lines():
+        typer.echo(line, err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def validate(engagement: Engagement, rulebook: RulebookOpt = None) -> None:
+    """Check an engagement's evidence and report every problem at once.
+
+    Example: paos validate data/engagements/northwind-2026-09
+    """
+    from paos.rulebook import load_rulebook
+    from paos.validate import load_evidence
+    try:
+        ev = load_evidence([engagement], load_rulebook(rulebook) if rulebook else None)
+    except PaosError as err:
+        _fail(err)
+    n = ev.ratings["rating"].drop_nulls().len()
+    typer.echo(f"{engagement}: valid ({ev.stakeholders.height} stakeholders, {n} ratings, "
+               f"{ev.metrics.height} metrics)")
+
+
+@app.command()
+def score(engagement: Engagement, rulebook: RulebookOpt = None,
+          json: Annotated[bool, typer.Option("--json", help="Print the results contract as JSON.")]
+          = False) -> None:
+    """Score an engagement: PAI, dimensions, gaps in roadmap order.
+
+    Example: paos score data/engagements/northwind-2026-09 --json > results.json
+    """
+    from paos.diagnostic import diagnose
+    from paos.results import contract, summary_text, to_json
+    try:
+        c = contract(diagnose(engagement, rulebook))
+    except PaosError as err:
+        _fail(err)
+    typer.echo(to_json(c) if json else summary_text(c))
+
+
+@app.command()
+def new(folder: Annotated[Path, typer.Argument(help="Folder to create.", show_default=False)],
+        engagement_id: Annotated[Optional[str], typer.Option(
+            "--id", help="Engagement id (default: the folder name).")] = None,
+        rulebook: RulebookOpt = None) -> None:
+    """Scaffold a blank engagement: CSV files with headers and an .xlsx collection
+    workbook with drop-downs and each signal's question and rubric.
+
+    Example: paos new engagements/acme-2026-12
+    """
+    from paos.rulebook import load_rulebook
+    from paos.scaffold import new_engagement
+    try:
+        written = new_engagement(folder, load_rulebook(rulebook or "paos-v1"), engagement_id)
+    except PaosError as err:
+        _fail(err)
+    for path in written:
+        typer.echo(f"wrote {path}")
+
+
+def main() -> None:  # pragma: no cover - console entry for `python -m paos`
+    sys.exit(app())

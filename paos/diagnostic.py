@@ -1,0 +1,35 @@
+"""The library entry point: evidence on disk in, complete results out."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from paos.engine import Results, score
+from paos.rulebook import Rulebook, load_rulebook
+from paos.validate import load_evidence
+
+
+def diagnose(sources: str | Path | Iterable[str | Path],
+             rulebook: str | Path | Rulebook | None = None) -> Results:
+    """Read, validate and score one or more engagements.
+
+    `rulebook` overrides the version the engagements name (an id such as
+    `paos-v1`, a path to a rulebook file, or a loaded `Rulebook`); without it
+    every engagement is scored under the rulebook its engagement.yaml names,
+    which must then be the same for all.
+
+    >>> results = diagnose("data/engagements/northwind-2026-09")
+    """
+    if isinstance(sources, (str, Path)):
+        sources = [sources]
+    book = rulebook if isinstance(rulebook, Rulebook) or rulebook is None \
+        else load_rulebook(rulebook)
+    evidence = load_evidence(sources, book)
+    if book is None:
+        named = evidence.engagements["rulebook"].unique().sort().to_list()
+        if len(named) > 1:
+            from paos.errors import PaosError
+            raise PaosError("these engagements name different rulebooks "
+                            f"({', '.join(named)}); score them separately or pass one rulebook")
+        book = load_rulebook(named[0])
+    return score(evidence, book)

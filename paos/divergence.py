@@ -1,0 +1,36 @@
+"""Stage 4: cross-stakeholder divergence (methodology section 4).
+
+What leadership assumes (strategic S) is tested against operational reality
+(R); the difference is classified into blind spots and hidden strengths.
+"""
+from __future__ import annotations
+
+import polars as pl
+
+from paos._numbers import cmp
+from paos.rulebook import Rulebook
+
+CLASSES = ("blind_spot", "hidden_strength", "aligned", "not_testable")
+
+
+def classify_divergence(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
+    """Add `divergence` (S - R, null if either is null) and `divergence_class`."""
+    rule = rulebook["divergence"]
+    div = pl.col("strategic") - pl.col("reality")
+    d = cmp(pl.col("divergence"), rulebook.decimals)
+    return signals.with_columns(divergence=div).with_columns(
+        divergence_class=pl.when(pl.col("divergence").is_null()).then(pl.lit("not_testable"))
+        .when(d >= rule["blind_spot_at_or_above"]).then(pl.lit("blind_spot"))
+        .when(d <= rule["hidden_strength_at_or_below"]).then(pl.lit("hidden_strength"))
+        .otherwise(pl.lit("aligned"))
+    )
+
+
+def divergence_summary(signals: pl.DataFrame) -> pl.DataFrame:
+    """Count of signals per engagement and divergence class (every class present)."""
+    classes = pl.DataFrame({"divergence_class": list(CLASSES)})
+    engs = signals.select("engagement_id").unique(maintain_order=True)
+    counts = signals.group_by("engagement_id", "divergence_class").len("signals")
+    return (engs.join(classes, how="cross")
+            .join(counts, on=["engagement_id", "divergence_class"], how="left")
+            .with_columns(pl.col("signals").fill_null(0)))

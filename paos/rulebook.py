@@ -1,0 +1,349 @@
+"""The rulebook: the methodology as a versioned data file.
+
+`load_rulebook("paos-v1")` reads `paos/rulebooks/paos-v1.yaml` (or any path),
+checks it against `SCHEMA` (every key present, no unknown key, right types,
+consistent rules) and returns a frozen `Rulebook`. Results carry its id and
+the sha256 of the file's bytes.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from paos.errors import RulebookError
+
+RULEBOOK_DIR = Path(__file__).parent / "rulebooks"
+DEFAULT_RULEBOOK = "paos-v1"
+
+
+class _ListOf:
+    def __init__(self, item):
+        self.item = item
+
+
+class _MapOf:
+    def __init__(self, key: type, value):
+        self.key, self.value = key, value
+
+
+_num = (int, float)
+_SIGNAL = {"id": str, "name": str, "question": str, "threshold": _num, "weight": _num,
+           "rubric": _MapOf(int, str)}
+SCHEMA = {
+    "id": str, "title": str, "version": int,
+    "comparison_decimals": int, "display_decimals": int,
+    "rating_scale": {"min": int, "max": int,
+                     "levels": _MapOf(int, {"name": str, "meaning": str})},
+    "tiers": _MapOf(int, str),
+    "perspectives": _MapOf(str, {"weight": _num, "roles": _ListOf(str)}),
+    "strategic_perspective": str,
+    "stakeholder_perspectives": _ListOf(str),
+    "roles_requiring_perspective": _ListOf(str),
+    "divergence": {"blind_spot_at_or_above": _num, "hidden_strength_at_or_below": _num},
+    "agreement": {"null_variance": _num, "min_ratings": int, "low_consensus_below": _num},
+    "validated_min_perspectives": int,
+    "min_coverage": _num,
+    "severity": _ListOf({"name": str, "min_shortfall": _num}),
+    "escalation": {"divergence_class": str, "levels": int},
+    "priority": _ListOf({"priority": str, "severity": str, "tiers": _ListOf(int)}),
+    "phases": _ListOf({"phase": int, "priority": str, "name": str,
+                       "start_day": int, "end_day": int}),
+    "maturity": _ListOf({"name": str, "min": _num}),
+    "metrics": _ListOf({"id": str, "unit": str, "signal": str, "direction": str,
+                        "cuts": _ListOf(_num)}),
+    "screening": {"constraint_at_or_below": int, "recommendation_if_constraint": str,
+                  "recommendation_otherwise": str},
+    "anonymity_min_role_group": int,
+    "gap_evidence_max_rating": int,
+    "dimensions": _ListOf({"id": str, "name": str, "decides": str, "tier": int,
+                           "weight": _num, "module": str, "screening_question": str,
+                           "signals": _ListOf(_SIGNAL)}),
+}
+
+
+def schema_paths(schema=SCHEMA, prefix: str = "") -> set[str]:
+    """Every key path the code implements, e.g. `dimensions[].signals[].threshold`."""
+    if isinstance(schema, dict):
+        out: set[str] = set()
+        for key, sub in schema.items():
+            out |= schema_paths(sub, f"{prefix}.{key}" if prefix else key)
+        return out
+    if isinstance(schema, _ListOf):
+        return schema_paths(schema.item, prefix + "[]")
+    if isinstance(schema, _MapOf):
+        return schema_paths(schema.value, prefix + ".*")
+    return {prefix}
+
+
+def _check(value, schema, path: str, errors: list[str]):
+    if isinstance(schema, dict):
+        if not isinstance(value, dict):
+            errors.append(f"key {path or '(top)'}: expected a mapping of {', '.join(schema)}")
+            return
+        for key in value:
+            if key not in schema:
+                errors.append(f"key {path + '.' if path else ''}{key}: unknown key "
+                              "(not implemented by this version of paos)")
+        for key, sub in schema.items():
+            where = f"{path}.{key}" if path else key
+            if key not in value:
+                errors.append(f"key {where}: missing")
+            else:
+                _check(value[key], sub, where, errors)
+    elif isinstance(schema, _ListOf):
+        if not isinstance(value, list) or not value and schema.item is not str:
+            errors.append(f"key {path}: expected a non-empty list")
+            return
+        for i, item in enumerate(value):
+            _check(item, schema.item, f"{path}[{i}]", errors)
+    elif isinstance(schema, _MapOf):
+        if not isinstance(value, dict) or not value:
+            errors.append(f"key {path}: expected a non-empty mapping")
+            return
+        for key, item in value.items():
+            if not isinstance(key, schema.key):
+                errors.append(f"key {path}.{key}: key must be {schema.key.__name__}")
+            _check(item, schema.value, f"{path}.{key}", errors)
+    else:
+        kinds = schema if isinstance(schema, tuple) else (schema,)
+        ok = isinstance(value, kinds) and not isinstance(value, bool)
+        if ok and isinstance(value, float) and not math.isfinite(value):
+            ok = False
+        if ok and isinstance(value, str) and not value.strip():
+            ok = False
+        if not ok:
+            want = "a number" if schema is _num else f"a {kinds[0].__name__}"
+            errors.append(f"key {path}: {value!r} is not {want}")
+
+
+@dataclass(frozen=True)
+class Signal:
+    id: str
+    dimension: str
+    name: str
+    question: str
+    threshold: float
+    weight: float
+    rubric: dict[int, str]
+
+
+@dataclass(frozen=True)
+class Dimension:
+    id: str
+    name: str
+    decides: str
+    tier: int
+    weight: float
+    module: str
+    screening_question: str
+    signals: tuple[Signal, ...]
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    unit: str
+    signal: str
+    direction: str
+    cuts: tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """A loaded, validated rulebook. `raw` is the parsed file; `sha256` its bytes' hash."""
+
+    id: str
+    path: Path
+    sha256: str
+    raw: dict = field(repr=False, compare=False, hash=False)
+
+    def __getitem__(self, key: str):
+        return self.raw[key]
+
+    @property
+    def decimals(self) -> int:
+        return self.raw["comparison_decimals"]
+
+    @cached_property
+    def dimensions(self) -> tuple[Dimension, ...]:
+        return tuple(
+            Dimension(d["id"], d["name"], d["decides"], d["tier"], float(d["weight"]),
+                      d["module"], d["screening_question"],
+                      tuple(Signal(s["id"], d["id"], s["name"], s["question"],
+                                   float(s["threshold"]), float(s["weight"]), dict(s["rubric"]))
+                            for s in d["signals"]))
+            for d in self.raw["dimensions"])
+
+    @cached_property
+    def signals(self) -> tuple[Signal, ...]:
+        return tuple(s for d in self.dimensions for s in d.signals)
+
+    @cached_property
+    def metrics(self) -> tuple[Metric, ...]:
+        return tuple(Metric(m["id"], m["unit"], m["signal"], m["direction"],
+                            tuple(float(c) for c in m["cuts"])) for m in self.raw["metrics"])
+
+    @cached_property
+    def role_perspectives(self) -> dict[str, str]:
+        """Default perspective of each known role (lower case)."""
+        return {role.strip().lower(): name for name, p in self.raw["perspectives"].items()
+                for role in p["roles"]}
+
+    @cached_property
+    def perspective_weights(self) -> dict[str, float]:
+        return {name: float(p["weight"]) for name, p in self.raw["perspectives"].items()}
+
+    def signal_table(self) -> pl.DataFrame:
+        """One row per signal in catalogue order, with its dimension's tier and order."""
+        dim_order = {d.id: i for i, d in enumerate(self.dimensions)}
+        tiers = {d.id: d.tier for d in self.dimensions}
+        return pl.DataFrame({
+            "signal_id": [s.id for s in self.signals],
+            "dimension": [s.dimension for s in self.signals],
+            "tier": [tiers[s.dimension] for s in self.signals],
+            "threshold": [s.threshold for s in self.signals],
+            "signal_weight": [s.weight for s in self.signals],
+            "signal_order": list(range(len(self.signals))),
+            "dimension_order": [dim_order[s.dimension] for s in self.signals],
+        }, schema_overrides={"tier": pl.Int8, "signal_order": pl.Int32,
+                             "dimension_order": pl.Int32})
+
+    def dimension_table(self) -> pl.DataFrame:
+        """One row per dimension in display order."""
+        return pl.DataFrame({
+            "dimension": [d.id for d in self.dimensions],
+            "name": [d.name for d in self.dimensions],
+            "tier": [d.tier for d in self.dimensions],
+            "dimension_weight": [d.weight for d in self.dimensions],
+            "module": [d.module for d in self.dimensions],
+            "n_signals": [len(d.signals) for d in self.dimensions],
+            "dimension_order": list(range(len(self.dimensions))),
+        }, schema_overrides={"tier": pl.Int8, "n_signals": pl.Int32,
+                             "dimension_order": pl.Int32})
+
+
+def _consistency(raw: dict) -> list[str]:
+    """Rules the schema alone cannot state: references and orderings."""
+    errors = []
+    lo, hi = raw["rating_scale"]["min"], raw["rating_scale"]["max"]
+    levels = list(range(lo, hi + 1))
+    if sorted(raw["rating_scale"]["levels"]) != levels:
+        errors.append(f"key rating_scale.levels: must define every level {lo}..{hi}")
+    persp = raw["perspectives"]
+    if raw["strategic_perspective"] not in persp:
+        errors.append("key strategic_perspective: not one of the perspectives")
+    for i, p in enumerate(raw["stakeholder_perspectives"]):
+        if p not in persp:
+            errors.append(f"key stakeholder_perspectives[{i}]: {p!r} is not a perspective")
+    seen_roles: dict[str, str] = {}
+    for name, p in persp.items():
+        if p["weight"] <= 0:
+            errors.append(f"key perspectives.{name}.weight: must be > 0")
+        for role in p["roles"]:
+            if role.lower() in seen_roles:
+                errors.append(f"key perspectives.{name}.roles: role {role!r} is also in "
+                              f"{seen_roles[role.lower()]}")
+            seen_roles[role.lower()] = name
+    sev = [s["name"] for s in raw["severity"]]
+    mins = [s["min_shortfall"] for s in raw["severity"]]
+    if mins != sorted(mins, reverse=True) or mins[-1] != 0:
+        errors.append("key severity: bands must be ordered by min_shortfall, descending, "
+                      "the last at 0")
+    tiers = sorted(raw["tiers"])
+    seen = set()
+    for i, rule in enumerate(raw["priority"]):
+        if rule["severity"] not in sev:
+            errors.append(f"key priority[{i}].severity: {rule['severity']!r} is not a severity")
+        for t in rule["tiers"]:
+            if t not in raw["tiers"]:
+                errors.append(f"key priority[{i}].tiers: {t} is not a tier")
+            if (rule["severity"], t) in seen:
+                errors.append(f"key priority[{i}]: {rule['severity']} in tier {t} "
+                              "already has a priority")
+            seen.add((rule["severity"], t))
+    missing = [(s, t) for s in sev for t in tiers if (s, t) not in seen]
+    if missing:
+        errors.append("key priority: no rule for " +
+                      ", ".join(f"{s} in tier {t}" for s, t in missing))
+    prios = sorted({r["priority"] for r in raw["priority"]})
+    if sorted(p["priority"] for p in raw["phases"]) != prios:
+        errors.append("key phases: need exactly one phase per priority " + ", ".join(prios))
+    if raw["escalation"]["divergence_class"] not in ("blind_spot", "hidden_strength"):
+        errors.append("key escalation.divergence_class: must be blind_spot or hidden_strength")
+    mat = [m["min"] for m in raw["maturity"]]
+    if mat != sorted(mat) or mat[0] != lo:
+        errors.append(f"key maturity: bands must ascend by min, the first at {lo}")
+    sig_ids: set[str] = set()
+    dim_ids: set[str] = set()
+    for i, d in enumerate(raw["dimensions"]):
+        if d["id"] in dim_ids:
+            errors.append(f"key dimensions[{i}].id: duplicate {d['id']!r}")
+        dim_ids.add(d["id"])
+        if d["tier"] not in raw["tiers"]:
+            errors.append(f"key dimensions[{i}].tier: {d['tier']} is not a tier")
+        if d["weight"] <= 0:
+            errors.append(f"key dimensions[{i}].weight: must be > 0")
+        for j, s in enumerate(d["signals"]):
+            where = f"key dimensions[{i}].signals[{j}]"
+            if s["id"] in sig_ids:
+                errors.append(f"{where}.id: duplicate {s['id']!r}")
+            sig_ids.add(s["id"])
+            if sorted(s["rubric"]) != levels:
+                errors.append(f"{where}.rubric: must define every level {lo}..{hi}")
+            if s["weight"] <= 0:
+                errors.append(f"{where}.weight: must be > 0")
+            if not lo <= s["threshold"] <= hi:
+                errors.append(f"{where}.threshold: must lie within {lo}..{hi}")
+    for i, m in enumerate(raw["metrics"]):
+        if m["signal"] not in sig_ids:
+            errors.append(f"key metrics[{i}].signal: {m['signal']!r} is not a signal id")
+        if m["direction"] not in ("higher", "lower"):
+            errors.append(f"key metrics[{i}].direction: must be higher or lower")
+        if len(m["cuts"]) != hi - lo or list(m["cuts"]) != sorted(set(m["cuts"])):
+            errors.append(f"key metrics[{i}].cuts: need {hi - lo} strictly ascending cut points")
+    return errors
+
+
+def resolve_rulebook_path(ref: str | Path) -> Path:
+    """A rulebook id (`paos-v1`) names a bundled file; anything else is a path."""
+    path = Path(ref)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    return RULEBOOK_DIR / f"{ref}.yaml"
+
+
+def known_rulebooks() -> list[str]:
+    return sorted(p.stem for p in RULEBOOK_DIR.glob("*.yaml"))
+
+
+_CACHE: dict[tuple[str, str], Rulebook] = {}
+
+
+def load_rulebook(ref: str | Path = DEFAULT_RULEBOOK) -> Rulebook:
+    """Load and validate a rulebook by id or path; raises `RulebookError` naming the key."""
+    path = resolve_rulebook_path(ref)
+    if not path.is_file():
+        raise RulebookError(f"unknown rulebook {str(ref)!r} (known: {', '.join(known_rulebooks())})")
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    if (str(path), sha) in _CACHE:
+        return _CACHE[(str(path), sha)]
+    try:
+        raw = yaml.safe_load(data.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise RulebookError(f"rulebook {path.name}: not readable YAML ({exc})".replace("\n", " "))
+    errors: list[str] = []
+    _check(raw, SCHEMA, "", errors)
+    if not errors:
+        errors = _consistency(raw)
+    if errors:
+        raise RulebookError(f"rulebook {path.name}: " + "; ".join(errors))
+    book = Rulebook(raw["id"], path, sha, raw)
+    _CACHE[(str(path), sha)] = book
+    return book

@@ -550,10 +550,15 @@ def compose(rng: random.Random, signal: str, level: int, perspective: str,
     return text
 
 
-def cannot_judge(rng: random.Random, signal: str) -> str:
+def cannot_judge(rng: random.Random, signal: str, used: set[str]) -> str:
+    """A "cannot judge" remark; blank if every variant is already taken."""
     topic = TOPIC[signal]
-    return rng.choice(CANNOT_JUDGE).replace("{topic}", topic).replace(
-        "{Topic}", topic[0].upper() + topic[1:])
+    options = [t.replace("{topic}", topic).replace("{Topic}", topic[0].upper() + topic[1:])
+               for t in CANNOT_JUDGE]
+    options = [t for t in options if t not in used]
+    text = rng.choice(options) if options else ""
+    used.add(text)
+    return text
 
 
 # ---------------------------------------------------------------------------
@@ -906,7 +911,7 @@ def generate_rows(profile: Profile) -> list[dict]:
                 _r, text, source = profile.overrides[(st.sid, signal)]
                 used.add(text)
             elif rating is None:
-                text = cannot_judge(rng, signal) if rng.random() < 0.5 else ""
+                text = cannot_judge(rng, signal, used) if rng.random() < 0.5 else ""
             else:
                 share = profile.evidence_low if rating <= 2 else profile.evidence_high
                 text = compose(rng, signal, rating, st.effective, used) if rng.random() < share else ""

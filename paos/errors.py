@@ -44,7 +44,7 @@ class Problem:
         if self.line is not None:
             where += f" line {self.line}"
         if self.column is not None:
-            where += ("," if self.line is not None else "") + f" column {self.column}"
+            where += f", column {self.column}"
         said = f"{_show(self.value)} {self.rule}" if self.value is not None else self.rule
         return f"{where}: {said}"
 

@@ -25,6 +25,15 @@ TABLES = ("stakeholders", "ratings", "metrics")
 SIGNAL_LIKE = re.compile(r"^[A-Za-z]+-\d+$")
 
 
+class _TextLoader(yaml.SafeLoader):
+    """YAML without implicit dates: every scalar date stays text for validation."""
+
+
+_TextLoader.yaml_implicit_resolvers = {
+    k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 @dataclass
 class Table:
     """A table as read: string columns (lower-case headers) plus `_line`."""
@@ -51,6 +60,7 @@ class RawEngagement:
     tables: dict[str, Table] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     files: list[tuple[str, str]] = field(default_factory=list)   # (name, sha256)
+    unreadable: bool = False      # nothing could be read: skip content checks
 
 
 def _cell(value: object) -> str | None:
@@ -136,8 +146,8 @@ def _yaml_meta(path: Path, label: str, raw: RawEngagement) -> None:
     if text is None:
         return
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_TextLoader)
+        data = yaml.load(text, Loader=_TextLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raw.problems.append(Problem(label, f"is not valid YAML ({getattr(exc, 'problem', exc)})",
@@ -187,6 +197,7 @@ def read_workbook(path: Path) -> RawEngagement:
         wb = load_workbook(path, read_only=True, data_only=False)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
         raw.problems.append(Problem(str(path), f"is not a readable .xlsx workbook ({exc})"))
+        raw.unreadable = True
         return raw
     sheets = {name.strip().lower(): wb[name] for name in wb.sheetnames}
     for name in ("engagement", *TABLES):
@@ -230,7 +241,7 @@ def read_engagement(source: str | Path) -> RawEngagement:
         return read_folder(path)
     if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
         return read_workbook(path)
-    raw = RawEngagement(path)
+    raw = RawEngagement(path, unreadable=True)
     rule = ("is not an engagement folder or .xlsx workbook" if path.exists()
             else "does not exist")
     raw.problems.append(Problem(str(path), rule))

@@ -85,7 +85,8 @@ def score_signals(ratings: pl.DataFrame, metric_rated: pl.DataFrame,
     agg = [
         (wm.sum() / pl.col("w").sum()).alias("score"),
         pl.col("mean").filter(pl.col("is_s")).first().alias("strategic"),
-        (wm.filter(real).sum() / pl.col("w").filter(real).sum()).alias("reality"),
+        pl.when(real.any()).then(wm.filter(real).sum() / pl.col("w").filter(real).sum())
+        .alias("reality"),
         pl.col("perspective").n_unique().alias("n_perspectives"),
         pl.col("n").sum().alias("n_ratings"),
         n_people.alias("n_people"),

@@ -18,7 +18,7 @@ from pandera.errors import SchemaErrors
 
 from paos.engine import Evidence
 from paos.errors import EvidenceError, Problem
-from paos.intake import RawEngagement, Table, read_engagement, wide_to_long
+from paos.intake import SIGNAL_LIKE, RawEngagement, Table, read_engagement, wide_to_long
 from paos.rulebook import DEFAULT_RULEBOOK, Rulebook, known_rulebooks, load_rulebook
 from paos.schemas import validated
 
@@ -102,7 +102,8 @@ class _Schemas:
             dup("is a duplicate metric (each metric once per engagement)", "metric_id",
                 ["_mid"]),
             _frame_check(~(_clean("metric_id").str.to_lowercase().is_in(self.percent)
-                           & (num("value") > 100).fill_null(False)),
+                           & (num("value") > 100).fill_null(False)
+                           & num("value").is_finite().fill_null(False)),
                          "is above 100 for a % metric"),
         ])
         self.frame_columns["is above 100 for a % metric"] = "value"
@@ -209,6 +210,8 @@ def check_engagement(raw: RawEngagement, rulebook: Rulebook | None = None
                      ) -> tuple[Evidence | None, list[Problem]]:
     """Validate one raw engagement; returns (evidence or None, every problem)."""
     problems = list(raw.problems)
+    if raw.unreadable:
+        return None, problems
     meta = _meta(raw, problems)
     if rulebook is None:
         rulebook = load_rulebook(meta["rulebook"] if meta["rulebook"] in known_rulebooks()
@@ -216,7 +219,8 @@ def check_engagement(raw: RawEngagement, rulebook: Rulebook | None = None
     s = _Schemas(rulebook)
     tables = dict(raw.tables)
     ratings = tables.get("ratings")
-    if ratings is not None and "signal_id" not in ratings.header:
+    if ratings is not None and "signal_id" not in ratings.header and any(
+            SIGNAL_LIKE.match(h) for h in ratings.header):
         long, people, wide_problems = wide_to_long(ratings, s.sig_ids)
         problems += wide_problems
         problems += [ratings.problem("required column is missing", 1, c)

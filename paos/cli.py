@@ -80,3 +80,18 @@ def new(folder: Annotated[Path, typer.Argument(help="Folder to create.", show_de
 
 def main() -> None:  # pragma: no cover - console entry for `python -m paos`
     sys.exit(app())
+
+
+@app.command("rulebook")
+def rulebook_card(ref: Annotated[str, typer.Argument(help="Rulebook id or path.")] = "paos-v1"
+                  ) -> None:
+    """Print a rulebook as a readable methodology card (Markdown).
+
+    Example: paos rulebook paos-v1 > methodology.md
+    """
+    from paos.card import methodology_card
+    from paos.rulebook import load_rulebook
+    try:
+        typer.echo(methodology_card(load_rulebook(ref)), nl=False)
+    except PaosError as err:
+        _fail(err)

@@ -93,12 +93,10 @@ def gap_evidence(gaps: pl.DataFrame, ratings: pl.DataFrame, stakeholders: pl.Dat
         metric_rated.join(keys, on=[ENG, "signal_id"], how="semi")
         .select(ENG, "signal_id", pl.lit("data").alias("perspective"),
                 pl.lit(None, dtype=pl.String).alias("role"), pl.col("rating").cast(pl.Int8),
-                pl.format("{} = {}{}: rating {} ({} is better; cut points {}, {}, {})",
+                pl.format("{} = {}{}: rating {} ({} is better; cut points {})",
                           "metric_id", value,
                           pl.when(unit == "%").then(pl.lit("%")).otherwise(pl.lit(" ") + unit),
-                          "rating", "direction", pl.col("c1").map_elements(_fmt, pl.String),
-                          pl.col("c2").map_elements(_fmt, pl.String),
-                          pl.col("c3").map_elements(_fmt, pl.String))
+                          "rating", "direction", "cuts")
                 .alias("text"),
                 pl.lit(None, dtype=pl.Int64).alias("_seq"))
     )

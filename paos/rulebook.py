@@ -74,8 +74,9 @@ def schema_paths(schema=SCHEMA, prefix: str = "") -> set[str]:
         for key, sub in schema.items():
             out |= schema_paths(sub, f"{prefix}.{key}" if prefix else key)
         return out
-    if isinstance(schema, _ListOf):
-        return schema_paths(schema.item, prefix + "[]")
+    if isinstance(schema, _ListOf):       # a list of scalars is one leaf
+        return schema_paths(schema.item, prefix + "[]") if isinstance(schema.item, dict) \
+            else {prefix}
     if isinstance(schema, _MapOf):
         return schema_paths(schema.value, prefix + ".*")
     return {prefix}

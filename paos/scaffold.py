@@ -13,6 +13,12 @@ import re
 import zipfile
 from pathlib import Path
 
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.writer.excel import ExcelWriter
+
 from paos.errors import PaosError
 from paos.rulebook import Rulebook
 from paos.validate import COLUMNS, ID_PATTERN, SOURCES
@@ -66,12 +72,13 @@ def new_engagement(folder: Path, rulebook: Rulebook, engagement_id: str | None =
     folder = Path(folder)
     eid = engagement_id if engagement_id is not None else (folder.name or
                                                            folder.resolve().name)
-    if not re.match(ID_PATTERN, eid):
+    if not re.fullmatch(ID_PATTERN, eid):
         raise ScaffoldError(f"{eid!r} is not a valid engagement id (1-64 letters, digits, "
                             "'.', '_' or '-', starting with a letter or digit); give another id")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ScaffoldError(f"{folder}: already exists and is not an empty folder; "
                             "choose a new folder")
+    workbook = collection_workbook(eid, rulebook)     # before anything is written
     folder.mkdir(parents=True, exist_ok=True)
     written = [folder / "engagement.yaml"]
     written[0].write_bytes(engagement_yaml(eid, rulebook).encode("utf-8"))
@@ -80,16 +87,13 @@ def new_engagement(folder: Path, rulebook: Rulebook, engagement_id: str | None =
         path.write_bytes((",".join(_columns(table)) + "\n").encode("utf-8"))
         written.append(path)
     path = folder / f"{eid}.xlsx"
-    path.write_bytes(collection_workbook(eid, rulebook))
+    path.write_bytes(workbook)
     written.append(path)
     return written
 
 
 def collection_workbook(engagement_id: str, rulebook: Rulebook) -> bytes:
     """The bytes of the collection workbook (deterministic for an id and rulebook)."""
-    from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
-
     wb = Workbook()
     _engagement_sheet(wb.active, engagement_id, rulebook)
     _stakeholders_sheet(wb.create_sheet("stakeholders"), rulebook)
@@ -116,8 +120,6 @@ def collection_workbook(engagement_id: str, rulebook: Rulebook) -> bytes:
 
 def _header(ws, names: list[str], widths: list[float]) -> None:
     """Bold, shaded, frozen header row and column widths."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
     ws.append(names)
     for j, (cell, width) in enumerate(zip(ws[1], widths), start=1):
         cell.font = Font(bold=True)
@@ -130,25 +132,19 @@ def _header(ws, names: list[str], widths: list[float]) -> None:
 def _validate(ws, ref: str, kind: str | None = None, formula1: str | None = None,
               prompt: str = "", error: str = "", warn: bool = False, **kw) -> None:
     """Add a data validation; Excel refuses titles over 32 and texts over 255 chars."""
-    from openpyxl.worksheet.datavalidation import DataValidation
-    title = ws.cell(1, _col(ref)).value[:32]
+    title = ws.cell(1, column_index_from_string(re.match(r"[A-Z]+", ref).group())).value[:32]
     dv = DataValidation(type=kind, formula1=formula1, allow_blank=True,
-                        showInputMessage=bool(prompt), promptTitle=title, prompt=prompt[:255],
-                        showErrorMessage=bool(error), errorTitle=title, error=error[:255],
+                        showInputMessage=bool(prompt), promptTitle=title if prompt else None,
+                        prompt=prompt[:255] or None, showErrorMessage=bool(error),
+                        errorTitle=title if error else None, error=error[:255] or None,
                         errorStyle="warning" if warn else "stop", **kw)
     dv.add(ref)
     ws.add_data_validation(dv)
 
 
-def _col(ref: str) -> int:
-    from openpyxl.utils import column_index_from_string
-    return column_index_from_string(re.match(r"[A-Z]+", ref).group())
-
-
 def _text_cells(ws, column: str, rows: int, wrap: bool = False) -> None:
     """Format a column's input cells as text, so Excel keeps ids and `=...` evidence
     as typed instead of turning them into dates or live formulas."""
-    from openpyxl.styles import Alignment
     for r in range(2, rows + 2):
         cell = ws[f"{column}{r}"]
         cell.number_format = "@"
@@ -181,7 +177,6 @@ def _stakeholders_sheet(ws, rulebook: Rulebook) -> None:
 
 
 def _ratings_sheet(ws, rulebook: Rulebook) -> None:
-    from openpyxl.styles import Alignment, Font
     n, last = len(rulebook.signals), RATING_ROWS + 1
     levels = rulebook["rating_scale"]["levels"]
     lo, hi = rulebook["rating_scale"]["min"], rulebook["rating_scale"]["max"]
@@ -223,12 +218,12 @@ def _metric_about(metric, rulebook: Rulebook) -> str:
 
 
 def _metrics_sheet(ws, rulebook: Rulebook) -> None:
-    from openpyxl.styles import Font
     m, last = len(rulebook.metrics), METRIC_ROWS + 1
     _header(ws, [*_columns("metrics"), "about"], [40, 12, 12, 12, 90])
     _text_cells(ws, "C", METRIC_ROWS)
     _validate(ws, f"A2:A{last}", "list", f"lists!$D$2:$D${m + 1}",
-              "Pick a metric; each metric at most once.", "Not a metric id: pick one from the list.")
+              "Pick a metric; each metric at most once.",
+              "Not a metric id: pick one from the list.")
     _validate(ws, f"B2:B{last}", "decimal", "0", operator="greaterThanOrEqual",
               prompt="A number >= 0 (at most 100 for a % metric).",
               error="A metric value is a number >= 0.")
@@ -242,7 +237,6 @@ def _metrics_sheet(ws, rulebook: Rulebook) -> None:
 
 
 def _signals_sheet(ws, rulebook: Rulebook) -> None:
-    from openpyxl.styles import Alignment
     levels = rulebook["rating_scale"]["levels"]
     keys = sorted(levels)
     _header(ws, ["id", "dimension", "name", "question",
@@ -258,7 +252,7 @@ def _signals_sheet(ws, rulebook: Rulebook) -> None:
 
 
 def _lists_sheet(ws, rulebook: Rulebook) -> None:
-    roles = [(r, p) for r, p in rulebook.role_perspectives.items()]
+    roles = list(rulebook.role_perspectives.items())
     roles += [(r, "(fill in perspective)") for r in rulebook["roles_requiring_perspective"]]
     _header(ws, ["role", "perspective", None, "metric_id", "about"], [24, 22, 4, 40, 90])
     metrics = [(m.id, _metric_about(m, rulebook)) for m in rulebook.metrics]

@@ -15,33 +15,35 @@ ENG = "engagement_id"
 
 
 def metric_table(rulebook: Rulebook) -> pl.DataFrame:
-    """The rulebook's metric bands as a frame."""
+    """The rulebook's metric bands as a frame: one column per cut point (c1 < c2 < ...)."""
     ms = rulebook.metrics
+    cuts = {f"c{i + 1}": [m.cuts[i] for m in ms] for i in range(len(ms[0].cuts))}
     return pl.DataFrame({
         "metric_id": [m.id for m in ms], "unit": [m.unit for m in ms],
         "signal_id": [m.signal for m in ms], "direction": [m.direction for m in ms],
-        "c1": [m.cuts[0] for m in ms], "c2": [m.cuts[1] for m in ms],
-        "c3": [m.cuts[2] for m in ms],
+        "cuts": [", ".join(f"{c:g}" for c in m.cuts) for m in ms], **cuts,
     })
 
 
 def metric_ratings(metrics: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
     """Turn metric values into `data` ratings by their bands (section 6).
 
-    In: engagement_id, metric_id, value. Out: one row per metric with
-    signal_id, rating (1..4) and the band text used as evidence.
+    Higher is better: the lowest level plus the number of cut points the value
+    reaches (v >= c). Lower is better: the highest level minus the number of
+    cut points the value exceeds (v > c). In: engagement_id, metric_id, value.
+    Out: one row per metric with signal_id, rating and its band columns.
     """
+    table = metric_table(rulebook)
     v = cmp(pl.col("value"), rulebook.decimals)
+    cuts = [c for c in table.columns if c[0] == "c" and c[1:].isdigit()]
     hi, lo = rulebook["rating_scale"]["max"], rulebook["rating_scale"]["min"]
-    higher = (pl.when(v >= pl.col("c3")).then(hi).when(v >= pl.col("c2")).then(hi - 1)
-              .when(v >= pl.col("c1")).then(hi - 2).otherwise(lo))
-    lower = (pl.when(v <= pl.col("c1")).then(hi).when(v <= pl.col("c2")).then(hi - 1)
-             .when(v <= pl.col("c3")).then(hi - 2).otherwise(lo))
+    reached = pl.sum_horizontal([(v >= pl.col(c)).cast(pl.Int8) for c in cuts])
+    exceeded = pl.sum_horizontal([(v > pl.col(c)).cast(pl.Int8) for c in cuts])
     return (
         metrics.select(ENG, "metric_id", pl.col("value").cast(pl.Float64))
-        .join(metric_table(rulebook), on="metric_id", how="inner")
-        .with_columns(rating=pl.when(pl.col("direction") == "higher").then(higher)
-                      .otherwise(lower).cast(pl.Int8))
+        .join(table, on="metric_id", how="inner")
+        .with_columns(rating=pl.when(pl.col("direction") == "higher").then(lo + reached)
+                      .otherwise(hi - exceeded).cast(pl.Int8))
     )
 
 

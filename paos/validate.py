@@ -72,9 +72,13 @@ class _Schemas:
             self.dup_rules[rule] = (column, keys)
             return _frame_check(_first_dup(keys), rule)
 
+        needs = [r.strip().lower() for r in rulebook["roles_requiring_perspective"]]
         role_rule = ("is not a known role, so the stakeholder needs a perspective "
                      f"({', '.join(persp)})")
-        self.frame_columns = {role_rule: "role"}
+        needs_rule = f"has no default perspective: give one ({', '.join(persp)})"
+        self.frame_columns = {role_rule: "role", needs_rule: "role"}
+        role = _clean("role").str.to_lowercase()
+        declared = pl.col("perspective").is_not_null() | pl.col("role").is_null()
         txt = {"nullable": True}
         self.stakeholders = pa.DataFrameSchema({
             "stakeholder_id": pa.Column(str),
@@ -85,9 +89,8 @@ class _Schemas:
             "function": pa.Column(str, **txt), "name": pa.Column(str, **txt),
         }, checks=[
             dup("is a duplicate stakeholder id", "stakeholder_id", ["_sid"]),
-            _frame_check(_clean("role").str.to_lowercase().is_in(roles)
-                         | pl.col("perspective").is_not_null() | pl.col("role").is_null(),
-                         role_rule),
+            _frame_check(role.is_in(roles + needs) | declared, role_rule),
+            _frame_check(~role.is_in(needs) | declared, needs_rule),
         ])
         num = lambda c: _clean(c).cast(pl.Float64, strict=False)  # noqa: E731
         self.metrics = pa.DataFrameSchema({

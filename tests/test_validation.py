@@ -59,7 +59,8 @@ def test_ratings_refusals(tmp_path, row, line, column, fragment):
      "(first on line 2)"),
     (["s4", "wizard", "", "", ""], "role", "'wizard' is not a known role, so the stakeholder "
      "needs a perspective"),
-    (["s4", "other", "", "", ""], "role", "'other' is not a known role"),
+    (["s4", "other", "", "", ""], "role", "'other' has no default perspective: give one "
+     "(strategic, operational, partner)"),
     (["s4", "ceo", "data", "", ""], "perspective", "'data' is not a perspective "
      "(strategic, operational, partner)"),
     (["s4", "ceo", "leadership", "", ""], "perspective", "'leadership' is not a perspective"),

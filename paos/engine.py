@@ -58,7 +58,7 @@ def score(evidence: Evidence, rulebook: Rulebook) -> Results:
     gaps = detect_gaps(signals, rulebook)
     dimensions = score_dimensions(signals, gaps, rulebook)
     index = score_index(dimensions, rulebook)
-    engagements = evidence.engagements.join(index, on=ENG, how="left")
+    engagements = evidence.engagements.join(index, on=ENG, how="left").sort(ENG)
     return Results(
         rulebook=rulebook,
         engagements=engagements,

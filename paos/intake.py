@@ -203,7 +203,7 @@ def read_workbook(path: Path) -> RawEngagement:
     for name in ("engagement", *TABLES):
         if name not in sheets:
             continue
-        rows = [[_cell(c) for c in row] for row in sheets[name].iter_rows(values_only=True)]
+        rows = [_sheet_row(row) for row in sheets[name].iter_rows()]
         if name == "engagement":
             _sheet_meta(rows, raw)
         else:
@@ -214,6 +214,15 @@ def read_workbook(path: Path) -> RawEngagement:
         raw.problems.append(Problem(str(path), "required sheet 'engagement' is missing"))
     wb.close()
     return raw
+
+
+def _sheet_row(cells) -> list[str | None]:
+    """A sheet row as text. A row holding nothing but formulas (the lookup columns
+    `paos new` pre-fills beside the input columns) is a blank line."""
+    values = [_cell(getattr(c, "value", None)) for c in cells]
+    if all(v is None or getattr(c, "data_type", None) == "f" for c, v in zip(cells, values)):
+        return [None] * len(values)
+    return values
 
 
 def _sheet_meta(rows: list[list[str | None]], raw: RawEngagement) -> None:

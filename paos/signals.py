@@ -64,39 +64,43 @@ def score_signals(ratings: pl.DataFrame, metric_rated: pl.DataFrame,
     appears for every engagement, `no_evidence` where nothing rated it.
     """
     strategic = rulebook["strategic_perspective"]
-    weights = pl.DataFrame({"perspective": list(rulebook.perspective_weights),
-                            "w": list(rulebook.perspective_weights.values())})
+    weights = rulebook.perspective_weights
     r = pl.col("rating").cast(pl.Float64)
     # One pass over the ratings: count, sum and sum of squares per perspective.
+    # Integer sums are exact, so they do not depend on row order.
     per_p = (
         _observations(ratings, metric_rated)
         .group_by(ENG, "signal_id", "perspective")
         .agg(n=r.count(), s=r.sum(), ss=(r * r).sum())
         .filter(pl.col("n") > 0)
-        .join(weights, on="perspective", how="left")
-        .with_columns(mean=pl.col("s") / pl.col("n"),
-                      is_s=pl.col("perspective") == strategic,
-                      is_data=pl.col("perspective") == "data")
     )
-    wm = pl.col("w") * pl.col("mean")
-    real = ~pl.col("is_s")
-    people = ~pl.col("is_data")
-    n_people = pl.col("n").filter(people).sum()
-    s_people = pl.col("s").filter(people).sum()
-    ss_people = pl.col("ss").filter(people).sum()
-    agg = [
-        (wm.sum() / pl.col("w").sum()).alias("score"),
-        pl.col("mean").filter(pl.col("is_s")).first().alias("strategic"),
-        pl.when(real.any()).then(wm.filter(real).sum() / pl.col("w").filter(real).sum())
-        .alias("reality"),
-        pl.col("perspective").n_unique().alias("n_perspectives"),
+    is_p = lambda p: pl.col("perspective") == p  # noqa: E731
+    people = pl.col("perspective") != "data"
+    per_signal = per_p.group_by(ENG, "signal_id").agg(
+        *[pl.when(is_p(p).any()).then(pl.col("s").filter(is_p(p)).sum()
+                                      / pl.col("n").filter(is_p(p)).sum())
+          .alias(f"mean_{p}") for p in weights],
+        pl.len().alias("n_perspectives"),
         pl.col("n").sum().alias("n_ratings"),
-        n_people.alias("n_people"),
-        ((ss_people - s_people * s_people / n_people) / (n_people - 1)).alias("variance"),
-    ]
-    agg += [pl.col("mean").filter(pl.col("perspective") == p).first().alias(f"mean_{p}")
-            for p in rulebook.perspective_weights]
-    per_signal = per_p.group_by(ENG, "signal_id").agg(agg)
+        pl.col("n").filter(people).sum().alias("n_people"),
+        pl.col("s").filter(people).sum().alias("s_people"),
+        pl.col("ss").filter(people).sum().alias("ss_people"),
+    )
+
+    def weighted(names: list[str]) -> pl.Expr:
+        """Weighted mean of the perspective means present, in a fixed order."""
+        num = pl.sum_horizontal([weights[p] * pl.col(f"mean_{p}") for p in names])
+        den = pl.sum_horizontal([pl.when(pl.col(f"mean_{p}").is_not_null()).then(weights[p])
+                                 for p in names])
+        return pl.when(den > 0).then(num / den)
+
+    n, s1, s2 = pl.col("n_people"), pl.col("s_people"), pl.col("ss_people")
+    per_signal = per_signal.with_columns(
+        score=weighted(list(weights)),
+        strategic=pl.col(f"mean_{strategic}"),
+        reality=weighted([p for p in weights if p != strategic]),
+        variance=(s2 - s1 * s1 / n) / (n - 1),
+    ).drop("s_people", "ss_people")
 
     ag = rulebook["agreement"]
     d = rulebook.decimals
@@ -104,7 +108,7 @@ def score_signals(ratings: pl.DataFrame, metric_rated: pl.DataFrame,
                  .then(pl.max_horizontal(pl.lit(0.0),
                                          1 - pl.col("variance").clip(lower_bound=0)
                                          / ag["null_variance"])))
-    grid = (pl.DataFrame({ENG: engagement_ids.unique(maintain_order=True)})
+    grid = (pl.DataFrame({ENG: engagement_ids.unique().sort()})
             .join(rulebook.signal_table(), how="cross"))
     return (
         grid.join(per_signal, on=[ENG, "signal_id"], how="left")

@@ -31,7 +31,9 @@ def evidence(ratings: list[tuple], metrics: dict[str, float] | None = None,
                      "line": i + 2})
     st = pl.DataFrame([{"engagement_id": eid, "stakeholder_id": s,
                         "role": roles.get(s, DEFAULT_ROLE[p]), "perspective": p}
-                       for s, p in people.items()])
+                       for s, p in people.items()],
+                      schema={"engagement_id": pl.String, "stakeholder_id": pl.String,
+                              "role": pl.String, "perspective": pl.String})
     ra = pl.DataFrame(rows, schema={"engagement_id": pl.String, "stakeholder_id": pl.String,
                                     "signal_id": pl.String, "rating": pl.Int8,
                                     "perspective": pl.String, "role": pl.String,

@@ -95,3 +95,28 @@ def rulebook_card(ref: Annotated[str, typer.Argument(help="Rulebook id or path."
         typer.echo(methodology_card(load_rulebook(ref)), nl=False)
     except PaosError as err:
         _fail(err)
+
+
+@app.command()
+def run(engagement: Engagement,
+        out: Annotated[Path, typer.Option("--out", help="Folder for reports; the deliverables "
+                                          "go to OUT/<engagement id>/.")] = Path("reports"),
+        rulebook: RulebookOpt = None,
+        force: Annotated[bool, typer.Option("--force", help="Replace an existing report.")]
+        = False,
+        run_date: Annotated[Optional[str], typer.Option(
+            "--run-date", help="Date on the reproducibility stamp (default: today).")] = None
+        ) -> None:
+    """Run the engagement notebook and write the board deliverables: executed
+    notebook, results.json, gaps.csv, executive_summary.html and .pdf.
+
+    Example: paos run data/engagements/northwind-2026-09 --out reports
+    """
+    from paos.run import run_engagement
+    try:
+        result = run_engagement(engagement, out, rulebook, force, run_date,
+                                progress=lambda line: typer.echo(line, err=True))
+    except PaosError as err:
+        _fail(err)
+    for name, path in result.files.items():
+        typer.echo(str(path))

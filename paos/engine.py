@@ -44,6 +44,8 @@ class Results:
     evidence: pl.DataFrame      # gap evidence
     modules: pl.DataFrame
     metrics: pl.DataFrame       # metric-derived ratings
+    stakeholders: pl.DataFrame | None = None   # who gave evidence (never shown by name)
+    files: pl.DataFrame | None = None          # evidence files and their sha256
 
     def engagement_ids(self) -> list[str]:
         return self.engagements[ENG].to_list()
@@ -68,4 +70,6 @@ def score(evidence: Evidence, rulebook: Rulebook) -> Results:
         evidence=gap_evidence(gaps, evidence.ratings, evidence.stakeholders, rated, rulebook),
         modules=installation_modules(gaps, rulebook),
         metrics=rated,
+        stakeholders=evidence.stakeholders,
+        files=evidence.files,
     )

@@ -1,0 +1,146 @@
+"""Stage 8 (data side): everything a deliverable shows, prepared from the results.
+
+`prepare()` runs the diagnostic of one engagement and gathers what the report
+sections need; `save_results()` writes the results contract and a gap table.
+The HTML of each section is in `paos.sections`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import platform
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from paos import __version__
+from paos._numbers import display
+from paos.diagnostic import diagnose
+from paos.engine import Results
+from paos.files import atomic_write_text, csv_text
+from paos.results import contract, to_json
+from paos.rulebook import Rulebook
+
+SEVERITIES = ("critical", "high", "medium")
+
+
+@dataclass
+class Deliverable:
+    """One engagement's results, ready to be shown."""
+
+    contract: dict
+    results: Results
+    rulebook: Rulebook
+    meta: dict
+    files: list[dict]
+    run_date: str
+    names: dict[str, str] = field(default_factory=dict)
+    questions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def engagement_id(self) -> str:
+        return self.contract["engagement_id"]
+
+    def tier(self, dimension: str) -> int:
+        return next(d.tier for d in self.rulebook.dimensions if d.id == dimension)
+
+    def signal(self, sid: str) -> dict:
+        return next(s for s in self.contract["signals"] if s["id"] == sid)
+
+
+def prepare(engagement: str | Path, rulebook: str | Path | None = None,
+            run_date: str | None = None) -> Deliverable:
+    """Read, validate and score one engagement and gather its deliverable data."""
+    results = diagnose(engagement, rulebook or None)
+    rb = results.rulebook
+    c = contract(results)
+    meta = results.engagements.to_dicts()[0]
+    files = results_files(results)
+    return Deliverable(
+        contract=c, results=results, rulebook=rb, meta=meta, files=files,
+        run_date=run_date or dt.date.today().isoformat(),
+        names={s.id: s.name for s in rb.signals},
+        questions={s.id: s.question for s in rb.signals})
+
+
+def results_files(results: Results) -> list[dict]:
+    """The evidence files the results were computed from, with their sha256."""
+    return results.files.to_dicts() if results.files is not None else []
+
+
+def fmt(value: float | None, decimals: int = 1) -> str:
+    """A score as shown in deliverables (half up); a dash when there is none."""
+    return display(value, decimals) if value is not None else "–"
+
+
+def severity_counts(d: Deliverable) -> dict[str, int]:
+    counts = {s: 0 for s in SEVERITIES}
+    for g in d.contract["gaps"]:
+        counts[g["severity"]] += 1
+    return counts
+
+
+def gap_sentence(d: Deliverable, g: dict) -> str:
+    """One plain sentence about a gap (text, to be escaped by the caller)."""
+    s = d.signal(g["signal_id"])
+    flags = [g["severity"]] + (["escalated"] if g["escalated"] else []) + \
+        (["provisional"] if g["provisional"] else [])
+    out = (f"{g['signal_id']} {d.names[g['signal_id']]} scores {fmt(g['score'], 2)} against a "
+           f"threshold of {g['threshold']:g} ({', '.join(flags)})")
+    if s["divergence_class"] == "blind_spot":
+        out += (f": leadership rates it {fmt(s['strategic'], 1)} while operational reality "
+                f"shows {fmt(s['reality'], 1)}")
+    return out + "."
+
+
+def top_gaps(d: Deliverable, priority: str = "P1", limit: int = 5) -> list[dict]:
+    """The first gaps of a priority, in roadmap order."""
+    return [g for g in d.contract["gaps"] if g["priority"] == priority][:limit]
+
+
+def stakeholder_counts(d: Deliverable) -> dict[str, int]:
+    """How many stakeholders gave evidence, per perspective (rulebook order)."""
+    st = d.results.stakeholders
+    counts = {p: 0 for p in d.rulebook["stakeholder_perspectives"]}
+    if st is not None:
+        for p in st.filter(engagement_id=d.engagement_id)["perspective"].to_list():
+            counts[p] = counts.get(p, 0) + 1
+    return counts
+
+
+def stamp(d: Deliverable) -> dict:
+    """The reproducibility stamp: what produced these numbers."""
+    return {
+        "engagement_id": d.engagement_id,
+        "rulebook": d.contract["rulebook"]["id"],
+        "rulebook_sha256": d.contract["rulebook"]["sha256"],
+        "paos_version": __version__,
+        "python": platform.python_version(),
+        "run_date": d.run_date,
+        "evidence_files": [{"file": f["file"], "sha256": f["sha256"]} for f in d.files],
+    }
+
+
+def gap_rows(d: Deliverable) -> tuple[list[str], list[list]]:
+    """The gap table (one row per piece of evidence) for gaps.csv."""
+    header = ["engagement_id", "signal_id", "signal", "dimension", "score", "threshold",
+              "shortfall", "severity", "escalated", "provisional", "priority", "phase",
+              "perspective", "role", "rating", "evidence"]
+    rows = []
+    for g in d.contract["gaps"]:
+        base = [d.engagement_id, g["signal_id"], d.names[g["signal_id"]], g["dimension"],
+                g["score"], g["threshold"], g["shortfall"], g["severity"], g["escalated"],
+                g["provisional"], g["priority"], g["phase"]]
+        for e in g["evidence"] or [{"perspective": None, "role": None, "rating": None,
+                                    "text": None}]:
+            rows.append(base + [e["perspective"], e["role"], e["rating"], e["text"]])
+    return header, rows
+
+
+def save_results(d: Deliverable, output_dir: str | Path | None) -> list[Path]:
+    """Write results.json (the results contract) and gaps.csv (formula-safe) to
+    `output_dir`, atomically; nothing when no folder is given."""
+    if not output_dir:
+        return []
+    out = Path(output_dir)
+    header, rows = gap_rows(d)
+    return [atomic_write_text(out / "results.json", to_json(d.contract) + "\n"),
+            atomic_write_text(out / "gaps.csv", csv_text(header, rows))]

@@ -1,0 +1,152 @@
+"""`paos run`: one engagement -> its deliverables, stage by stage.
+
+validate -> execute (papermill) -> html (nbconvert) -> pdf (Chromium) -> publish
+
+Everything is built in a staging folder next to the target and published by
+one rename, so an interrupted run never leaves a half-written report and an
+existing report is replaced only with `force`. Output paths come only from the
+validated engagement id. A failed run keeps its executed notebook (with the
+error in it) in `<out>/<id>.failed/` so the analyst can see what broke.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import contextlib
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from paos.errors import NotebookError, PaosError
+from paos.files import atomic_write_text, make_staging, publish_folder
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+DIAGNOSTIC = "diagnostic.ipynb"
+STAGES = ("validate", "execute", "html", "pdf", "publish")
+
+
+@dataclass
+class RunResult:
+    engagement_id: str
+    folder: Path
+    files: dict[str, Path]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def notebook_path(name: str = DIAGNOSTIC) -> Path:
+    """The bundled notebook template (PAOS_NOTEBOOKS overrides the folder)."""
+    folder = Path(os.environ.get("PAOS_NOTEBOOKS", NOTEBOOKS))
+    path = folder / name
+    if not path.is_file():
+        raise PaosError(f"notebook template {path} is missing")
+    return path
+
+
+def _say(progress: Callable[[str], None] | None, i: int, stage: str, text: str) -> None:
+    if progress:
+        progress(f"[{i}/{len(STAGES)}] {stage:<8} {text}")
+
+
+@contextlib.contextmanager
+def _kernel_stderr_to(log: Path):
+    """Send what the kernel process prints to stderr (its start-up warnings) to a
+    log file instead of the analyst's terminal; cell errors stay in the notebook."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(log, "ab") as fh:
+            os.dup2(fh.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+        log.unlink(missing_ok=True)
+
+
+def execute_notebook(template: Path, output: Path, parameters: dict, cwd: Path) -> None:
+    """Run `template` with papermill into `output`; a failure names the cell.
+    Papermill writes the executed notebook even when a cell fails."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+    try:
+        with _kernel_stderr_to(output.with_suffix(".kernel.log")):
+            pm.execute_notebook(str(template), str(output), parameters=parameters,
+                                kernel_name="python3", progress_bar=False, cwd=str(cwd),
+                                log_output=False)
+    except PapermillExecutionError as exc:
+        raise NotebookError(f"stage execute failed in cell {exc.exec_count} "
+                            f"({exc.ename}: {exc.evalue})".replace("\n", " ")) from None
+
+
+def run_engagement(engagement: str | Path, out: str | Path = "reports",
+                   rulebook: str | None = None, force: bool = False,
+                   run_date: str | None = None,
+                   progress: Callable[[str], None] | None = print,
+                   template: Path | None = None) -> RunResult:
+    """Produce the deliverables of one engagement in `<out>/<engagement id>/`:
+    the executed notebook, results.json, gaps.csv, executive_summary.html/.pdf."""
+    from paos.render import html_to_pdf, notebook_html
+    from paos.validate import load_evidence
+    from paos.rulebook import load_rulebook
+
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    engagement = Path(engagement).resolve()
+    evidence = load_evidence([engagement], load_rulebook(rulebook) if rulebook else None)
+    eid = evidence.engagement_ids()[0]               # validated: safe as a folder name
+    client = evidence.engagements["client"][0]
+    out = Path(out).resolve()
+    target = out / eid
+    if target.exists() and not force:
+        raise PaosError(f"{target} already exists; use --force to replace it")
+    seconds["validate"] = time.perf_counter() - t0
+    _say(progress, 1, "validate", f"{eid}: evidence valid ({seconds['validate']:.1f} s)")
+
+    staging = make_staging(out, eid)
+    try:
+        nb_out = staging / DIAGNOSTIC
+        t = time.perf_counter()
+        try:
+            execute_notebook(template or notebook_path(), nb_out, {
+                "engagement": str(engagement), "output_dir": str(staging),
+                "rulebook": rulebook or "", "run_date": run_date or ""}, cwd=staging)
+        except NotebookError as err:
+            failed = out / f"{eid}.failed"
+            shutil.rmtree(failed, ignore_errors=True)
+            os.replace(staging, failed)
+            raise NotebookError(f"{eid}: {err}; executed notebook: {failed / DIAGNOSTIC}")
+        seconds["execute"] = time.perf_counter() - t
+        _say(progress, 2, "execute", f"notebook executed ({seconds['execute']:.1f} s)")
+
+        t = time.perf_counter()
+        html = staging / "executive_summary.html"
+        try:
+            atomic_write_text(html, notebook_html(nb_out, f"{client} · Partner Architecture "
+                                                  "Diagnostic"))
+        except Exception as exc:  # nbconvert raises many kinds
+            raise NotebookError(f"{eid}: stage html failed ({type(exc).__name__}: {exc})")
+        seconds["html"] = time.perf_counter() - t
+        _say(progress, 3, "html", f"executive_summary.html ({seconds['html']:.1f} s)")
+
+        t = time.perf_counter()
+        try:
+            html_to_pdf(html, staging / "executive_summary.pdf")
+        except PaosError as exc:
+            raise NotebookError(f"{eid}: stage pdf failed ({exc})") from None
+        seconds["pdf"] = time.perf_counter() - t
+        _say(progress, 4, "pdf", f"executive_summary.pdf ({seconds['pdf']:.1f} s)")
+
+        t = time.perf_counter()
+        publish_folder(staging, target, force)
+        shutil.rmtree(out / f"{eid}.failed", ignore_errors=True)
+        seconds["publish"] = time.perf_counter() - t
+        _say(progress, 5, "publish", f"{target}")
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    files = {p.name: p for p in sorted(target.iterdir())}
+    return RunResult(eid, target, files, seconds)

@@ -1,0 +1,226 @@
+"""Stage 8 (view side): the sections of the board deliverable as HTML.
+
+Each public function takes a `Deliverable` and returns an `Html` object that a
+notebook displays. Every text that comes from evidence or the rulebook goes
+through `esc()`: a quote reading `<script>` or `=HYPERLINK(...)` shows as that
+same visible text, never as markup.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from paos import charts
+from paos.report import (SEVERITIES, Deliverable, fmt, gap_sentence, severity_counts,
+                         stakeholder_counts, stamp, top_gaps)
+
+
+class Html:
+    """An HTML fragment that Jupyter (and nbconvert) display as HTML."""
+
+    def __init__(self, html: str):
+        self.html = html
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+
+def esc(text: object) -> str:
+    """Visible text, safe in HTML; newlines kept as line breaks."""
+    return escape("" if text is None else str(text), quote=True).replace("\n", "<br>")
+
+
+def _badge(kind: str, text: str | None = None) -> str:
+    return f'<span class="badge {esc(kind)}">{esc(text or kind)}</span>'
+
+
+def _section(cls: str, title: str, body: str, lead: str = "") -> Html:
+    lead_html = f'<p class="lead">{lead}</p>' if lead else ""
+    return Html(f'<section class="{cls}"><h2>{esc(title)}</h2>{lead_html}{body}</section>')
+
+
+def _figure(svg: str, caption: str) -> str:
+    return f'<figure>{svg}<figcaption>{esc(caption)}</figcaption></figure>'
+
+
+def executive_summary(d: Deliverable) -> Html:
+    """Page 1: PAI with maturity, dimension scores against the threshold, gap
+    counts by severity, and the top P1 gaps in one sentence each."""
+    c, m = d.contract, d.meta
+    threshold = d.rulebook.signals[0].threshold
+    if c["status"] == "complete":
+        pai = (f'<div class="pai"><div class="pai-value">{esc(c["pai_display"])}</div>'
+               f'<div class="pai-scale">of 4.0</div>'
+               f'<div class="maturity {esc(c["maturity"]).replace(" ", "-")}">'
+               f'{esc(c["maturity"])}</div></div>')
+    else:
+        missing = ", ".join(x["id"] for x in c["dimensions"] if x["score"] is None)
+        pai = (f'<div class="pai"><div class="pai-value">–</div><div class="maturity">'
+               f'Incomplete: insufficient evidence in {esc(missing)}</div></div>')
+    counts = severity_counts(d)
+    tiles = "".join(f'<div class="tile {s}"><div class="n">{counts[s]}</div>'
+                    f'<div class="l">{s}</div></div>' for s in SEVERITIES)
+    people = stakeholder_counts(d)
+    evidence = ", ".join(f"{n} {p}" for p, n in people.items() if n)
+    n_metrics = d.results.metrics.height
+    blind = [s["id"] for s in c["signals"] if s["divergence_class"] == "blind_spot"]
+    hidden = [s["id"] for s in c["signals"] if s["divergence_class"] == "hidden_strength"]
+    top = top_gaps(d)
+    top_html = "".join(f"<li>{esc(gap_sentence(d, g))}</li>" for g in top) or \
+        "<li>No P1 gap: the foundation holds.</li>"
+    more = len([g for g in c["gaps"] if g["priority"] == "P1"]) - len(top)
+    chart = charts.to_svg(charts.dimension_bars(c["dimensions"], threshold))
+    modules = ", ".join(mod["name"] for mod in c["installation_modules"]) or "none"
+    head = (f'<header class="cover"><div class="kicker">Partner Architecture Diagnostic · '
+            f'Executive summary</div><h1>{esc(m["client"])}</h1><div class="meta">'
+            f'Assessed {esc(m["assessed_on"])}'
+            + (f' · {esc(m["industry"])}' if m.get("industry") else "")
+            + (f' · {esc(m["stage"])}' if m.get("stage") else "")
+            + (f' · analyst {esc(m["analyst"])}' if m.get("analyst") else "")
+            + f' · engagement {esc(d.engagement_id)}</div></header>')
+    body = (
+        f'{head}<div class="summary-grid"><div class="col-left">'
+        f'<h3>Partner Architecture Index</h3>{pai}'
+        f'<h3>Gaps by severity</h3><div class="tiles">{tiles}</div>'
+        f'<p class="small">{len(c["gaps"])} gaps in all; {len(blind)} blind spots, '
+        f'{len(hidden)} hidden strengths. Evidence from {esc(evidence)} stakeholders'
+        f'{f" and {n_metrics} metrics" if n_metrics else ""}.</p></div>'
+        f'<div class="col-right"><h3>Dimension scores against the {threshold:g} threshold</h3>'
+        f'{chart}</div></div>'
+        f'<h3>Top priorities (P1, phase 1: days 0-90)</h3><ol class="top">{top_html}</ol>'
+        + (f'<p class="small">…and {more} more P1 gap(s) in the roadmap.</p>' if more > 0 else "")
+        + f'<p class="small"><b>Installation modules in scope:</b> {esc(modules)}.</p>')
+    return Html(f'<section class="executive">{body}</section>')
+
+
+def priority_matrix(d: Deliverable) -> Html:
+    """Every gap by severity and tier; cells labelled with the rule's priority."""
+    prio = {(r["severity"], t): r["priority"] for r in d.rulebook["priority"]
+            for t in r["tiers"]}
+    gaps = [{**g, "tier": d.tier(g["dimension"])} for g in d.contract["gaps"]]
+    svg = charts.to_svg(charts.priority_matrix(
+        gaps, prio, d.rulebook["tiers"], [b["name"] for b in d.rulebook["severity"]]))
+    lead = ("Priority follows from severity and tier by rule: foundations first. "
+            "* marks a gap escalated one level because leadership rates it at least one "
+            "point above operational reality (a blind spot).")
+    return _section("matrix", "Priority matrix", _figure(svg, "Gaps by severity and tier"),
+                    esc(lead))
+
+
+def roadmap(d: Deliverable) -> Html:
+    """The three phases with their gaps in roadmap order, and the modules in scope."""
+    phases = d.rulebook["phases"]
+    gaps = d.contract["gaps"]
+    counts = {p["phase"]: sum(g["phase"] == p["phase"] for g in gaps) for p in phases}
+    svg = charts.to_svg(charts.roadmap_timeline(phases, counts))
+    cols = []
+    for p in phases:
+        items = "".join(
+            f'<li>{_badge(g["severity"])} <b>{esc(g["signal_id"])}</b> '
+            f'{esc(d.names[g["signal_id"]])} <span class="muted">({fmt(g["score"], 2)})</span></li>'
+            for g in gaps if g["phase"] == p["phase"]) or '<li class="muted">no gap</li>'
+        cols.append(f'<div class="phase"><h3>Phase {p["phase"]}: {esc(p["name"])}</h3>'
+                    f'<div class="muted">days {p["start_day"]}-{p["end_day"]} · '
+                    f'{esc(p["priority"])}</div><ul>{items}</ul></div>')
+    mods = "".join(
+        f'<tr><td>{esc(mod["priority"])}</td><td><b>{esc(mod["name"])}</b></td>'
+        f'<td>{esc(mod["dimension"])}</td><td>{esc(", ".join(mod["signals"]))}</td></tr>'
+        for mod in d.contract["installation_modules"])
+    table = (f'<h3>Installation modules in scope</h3><table class="grid"><thead><tr>'
+             f'<th>priority</th><th>module</th><th>dimension</th><th>scope (gaps)</th></tr>'
+             f'</thead><tbody>{mods}</tbody></table>' if mods else
+             "<p>No installation module is in scope: no gap was found.</p>")
+    return _section("roadmap", "Roadmap", _figure(svg, "Phases and the gaps they address")
+                    + f'<div class="phases">{"".join(cols)}</div>' + table)
+
+
+def _signal_row(d: Deliverable, s: dict) -> str:
+    gap = next((g for g in d.contract["gaps"] if g["signal_id"] == s["id"]), None)
+    state = ("no evidence" if s["status"] == "no_evidence" else
+             "validated" if s["validated"] else "provisional")
+    agreement = fmt(s["agreement"], 2) + (" (low)" if s["low_consensus"] else "")
+    return (f'<tr class="{"gap" if gap else ""}"><td><b>{esc(s["id"])}</b> '
+            f'{esc(d.names[s["id"]])}</td><td class="num">{fmt(s["score"], 2)}</td>'
+            f'<td class="num">{fmt(s["strategic"], 2)}</td><td class="num">'
+            f'{fmt(s["reality"], 2)}</td><td>{esc(charts.CLASS_LABELS[s["divergence_class"]])}'
+            f'</td><td class="num">{agreement}</td><td>{state}</td><td>'
+            + (_badge(gap["severity"]) + " " + esc(gap["priority"]) if gap else "") + "</td></tr>")
+
+
+def dimension_pages(d: Deliverable) -> Html:
+    """One block per dimension: score, coverage, and every signal with strategic
+    against reality, divergence class, agreement, validated or provisional."""
+    blocks = []
+    for dim, spec in zip(d.contract["dimensions"], d.rulebook.dimensions):
+        rows = "".join(_signal_row(d, d.signal(s.id)) for s in spec.signals)
+        score = fmt(dim["score"]) if dim["score"] is not None else "insufficient evidence"
+        blocks.append(
+            f'<div class="dimension"><h3>{esc(dim["id"])} · {esc(dim["name"])}</h3>'
+            f'<p class="muted">Tier {spec.tier} ({esc(d.rulebook["tiers"][spec.tier])}) · '
+            f'score <b>{score}</b>{" (" + esc(dim["maturity"]) + ")" if dim["maturity"] else ""}'
+            f' · coverage {dim["coverage"]:.0%} · {dim["gap_count"]} gap(s). Decides '
+            f'{esc(spec.decides)}.</p><table class="grid"><thead><tr><th>signal</th>'
+            f'<th>score</th><th>leadership</th><th>reality</th><th>divergence</th>'
+            f'<th>agreement</th><th>evidence</th><th>gap</th></tr></thead><tbody>{rows}'
+            f'</tbody></table></div>')
+    return _section("dimensions", "Dimensions", "".join(blocks))
+
+
+def divergence(d: Deliverable) -> Html:
+    """Blind spots and hidden strengths across all signals in one picture."""
+    sigs = d.contract["signals"]
+    svg = charts.to_svg(charts.divergence_dumbbell(sigs, d.names))
+
+    def listing(cls: str) -> str:
+        items = [f'<li><b>{esc(s["id"])}</b> {esc(d.names[s["id"]])}: leadership '
+                 f'{fmt(s["strategic"], 2)}, reality {fmt(s["reality"], 2)} '
+                 f'(divergence {s["divergence"]:+.2f})</li>'
+                 for s in sigs if s["divergence_class"] == cls]
+        return f'<ul>{"".join(items)}</ul>' if items else '<p class="muted">None.</p>'
+
+    low = [s["id"] for s in sigs if s["low_consensus"]]
+    body = (_figure(svg, "Leadership (strategic) against reality, per signal")
+            + '<div class="two"><div><h3>Blind spots</h3><p class="small">Leadership assumes '
+            f'more structure than operational reality shows.</p>{listing("blind_spot")}</div>'
+            '<div><h3>Hidden strengths</h3><p class="small">Reality is ahead of what '
+            f'leadership believes.</p>{listing("hidden_strength")}</div></div>'
+            + (f'<p class="small">Low consensus among stakeholders (agreement below 0.5): '
+               f'{esc(", ".join(low))}.</p>' if low else ""))
+    return _section("divergence", "Cross-stakeholder divergence", body)
+
+
+def evidence_appendix(d: Deliverable) -> Html:
+    """For every gap, the quotes that support it, attributed by perspective (and by
+    role only where enough stakeholders share it); then the evidence gaps."""
+    blocks = []
+    for g in d.contract["gaps"]:
+        quotes = "".join(
+            f'<blockquote><p>{esc(e["text"])}</p><cite>{esc(e["perspective"])}'
+            + (f' · {esc(e["role"])}' if e["role"] and e["role"] != e["perspective"] else "")
+            + (f' · rating {e["rating"]}' if e["rating"] is not None else "")
+            + "</cite></blockquote>" for e in g["evidence"]) or \
+            '<p class="muted">No documented rating at or below 2.</p>'
+        blocks.append(f'<div class="gap-evidence"><h3>{esc(g["signal_id"])} '
+                      f'{esc(d.names[g["signal_id"]])} {_badge(g["severity"])} '
+                      f'{esc(g["priority"])}</h3><p class="q">{esc(d.questions[g["signal_id"]])}'
+                      f'</p>{quotes}</div>')
+    none = [s for s in d.contract["signals"] if s["status"] == "no_evidence"]
+    gaps_html = ("<ul>" + "".join(f"<li><b>{esc(s['id'])}</b> {esc(d.names[s['id']])}</li>"
+                                  for s in none) + "</ul>") if none else \
+        '<p class="muted">Every signal has evidence.</p>'
+    return _section("appendix", "Evidence appendix", "".join(blocks)
+                    + f'<h3>Evidence gaps (signals nobody could rate)</h3>{gaps_html}')
+
+
+def reproducibility(d: Deliverable) -> Html:
+    """The stamp: rulebook id and sha256, paos version, evidence hashes, run date."""
+    st = stamp(d)
+    rows = [("engagement", st["engagement_id"]), ("rulebook", st["rulebook"]),
+            ("rulebook sha256", st["rulebook_sha256"]), ("paos version", st["paos_version"]),
+            ("run date", st["run_date"])]
+    rows += [(f"evidence {f['file']}", f["sha256"]) for f in st["evidence_files"]]
+    body = "".join(f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in rows)
+    return Html(f'<section class="stamp"><h2>Reproducibility</h2><table class="kv">{body}'
+                f'</table></section>')

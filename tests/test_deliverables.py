@@ -1,0 +1,189 @@
+"""The engagement notebook through papermill, and the board deliverables it produces."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from paos import EvidenceError, PaosError, contract, diagnose
+from paos.errors import NotebookError
+from paos.files import csv_text, neutralise
+from paos.run import notebook_path, run_engagement
+from paos.sections import esc
+from tests.builders import RATINGS, write_engagement
+
+DEMO = Path(__file__).parent.parent / "data" / "engagements"
+ENGAGEMENTS = sorted(DEMO.iterdir())
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    return {r.engagement_id: r for r in
+            (run_engagement(p, out, run_date="2026-11-24", progress=None) for p in ENGAGEMENTS)}
+
+
+def _pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def _pages(path: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    return int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))
+
+
+@pytest.mark.parametrize("path", ENGAGEMENTS, ids=lambda p: p.name)
+def test_run_writes_every_deliverable(reports, path):
+    c = contract(diagnose(path))
+    r = reports[c["engagement_id"]]
+    assert r.folder.name == c["engagement_id"]
+    assert sorted(r.files) == ["diagnostic.ipynb", "executive_summary.html",
+                               "executive_summary.pdf", "gaps.csv", "results.json"]
+    assert json.loads((r.folder / "results.json").read_text()) == json.loads(json.dumps(c))
+    html = (r.folder / "executive_summary.html").read_text()
+    assert f'<div class="pai-value">{c["pai_display"]}</div>' in html
+    for g in c["gaps"]:
+        assert g["signal_id"] in html
+    text = _pdf_text(r.folder / "executive_summary.pdf")
+    first = text.split("\f")[0]
+    assert "EXECUTIVE SUMMARY" in first and "Partner Architecture" in first
+    assert c["pai_display"] in first and "Top priorities" in first
+    pages = text.split("\f")
+    assert len(pages) - 1 == _pages(r.folder / "executive_summary.pdf") >= 6
+    assert pages[1].strip().startswith("Priority matrix")   # the summary is exactly page 1
+    for section in ("Priority matrix", "Roadmap", "Dimensions", "Cross-stakeholder divergence",
+                    "Evidence appendix", "Reproducibility"):
+        assert section in text
+
+
+def test_hostile_evidence_is_shown_as_text(reports):
+    folder = reports["alpine-2026-10"].folder
+    html = (folder / "executive_summary.html").read_text()
+    assert "<script" not in html.lower()
+    assert re.search(r"&lt;script&gt;alert\((&#x27;|')pwned(&#x27;|')\)&lt;/script&gt;", html)
+    assert re.search(r'=HYPERLINK\((&quot;|")https://example.com/deal(&quot;|"),', html)
+    assert not re.search(r"<a\b", html)
+    text = " ".join(_pdf_text(folder / "executive_summary.pdf").split())
+    assert "<script>alert('pwned')</script>" in text
+    assert '=HYPERLINK("https://example.com/deal","see deal")' in text
+    gaps = (folder / "gaps.csv").read_text()
+    assert "\"'=HYPERLINK(" in gaps and "\"'-20% off" in gaps
+    assert not re.search(r'(^|,)"?[=+\-@]', gaps, re.M)
+
+
+class _Refs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.refs, self.tags = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        for k, v in attrs:
+            if k in ("src", "href", "xlink:href", "data", "srcset", "poster") and v:
+                self.refs.append(v)
+
+
+@pytest.mark.parametrize("name", ["northwind-2026-09", "alpine-2026-10"])
+def test_html_loads_nothing_from_outside(reports, name):
+    html = (reports[name].folder / "executive_summary.html").read_text()
+    parser = _Refs()
+    parser.feed(html)
+    assert "script" not in parser.tags and "link" not in parser.tags
+    assert "iframe" not in parser.tags
+    assert [r for r in parser.refs if not r.startswith(("data:", "#"))] == []
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", html)
+    assert "@import" not in html
+
+
+def test_evidence_quotes_are_anonymous(reports):
+    html = (reports["alpine-2026-10"].folder / "executive_summary.html").read_text()
+    names = [line.rsplit(",", 1)[-1] for line in
+             (DEMO / "alpine-2026-10" / "stakeholders.csv").read_text().splitlines()[1:]]
+    assert [n for n in names if n and n in html] == []
+
+
+def test_stamp_carries_rulebook_and_evidence_hashes(reports):
+    import hashlib
+    html = (reports["northwind-2026-09"].folder / "executive_summary.html").read_text()
+    rb = contract(diagnose(DEMO / "northwind-2026-09"))["rulebook"]["sha256"]
+    assert rb in html and "2026-11-24" in html
+    for f in ("ratings.csv", "stakeholders.csv", "engagement.yaml"):
+        digest = hashlib.sha256((DEMO / "northwind-2026-09" / f).read_bytes()).hexdigest()
+        assert digest in html
+
+
+def test_notebook_is_stored_clean_and_holds_no_logic():
+    nb = nbformat.read(str(notebook_path()), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code)
+    assert "parameters" in code[0].metadata.get("tags", [])
+    assert not any(re.search(r"^\s*(def|class|for|while|if) ", c.source, re.M) for c in code)
+    assert all(re.match(r"^(from paos import|(report|sections)\.)", c.source) for c in code[1:])
+
+
+def test_existing_report_needs_force(tmp_path):
+    src = write_engagement(tmp_path / "src")
+    first = run_engagement(src, tmp_path / "out", progress=None)
+    stamp = (first.folder / "results.json").stat().st_mtime_ns
+    with pytest.raises(PaosError, match="already exists; use --force"):
+        run_engagement(src, tmp_path / "out", progress=None)
+    assert (first.folder / "results.json").stat().st_mtime_ns == stamp
+    again = run_engagement(src, tmp_path / "out", force=True, progress=None)
+    assert again.folder == first.folder and (again.folder / "executive_summary.pdf").is_file()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["acme-2026"]
+
+
+def test_invalid_evidence_writes_nothing(tmp_path):
+    src = write_engagement(tmp_path / "src", ratings=[*RATINGS, ["s1", "FIT-02", "7", "", ""]])
+    with pytest.raises(EvidenceError):
+        run_engagement(src, tmp_path / "out", progress=None)
+    assert not (tmp_path / "out").exists()
+
+
+def test_failing_cell_names_stage_and_cell_and_keeps_notebook(tmp_path):
+    nb = nbformat.read(str(notebook_path()), as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell("raise ValueError('broken on purpose')"))
+    template = tmp_path / "broken.ipynb"
+    nbformat.write(nb, str(template))
+    src = write_engagement(tmp_path / "src")
+    lines = []
+    with pytest.raises(NotebookError) as info:
+        run_engagement(src, tmp_path / "out", progress=lines.append, template=template)
+    msg = str(info.value)
+    # cell 4 as the executed notebook numbers it (papermill adds the parameters cell)
+    assert "stage execute failed in cell 4 (ValueError: broken on purpose)" in msg
+    failed = tmp_path / "out" / "acme-2026.failed" / "diagnostic.ipynb"
+    assert str(failed) in msg and failed.is_file()
+    assert "broken on purpose" in failed.read_text()
+    assert not (tmp_path / "out" / "acme-2026").exists()
+    assert [ln.split()[0] for ln in lines] == ["[1/5]"]
+
+
+def test_pdf_failure_leaves_no_half_written_report(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAOS_CHROMIUM", "/bin/false")
+    src = write_engagement(tmp_path / "src")
+    with pytest.raises(NotebookError, match="stage pdf failed"):
+        run_engagement(src, tmp_path / "out", progress=None)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+1", "'+1"), ("-2", "'-2"), ("@me", "'@me"),
+    ("plain", "plain"), (3, 3), (None, None)])
+def test_cells_are_neutralised(value, shown):
+    assert neutralise(value) == shown
+
+
+def test_csv_text_neutralises_every_cell():
+    assert csv_text(["a", "b"], [["=1+1", "ok"], [None, "@x"]]) == "a,b\n'=1+1,ok\n,'@x\n"
+
+
+def test_esc_keeps_text_visible():
+    assert esc("<b>x</b>\n& 'y'") == "&lt;b&gt;x&lt;/b&gt;<br>&amp; &#x27;y&#x27;"

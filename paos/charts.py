@@ -144,3 +144,24 @@ def roadmap_timeline(phases: list[dict], counts: dict[int, int]) -> alt.Chart:
     text = alt.Chart(df).mark_text(align="left", dx=6, color="white", fontWeight="bold").encode(
         x="start:Q", y=y, text="label:N")
     return (bars + text).properties(width=560, height=96)
+
+
+def screening_bars(dims: list[dict], constraint_at: int) -> alt.Chart:
+    """Architecture Check: one screening rating per dimension; at or below the line
+    a structural constraint is likely."""
+    df = pd.DataFrame([{"dimension": f"{d['id']}  {d['name']}", "rating": d["rating"],
+                        "label": f"{d['rating']} {d['level']}",
+                        "status": "constraint likely" if d["constraint_likely"] else "no constraint"}
+                       for d in dims])
+    y = alt.Y("dimension:N", sort=list(df["dimension"]), title=None,
+              axis=alt.Axis(labelLimit=260))
+    bars = alt.Chart(df).mark_bar(height=12).encode(
+        x=alt.X("rating:Q", scale=alt.Scale(domain=[0, 4]), title="screening rating (1-4)"),
+        y=y, color=alt.Color("status:N", scale=alt.Scale(
+            domain=["constraint likely", "no constraint"], range=["#b42318", "#3c7d3a"]),
+            title=None, legend=alt.Legend(orient="bottom")))
+    text = alt.Chart(df).mark_text(align="left", dx=4, color=INK).encode(
+        x="rating:Q", y=y, text="label:N")
+    rule = alt.Chart(pd.DataFrame({"t": [constraint_at + 0.5]})).mark_rule(
+        color=INK, strokeDash=[4, 3]).encode(x="t:Q")
+    return (bars + text + rule).properties(width=300, height=120)

@@ -7,13 +7,19 @@ dimension recommends a full diagnostic. No PAI is computed from a check.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import json
+import re
 from pathlib import Path
 
 import yaml
 
 from paos.errors import EvidenceError, Problem
-from paos.rulebook import Rulebook
+from paos.files import atomic_write_text
+from paos.rulebook import DEFAULT_RULEBOOK, Rulebook, load_rulebook
+
+ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
 
 
 def screen(ratings: dict[str, int], rulebook: Rulebook) -> dict:
@@ -90,3 +96,34 @@ def read_answers(path: str | Path, rulebook: Rulebook) -> tuple[dict, dict[str, 
         raise EvidenceError(problems)
     head["notes"] = notes
     return head, ratings
+
+
+def prepare(answers: str | Path, rulebook: str | Path | Rulebook | None = None,
+            run_date: str | None = None) -> dict:
+    """Read and screen an answers file. The prospect id (the file's `id`, or its
+    name for a CSV) must be a valid id: it becomes the report folder's name."""
+    path = Path(answers)
+    book = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(
+        rulebook or DEFAULT_RULEBOOK)
+    head, ratings = read_answers(path, book)
+    pid = str(head.get("id") or path.stem).strip()
+    if not re.fullmatch(ID_PATTERN, pid):
+        raise EvidenceError([Problem(str(path), "is not a valid id (1-64 letters, digits, '.', "
+                                     "'_' or '-', starting with a letter or digit)",
+                                     column="id", value=pid)])
+    result = screen(ratings, book)
+    for d in result["dimensions"]:
+        d["note"] = head["notes"].get(d["id"], "")
+        d["level"] = book["rating_scale"]["levels"][d["rating"]]["name"]
+    return {"id": pid, "prospect": str(head.get("prospect") or pid),
+            "assessed_on": str(head.get("assessed_on") or ""),
+            "analyst": str(head.get("analyst") or ""),
+            "run_date": run_date or dt.date.today().isoformat(), **result}
+
+
+def save(check: dict, output_dir: str | Path | None) -> list[Path]:
+    """Write check.json atomically to `output_dir` (nothing when none is given)."""
+    if not output_dir:
+        return []
+    return [atomic_write_text(Path(output_dir) / "check.json",
+                              json.dumps(check, ensure_ascii=False, indent=2) + "\n")]

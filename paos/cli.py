@@ -120,3 +120,28 @@ def run(engagement: Engagement,
         _fail(err)
     for name, path in result.files.items():
         typer.echo(str(path))
+
+
+@app.command()
+def check(answers: Annotated[Path, typer.Argument(help="Answers file (YAML or CSV).",
+                                                  show_default=False)],
+          out: Annotated[Path, typer.Option("--out", help="Folder for reports; the check "
+                                            "goes to OUT/<id>/.")] = Path("reports"),
+          rulebook: RulebookOpt = None,
+          force: Annotated[bool, typer.Option("--force", help="Replace an existing check.")]
+          = False,
+          run_date: Annotated[Optional[str], typer.Option(
+              "--run-date", help="Date on the page (default: today).")] = None) -> None:
+    """Screen a prospect (Architecture Check) and write a one-page HTML and PDF with
+    the recommendation.
+
+    Example: paos check data/checks/globex-2026-11.yaml
+    """
+    from paos.run import run_check
+    try:
+        result = run_check(answers, out, rulebook, force, run_date,
+                           progress=lambda line: typer.echo(line, err=True))
+    except PaosError as err:
+        _fail(err)
+    for path in result.files.values():
+        typer.echo(str(path))

@@ -89,64 +89,87 @@ def run_engagement(engagement: str | Path, out: str | Path = "reports",
                    template: Path | None = None) -> RunResult:
     """Produce the deliverables of one engagement in `<out>/<engagement id>/`:
     the executed notebook, results.json, gaps.csv, executive_summary.html/.pdf."""
-    from paos.render import html_to_pdf, notebook_html
-    from paos.validate import load_evidence
     from paos.rulebook import load_rulebook
+    from paos.validate import load_evidence
 
-    seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     engagement = Path(engagement).resolve()
     evidence = load_evidence([engagement], load_rulebook(rulebook) if rulebook else None)
     eid = evidence.engagement_ids()[0]               # validated: safe as a folder name
     client = evidence.engagements["client"][0]
+    return deliver(eid, template or notebook_path(), {
+        "engagement": str(engagement), "rulebook": rulebook or "", "run_date": run_date or ""},
+        out, force, progress, f"{client} · Partner Architecture Diagnostic",
+        "executive_summary", time.perf_counter() - t0)
+
+
+def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, force: bool,
+            progress: Callable[[str], None] | None, title: str, html_name: str,
+            validate_seconds: float = 0.0) -> RunResult:
+    """Execute `template` with `parameters` (+ output_dir) and publish the executed
+    notebook, what it saved, and its HTML and PDF as `<out>/<target_id>/`."""
+    from paos.render import html_to_pdf, notebook_html
+
     out = Path(out).resolve()
-    target = out / eid
+    target = out / target_id
     if target.exists() and not force:
         raise PaosError(f"{target} already exists; use --force to replace it")
-    seconds["validate"] = time.perf_counter() - t0
-    _say(progress, 1, "validate", f"{eid}: evidence valid ({seconds['validate']:.1f} s)")
-
-    staging = make_staging(out, eid)
+    seconds = {"validate": validate_seconds}
+    _say(progress, 1, "validate", f"{target_id}: input valid ({validate_seconds:.1f} s)")
+    staging = make_staging(out, target_id)
     try:
-        nb_out = staging / DIAGNOSTIC
+        nb_out = staging / template.name
         t = time.perf_counter()
         try:
-            execute_notebook(template or notebook_path(), nb_out, {
-                "engagement": str(engagement), "output_dir": str(staging),
-                "rulebook": rulebook or "", "run_date": run_date or ""}, cwd=staging)
+            execute_notebook(template, nb_out, {**parameters, "output_dir": str(staging)},
+                             cwd=staging)
         except NotebookError as err:
-            failed = out / f"{eid}.failed"
+            failed = out / f"{target_id}.failed"
             shutil.rmtree(failed, ignore_errors=True)
             os.replace(staging, failed)
-            raise NotebookError(f"{eid}: {err}; executed notebook: {failed / DIAGNOSTIC}")
+            raise NotebookError(f"{target_id}: {err}; executed notebook: {failed / nb_out.name}")
         seconds["execute"] = time.perf_counter() - t
         _say(progress, 2, "execute", f"notebook executed ({seconds['execute']:.1f} s)")
 
         t = time.perf_counter()
-        html = staging / "executive_summary.html"
+        html = staging / f"{html_name}.html"
         try:
-            atomic_write_text(html, notebook_html(nb_out, f"{client} · Partner Architecture "
-                                                  "Diagnostic"))
+            atomic_write_text(html, notebook_html(nb_out, title))
         except Exception as exc:  # nbconvert raises many kinds
-            raise NotebookError(f"{eid}: stage html failed ({type(exc).__name__}: {exc})")
+            raise NotebookError(f"{target_id}: stage html failed ({type(exc).__name__}: {exc})")
         seconds["html"] = time.perf_counter() - t
-        _say(progress, 3, "html", f"executive_summary.html ({seconds['html']:.1f} s)")
+        _say(progress, 3, "html", f"{html.name} ({seconds['html']:.1f} s)")
 
         t = time.perf_counter()
         try:
-            html_to_pdf(html, staging / "executive_summary.pdf")
+            html_to_pdf(html, html.with_suffix(".pdf"))
         except PaosError as exc:
-            raise NotebookError(f"{eid}: stage pdf failed ({exc})") from None
+            raise NotebookError(f"{target_id}: stage pdf failed ({exc})") from None
         seconds["pdf"] = time.perf_counter() - t
-        _say(progress, 4, "pdf", f"executive_summary.pdf ({seconds['pdf']:.1f} s)")
+        _say(progress, 4, "pdf", f"{html.stem}.pdf ({seconds['pdf']:.1f} s)")
 
         t = time.perf_counter()
         publish_folder(staging, target, force)
-        shutil.rmtree(out / f"{eid}.failed", ignore_errors=True)
+        shutil.rmtree(out / f"{target_id}.failed", ignore_errors=True)
         seconds["publish"] = time.perf_counter() - t
         _say(progress, 5, "publish", f"{target}")
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     files = {p.name: p for p in sorted(target.iterdir())}
-    return RunResult(eid, target, files, seconds)
+    return RunResult(target_id, target, files, seconds)
+
+
+def run_check(answers: str | Path, out: str | Path = "reports", rulebook: str | None = None,
+              force: bool = False, run_date: str | None = None,
+              progress: Callable[[str], None] | None = print) -> RunResult:
+    """The Architecture Check of a prospect: `<out>/<id>/architecture_check.html/.pdf`,
+    check.json and the executed notebook."""
+    from paos.check import prepare
+    t0 = time.perf_counter()
+    answers = Path(answers).resolve()
+    check = prepare(answers, rulebook or None, run_date)          # validates, names the id
+    return deliver(check["id"], notebook_path("architecture_check.ipynb"), {
+        "answers": str(answers), "rulebook": rulebook or "", "run_date": run_date or ""},
+        out, force, progress, f"{check['prospect']} · Architecture Check",
+        "architecture_check", time.perf_counter() - t0)

@@ -224,3 +224,31 @@ def reproducibility(d: Deliverable) -> Html:
     body = "".join(f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in rows)
     return Html(f'<section class="stamp"><h2>Reproducibility</h2><table class="kv">{body}'
                 f'</table></section>')
+
+
+def architecture_check(check: dict, constraint_at: int = 2) -> Html:
+    """The one-page Architecture Check: recommendation, the six screening answers."""
+    likely = check["constraints"]
+    svg = charts.to_svg(charts.screening_bars(check["dimensions"], constraint_at))
+    rows = "".join(
+        f'<tr><td><b>{esc(d["id"])}</b> {esc(d["name"])}</td><td>{esc(d["question"])}</td>'
+        f'<td class="num">{d["rating"]} {esc(d["level"])}</td><td>'
+        + (_badge("critical", "likely") if d["constraint_likely"] else "–")
+        + f'</td><td>{esc(d["note"])}</td></tr>' for d in check["dimensions"])
+    verdict = "recommend" if likely else "clear"
+    head = (f'<header class="cover"><div class="kicker">Partner Architecture Check · '
+            f'screening</div><h1>{esc(check["prospect"])}</h1><div class="meta">'
+            + (f'Assessed {esc(check["assessed_on"])} · ' if check["assessed_on"] else "")
+            + (f'analyst {esc(check["analyst"])} · ' if check["analyst"] else "")
+            + f'rulebook {esc(check["rulebook"]["id"])} · {esc(check["id"])}</div></header>')
+    why = (f"A structural constraint is likely in {esc(', '.join(likely))}: rated at or below "
+           f"{constraint_at} on the screening question." if likely else
+           f"No dimension was rated at or below {constraint_at}.")
+    body = (f'{head}<div class="verdict {verdict}"><div class="kicker">Recommendation</div>'
+            f'<div class="big">{esc(check["recommendation"])}</div><p>{why}</p></div>'
+            f'{svg}<table class="grid check"><thead><tr><th>dimension</th><th>screening '
+            f'question</th><th>rating</th><th>constraint</th><th>note</th></tr></thead>'
+            f'<tbody>{rows}</tbody></table><p class="small">A screening, not a diagnostic: no '
+            f'PAI is computed from a check. Run on {esc(check["run_date"])}; rulebook sha256 '
+            f'{esc(check["rulebook"]["sha256"])}.</p>')
+    return Html(f'<section class="check-page">{body}</section>')

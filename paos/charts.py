@@ -53,7 +53,7 @@ def dimension_bars(dims: list[dict], threshold: float, scale=(1, 4)) -> alt.Char
     note = alt.Chart(pd.DataFrame({"t": [threshold], "txt": [f"threshold {threshold:g}"]})) \
         .mark_text(align="left", dx=3, dy=-6, color=MUTED, fontSize=10).encode(
             x="t:Q", y=alt.value(0), text="txt:N")
-    return (bars + labels + rule + note).properties(width=330, height=190)
+    return (bars + labels + rule + note).properties(width=230, height=190)
 
 
 def priority_matrix(gaps: list[dict], priority_of: dict[tuple[str, int], str],

@@ -100,12 +100,12 @@ def run_engagement(engagement: str | Path, out: str | Path = "reports",
     return deliver(eid, template or notebook_path(), {
         "engagement": str(engagement), "rulebook": rulebook or "", "run_date": run_date or ""},
         out, force, progress, f"{client} · Partner Architecture Diagnostic",
-        "executive_summary", time.perf_counter() - t0)
+        "executive_summary", time.perf_counter() - t0, DIAGNOSTIC)
 
 
 def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, force: bool,
             progress: Callable[[str], None] | None, title: str, html_name: str,
-            validate_seconds: float = 0.0) -> RunResult:
+            validate_seconds: float = 0.0, notebook_name: str | None = None) -> RunResult:
     """Execute `template` with `parameters` (+ output_dir) and publish the executed
     notebook, what it saved, and its HTML and PDF as `<out>/<target_id>/`."""
     from paos.render import html_to_pdf, notebook_html
@@ -118,7 +118,7 @@ def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, f
     _say(progress, 1, "validate", f"{target_id}: input valid ({validate_seconds:.1f} s)")
     staging = make_staging(out, target_id)
     try:
-        nb_out = staging / template.name
+        nb_out = staging / (notebook_name or template.name)
         t = time.perf_counter()
         try:
             execute_notebook(template, nb_out, {**parameters, "output_dir": str(staging)},

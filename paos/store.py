@@ -1,0 +1,112 @@
+"""The results store: one Parquet file per engagement run, readable without paos.
+
+Layout: `<store>/<engagement_id>/<rulebook id>-<rulebook sha12>-<evidence sha12>.parquet`,
+one row each (see `STORE_SCHEMA`). A rerun under a new rulebook version adds a
+file; the same evidence under the same rulebook maps to the same file (that is
+how a batch knows it can skip an engagement). Read it all with
+`polars.scan_parquet("data/results/**/*.parquet")` or DuckDB's `read_parquet`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from pathlib import Path
+
+import polars as pl
+
+from paos import __version__
+from paos.engine import Results
+from paos.files import atomic_write_bytes
+
+DEFAULT_STORE = Path("data") / "results"
+_SIGNAL = pl.Struct({"id": pl.String, "dimension": pl.String, "status": pl.String,
+                     "score": pl.Float64, "strategic": pl.Float64, "reality": pl.Float64,
+                     "divergence": pl.Float64, "divergence_class": pl.String,
+                     "agreement": pl.Float64, "validated": pl.Boolean, "n_ratings": pl.Int32})
+_GAP = pl.Struct({"signal_id": pl.String, "dimension": pl.String, "score": pl.Float64,
+                  "shortfall": pl.Float64, "severity": pl.String, "escalated": pl.Boolean,
+                  "provisional": pl.Boolean, "priority": pl.String, "phase": pl.Int8})
+_DIMENSION = pl.Struct({"id": pl.String, "score": pl.Float64, "coverage": pl.Float64,
+                        "status": pl.String, "maturity": pl.String, "gap_count": pl.Int32})
+STORE_SCHEMA = {
+    "engagement_id": pl.String, "client": pl.String, "industry": pl.String,
+    "stage": pl.String, "assessed_on": pl.Date, "baseline": pl.String,
+    "rulebook_id": pl.String, "rulebook_sha256": pl.String, "evidence_sha256": pl.String,
+    "run_at": pl.Datetime("us", "UTC"), "paos_version": pl.String,
+    "status": pl.String, "pai": pl.Float64, "pai_display": pl.String, "maturity": pl.String,
+    "dimensions": pl.List(_DIMENSION), "signals": pl.List(_SIGNAL), "gaps": pl.List(_GAP),
+}
+
+
+def evidence_digest(files: pl.DataFrame) -> pl.DataFrame:
+    """One sha256 per engagement over its evidence files' names and hashes."""
+    def digest(names: list[str], hashes: list[str]) -> str:
+        h = hashlib.sha256()
+        for n, d in sorted(zip(names, hashes)):
+            h.update(f"{n}\0{d}\n".encode())
+        return h.hexdigest()
+    parts = files.partition_by("engagement_id", as_dict=True) if files.height else {}
+    return pl.DataFrame({
+        "engagement_id": [k[0] for k in parts],
+        "evidence_sha256": [digest(g["file"].to_list(), g["sha256"].to_list())
+                            for g in parts.values()]},
+        schema={"engagement_id": pl.String, "evidence_sha256": pl.String})
+
+
+def store_rows(results: Results, run_at: dt.datetime | None = None) -> pl.DataFrame:
+    """One store row per engagement of `results` (vectorised over the portfolio)."""
+    eng = "engagement_id"
+    run_at = run_at or dt.datetime.now(dt.timezone.utc)
+    rb = results.rulebook
+    sig = results.signals.group_by(eng, maintain_order=True).agg(signals=pl.struct(
+        pl.col("signal_id").alias("id"), "dimension", "status", "score", "strategic", "reality",
+        "divergence", "divergence_class", "agreement", "validated", "n_ratings"))
+    gap = results.gaps.group_by(eng, maintain_order=True).agg(gaps=pl.struct(
+        "signal_id", "dimension", "score", "shortfall", "severity", "escalated", "provisional",
+        "priority", "phase"))
+    dim = results.dimensions.group_by(eng, maintain_order=True).agg(dimensions=pl.struct(
+        pl.col("dimension").alias("id"), "score", "coverage", "status", "maturity", "gap_count"))
+    digests = evidence_digest(results.files) if results.files is not None else \
+        pl.DataFrame(schema={eng: pl.String, "evidence_sha256": pl.String})
+    frame = (results.engagements
+             .join(sig, on=eng, how="left").join(gap, on=eng, how="left")
+             .join(dim, on=eng, how="left").join(digests, on=eng, how="left")
+             .with_columns(rulebook_id=pl.lit(rb.id), rulebook_sha256=pl.lit(rb.sha256),
+                           run_at=pl.lit(run_at), paos_version=pl.lit(__version__),
+                           gaps=pl.col("gaps").fill_null(pl.lit([], dtype=pl.List(_GAP)))))
+    return frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
+                         for c, t in STORE_SCHEMA.items()])
+
+
+def run_file(store: Path, engagement_id: str, rulebook_id: str, rulebook_sha: str,
+             evidence_sha: str | None) -> Path:
+    """Where the run of this evidence under this rulebook lives in the store."""
+    return Path(store) / engagement_id / (
+        f"{rulebook_id}-{rulebook_sha[:12]}-{(evidence_sha or 'unknown')[:12]}.parquet")
+
+
+def write_runs(rows: pl.DataFrame, store: str | Path = DEFAULT_STORE) -> list[Path]:
+    """Write each row as its own Parquet file, atomically; returns the paths."""
+    out = []
+    for row in rows.iter_slices(1):
+        r = row.row(0, named=True)
+        path = run_file(Path(store), r["engagement_id"], r["rulebook_id"],
+                        r["rulebook_sha256"], r["evidence_sha256"])
+        buf = io.BytesIO()
+        row.write_parquet(buf)
+        out.append(atomic_write_bytes(path, buf.getvalue()))
+    return out
+
+
+def read_store(store: str | Path = DEFAULT_STORE, latest: bool = True) -> pl.DataFrame:
+    """Every run in the store (by default only the latest run of each engagement
+    under each rulebook id); an empty frame with the store schema if none."""
+    files = sorted(Path(store).glob("*/*.parquet"))
+    if not files:
+        return pl.DataFrame(schema=STORE_SCHEMA)
+    frame = pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed")
+    if latest:
+        frame = (frame.sort("run_at").group_by("engagement_id", "rulebook_id",
+                                                maintain_order=True).last())
+    return frame.sort("assessed_on", "engagement_id")

@@ -32,6 +32,7 @@ COLUMNS = {  # required, optional
 META_REQUIRED = ("id", "client", "assessed_on")
 META_OPTIONAL = ("industry", "stage", "analyst", "rulebook", "baseline")
 BLANK = "is blank; a value is required"
+UNKNOWN_SID = "is not a stakeholder listed in the stakeholders table"
 
 
 def _clean(col: str) -> pl.Expr:
@@ -88,7 +89,7 @@ class _Schemas:
                 f"is not a perspective ({', '.join(persp)})"), **txt),
             "function": pa.Column(str, **txt), "name": pa.Column(str, **txt),
         }, checks=[
-            dup("is a duplicate stakeholder id", "stakeholder_id", ["_sid"]),
+            dup("is a duplicate stakeholder id", "stakeholder_id", ["_src", "_sid"]),
             _frame_check(role.is_in(roles + needs) | declared, role_rule),
             _frame_check(~role.is_in(needs) | declared, needs_rule),
         ])
@@ -103,7 +104,7 @@ class _Schemas:
             "as_of": pa.Column(str, nullable=True), "source": pa.Column(str, nullable=True),
         }, checks=[
             dup("is a duplicate metric (each metric once per engagement)", "metric_id",
-                ["_mid"]),
+                ["_src", "_mid"]),
             _frame_check(~(_clean("metric_id").str.to_lowercase().is_in(self.percent)
                            & (num("value") > 100).fill_null(False)
                            & num("value").is_finite().fill_null(False)),
@@ -114,11 +115,8 @@ class _Schemas:
         self.lo, self.hi = lo, hi
         self.levels = levels
 
-    def ratings(self, stakeholder_ids: list[str]) -> pa.DataFrameSchema:
-        return pa.DataFrameSchema({
-            "stakeholder_id": pa.Column(str, _col_check(
-                lambda c: _clean(c).is_in(stakeholder_ids),
-                "is not a stakeholder listed in the stakeholders table")),
+        self.ratings = pa.DataFrameSchema({
+            "stakeholder_id": pa.Column(str),
             "signal_id": pa.Column(str, _col_check(
                 lambda c: _clean(c).str.to_uppercase().is_in(self.sig_ids),
                 f"is not a known signal id ({self.sig_ids[0]} .. {self.sig_ids[-1]})")),
@@ -129,42 +127,47 @@ class _Schemas:
             "source": pa.Column(str, _col_check(
                 lambda c: _clean(c).str.to_lowercase().is_in(SOURCES),
                 f"is not a source ({', '.join(SOURCES)} or blank)"), nullable=True),
-        }, checks=[_frame_check(_first_dup(["_sid", "_sig"]), "is rated twice by the same "
-                                "stakeholder")])
+        }, checks=[
+            dup("is rated twice by the same stakeholder", "signal_id", ["_src", "_sid", "_sig"]),
+            _frame_check(pl.col("_known") | pl.col("stakeholder_id").is_null(), UNKNOWN_SID),
+        ])
+        self.frame_columns[UNKNOWN_SID] = "stakeholder_id"
 
 
-def _run(schema: pa.DataFrameSchema, table: Table, frame: pl.DataFrame,
-         s: _Schemas) -> list[Problem]:
-    """Validate lazily; translate every failure case into a `Problem`."""
+def _run(schema: pa.DataFrameSchema, frame: pl.DataFrame, s: _Schemas) -> list[Problem]:
+    """Validate lazily; translate every failure case into a `Problem` located by the
+    row's own `_file`, `_sheet` and `_line` (the frame may hold many engagements)."""
+    if frame.height == 0:
+        return []
     try:
         schema.validate(frame, lazy=True)
         return []
     except SchemaErrors as err:
         cases = err.failure_cases
     out = []
-    dup_rules = dict(s.dup_rules)
-    dup_rules["is rated twice by the same stakeholder"] = ("signal_id", ["_sid", "_sig"])
     for case in cases.iter_rows(named=True):
         idx, rule, column = case["index"], case["check"], case["column"]
         if idx is None:
-            out.append(table.problem(f"could not be checked ({rule})", column=column))
+            first = frame.row(0, named=True)
+            out.append(Problem(first["_file"], f"could not be checked ({rule})", None, column,
+                               None, first["_sheet"]))
             continue
         row = frame.row(idx, named=True)
         if rule == "not_nullable":
             rule, value = BLANK, None
-        elif column is None and rule in dup_rules:
-            column, keys = dup_rules[rule]
+        elif column is None and rule in s.dup_rules:
+            column, keys = s.dup_rules[rule]
             first = frame.filter(pl.all_horizontal([pl.col(k) == row[k] for k in keys]))
-            rule = f"{rule} (first on line {first['_line'][0]})"
+            rule = f"{rule} (first on line {first['_line'].min()})"
             value = row[column]
         elif column is None:
             column = s.frame_columns.get(rule, "")
             value = row.get(column)
         else:
             value = case["failure_case"]
-        if column == "rating" and "_rating_col" in row:
+        if column == "rating" and row.get("_rating_col"):
             column = row["_rating_col"]
-        out.append(table.problem(rule, row["_line"], column, value))
+        out.append(Problem(row["_file"], rule, row["_line"], column, value, row["_sheet"]))
     return out
 
 
@@ -174,10 +177,15 @@ def _columns(table: Table, name: str) -> list[Problem]:
             if c not in table.header]
 
 
-def _with_optional(table: Table, name: str) -> pl.DataFrame:
+def _with_optional(table: Table, name: str, src: int) -> pl.DataFrame:
+    """The table's frame with every optional column and its provenance columns."""
     _, optional = COLUMNS[name]
     missing = [pl.lit(None, pl.String).alias(c) for c in optional if c not in table.frame.columns]
-    return table.frame.with_columns(missing) if missing else table.frame
+    keep = [c for c in (*COLUMNS[name][0], *optional, "_line", "_rating_col")
+            if c in table.frame.columns]
+    return table.frame.select(keep).with_columns(
+        *missing, _src=pl.lit(src, pl.Int32), _file=pl.lit(table.file),
+        _sheet=pl.lit(table.sheet, pl.String))
 
 
 def _meta(raw: RawEngagement, problems: list[Problem]) -> dict:
@@ -209,17 +217,9 @@ def _meta(raw: RawEngagement, problems: list[Problem]) -> dict:
     return {k: (v.strip() if isinstance(v, str) else v) for k, v in meta.items()}
 
 
-def check_engagement(raw: RawEngagement, rulebook: Rulebook | None = None
-                     ) -> tuple[Evidence | None, list[Problem]]:
-    """Validate one raw engagement; returns (evidence or None, every problem)."""
-    problems = list(raw.problems)
-    if raw.unreadable:
-        return None, problems
-    meta = _meta(raw, problems)
-    if rulebook is None:
-        rulebook = load_rulebook(meta["rulebook"] if meta["rulebook"] in known_rulebooks()
-                                 else DEFAULT_RULEBOOK)
-    s = _Schemas(rulebook)
+def _tables(i: int, raw: RawEngagement, s: _Schemas, problems: list[Problem]
+            ) -> dict[str, pl.DataFrame]:
+    """One engagement's tables with provenance, after the layout and column checks."""
     tables = dict(raw.tables)
     ratings = tables.get("ratings")
     if ratings is not None and "signal_id" not in ratings.header and any(
@@ -231,106 +231,171 @@ def check_engagement(raw: RawEngagement, rulebook: Rulebook | None = None
                      and not (c == "role" and "stakeholders" in tables)]
         tables["ratings"] = long
         tables.setdefault("stakeholders", people)
-    label = lambda n: (f"{raw.source / (n + '.csv')}" if raw.source.is_dir()  # noqa: E731
-                       else str(raw.source))
+    workbook = raw.source.suffix.lower() in (".xlsx", ".xlsm")
     for name in ("stakeholders", "ratings"):
-        if name not in tables and not any(p.file == label(name) for p in problems):
-            where = "sheet" if raw.source.suffix.lower() in (".xlsx", ".xlsm") else "file"
-            problems.append(Problem(label(name), f"required {where} is missing"
-                                    + (f" ({name})" if where == "sheet" else "")))
-    frames: dict[str, pl.DataFrame] = {}
+        label = str(raw.source) if workbook else str(raw.source / f"{name}.csv")
+        if name not in tables and not any(p.file == label for p in problems):
+            problems.append(Problem(label, f"required sheet is missing ({name})" if workbook
+                                    else "required file is missing"))
+    frames = {}
     for name in ("stakeholders", "ratings", "metrics"):
         table = tables.get(name)
-        if table is None:
+        if table is not None:
+            missing = _columns(table, name)
+            problems += missing
+            if not missing:
+                frames[name] = _with_optional(table, name, i)
+    return frames
+
+
+def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame | None:
+    return pl.concat(frames, how="diagonal_relaxed") if frames else None
+
+
+def check_engagements(raws: list[RawEngagement], rulebook: Rulebook | None = None
+                      ) -> tuple[Evidence | None, list[list[Problem]]]:
+    """Validate many raw engagements at once: one pandera pass per table over the
+    whole portfolio. Returns the evidence of the engagements without any problem
+    (None if there is none) and, for every raw engagement, its problems."""
+    problems: list[list[Problem]] = [list(r.problems) for r in raws]
+    metas: dict[int, dict] = {}
+    groups: dict[str, list[int]] = {}
+    for i, raw in enumerate(raws):
+        if raw.unreadable:
             continue
-        missing = _columns(table, name)
-        problems += missing
-        if not missing:
-            frames[name] = _with_optional(table, name)
-    sids: list[str] = []
-    if "stakeholders" in frames:
-        st = frames["stakeholders"].with_columns(_sid=_clean("stakeholder_id"))
-        problems += _run(s.stakeholders, tables["stakeholders"], st, s)
-        sids = st["_sid"].drop_nulls().to_list()
-    if "ratings" in frames:
-        ra = frames["ratings"].with_columns(_sid=_clean("stakeholder_id"),
-                                            _sig=_clean("signal_id").str.to_uppercase())
-        if "stakeholders" in frames:
-            problems += _run(s.ratings(sids), tables["ratings"], ra, s)
-        if ra["rating"].null_count() == ra.height \
-                and (frames.get("metrics") is None or frames["metrics"].height == 0):
-            problems.append(tables["ratings"].problem(
-                "holds no rating at all: every rating is blank or there are no rows",
-                column="rating"))
-    if "metrics" in frames:
-        me = frames["metrics"].with_columns(_mid=_clean("metric_id").str.to_lowercase())
-        problems += _run(s.metrics, tables["metrics"], me, s)
-    if problems or "ratings" not in frames or "stakeholders" not in frames:
-        return None, problems
-    return _typed(meta, frames, raw, rulebook), problems
+        metas[i] = _meta(raw, problems[i])
+        book = rulebook.id if rulebook else metas[i]["rulebook"]
+        if book in known_rulebooks() or rulebook:
+            groups.setdefault(book, []).append(i)
+    parts = []
+    for book_id, members in groups.items():
+        book = rulebook or load_rulebook(book_id)
+        ev = _check_group(members, raws, metas, book, problems)
+        if ev is not None:
+            parts.append(ev)
+    return (concat_evidence(parts) if parts else None), problems
 
 
-def _typed(meta: dict, frames: dict[str, pl.DataFrame], raw: RawEngagement,
+def _check_group(members: list[int], raws: list[RawEngagement], metas: dict[int, dict],
+                 rulebook: Rulebook, problems: list[list[Problem]]) -> Evidence | None:
+    s = _Schemas(rulebook)
+    found: dict[str, list[pl.DataFrame]] = {"stakeholders": [], "ratings": [], "metrics": []}
+    complete = set()
+    rating_files: dict[int, tuple[str, str | None]] = {}
+    for i in members:
+        frames = _tables(i, raws[i], s, problems[i])
+        for name, frame in frames.items():
+            found[name].append(frame)
+        if "ratings" in frames:
+            table = raws[i].tables["ratings"]
+            rating_files[i] = (table.file, table.sheet)
+        if "ratings" in frames and "stakeholders" in frames:
+            complete.add(i)
+    st, ra, me = (_concat(found[n]) for n in ("stakeholders", "ratings", "metrics"))
+    located: list[Problem] = []
+    if st is not None:
+        st = st.with_columns(_sid=_clean("stakeholder_id"))
+        located += _run(s.stakeholders, st, s)
+    if ra is not None:
+        known = (st.select("_src", "_sid").unique().with_columns(_known=pl.lit(True))
+                 if st is not None else pl.DataFrame(schema={"_src": pl.Int32, "_sid": pl.String,
+                                                            "_known": pl.Boolean}))
+        ra = (ra.with_columns(_sid=_clean("stakeholder_id"),
+                              _sig=_clean("signal_id").str.to_uppercase())
+              .join(known, on=["_src", "_sid"], how="left")
+              .with_columns(pl.col("_known").fill_null(False)
+                            | ~pl.col("_src").is_in(sorted(complete))))
+        located += _run(s.ratings, ra, s)
+        with_metrics = set(me["_src"].unique().to_list()) if me is not None else set()
+        rated = dict(ra.group_by("_src").agg(pl.col("rating").is_not_null().sum()).iter_rows())
+        for i, (f, sh) in rating_files.items():
+            if rated.get(i, 0) == 0 and i not in with_metrics:
+                problems[i].append(Problem(f, "holds no rating at all: every rating is blank "
+                                           "or there are no rows", None, "rating", None, sh))
+    if me is not None:
+        me = me.with_columns(_mid=_clean("metric_id").str.to_lowercase())
+        located += _run(s.metrics, me, s)
+    by_file = {}
+    for i in members:
+        for f in {t.file for t in raws[i].tables.values()}:
+            by_file[f] = i
+    for p in located:
+        problems[by_file[p.file]].append(p)
+    ok = [i for i in sorted(complete) if not problems[i]]
+    if not ok:
+        return None
+    return _typed(ok, metas, raws, st, ra, me, rulebook)
+
+
+def check_engagement(raw: RawEngagement, rulebook: Rulebook | None = None
+                     ) -> tuple[Evidence | None, list[Problem]]:
+    """Validate one raw engagement; returns (evidence or None, every problem)."""
+    ev, problems = check_engagements([raw], rulebook)
+    return ev, problems[0]
+
+
+def _typed(ok: list[int], metas: dict[int, dict], raws: list[RawEngagement],
+           st: pl.DataFrame, ra: pl.DataFrame, me: pl.DataFrame | None,
            rulebook: Rulebook) -> Evidence:
-    eid = meta["id"]
+    """Typed, validated frames of the engagements `ok` (source indexes)."""
+    ids = pl.DataFrame({"_src": ok, "engagement_id": [metas[i]["id"] for i in ok]},
+                       schema={"_src": pl.Int32, "engagement_id": pl.String})
     roles = rulebook.role_perspectives
-    st = frames["stakeholders"].select(
-        pl.lit(eid).alias("engagement_id"),
-        _clean("stakeholder_id").alias("stakeholder_id"),
+    people = st.join(ids, on="_src", how="inner").select(
+        "engagement_id", pl.col("_sid").alias("stakeholder_id"),
         _clean("role").str.to_lowercase().alias("role"),
         pl.coalesce(_clean("perspective").str.to_lowercase(),
                     _clean("role").str.to_lowercase().replace_strict(roles, default=None))
-        .alias("perspective"),
-        "function", "name")
-    ra = (frames["ratings"].select(
-        pl.lit(eid).alias("engagement_id"),
-        _clean("stakeholder_id").alias("stakeholder_id"),
-        _clean("signal_id").str.to_uppercase().alias("signal_id"),
+        .alias("perspective"), "function", "name")
+    ratings = (ra.join(ids, on="_src", how="inner").select(
+        "engagement_id", pl.col("_sid").alias("stakeholder_id"),
+        pl.col("_sig").alias("signal_id"),
         _clean("rating").cast(pl.Float64).cast(pl.Int8).alias("rating"),
         "evidence", _clean("source").str.to_lowercase().alias("source"),
         pl.col("_line").alias("line"))
-        .join(st.select("stakeholder_id", "role", "perspective"), on="stakeholder_id",
-              how="left"))
-    me = (frames["metrics"].select(
-        pl.lit(eid).alias("engagement_id"),
-        _clean("metric_id").str.to_lowercase().alias("metric_id"),
+        .join(people.select("engagement_id", "stakeholder_id", "role", "perspective"),
+              on=["engagement_id", "stakeholder_id"], how="left"))
+    metrics = (me.join(ids, on="_src", how="inner").select(
+        "engagement_id", pl.col("_mid").alias("metric_id"),
         _clean("value").cast(pl.Float64).alias("value"), "as_of", "source",
-        pl.col("_line").alias("line")) if "metrics" in frames else None)
-    eng = pl.DataFrame([{"engagement_id": eid, **{k: v for k, v in meta.items() if k != "id"},
-                         "source": str(raw.source)}],
+        pl.col("_line").alias("line")) if me is not None else None)
+    eng = pl.DataFrame([{"engagement_id": metas[i]["id"],
+                         **{k: v for k, v in metas[i].items() if k != "id"},
+                         "source": str(raws[i].source)} for i in ok],
                        schema={"engagement_id": pl.String, "client": pl.String,
                                "assessed_on": pl.Date, "industry": pl.String,
                                "stage": pl.String, "analyst": pl.String,
                                "rulebook": pl.String, "baseline": pl.String,
                                "source": pl.String})
-    files = pl.DataFrame({"engagement_id": [eid] * len(raw.files),
-                          "file": [f for f, _ in raw.files],
-                          "sha256": [h for _, h in raw.files]},
+    files = pl.DataFrame([{"engagement_id": metas[i]["id"], "file": f, "sha256": h}
+                          for i in ok for f, h in raws[i].files],
                          schema={"engagement_id": pl.String, "file": pl.String,
                                  "sha256": pl.String})
-    return validated(Evidence(eng, st, ra, me, files))
+    return validated(Evidence(eng, people, ratings, metrics, files))
 
 
 def load_evidence(sources: Iterable[str | Path], rulebook: Rulebook | None = None) -> Evidence:
     """Read and validate one or more engagements; raises `EvidenceError` listing
     every problem of every engagement if any is refused."""
     sources = list(sources)
-    parts, problems = [], []
-    for src in sources:
-        ev, found = check_engagement(read_engagement(src), rulebook)
-        problems += found
-        if ev is not None:
-            parts.append(ev)
-    if problems:
-        raise EvidenceError(problems)
-    ids = [i for ev in parts for i in ev.engagement_ids()]
-    dups = sorted({i for i in ids if ids.count(i) > 1})
-    if dups:
-        raise EvidenceError([Problem(str(Path(s)), "engagement id is used by another "
-                                     "engagement too", column="id", value=i)
-                             for ev, s in zip(parts, sources) for i in ev.engagement_ids()
-                             if i in dups])
-    return concat_evidence(parts)
+    ev, problems = check_engagements([read_engagement(s) for s in sources], rulebook)
+    flat = [p for ps in problems for p in ps]
+    if flat:
+        raise EvidenceError(flat)
+    if ev is None:
+        raise EvidenceError([Problem(str(s), "holds no engagement") for s in sources])
+    dup_problems = duplicate_ids(ev, sources)
+    if dup_problems:
+        raise EvidenceError(dup_problems)
+    return ev
+
+
+def duplicate_ids(ev: Evidence, sources: list) -> list[Problem]:
+    """Engagement ids used by more than one source."""
+    counts = ev.engagements.group_by("engagement_id").agg(pl.col("source"))
+    return [Problem(src, "engagement id is used by another engagement too", column="id",
+                    value=eid)
+            for eid, srcs in counts.iter_rows() if len(srcs) > 1 for src in srcs]
 
 
 def concat_evidence(parts: list[Evidence]) -> Evidence:

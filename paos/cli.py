@@ -145,3 +145,46 @@ def check(answers: Annotated[Path, typer.Argument(help="Answers file (YAML or CS
         _fail(err)
     for path in result.files.values():
         typer.echo(str(path))
+
+
+@app.command()
+def batch(portfolio: Annotated[Path, typer.Argument(help="Folder holding engagement folders "
+                                                    "and workbooks.", show_default=False)],
+          out: Annotated[Path, typer.Option("--out", help="Folder for reports.")]
+          = Path("reports"),
+          jobs: Annotated[Optional[int], typer.Option(
+              "--jobs", help="Parallel engagements (default: the core count).")] = None,
+          scores_only: Annotated[bool, typer.Option(
+              "--scores-only", help="No notebooks: score the whole portfolio in one "
+              "vectorised pass into the results store.")] = False,
+          executor: Annotated[str, typer.Option("--executor", help="local or dask.")]
+          = "local",
+          scheduler: Annotated[Optional[str], typer.Option(
+              "--scheduler", help="Dask scheduler address, tcp://HOST:PORT.")] = None,
+          store: Annotated[Path, typer.Option("--store", help="Results store folder.")]
+          = Path("data/results"),
+          force: Annotated[bool, typer.Option("--force", help="Rerun unchanged engagements "
+                                              "too.")] = False,
+          rulebook: RulebookOpt = None) -> None:
+    """Rerun every engagement of a portfolio (for example after a rulebook change).
+
+    Unchanged engagements are skipped unless --force; one broken engagement never
+    stops the others; exit status 1 if any failed.
+
+    Example: paos batch data/portfolio/engagements --scores-only
+    """
+    from paos.batch import failure_table, run_batch, summary
+    try:
+        outcomes = run_batch(portfolio, out, store, jobs, scores_only, executor, scheduler,
+                             force, rulebook)
+    except KeyboardInterrupt:
+        typer.echo("interrupted: finished engagements are kept; run the same command again "
+                   "to finish the rest", err=True)
+        raise typer.Exit(130)
+    except PaosError as err:
+        _fail(err)
+    typer.echo(summary(outcomes))
+    table = failure_table(outcomes)
+    if table:
+        typer.echo("\nFailures:\n" + table)
+        raise typer.Exit(1)

@@ -1,0 +1,286 @@
+"""`paos batch`: every engagement of a portfolio, after a rulebook change or any time.
+
+- `scores_only`: the whole portfolio read, validated and scored in one vectorised
+  pass, each engagement's run written to the results store.
+- `deliverables`: the `paos run` pipeline per engagement, in parallel local
+  processes or on an existing Dask cluster, each run also recorded in the store.
+
+One broken engagement never stops the others: each outcome carries a one-line
+reason. Resumable: an engagement whose evidence files and rulebook are unchanged
+since its last successful run (its store file exists, and for deliverables its
+report folder too) is skipped unless `force`. Every file is written atomically,
+so an interrupted batch loses no finished result; rerunning it finishes the rest.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import polars as pl
+
+from paos.engine import Evidence
+from paos.errors import EvidenceError, PaosError
+from paos.intake import RawEngagement, read_engagement
+from paos.progress import Progress
+from paos.rulebook import DEFAULT_RULEBOOK, Rulebook, known_rulebooks, load_rulebook
+from paos.store import DEFAULT_STORE, run_file, store_rows, write_runs
+
+
+@dataclass
+class Outcome:
+    """What happened to one engagement of a batch."""
+
+    source: str
+    engagement_id: str | None
+    status: str                  # done | skipped | failed
+    stage: str = ""              # where it failed: read/validate, execute, html, pdf, ...
+    reason: str = ""
+    seconds: float = 0.0
+
+
+def discover(portfolio: str | Path) -> list[Path]:
+    """Every engagement under `portfolio`: folders holding engagement.yaml, and .xlsx
+    workbooks that are not inside such a folder. Hidden folders are skipped."""
+    root = Path(portfolio)
+    if not root.is_dir():
+        raise PaosError(f"{root}: not a folder")
+    found = set()
+    for meta in root.rglob("engagement.yaml"):
+        if not any(part.startswith(".") for part in meta.relative_to(root).parts):
+            found.add(meta.parent)
+    for book in root.rglob("*.xlsx"):
+        rel = book.relative_to(root).parts
+        if not any(p.startswith((".", "~$")) for p in rel) and \
+                not any(parent in found for parent in book.parents):
+            found.add(book)
+    return sorted(found)
+
+
+def _digest(raw: RawEngagement) -> str:
+    h = hashlib.sha256()
+    for name, sha in sorted(raw.files):
+        h.update(f"{name}\0{sha}\n".encode())
+    return h.hexdigest()
+
+
+def _book(raw: RawEngagement, rulebook: Rulebook | None) -> Rulebook | None:
+    if rulebook is not None:
+        return rulebook
+    ref = str(raw.meta.get("rulebook") or DEFAULT_RULEBOOK).strip()
+    return load_rulebook(ref) if ref in known_rulebooks() else None
+
+
+def is_current(raw: RawEngagement, rulebook: Rulebook | None, store: Path,
+               reports: Path | None = None) -> bool:
+    """True when this evidence under this rulebook already has a successful run."""
+    book, eid = _book(raw, rulebook), raw.meta.get("id")
+    if book is None or not eid or raw.problems:
+        return False
+    done = run_file(store, str(eid).strip(), book.id, book.sha256, _digest(raw)).is_file()
+    return done and (reports is None or (reports / str(eid).strip() / "results.json").is_file())
+
+
+def _first(err: EvidenceError) -> str:
+    lines = err.lines()
+    return lines[0] + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else "")
+
+
+def score_sources(sources: list[Path], store: Path, rulebook: Rulebook | None = None,
+                  force: bool = False, progress: Progress | None = None) -> list[Outcome]:
+    """Read, validate and score `sources` in one vectorised pass; record each valid
+    engagement's run in the store. Runs in one process (or one Dask task)."""
+    from paos.engine import score
+    from paos.validate import check_engagements
+    t0 = time.perf_counter()
+    outcomes: dict[int, Outcome] = {}
+    raws: list[RawEngagement] = []
+    for i, src in enumerate(sources):
+        raw = read_engagement(src)
+        raws.append(raw)
+        if not force and is_current(raw, rulebook, store):
+            outcomes[i] = Outcome(str(src), str(raw.meta["id"]).strip(), "skipped",
+                                  reason="unchanged since its last run")
+        if progress:
+            progress.advance()
+    todo = [i for i in range(len(raws)) if i not in outcomes]
+    evidence, problems = check_engagements([raws[i] for i in todo], rulebook)
+    for i, found in zip(todo, problems):
+        if found:
+            eid = raws[i].meta.get("id")
+            outcomes[i] = Outcome(str(sources[i]), str(eid).strip() if eid else None, "failed",
+                                  "validate", _first(EvidenceError(found)))
+    if evidence is not None:
+        by_source = {str(Path(s)): i for i, s in enumerate(sources)}
+        dup = evidence.engagements.group_by("engagement_id").len().filter(pl.col("len") > 1)
+        clash = set(dup["engagement_id"].to_list())
+        for eid, src in evidence.engagements.select("engagement_id", "source").iter_rows():
+            if eid in clash:
+                outcomes[by_source[src]] = Outcome(src, eid, "failed", "validate",
+                                                   f"engagement id {eid!r} is used by another "
+                                                   "engagement of the portfolio too")
+        for book_id in evidence.engagements["rulebook"].unique().sort().to_list():
+            book = rulebook or load_rulebook(book_id)
+            part = _subset(evidence, None if rulebook else book_id, clash)
+            if part.engagements.height == 0:
+                continue
+            rows = store_rows(score(part, book))
+            for path, (eid, src) in zip(write_runs(rows, store), part.engagements.select(
+                    "engagement_id", "source").iter_rows()):
+                outcomes[by_source[src]] = Outcome(src, eid, "done", reason=str(path))
+    elapsed = time.perf_counter() - t0
+    for i in range(len(sources)):
+        outcomes[i].seconds = elapsed / max(1, len(sources))
+    if progress:
+        progress.failed = sum(o.status == "failed" for o in outcomes.values())
+    return [outcomes[i] for i in range(len(sources))]
+
+
+def _subset(evidence: Evidence, book_id: str | None, exclude: set[str]) -> Evidence:
+    """The engagements of one rulebook, without the excluded ids."""
+    keep = evidence.engagements.filter(~pl.col("engagement_id").is_in(sorted(exclude)))
+    if book_id is not None:
+        keep = keep.filter(pl.col("rulebook") == book_id)
+    ids = keep["engagement_id"]
+    pick = lambda f: f.filter(pl.col("engagement_id").is_in(ids)) if f is not None else None  # noqa: E731
+    return Evidence(keep, pick(evidence.stakeholders), pick(evidence.ratings),
+                    pick(evidence.metrics), pick(evidence.files))
+
+
+def deliver_one(source: str, out: str, store: str, rulebook: str | None, force: bool) -> Outcome:
+    """The full `paos run` pipeline for one engagement plus its store record.
+    Never raises for a broken engagement: the failure is the outcome."""
+    from paos.diagnostic import diagnose
+    from paos.errors import NotebookError
+    from paos.run import run_engagement
+    t0 = time.perf_counter()
+    raw = read_engagement(source)
+    eid = str(raw.meta.get("id") or "").strip() or None
+    book = load_rulebook(rulebook) if rulebook else None
+    try:
+        if not force and is_current(raw, book, Path(store), Path(out)):
+            return Outcome(source, eid, "skipped", reason="unchanged since its last run")
+        result = run_engagement(source, out, rulebook, force=True, progress=None)
+        write_runs(store_rows(diagnose(source, rulebook)), store)
+        return Outcome(source, result.engagement_id, "done", reason=str(result.folder),
+                       seconds=time.perf_counter() - t0)
+    except EvidenceError as err:
+        return Outcome(source, eid, "failed", "validate", _first(err), time.perf_counter() - t0)
+    except NotebookError as err:
+        text = str(err)
+        stage = next((s for s in ("execute", "html", "pdf") if f"stage {s}" in text), "run")
+        return Outcome(source, eid, "failed", stage, text, time.perf_counter() - t0)
+    except PaosError as err:
+        return Outcome(source, eid, "failed", "run", str(err), time.perf_counter() - t0)
+    except Exception as err:  # a bug must not stop the portfolio either
+        return Outcome(source, eid, "failed", "run", f"{type(err).__name__}: {err}",
+                       time.perf_counter() - t0)
+
+
+def _chunks(items: list, n: int) -> list[list]:
+    size = max(1, -(-len(items) // max(1, n)))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _score_chunk(sources: list[str], store: str, rulebook: str | None, force: bool) -> list[dict]:
+    book = load_rulebook(rulebook) if rulebook else None
+    return [asdict(o) for o in score_sources([Path(s) for s in sources], Path(store), book,
+                                             force)]
+
+
+def run_batch(portfolio: str | Path, out: str | Path = "reports",
+              store: str | Path = DEFAULT_STORE, jobs: int | None = None,
+              scores_only: bool = False, executor: str = "local",
+              scheduler: str | None = None, force: bool = False,
+              rulebook: str | None = None,
+              on_progress: Callable[[Progress], None] | None = None,
+              stream=None) -> list[Outcome]:
+    """Run every engagement under `portfolio`; returns one outcome per engagement."""
+    sources = discover(portfolio)
+    jobs = jobs or os.cpu_count() or 1
+    store, out = Path(store), Path(out)
+    bar = Progress(len(sources), "scoring" if scores_only else "deliverables", stream=stream)
+    if executor not in ("local", "dask"):
+        raise PaosError(f"unknown executor {executor!r} (local or dask)")
+    if executor == "dask":
+        return _run_dask(sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar)
+    if scores_only:
+        book = load_rulebook(rulebook) if rulebook else None
+        return score_sources(sources, store, book, force, bar)
+    return _run_local(sources, out, store, jobs, force, rulebook, bar)
+
+
+def _run_local(sources, out, store, jobs, force, rulebook, bar) -> list[Outcome]:
+    results: dict[str, Outcome] = {}
+    ctx = mp.get_context("spawn")        # polars' thread pool does not survive fork
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+    futures = {pool.submit(deliver_one, str(s), str(out), str(store), rulebook, force): str(s)
+               for s in sources}
+    try:
+        for fut in as_completed(futures):
+            src = futures[fut]
+            try:
+                outcome = fut.result()
+            except BrokenProcessPool as exc:
+                outcome = Outcome(src, None, "failed", "worker", f"worker process died ({exc})")
+            results[src] = outcome
+            bar.advance(failed=outcome.status == "failed")
+    except KeyboardInterrupt:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return [results[str(s)] for s in sources]
+
+
+def _run_dask(sources, out, store, jobs, scores_only, scheduler, force, rulebook,
+              bar) -> list[Outcome]:
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError:
+        raise PaosError("the dask executor needs the optional `distributed` package: "
+                        "pip install 'paos[distributed]'") from None
+    if not scheduler:
+        raise PaosError("--executor dask needs --scheduler tcp://HOST:PORT")
+    results: dict[str, Outcome] = {}
+    with Client(scheduler) as client:
+        if scores_only:
+            chunks = _chunks([str(s) for s in sources], jobs * 4)
+            futures = client.map(_score_chunk, chunks, store=str(store), rulebook=rulebook,
+                                 force=force, pure=False)
+            for fut in dask_completed(futures):
+                for o in fut.result():
+                    outcome = Outcome(**o)
+                    results[outcome.source] = outcome
+                    bar.advance(failed=outcome.status == "failed")
+        else:
+            futures = client.map(deliver_one, [str(s) for s in sources], out=str(out),
+                                 store=str(store), rulebook=rulebook, force=force, pure=False)
+            for fut in dask_completed(futures):
+                outcome = fut.result()
+                results[outcome.source] = outcome
+                bar.advance(failed=outcome.status == "failed")
+    return [results[str(s)] for s in sources]
+
+
+def failure_table(outcomes: Iterable[Outcome]) -> str:
+    """The failures as a plain-text table, one line each."""
+    failed = [o for o in outcomes if o.status == "failed"]
+    if not failed:
+        return ""
+    name = max(len(o.engagement_id or Path(o.source).name) for o in failed)
+    lines = [f"{'engagement':<{name}}  {'stage':<8}  reason"]
+    lines += [f"{(o.engagement_id or Path(o.source).name):<{name}}  {o.stage:<8}  {o.reason}"
+              for o in failed]
+    return "\n".join(lines)
+
+
+def summary(outcomes: list[Outcome]) -> str:
+    counts = {k: sum(o.status == k for o in outcomes) for k in ("done", "skipped", "failed")}
+    return (f"{len(outcomes)} engagements: {counts['done']} done, {counts['skipped']} skipped "
+            f"(unchanged), {counts['failed']} failed")

@@ -166,7 +166,7 @@ def deliver_one(source: str, out: str, store: str, rulebook: str | None, force: 
     try:
         if not force and is_current(raw, book, Path(store), Path(out)):
             return Outcome(source, eid, "skipped", reason="unchanged since its last run")
-        result = run_engagement(source, out, rulebook, force=True, progress=None)
+        result = run_engagement(source, out, rulebook, force=True, progress=None, store=store)
         write_runs(store_rows(diagnose(source, rulebook)), store)
         return Outcome(source, result.engagement_id, "done", reason=str(result.folder),
                        seconds=time.perf_counter() - t0)

@@ -105,8 +105,10 @@ def run(engagement: Engagement,
         force: Annotated[bool, typer.Option("--force", help="Replace an existing report.")]
         = False,
         run_date: Annotated[Optional[str], typer.Option(
-            "--run-date", help="Date on the reproducibility stamp (default: today).")] = None
-        ) -> None:
+            "--run-date", help="Date on the reproducibility stamp (default: today).")] = None,
+        store: Annotated[Optional[Path], typer.Option(
+            "--store", help="Results store: adds a benchmark section against past "
+            "engagements.")] = None) -> None:
     """Run the engagement notebook and write the board deliverables: executed
     notebook, results.json, gaps.csv, executive_summary.html and .pdf.
 
@@ -115,7 +117,8 @@ def run(engagement: Engagement,
     from paos.run import run_engagement
     try:
         result = run_engagement(engagement, out, rulebook, force, run_date,
-                                progress=lambda line: typer.echo(line, err=True))
+                                progress=lambda line: typer.echo(line, err=True),
+                                store=store)
     except PaosError as err:
         _fail(err)
     for name, path in result.files.items():
@@ -188,3 +191,48 @@ def batch(portfolio: Annotated[Path, typer.Argument(help="Folder holding engagem
     if table:
         typer.echo("\nFailures:\n" + table)
         raise typer.Exit(1)
+
+
+@app.command("benchmark")
+def benchmark_cmd(engagement: Engagement,
+                  store: Annotated[Path, typer.Option("--store", help="Results store folder.")]
+                  = Path("data/results"),
+                  json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+                  rulebook: RulebookOpt = None) -> None:
+    """Percentile rank of the PAI and of each dimension among past engagements of
+    other clients (same rulebook version, assessed on or before this one).
+
+    Example: paos benchmark data/engagements/northwind-2026-09 --store data/results
+    """
+    import json as js
+
+    from paos.benchmark import benchmark, benchmark_text, subject_from_results
+    from paos.diagnostic import diagnose
+    from paos.store import read_store
+    try:
+        b = benchmark(read_store(store), subject_from_results(diagnose(engagement, rulebook)))
+    except PaosError as err:
+        _fail(err)
+    typer.echo(js.dumps(b, indent=2, ensure_ascii=False) if json else benchmark_text(b))
+
+
+@app.command()
+def compare(baseline: Annotated[Path, typer.Argument(help="The earlier engagement.",
+                                                     show_default=False)],
+            follow_up: Annotated[Path, typer.Argument(help="The re-assessment.",
+                                                      show_default=False)],
+            json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+            rulebook: RulebookOpt = None) -> None:
+    """Progress between a baseline diagnostic and a re-assessment: PAI and dimension
+    deltas, gaps closed, new and persisting with their severity change.
+
+    Example: paos compare engagements/acme-2025-03 engagements/acme-2026-02
+    """
+    import json as js
+
+    from paos.compare import compare_paths, compare_text
+    try:
+        c = compare_paths(baseline, follow_up, rulebook)
+    except PaosError as err:
+        _fail(err)
+    typer.echo(js.dumps(c, indent=2, ensure_ascii=False) if json else compare_text(c))

@@ -34,6 +34,9 @@ class Deliverable:
     run_date: str
     names: dict[str, str] = field(default_factory=dict)
     questions: dict[str, str] = field(default_factory=dict)
+    benchmark: dict | None = None        # aggregates against past engagements (a store given)
+    progress: dict | None = None         # comparison with the baseline diagnostic
+    progress_note: str = ""              # why there is no comparison although a baseline is named
 
     @property
     def engagement_id(self) -> str:
@@ -47,18 +50,45 @@ class Deliverable:
 
 
 def prepare(engagement: str | Path, rulebook: str | Path | None = None,
-            run_date: str | None = None) -> Deliverable:
-    """Read, validate and score one engagement and gather its deliverable data."""
+            run_date: str | None = None, store: str | Path | None = None) -> Deliverable:
+    """Read, validate and score one engagement and gather its deliverable data:
+    with a results `store`, its benchmark against past engagements; when its
+    engagement.yaml names a `baseline`, the comparison with that diagnostic."""
     results = diagnose(engagement, rulebook or None)
     rb = results.rulebook
     c = contract(results)
     meta = results.engagements.to_dicts()[0]
-    files = results_files(results)
-    return Deliverable(
-        contract=c, results=results, rulebook=rb, meta=meta, files=files,
+    d = Deliverable(
+        contract=c, results=results, rulebook=rb, meta=meta, files=results_files(results),
         run_date=run_date or dt.date.today().isoformat(),
         names={s.id: s.name for s in rb.signals},
         questions={s.id: s.question for s in rb.signals})
+    if store:
+        from paos.benchmark import benchmark, subject_from_results
+        from paos.store import read_store
+        d.benchmark = benchmark(read_store(store), subject_from_results(results))
+    if meta.get("baseline"):
+        d.progress, d.progress_note = baseline_comparison(d, Path(engagement), store)
+    return d
+
+
+def baseline_comparison(d: Deliverable, engagement: Path, store: str | Path | None
+                        ) -> tuple[dict | None, str]:
+    """Compare with the baseline: its evidence next to this engagement (scored under
+    the same rulebook), else its latest run in the store."""
+    from paos.compare import check_pair, compare
+    from paos.store import contract_from_row, find_run
+    base_id = d.meta["baseline"]
+    for cand in (engagement.parent / base_id, engagement.parent / f"{base_id}.xlsx"):
+        if cand.exists():
+            base = diagnose(cand, d.rulebook)
+            check_pair(base.engagements.to_dicts()[0], d.meta)
+            return compare(contract(base), d.contract), ""
+    row = find_run(store, base_id, d.rulebook.id) if store else None
+    if row is not None:
+        return compare(contract_from_row(row, d.rulebook), d.contract), ""
+    return None, (f"The baseline diagnostic {base_id} was not found next to this engagement"
+                  + (" nor in the results store." if store else " (no results store given)."))
 
 
 def results_files(results: Results) -> list[dict]:

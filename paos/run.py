@@ -86,9 +86,11 @@ def run_engagement(engagement: str | Path, out: str | Path = "reports",
                    rulebook: str | None = None, force: bool = False,
                    run_date: str | None = None,
                    progress: Callable[[str], None] | None = print,
-                   template: Path | None = None) -> RunResult:
+                   template: Path | None = None,
+                   store: str | Path | None = None) -> RunResult:
     """Produce the deliverables of one engagement in `<out>/<engagement id>/`:
-    the executed notebook, results.json, gaps.csv, executive_summary.html/.pdf."""
+    the executed notebook, results.json, gaps.csv, executive_summary.html/.pdf
+    (with a benchmark section when a results `store` is given)."""
     from paos.rulebook import load_rulebook
     from paos.validate import load_evidence
 
@@ -98,7 +100,8 @@ def run_engagement(engagement: str | Path, out: str | Path = "reports",
     eid = evidence.engagement_ids()[0]               # validated: safe as a folder name
     client = evidence.engagements["client"][0]
     return deliver(eid, template or notebook_path(), {
-        "engagement": str(engagement), "rulebook": rulebook or "", "run_date": run_date or ""},
+        "engagement": str(engagement), "rulebook": rulebook or "", "run_date": run_date or "",
+        "store": str(Path(store).resolve()) if store else ""},
         out, force, progress, f"{client} · Partner Architecture Diagnostic",
         "executive_summary", time.perf_counter() - t0, DIAGNOSTIC)
 

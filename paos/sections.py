@@ -252,3 +252,72 @@ def architecture_check(check: dict, constraint_at: int = 2) -> Html:
             f'PAI is computed from a check. Run on {esc(check["run_date"])}; rulebook sha256 '
             f'{esc(check["rulebook"]["sha256"])}.</p>')
     return Html(f'<section class="check-page">{body}</section>')
+
+
+def benchmark(d: Deliverable) -> Html:
+    """Where this engagement stands among past engagements (aggregates only: peer
+    count, median, quartiles, percentile; never another client's name or score)."""
+    b = d.benchmark
+    if b is None:
+        return Html("")
+    group = b["peer_group"]
+    if b["status"] != "ok":
+        return _section("benchmark", "Benchmark", f'<p>{esc(b["status"].capitalize())}: '
+                        f'{group["size"]} past engagement(s) under this rulebook; at least 5 '
+                        'are needed.</p>')
+
+    def row(label: str, f: dict) -> str:
+        pct = f"{f['percentile']:.0f}" if f.get("percentile") is not None else "–"
+        return (f'<tr><td>{esc(label)}</td><td class="num">{fmt(f["value"])}</td>'
+                f'<td class="num">{pct}</td><td class="num">{fmt(f.get("q1"))}</td>'
+                f'<td class="num">{fmt(f.get("median"))}</td><td class="num">{fmt(f.get("q3"))}'
+                f'</td><td class="num">{f["n"]}</td></tr>')
+
+    names = {x["id"]: x["name"] for x in d.contract["dimensions"]}
+    rows = row("PAI", b["pai"]) + "".join(row(f'{x["id"]} {names.get(x["id"], "")}', x)
+                                          for x in b["dimensions"])
+    body = (f'<p class="lead">Peer group: {esc(group["label"])} ({group["size"]} past '
+            'engagements of other clients, same rulebook, assessed on or before this one). '
+            'Percentile: the share of peers scoring below (ties count half).</p>'
+            '<table class="grid"><thead><tr><th></th><th>this engagement</th><th>percentile'
+            '</th><th>lower quartile</th><th>median</th><th>upper quartile</th><th>peers</th>'
+            f'</tr></thead><tbody>{rows}</tbody></table>')
+    return _section("benchmark", "Benchmark", body)
+
+
+def progress(d: Deliverable) -> Html:
+    """Progress since the baseline diagnostic: PAI and dimension deltas, gaps closed,
+    new and persisting (with their severity change)."""
+    if d.progress is None:
+        return _section("progress", "Progress since the baseline", f"<p>{esc(d.progress_note)}"
+                        "</p>") if d.progress_note else Html("")
+    c = d.progress
+    from paos.compare import signed
+    dims = "".join(
+        f'<tr><td>{esc(x["id"])} {esc(x["name"])}</td><td class="num">{fmt(x["baseline"])}</td>'
+        f'<td class="num">{fmt(x["follow_up"])}</td><td class="num">'
+        f'{esc(signed(x["delta"]) or "–")}</td></tr>' for x in c["dimensions"])
+    p = c["pai"]
+
+    def gaps(items: list[dict], key: str = "severity") -> str:
+        return ", ".join(f'{esc(g["signal_id"])} ({esc(g[key])})' for g in items) or "none"
+
+    persisting = "".join(
+        f'<li><b>{esc(g["signal_id"])}</b> {esc(d.names.get(g["signal_id"], ""))}: '
+        f'{esc(g["severity_baseline"])} → {esc(g["severity_follow_up"])} ({esc(g["change"])})'
+        '</li>' for g in c["gaps_persisting"]) or "<li>none</li>"
+    note = ("" if c["rulebook"]["same"] else '<p class="small">Scored under different '
+            'rulebooks: deltas mix methodology changes and progress.</p>')
+    body = (f'<p class="lead">Baseline {esc(c["baseline"])} → this diagnostic '
+            f'{esc(c["follow_up"])}. PAI {fmt(p["baseline"])} → {fmt(p["follow_up"])} '
+            f'(<b>{esc(signed(p["delta"]) or "no delta: PAI incomplete")}</b>).</p>{note}'
+            '<table class="grid"><thead><tr><th>dimension</th><th>baseline</th><th>now</th>'
+            f'<th>change</th></tr></thead><tbody>{dims}</tbody></table>'
+            f'<div class="two"><div><h3>Gaps closed ({len(c["gaps_closed"])})</h3><p>'
+            f'{gaps(c["gaps_closed"])}</p><h3>New gaps ({len(c["gaps_new"])})</h3><p>'
+            f'{gaps(c["gaps_new"])}</p></div><div><h3>Gaps persisting '
+            f'({len(c["gaps_persisting"])})</h3><ul>{persisting}</ul></div></div>'
+            + (f'<p class="small">No longer assessed (no evidence now): '
+               f'{esc(", ".join(c["no_longer_assessed"]))}.</p>' if c["no_longer_assessed"]
+               else ""))
+    return _section("progress", "Progress since the baseline", body)

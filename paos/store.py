@@ -110,3 +110,26 @@ def read_store(store: str | Path = DEFAULT_STORE, latest: bool = True) -> pl.Dat
         frame = (frame.sort("run_at").group_by("engagement_id", "rulebook_id",
                                                 maintain_order=True).last())
     return frame.sort("assessed_on", "engagement_id")
+
+
+def contract_from_row(row: dict, rulebook) -> dict:
+    """A store row shaped like the results contract (the fields a comparison
+    needs: status, PAI, dimensions, signal statuses, gaps)."""
+    names = {d.id: d.name for d in rulebook.dimensions}
+    return {
+        "engagement_id": row["engagement_id"],
+        "rulebook": {"id": row["rulebook_id"], "sha256": row["rulebook_sha256"]},
+        "status": row["status"], "pai": row["pai"], "pai_display": row["pai_display"],
+        "maturity": row["maturity"],
+        "dimensions": [{**d, "name": names.get(d["id"], d["id"])} for d in row["dimensions"]],
+        "signals": row["signals"], "gaps": row["gaps"],
+    }
+
+
+def find_run(store: str | Path, engagement_id: str, rulebook_id: str) -> dict | None:
+    """The latest stored run of an engagement under a rulebook id, or None."""
+    files = sorted(Path(store).glob(f"{engagement_id}/{rulebook_id}-*.parquet"))
+    if not files:
+        return None
+    frame = pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed")
+    return frame.sort("run_at").row(-1, named=True)

@@ -27,7 +27,8 @@ import polars as pl
 
 from paos.engine import Evidence
 from paos.errors import EvidenceError, PaosError
-from paos.intake import RawEngagement, read_engagement
+from paos.errors import Problem
+from paos.intake import RawEngagement, read_engagement, read_meta
 from paos.progress import Progress
 from paos.rulebook import DEFAULT_RULEBOOK, Rulebook, known_rulebooks, load_rulebook
 from paos.store import DEFAULT_STORE, run_file, store_rows, write_runs
@@ -118,13 +119,7 @@ def score_sources(sources: list[Path], store: Path, rulebook: Rulebook | None = 
                                   "validate", _first(EvidenceError(found)))
     if evidence is not None:
         by_source = {str(Path(s)): i for i, s in enumerate(sources)}
-        dup = evidence.engagements.group_by("engagement_id").len().filter(pl.col("len") > 1)
-        clash = set(dup["engagement_id"].to_list())
-        for eid, src in evidence.engagements.select("engagement_id", "source").iter_rows():
-            if eid in clash:
-                outcomes[by_source[src]] = Outcome(src, eid, "failed", "validate",
-                                                   f"engagement id {eid!r} is used by another "
-                                                   "engagement of the portfolio too")
+        clash: set[str] = set()
         for book_id in evidence.engagements["rulebook"].unique().sort().to_list():
             book = rulebook or load_rulebook(book_id)
             part = _subset(evidence, None if rulebook else book_id, clash)
@@ -147,7 +142,7 @@ def _subset(evidence: Evidence, book_id: str | None, exclude: set[str]) -> Evide
     keep = evidence.engagements.filter(~pl.col("engagement_id").is_in(sorted(exclude)))
     if book_id is not None:
         keep = keep.filter(pl.col("rulebook") == book_id)
-    ids = keep["engagement_id"]
+    ids = keep["engagement_id"].to_list()
     pick = lambda f: f.filter(pl.col("engagement_id").is_in(ids)) if f is not None else None  # noqa: E731
     return Evidence(keep, pick(evidence.stakeholders), pick(evidence.ratings),
                     pick(evidence.metrics), pick(evidence.files))
@@ -238,6 +233,26 @@ def _run_local(sources, out, store, jobs, force, rulebook, bar) -> list[Outcome]
     return [results[str(s)] for s in sources]
 
 
+def duplicate_ids(sources: list[Path]) -> dict[str, Outcome]:
+    """Sources whose engagement id another source uses too, as failed outcomes (the
+    same problem validation reports when it sees the whole portfolio at once)."""
+    metas = {str(s): read_meta(s) for s in sources}
+    owners: dict[str, list[str]] = {}
+    for src, raw in metas.items():
+        eid = str(raw.meta.get("id") or "").strip()
+        if eid:
+            owners.setdefault(eid, []).append(src)
+    out = {}
+    for eid, srcs in owners.items():
+        for src in srcs if len(srcs) > 1 else []:
+            raw = metas[src]
+            others = ", ".join(o for o in srcs if o != src)
+            problem = Problem(raw.meta_file, f"engagement id is used by another engagement too "
+                              f"({others})", raw.meta_lines.get("id"), "id", eid, raw.meta_sheet)
+            out[src] = Outcome(src, eid, "failed", "validate", str(problem))
+    return out
+
+
 def _run_dask(sources, out, store, jobs, scores_only, scheduler, force, rulebook,
               bar) -> list[Outcome]:
     try:
@@ -247,10 +262,11 @@ def _run_dask(sources, out, store, jobs, scores_only, scheduler, force, rulebook
                         "pip install 'paos[distributed]'") from None
     if not scheduler:
         raise PaosError("--executor dask needs --scheduler tcp://HOST:PORT")
-    results: dict[str, Outcome] = {}
+    results: dict[str, Outcome] = duplicate_ids(sources) if scores_only else {}
+    bar.advance(len(results), failed=len(results))
     with Client(scheduler) as client:
         if scores_only:
-            chunks = _chunks([str(s) for s in sources], jobs * 4)
+            chunks = _chunks([str(s) for s in sources if str(s) not in results], jobs * 4)
             futures = client.map(_score_chunk, chunks, store=str(store), rulebook=rulebook,
                                  force=force, pure=False)
             for fut in dask_completed(futures):

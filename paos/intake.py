@@ -291,3 +291,26 @@ def wide_to_long(table: Table, signal_ids: list[str]) -> tuple[Table, Table, lis
     return (Table(table.file, table.sheet, long, header),
             Table(table.file, table.sheet, people, [c for c in people.columns if c != "_line"]),
             problems)
+
+
+def read_meta(source: str | Path) -> RawEngagement:
+    """Only the engagement's meta data (engagement.yaml or the `engagement` sheet):
+    enough to know its id cheaply, e.g. to find duplicate ids across a portfolio."""
+    path = Path(source)
+    raw = RawEngagement(path)
+    if path.is_dir():
+        raw.meta_file = str(path / "engagement.yaml")
+        if (path / "engagement.yaml").is_file():
+            _yaml_meta(path / "engagement.yaml", raw.meta_file, raw)
+    elif path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
+        from openpyxl import load_workbook
+        raw.meta_file, raw.meta_sheet = str(path), "engagement"
+        try:
+            wb = load_workbook(path, read_only=True, data_only=False)
+            names = {n.strip().lower(): n for n in wb.sheetnames}
+            if "engagement" in names:
+                _sheet_meta([_sheet_row(r) for r in wb[names["engagement"]].iter_rows()], raw)
+            wb.close()
+        except Exception:  # unreadable: the full read reports it
+            pass
+    return raw

@@ -109,7 +109,7 @@ def read_store(store: str | Path = DEFAULT_STORE, latest: bool = True) -> pl.Dat
     if latest:
         frame = (frame.sort("run_at").group_by("engagement_id", "rulebook_id",
                                                 maintain_order=True).last())
-    return frame.sort("assessed_on", "engagement_id")
+    return frame.select(list(STORE_SCHEMA)).sort("assessed_on", "engagement_id")
 
 
 def contract_from_row(row: dict, rulebook) -> dict:

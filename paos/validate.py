@@ -267,6 +267,16 @@ def check_engagements(raws: list[RawEngagement], rulebook: Rulebook | None = Non
         book = rulebook.id if rulebook else metas[i]["rulebook"]
         if book in known_rulebooks() or rulebook:
             groups.setdefault(book, []).append(i)
+    owners: dict[str, list[int]] = {}
+    for i, meta in metas.items():
+        if meta.get("id"):
+            owners.setdefault(meta["id"], []).append(i)
+    for eid, idx in owners.items():
+        for i in idx if len(idx) > 1 else []:
+            others = ", ".join(str(raws[j].source) for j in idx if j != i)
+            problems[i].append(Problem(raws[i].meta_file, f"engagement id is used by another "
+                                       f"engagement too ({others})", raws[i].meta_lines.get("id"),
+                                       "id", eid, raws[i].meta_sheet))
     parts = []
     for book_id, members in groups.items():
         book = rulebook or load_rulebook(book_id)
@@ -384,18 +394,7 @@ def load_evidence(sources: Iterable[str | Path], rulebook: Rulebook | None = Non
         raise EvidenceError(flat)
     if ev is None:
         raise EvidenceError([Problem(str(s), "holds no engagement") for s in sources])
-    dup_problems = duplicate_ids(ev, sources)
-    if dup_problems:
-        raise EvidenceError(dup_problems)
     return ev
-
-
-def duplicate_ids(ev: Evidence, sources: list) -> list[Problem]:
-    """Engagement ids used by more than one source."""
-    counts = ev.engagements.group_by("engagement_id").agg(pl.col("source"))
-    return [Problem(src, "engagement id is used by another engagement too", column="id",
-                    value=eid)
-            for eid, srcs in counts.iter_rows() if len(srcs) > 1 for src in srcs]
 
 
 def concat_evidence(parts: list[Evidence]) -> Evidence:

@@ -1,0 +1,185 @@
+"""Batch reruns over a portfolio: broken engagements, resume, interruption, Dask."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from paos.batch import discover, failure_table, run_batch
+from paos.cli import app
+from paos.store import STORE_SCHEMA, read_store
+
+DEMO = Path(__file__).parent.parent / "data" / "engagements"
+
+
+def _portfolio(root: Path, broken: bool = True) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ("northwind-2026-09", "meridian-2026-06", "alpine-2026-10"):
+        shutil.copytree(DEMO / name, root / name)
+    shutil.copy(DEMO / "harbor-2026-11.xlsx", root / "harbor-2026-11.xlsx")
+    if broken:
+        bad = root / "bad-rating"
+        shutil.copytree(DEMO / "meridian-2026-06", bad)
+        (bad / "engagement.yaml").write_text((bad / "engagement.yaml").read_text()
+                                             .replace("meridian-2026-06", "bad-rating-2026"))
+        lines = (bad / "ratings.csv").read_text().splitlines()
+        cells = lines[3].split(",")
+        cells[2] = "7"
+        lines[3] = ",".join(cells)
+        (bad / "ratings.csv").write_text("\n".join(lines) + "\n")
+        missing = root / "no-stakeholders"
+        shutil.copytree(DEMO / "northwind-2026-09", missing)
+        (missing / "engagement.yaml").write_text((missing / "engagement.yaml").read_text()
+                                                 .replace("northwind-2026-09", "nostake-2026"))
+        (missing / "stakeholders.csv").unlink()
+        twin = root / "twin"
+        shutil.copytree(DEMO / "alpine-2026-10", twin)          # same id as alpine
+    return root
+
+
+def _by_id(outcomes):
+    return {(o.engagement_id or Path(o.source).name): o for o in outcomes}
+
+
+def test_discover_finds_folders_and_workbooks(tmp_path):
+    root = _portfolio(tmp_path / "p", broken=False)
+    (root / ".hidden").mkdir()
+    shutil.copytree(DEMO / "meridian-2026-06", root / ".hidden" / "x")
+    assert [p.name for p in discover(root)] == ["alpine-2026-10", "harbor-2026-11.xlsx",
+                                                "meridian-2026-06", "northwind-2026-09"]
+
+
+def test_scores_only_broken_engagements_do_not_stop_the_others(tmp_path):
+    root = _portfolio(tmp_path / "p")
+    store = tmp_path / "store"
+    result = CliRunner().invoke(app, ["batch", str(root), "--scores-only", "--store", str(store)])
+    assert result.exit_code == 1
+    out = result.stdout
+    assert "7 engagements: 3 done, 0 skipped (unchanged), 4 failed" in out
+    assert "bad-rating-2026  validate  " in out and "'7' is not a rating (1-4 or blank)" in out
+    assert "nostake-2026" in out and "stakeholders.csv: required file is missing" in out
+    assert out.count("'alpine-2026-10' engagement id is used by another engagement too") == 2
+    stored = read_store(store)
+    assert sorted(stored["engagement_id"]) == ["harbor-2026-11", "meridian-2026-06",
+                                               "northwind-2026-09"]
+    assert stored.schema == pl.Schema(STORE_SCHEMA)
+
+
+def test_scores_only_resumes_and_reruns_what_changed(tmp_path):
+    root = _portfolio(tmp_path / "p", broken=False)
+    store = tmp_path / "store"
+    first = _by_id(run_batch(root, store=store, scores_only=True))
+    assert {o.status for o in first.values()} == {"done"}
+    again = _by_id(run_batch(root, store=store, scores_only=True))
+    assert {o.status for o in again.values()} == {"skipped"}
+    ratings = root / "meridian-2026-06" / "ratings.csv"
+    ratings.write_text(ratings.read_text().replace(",4,", ",3,", 1))
+    third = _by_id(run_batch(root, store=store, scores_only=True))
+    assert third["meridian-2026-06"].status == "done"
+    assert [o.status for k, o in third.items() if k != "meridian-2026-06"] == ["skipped"] * 3
+    assert len(list((store / "meridian-2026-06").glob("*.parquet"))) == 2   # history kept
+    forced = run_batch(root, store=store, scores_only=True, force=True)
+    assert {o.status for o in forced} == {"done"}
+
+
+def test_new_rulebook_version_adds_to_history(tmp_path):
+    import yaml
+
+    from paos.rulebook import RULEBOOK_DIR
+    root = _portfolio(tmp_path / "p", broken=False)
+    store = tmp_path / "store"
+    run_batch(root, store=store, scores_only=True)
+    raw = yaml.safe_load((RULEBOOK_DIR / "paos-v1.yaml").read_text())
+    raw["dimensions"][0]["signals"][0]["threshold"] = 3.0
+    book = tmp_path / "paos-v1-strict.yaml"
+    book.write_text(yaml.safe_dump(raw))
+    outcomes = run_batch(root, store=store, scores_only=True, rulebook=str(book))
+    assert {o.status for o in outcomes} == {"done"}
+    runs = read_store(store, latest=False)
+    assert runs.height == 8 and runs["rulebook_sha256"].n_unique() == 2
+
+
+def test_failure_table_names_stage_and_reason(tmp_path):
+    root = _portfolio(tmp_path / "p")
+    table = failure_table(run_batch(root, store=tmp_path / "s", scores_only=True))
+    assert table.splitlines()[0].split() == ["engagement", "stage", "reason"]
+    assert len(table.splitlines()) == 5
+
+
+@pytest.mark.slow
+def test_deliverables_in_parallel_with_a_broken_engagement(tmp_path):
+    root = tmp_path / "p"
+    root.mkdir()
+    shutil.copytree(DEMO / "meridian-2026-06", root / "meridian-2026-06")
+    bad = root / "bad"
+    shutil.copytree(DEMO / "meridian-2026-06", bad)
+    (bad / "engagement.yaml").write_text("id: bad\nclient: X\nassessed_on: someday\n")
+    outcomes = _by_id(run_batch(root, out=tmp_path / "r", store=tmp_path / "s", jobs=2))
+    assert outcomes["meridian-2026-06"].status == "done"
+    assert (tmp_path / "r" / "meridian-2026-06" / "executive_summary.pdf").is_file()
+    assert outcomes["bad"].status == "failed" and outcomes["bad"].stage == "validate"
+    assert "is not an ISO date" in outcomes["bad"].reason
+    again = _by_id(run_batch(root, out=tmp_path / "r", store=tmp_path / "s", jobs=2))
+    assert again["meridian-2026-06"].status == "skipped"
+
+
+@pytest.mark.slow
+def test_interrupted_batch_keeps_finished_work_and_resumes(tmp_path):
+    root = _portfolio(tmp_path / "p", broken=False)
+    out, store = tmp_path / "r", tmp_path / "s"
+    cmd = [sys.executable, "-m", "paos", "batch", str(root), "--out", str(out), "--store",
+           str(store), "--jobs", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.time() + 240
+    while time.time() < deadline and not (out / "alpine-2026-10" / "results.json").exists():
+        time.sleep(0.2)
+    assert (out / "alpine-2026-10").exists(), "first report never appeared"
+    time.sleep(2)                                       # the second one is under way
+    os.killpg(proc.pid, signal.SIGINT)                  # Ctrl-C reaches the whole group
+    proc.wait(timeout=120)
+    assert proc.returncode != 0
+    finished = sorted(p.name for p in out.iterdir())
+    assert not [p for p in out.rglob("*") if p.name.startswith(".") or ".tmp" in p.name]
+    for name in finished:                               # every published report is whole
+        assert sorted(f.name for f in (out / name).iterdir()) == [
+            "diagnostic.ipynb", "executive_summary.html", "executive_summary.pdf",
+            "gaps.csv", "results.json"]
+    assert len(finished) < 4
+    rest = _by_id(run_batch(root, out=out, store=store, jobs=2))
+    assert rest["alpine-2026-10"].status == "skipped"
+    assert {o.status for o in rest.values()} <= {"done", "skipped"}
+    assert sorted(p.name for p in out.iterdir()) == ["alpine-2026-10", "harbor-2026-11",
+                                                     "meridian-2026-06", "northwind-2026-09"]
+
+
+@pytest.mark.slow
+def test_dask_executor_matches_local(tmp_path):
+    from distributed import LocalCluster
+    root = _portfolio(tmp_path / "p")
+    local = run_batch(root, store=tmp_path / "local", scores_only=True)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        remote = run_batch(root, store=tmp_path / "dask", scores_only=True, executor="dask",
+                           scheduler=cluster.scheduler_address, jobs=2)
+    strip = lambda os_: [(o.engagement_id, o.status, o.stage, o.reason.split(" (and")[0])  # noqa
+                         for o in os_ if o.status == "failed"]
+    assert strip(remote) == strip(local) or sorted(strip(remote)) == sorted(strip(local))
+    a = read_store(tmp_path / "local").drop("run_at")
+    b = read_store(tmp_path / "dask").drop("run_at")
+    assert a.equals(b) and a.height == 3
+
+
+def test_dask_without_scheduler_is_refused(tmp_path):
+    root = _portfolio(tmp_path / "p", broken=False)
+    result = CliRunner().invoke(app, ["batch", str(root), "--executor", "dask"])
+    assert result.exit_code == 2
+    assert "--executor dask needs --scheduler tcp://HOST:PORT" in result.stderr

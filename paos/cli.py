@@ -236,3 +236,29 @@ def compare(baseline: Annotated[Path, typer.Argument(help="The earlier engagemen
     except PaosError as err:
         _fail(err)
     typer.echo(js.dumps(c, indent=2, ensure_ascii=False) if json else compare_text(c))
+
+
+@app.command("portfolio-report")
+def portfolio_report(store: Annotated[Path, typer.Option("--store", help="Results store.")]
+                     = Path("data/results"),
+                     out: Annotated[Path, typer.Option("--out", help="Folder for reports.")]
+                     = Path("reports"),
+                     rulebook: RulebookOpt = None,
+                     force: Annotated[bool, typer.Option("--force", help="Replace an existing "
+                                                         "report.")] = False,
+                     run_date: Annotated[Optional[str], typer.Option(
+                         "--run-date", help="Date on the cover (default: today).")] = None
+                     ) -> None:
+    """The portfolio benchmark report: PAI and dimension distributions, PAI by
+    industry and stage, the most frequent gaps and divergences, PAI over time.
+
+    Example: paos batch data/portfolio/engagements --scores-only && paos portfolio-report
+    """
+    from paos.run import run_portfolio_report
+    try:
+        result = run_portfolio_report(store, out, rulebook, force, run_date,
+                                      progress=lambda line: typer.echo(line, err=True))
+    except PaosError as err:
+        _fail(err)
+    for path in result.files.values():
+        typer.echo(str(path))

@@ -176,3 +176,18 @@ def run_check(answers: str | Path, out: str | Path = "reports", rulebook: str | 
         "answers": str(answers), "rulebook": rulebook or "", "run_date": run_date or ""},
         out, force, progress, f"{check['prospect']} · Architecture Check",
         "architecture_check", time.perf_counter() - t0)
+
+
+def run_portfolio_report(store: str | Path = "data/results", out: str | Path = "reports",
+                         rulebook: str | None = None, force: bool = False,
+                         run_date: str | None = None,
+                         progress: Callable[[str], None] | None = print) -> RunResult:
+    """The portfolio benchmark report in `<out>/portfolio-<rulebook id>/`."""
+    from paos.portfolio import prepare
+    t0 = time.perf_counter()
+    store = Path(store).resolve()
+    p = prepare(store, rulebook, run_date)                 # refuses an empty store
+    return deliver(f"portfolio-{p.rulebook.id}", notebook_path("portfolio_benchmark.ipynb"), {
+        "store": str(store), "rulebook": rulebook or "", "run_date": run_date or ""},
+        out, force, progress, "Portfolio benchmark", "portfolio_benchmark",
+        time.perf_counter() - t0)

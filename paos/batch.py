@@ -94,12 +94,23 @@ def _first(err: EvidenceError) -> str:
 
 
 def score_sources(sources: list[Path], store: Path, rulebook: Rulebook | None = None,
-                  force: bool = False, progress: Progress | None = None) -> list[Outcome]:
+                  force: bool = False, progress: Progress | None = None,
+                  timings: dict[str, float] | None = None) -> list[Outcome]:
     """Read, validate and score `sources` in one vectorised pass; record each valid
-    engagement's run in the store. Runs in one process (or one Dask task)."""
+    engagement's run in the store. Runs in one process (or one Dask task).
+    `timings`, when given, receives the seconds spent reading, validating, scoring
+    and writing."""
     from paos.engine import score
     from paos.validate import check_engagements
     t0 = time.perf_counter()
+    clock = timings if timings is not None else {}
+    mark = [t0]
+
+    def lap(stage: str) -> None:
+        now = time.perf_counter()
+        clock[stage] = clock.get(stage, 0.0) + now - mark[0]
+        mark[0] = now
+
     outcomes: dict[int, Outcome] = {}
     raws: list[RawEngagement] = []
     for i, src in enumerate(sources):
@@ -111,7 +122,9 @@ def score_sources(sources: list[Path], store: Path, rulebook: Rulebook | None = 
         if progress:
             progress.advance()
     todo = [i for i in range(len(raws)) if i not in outcomes]
+    lap("read")
     evidence, problems = check_engagements([raws[i] for i in todo], rulebook)
+    lap("validate")
     for i, found in zip(todo, problems):
         if found:
             eid = raws[i].meta.get("id")
@@ -126,9 +139,11 @@ def score_sources(sources: list[Path], store: Path, rulebook: Rulebook | None = 
             if part.engagements.height == 0:
                 continue
             rows = store_rows(score(part, book))
+            lap("score")
             for path, (eid, src) in zip(write_runs(rows, store), part.engagements.select(
                     "engagement_id", "source").iter_rows()):
                 outcomes[by_source[src]] = Outcome(src, eid, "done", reason=str(path))
+            lap("write")
     elapsed = time.perf_counter() - t0
     for i in range(len(sources)):
         outcomes[i].seconds = elapsed / max(1, len(sources))

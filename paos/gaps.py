@@ -76,9 +76,9 @@ def gap_evidence(gaps: pl.DataFrame, ratings: pl.DataFrame, stakeholders: pl.Dat
     order = {p: i for i, p in enumerate(rulebook.perspective_weights)}
     text = pl.col("evidence").str.strip_chars()
     quotes = (
-        ratings.filter(pl.col("rating").is_not_null()
-                       & (pl.col("rating") <= rulebook["gap_evidence_max_rating"])
-                       & text.is_not_null() & (text != ""))
+        ratings.filter(pl.col("rating") <= rulebook["gap_evidence_max_rating"],
+                       pl.col("evidence").is_not_null())
+        .filter(text != "")                  # string work only on the few rows left
         .join(keys, on=[ENG, "signal_id"], how="semi")
         .join(shared, on=[ENG, "role"], how="left")
         .select(ENG, "signal_id", pl.col("perspective").cast(pl.String),
@@ -88,9 +88,12 @@ def gap_evidence(gaps: pl.DataFrame, ratings: pl.DataFrame, stakeholders: pl.Dat
     )
     units = {m.id: m.unit for m in rulebook.metrics}
     unit = pl.col("metric_id").replace_strict(units, default="")
-    value = pl.col("value").map_elements(_fmt, return_dtype=pl.String)
+    data = metric_rated.join(keys, on=[ENG, "signal_id"], how="semi")
+    uniq = data["value"].unique()            # format each distinct value once
+    value = pl.col("value").replace_strict(uniq, [_fmt(v) for v in uniq.to_list()],
+                                           return_dtype=pl.String)
     data = (
-        metric_rated.join(keys, on=[ENG, "signal_id"], how="semi")
+        data
         .select(ENG, "signal_id", pl.lit("data").alias("perspective"),
                 pl.lit(None, dtype=pl.String).alias("role"), pl.col("rating").cast(pl.Int8),
                 pl.format("{} = {}{}: rating {} ({} is better; cut points {})",

@@ -47,16 +47,6 @@ def metric_ratings(metrics: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
     )
 
 
-def _observations(ratings: pl.DataFrame, metric_rated: pl.DataFrame) -> pl.DataFrame:
-    """Every rating, stakeholder and metric alike: engagement, signal, perspective, rating."""
-    cols = [ENG, "signal_id", "perspective", "rating"]
-    stakeholder = ratings.select(cols).with_columns(pl.col("perspective").cast(pl.String),
-                                                    pl.col("rating").cast(pl.Int8))
-    data = metric_rated.select(ENG, "signal_id", pl.lit("data").alias("perspective"),
-                               pl.col("rating").cast(pl.Int8))
-    return pl.concat([stakeholder, data], how="vertical_relaxed")
-
-
 def score_signals(ratings: pl.DataFrame, metric_rated: pl.DataFrame,
                   engagement_ids: pl.Series, rulebook: Rulebook) -> pl.DataFrame:
     """Per engagement and signal: perspective means, score V, strategic S, reality R,
@@ -64,28 +54,30 @@ def score_signals(ratings: pl.DataFrame, metric_rated: pl.DataFrame,
     appears for every engagement, `no_evidence` where nothing rated it.
     """
     strategic = rulebook["strategic_perspective"]
-    weights = rulebook.perspective_weights
+    weights = rulebook.perspective_weights                 # includes `data` (metrics)
+    people = [p for p in weights if p != "data"]           # rated by stakeholders
     r = pl.col("rating").cast(pl.Float64)
-    # One pass over the ratings: count, sum and sum of squares per perspective.
-    # Integer sums are exact, so they do not depend on row order.
-    per_p = (
-        _observations(ratings, metric_rated)
-        .group_by(ENG, "signal_id", "perspective")
-        .agg(n=r.count(), s=r.sum(), ss=(r * r).sum())
-        .filter(pl.col("n") > 0)
-    )
-    is_p = lambda p: pl.col("perspective") == p  # noqa: E731
-    people = pl.col("perspective") != "data"
-    per_signal = per_p.group_by(ENG, "signal_id").agg(
-        *[pl.when(is_p(p).any()).then(pl.col("s").filter(is_p(p)).sum()
-                                      / pl.col("n").filter(is_p(p)).sum())
-          .alias(f"mean_{p}") for p in weights],
-        pl.len().alias("n_perspectives"),
-        pl.col("n").sum().alias("n_ratings"),
-        pl.col("n").filter(people).sum().alias("n_people"),
-        pl.col("s").filter(people).sum().alias("s_people"),
-        pl.col("ss").filter(people).sum().alias("ss_people"),
-    )
+    # One pass over the ratings, one column per perspective: count, sum and sum of
+    # squares. Integer sums are exact, so they do not depend on row order.
+    aggs = []
+    for p in people:
+        rp = pl.when(pl.col("perspective") == p).then(r)   # null for other perspectives
+        aggs += [rp.count().alias(f"n_{p}"), rp.sum().alias(f"s_{p}"),
+                 (rp * rp).sum().alias(f"ss_{p}")]
+    data = metric_rated.lazy().group_by(ENG, "signal_id").agg(n_data=r.count(), s_data=r.sum())
+    per_signal = (ratings.lazy().group_by(ENG, "signal_id").agg(aggs)
+                  .join(data, on=[ENG, "signal_id"], how="full", coalesce=True)
+                  .collect())
+    n = {p: pl.col(f"n_{p}").fill_null(0) for p in weights}
+    per_signal = per_signal.select(
+        ENG, "signal_id",
+        *[pl.when(n[p] > 0).then(pl.col(f"s_{p}") / n[p]).alias(f"mean_{p}") for p in weights],
+        pl.sum_horizontal([(n[p] > 0).cast(pl.UInt32) for p in weights]).alias("n_perspectives"),
+        pl.sum_horizontal([n[p] for p in weights]).alias("n_ratings"),
+        pl.sum_horizontal([n[p] for p in people]).alias("n_people"),
+        pl.sum_horizontal([pl.col(f"s_{p}") for p in people]).alias("s_people"),
+        pl.sum_horizontal([pl.col(f"ss_{p}") for p in people]).alias("ss_people"),
+    ).filter(pl.col("n_ratings") > 0)
 
     def weighted(names: list[str]) -> pl.Expr:
         """Weighted mean of the perspective means present, in a fixed order."""

@@ -389,10 +389,14 @@ def main(argv=None) -> int:
     ratio = score_s / base_s
     cpu_ratio = score_cpu / base_cpu
     busy = max(load_start[0], load_end[0]) > (os.cpu_count() or 1)
-    peak_abs = max(score_mem["rss_peak"], maxrss_after_scoring)
+    # The memory target is the process's peak while scoring, input frames included:
+    # the sampled peak, or ru_maxrss if that rose during the timed runs (a spike
+    # shorter than the 10 ms sampling interval).
+    peak = score_mem["rss_peak"]
+    if maxrss_after_scoring > maxrss_before_timing:
+        peak = max(peak, maxrss_after_scoring)
     ok_time = ratio <= TARGET_RATIO
-    # The memory target is the process's peak while scoring (input frames included).
-    ok_mem = score_mem["rss_peak"] <= TARGET_PEAK
+    ok_mem = peak <= TARGET_PEAK
     result = {
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "config": {"engagements": args.engagements, "stakeholders": args.stakeholders,
@@ -414,6 +418,7 @@ def main(argv=None) -> int:
                   "rss_before": score_mem["rss_before"], "rss_peak": score_mem["rss_peak"],
                   "rss_increase": score_mem["rss_increase"],
                   "rss_peak_over_input": score_mem["rss_peak"] - rss_input,
+                  "peak_judged": peak,
                   "output_rows": out_rows},
         "ratio": ratio, "cpu_ratio": cpu_ratio,
         "maxrss": {"after_input": maxrss_input, "before_timing": maxrss_before_timing,
@@ -442,7 +447,7 @@ def main(argv=None) -> int:
         f"| ratio score / group-by, CPU time of all threads | {cpu_ratio:.2f}x |",
         f"| input frames (estimated size / RSS with input loaded) | {fmt_b(input_bytes)} / "
         f"{fmt_b(rss_input)} |",
-        f"| peak RSS during scoring (target < 2 GiB) | {fmt_b(score_mem['rss_peak'])} "
+        f"| peak RSS during scoring (target < 2 GiB) | {fmt_b(peak)} "
         f"**{result['targets']['peak_memory']}** |",
         f"| peak RSS increase during scoring (peak - RSS just before) | "
         f"{fmt_b(score_mem['rss_increase'])} |",
@@ -457,6 +462,9 @@ def main(argv=None) -> int:
            f"{'' if r['rows_out'] is None else format(r['rows_out'], ',')} |"
            for r in stage_rows]
     md.append(f"| **sum of stages** | {fmt_s(stage_total)} | 100% | |")
+    if busy:
+        md += ["", f"(load average {max(load_start[0], load_end[0]):.1f} on "
+               f"{os.cpu_count()} cpus during the run: wall times are inflated by other processes)"]
     text = "\n".join(md)
     print()
     print(text)
@@ -467,7 +475,7 @@ def main(argv=None) -> int:
         print(f"WARNING: load average {max(load_start[0], load_end[0]):.1f} on "
               f"{os.cpu_count()} cpus: other processes competed, wall times are noisy")
     print(f"peak memory under 2 GiB: {result['targets']['peak_memory']} "
-          f"(peak RSS while scoring {fmt_b(score_mem['rss_peak'])}; ru_maxrss "
+          f"(peak RSS while scoring {fmt_b(peak)}; ru_maxrss "
           f"{fmt_b(maxrss_after_scoring)})")
 
     result["markdown"] = text

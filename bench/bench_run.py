@@ -1,0 +1,402 @@
+#!/usr/bin/env python3
+"""Benchmark of `paos run` against the floor of its own machinery (run on demand, not a test).
+
+Times in one process, interleaved, after one warm-up round of each:
+
+  (a) `paos run`: `run_engagement(engagement, tmpdir, force=True, progress=None)`
+      end to end and per stage (validate, execute, html, pdf, publish);
+  (b) the floor: the same machinery doing nothing of its own -
+        execute  papermill (paos.run.execute_notebook: same kernel, same options)
+                 on a minimal notebook: a parameters cell and one code cell that
+                 imports what the real notebook imports (paos, paos.report,
+                 paos.sections, polars, pandas, pandera, altair, vl_convert);
+        html     paos.render.notebook_html of that executed notebook (same
+                 template, same title), written the same way;
+        pdf      paos.render.html_to_pdf of that HTML (same headless Chromium).
+
+Reports best and median of --repeat rounds, the ratio paos run / floor in all
+and per stage against the target (within 1.5x), where the execute time goes
+(kernel start, then each cell, from papermill's `papermill.duration` cell
+metadata), and the size of what html and pdf handle. `--profile` adds a cold,
+fresh-process breakdown of the notebook's work (imports, report.prepare, each
+section, every charts.to_svg call) like the kernel sees it.
+
+Prints a markdown table (for the README) and writes JSON to
+bench/results/run.json (git-ignored).
+
+    .venv/bin/python bench/bench_run.py [--engagement data/engagements/northwind-2026-09]
+                                        [--repeat 3] [--profile] [--out bench/results/run.json]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# As in bench_engine.py: make `paos` resolve to the source tree when run as a script.
+sys.path.insert(0, str(ROOT))
+
+import resource  # noqa: E402
+
+import nbformat  # noqa: E402
+
+import paos.render  # noqa: E402
+import paos.run  # noqa: E402
+from paos.files import atomic_write_text  # noqa: E402
+from paos.run import STAGES, notebook_path, run_engagement  # noqa: E402
+
+TARGET_RATIO = 1.5
+OUT = Path(__file__).parent / "results" / "run.json"
+DEFAULT_ENGAGEMENT = ROOT / "data" / "engagements" / "northwind-2026-09"
+FLOOR_IMPORTS = "import paos, paos.report, paos.sections, polars, pandas, pandera, altair, vl_convert"
+FLOOR_STAGES = ("execute", "html", "pdf")
+
+# ---------------------------------------------------------------------------
+# CPU time: ours and our children's (the kernel, Chromium: counted once reaped),
+# and what other processes took from the machine meanwhile (/proc/stat).
+
+CPU = {}          # stage -> CPU seconds of its last call
+
+
+def own_cpu() -> float:
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
+def machine_busy() -> float:
+    """CPU seconds all processes used since boot (user, nice, system, irq, softirq)."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:8]]
+    except OSError:
+        return float("nan")
+    return (v[0] + v[1] + v[2] + v[5] + v[6]) / os.sysconf("SC_CLK_TCK")
+
+
+def metered(stage: str, fn):
+    """`fn`, recording its CPU time (with children) in CPU[stage]; the wrapper
+    costs microseconds, so paos run is timed as it is."""
+    def call(*a, **k):
+        c = own_cpu()
+        try:
+            return fn(*a, **k)
+        finally:
+            CPU[stage] = own_cpu() - c
+    return call
+
+
+# `deliver` looks these up at call time: the paos run and the floor both go through them.
+execute_notebook = paos.run.execute_notebook = metered("execute", paos.run.execute_notebook)
+notebook_html = paos.render.notebook_html = metered("html", paos.render.notebook_html)
+html_to_pdf = paos.render.html_to_pdf = metered("pdf", paos.render.html_to_pdf)
+
+# ---------------------------------------------------------------------------
+# The floor
+
+
+def floor_notebook(path: Path) -> Path:
+    """A parameters cell (the real notebook's parameters) and one import cell,
+    with the real notebook's metadata (kernelspec, language)."""
+    real = nbformat.read(str(notebook_path()), as_version=4)
+    params = next(c for c in real.cells if "parameters" in c.metadata.get("tags", []))
+    nb = nbformat.v4.new_notebook(metadata=real.metadata)
+    nb.cells = [nbformat.v4.new_code_cell(params.source, metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell(FLOOR_IMPORTS)]
+    nbformat.write(nb, str(path))
+    return path
+
+
+def run_floor(template: Path, parameters: dict, title: str) -> tuple[dict, dict, dict]:
+    """The floor, stage by stage, in a fresh folder (as `deliver` builds in one)."""
+    seconds, info = {}, {}
+    CPU.clear()
+    with tempfile.TemporaryDirectory(prefix="paos-bench-floor-") as tmp:
+        staging = Path(tmp)
+        nb_out = staging / template.name
+        t = time.perf_counter()
+        execute_notebook(template, nb_out, {**parameters, "output_dir": str(staging)},
+                         cwd=staging)
+        seconds["execute"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        html = staging / "floor.html"
+        atomic_write_text(html, notebook_html(nb_out, title))
+        seconds["html"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        pdf = html_to_pdf(html, html.with_suffix(".pdf"))
+        seconds["pdf"] = time.perf_counter() - t
+
+        info = artefacts(nb_out, html, pdf)
+    return seconds, info, {s: CPU.get(s, 0.0) for s in FLOOR_STAGES}
+
+
+# ---------------------------------------------------------------------------
+# paos run
+
+
+def run_paos(engagement: Path) -> tuple[dict, dict, dict]:
+    CPU.clear()
+    with tempfile.TemporaryDirectory(prefix="paos-bench-run-") as tmp:
+        c, t = own_cpu(), time.perf_counter()
+        res = run_engagement(engagement, tmp, force=True, progress=None)
+        wall, cpu_total = time.perf_counter() - t, own_cpu() - c
+        seconds = {s: res.seconds.get(s, 0.0) for s in STAGES}
+        seconds["wall"] = wall
+        html = next(p for n, p in res.files.items() if n.endswith(".html"))
+        info = artefacts(res.files[notebook_path().name], html, html.with_suffix(".pdf"))
+    cpu = {s: CPU.get(s, 0.0) for s in FLOOR_STAGES}
+    cpu["total"] = cpu_total
+    return seconds, info, cpu
+
+
+def artefacts(nb_path: Path, html: Path, pdf: Path) -> dict:
+    """What the stages produced: per-cell execution times, sizes, pages."""
+    nb = nbformat.read(str(nb_path), as_version=4)
+    cells = []
+    for c in nb.cells:
+        if c.cell_type != "code":
+            continue
+        pm = c.metadata.get("papermill", {})
+        first = next((ln for ln in c.source.splitlines() if ln.strip()
+                      and not ln.lstrip().startswith("#")), c.source.splitlines()[0]
+                     if c.source else "")
+        tags = c.metadata.get("tags", [])
+        cells.append({"cell": "injected-parameters" if "injected-parameters" in tags
+                      else "parameters" if "parameters" in tags else first[:60],
+                      "seconds": pm.get("duration") or 0.0})
+    return {"cells": cells,
+            "notebook_seconds": nb.metadata.get("papermill", {}).get("duration"),
+            "notebook_bytes": nb_path.stat().st_size,
+            "html_bytes": html.stat().st_size,
+            "html_svgs": html.read_text(encoding="utf-8").count("<svg"),
+            "pdf_bytes": pdf.stat().st_size,
+            "pdf_pages": pdf_pages(pdf)}
+
+
+def pdf_pages(pdf: Path) -> int | None:
+    if not shutil.which("pdfinfo"):
+        return None
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if line.startswith("Pages:"):
+            return int(line.split()[1])
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Cold profile: what the kernel does, in a fresh process (its own imports first,
+# so each library's import time is its own)
+
+PROFILE = textwrap.dedent(r'''
+    import json, sys, time
+    out = {"steps": [], "to_svg": []}
+    def step(name, t): out["steps"].append([name, time.perf_counter() - t])
+    t0 = time.perf_counter()
+    for mod in ("polars", "pandas", "pandera", "pandera.polars", "altair", "vl_convert"):
+        t = time.perf_counter(); __import__(mod); step(f"import {mod}", t)
+    t = time.perf_counter(); import paos, paos.report, paos.sections; step("import paos, paos.report, paos.sections (rest)", t)
+    from paos import report, sections, charts
+    _to_svg, _vl = charts.to_svg, charts.vl_convert.vegalite_to_svg
+    phase = ["cold"]
+    def vl(spec, *a, **k):
+        t = time.perf_counter(); r = _vl(spec, *a, **k)
+        out["to_svg"][-1]["vegalite_to_svg"] = time.perf_counter() - t; return r
+    def to_svg(chart):
+        out["to_svg"].append({"phase": phase[0]}); t = time.perf_counter(); r = _to_svg(chart)
+        out["to_svg"][-1]["to_svg"] = time.perf_counter() - t; return r
+    charts.to_svg, charts.vl_convert.vegalite_to_svg = to_svg, vl
+    eng, out_dir = sys.argv[1], sys.argv[2]
+    t = time.perf_counter(); d = report.prepare(eng, "", ""); step("report.prepare (cold)", t)
+    t = time.perf_counter(); report.save_results(d, out_dir); step("report.save_results", t)
+    names = ["executive_summary", "priority_matrix", "roadmap", "dimension_pages",
+             "divergence", "evidence_appendix", "reproducibility"]
+    for n in names:
+        t = time.perf_counter(); getattr(sections, n)(d)._repr_html_(); step(f"sections.{n} (cold)", t)
+    out["cold_total"] = time.perf_counter() - t0
+    phase[0] = "warm"
+    t = time.perf_counter(); report.prepare(eng, "", ""); step("report.prepare (warm, 2nd call)", t)
+    for n in names:
+        t = time.perf_counter(); getattr(sections, n)(d); step(f"sections.{n} (warm, 2nd call)", t)
+    print(json.dumps(out))
+''')
+
+
+def cold_profile(engagement: Path) -> dict:
+    with tempfile.TemporaryDirectory(prefix="paos-bench-prof-") as tmp:
+        script = Path(tmp) / "profile.py"
+        script.write_text(PROFILE)
+        proc = subprocess.run([sys.executable, str(script), str(engagement), tmp],
+                              capture_output=True, text=True, cwd=tmp, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------------
+# Report
+
+
+def summary(xs: list[float]) -> dict:
+    return {"best": min(xs), "median": statistics.median(xs), "all": xs}
+
+
+def fmt_s(x: float | None) -> str:
+    return "–" if x is None else f"{x:.2f} s"
+
+
+def fmt_r(x: float | None) -> str:
+    return "–" if x is None else f"{x:.2f}x"
+
+
+def table(paos_s: dict, floor_s: dict, ratios: dict, cpu_ratios: dict) -> str:
+    rows = ["| stage | paos run best | paos run median | floor best | floor median "
+            "| ratio best | ratio median | CPU ratio (median) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for st in (*STAGES, "total"):
+        p, f = paos_s[st], floor_s.get(st)
+        r, c = ratios.get(st), cpu_ratios.get(st)
+        name = f"**{st}**" if st == "total" else st
+        rows.append(f"| {name} | {fmt_s(p['best'])} | {fmt_s(p['median'])} | "
+                    f"{fmt_s(f and f['best'])} | {fmt_s(f and f['median'])} | "
+                    f"{fmt_r(r and r['best'])} | {fmt_r(r and r['median'])} | {fmt_r(c)} |")
+    return "\n".join(rows)
+
+
+def cells_median(infos: list[dict], runs: list[dict]) -> list[dict]:
+    """Median seconds per executed cell; what execute took outside the cells
+    (kernel start and shutdown, papermill's notebook writes) first."""
+    names = [c["cell"] for c in infos[0]["cells"]]
+    rows = [{"cell": n, "seconds": statistics.median(i["cells"][j]["seconds"] for i in infos)}
+            for j, n in enumerate(names)]
+    outside = statistics.median(r["execute"] - sum(c["seconds"] for c in i["cells"])
+                                for r, i in zip(runs, infos))
+    return [{"cell": "(outside cells: kernel start/stop, notebook writes)",
+             "seconds": outside}] + rows
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--engagement", type=Path, default=DEFAULT_ENGAGEMENT)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--profile", action="store_true",
+                    help="add a cold, fresh-process breakdown of the notebook's work")
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args(argv)
+    engagement = args.engagement.resolve()
+    ncpu = os.cpu_count() or 1
+
+    from paos.validate import load_evidence
+    ev = load_evidence([engagement])
+    title = f"{ev.engagements['client'][0]} · Partner Architecture Diagnostic"
+    parameters = {"engagement": str(engagement), "rulebook": "", "run_date": ""}
+
+    load_start = os.getloadavg()
+    print(f"engagement {ev.engagement_ids()[0]} ({engagement}), {args.repeat} rounds after "
+          f"one warm-up; {ncpu} cpus, load average {load_start[0]:.2f} "
+          f"{load_start[1]:.2f} {load_start[2]:.2f}", flush=True)
+
+    paos_runs, floor_runs, paos_info, floor_info, paos_cpu, floor_cpu = [], [], [], [], [], []
+    with tempfile.TemporaryDirectory(prefix="paos-bench-tpl-") as tpl_dir:
+        template = floor_notebook(Path(tpl_dir) / "floor.ipynb")
+        for i in range(args.repeat + 1):
+            if i == 1:       # timed rounds start: meter the machine from here
+                busy0, own0, t0 = machine_busy(), own_cpu(), time.perf_counter()
+            ps, pi, pc = run_paos(engagement)
+            fs, fi, fc = run_floor(template, parameters, title)
+            ps["total"] = sum(ps[s] for s in STAGES)
+            fs["total"] = sum(fs[s] for s in FLOOR_STAGES)
+            fc["total"] = sum(fc.values())
+            tag = "warm-up" if i == 0 else f"round {i}"
+            print(f"  {tag:<8} paos run {ps['total']:6.2f} s ("
+                  + ", ".join(f"{s} {ps[s]:.2f}" for s in STAGES)
+                  + f")  floor {fs['total']:6.2f} s ("
+                  + ", ".join(f"{s} {fs[s]:.2f}" for s in FLOOR_STAGES) + ")", flush=True)
+            if i:
+                paos_runs.append(ps); floor_runs.append(fs)
+                paos_info.append(pi); floor_info.append(fi)
+                paos_cpu.append(pc); floor_cpu.append(fc)
+        span = time.perf_counter() - t0
+        foreign = max(0.0, (machine_busy() - busy0) - (own_cpu() - own0))
+    load_end = os.getloadavg()
+    foreign_share = foreign / (span * ncpu)
+    busy = foreign_share > 0.10
+
+    paos_s = {k: summary([r[k] for r in paos_runs]) for k in (*STAGES, "total", "wall")}
+    floor_s = {k: summary([r[k] for r in floor_runs]) for k in (*FLOOR_STAGES, "total")}
+    ratios = {k: {m: paos_s[k][m] / floor_s[k][m] for m in ("best", "median")}
+              for k in floor_s}
+    cpu = {"paos_run": {k: summary([c[k] for c in paos_cpu]) for k in paos_cpu[0]},
+           "floor": {k: summary([c[k] for c in floor_cpu]) for k in floor_cpu[0]}}
+    cpu_ratios = {k: cpu["paos_run"][k]["median"] / cpu["floor"][k]["median"]
+                  for k in cpu["floor"]}
+    verdict = "PASS" if ratios["total"]["best"] <= TARGET_RATIO else "MISS"
+
+    paos_cells = cells_median(paos_info, paos_runs)
+    floor_cells = cells_median(floor_info, floor_runs)
+    sizes = {k: {"paos_run": paos_info[-1][k], "floor": floor_info[-1][k]}
+             for k in ("notebook_bytes", "html_bytes", "html_svgs", "pdf_bytes", "pdf_pages")}
+
+    md = table(paos_s, floor_s, ratios, cpu_ratios)
+    print()
+    print(md)
+    print()
+    print(f"paos run / floor: {ratios['total']['best']:.2f}x best, "
+          f"{ratios['total']['median']:.2f}x median (CPU {cpu_ratios['total']:.2f}x); "
+          f"target within {TARGET_RATIO:g}x: {verdict}")
+    print(f"machine: other processes used {foreign:.1f} CPU-s over the {span:.0f} s of timed "
+          f"rounds ({foreign_share:.0%} of {ncpu} cpus); load average {load_start[0]:.2f} -> "
+          f"{load_end[0]:.2f}" + ("  BUSY: figures are pessimistic and noisy; rerun on a quiet "
+                                  "machine" if busy else "  (quiet)"))
+    print("\nexecute, median per cell (papermill.duration):\n")
+    print("| cell | paos run | floor |\n|---|---:|---:|")
+    fl = {c["cell"]: c["seconds"] for c in floor_cells}
+    for c in paos_cells:
+        print(f"| `{c['cell']}` | {c['seconds']:.2f} s | {fmt_s(fl.pop(c['cell'], None))} |")
+    for name, sec in fl.items():
+        print(f"| `{name}` | – | {sec:.2f} s |")
+    print("\nsizes (paos run vs floor): " + "; ".join(
+        f"{k} {v['paos_run']} vs {v['floor']}" for k, v in sizes.items()))
+
+    prof = None
+    if args.profile:
+        prof = cold_profile(engagement)
+        print("\ncold profile (fresh process, as the kernel sees it):")
+        for name, s in prof["steps"]:
+            print(f"  {s:7.3f} s  {name}")
+        for i, c in enumerate(prof["to_svg"], 1):
+            print(f"  chart {i} ({c['phase']}): to_svg {c['to_svg']:.3f} s, of which "
+                  f"vegalite_to_svg {c.get('vegalite_to_svg', 0):.3f} s")
+
+    result = {
+        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "config": {"engagement": str(engagement), "repeat": args.repeat,
+                   "floor_imports": FLOOR_IMPORTS, "kernel": "python3"},
+        "env": {"python": platform.python_version(), "platform": platform.platform(),
+                "cpus": ncpu},
+        "machine": {"load_average_start": load_start, "load_average_end": load_end,
+                    "other_cpu_seconds": foreign, "timed_seconds": span,
+                    "other_share": foreign_share, "busy": busy},
+        "paos_run": paos_s, "floor": floor_s, "ratio": ratios,
+        "cpu_seconds": cpu, "cpu_ratio_median": cpu_ratios,
+        "target_ratio": TARGET_RATIO, "verdict": verdict,
+        "execute_cells": {"paos_run": paos_cells, "floor": floor_cells},
+        "sizes": sizes, "cold_profile": prof, "table_markdown": md,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

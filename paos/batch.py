@@ -28,6 +28,7 @@ import polars as pl
 from paos.engine import Evidence
 from paos.errors import EvidenceError, PaosError
 from paos.errors import Problem
+from paos.files import sweep_leftovers
 from paos.intake import RawEngagement, read_engagement, read_meta
 from paos.progress import Progress
 from paos.rulebook import DEFAULT_RULEBOOK, Rulebook, known_rulebooks, load_rulebook
@@ -215,6 +216,7 @@ def run_batch(portfolio: str | Path, out: str | Path = "reports",
     sources = discover(portfolio)
     jobs = jobs or os.cpu_count() or 1
     store, out = Path(store), Path(out)
+    sweep_leftovers(out, store)         # from a batch whose worker was killed
     bar = Progress(len(sources), "scoring" if scores_only else "deliverables", stream=stream)
     if executor not in ("local", "dask"):
         raise PaosError(f"unknown executor {executor!r} (local or dask)")

@@ -84,3 +84,20 @@ def publish_folder(staging: Path, target: Path, force: bool) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(staging, target)
+
+
+def sweep_leftovers(*folders: Path) -> list[Path]:
+    """Remove what a killed process left behind: hidden staging folders and
+    temporary files (never a published report or store file). Returns them."""
+    gone = []
+    for folder in folders:
+        folder = Path(folder)
+        if not folder.is_dir():
+            continue
+        for path in folder.glob(".*.staging"):
+            shutil.rmtree(path, ignore_errors=True)
+            gone.append(path)
+        for path in folder.rglob(".*.tmp"):
+            path.unlink(missing_ok=True)
+            gone.append(path)
+    return gone

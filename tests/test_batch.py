@@ -183,3 +183,41 @@ def test_dask_without_scheduler_is_refused(tmp_path):
     result = CliRunner().invoke(app, ["batch", str(root), "--executor", "dask"])
     assert result.exit_code == 2
     assert "--executor dask needs --scheduler tcp://HOST:PORT" in result.stderr
+
+
+def test_batch_sweeps_what_a_killed_worker_left(tmp_path):
+    root = _portfolio(tmp_path / "p", broken=False)
+    out, store = tmp_path / "r", tmp_path / "s"
+    (out / ".meridian-2026-06.abc.staging").mkdir(parents=True)
+    (out / ".meridian-2026-06.abc.staging" / "diagnostic.ipynb").write_text("{")
+    (store / "meridian-2026-06").mkdir(parents=True)
+    (store / "meridian-2026-06" / ".x.parquet.123.tmp").write_bytes(b"half")
+    run_batch(root, out=out, store=store, scores_only=True)
+    assert not list(out.glob(".*")) and not list(store.rglob(".*.tmp"))
+
+
+@pytest.mark.slow
+def test_killed_worker_fails_its_engagements_and_a_rerun_finishes(tmp_path):
+    root = _portfolio(tmp_path / "p", broken=False)
+    out, store = tmp_path / "r", tmp_path / "s"
+    cmd = [sys.executable, "-m", "paos", "batch", str(root), "--out", str(out), "--store",
+           str(store), "--jobs", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline, worker = time.time() + 120, None
+    while time.time() < deadline and worker is None:
+        kids = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
+        pids = [int(p) for p in kids.stdout.split()
+                if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
+        staged = list(out.glob(".*.staging")) if out.exists() else []
+        if pids and staged:
+            worker = pids[0]
+        time.sleep(0.2)
+    assert worker, "no worker started"
+    os.kill(worker, signal.SIGKILL)                     # the worker dies mid-run
+    stdout, _ = proc.communicate(timeout=240)
+    assert proc.returncode == 1
+    assert "worker process died" in stdout
+    rest = _by_id(run_batch(root, out=out, store=store, jobs=2))
+    assert {o.status for o in rest.values()} <= {"done", "skipped"}
+    assert sorted(p.name for p in out.iterdir()) == ["alpine-2026-10", "harbor-2026-11",
+                                                     "meridian-2026-06", "northwind-2026-09"]

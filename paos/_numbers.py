@@ -25,3 +25,15 @@ def band(expr: pl.Expr, bands: list[tuple[str, float]]) -> pl.Expr:
     for name, lower in bands:
         out = pl.when(expr >= lower).then(pl.lit(name)).otherwise(out)
     return out
+
+
+def display_expr(expr: pl.Expr, decimals: int = 1, compare_decimals: int = 6) -> pl.Expr:
+    """`display()` as a polars expression, in exact integer arithmetic: the value
+    rounded to `compare_decimals`, then half up to `decimals` (non-negative values)."""
+    scaled = (expr.round(compare_decimals) * 10 ** compare_decimals).round(0).cast(pl.Int64)
+    unit = 10 ** (compare_decimals - decimals)
+    kept = (scaled + unit // 2) // unit
+    if decimals == 0:
+        return kept.cast(pl.String)
+    whole, frac = kept // 10 ** decimals, kept % 10 ** decimals
+    return pl.format("{}.{}", whole, frac.cast(pl.String).str.zfill(decimals))

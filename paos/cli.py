@@ -24,6 +24,17 @@ def _fail(err: PaosError) -> None:
     raise typer.Exit(2)
 
 
+def _stage(line: str) -> None:
+    """Progress lines go to stderr, so stdout holds only the written paths."""
+    typer.echo(line, err=True)
+
+
+def _written(result) -> None:
+    """Each file a run wrote, one path per line on stdout."""
+    for path in result.files.values():
+        typer.echo(str(path))
+
+
 @app.command()
 def validate(engagement: Engagement, rulebook: RulebookOpt = None) -> None:
     """Check an engagement's evidence and report every problem at once.
@@ -117,12 +128,11 @@ def run(engagement: Engagement,
     from paos.run import run_engagement
     try:
         result = run_engagement(engagement, out, rulebook, force, run_date,
-                                progress=lambda line: typer.echo(line, err=True),
+                                progress=_stage,
                                 store=store)
     except PaosError as err:
         _fail(err)
-    for name, path in result.files.items():
-        typer.echo(str(path))
+    _written(result)
 
 
 @app.command()
@@ -143,11 +153,10 @@ def check(answers: Annotated[Path, typer.Argument(help="Answers file (YAML or CS
     from paos.run import run_check
     try:
         result = run_check(answers, out, rulebook, force, run_date,
-                           progress=lambda line: typer.echo(line, err=True))
+                           progress=_stage)
     except PaosError as err:
         _fail(err)
-    for path in result.files.values():
-        typer.echo(str(path))
+    _written(result)
 
 
 @app.command()
@@ -257,8 +266,7 @@ def portfolio_report(store: Annotated[Path, typer.Option("--store", help="Result
     from paos.run import run_portfolio_report
     try:
         result = run_portfolio_report(store, out, rulebook, force, run_date,
-                                      progress=lambda line: typer.echo(line, err=True))
+                                      progress=_stage)
     except PaosError as err:
         _fail(err)
-    for path in result.files.values():
-        typer.echo(str(path))
+    _written(result)

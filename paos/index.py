@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from paos._numbers import band, cmp, display
+from paos._numbers import band, cmp, display_expr
 from paos.rulebook import Rulebook
 
 ENG = "engagement_id"
@@ -65,9 +65,8 @@ def score_index(dimensions: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
         .with_columns(maturity=maturity(pl.col("pai"), rulebook))
         .rename({"missing": "incomplete_dimensions"})
     )
-    shown = [display(v, rulebook["display_decimals"], rulebook.decimals)
-             for v in out["pai"].to_list()]
-    return out.with_columns(pai_display=pl.Series(shown, dtype=pl.String))
+    return out.with_columns(pai_display=display_expr(pl.col("pai"), rulebook["display_decimals"],
+                                                     rulebook.decimals))
 
 
 def installation_modules(gaps: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:

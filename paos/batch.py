@@ -167,7 +167,6 @@ def _subset(evidence: Evidence, book_id: str | None, exclude: set[str]) -> Evide
 def deliver_one(source: str, out: str, store: str, rulebook: str | None, force: bool) -> Outcome:
     """The full `paos run` pipeline for one engagement plus its store record.
     Never raises for a broken engagement: the failure is the outcome."""
-    from paos.diagnostic import diagnose
     from paos.errors import NotebookError
     from paos.run import run_engagement
     t0 = time.perf_counter()
@@ -178,7 +177,6 @@ def deliver_one(source: str, out: str, store: str, rulebook: str | None, force: 
         if not force and is_current(raw, book, Path(store), Path(out)):
             return Outcome(source, eid, "skipped", reason="unchanged since its last run")
         result = run_engagement(source, out, rulebook, force=True, progress=None, store=store)
-        write_runs(store_rows(diagnose(source, rulebook)), store)
         return Outcome(source, result.engagement_id, "done", reason=str(result.folder),
                        seconds=time.perf_counter() - t0)
     except EvidenceError as err:

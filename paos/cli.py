@@ -117,9 +117,10 @@ def run(engagement: Engagement,
         = False,
         run_date: Annotated[Optional[str], typer.Option(
             "--run-date", help="Date on the reproducibility stamp (default: today).")] = None,
-        store: Annotated[Optional[Path], typer.Option(
-            "--store", help="Results store: adds a benchmark section against past "
-            "engagements.")] = None) -> None:
+        store: Annotated[Path, typer.Option(
+            "--store", help="Results store: the run is recorded there, and the deliverable "
+            "gains a benchmark section once it holds past engagements.")]
+        = Path("data/results")) -> None:
     """Run the engagement notebook and write the board deliverables: executed
     notebook, results.json, gaps.csv, executive_summary.html and .pdf.
 

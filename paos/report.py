@@ -66,7 +66,9 @@ def prepare(engagement: str | Path, rulebook: str | Path | None = None,
     if store:
         from paos.benchmark import benchmark, subject_from_results
         from paos.store import read_store
-        d.benchmark = benchmark(read_store(store), subject_from_results(results))
+        past = read_store(store)
+        if past.filter(past["engagement_id"] != d.engagement_id).height:
+            d.benchmark = benchmark(past, subject_from_results(results))
     if meta.get("baseline"):
         d.progress, d.progress_note = baseline_comparison(d, Path(engagement), store)
     return d

@@ -89,8 +89,9 @@ def run_engagement(engagement: str | Path, out: str | Path = "reports",
                    template: Path | None = None,
                    store: str | Path | None = None) -> RunResult:
     """Produce the deliverables of one engagement in `<out>/<engagement id>/`:
-    the executed notebook, results.json, gaps.csv, executive_summary.html/.pdf
-    (with a benchmark section when a results `store` is given)."""
+    the executed notebook, results.json, gaps.csv, executive_summary.html/.pdf.
+    With a results `store`, the run is recorded there, and the deliverable gains a
+    benchmark section once the store holds past engagements."""
     from paos.rulebook import load_rulebook
     from paos.validate import load_evidence
 
@@ -99,11 +100,16 @@ def run_engagement(engagement: str | Path, out: str | Path = "reports",
     evidence = load_evidence([engagement], load_rulebook(rulebook) if rulebook else None)
     eid = evidence.engagement_ids()[0]               # validated: safe as a folder name
     client = evidence.engagements["client"][0]
-    return deliver(eid, template or notebook_path(), {
+    result = deliver(eid, template or notebook_path(), {
         "engagement": str(engagement), "rulebook": rulebook or "", "run_date": run_date or "",
         "store": str(Path(store).resolve()) if store else ""},
         out, force, progress, f"{client} · Partner Architecture Diagnostic",
         "executive_summary", time.perf_counter() - t0, DIAGNOSTIC)
+    if store:                                        # record the run once it is published
+        from paos.diagnostic import diagnose
+        from paos.store import store_rows, write_runs
+        write_runs(store_rows(diagnose(engagement, rulebook)), store)
+    return result
 
 
 def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, force: bool,

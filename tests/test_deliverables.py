@@ -187,3 +187,16 @@ def test_csv_text_neutralises_every_cell():
 
 def test_esc_keeps_text_visible():
     assert esc("<b>x</b>\n& 'y'") == "&lt;b&gt;x&lt;/b&gt;<br>&amp; &#x27;y&#x27;"
+
+
+def test_run_records_itself_in_the_store(tmp_path):
+    src = write_engagement(tmp_path / "src")
+    store = tmp_path / "store"
+    r = run_engagement(src, tmp_path / "out", store=store, progress=None)
+    files = list(store.glob("acme-2026/paos-v1-*.parquet"))
+    assert len(files) == 1
+    import polars as pl
+    row = pl.read_parquet(files[0]).row(0, named=True)
+    assert row["engagement_id"] == "acme-2026" and row["client"] == "Acme"
+    html = (r.folder / "executive_summary.html").read_text()
+    assert "<h2>Benchmark</h2>" not in html                 # nothing to compare with yet

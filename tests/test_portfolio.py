@@ -66,9 +66,12 @@ def test_compare_cli(store):
 
 @pytest.mark.slow
 def test_deliverable_gains_benchmark_and_progress_sections(store, tmp_path):
+    before = len(list(store.glob("*/*.parquet")))
     result = CliRunner().invoke(app, ["run", str(FOLLOW_UP), "--out", str(tmp_path),
-                                      "--store", str(store)])
+                                      "--store", str(store), "--force"])
     assert result.exit_code == 0, result.output
+    assert len(list(store.glob("*/*.parquet"))) == before      # same evidence: same run file
+    assert list(store.glob("cloudmere-2025-03/*.parquet"))
     html = (tmp_path / "cloudmere-2025-03" / "executive_summary.html").read_text()
     assert "Progress since the baseline" in html and "Gaps closed" in html
     assert "Benchmark" in html and "Peer group:" in html

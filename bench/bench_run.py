@@ -238,7 +238,10 @@ PROFILE = textwrap.dedent(r'''
 
 
 def cli_run(engagement: Path) -> dict:
-    """`python -m paos run` once in a fresh process, on this source tree."""
+    """`python -m paos run` once in a fresh process, on this source tree. It runs in a
+    temporary folder, so the CLI's default results store (data/results, relative)
+    is a fresh one there: the run is recorded as an analyst's would be, and the
+    repository's store is left alone."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))}
     with tempfile.TemporaryDirectory(prefix="paos-bench-cli-") as tmp:

@@ -2,7 +2,11 @@
 
 The pipeline, one module per stage:
 intake -> validate (schemas) -> signals -> divergence -> gaps -> index -> results.
+
+The public names below are imported on first use, so `import paos` stays cheap and
+a notebook's imports run in the order its modules ask for (see `paos.report`).
 """
+import importlib
 import sys
 
 # altair -> jsonschema imports `rfc3987_syntax` when it is installed, which compiles a
@@ -11,14 +15,25 @@ import sys
 # needs it; jsonschema treats the missing module as "format not checked".
 sys.modules.setdefault("rfc3987_syntax", None)
 
-from paos.diagnostic import diagnose  # noqa: E402
-from paos.engine import Evidence, Results, score  # noqa: E402
-from paos.errors import EvidenceError, PaosError, RulebookError  # noqa: E402
-from paos.results import contract, contracts, summary_text  # noqa: E402
-from paos.rulebook import Rulebook, load_rulebook  # noqa: E402
-from paos.validate import load_evidence  # noqa: E402
-
 __version__ = "0.1.0"
-__all__ = ["diagnose", "load_evidence", "load_rulebook", "score", "contract", "contracts",
-           "summary_text", "Evidence", "Results", "Rulebook", "PaosError", "EvidenceError",
-           "RulebookError", "__version__"]
+
+_EXPORTS = {
+    "diagnose": "paos.diagnostic", "load_evidence": "paos.validate",
+    "load_rulebook": "paos.rulebook", "Rulebook": "paos.rulebook", "score": "paos.engine",
+    "Evidence": "paos.engine", "Results": "paos.engine", "contract": "paos.results",
+    "contracts": "paos.results", "summary_text": "paos.results", "PaosError": "paos.errors",
+    "EvidenceError": "paos.errors", "RulebookError": "paos.errors",
+}
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'paos' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -37,6 +37,7 @@ class Deliverable:
     benchmark: dict | None = None        # aggregates against past engagements (a store given)
     progress: dict | None = None         # comparison with the baseline diagnostic
     progress_note: str = ""              # why there is no comparison although a baseline is named
+    drawings: dict = field(default_factory=dict)  # chart name -> its SVG to come (a Future)
 
     @property
     def engagement_id(self) -> str:

@@ -324,6 +324,8 @@ def known_rulebooks() -> list[str]:
 
 
 _CACHE: dict[tuple[str, str], Rulebook] = {}
+# libyaml's safe loader when PyYAML has it (about 10x faster; same result), else Python's.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_rulebook(ref: str | Path = DEFAULT_RULEBOOK) -> Rulebook:
@@ -336,7 +338,7 @@ def load_rulebook(ref: str | Path = DEFAULT_RULEBOOK) -> Rulebook:
     if (str(path), sha) in _CACHE:
         return _CACHE[(str(path), sha)]
     try:
-        raw = yaml.safe_load(data.decode("utf-8"))
+        raw = yaml.load(data.decode("utf-8"), Loader=_SAFE_LOADER)  # noqa: S506 - safe
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise RulebookError(f"rulebook {path.name}: not readable YAML ({exc})".replace("\n", " "))
     errors: list[str] = []

@@ -45,6 +45,49 @@ def _figure(svg: str, caption: str) -> str:
     return f'<figure>{svg}<figcaption>{esc(caption)}</figcaption></figure>'
 
 
+def _dimension_chart(d: Deliverable):
+    return charts.dimension_bars(d.contract["dimensions"], d.rulebook.signals[0].threshold)
+
+
+def _matrix_chart(d: Deliverable):
+    prio = {(r["severity"], t): r["priority"] for r in d.rulebook["priority"]
+            for t in r["tiers"]}
+    gaps = [{**g, "tier": d.tier(g["dimension"])} for g in d.contract["gaps"]]
+    return charts.priority_matrix(gaps, prio, d.rulebook["tiers"],
+                                  [b["name"] for b in d.rulebook["severity"]])
+
+
+def _roadmap_chart(d: Deliverable):
+    phases, gaps = d.rulebook["phases"], d.contract["gaps"]
+    counts = {p["phase"]: sum(g["phase"] == p["phase"] for g in gaps) for p in phases}
+    return charts.roadmap_timeline(phases, counts)
+
+
+def _divergence_chart(d: Deliverable):
+    return charts.divergence_dumbbell(d.contract["signals"], d.names)
+
+
+# The charts of the deliverable, in page order.
+CHARTS = {"dimensions": _dimension_chart, "matrix": _matrix_chart,
+          "roadmap": _roadmap_chart, "divergence": _divergence_chart}
+
+
+def draw_charts(d: Deliverable) -> None:
+    """Send every chart of the deliverable to the chart engine now: it draws them
+    while the notebook goes on, and each section then takes its own. Optional:
+    a section draws its chart itself when it was not sent ahead."""
+    for name, build in CHARTS.items():
+        if name not in d.drawings:
+            d.drawings[name] = charts.submit(build(d))
+
+
+def _chart(d: Deliverable, name: str) -> str:
+    drawing = d.drawings.get(name)
+    if drawing is None:
+        drawing = d.drawings[name] = charts.submit(CHARTS[name](d))
+    return charts.svg_of(drawing)
+
+
 def executive_summary(d: Deliverable) -> Html:
     """Page 1: PAI with maturity, dimension scores against the threshold, gap
     counts by severity, and the top P1 gaps in one sentence each."""
@@ -71,7 +114,7 @@ def executive_summary(d: Deliverable) -> Html:
     top_html = "".join(f"<li>{esc(gap_sentence(d, g))}</li>" for g in top) or \
         "<li>No P1 gap: the foundation holds.</li>"
     more = len([g for g in c["gaps"] if g["priority"] == "P1"]) - len(top)
-    chart = charts.to_svg(charts.dimension_bars(c["dimensions"], threshold))
+    chart = _chart(d, "dimensions")
     modules = ", ".join(mod["name"] for mod in c["installation_modules"]) or "none"
     head = (f'<header class="cover"><div class="kicker">Partner Architecture Diagnostic · '
             f'Executive summary</div><h1>{esc(m["client"])}</h1><div class="meta">'
@@ -97,11 +140,7 @@ def executive_summary(d: Deliverable) -> Html:
 
 def priority_matrix(d: Deliverable) -> Html:
     """Every gap by severity and tier; cells labelled with the rule's priority."""
-    prio = {(r["severity"], t): r["priority"] for r in d.rulebook["priority"]
-            for t in r["tiers"]}
-    gaps = [{**g, "tier": d.tier(g["dimension"])} for g in d.contract["gaps"]]
-    svg = charts.to_svg(charts.priority_matrix(
-        gaps, prio, d.rulebook["tiers"], [b["name"] for b in d.rulebook["severity"]]))
+    svg = _chart(d, "matrix")
     lead = ("Priority follows from severity and tier by rule: foundations first. "
             "* marks a gap escalated one level because leadership rates it at least one "
             "point above operational reality (a blind spot).")
@@ -113,8 +152,7 @@ def roadmap(d: Deliverable) -> Html:
     """The three phases with their gaps in roadmap order, and the modules in scope."""
     phases = d.rulebook["phases"]
     gaps = d.contract["gaps"]
-    counts = {p["phase"]: sum(g["phase"] == p["phase"] for g in gaps) for p in phases}
-    svg = charts.to_svg(charts.roadmap_timeline(phases, counts))
+    svg = _chart(d, "roadmap")
     cols = []
     for p in phases:
         items = "".join(
@@ -171,7 +209,7 @@ def dimension_pages(d: Deliverable) -> Html:
 def divergence(d: Deliverable) -> Html:
     """Blind spots and hidden strengths across all signals in one picture."""
     sigs = d.contract["signals"]
-    svg = charts.to_svg(charts.divergence_dumbbell(sigs, d.names))
+    svg = _chart(d, "divergence")
 
     def listing(cls: str) -> str:
         items = [f'<li><b>{esc(s["id"])}</b> {esc(d.names[s["id"]])}: leadership '
@@ -197,10 +235,11 @@ def evidence_appendix(d: Deliverable) -> Html:
     blocks = []
     for g in d.contract["gaps"]:
         quotes = "".join(
-            f'<blockquote><p>{esc(e["text"])}</p><cite>{esc(e["perspective"])}'
+            f'<blockquote><p>{esc(e["text"])} <cite>{esc(e["perspective"])}'
             + (f' · {esc(e["role"])}' if e["role"] and e["role"] != e["perspective"] else "")
             + (f' · rating {e["rating"]}' if e["rating"] is not None else "")
-            + "</cite></blockquote>" for e in g["evidence"]) or \
+            + "</cite></p></blockquote>" for e in g["evidence"])
+        quotes = f'<div class="quotes">{quotes}</div>' if quotes else \
             '<p class="muted">No documented rating at or below 2.</p>'
         blocks.append(f'<div class="gap-evidence"><h3>{esc(g["signal_id"])} '
                       f'{esc(d.names[g["signal_id"]])} {_badge(g["severity"])} '

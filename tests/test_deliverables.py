@@ -30,7 +30,7 @@ def reports(tmp_path_factory):
 
 
 def _pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
                           text=True, check=True).stdout
 
 

@@ -1,0 +1,167 @@
+"""The chart engine: vl-convert in a helper process, with this process as the fallback."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import altair as alt
+import jsonschema
+import pandas as pd
+import pytest
+import vl_convert
+
+from paos import chart_engine, charts, check, portfolio, report, sections
+from paos.batch import run_batch
+
+DATA = Path(__file__).parent.parent / "data"
+DEMO = DATA / "engagements"
+SPEC = {"data": {"values": [{"k": "a", "v": 1}, {"k": "b", "v": 3}]}, "mark": "bar",
+        "encoding": {"x": {"field": "v", "type": "quantitative"},
+                     "y": {"field": "k", "type": "nominal"}}}
+BAD = {"data": {"values": [{"k": "a"}]}, "mark": "no-such-mark"}
+
+
+@pytest.fixture
+def helper():
+    chart_engine.start()
+    assert chart_engine.running()
+    yield chart_engine._helper
+    # leave a helper running for the other tests, as a notebook would
+
+
+def test_helper_draws_what_vl_convert_draws(helper):
+    assert chart_engine.to_svg(SPEC) == vl_convert.vegalite_to_svg(SPEC)
+    assert chart_engine.running()
+
+
+def test_start_twice_keeps_one_helper(helper):
+    chart_engine.start()
+    assert chart_engine._helper is helper
+
+
+def test_invalid_spec_raises_value_error_from_the_helper_and_here(helper):
+    with pytest.raises(ValueError) as from_helper:
+        chart_engine.to_svg(BAD)
+    with pytest.raises(ValueError) as here:
+        vl_convert.vegalite_to_svg(BAD)
+    assert str(from_helper.value) == str(here.value)
+    assert chart_engine.running()                 # one bad chart does not stop the engine
+
+
+def test_many_charts_in_flight_arrive_in_order(helper):
+    d = report.prepare(DEMO / "northwind-2026-09")
+    big = charts.spec(sections.CHARTS["divergence"](d))        # about 60 kB of SVG each
+    specs = [SPEC if i % 2 else big for i in range(40)]
+    futures = []                                             # more than a pipe's buffer
+    sender = threading.Thread(target=lambda: futures.extend(map(chart_engine.submit, specs)),
+                              daemon=True)
+    sender.start()
+    sender.join(timeout=120)
+    assert not sender.is_alive(), "submitting charts deadlocked"
+    svgs = [f.result(timeout=120) for f in futures]
+    assert svgs[0] == svgs[2] and svgs[1] == svgs[3] and svgs[0] != svgs[1]
+    assert svgs[1] == vl_convert.vegalite_to_svg(SPEC)
+
+
+def test_a_dead_helper_loses_no_chart():
+    chart_engine.start()
+    old = chart_engine._helper
+    os.kill(old.proc.pid, signal.SIGKILL)
+    old.proc.wait(timeout=10)
+    svg = chart_engine.to_svg(SPEC)                          # drawn here instead
+    assert svg == vl_convert.vegalite_to_svg(SPEC)
+    assert not old.alive and not chart_engine.running()
+    chart_engine.start()                                     # and a new helper starts
+    assert chart_engine.running() and chart_engine._helper is not old
+    assert chart_engine.to_svg(SPEC) == svg
+
+
+def test_without_a_helper_charts_are_drawn_here(monkeypatch):
+    monkeypatch.setattr(chart_engine, "_helper", None)
+    assert chart_engine.to_svg(SPEC) == vl_convert.vegalite_to_svg(SPEC)
+    with pytest.raises(ValueError):
+        chart_engine.to_svg(BAD)
+
+
+def test_helper_ends_with_its_parent():
+    code = ("from paos import chart_engine; chart_engine.start(); "
+            "print(chart_engine._helper.proc.pid, flush=True)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    pid = int(out.split()[0])
+    for _ in range(100):                      # its parent is gone: it reads EOF and exits
+        if not _running(pid):
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"chart engine helper {pid} outlived its parent")
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"                        # a zombie has exited
+
+
+def test_helper_is_outside_the_kernels_process_group(helper):
+    # ipykernel terminates the children in its process group at shutdown and waits
+    # for them in growing steps (up to seconds); the helper must not be one of them.
+    assert os.getpgid(helper.proc.pid) != os.getpgrp()
+
+
+# Charts are not validated against the Vega-Lite schema when drawn (it costs time
+# on every run); these tests validate every chart the deliverables draw.
+
+@pytest.fixture
+def validating(monkeypatch):
+    drawn = []
+    plain = charts.spec
+
+    def spec(chart, validate=False):
+        drawn.append(chart)
+        return plain(chart, validate=True)
+    monkeypatch.setattr(charts, "spec", spec)
+    return drawn
+
+
+def test_validation_catches_a_broken_chart():
+    broken = alt.Chart(pd.DataFrame({"a": [1]})).mark_bar().encode(x="a:Q")
+    broken.width = "wide"
+    charts.spec(broken)                                   # drawn unvalidated
+    with pytest.raises(jsonschema.ValidationError, match="wide"):
+        charts.spec(broken, validate=True)
+
+
+@pytest.mark.parametrize("path", sorted(DEMO.iterdir()), ids=lambda p: p.name)
+def test_every_chart_of_the_diagnostic_is_valid_vega_lite(validating, path):
+    d = report.prepare(path)
+    sections.draw_charts(d)
+    for name in ("executive_summary", "priority_matrix", "roadmap", "dimension_pages",
+                 "divergence", "evidence_appendix"):
+        assert "<svg" in str(getattr(sections, name)(d)) or name in (
+            "dimension_pages", "evidence_appendix")
+    assert len(validating) == len(sections.CHARTS) == 4     # each drawn once
+
+
+def test_sections_draw_their_chart_when_not_sent_ahead(validating):
+    d = report.prepare(DEMO / "northwind-2026-09")
+    assert "<svg" in str(sections.divergence(d))
+    assert len(validating) == 1 and set(d.drawings) == {"divergence"}
+
+
+def test_check_and_portfolio_charts_are_valid_vega_lite(validating, tmp_path):
+    assert "<svg" in str(sections.architecture_check(
+        check.prepare(DATA / "checks" / "globex-2026-11.yaml")))
+    run_batch(DATA / "portfolio" / "engagements", store=tmp_path, scores_only=True)
+    p = portfolio.prepare(tmp_path)
+    for name in ("overview", "pai_distribution", "dimension_distributions",
+                 "by_industry_stage", "frequent_findings", "over_time"):
+        str(getattr(portfolio, name)(p))
+    assert len(validating) >= 6

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -90,8 +91,12 @@ _helper: _Helper | None = None
 
 def start() -> None:
     """Start the helper process, which warms the engine up in the background.
-    Calling it again while the helper runs does nothing."""
+    Calling it again while the helper runs does nothing; with the environment
+    variable PAOS_CHART_ENGINE=inline, nothing starts and charts are drawn in
+    this process."""
     global _helper
+    if os.environ.get("PAOS_CHART_ENGINE", "").lower() == "inline":
+        return
     with _lock:
         if _helper is not None and _helper.alive:
             return

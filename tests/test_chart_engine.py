@@ -165,3 +165,11 @@ def test_check_and_portfolio_charts_are_valid_vega_lite(validating, tmp_path):
                  "by_industry_stage", "frequent_findings", "over_time"):
         str(getattr(portfolio, name)(p))
     assert len(validating) >= 6
+
+
+def test_inline_setting_starts_no_helper(monkeypatch):
+    monkeypatch.setattr(chart_engine, "_helper", None)
+    monkeypatch.setenv("PAOS_CHART_ENGINE", "inline")
+    chart_engine.start()
+    assert not chart_engine.running()
+    assert chart_engine.to_svg(SPEC) == vl_convert.vegalite_to_svg(SPEC)

@@ -294,36 +294,34 @@ def pdf_pages(pdf: Path) -> int | None:
 
 PROFILE = textwrap.dedent(r'''
     import json, sys, time
-    out = {"steps": [], "to_svg": []}
+    out = {"steps": [], "charts": []}
     def step(name, t): out["steps"].append([name, time.perf_counter() - t])
     t0 = time.perf_counter()
     t = time.perf_counter(); from paos import chart_engine; chart_engine.start()
     step("chart_engine.start()", t)
     t = time.perf_counter(); from paos import report, sections; step("from paos import report, sections", t)
     from paos import charts
-    _to_svg, _vl = charts.to_svg, chart_engine.to_svg
-    phase = ["cold"]
-    def vl(spec, *a, **k):
-        t = time.perf_counter(); r = _vl(spec, *a, **k)
-        out["to_svg"][-1]["vegalite_to_svg"] = time.perf_counter() - t; return r
-    def to_svg(chart):
-        out["to_svg"].append({"phase": phase[0]}); t = time.perf_counter(); r = _to_svg(chart)
-        out["to_svg"][-1]["to_svg"] = time.perf_counter() - t; return r
-    charts.to_svg, chart_engine.to_svg = to_svg, vl
     eng, out_dir = sys.argv[1], sys.argv[2]
-    t = time.perf_counter(); d = report.prepare(eng, "", ""); step("report.prepare (cold)", t)
-    t = time.perf_counter(); report.save_results(d, out_dir); step("report.save_results", t)
     names = ["executive_summary", "priority_matrix", "roadmap", "dimension_pages",
              "divergence", "evidence_appendix", "reproducibility"]
-    for n in names:
-        t = time.perf_counter(); getattr(sections, n)(d)._repr_html_(); step(f"sections.{n} (cold)", t)
-    out["cold_total"] = time.perf_counter() - t0
-    phase[0] = "warm"
-    t = time.perf_counter(); report.prepare(eng, "", ""); step("report.prepare (warm, 2nd call)", t)
-    for n in names:
-        t = time.perf_counter(); getattr(sections, n)(d); step(f"sections.{n} (warm, 2nd call)", t)
+    for phase in ("cold", "warm, 2nd run"):
+        t = time.perf_counter(); d = report.prepare(eng, "", ""); step(f"report.prepare ({phase})", t)
+        t = time.perf_counter(); sections.draw_charts(d)
+        step(f"sections.draw_charts ({phase}: builds the specs, sends them)", t)
+        t = time.perf_counter(); report.save_results(d, out_dir); step(f"report.save_results ({phase})", t)
+        for n in names:
+            t = time.perf_counter(); getattr(sections, n)(d)._repr_html_()
+            step(f"sections.{n} ({phase}; waits for its chart)", t)
+        if phase == "cold":
+            out["cold_total"] = time.perf_counter() - t0
+    for name, build in sections.CHARTS.items():          # each chart alone, engine warm
+        t = time.perf_counter(); spec = charts.spec(build(d)); built = time.perf_counter() - t
+        t = time.perf_counter(); chart_engine.to_svg(spec); drawn = time.perf_counter() - t
+        out["charts"].append([name, built, drawn])
+    out["helper"] = chart_engine.running()
     print(json.dumps(out))
 ''')
+
 
 
 def cli_run(engagement: Path) -> dict:
@@ -520,9 +518,9 @@ def main(argv=None) -> int:
             if name.startswith("from paos import"):
                 for sec, mod in prof["slowest_imports"]:
                     print(f"      {sec:7.3f} s  of which module {mod} (own time)")
-        for i, c in enumerate(prof["to_svg"], 1):
-            print(f"  chart {i} ({c['phase']}): to_svg {c['to_svg']:.3f} s, of which "
-                  f"vegalite_to_svg {c.get('vegalite_to_svg', 0):.3f} s")
+        print(f"  charts alone, engine warm ({'in the helper' if prof['helper'] else 'in process'}):")
+        for name, built, drawn in prof["charts"]:
+            print(f"    {name:<11} spec built in {built:.3f} s, drawn in {drawn:.3f} s")
 
     result = {
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

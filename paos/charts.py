@@ -63,16 +63,16 @@ def dimension_bars(dims: list[dict], threshold: float, scale=(1, 4)) -> alt.Char
     y = alt.Y("dimension:N", sort=order, title=None, axis=alt.Axis(labelLimit=0))
     bars = alt.Chart(df).mark_bar(height=18, cornerRadiusEnd=2).encode(
         x=alt.X("score:Q", scale=alt.Scale(domain=list(scale)), title="score (1-4)"),
-        x2=alt.datum(scale[0]), y=y,
+        x2=alt.X2Datum(scale[0]), y=y,
         color=alt.Color("maturity:N", scale=_scale(MATURITY_COLORS), title="maturity",
                         legend=alt.Legend(orient="bottom")))
     labels = alt.Chart(df).mark_text(align="left", dx=4, color=INK, fontWeight="bold").encode(
-        x=alt.X("score:Q"), y=y, text="label:N")
+        x=alt.X("score:Q"), y=y, text=alt.Text("label:N"))
     rule = alt.Chart(pd.DataFrame({"t": [threshold]})).mark_rule(
-        color=INK, strokeDash=[4, 3]).encode(x="t:Q")
+        color=INK, strokeDash=[4, 3]).encode(x=alt.X("t:Q"))
     note = alt.Chart(pd.DataFrame({"t": [threshold], "txt": [f"threshold {threshold:g}"]})) \
         .mark_text(align="left", dx=3, dy=-6, color=MUTED, fontSize=10).encode(
-            x="t:Q", y=alt.value(0), text="txt:N")
+            x=alt.X("t:Q"), y=alt.YValue(0), text=alt.Text("txt:N"))
     return (bars + labels + rule + note).properties(width=230, height=190)
 
 
@@ -102,21 +102,22 @@ def priority_matrix(gaps: list[dict], priority_of: dict[tuple[str, int], str],
     Y = alt.Scale(domain=[0, n_rows + 0.3], nice=False)
     none = dict(axis=None)
     rect = alt.Chart(pd.DataFrame(cells)).mark_rect(stroke="white", strokeWidth=4).encode(
-        x=alt.X("x:Q", scale=X, **none), x2="x2:Q", y=alt.Y("y:Q", scale=Y, **none), y2="y2:Q",
+        x=alt.X("x:Q", scale=X, **none), x2=alt.X2("x2:Q"), y=alt.Y("y:Q", scale=Y, **none),
+        y2=alt.Y2("y2:Q"),
         color=alt.Color("priority:N", scale=_scale(PRIORITY_COLORS), legend=None))
     tag = alt.Chart(pd.DataFrame(cells)).mark_text(
         align="left", baseline="top", fontSize=13, fontWeight="bold", color=MUTED).encode(
-        x=alt.X("tx:Q", scale=X), y=alt.Y("ty:Q", scale=Y), text="priority:N")
+        x=alt.X("tx:Q", scale=X), y=alt.Y("ty:Q", scale=Y), text=alt.Text("priority:N"))
     head = alt.Chart(pd.DataFrame(heads)).mark_text(fontSize=12, color=INK, fontWeight="bold") \
-        .encode(x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text="label:N")
+        .encode(x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text=alt.Text("label:N"))
     side = alt.Chart(pd.DataFrame(rows)).mark_text(align="right", fontSize=12, color=INK,
                                                    fontWeight="bold").encode(
-        x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text="label:N")
+        x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text=alt.Text("label:N"))
     layers = rect + tag + head + side
     if points:
         layers += alt.Chart(pd.DataFrame(points)).mark_text(
             fontSize=11, fontWeight="bold", color=INK).encode(
-            x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text="label:N")
+            x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text=alt.Text("label:N"))
     return layers.properties(width=680, height=330)
 
 
@@ -138,7 +139,7 @@ def divergence_dumbbell(signals: list[dict], names: dict[str, str]) -> alt.Chart
     cls_scale = alt.Scale(domain=[CLASS_LABELS[c] for c in CLASS_COLORS],
                           range=list(CLASS_COLORS.values()))
     lines = alt.Chart(pd.DataFrame(rows)).mark_rule(strokeWidth=3).encode(
-        x=alt.X("strategic:Q", scale=x_scale, title="mean rating (1-4)"), x2="reality:Q", y=y,
+        x=alt.X("strategic:Q", scale=x_scale, title="mean rating (1-4)"), x2=alt.X2("reality:Q"), y=y,
         color=alt.Color("class:N", scale=cls_scale, title="divergence",
                         legend=alt.Legend(orient="bottom")))
     dots = alt.Chart(pd.DataFrame(pts)).mark_point(filled=True, size=90, opacity=1).encode(
@@ -146,7 +147,7 @@ def divergence_dumbbell(signals: list[dict], names: dict[str, str]) -> alt.Chart
         shape=alt.Shape("view:N", title=None, scale=alt.Scale(range=["circle", "diamond"]),
                         legend=alt.Legend(orient="bottom")),
         fill=alt.Fill("view:N", scale=alt.Scale(range=[INK, "#e08a1e"]), legend=None),
-        stroke=alt.value("white"))
+        stroke=alt.StrokeValue("white"))
     return (lines + dots).properties(width=360, height=24 * 17).resolve_scale(
         color="independent")
 
@@ -159,10 +160,10 @@ def roadmap_timeline(phases: list[dict], counts: dict[int, int]) -> alt.Chart:
     y = alt.Y("phase:N", sort=list(df["phase"]), title=None, axis=alt.Axis(labelLimit=0))
     bars = alt.Chart(df).mark_bar(height=20, cornerRadius=2).encode(
         x=alt.X("start:Q", title="days", scale=alt.Scale(domain=[0, max(df["end"])], nice=False)),
-        x2="end:Q", y=y, color=alt.Color("priority:N", scale=alt.Scale(
+        x2=alt.X2("end:Q"), y=y, color=alt.Color("priority:N", scale=alt.Scale(
             domain=list(PRIORITY_COLORS), range=["#b42318", "#dc6803", "#5b7fa3"]), legend=None))
     text = alt.Chart(df).mark_text(align="left", dx=6, color="white", fontWeight="bold").encode(
-        x="start:Q", y=y, text="label:N")
+        x=alt.X("start:Q"), y=y, text=alt.Text("label:N"))
     return (bars + text).properties(width=560, height=96)
 
 
@@ -181,7 +182,7 @@ def screening_bars(dims: list[dict], constraint_at: int) -> alt.Chart:
             domain=["constraint likely", "no constraint"], range=["#b42318", "#3c7d3a"]),
             title=None, legend=alt.Legend(orient="bottom")))
     text = alt.Chart(df).mark_text(align="left", dx=4, color=INK).encode(
-        x="rating:Q", y=y, text="label:N")
+        x=alt.X("rating:Q"), y=y, text=alt.Text("label:N"))
     rule = alt.Chart(pd.DataFrame({"t": [constraint_at + 0.5]})).mark_rule(
-        color=INK, strokeDash=[4, 3]).encode(x="t:Q")
+        color=INK, strokeDash=[4, 3]).encode(x=alt.X("t:Q"))
     return (bars + text + rule).properties(width=300, height=120)

@@ -24,10 +24,12 @@ import struct
 import subprocess
 import sys
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError, TimeoutError
 from typing import BinaryIO
 
 _HEADER = struct.Struct("!Q")
+_MAX_MESSAGE = 256 << 20             # a larger length means the stream is corrupt
+TIMEOUT = 120.0                      # seconds a chart may take in the helper
 _WARM_UP = {"data": {"values": [{"a": "a", "b": 1}]}, "mark": "text",
             "config": {"font": "DejaVu Sans"},
             "encoding": {"x": {"field": "b", "type": "quantitative"},
@@ -37,12 +39,14 @@ _WARM_UP = {"data": {"values": [{"a": "a", "b": 1}]}, "mark": "text",
 class _Helper:
     """The helper process, the requests it has not answered yet (in order), and a
     thread that reads its answers as they come, so that neither pipe can fill up
-    while the other side waits."""
+    while the other side waits. Whatever goes wrong with the helper (it dies, hangs
+    past `TIMEOUT`, or a request is cut short), it is stopped and the charts it
+    still owes are drawn in this process: each future is settled exactly once."""
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "paos.chart_engine"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+            stdout=subprocess.PIPE, start_new_session=True)
         self.pending: collections.deque[tuple[Future, dict]] = collections.deque()
         self.sending = threading.Lock()      # requests go out in the order they queue
         self.alive = True
@@ -50,43 +54,65 @@ class _Helper:
 
     def submit(self, spec: dict) -> Future | None:
         """Send one specification; None if the helper is gone."""
+        data = _frame({"spec": spec})                # fails here, before anything is queued
         future: Future = Future()
+        future.paos_helper = self            # type: ignore[attr-defined] - see result()
         with self.sending:
             if not self.alive:
                 return None
             self.pending.append((future, spec))
             try:
-                _send(self.proc.stdin, {"spec": spec})
-            except (OSError, ValueError):
-                self._stop()                 # the reader sees the end and draws it here
+                self.proc.stdin.write(data)
+                self.proc.stdin.flush()
+            except BaseException as exc:     # a request cut short leaves the stream unusable
+                self.stop()                  # the reader draws what is queued, this one too
+                if not isinstance(exc, (OSError, ValueError)):
+                    raise
         return future
 
-    def _read(self) -> None:
-        while True:
-            try:
-                reply = _receive(self.proc.stdout)
-            except (OSError, EOFError, ValueError):
-                break
-            future, _ = self.pending.popleft()
-            if "svg" in reply:
-                future.set_result(reply["svg"])
-            else:
-                future.set_exception(ValueError(reply["error"]))
-        with self.sending:
-            self._stop()
-            orphans = list(self.pending)
-            self.pending.clear()
-        for future, spec in orphans:          # the helper died: draw them here
-            _convert_here(future, spec)
-
-    def _stop(self) -> None:
+    def stop(self) -> None:
+        """Stop the helper; its reader then draws the pending charts here."""
         self.alive = False
         if self.proc.poll() is None:
             self.proc.kill()
 
+    def _read(self) -> None:
+        try:
+            while True:
+                reply = _receive(self.proc.stdout)
+                future, _ = self.pending.popleft()
+                if "svg" in reply:
+                    _settle(future, result=reply["svg"])
+                else:
+                    _settle(future, error=ValueError(reply.get("error", "chart engine error")))
+        except BaseException:  # noqa: BLE001 - any end of the helper: draw the rest here
+            pass
+        finally:
+            self.stop()                      # before the lock: a writer may be blocked in it
+            with self.sending:
+                orphans = list(self.pending)
+                self.pending.clear()
+            self.proc.wait()
+            for stream in (self.proc.stdin, self.proc.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            for future, spec in orphans:
+                _convert_here(future, spec)
+
 
 _lock = threading.Lock()
 _helper: _Helper | None = None
+
+
+def _forget_helper_after_fork() -> None:
+    """A forked child must not talk to its parent's helper (it has no reader)."""
+    global _helper, _lock
+    _helper, _lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_helper_after_fork)
 
 
 def start() -> None:
@@ -123,22 +149,53 @@ def submit(spec: dict) -> Future:
     return future
 
 
+def result(future: Future) -> str:
+    """The SVG of a submitted chart. A helper that has not answered within
+    `TIMEOUT` seconds is stopped, and the chart is drawn here instead."""
+    try:
+        return future.result(timeout=TIMEOUT)
+    except TimeoutError:
+        helper = getattr(future, "paos_helper", None)
+        if helper is not None:
+            helper.stop()
+        return future.result()
+
+
 def to_svg(spec: dict) -> str:
-    """`submit(spec).result()`."""
-    return submit(spec).result()
+    """`result(submit(spec))`."""
+    return result(submit(spec))
+
+
+def _settle(future: Future, result: str | None = None, error: BaseException | None = None
+            ) -> None:
+    try:
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+    except InvalidStateError:        # cancelled by its caller: nobody waits for it
+        pass
 
 
 def _convert_here(future: Future, spec: dict) -> None:
+    if future.done():
+        return
     import vl_convert
     try:
-        future.set_result(vl_convert.vegalite_to_svg(spec))
+        svg = vl_convert.vegalite_to_svg(spec)
     except Exception as exc:  # noqa: BLE001 - raised by result()
-        future.set_exception(exc)
+        _settle(future, error=exc)
+    else:
+        _settle(future, result=svg)
+
+
+def _frame(message: dict) -> bytes:
+    data = json.dumps(message).encode("utf-8")
+    return _HEADER.pack(len(data)) + data
 
 
 def _send(stream: BinaryIO, message: dict) -> None:
-    data = json.dumps(message).encode("utf-8")
-    stream.write(_HEADER.pack(len(data)) + data)
+    stream.write(_frame(message))
     stream.flush()
 
 
@@ -147,6 +204,8 @@ def _receive(stream: BinaryIO) -> dict:
     if len(head) < _HEADER.size:
         raise EOFError("chart engine closed its pipe")
     size, = _HEADER.unpack(head)
+    if size > _MAX_MESSAGE:
+        raise ValueError(f"chart engine message of {size} bytes: the stream is corrupt")
     data = stream.read(size)
     if len(data) < size:
         raise EOFError("chart engine closed its pipe")
@@ -176,5 +235,14 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
             return
 
 
+def main() -> None:
+    """The helper's entry point. Its replies go out on the stdout it was started
+    with; anything else that writes to stdout (fd 1) lands on stderr instead, so
+    it cannot corrupt the replies."""
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    serve(sys.stdin.buffer, replies)
+
+
 if __name__ == "__main__":
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    main()

@@ -40,7 +40,7 @@ def submit(chart: alt.TopLevelMixin) -> Future:
 
 def svg_of(drawing: Future) -> str:
     """The SVG element of a submitted chart, once drawn (no XML prolog)."""
-    svg = drawing.result()
+    svg = chart_engine.result(drawing)
     return svg[svg.index("<svg"):] if "<svg" in svg else svg
 
 

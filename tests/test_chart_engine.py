@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -173,3 +174,61 @@ def test_inline_setting_starts_no_helper(monkeypatch):
     chart_engine.start()
     assert not chart_engine.running()
     assert chart_engine.to_svg(SPEC) == vl_convert.vegalite_to_svg(SPEC)
+
+
+# What the review of the engine found; each of these once desynchronised or hung it.
+
+def test_a_spec_that_is_not_json_is_refused_and_the_engine_stays_in_step(helper):
+    with pytest.raises(TypeError):
+        chart_engine.submit({"data": {"values": [{"k": {1, 2}}]}, "mark": "bar"})
+    point = {**SPEC, "mark": "point"}
+    a, b = chart_engine.submit(SPEC), chart_engine.submit(point)
+    assert a.result(timeout=60) == vl_convert.vegalite_to_svg(SPEC)
+    assert b.result(timeout=60) == vl_convert.vegalite_to_svg(point)
+
+
+def test_a_cancelled_chart_does_not_stop_the_others(helper):
+    first = chart_engine.submit(SPEC)
+    first.cancel()
+    assert chart_engine.to_svg(SPEC) == vl_convert.vegalite_to_svg(SPEC)
+    assert chart_engine.running()
+
+
+def test_a_forked_child_draws_its_own_charts():
+    # In a fresh process that has drawn through the helper only (a process that ran
+    # vl-convert itself cannot fork safely: its engine threads do not survive).
+    code = textwrap.dedent("""
+        import os
+        from paos import chart_engine
+        spec = %r
+        chart_engine.start()
+        parent = chart_engine.to_svg(spec)
+        pid = os.fork()
+        if pid == 0:
+            ok = chart_engine._helper is None and chart_engine.to_svg(spec) == parent
+            os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, "child"
+        assert chart_engine.to_svg(spec) == parent and chart_engine.running(), "parent"
+        print("ok")
+    """) % (SPEC,)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-500:]
+
+
+def test_a_hung_helper_is_stopped_and_the_chart_drawn_here(monkeypatch):
+    chart_engine.start()
+    hung = chart_engine._helper
+    monkeypatch.setattr(chart_engine, "TIMEOUT", 2.0)
+    os.kill(hung.proc.pid, signal.SIGSTOP)
+    try:
+        t = time.perf_counter()
+        svg = charts.svg_of(chart_engine.submit(SPEC))
+        assert svg.startswith("<svg") and time.perf_counter() - t < 30
+        assert not hung.alive
+    finally:
+        if hung.proc.poll() is None:
+            os.kill(hung.proc.pid, signal.SIGCONT)
+    chart_engine.start()
+    assert chart_engine.running()

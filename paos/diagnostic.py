@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from paos.engine import Results, score
+from paos.engine import Evidence, Results, score
 from paos.rulebook import Rulebook, load_rulebook
 from paos.validate import load_evidence
 
@@ -24,7 +24,15 @@ def diagnose(sources: str | Path | Iterable[str | Path],
         sources = [sources]
     book = rulebook if isinstance(rulebook, Rulebook) or rulebook is None \
         else load_rulebook(rulebook)
-    evidence = load_evidence(sources, book)
+    return score_evidence(load_evidence(sources, book), book)
+
+
+def score_evidence(evidence: Evidence, rulebook: str | Path | Rulebook | None = None
+                   ) -> Results:
+    """Score evidence already validated, under `rulebook` or else the one its
+    engagements name (which must then be the same for all)."""
+    book = rulebook if isinstance(rulebook, Rulebook) or rulebook is None \
+        else load_rulebook(rulebook)
     if book is None:
         named = evidence.engagements["rulebook"].unique().sort().to_list()
         if len(named) > 1:

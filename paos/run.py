@@ -106,9 +106,9 @@ def run_engagement(engagement: str | Path, out: str | Path = "reports",
         out, force, progress, f"{client} · Partner Architecture Diagnostic",
         "executive_summary", time.perf_counter() - t0, DIAGNOSTIC)
     if store:                                        # record the run once it is published
-        from paos.diagnostic import diagnose
+        from paos.diagnostic import score_evidence
         from paos.store import store_rows, write_runs
-        write_runs(store_rows(diagnose(engagement, rulebook)), store)
+        write_runs(store_rows(score_evidence(evidence, rulebook)), store)
     return result
 
 

@@ -45,6 +45,15 @@ def _portfolio(root: Path, broken: bool = True) -> Path:
     return root
 
 
+def _batch_command(tmp_path: Path) -> tuple[Path, Path, Path, list[str]]:
+    """A portfolio of the demo engagements and the `paos batch` command line (one job)
+    that runs it in a process of its own, for the tests that interrupt it."""
+    root = _portfolio(tmp_path / "p", broken=False)
+    out, store = tmp_path / "r", tmp_path / "s"
+    return root, out, store, [sys.executable, "-m", "paos", "batch", str(root), "--out",
+                              str(out), "--store", str(store), "--jobs", "1"]
+
+
 def _by_id(outcomes):
     return {(o.engagement_id or Path(o.source).name): o for o in outcomes}
 
@@ -133,10 +142,7 @@ def test_deliverables_in_parallel_with_a_broken_engagement(tmp_path):
 
 @pytest.mark.slow
 def test_interrupted_batch_keeps_finished_work_and_resumes(tmp_path):
-    root = _portfolio(tmp_path / "p", broken=False)
-    out, store = tmp_path / "r", tmp_path / "s"
-    cmd = [sys.executable, "-m", "paos", "batch", str(root), "--out", str(out), "--store",
-           str(store), "--jobs", "1"]
+    root, out, store, cmd = _batch_command(tmp_path)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
     deadline = time.time() + 240
@@ -198,10 +204,7 @@ def test_batch_sweeps_what_a_killed_worker_left(tmp_path):
 
 @pytest.mark.slow
 def test_killed_worker_fails_its_engagements_and_a_rerun_finishes(tmp_path):
-    root = _portfolio(tmp_path / "p", broken=False)
-    out, store = tmp_path / "r", tmp_path / "s"
-    cmd = [sys.executable, "-m", "paos", "batch", str(root), "--out", str(out), "--store",
-           str(store), "--jobs", "1"]
+    root, out, store, cmd = _batch_command(tmp_path)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline, worker = time.time() + 120, None
     while time.time() < deadline and worker is None:

@@ -7,6 +7,8 @@ from concurrent.futures import Future
 
 import altair as alt
 import pandas as pd
+from altair.utils.schemapi import validate_jsonschema
+from altair.vegalite.v6.schema.core import load_schema
 
 from paos import chart_engine
 
@@ -22,15 +24,27 @@ CLASS_LABELS = {"blind_spot": "blind spot", "hidden_strength": "hidden strength"
                 "aligned": "aligned", "not_testable": "not testable"}
 
 
+# The house style, merged into each specification's config (the same JSON as
+# altair's configure_* calls give, without their copies of the whole chart).
+HOUSE_STYLE = {
+    "font": FONT, "view": {"stroke": None},
+    "axis": {"labelColor": INK, "titleColor": MUTED, "gridColor": GRID, "domainColor": GRID,
+             "tickColor": GRID, "labelFontSize": 11, "titleFontSize": 11},
+    "legend": {"labelFontSize": 11, "titleFontSize": 11, "labelColor": INK,
+               "titleColor": MUTED}}
+
+
 def spec(chart: alt.TopLevelMixin, validate: bool = False) -> dict:
     """The Vega-Lite specification of a chart with the house style. Not validated
     against the Vega-Lite schema by default (it costs 10-30 ms a chart); the tests
     validate every chart the deliverables draw."""
-    return chart.configure(font=FONT).configure_view(stroke=None).configure_axis(
-        labelColor=INK, titleColor=MUTED, gridColor=GRID, domainColor=GRID, tickColor=GRID,
-        labelFontSize=11, titleFontSize=11).configure_legend(
-        labelFontSize=11, titleFontSize=11, labelColor=INK, titleColor=MUTED).to_dict(
-        validate=validate)
+    out = chart.to_dict(validate=False)
+    config = out.setdefault("config", {})
+    for key, value in HOUSE_STYLE.items():
+        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+    if validate:
+        validate_jsonschema(out, load_schema())
+    return out
 
 
 def submit(chart: alt.TopLevelMixin) -> Future:

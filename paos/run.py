@@ -10,6 +10,7 @@ error in it) in `<out>/<id>.failed/` so the analyst can see what broke.
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import contextlib
@@ -18,9 +19,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from paos.errors import NotebookError, PaosError
 from paos.files import atomic_write_text, make_staging, publish_folder
+
+if TYPE_CHECKING:
+    from paos.browser import Browser
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 DIAGNOSTIC = "diagnostic.ipynb"
@@ -67,19 +72,63 @@ def _kernel_stderr_to(log: Path):
         log.unlink(missing_ok=True)
 
 
+@functools.cache
+def _engine() -> type:
+    """Papermill's nbclient engine, writing the executed notebook once, when the
+    run ends (however it ends), instead of before and after every cell: that is
+    29 writes of a growing notebook for the diagnostic, about 0.1 s. Nothing is
+    lost by it: the run is built in a staging folder that is published only whole."""
+    from papermill.engines import NBClientEngine, NotebookExecutionManager
+    from papermill.iorw import write_ipynb
+
+    class OneWriteManager(NotebookExecutionManager):
+        def save(self, **kwargs) -> None:        # papermill's per-cell writes
+            self.last_save_time = self.now()
+
+        def notebook_complete(self, **kwargs) -> None:
+            super().notebook_complete(**kwargs)
+            if self.output_path:
+                write_ipynb(self.nb, self.output_path)
+
+    class OneWriteEngine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True,
+                             log_output=False, autosave_cell_every=30, **kwargs):
+            nb_man = OneWriteManager(nb, output_path=output_path, progress_bar=progress_bar,
+                                     log_output=log_output,
+                                     autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output,
+                                             **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
+
+    return OneWriteEngine
+
+
 def execute_notebook(template: Path, output: Path, parameters: dict, cwd: Path) -> None:
-    """Run `template` with papermill into `output`; a failure names the cell.
-    Papermill writes the executed notebook even when a cell fails."""
+    """Run `template` with papermill into `output`; a failure names the cell (or
+    what stopped the kernel). The executed notebook is written however it ends."""
     import papermill as pm
+    from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillExecutionError
+    papermill_engines.register("paos", _engine())
     try:
         with _kernel_stderr_to(output.with_suffix(".kernel.log")):
             pm.execute_notebook(str(template), str(output), parameters=parameters,
-                                kernel_name="python3", progress_bar=False, cwd=str(cwd),
-                                log_output=False)
+                                engine_name="paos", kernel_name="python3",
+                                progress_bar=False, cwd=str(cwd), log_output=False)
     except PapermillExecutionError as exc:
         raise NotebookError(f"stage execute failed in cell {exc.exec_count} "
                             f"({exc.ename}: {exc.evalue})".replace("\n", " ")) from None
+    except (KeyboardInterrupt, PaosError):
+        raise
+    except Exception as exc:  # the kernel died, did not start, timed out, ...
+        raise NotebookError(f"stage execute failed ({type(exc).__name__}: {exc})"
+                            .replace("\n", " ")) from None
 
 
 def run_engagement(engagement: str | Path, out: str | Path = "reports",
@@ -87,11 +136,13 @@ def run_engagement(engagement: str | Path, out: str | Path = "reports",
                    run_date: str | None = None,
                    progress: Callable[[str], None] | None = print,
                    template: Path | None = None,
-                   store: str | Path | None = None) -> RunResult:
+                   store: str | Path | None = None,
+                   browser: Browser | None = None) -> RunResult:
     """Produce the deliverables of one engagement in `<out>/<engagement id>/`:
     the executed notebook, results.json, gaps.csv, executive_summary.html/.pdf.
     With a results `store`, the run is recorded there, and the deliverable gains a
-    benchmark section once the store holds past engagements."""
+    benchmark section once the store holds past engagements. The PDF is printed with
+    `browser` if given (a batch worker's), else with one launched for this run."""
     from paos.rulebook import load_rulebook
     from paos.validate import load_evidence
 
@@ -104,7 +155,7 @@ def run_engagement(engagement: str | Path, out: str | Path = "reports",
         "engagement": str(engagement), "rulebook": rulebook or "", "run_date": run_date or "",
         "store": str(Path(store).resolve()) if store else ""},
         out, force, progress, f"{client} · Partner Architecture Diagnostic",
-        "executive_summary", time.perf_counter() - t0, DIAGNOSTIC)
+        "executive_summary", time.perf_counter() - t0, DIAGNOSTIC, browser)
     if store:                                        # record the run once it is published
         from paos.diagnostic import score_evidence
         from paos.store import store_rows, write_runs
@@ -114,9 +165,13 @@ def run_engagement(engagement: str | Path, out: str | Path = "reports",
 
 def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, force: bool,
             progress: Callable[[str], None] | None, title: str, html_name: str,
-            validate_seconds: float = 0.0, notebook_name: str | None = None) -> RunResult:
+            validate_seconds: float = 0.0, notebook_name: str | None = None,
+            browser: Browser | None = None) -> RunResult:
     """Execute `template` with `parameters` (+ output_dir) and publish the executed
-    notebook, what it saved, and its HTML and PDF as `<out>/<target_id>/`."""
+    notebook, what it saved, and its HTML and PDF as `<out>/<target_id>/`.
+    Without a `browser`, one is launched before the notebook runs, so that it has
+    started by the time the HTML is there to print."""
+    from paos.browser import Browser
     from paos.render import html_to_pdf, notebook_html
 
     out = Path(out).resolve()
@@ -126,6 +181,7 @@ def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, f
     seconds = {"validate": validate_seconds}
     _say(progress, 1, "validate", f"{target_id}: input valid ({validate_seconds:.1f} s)")
     staging = make_staging(out, target_id)
+    own_browser = Browser() if browser is None else None
     try:
         nb_out = staging / (notebook_name or template.name)
         t = time.perf_counter()
@@ -136,7 +192,9 @@ def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, f
             failed = out / f"{target_id}.failed"
             shutil.rmtree(failed, ignore_errors=True)
             os.replace(staging, failed)
-            raise NotebookError(f"{target_id}: {err}; executed notebook: {failed / nb_out.name}")
+            kept = failed / nb_out.name
+            raise NotebookError(f"{target_id}: {err}; " + (
+                f"executed notebook: {kept}" if kept.is_file() else f"kept: {failed}"))
         seconds["execute"] = time.perf_counter() - t
         _say(progress, 2, "execute", f"notebook executed ({seconds['execute']:.1f} s)")
 
@@ -151,7 +209,7 @@ def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, f
 
         t = time.perf_counter()
         try:
-            html_to_pdf(html, html.with_suffix(".pdf"))
+            html_to_pdf(html, html.with_suffix(".pdf"), browser=browser or own_browser)
         except PaosError as exc:
             raise NotebookError(f"{target_id}: stage pdf failed ({exc})") from None
         seconds["pdf"] = time.perf_counter() - t
@@ -163,6 +221,8 @@ def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, f
         seconds["publish"] = time.perf_counter() - t
         _say(progress, 5, "publish", f"{target}")
     finally:
+        if own_browser is not None:
+            own_browser.close()
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     files = {p.name: p for p in sorted(target.iterdir())}

@@ -166,6 +166,23 @@ def test_failing_cell_names_stage_and_cell_and_keeps_notebook(tmp_path):
     assert [ln.split()[0] for ln in lines] == ["[1/5]"]
 
 
+def test_dead_kernel_names_the_stage_and_keeps_the_notebook(tmp_path):
+    # papermill writes the notebook once, at the end: also when the kernel dies
+    nb = nbformat.read(str(notebook_path()), as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell("import os; os._exit(3)"))
+    template = tmp_path / "dying.ipynb"
+    nbformat.write(nb, str(template))
+    src = write_engagement(tmp_path / "src")
+    with pytest.raises(NotebookError, match=r"stage execute failed \(DeadKernelError") as info:
+        run_engagement(src, tmp_path / "out", progress=None, template=template)
+    kept = tmp_path / "out" / "acme-2026.failed" / "diagnostic.ipynb"
+    assert str(kept) in str(info.value)
+    executed = nbformat.read(str(kept), as_version=4)
+    counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
+    assert all(counts[:3]) and not any(counts[4:])        # it shows where the run stopped
+    assert not (tmp_path / "out" / "acme-2026").exists()
+
+
 def test_pdf_failure_leaves_no_half_written_report(tmp_path, monkeypatch):
     monkeypatch.setenv("PAOS_CHROMIUM", "/bin/false")
     src = write_engagement(tmp_path / "src")

@@ -1,0 +1,140 @@
+"""Headless Chromium over the DevTools pipe: printing, isolation between pages,
+failures named, nothing left running."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from paos import browser as browser_mod
+from paos.browser import Browser, RenderError, print_pdf
+
+
+def page(path: Path, body: str, head: str = "") -> Path:
+    path.write_text(f"<!doctype html><html><head><meta charset='utf-8'>{head}</head>"
+                    f"<body>{body}</body></html>", encoding="utf-8")
+    return path
+
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def pdf_info(pdf: Path) -> str:
+    return subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def gone(pid: int, within: float = 10) -> bool:
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        try:                                  # our own child: reap it
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                return True
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def test_prints_like_print_to_pdf(tmp_path):
+    html = page(tmp_path / "a.html", "<h1>Board summary</h1><p>PAI 2.1</p>",
+                "<style>@page { size: A4; margin: 12mm }</style>")
+    out = print_pdf(html, tmp_path / "out" / "a.pdf")
+    assert out.read_bytes().startswith(b"%PDF")
+    assert "Board summary" in pdf_text(out) and "PAI 2.1" in pdf_text(out)
+    info = pdf_info(out)
+    assert "A4" in info and "Tagged:          yes" in info      # CSS page size, accessible
+
+
+def test_one_browser_prints_many_pages_each_in_its_own_context(tmp_path):
+    # the first page leaves something in storage; the next one must not see it
+    leave = "<script>localStorage.setItem('client', 'ACME-SECRET')</script><p>first</p>"
+    look = ("<p id='x'>none</p><script>document.getElementById('x').textContent = "
+            "'seen: ' + localStorage.getItem('client')</script>")
+    with Browser() as b:
+        b.print_pdf(page(tmp_path / "1.html", leave), tmp_path / "1.pdf")
+        b.print_pdf(page(tmp_path / "2.html", look), tmp_path / "2.pdf")
+        b.print_pdf(page(tmp_path / "3.html", "<p>third</p>"), tmp_path / "3.pdf")
+        assert b.alive()
+    assert "first" in pdf_text(tmp_path / "1.pdf")
+    assert "seen: null" in pdf_text(tmp_path / "2.pdf")
+    assert "third" in pdf_text(tmp_path / "3.pdf")
+
+
+def test_a_page_that_cannot_load_is_named(tmp_path):
+    with Browser() as b:
+        with pytest.raises(RenderError, match=r"could not print missing\.html: "
+                                              r"net::ERR_FILE_NOT_FOUND"):
+            b.print_pdf(tmp_path / "missing.html", tmp_path / "x.pdf")
+        b.print_pdf(page(tmp_path / "ok.html", "<p>still fine</p>"), tmp_path / "ok.pdf")
+    assert "still fine" in pdf_text(tmp_path / "ok.pdf")
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_page_that_never_loads_times_out_and_the_browser_is_stopped(tmp_path):
+    html = page(tmp_path / "hang.html", "<script>while (true) {}</script>")
+    b = Browser()
+    with pytest.raises(RenderError, match=r"did not finish printing hang\.html within 2 s"):
+        b.print_pdf(html, tmp_path / "hang.pdf", timeout=2)
+    assert not b.alive() and gone(b.proc.pid)
+    assert not Path(b.profile).exists()
+    with pytest.raises(RenderError, match="closed"):
+        b.print_pdf(html, tmp_path / "again.pdf")
+
+
+def test_a_browser_that_cannot_start_is_reported(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAOS_CHROMIUM", "/bin/false")
+    with pytest.raises(RenderError, match=r"could not print a\.html: Chromium exited "
+                                          r"\(status 1\)"):
+        print_pdf(page(tmp_path / "a.html", "<p>x</p>"), tmp_path / "a.pdf")
+
+
+def test_missing_chromium_says_how_to_install(monkeypatch):
+    monkeypatch.setenv("PAOS_CHROMIUM", "")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(RenderError, match="make setup"):
+        Browser()
+
+
+def test_close_ends_the_browser_and_removes_its_profile(tmp_path):
+    b = Browser()
+    b.print_pdf(page(tmp_path / "a.html", "<p>x</p>"), tmp_path / "a.pdf")
+    b.close()
+    browser_mod._at_exit()                    # what the process does at exit
+    assert gone(b.proc.pid) and b.proc.returncode is not None
+    assert not Path(b.profile).exists()
+
+
+def test_shared_browser_is_reused_and_relaunched_when_it_died(tmp_path):
+    first = browser_mod.shared()
+    assert browser_mod.shared() is first
+    first.kill()
+    second = browser_mod.shared()
+    assert second is not first and second.alive()
+    second.print_pdf(page(tmp_path / "a.html", "<p>again</p>"), tmp_path / "a.pdf")
+    assert "again" in pdf_text(tmp_path / "a.pdf")
+    browser_mod._at_exit()
+    assert gone(second.proc.pid)
+
+
+def test_the_browser_ends_with_the_process_that_launched_it(tmp_path):
+    # however the owner ends (here without any clean-up), the pipe closes and the
+    # browser exits: no Chromium is left running
+    code = ("import os, sys; from paos.browser import Browser; b = Browser(); "
+            "print(b.proc.pid, b.profile, flush=True); import time; time.sleep(1); os._exit(0)")
+    owner = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           timeout=60, check=True)
+    pid, profile = owner.stdout.split()
+    assert gone(int(pid))
+    shutil.rmtree(profile)                    # the one thing an owner killed cannot tidy

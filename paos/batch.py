@@ -167,6 +167,7 @@ def _subset(evidence: Evidence, book_id: str | None, exclude: set[str]) -> Evide
 def deliver_one(source: str, out: str, store: str, rulebook: str | None, force: bool) -> Outcome:
     """The full `paos run` pipeline for one engagement plus its store record.
     Never raises for a broken engagement: the failure is the outcome."""
+    from paos import chart_engine
     from paos.browser import shared as shared_browser
     from paos.errors import NotebookError
     from paos.run import run_engagement
@@ -177,6 +178,7 @@ def deliver_one(source: str, out: str, store: str, rulebook: str | None, force: 
     try:
         if not force and is_current(raw, book, Path(store), Path(out)):
             return Outcome(source, eid, "skipped", reason="unchanged since its last run")
+        chart_engine.share()                 # one warm chart engine for this worker's kernels
         result = run_engagement(source, out, rulebook, force=True, progress=None, store=store,
                                 browser=shared_browser())
         return Outcome(source, result.engagement_id, "done", reason=str(result.folder),

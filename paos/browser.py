@@ -59,6 +59,23 @@ def find_chromium() -> str:
                       "chromium) or set PAOS_CHROMIUM to a Chromium executable")
 
 
+_PREFIX, _PID_FILE = "paos-chromium-", "paos-browser.pid"
+
+
+def _sweep() -> None:
+    """Remove the profiles of browsers that are gone. A browser whose owner was
+    killed exits by itself (its pipe closes) but leaves its profile behind."""
+    root = Path(tempfile.gettempdir())
+    for profile in root.glob(f"{_PREFIX}*"):
+        try:
+            pid = int((profile / _PID_FILE).read_text())
+            os.kill(pid, 0)                      # still running: not ours to touch
+        except ProcessLookupError:
+            shutil.rmtree(profile, ignore_errors=True)
+        except (OSError, ValueError):            # being created, or not a paos profile
+            continue
+
+
 def _high(fd: int) -> int:
     """`fd` moved to 10 or above, so the child can put its ends on 3 and 4 without
     one redirection undoing another."""
@@ -72,7 +89,8 @@ class Browser:
     threads at once: `print_pdf` holds a lock."""
 
     def __init__(self) -> None:
-        self.profile = tempfile.mkdtemp(prefix="paos-chromium-")
+        _sweep()
+        self.profile = tempfile.mkdtemp(prefix=_PREFIX)
         self.log = Path(self.profile) / "stderr.log"
         to_child, self._out = os.pipe()
         self._in, from_child = os.pipe()
@@ -98,6 +116,7 @@ class Browser:
         finally:
             os.close(to_child)
             os.close(from_child)
+        (Path(self.profile) / _PID_FILE).write_text(str(self.proc.pid))
         self._buffer = b""
         self._events: list[dict] = []
         self._next_id = 0

@@ -13,17 +13,29 @@ pipe, however this process ends. It runs in a session of its own, so a kernel
 shutting down does not wait to terminate it (ipykernel signals the children in its
 process group and waits, in steps, for them to go).
 
-    python -m paos.chart_engine     # the helper: length-prefixed JSON on stdin/stdout
+A batch worker runs one notebook after another: `share()` starts one engine for
+all of them (a server on a Unix socket in a private folder, warm once) and names
+it in the environment the kernels inherit, PAOS_CHART_ENGINE=unix:<path>. A
+kernel that cannot reach it starts a helper of its own.
+
+    python -m paos.chart_engine                # a helper: length-prefixed JSON on stdin/stdout
+    python -m paos.chart_engine --listen PATH  # a shared engine, until its stdin closes
 """
 from __future__ import annotations
 
+import atexit
 import collections
 import json
+import multiprocessing.util
 import os
+import shutil
+import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from concurrent.futures import Future, InvalidStateError, TimeoutError
 from typing import BinaryIO
 
@@ -43,10 +55,24 @@ class _Helper:
     past `TIMEOUT`, or a request is cut short), it is stopped and the charts it
     still owes are drawn in this process: each future is settled exactly once."""
 
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "paos.chart_engine"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, start_new_session=True)
+    def __init__(self, address: str | None = None) -> None:
+        """A helper process of our own, or a connection to the shared engine at
+        `address` (a Unix socket)."""
+        self.proc: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
+        if address:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                self.sock.connect(address)
+            except OSError:
+                self.sock.close()
+                raise
+            self.requests, self.replies = self.sock.makefile("wb"), self.sock.makefile("rb")
+        else:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "paos.chart_engine"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, start_new_session=True)
+            self.requests, self.replies = self.proc.stdin, self.proc.stdout
         self.pending: collections.deque[tuple[Future, dict]] = collections.deque()
         self.sending = threading.Lock()      # requests go out in the order they queue
         self.alive = True
@@ -62,8 +88,8 @@ class _Helper:
                 return None
             self.pending.append((future, spec))
             try:
-                self.proc.stdin.write(data)
-                self.proc.stdin.flush()
+                self.requests.write(data)
+                self.requests.flush()
             except BaseException as exc:     # a request cut short leaves the stream unusable
                 self.stop()                  # the reader draws what is queued, this one too
                 if not isinstance(exc, (OSError, ValueError)):
@@ -71,15 +97,21 @@ class _Helper:
         return future
 
     def stop(self) -> None:
-        """Stop the helper; its reader then draws the pending charts here."""
+        """Stop the helper (or hang up on the shared engine); the reader then draws
+        the pending charts here."""
         self.alive = False
-        if self.proc.poll() is None:
+        if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
+        if self.sock is not None:
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def _read(self) -> None:
         try:
             while True:
-                reply = _receive(self.proc.stdout)
+                reply = _receive(self.replies)
                 future, _ = self.pending.popleft()
                 if "svg" in reply:
                     _settle(future, result=reply["svg"])
@@ -92,10 +124,12 @@ class _Helper:
             with self.sending:
                 orphans = list(self.pending)
                 self.pending.clear()
-            self.proc.wait()
-            for stream in (self.proc.stdin, self.proc.stdout):
+            if self.proc is not None:
+                self.proc.wait()
+            for stream in (self.requests, self.replies, self.sock):
                 try:
-                    stream.close()
+                    if stream is not None:
+                        stream.close()
                 except OSError:
                     pass
             for future, spec in orphans:
@@ -104,32 +138,42 @@ class _Helper:
 
 _lock = threading.Lock()
 _helper: _Helper | None = None
+_shared: subprocess.Popen | None = None      # the shared engine this process started
+_shared_folder: str | None = None
 
 
 def _forget_helper_after_fork() -> None:
-    """A forked child must not talk to its parent's helper (it has no reader)."""
-    global _helper, _lock
+    """A forked child must not talk to its parent's helper (it has no reader), nor
+    stop the parent's shared engine when it exits."""
+    global _helper, _lock, _shared, _shared_folder
     _helper, _lock = None, threading.Lock()
+    _shared = _shared_folder = None
 
 
 os.register_at_fork(after_in_child=_forget_helper_after_fork)
 
 
 def start() -> None:
-    """Start the helper process, which warms the engine up in the background.
-    Calling it again while the helper runs does nothing; with the environment
-    variable PAOS_CHART_ENGINE=inline, nothing starts and charts are drawn in
-    this process."""
+    """Start the helper process, which warms the engine up in the background, or
+    connect to the shared engine that PAOS_CHART_ENGINE=unix:<path> names (and
+    start a helper if it cannot be reached). Calling it again while the helper runs
+    does nothing; with PAOS_CHART_ENGINE=inline, nothing starts and charts are
+    drawn in this process."""
     global _helper
-    if os.environ.get("PAOS_CHART_ENGINE", "").lower() == "inline":
+    setting = os.environ.get("PAOS_CHART_ENGINE", "")
+    if setting.lower() == "inline":
         return
     with _lock:
         if _helper is not None and _helper.alive:
             return
-        try:
-            _helper = _Helper()
-        except OSError:
-            _helper = None
+        _helper = None
+        addresses = [setting[len("unix:"):]] if setting.startswith("unix:") else []
+        for address in addresses + [None]:
+            try:
+                _helper = _Helper(address)
+                return
+            except OSError:
+                continue
 
 
 def running() -> bool:
@@ -212,13 +256,19 @@ def _receive(stream: BinaryIO) -> dict:
     return json.loads(data)
 
 
-def serve(requests: BinaryIO, replies: BinaryIO) -> None:
-    """The helper: warm the engine up, then convert until the pipe closes."""
+def _warm_up() -> None:
     import vl_convert
     try:
         vl_convert.vegalite_to_svg(_WARM_UP)
     except Exception:  # noqa: BLE001 - the first real chart reports any problem
         pass
+
+
+def serve(requests: BinaryIO, replies: BinaryIO, warm_up: bool = True) -> None:
+    """The helper: warm the engine up, then convert until the pipe closes."""
+    import vl_convert
+    if warm_up:
+        _warm_up()
     while True:
         try:
             request = _receive(requests)
@@ -235,13 +285,78 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
             return
 
 
-def main() -> None:
-    """The helper's entry point. Its replies go out on the stdout it was started
-    with; anything else that writes to stdout (fd 1) lands on stderr instead, so
-    it cannot corrupt the replies."""
+def serve_shared(path: str) -> None:
+    """The shared engine: listen on the Unix socket `path`, warm up once, then serve
+    each connection (a kernel) in a thread of its own until it closes; exit when
+    stdin closes, that is when the process that started it is gone."""
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen()                  # kernels may connect now: they queue until warm
+
+    def owner_gone() -> None:
+        sys.stdin.buffer.read()
+        shutil.rmtree(os.path.dirname(path), ignore_errors=True)   # its owner may not have
+        os._exit(0)
+
+    def connection(conn: socket.socket) -> None:
+        with conn, conn.makefile("rb") as requests, conn.makefile("wb") as replies:
+            serve(requests, replies, warm_up=False)
+
+    threading.Thread(target=owner_gone, daemon=True).start()
+    _warm_up()
+    while True:
+        conn, _ = server.accept()
+        threading.Thread(target=connection, args=(conn,), daemon=True).start()
+
+
+def share() -> str:
+    """Start the shared engine for the kernels this process will launch (once; again
+    if it died) and name it in this process's environment, which they inherit.
+    Returns its address. It ends with this process."""
+    global _shared, _shared_folder
+    if _shared is None or _shared.poll() is not None:
+        if _shared is None:          # multiprocessing workers skip atexit, not this
+            multiprocessing.util.Finalize(None, _stop_shared, exitpriority=0)
+        _stop_shared()
+        _shared_folder = tempfile.mkdtemp(prefix="paos-charts-")       # private: 0700
+        path = os.path.join(_shared_folder, "engine.sock")
+        _shared = subprocess.Popen([sys.executable, "-m", "paos.chart_engine", "--listen", path],
+                                   stdin=subprocess.PIPE, start_new_session=True)
+        deadline = time.monotonic() + 10         # listening in about 0.1 s; kernels take 1 s
+        while not os.path.exists(path) and _shared.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.environ["PAOS_CHART_ENGINE"] = f"unix:{path}"
+    return os.environ["PAOS_CHART_ENGINE"]
+
+
+@atexit.register
+def _stop_shared() -> None:
+    global _shared, _shared_folder
+    if _shared is not None:
+        _shared.stdin.close()                    # the engine exits when its stdin closes
+        try:
+            _shared.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            _shared.kill()
+            _shared.wait()
+        _shared = None
+    if _shared_folder is not None:
+        shutil.rmtree(_shared_folder, ignore_errors=True)
+        _shared_folder = None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The entry point of a helper or (--listen PATH) of the shared engine. Replies
+    go out on the stdout a helper was started with; anything else that writes to
+    stdout (fd 1) lands on stderr instead, so it cannot corrupt the replies."""
+    argv = sys.argv[1:] if argv is None else argv
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
-    serve(sys.stdin.buffer, replies)
+    if argv[:1] == ["--listen"] and len(argv) == 2:
+        serve_shared(argv[1])
+    else:
+        serve(sys.stdin.buffer, replies)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@ failures named, nothing left running."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -137,4 +136,21 @@ def test_the_browser_ends_with_the_process_that_launched_it(tmp_path):
                            timeout=60, check=True)
     pid, profile = owner.stdout.split()
     assert gone(int(pid))
-    shutil.rmtree(profile)                    # the one thing an owner killed cannot tidy
+    assert Path(profile).is_dir()             # the one thing a killed owner cannot tidy:
+    Browser().close()                         # the next browser sweeps it away
+    assert not Path(profile).exists()
+
+
+def test_the_sweep_spares_live_browsers_and_folders_it_does_not_know(tmp_path, monkeypatch):
+    monkeypatch.setattr(browser_mod.tempfile, "tempdir", str(tmp_path))
+    child = subprocess.Popen(["true"])
+    child.wait()                              # a pid that has gone
+    for name, pid in (("gone", child.pid), ("live", os.getpid()), ("no-pid", None)):
+        folder = tmp_path / f"paos-chromium-{name}"
+        folder.mkdir()
+        if pid:
+            (folder / "paos-browser.pid").write_text(str(pid))
+    (tmp_path / "other").mkdir()
+    browser_mod._sweep()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "other", "paos-chromium-live", "paos-chromium-no-pid"]

@@ -232,3 +232,92 @@ def test_a_hung_helper_is_stopped_and_the_chart_drawn_here(monkeypatch):
             os.kill(hung.proc.pid, signal.SIGCONT)
     chart_engine.start()
     assert chart_engine.running()
+
+
+# One warm engine shared by the kernels of a batch worker (PAOS_CHART_ENGINE=unix:...)
+
+@pytest.fixture
+def shared(monkeypatch):
+    monkeypatch.delenv("PAOS_CHART_ENGINE", raising=False)   # restored afterwards
+    monkeypatch.setattr(chart_engine, "_helper", None)
+    address = chart_engine.share()
+    server = chart_engine._shared
+    yield address, server
+    chart_engine._stop_shared()
+    assert server.poll() is not None
+
+
+def _client(code: str) -> str:
+    """Run `code` in a fresh process, as a kernel launched by the worker would be."""
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, timeout=120, check=True).stdout.strip()
+
+
+def test_kernels_share_one_warm_engine(shared):
+    address, server = shared
+    assert address.startswith("unix:") and os.environ["PAOS_CHART_ENGINE"] == address
+    code = f"""
+        import json
+        from paos import chart_engine
+        chart_engine.start()
+        own_process = chart_engine._helper.proc is not None
+        svg = chart_engine.to_svg({SPEC!r})
+        try:
+            chart_engine.to_svg({BAD!r})
+        except ValueError:
+            bad = "refused"
+        print(json.dumps([own_process, svg, bad]))
+    """
+    import json
+    expected = vl_convert.vegalite_to_svg(SPEC)
+    for _ in range(2):                                     # one kernel after another
+        own_process, svg, bad = json.loads(_client(code))
+        assert not own_process and svg == expected and bad == "refused"
+    assert server.poll() is None and chart_engine.share() == address   # still the same one
+
+
+def test_hanging_up_on_the_shared_engine_loses_no_chart(shared):
+    chart_engine.start()
+    connection = chart_engine._helper
+    assert connection.proc is None and connection.sock is not None
+    connection.stop()
+    assert chart_engine.to_svg(SPEC) == vl_convert.vegalite_to_svg(SPEC)   # drawn here
+    chart_engine.start()                                   # the next kernel connects again
+    assert chart_engine._helper is not connection and chart_engine._helper.proc is None
+    assert chart_engine.to_svg(SPEC) == vl_convert.vegalite_to_svg(SPEC)
+
+
+def test_an_unreachable_shared_engine_means_a_helper_of_ones_own(monkeypatch, tmp_path):
+    monkeypatch.setattr(chart_engine, "_helper", None)
+    monkeypatch.setenv("PAOS_CHART_ENGINE", f"unix:{tmp_path / 'gone.sock'}")
+    chart_engine.start()
+    assert chart_engine.running() and chart_engine._helper.proc is not None
+    assert chart_engine.to_svg(SPEC) == vl_convert.vegalite_to_svg(SPEC)
+
+
+def test_the_shared_engine_ends_with_its_owner():
+    # a clean exit stops it and removes its folder; a killed owner closes its stdin,
+    # and the engine exits on its own, removing its folder
+    code = """
+        import os
+        from paos import chart_engine
+        chart_engine.share()
+        print(chart_engine._shared.pid, chart_engine._shared_folder, flush=True)
+        {end}
+    """
+    pid, folder = _client(code.format(end="")).split()
+    assert not Path(folder).exists()
+    for _ in range(100):
+        if not _running(int(pid)):
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the shared chart engine outlived a clean exit")
+    pid, folder = _client(code.format(end="os._exit(0)")).split()
+    for _ in range(100):
+        if not _running(int(pid)):
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the shared chart engine outlived its killed owner")
+    assert not Path(folder).exists()          # it tidied up what its owner could not

@@ -95,12 +95,16 @@ def test_helper_ends_with_its_parent():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=True).stdout
     pid = int(out.split()[0])
-    for _ in range(100):                      # its parent is gone: it reads EOF and exits
-        if not _running(pid):
-            break
+    assert _exits(pid), f"chart engine helper {pid} outlived its parent"   # it reads EOF
+
+
+def _exits(pid: int, within: float = 10) -> bool:
+    end = time.monotonic() + within
+    while _running(pid):
+        if time.monotonic() > end:
+            return False
         time.sleep(0.1)
-    else:
-        pytest.fail(f"chart engine helper {pid} outlived its parent")
+    return True
 
 
 def _running(pid: int) -> bool:
@@ -307,17 +311,7 @@ def test_the_shared_engine_ends_with_its_owner():
     """
     pid, folder = _client(code.format(end="")).split()
     assert not Path(folder).exists()
-    for _ in range(100):
-        if not _running(int(pid)):
-            break
-        time.sleep(0.1)
-    else:
-        pytest.fail("the shared chart engine outlived a clean exit")
+    assert _exits(int(pid)), "the shared chart engine outlived a clean exit"
     pid, folder = _client(code.format(end="os._exit(0)")).split()
-    for _ in range(100):
-        if not _running(int(pid)):
-            break
-        time.sleep(0.1)
-    else:
-        pytest.fail("the shared chart engine outlived its killed owner")
+    assert _exits(int(pid)), "the shared chart engine outlived its killed owner"
     assert not Path(folder).exists()          # it tidied up what its owner could not

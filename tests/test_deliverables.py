@@ -147,11 +147,17 @@ def test_invalid_evidence_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_failing_cell_names_stage_and_cell_and_keeps_notebook(tmp_path):
+def notebook_with(tmp_path, code: str) -> Path:
+    """The diagnostic notebook with a cell `code` inserted after its first code cell."""
     nb = nbformat.read(str(notebook_path()), as_version=4)
-    nb.cells.insert(3, nbformat.v4.new_code_cell("raise ValueError('broken on purpose')"))
-    template = tmp_path / "broken.ipynb"
+    nb.cells.insert(3, nbformat.v4.new_code_cell(code))
+    template = tmp_path / "template.ipynb"
     nbformat.write(nb, str(template))
+    return template
+
+
+def test_failing_cell_names_stage_and_cell_and_keeps_notebook(tmp_path):
+    template = notebook_with(tmp_path, "raise ValueError('broken on purpose')")
     src = write_engagement(tmp_path / "src")
     lines = []
     with pytest.raises(NotebookError) as info:
@@ -168,10 +174,7 @@ def test_failing_cell_names_stage_and_cell_and_keeps_notebook(tmp_path):
 
 def test_dead_kernel_names_the_stage_and_keeps_the_notebook(tmp_path):
     # papermill writes the notebook once, at the end: also when the kernel dies
-    nb = nbformat.read(str(notebook_path()), as_version=4)
-    nb.cells.insert(3, nbformat.v4.new_code_cell("import os; os._exit(3)"))
-    template = tmp_path / "dying.ipynb"
-    nbformat.write(nb, str(template))
+    template = notebook_with(tmp_path, "import os; os._exit(3)")
     src = write_engagement(tmp_path / "src")
     with pytest.raises(NotebookError, match=r"stage execute failed \(DeadKernelError") as info:
         run_engagement(src, tmp_path / "out", progress=None, template=template)

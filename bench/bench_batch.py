@@ -91,7 +91,7 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     b = scores["breakdown"]
-    print(f"| measure | value |\n|---|---|")
+    print("| measure | value |\n|---|---|")
     print(f"| --scores-only, {scores['engagements']} folders, end to end | "
           f"{scores['wall_seconds']:.2f} s ({scores['per_second']:.0f} engagements/s) — "
           f"{'PASS' if scores['pass'] else 'MISS'} (< 10 s) |")

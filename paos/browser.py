@@ -117,7 +117,9 @@ class Browser:
             os.close(to_child)
             os.close(from_child)
         (Path(self.profile) / _PID_FILE).write_text(str(self.proc.pid))
-        self._buffer = b""
+        self.owner = os.getpid()             # a forked child leaves this browser alone
+        self._buffer = bytearray()
+        self._scanned = 0                    # no NUL in _buffer[:_scanned]
         self._events: list[dict] = []
         self._next_id = 0
         self._lock = threading.Lock()
@@ -138,7 +140,10 @@ class Browser:
         return self._next_id
 
     def _receive(self, deadline: float) -> dict:
-        while b"\0" not in self._buffer:
+        """The next message. A PDF comes as one message of many reads: the buffer
+        grows in place and each read is scanned once, so that stays linear."""
+        while (end := self._buffer.find(b"\0", self._scanned)) < 0:
+            self._scanned = len(self._buffer)
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self._in], [], [], left)[0]:
                 raise TimeoutError
@@ -146,8 +151,13 @@ class Browser:
             if not chunk:
                 raise self._gone()
             self._buffer += chunk
-        message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
+        message = bytes(self._buffer[:end])
+        del self._buffer[:end + 1]
+        self._scanned = 0
+        try:
+            return json.loads(message)
+        except ValueError:
+            raise RenderError("Chromium sent a message that is not JSON") from None
 
     def _call(self, method: str, params: dict | None, session: str | None,
               deadline: float) -> dict:
@@ -160,6 +170,7 @@ class Browser:
                                       f"{message['error'].get('message', message['error'])}")
                 return message.get("result", {})
             if "method" in message:
+                self._crashed(message, session)
                 self._events.append(message)
 
     def _event(self, method: str, session: str, deadline: float) -> dict:
@@ -167,7 +178,17 @@ class Browser:
             for i, event in enumerate(self._events):
                 if event.get("method") == method and event.get("sessionId") == session:
                     return self._events.pop(i)
-            self._events.append(self._receive(deadline))
+            event = self._receive(deadline)
+            self._crashed(event, session)
+            self._events.append(event)
+
+    @staticmethod
+    def _crashed(event: dict, session: str | None) -> None:
+        """The page's process died (out of memory, a crash): say so now rather than
+        wait for a load or a PDF that will never come."""
+        if session and event.get("method") == "Inspector.targetCrashed" \
+                and event.get("sessionId") == session:
+            raise RenderError("the page crashed (its renderer process died)")
 
     def _gone(self) -> RenderError:
         try:
@@ -210,6 +231,7 @@ class Browser:
                                 None, deadline)["targetId"]
             session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True},
                                  None, deadline)["sessionId"]
+            self._call("Inspector.enable", {}, session, deadline)
             self._call("Page.enable", {}, session, deadline)
             nav = self._call("Page.navigate", {"url": html_path.as_uri()}, session, deadline)
             if nav.get("errorText"):
@@ -233,10 +255,12 @@ class Browser:
         self._call("Target.disposeBrowserContext", {"browserContextId": context}, None, deadline)
 
     def alive(self) -> bool:
-        return not self.closed and self.proc.poll() is None
+        return not self.closed and os.getpid() == self.owner and self.proc.poll() is None
 
     def kill(self) -> None:
         self.closed = True
+        if os.getpid() != self.owner:        # a forked child: the browser is not its own
+            return
         if self.proc.poll() is None:
             self.proc.kill()
         self._finish()
@@ -244,6 +268,9 @@ class Browser:
     def close(self) -> None:
         """Ask the browser to exit; a thread waits for it and removes its profile, so
         the caller goes on at once (the process still waits for it at exit)."""
+        if os.getpid() != self.owner:        # a forked child: the browser is not its own
+            self.closed = True
+            return
         if self.closed:
             return self._finish()
         self.closed = True
@@ -253,7 +280,7 @@ class Browser:
             pass
         thread = threading.Thread(target=self._finish, name="paos-chromium-close")
         thread.start()
-        _closing.append(thread)
+        _closing[:] = [t for t in _closing if t.is_alive()] + [thread]
 
     def _finish(self) -> None:
         try:
@@ -278,6 +305,18 @@ class Browser:
 
 _closing: list[threading.Thread] = []
 _local = threading.local()
+
+
+def _forget_after_fork() -> None:
+    """A forked child has no browser of its own: it must neither use nor close (nor
+    sweep the profile of) its parent's."""
+    global _local
+    _local = threading.local()
+    _shared.clear()
+    _closing.clear()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def shared() -> Browser:

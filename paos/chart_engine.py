@@ -140,13 +140,16 @@ _lock = threading.Lock()
 _helper: _Helper | None = None
 _shared: subprocess.Popen | None = None      # the shared engine this process started
 _shared_folder: str | None = None
+_share_lock = threading.Lock()
+_share_failed = False
+_SOCKET_PATH_MAX = 100                       # Linux allows 107 bytes in a socket path
 
 
 def _forget_helper_after_fork() -> None:
     """A forked child must not talk to its parent's helper (it has no reader), nor
     stop the parent's shared engine when it exits."""
-    global _helper, _lock, _shared, _shared_folder
-    _helper, _lock = None, threading.Lock()
+    global _helper, _lock, _shared, _shared_folder, _share_lock
+    _helper, _lock, _share_lock = None, threading.Lock(), threading.Lock()
     _shared = _shared_folder = None
 
 
@@ -272,7 +275,7 @@ def serve(requests: BinaryIO, replies: BinaryIO, warm_up: bool = True) -> None:
     while True:
         try:
             request = _receive(requests)
-        except EOFError:
+        except (EOFError, OSError):          # closed, or reset by a kernel that died
             return
         try:
             reply = {"svg": vl_convert.vegalite_to_svg(request["spec"])}
@@ -299,8 +302,11 @@ def serve_shared(path: str) -> None:
         os._exit(0)
 
     def connection(conn: socket.socket) -> None:
-        with conn, conn.makefile("rb") as requests, conn.makefile("wb") as replies:
-            serve(requests, replies, warm_up=False)
+        try:
+            with conn, conn.makefile("rb") as requests, conn.makefile("wb") as replies:
+                serve(requests, replies, warm_up=False)
+        except (OSError, ValueError):        # the kernel went away mid-reply: serve others
+            pass
 
     threading.Thread(target=owner_gone, daemon=True).start()
     _warm_up()
@@ -312,22 +318,40 @@ def serve_shared(path: str) -> None:
 def share() -> str:
     """Start the shared engine for the kernels this process will launch (once; again
     if it died) and name it in this process's environment, which they inherit.
-    Returns its address. It ends with this process."""
-    global _shared, _shared_folder
-    if _shared is None or _shared.poll() is not None:
+    Returns the setting the kernels will see; PAOS_CHART_ENGINE=inline is left as it
+    is. If the engine cannot listen (say, a temporary folder whose path is too long
+    for a socket), the kernels start helpers of their own, as without it."""
+    global _shared, _shared_folder, _share_failed
+    with _share_lock:
+        setting = os.environ.get("PAOS_CHART_ENGINE", "")
+        if setting.lower() == "inline" or _share_failed:
+            return setting
+        if _shared is not None and _shared.poll() is None:
+            return setting
         if _shared is None:          # multiprocessing workers skip atexit, not this
             multiprocessing.util.Finalize(None, _stop_shared, exitpriority=0)
         _stop_shared()
-        _shared_folder = tempfile.mkdtemp(prefix="paos-charts-")       # private: 0700
-        path = os.path.join(_shared_folder, "engine.sock")
-        _shared = subprocess.Popen([sys.executable, "-m", "paos.chart_engine", "--listen", path],
-                                   stdin=subprocess.PIPE, start_new_session=True)
+        folder = tempfile.mkdtemp(prefix="paos-charts-")              # private: 0700
+        path = os.path.join(folder, "engine.sock")
+        if len(path.encode()) > _SOCKET_PATH_MAX:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder = tempfile.mkdtemp(prefix="paos-charts-", dir="/tmp")
+            path = os.path.join(folder, "engine.sock")
+        server = subprocess.Popen([sys.executable, "-m", "paos.chart_engine", "--listen", path],
+                                  stdin=subprocess.PIPE,
+                                  start_new_session=True)
+        _shared, _shared_folder = server, folder
         deadline = time.monotonic() + 10         # listening in about 0.1 s; kernels take 1 s
-        while not os.path.exists(path) and _shared.poll() is None \
+        while not os.path.exists(path) and server.poll() is None \
                 and time.monotonic() < deadline:
             time.sleep(0.01)
+        if not os.path.exists(path):             # it cannot listen: do without, for good
+            _stop_shared()
+            _share_failed = True
+            os.environ.pop("PAOS_CHART_ENGINE", None)
+            return ""
         os.environ["PAOS_CHART_ENGINE"] = f"unix:{path}"
-    return os.environ["PAOS_CHART_ENGINE"]
+        return os.environ["PAOS_CHART_ENGINE"]
 
 
 @atexit.register

@@ -74,21 +74,18 @@ def _kernel_stderr_to(log: Path):
 
 @functools.cache
 def _engine() -> type:
-    """Papermill's nbclient engine, writing the executed notebook once, when the
+    """Papermill's nbclient engine, with the executed notebook written once, when the
     run ends (however it ends), instead of before and after every cell: that is
-    29 writes of a growing notebook for the diagnostic, about 0.1 s. Nothing is
-    lost by it: the run is built in a staging folder that is published only whole."""
+    29 writes of a growing notebook for the diagnostic, about 0.1 s. Papermill
+    itself writes it after a run (with a cell error or not); this engine writes it
+    when the kernel dies. Nothing is lost by it: the run is built in a staging
+    folder that is published only whole."""
     from papermill.engines import NBClientEngine, NotebookExecutionManager
     from papermill.iorw import write_ipynb
 
     class OneWriteManager(NotebookExecutionManager):
         def save(self, **kwargs) -> None:        # papermill's per-cell writes
             self.last_save_time = self.now()
-
-        def notebook_complete(self, **kwargs) -> None:
-            super().notebook_complete(**kwargs)
-            if self.output_path:
-                write_ipynb(self.nb, self.output_path)
 
     class OneWriteEngine(NBClientEngine):
         @classmethod
@@ -101,9 +98,14 @@ def _engine() -> type:
             try:
                 cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output,
                                              **kwargs)
-            finally:
-                nb_man.cleanup_pbar()
+            except BaseException:                # the kernel died, ...: papermill will not
+                nb_man.cleanup_pbar()            # write the notebook, so write it here
                 nb_man.notebook_complete()
+                if output_path:
+                    write_ipynb(nb_man.nb, output_path)
+                raise
+            nb_man.cleanup_pbar()                # papermill writes it next (cell error or not)
+            nb_man.notebook_complete()
             return nb_man.nb
 
     return OneWriteEngine
@@ -181,8 +183,13 @@ def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, f
     seconds = {"validate": validate_seconds}
     _say(progress, 1, "validate", f"{target_id}: input valid ({validate_seconds:.1f} s)")
     staging = make_staging(out, target_id)
-    own_browser = Browser() if browser is None else None
+    own_browser = None
     try:
+        if browser is None:
+            try:
+                own_browser = Browser()
+            except PaosError as exc:             # no Chromium: say so before the notebook runs
+                raise NotebookError(f"{target_id}: stage pdf failed ({exc})") from None
         nb_out = staging / (notebook_name or template.name)
         t = time.perf_counter()
         try:

@@ -3,8 +3,10 @@ failures named, nothing left running."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -154,3 +156,69 @@ def test_the_sweep_spares_live_browsers_and_folders_it_does_not_know(tmp_path, m
     browser_mod._sweep()
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "other", "paos-chromium-live", "paos-chromium-no-pid"]
+
+
+def _renderers(root: int) -> set[int]:
+    """Page (renderer) processes below `root`."""
+    parents, args = {}, {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1]
+                                               .split()[1])
+                args[int(entry.name)] = (entry / "cmdline").read_bytes()
+            except (OSError, ValueError):
+                continue
+    below, frontier = set(), {root}
+    while frontier:
+        frontier = {p for p, pp in parents.items() if pp in frontier} - below
+        below |= frontier
+    return {p for p in below if b"--type=renderer" in args[p] and b"top-chrome" not in args[p]}
+
+
+def test_a_page_that_crashes_is_reported_at_once_and_the_browser_lives_on(tmp_path):
+    # the page's process dies while it loads: no load event will ever come
+    slow = page(tmp_path / "slow.html",
+                "<p>x</p><script>var t = Date.now(); while (Date.now() - t < 20000) {}</script>")
+    with Browser() as b:
+        b.print_pdf(page(tmp_path / "warm.html", "<p>warm</p>"), tmp_path / "warm.pdf")
+        before = _renderers(b.proc.pid)
+
+        def crash():
+            for pid in _renderers(b.proc.pid) - before:
+                os.kill(pid, signal.SIGKILL)
+        threading.Timer(2.0, crash).start()
+        start = time.monotonic()
+        with pytest.raises(RenderError, match=r"could not print slow\.html: the page crashed"):
+            b.print_pdf(slow, tmp_path / "slow.pdf", timeout=60)
+        assert time.monotonic() - start < 20          # not the timeout
+        assert b.alive()
+        b.print_pdf(page(tmp_path / "after.html", "<p>after</p>"), tmp_path / "after.pdf")
+    assert "after" in pdf_text(tmp_path / "after.pdf")
+
+
+def test_a_large_pdf_arrives_whole(tmp_path):
+    # one protocol message of many pipe reads (here about 4 MB of base64)
+    rows = "".join(f"<p>row {i} " + "lorem ipsum dolor sit amet " * 20 + "</p>"
+                   for i in range(4000))
+    out = print_pdf(page(tmp_path / "big.html", rows), tmp_path / "big.pdf")
+    assert out.stat().st_size > 1_000_000
+    text = pdf_text(out)
+    assert "row 0 " in text and "row 3999 " in text
+
+
+def test_a_forked_child_leaves_its_parents_browser_alone(tmp_path):
+    b = browser_mod.shared()
+    pid = os.fork()
+    if pid == 0:                               # the child: asks for a browser, exits cleanly
+        try:
+            mine = browser_mod.shared()
+            ok = mine is not b and mine.alive()
+            browser_mod._at_exit()
+        finally:
+            os._exit(0 if ok else 1)
+    assert os.waitpid(pid, 0)[1] == 0
+    assert b.alive() and Path(b.profile).is_dir()
+    b.print_pdf(page(tmp_path / "a.html", "<p>parent</p>"), tmp_path / "a.pdf")
+    assert "parent" in pdf_text(tmp_path / "a.pdf")
+    browser_mod._at_exit()

@@ -315,3 +315,76 @@ def test_the_shared_engine_ends_with_its_owner():
     pid, folder = _client(code.format(end="os._exit(0)")).split()
     assert _exits(int(pid)), "the shared chart engine outlived its killed owner"
     assert not Path(folder).exists()          # it tidied up what its owner could not
+
+
+def test_share_leaves_the_inline_setting_alone(monkeypatch):
+    monkeypatch.setenv("PAOS_CHART_ENGINE", "inline")
+    monkeypatch.setattr(chart_engine, "_shared", None)
+    assert chart_engine.share() == "inline" and chart_engine._shared is None
+
+
+def test_share_from_many_threads_starts_one_engine(shared):
+    address, server = shared
+    chart_engine._stop_shared()                    # start afresh, from 4 threads at once
+    barrier = threading.Barrier(4)
+    seen = []
+
+    def go():
+        barrier.wait()
+        seen.append(chart_engine.share())
+    threads = [threading.Thread(target=go) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(seen)) == 1 and seen[0].startswith("unix:")
+    engines = [p for p in Path("/proc").iterdir() if p.name.isdigit()
+               and b"--listen" in (p / "cmdline").read_bytes()
+               and seen[0][5:].encode() in (p / "cmdline").read_bytes()]
+    assert len(engines) == 1
+
+
+def test_a_kernel_that_dies_with_replies_unread_does_not_trouble_the_engine():
+    # closing a socket with unread data resets the connection: the engine's next read
+    # fails with ECONNRESET rather than seeing the end of the stream. Run in a process
+    # of its own, whose stderr (the engine's too) is captured here.
+    code = f"""
+        import socket, time
+        from paos import chart_engine
+        address = chart_engine.share()[len("unix:"):]
+        spec = {SPEC!r}
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(address)
+        conn.sendall(chart_engine._frame({{"spec": spec}}))
+        with conn.makefile("rb") as replies:
+            assert "svg" in chart_engine._receive(replies)     # the engine is warm
+        many = {{**spec, "data": {{"values": [{{"k": f"k{{i}}", "v": i}} for i in range(150)]}}}}
+        for _ in range(3):
+            conn.sendall(chart_engine._frame({{"spec": many}}))
+        time.sleep(2)                                          # the replies wait, unread
+        conn.close()
+        chart_engine.start()
+        print(chart_engine._helper.proc is None, chart_engine.to_svg(spec)[:4])
+    """
+    run = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                         text=True, timeout=120, check=True)
+    assert run.stdout.strip() == "True <svg"                    # still serving
+    assert "Traceback" not in run.stderr, run.stderr
+
+
+def test_a_long_temporary_folder_does_not_stop_the_shared_engine(monkeypatch, tmp_path):
+    long = tmp_path / ("x" * 60) / ("y" * 60)
+    long.mkdir(parents=True)
+    monkeypatch.setattr(chart_engine.tempfile, "tempdir", str(long))
+    monkeypatch.delenv("PAOS_CHART_ENGINE", raising=False)
+    monkeypatch.setattr(chart_engine, "_shared", None)
+    try:
+        address = chart_engine.share()
+        assert address.startswith("unix:/tmp/paos-charts-") and len(address) < 100
+        assert _client("""
+            from paos import chart_engine
+            chart_engine.start()
+            print(chart_engine._helper.proc is None)
+        """) == "True"
+    finally:
+        chart_engine._stop_shared()

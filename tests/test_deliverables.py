@@ -194,6 +194,22 @@ def test_pdf_failure_leaves_no_half_written_report(tmp_path, monkeypatch):
     assert list((tmp_path / "out").iterdir()) == []
 
 
+def test_missing_chromium_stops_the_run_before_the_notebook_and_leaves_nothing(
+        tmp_path, monkeypatch):
+    import paos.browser
+
+    def missing():
+        raise paos.browser.RenderError("headless Chromium is not installed: run `make setup`")
+    monkeypatch.setattr(paos.browser, "find_chromium", missing)
+    src = write_engagement(tmp_path / "src")
+    lines = []
+    with pytest.raises(NotebookError, match=r"acme-2026: stage pdf failed \(headless Chromium "
+                                            r"is not installed"):
+        run_engagement(src, tmp_path / "out", progress=lines.append)
+    assert list((tmp_path / "out").iterdir()) == []        # no staging folder left behind
+    assert [ln.split()[0] for ln in lines] == ["[1/5]"]       # the notebook never ran
+
+
 @pytest.mark.parametrize("value, shown", [
     ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+1", "'+1"), ("-2", "'-2"), ("@me", "'@me"),
     ("plain", "plain"), (3, 3), (None, None)])

@@ -245,7 +245,7 @@ class Browser:
                     self._dispose(context, deadline)
             raise
         self._events.clear()
-        self._dispose(context, deadline)
+        self._dispose(context, max(deadline, time.monotonic() + _CLOSE_WAIT))  # PDF is here
         pdf = base64.b64decode(data)
         if not pdf.startswith(b"%PDF"):
             raise RenderError("the output is not a PDF")

@@ -184,6 +184,24 @@ def test_dask_executor_matches_local(tmp_path):
     assert a.equals(b) and a.height == 3
 
 
+def test_dask_executor_delivers_reports_from_worker_threads(tmp_path):
+    # a worker with two threads: one browser per thread, one chart engine per process
+    from distributed import LocalCluster
+    root = tmp_path / "p"
+    root.mkdir()
+    for name in ("meridian-2026-06", "alpine-2026-10"):
+        shutil.copytree(DEMO / name, root / name)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
+                      dashboard_address=None) as cluster:
+        outcomes = run_batch(root, out=tmp_path / "r", store=tmp_path / "s", executor="dask",
+                             scheduler=cluster.scheduler_address, jobs=2)
+    assert [o.status for o in outcomes] == ["done", "done"], [o.reason for o in outcomes]
+    for name in ("meridian-2026-06", "alpine-2026-10"):
+        report = tmp_path / "r" / name
+        assert (report / "executive_summary.pdf").read_bytes().startswith(b"%PDF")
+        assert (report / "executive_summary.html").read_text().count("<svg") >= 4
+
+
 def test_dask_without_scheduler_is_refused(tmp_path):
     root = _portfolio(tmp_path / "p", broken=False)
     result = CliRunner().invoke(app, ["batch", str(root), "--executor", "dask"])

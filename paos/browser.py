@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 from paos.errors import PaosError
+from paos.files import atomic_write_bytes
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update",
@@ -219,9 +220,7 @@ class Browser:
                                   f"{timeout:.0f} s") from None
             except RenderError as err:
                 raise RenderError(f"Chromium could not print {html_path.name}: {err}") from None
-        pdf_path.parent.mkdir(parents=True, exist_ok=True)
-        pdf_path.write_bytes(pdf)
-        return pdf_path
+        return atomic_write_bytes(pdf_path, pdf)
 
     def _print(self, html_path: Path, deadline: float) -> bytes:
         context = self._call("Target.createBrowserContext", {}, None, deadline)["browserContextId"]
@@ -310,8 +309,8 @@ _local = threading.local()
 def _forget_after_fork() -> None:
     """A forked child has no browser of its own: it must neither use nor close (nor
     sweep the profile of) its parent's."""
-    global _local
-    _local = threading.local()
+    global _local, _finalizer
+    _local, _finalizer = threading.local(), None
     _shared.clear()
     _closing.clear()
 
@@ -322,18 +321,21 @@ os.register_at_fork(after_in_child=_forget_after_fork)
 def shared() -> Browser:
     """This thread's long-lived browser, launched (again) if it is not running: a
     batch worker prints all its engagements with one browser."""
+    global _finalizer
     browser = getattr(_local, "browser", None)
     if browser is None or not browser.alive():
         if browser is not None:
             browser.kill()
+            _shared[:] = [b for b in _shared if b is not browser]
         browser = _local.browser = Browser()
-        if not _shared:              # multiprocessing workers skip atexit, not this
-            multiprocessing.util.Finalize(None, _at_exit, exitpriority=0)
+        if _finalizer is None:       # multiprocessing workers skip atexit, not this
+            _finalizer = multiprocessing.util.Finalize(None, _at_exit, exitpriority=0)
         _shared.append(browser)
     return browser
 
 
 _shared: list[Browser] = []
+_finalizer: multiprocessing.util.Finalize | None = None
 
 
 def wait_closed() -> None:

@@ -142,15 +142,16 @@ _shared: subprocess.Popen | None = None      # the shared engine this process st
 _shared_folder: str | None = None
 _share_lock = threading.Lock()
 _share_failed = False
+_finalizer: multiprocessing.util.Finalize | None = None
 _SOCKET_PATH_MAX = 100                       # Linux allows 107 bytes in a socket path
 
 
 def _forget_helper_after_fork() -> None:
     """A forked child must not talk to its parent's helper (it has no reader), nor
     stop the parent's shared engine when it exits."""
-    global _helper, _lock, _shared, _shared_folder, _share_lock
+    global _helper, _lock, _shared, _shared_folder, _share_lock, _finalizer
     _helper, _lock, _share_lock = None, threading.Lock(), threading.Lock()
-    _shared = _shared_folder = None
+    _shared = _shared_folder = _finalizer = None
 
 
 os.register_at_fork(after_in_child=_forget_helper_after_fork)
@@ -321,15 +322,15 @@ def share() -> str:
     Returns the setting the kernels will see; PAOS_CHART_ENGINE=inline is left as it
     is. If the engine cannot listen (say, a temporary folder whose path is too long
     for a socket), the kernels start helpers of their own, as without it."""
-    global _shared, _shared_folder, _share_failed
+    global _shared, _shared_folder, _share_failed, _finalizer
     with _share_lock:
         setting = os.environ.get("PAOS_CHART_ENGINE", "")
         if setting.lower() == "inline" or _share_failed:
             return setting
         if _shared is not None and _shared.poll() is None:
             return setting
-        if _shared is None:          # multiprocessing workers skip atexit, not this
-            multiprocessing.util.Finalize(None, _stop_shared, exitpriority=0)
+        if _finalizer is None:       # multiprocessing workers skip atexit, not this
+            _finalizer = multiprocessing.util.Finalize(None, _stop_shared, exitpriority=0)
         _stop_shared()
         folder = tempfile.mkdtemp(prefix="paos-charts-")              # private: 0700
         path = os.path.join(folder, "engine.sock")

@@ -19,9 +19,11 @@ RulebookOpt = Annotated[Optional[str], typer.Option(
 
 
 def _fail(err: PaosError) -> None:
+    """One line per problem on stderr, then exit 2 (bad input) or 1 (a fault of the
+    environment, `FaultError`)."""
     for line in err.lines():
         typer.echo(line, err=True)
-    raise typer.Exit(2)
+    raise typer.Exit(err.exit_code)
 
 
 def _stage(line: str) -> None:

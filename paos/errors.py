@@ -1,19 +1,53 @@
 """One error family: everything paos refuses is a `PaosError`.
 
-The CLI turns these into one-line messages and exit status 2; library
-callers can catch the family or a specific kind.
+Two kinds reach the user, each as one line per problem and never a traceback:
+
+- bad input (evidence, answers, a rulebook, a command-line value): exit status 2,
+  nothing written;
+- a fault of the environment (`FaultError`: permissions, a full disk, a folder
+  that is a file, a corrupt store file): exit status 1, naming the path and
+  what to do.
+
+Every text paos echoes from input goes through `printable`, so an id or value
+holding terminal escape sequences or bidirectional controls cannot drive the
+terminal or reorder the message around it.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# C0/C1 controls (but tab), DEL, and the Unicode format characters that change how
+# text around them is shown: bidi embeddings, overrides and isolates, marks, zero
+# widths, the BOM and the line/paragraph separators.
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
+                     "\u2060-\u2069\ufeff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\x1b": "\\e"}
+
+
+def printable(value: object) -> str:
+    """`value` as text that is safe to echo: every control or bidi character is
+    shown escaped (`\\e`, `\\n`, `\\u202e`) instead of acting on the terminal."""
+    return _UNSAFE.sub(lambda m: _NAMED.get(m.group(), f"\\u{ord(m.group()):04x}"),
+                       str(value))
 
 
 class PaosError(Exception):
-    """Root of every error paos raises on purpose."""
+    """Root of every error paos raises on purpose: bad input, exit status 2."""
+
+    exit_code = 2
 
     def lines(self) -> list[str]:
-        """The analyst-readable lines of this error (one per problem)."""
-        return [str(self)]
+        """The analyst-readable lines of this error (one per problem), escaped."""
+        return [printable(line) for line in str(self).split("\n")]
+
+
+class FaultError(PaosError):
+    """A fault of the environment, not of the input (permissions, disk space, a
+    path that is a file instead of a folder, a corrupt store file): exit status 1.
+    The message names the path and what to do."""
+
+    exit_code = 1
 
 
 class RulebookError(PaosError):
@@ -21,8 +55,7 @@ class RulebookError(PaosError):
 
 
 def _show(value: object) -> str:
-    text = str(value)
-    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    text = printable(value)
     if len(text) > 60:
         text = text[:57] + "..."
     return "'" + text + "'"
@@ -46,7 +79,7 @@ class Problem:
         if self.column is not None:
             where += f", column {self.column}"
         said = f"{_show(self.value)} {self.rule}" if self.value is not None else self.rule
-        return f"{where}: {said}"
+        return printable(f"{where}: {said}")
 
     def sort_key(self) -> tuple:
         return (self.file, self.sheet or "", self.line or 0, self.column or "", self.rule)

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 from nbconvert.exporters import TemplateExporter
 
-from paos.browser import TIMEOUT, Browser, print_pdf
+from paos.browser import print_pdf
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -34,8 +34,6 @@ def notebook_html(notebook: str | Path | nbformat.NotebookNode, title: str = "")
     return body
 
 
-def html_to_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = TIMEOUT,
-                browser: Browser | None = None) -> Path:
-    """Print an HTML file to PDF with headless Chromium: `browser` if given (one
-    launched ahead, or a batch worker's), else one launched for this page."""
-    return print_pdf(html_path, pdf_path, timeout, browser)
+# The PDF stage: print the HTML with headless Chromium, with a browser given (one
+# launched ahead, or a batch worker's) or one launched for the page.
+html_to_pdf = print_pdf

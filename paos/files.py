@@ -10,20 +10,25 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_LINE_STARTS = re.compile(r"(\r\n|\r|\n)(?=[=+\-@\t])")
 
 
 def neutralise(value: object) -> object:
     """A cell value that a spreadsheet shows as text: formula-like text gets a
-    leading apostrophe (numbers are left alone)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    leading apostrophe, and so does every line inside a multi-line text that starts
+    like a formula, for tools that split lines before they read quotes (numbers
+    are left alone)."""
+    if not isinstance(value, str):
+        return value
+    value = _LINE_STARTS.sub(r"\1'", value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
@@ -65,7 +70,9 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 def csv_text(header: list[str], rows: Iterable[Iterable[object]]) -> str:
     """CSV text with every data cell neutralised."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    # RFC 4180 line ends: the writer then quotes every cell holding a CR or LF, so a
+    # bare CR inside evidence cannot end the row and start a new one.
+    writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow(["" if v is None else neutralise(v) for v in row])

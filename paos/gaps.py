@@ -68,10 +68,14 @@ def gap_evidence(gaps: pl.DataFrame, ratings: pl.DataFrame, stakeholders: pl.Dat
                  metric_rated: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
     """The evidence of every gap: documented stakeholder ratings at or below the
     rulebook's level, then the metric-derived ratings. Quotes are attributed by
-    perspective, and by role only where enough stakeholders share it.
+    perspective, and by role only where enough stakeholders share that perspective
+    and role.
     """
     keys = gaps.select(ENG, "signal_id")
-    shared = (stakeholders.group_by(ENG, "role").len("role_count"))
+    # A quote shows "perspective · role", so the group that must be large enough is the
+    # stakeholders sharing both: one strategic partner manager among operational ones
+    # would otherwise be named by the attribution.
+    shared = (stakeholders.group_by(ENG, "perspective", "role").len("role_count"))
     min_group = rulebook["anonymity_min_role_group"]
     order = {p: i for i, p in enumerate(rulebook.perspective_weights)}
     text = pl.col("evidence").str.strip_chars()
@@ -80,7 +84,7 @@ def gap_evidence(gaps: pl.DataFrame, ratings: pl.DataFrame, stakeholders: pl.Dat
                        pl.col("evidence").is_not_null())
         .filter(text != "")                  # string work only on the few rows left
         .join(keys, on=[ENG, "signal_id"], how="semi")
-        .join(shared, on=[ENG, "role"], how="left")
+        .join(shared, on=[ENG, "perspective", "role"], how="left")
         .select(ENG, "signal_id", pl.col("perspective").cast(pl.String),
                 pl.when(pl.col("role_count") >= min_group).then(pl.col("role"))
                 .alias("role"), pl.col("rating").cast(pl.Int8), pl.col("evidence").alias("text"),

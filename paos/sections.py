@@ -7,6 +7,7 @@ same visible text, never as markup.
 """
 from __future__ import annotations
 
+import re
 from html import escape
 
 from paos import charts
@@ -27,13 +28,30 @@ class Html:
         return self.html
 
 
+# Characters that change the direction of the text around them: bidi controls and
+# right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko, ... and their
+# presentation forms). Text holding one is isolated in <bdi>, so a quote ending in
+# U+202E cannot reverse the attribution printed after it.
+_BIDI = re.compile("[\u0590-\u08ff\u200e\u200f\u202a-\u202e\u2066-\u2069\ufb1d-\ufdff"
+                   "\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]")
+
+
 def esc(text: object) -> str:
-    """Visible text, safe in HTML; newlines kept as line breaks."""
-    return escape("" if text is None else str(text), quote=True).replace("\n", "<br>")
+    """Visible text, safe in HTML: markup escaped, newlines kept as line breaks, and
+    text that could reorder its neighbours isolated (<bdi>). For element content only;
+    attributes take `_cls`."""
+    text = "" if text is None else str(text)
+    html = escape(text, quote=True).replace("\n", "<br>")
+    return f"<bdi>{html}</bdi>" if _BIDI.search(text) else html
+
+
+def _cls(name: object) -> str:
+    """A class attribute value from a rulebook name: letters, digits and dashes."""
+    return re.sub(r"[^a-z0-9-]+", "-", str(name).lower()).strip("-")
 
 
 def _badge(kind: str, text: str | None = None) -> str:
-    return f'<span class="badge {esc(kind)}">{esc(text or kind)}</span>'
+    return f'<span class="badge {_cls(kind)}">{esc(text or kind)}</span>'
 
 
 def _section(cls: str, title: str, body: str, lead: str = "") -> Html:
@@ -96,7 +114,7 @@ def executive_summary(d: Deliverable) -> Html:
     if c["status"] == "complete":
         pai = (f'<div class="pai"><div class="pai-value">{esc(c["pai_display"])}</div>'
                f'<div class="pai-scale">of 4.0</div>'
-               f'<div class="maturity {esc(c["maturity"]).replace(" ", "-")}">'
+               f'<div class="maturity {_cls(c["maturity"])}">'
                f'{esc(c["maturity"])}</div></div>')
     else:
         missing = ", ".join(x["id"] for x in c["dimensions"] if x["score"] is None)

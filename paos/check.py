@@ -6,20 +6,19 @@ dimension recommends a full diagnostic. No PAI is computed from a check.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
+import os
 import re
 from pathlib import Path
 
-import yaml
-
-from paos.errors import EvidenceError, Problem
+from paos.errors import EvidenceError, FaultError, Problem
 from paos.files import atomic_write_text
+from paos.intake import MAX_META_BYTES, Refused, csv_rows, decode, listed, read_file, read_yaml
 from paos.rulebook import DEFAULT_RULEBOOK, Rulebook, load_rulebook
 
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+HEAD_KEYS = ("id", "prospect", "assessed_on", "analyst")
 
 
 def screen(ratings: dict[str, int], rulebook: Rulebook) -> dict:
@@ -44,58 +43,95 @@ def screen(ratings: dict[str, int], rulebook: Rulebook) -> dict:
 def read_answers(path: str | Path, rulebook: Rulebook) -> tuple[dict, dict[str, int]]:
     """Read an answers file: CSV `dimension,rating[,note]` or YAML with `answers:`
     mapping dimension -> rating (plus optional prospect, assessed_on, analyst).
-    Returns (header fields, ratings); raises `EvidenceError` with every problem.
+    Read as evidence is (`paos.intake`): a regular file of bounded size, strict CSV,
+    YAML without aliases or tags whose every value stays the text written.
+    Returns (header fields, ratings); raises `EvidenceError` with every problem, or
+    `FaultError` if the file cannot be read because of the environment.
     """
     path = Path(path)
-    if not path.is_file():
-        raise EvidenceError([Problem(str(path), "does not exist")])
+    label = str(path)
+    if not os.path.lexists(path):
+        raise EvidenceError([Problem(label, "does not exist")])
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise EvidenceError([Problem(str(path), "is not UTF-8 text; save it as UTF-8")])
-    rows: list[tuple[int | None, str, object, str]] = []
-    head: dict = {}
-    if path.suffix.lower() in (".yaml", ".yml"):
-        data = yaml.safe_load(text) or {}
-        if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
-            raise EvidenceError([Problem(str(path), "needs a mapping `answers:` of "
-                                         "dimension: rating", column="answers")])
-        head = {k: v for k, v in data.items() if k != "answers"}
-        for k, v in data["answers"].items():
-            rating, note = (v.get("rating"), v.get("note", "")) if isinstance(v, dict) else (v, "")
-            rows.append((None, str(k), rating, note or ""))
-    else:
-        reader = csv.DictReader(io.StringIO(text))
-        fields = [f.strip().lower() for f in reader.fieldnames or []]
-        for need in ("dimension", "rating"):
-            if need not in fields:
-                raise EvidenceError([Problem(str(path), "required column is missing", 1, need)])
-        for i, row in enumerate(reader, start=2):
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
-            rows.append((i, row["dimension"], row["rating"], row.get("note", "")))
+        text = decode(read_file(path, label, MAX_META_BYTES), label)
+        if path.suffix.lower() in (".yaml", ".yml"):
+            head, rows = _yaml_answers(text, label)
+        else:
+            head, rows = {}, _csv_answers(text, label)
+    except Refused as err:
+        if err.fault:
+            raise FaultError(str(err.problem)) from None
+        raise EvidenceError([err.problem]) from None
     problems, ratings, notes = [], {}, {}
     known = [d.id for d in rulebook.dimensions]
     lo, hi = rulebook["rating_scale"]["min"], rulebook["rating_scale"]["max"]
     for line, dim, rating, note in rows:
         dim_id = dim.strip().upper()
         if dim_id not in known:
-            problems.append(Problem(str(path), f"is not a dimension ({', '.join(known)})",
+            problems.append(Problem(label, f"is not a dimension ({', '.join(known)})",
                                     line, "dimension", dim))
             continue
         if dim_id in ratings:
-            problems.append(Problem(str(path), "is answered twice", line, "dimension", dim))
+            problems.append(Problem(label, "is answered twice", line, "dimension", dim))
         if str(rating).strip() not in {str(v) for v in range(lo, hi + 1)}:
-            problems.append(Problem(str(path), f"is not a rating ({lo}-{hi})", line, "rating",
+            problems.append(Problem(label, f"is not a rating ({lo}-{hi})", line, "rating",
                                     rating))
             continue
         ratings[dim_id], notes[dim_id] = int(str(rating).strip()), note
-    problems += [Problem(str(path), "has no answer", None, "dimension", d)
-                 for d in known if d not in ratings and not any(
-                     r[1].strip().upper() == d for r in rows)]
+    answered = {r[1].strip().upper() for r in rows}
+    problems += [Problem(label, "has no answer", None, "dimension", d)
+                 for d in known if d not in answered]
     if problems:
-        raise EvidenceError(problems)
+        raise EvidenceError(listed(problems, "problems with the answers"))
     head["notes"] = notes
     return head, ratings
+
+
+def _yaml_answers(text: str, label: str) -> tuple[dict, list[tuple]]:
+    """The head fields and (line, dimension, rating, note) rows of a YAML answers file."""
+    data, lines, problems = read_yaml(text, label)
+    if problems:
+        raise EvidenceError(problems)
+    if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
+        raise EvidenceError([Problem(label, "needs a mapping `answers:` of dimension: rating",
+                                     lines.get("answers"), "answers")])
+    head = {k: v for k, v in data.items() if k != "answers"}
+    problems = [Problem(label, "must be a single value, not a list or mapping", lines.get(k), k)
+                for k in HEAD_KEYS if isinstance(head.get(k), dict | list)]
+    rows = []
+    for k, v in data["answers"].items():
+        rating, note = (v.get("rating"), v.get("note")) if isinstance(v, dict) else (v, "")
+        for name, value in (("rating", rating), ("note", note)):
+            if isinstance(value, dict | list):
+                problems.append(Problem(label, "must be a single value, not a list or mapping",
+                                        None, name, k))
+        if not isinstance(rating, dict | list):
+            rows.append((None, k, rating or "", note if isinstance(note, str) else ""))
+    if problems:
+        raise EvidenceError(problems)
+    return head, rows
+
+
+def _csv_answers(text: str, label: str) -> list[tuple]:
+    """The (line, dimension, rating, note) rows of a CSV answers file."""
+    rows = csv_rows(text, label)
+    fields = [f.strip().lower() for f in rows[0]] if rows else []
+    for need in ("dimension", "rating"):
+        if need not in fields:
+            raise EvidenceError([Problem(label, "required column is missing", 1, need)])
+    out, ragged = [], []
+    for i, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue                                            # blank line
+        if len(row) != len(fields):
+            ragged.append(Problem(label, f"has {len(row)} fields but the header has "
+                                  f"{len(fields)}", i))
+            continue
+        cells = {k: v.strip() for k, v in reversed(list(zip(fields, row)))}
+        out.append((i, cells["dimension"], cells["rating"], cells.get("note", "")))
+    if ragged:
+        raise EvidenceError(listed(ragged, "more or fewer fields than the header"))
+    return out
 
 
 def prepare(answers: str | Path, rulebook: str | Path | Rulebook | None = None,

@@ -5,14 +5,27 @@ Nothing is interpreted here beyond layout: values stay text, blank cells
 become null, each row keeps its spreadsheet line (header = line 1). Problems
 with the files themselves (missing, not UTF-8, ragged rows, bad YAML) are
 collected, never raised one at a time.
+
+Reading refuses rather than guesses, and its cost is bounded by the limits below
+(README "What PAOS protects against"): only regular files are opened, each up to
+a size; CSV goes through the csv module in strict mode, so an unclosed quote or a
+short row is a problem, never swallowed or padded rows; YAML is read as parser
+events, so no alias is expanded, no tag constructed and every value stays the
+text written; a workbook's zip parts are checked for size and ratio before
+openpyxl inflates them.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import hashlib
 import io
+import itertools
+import os
 import re
+import stat
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,14 +37,176 @@ from paos.errors import Problem
 TABLES = ("stakeholders", "ratings", "metrics")
 SIGNAL_LIKE = re.compile(r"^[A-Za-z]+-\d+$")
 
+# What one input may cost. Each is far above any real engagement.
+MAX_TABLE_BYTES = 64 * 2**20      # one CSV file (at worst ~15x this in memory while parsed)
+MAX_META_BYTES = 2**20            # engagement.yaml, an answers file, a rulebook
+MAX_WORKBOOK_BYTES = 64 * 2**20   # one .xlsx/.xlsm file as stored
+MAX_PART_BYTES = 50 * 2**20       # one part (file) of a workbook once inflated
+MAX_PARTS_BYTES = 200 * 2**20     # all parts of a workbook once inflated
+MAX_RATIO = 100                   # inflated/compressed size of a part larger than RATIO_FROM
+RATIO_FROM = 2**20
+MAX_ROWS = 1_048_576              # lines of a table, header included (a spreadsheet's own)
+MAX_COLUMNS = 1024                # columns of a sheet
+MAX_CELLS = 10_000_000            # cells of a sheet, counting blanks up to each row's last
+MAX_YAML_DEPTH = 16               # lists and mappings nested in YAML
+MAX_REPORTED = 20                 # problems of one kind per file listed; then one count line
 
-class _TextLoader(yaml.SafeLoader):
-    """YAML without implicit dates: every scalar date stays text for validation."""
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's parser if present
 
 
-_TextLoader.yaml_implicit_resolvers = {
-    k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+@dataclass
+class Refused(Exception):
+    """A file that cannot be read: bad input (`fault` False) or a fault of the
+    environment such as a permission (`fault` True)."""
+
+    problem: Problem
+    fault: bool = False
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a plain file"
+
+
+def _os_refusal(path: Path, label: str, exc: OSError) -> Refused:
+    if exc.errno == errno.ELOOP:
+        return Refused(Problem(label, "is not a regular file (a symbolic link loop)"))
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        rule = ("is a symbolic link to a file that does not exist"
+                if os.path.islink(path) else "does not exist")
+        return Refused(Problem(label, rule))
+    if exc.errno == errno.ENAMETOOLONG:
+        return Refused(Problem(label, "is not a usable path (name too long)"))
+    hint = "check its permissions" if exc.errno in (errno.EACCES, errno.EPERM) \
+        else "check the disk and the file"
+    return Refused(Problem(label, f"cannot be read ({exc.strerror or exc}); {hint}"),
+                   fault=True)
+
+
+def read_file(path: Path, label: str, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, else `Refused`.
+
+    Anything but a regular file is refused before it is opened (a named pipe would
+    block, a device never ends); the opened file is checked again, so a swap in
+    between cannot slip through, and no more than `limit` bytes are ever read."""
+    try:
+        before = os.stat(path)
+        if not stat.S_ISREG(before.st_mode):
+            raise Refused(Problem(label, f"is not a regular file ({_kind(before.st_mode)})"))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with open(fd, "rb", closefd=True) as fh:
+            now = os.fstat(fh.fileno())
+            if not stat.S_ISREG(now.st_mode):
+                raise Refused(Problem(label, f"is not a regular file ({_kind(now.st_mode)})"))
+            if now.st_size > limit:
+                raise Refused(Problem(label, f"is larger than {limit} bytes ({now.st_size}); "
+                                      "paos refuses files this large"))
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise _os_refusal(path, label, exc) from None
+    if len(data) > limit:
+        raise Refused(Problem(label, f"is larger than {limit} bytes; paos refuses files "
+                              "this large"))
+    return data
+
+
+def more(first: Problem, count: int, kind: str) -> Problem:
+    """The one line standing for `count` problems of one kind from `first` on."""
+    return Problem(first.file, f"... and {count} more rows from this line on: {kind} (only "
+                   f"the first {MAX_REPORTED} are listed)", first.line, first.column, None,
+                   first.sheet)
+
+
+def listed(problems: list[Problem], kind: str) -> list[Problem]:
+    """Problems of one kind in one file, in line order: the first `MAX_REPORTED` in
+    full, the rest as one line counting them (so reporting stays linear)."""
+    if len(problems) <= MAX_REPORTED:
+        return problems
+    rest = problems[MAX_REPORTED:]
+    return [*problems[:MAX_REPORTED], more(rest[0], len(rest), kind)]
+
+
+# --- YAML: parser events, never a constructor ------------------------------------
+
+def read_yaml(text: str, label: str) -> tuple[object, dict[str, int], list[Problem]]:
+    """YAML text as nested dicts and lists of text, read from the parser's events.
+
+    Every scalar stays the text written (`007`, `yes`, `1.0` and `null` stay text; a
+    blank plain value is None). Refused, with the line: an anchor or alias (never
+    expanded, so an alias bomb costs nothing), a tag (never constructed), nesting
+    deeper than `MAX_YAML_DEPTH`, a key that is not a plain value, more than one
+    document (data is then None), and a key given twice in one mapping (its first
+    value is kept). Returns (data, line of each top-level key, problems)."""
+    problems: list[Problem] = []
+    lines: dict[str, int] = {}
+    stack: list[list] = []           # [container, key or _KEY, line of each key]
+    root: list = []
+
+    def refuse(line: int, rule: str, column: str | None = None):
+        problems.append(Problem(label, rule, line, column))
+        return None, lines, problems
+
+    try:
+        for event in yaml.parse(text, Loader=_SAFE_LOADER):
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
+                return refuse(line, f"uses a YAML anchor or alias ({sign}{event.anchor}); "
+                              "write each value itself")
+            if isinstance(event, yaml.DocumentStartEvent) and root:
+                return refuse(line, "holds more than one YAML document")
+            if isinstance(event, yaml.CollectionEndEvent):
+                stack.pop()
+                continue
+            if isinstance(event, yaml.ScalarEvent):
+                if event.tag is not None:
+                    return refuse(line, f"uses a YAML tag ({event.tag}); write plain values")
+                value: object = event.value if event.value or event.style else None
+            elif isinstance(event, yaml.CollectionStartEvent):
+                if event.tag is not None:
+                    return refuse(line, f"uses a YAML tag ({event.tag}); write plain values")
+                if len(stack) >= MAX_YAML_DEPTH:
+                    return refuse(line, f"nests lists or mappings deeper than "
+                                  f"{MAX_YAML_DEPTH} levels")
+                value = {} if isinstance(event, yaml.MappingStartEvent) else []
+            else:
+                continue
+            if not stack:
+                root.append(value)
+            elif isinstance(stack[-1][0], list):
+                stack[-1][0].append(value)
+            elif stack[-1][1] is _KEY:
+                if not isinstance(value, str | None):
+                    return refuse(line, "has a key that is not a plain value")
+                key = value or ""
+                first = stack[-1][2].get(key)
+                if first is not None:
+                    problems.append(Problem(label, f"appears twice (first on line {first})",
+                                            line, key))
+                    key = _DUPLICATE
+                else:
+                    stack[-1][2][key] = line
+                    if len(stack) == 1:
+                        lines[key] = line
+                stack[-1][1] = key
+            else:
+                if stack[-1][1] is not _DUPLICATE:
+                    stack[-1][0][stack[-1][1]] = value
+                stack[-1][1] = _KEY
+            if isinstance(value, dict | list):
+                stack.append([value, _KEY, {}])
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return refuse(mark.line + 1 if mark else None,
+                      f"is not valid YAML ({getattr(exc, 'problem', None) or exc})")
+    return (root[0] if root else None), lines, problems
+
+
+_KEY, _DUPLICATE = object(), object()
 
 
 @dataclass
@@ -61,6 +236,13 @@ class RawEngagement:
     problems: list[Problem] = field(default_factory=list)
     files: list[tuple[str, str]] = field(default_factory=list)   # (name, sha256)
     unreadable: bool = False      # nothing could be read: skip content checks
+    faults: list[Problem] = field(default_factory=list)   # of the environment (exit 1)
+    meta_unread: bool = False     # the meta data is there but refused: no key to check
+
+    def refused(self, err: Refused) -> None:
+        self.problems.append(err.problem)
+        if err.fault:
+            self.faults.append(err.problem)
 
 
 def _cell(value: object) -> str | None:
@@ -79,141 +261,307 @@ def _cell(value: object) -> str | None:
     return text if text.strip() else None
 
 
+# What str.strip() strips (every c with c.isspace()), for polars' strip_chars: a blank
+# cell is the same whether a row takes the column-wise path or the row-wise one.
+_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+          "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+def _filled(cell: str | None) -> bool:
+    return cell is not None and cell.strip() != ""
+
+
 def _frame(file: str, sheet: str | None, rows: list[list[str | None]],
-           problems: list[Problem]) -> Table | None:
-    """Build a string table from a header row and data rows (row i is line i + 1)."""
-    if not rows or not any(c is not None for c in rows[0]):
+           problems: list[Problem], exact: bool = False) -> Table | None:
+    """Build a string table from a header row and data rows (row i is line i + 1);
+    blank cells become null, blank rows are dropped. A row with more filled fields
+    than the header is refused; one with fewer too when `exact` (CSV, where every
+    row spells out its fields; a sheet leaves trailing blank cells out). Rows of the
+    header's width, nearly all of them, are handled column-wise by polars."""
+    head = [c if _filled(c) else None for c in rows[0]] if rows else []
+    if not any(head):
         problems.append(Problem(file, "has no header row", 1, None, None, sheet))
         return None
-    raw_header = rows[0]
-    while raw_header and raw_header[-1] is None:
-        raw_header = raw_header[:-1]
-    header = [(h or "").strip().lower() for h in raw_header]
+    while head[-1] is None:
+        head.pop()
+    if len(head) > MAX_COLUMNS:
+        problems.append(Problem(file, f"has more than {MAX_COLUMNS} columns", 1, None, None,
+                                sheet))
+        return None
+    header = [(h or "").strip().lower() for h in head]
     width = len(header)
-    cols: list[list[str | None]] = [[] for _ in range(width)]
-    lines: list[int] = []
-    for i, row in enumerate(rows[1:], start=2):
-        extra = [c for c in row[width:] if c is not None]
-        if extra:
-            problems.append(Problem(file, f"has {len(row)} fields but the header has {width}",
-                                    i, None, None, sheet))
-            continue
-        if not any(c is not None for c in row[:width]):
-            continue                                    # blank line
-        row = list(row[:width]) + [None] * (width - len(row))
-        for j in range(width):
-            cols[j].append(row[j])
-        lines.append(i)
-    seen: dict[str, int] = {}
-    data: dict[str, list] = {}
+    body = rows[1:]
+    keep: list = body
+    lines: list[int] | range = range(2, len(body) + 2)
+    ragged: list[Problem] = []
+    odd = [i for i, n in enumerate(map(len, body)) if n != width]
+    if odd:
+        keep, lines, prev = [], [], 0
+        for i in odd:
+            keep += body[prev:i]
+            lines += range(prev + 2, i + 2)
+            prev, row = i + 1, body[i]
+            if any(map(_filled, row[width:])) or \
+                    exact and len(row) < width and any(map(_filled, row)):
+                ragged.append(Problem(file, f"has {len(row)} fields but the header has "
+                                      f"{width}", i + 2, None, None, sheet))
+            elif any(map(_filled, row[:width])):
+                keep.append([*row[:width], *[None] * (width - len(row))])
+                lines.append(i + 2)
+        keep += body[prev:]
+        lines += range(prev + 2, len(body) + 2)
+    problems += listed(ragged, f"more or fewer fields than the header's {width}")
+    cols = list(zip(*keep)) if keep else [()] * width
+    frame = pl.DataFrame([pl.Series(f"_{j}", cols[j], dtype=pl.String) for j in range(width)]
+                         + [pl.Series("_line", lines, dtype=pl.Int32)])
+    blank = [pl.col(f"_{j}").str.strip_chars(_SPACE) == "" for j in range(width)]
+    frame = (frame.with_columns(pl.when(b).then(None).otherwise(pl.col(f"_{j}")).alias(f"_{j}")
+                                for j, b in enumerate(blank))
+             .filter(pl.any_horizontal(pl.col(f"_{j}").is_not_null() for j in range(width))))
+    named: dict[str, str] = {}
     for j, name in enumerate(header):
-        if not name:
-            continue
-        if name in seen:
+        if name in named:
             problems.append(Problem(file, "appears twice in the header", 1, name, None, sheet))
-            continue
-        seen[name] = j
-        data[name] = cols[j]
-    frame = pl.DataFrame({**{k: pl.Series(k, v, dtype=pl.String) for k, v in data.items()},
-                          "_line": pl.Series("_line", lines, dtype=pl.Int32)})
-    return Table(file, sheet, frame, [h for h in header if h])
+        elif name:
+            named[name] = f"_{j}"
+    frame = frame.select(*[pl.col(c).alias(n) for n, c in named.items()], "_line")
+    return Table(file, sheet, frame, list(named))
 
 
-def _decode(path: Path, label: str, problems: list[Problem]) -> str | None:
-    data = path.read_bytes()
+def decode(data: bytes, label: str) -> str:
+    """UTF-8 text (a byte-order mark is dropped), else `Refused` naming line and byte."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        problems.append(Problem(label, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
-                                f"character {col}); save the file as UTF-8", line))
-        return None
+        raise Refused(Problem(label, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
+                              f"character {col}); save the file as UTF-8", line)) from None
 
 
-def read_csv(path: Path, label: str, problems: list[Problem]) -> Table | None:
-    """Read one CSV file (UTF-8, optional BOM) into a string table."""
-    text = _decode(path, label, problems)
-    if text is None:
+def csv_rows(text: str, label: str) -> list[list[str]]:
+    """The rows of CSV text, read by the csv module in strict mode; `Refused` (with
+    the line) for a quote that never closes or closes mid-field, a field longer than
+    csv's limit, or more than `MAX_ROWS` lines."""
+    try:
+        rows = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), strict=True),
+                                     MAX_ROWS + 1))
+    except csv.Error as exc:
+        _csv_break(text, label)
+        raise Refused(Problem(label, f"is not readable CSV ({exc})")) from None
+    if len(rows) > MAX_ROWS:
+        raise Refused(Problem(label, f"has more than {MAX_ROWS} lines", MAX_ROWS + 1))
+    return rows
+
+
+def _csv_break(text: str, label: str) -> None:
+    """Read CSV text again row by row to say where and how it breaks (`Refused`)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    line, start = 1, 1                    # spreadsheet line and text line of the next row
+    try:
+        for _ in reader:
+            line, start = line + 1, reader.line_num + 1
+    except csv.Error as exc:
+        text_line = f" (text line {start})" if start != line else ""
+        msg = str(exc)
+        if "unexpected end of data" in msg:
+            rule = (f"has an unclosed quote starting on line {line}{text_line}: every row "
+                    "after it would be read as one field; close the quote")
+        elif "expected after" in msg:
+            rule = (f"has a field quoted from line {line}{text_line} whose closing quote on "
+                    f"text line {reader.line_num} is followed by more text; a quote inside "
+                    "a quoted field is written twice (\"\")")
+        elif "field larger than field limit" in msg:
+            rule = (f"has a field longer than {csv.field_size_limit()} characters (csv's "
+                    "limit; often a quote that is never closed)")
+        else:
+            rule = f"is not readable CSV ({msg})"
+        raise Refused(Problem(label, rule, line)) from None
+
+
+def read_csv(path: Path, label: str, raw: RawEngagement) -> Table | None:
+    """Read one CSV file (UTF-8, optional BOM) into a string table; its problems go
+    to `raw`, its digest to `raw.files`."""
+    try:
+        data = read_file(path, label, MAX_TABLE_BYTES)
+        raw.files.append((path.name, hashlib.sha256(data).hexdigest()))
+        rows = csv_rows(decode(data, label), label)
+    except Refused as err:
+        raw.refused(err)
         return None
-    rows = [[c if c.strip() else None for c in row]
-            for row in csv.reader(io.StringIO(text, newline=""))]
-    return _frame(label, None, rows, problems)
+    return _frame(label, None, rows, raw.problems, exact=True)
 
 
 def _yaml_meta(path: Path, label: str, raw: RawEngagement) -> None:
-    text = _decode(path, label, raw.problems)
-    if text is None:
-        return
+    """engagement.yaml: one mapping of `key: value` lines, each value the text written."""
     try:
-        node = yaml.compose(text, Loader=_TextLoader)
-        data = yaml.load(text, Loader=_TextLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raw.problems.append(Problem(label, f"is not valid YAML ({getattr(exc, 'problem', exc)})",
-                                    mark.line + 1 if mark else None))
+        data = read_file(path, label, MAX_META_BYTES)
+        raw.files.append((path.name, hashlib.sha256(data).hexdigest()))
+        tree, lines, problems = read_yaml(decode(data, label), label)
+    except Refused as err:
+        raw.refused(err)
+        raw.meta_unread = True
         return
-    if not isinstance(data, dict):
-        raw.problems.append(Problem(label, "must be a mapping of key: value lines", 1))
+    raw.problems += problems
+    if not isinstance(tree, dict):
+        if tree is not None or not problems:
+            raw.problems.append(Problem(label, "must be a mapping of key: value lines", 1))
+        raw.meta_unread = True
         return
-    lines = {k.value: k.start_mark.line + 1 for k, _ in node.value} if node else {}
-    for key, value in data.items():
-        raw.meta[str(key).strip().lower()] = _cell(value) if not isinstance(value, str) \
-            else (value if value.strip() else None)
-        raw.meta_lines[str(key).strip().lower()] = lines.get(key, 1)
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    for key, value in tree.items():
+        name, line = key.strip().lower(), lines.get(key, 1)
+        if name in raw.meta_lines:
+            raw.problems.append(Problem(label, f"appears twice (first on line "
+                                        f"{raw.meta_lines[name]})", line, name))
+            continue
+        raw.meta_lines[name] = line
+        if isinstance(value, dict | list):
+            kind = "a mapping" if isinstance(value, dict) else "a list"
+            raw.problems.append(Problem(label, f"must be a single value, not {kind}", line,
+                                        name))
+            value = None
+        raw.meta[name] = value if value is not None and value.strip() else None
 
 
 def read_folder(folder: Path) -> RawEngagement:
-    """Read an engagement folder: engagement.yaml plus the CSV tables."""
+    """Read an engagement folder: engagement.yaml plus the CSV tables. A file that is
+    there in any form (a folder, a pipe, a broken link) is read or refused, never
+    skipped as if it were missing."""
     raw = RawEngagement(folder)
     meta = folder / "engagement.yaml"
     raw.meta_file = str(meta)
-    if meta.is_file():
-        raw.files.append(("engagement.yaml", _digest(meta)))
+    if os.path.lexists(meta):
         _yaml_meta(meta, str(meta), raw)
     else:
         raw.problems.append(Problem(str(meta), "required file is missing"))
     for name in TABLES:
         path = folder / f"{name}.csv"
-        if path.is_file():
-            raw.files.append((path.name, _digest(path)))
-            table = read_csv(path, str(path), raw.problems)
+        if os.path.lexists(path):
+            table = read_csv(path, str(path), raw)
             if table is not None:
                 raw.tables[name] = table
     return raw
+
+
+def _zip_refusal(data: bytes) -> str | None:
+    """Why the zip in `data` may not be inflated (a zip bomb), or None: the sizes
+    checked are the ones zipfile itself enforces while inflating."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        infos = z.infolist()
+    total = 0
+    for info in infos:
+        size, name = info.file_size, info.filename
+        if size > MAX_PART_BYTES:
+            return f"part {name} would inflate to {size} bytes; the limit is {MAX_PART_BYTES}"
+        if size > RATIO_FROM and size > MAX_RATIO * max(1, info.compress_size):
+            return (f"part {name} would inflate {size // max(1, info.compress_size)} times; "
+                    f"the limit is {MAX_RATIO}")
+        total += size
+    if total > MAX_PARTS_BYTES:
+        return f"its parts would inflate to {total} bytes; the limit is {MAX_PARTS_BYTES}"
+    return None
+
+
+def _open_workbook(data: bytes):
+    """openpyxl's read-only workbook over checked bytes (raises on any damage)."""
+    from openpyxl import load_workbook
+    why = _zip_refusal(data)
+    if why:
+        raise ValueError(why)
+    return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+
+
+def _sheets(wb, path: Path, problems: list[Problem]) -> dict[str, object]:
+    """The workbook's sheets by normalised name; two sheets that read the same are
+    refused, naming both, rather than one of them chosen silently."""
+    names: dict[str, list[str]] = {}
+    for name in wb.sheetnames:
+        names.setdefault(name.strip().lower(), []).append(name)
+    out = {}
+    for key, group in names.items():
+        if len(group) > 1 and key in ("engagement", *TABLES):
+            shown = " and ".join("'" + g + "'" for g in group)
+            problems.append(Problem(str(path), f"has sheets {shown} that both read as the "
+                                    f"{key} sheet; rename or remove all but one"))
+            out[key] = None
+        else:
+            out[key] = wb[group[0]]
+    return out
+
+
+def _sheet_rows(ws, label: str, name: str) -> list[list[str | None]]:
+    """A sheet's rows as text, bounded: no more than `MAX_ROWS` lines, `MAX_COLUMNS`
+    columns and `MAX_CELLS` cells are ever laid out (a sheet's declared size is
+    ignored, so a claimed XFD1048576 costs nothing)."""
+    ws.reset_dimensions()
+    rows: list[list[str | None]] = []
+    cells = 0
+    for i, row in enumerate(ws.iter_rows(), start=1):
+        if i > MAX_ROWS:
+            raise Refused(Problem(label, f"has rows beyond line {MAX_ROWS}", None, None, None,
+                                  name))
+        if len(row) > MAX_COLUMNS:
+            raise Refused(Problem(label, f"has cells beyond column {MAX_COLUMNS}; delete the "
+                                  f"columns after it", i, None, None, name))
+        cells += len(row)
+        if cells > MAX_CELLS:
+            raise Refused(Problem(label, f"has more than {MAX_CELLS} cells", i, None, None,
+                                  name))
+        rows.append(_sheet_row(row) if row else [])
+    return rows
 
 
 def read_workbook(path: Path) -> RawEngagement:
-    """Read a single .xlsx workbook with sheets engagement, stakeholders, ratings, metrics."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+    """Read a single .xlsx workbook with sheets engagement, stakeholders, ratings, metrics.
+    Whatever is wrong with the file (not a zip, a damaged part, a zip bomb) is one
+    problem, never a traceback."""
     raw = RawEngagement(path, meta_file=str(path), meta_sheet="engagement")
-    raw.files.append((path.name, _digest(path)))
     try:
-        wb = load_workbook(path, read_only=True, data_only=False)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raw.problems.append(Problem(str(path), f"is not a readable .xlsx workbook ({exc})"))
+        data = read_file(path, str(path), MAX_WORKBOOK_BYTES)
+    except Refused as err:
+        raw.refused(err)
         raw.unreadable = True
         return raw
-    sheets = {name.strip().lower(): wb[name] for name in wb.sheetnames}
-    for name in ("engagement", *TABLES):
-        if name not in sheets:
-            continue
-        rows = [_sheet_row(row) for row in sheets[name].iter_rows()]
-        if name == "engagement":
-            _sheet_meta(rows, raw)
-        else:
-            table = _frame(str(path), name, rows, raw.problems)
-            if table is not None:
-                raw.tables[name] = table
+    raw.files.append((path.name, hashlib.sha256(data).hexdigest()))
+    try:
+        wb = _open_workbook(data)
+        try:
+            sheets = _sheets(wb, path, raw.problems)
+            for name in ("engagement", *TABLES):
+                if sheets.get(name) is None:
+                    raw.meta_unread |= name == "engagement" and name in sheets
+                    continue
+                try:
+                    rows = _sheet_rows(sheets[name], str(path), name)
+                except Refused as err:
+                    raw.refused(err)
+                    raw.meta_unread |= name == "engagement"
+                    continue
+                if name == "engagement":
+                    _sheet_meta(rows, raw)
+                else:
+                    table = _frame(str(path), name, rows, raw.problems)
+                    if table is not None:
+                        raw.tables[name] = table
+        finally:
+            wb.close()
+    except Exception as exc:  # noqa: BLE001 - any damage openpyxl or zipfile meets
+        raw.problems.append(Problem(str(path), f"is not a readable .xlsx workbook "
+                                    f"({_reason(exc)})"))
+        raw.unreadable = True
+        raw.tables.clear()
+        return raw
     if "engagement" not in sheets:
         raw.problems.append(Problem(str(path), "required sheet 'engagement' is missing"))
-    wb.close()
     return raw
+
+
+def _reason(exc: Exception) -> str:
+    """An exception from reading a damaged workbook, as a short phrase."""
+    text = " ".join(str(exc).split())[:200]
+    if isinstance(exc, ValueError) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _sheet_row(cells) -> list[str | None]:
@@ -230,25 +578,35 @@ def _sheet_meta(rows: list[list[str | None]], raw: RawEngagement) -> None:
     if not rows:
         return
     head = [(c or "").strip().lower() for c in rows[0]]
+    where = dict(sheet=raw.meta_sheet)
     if head[:2] == ["key", "value"]:
         for i, row in enumerate(rows[1:], start=2):
             if row and row[0]:
                 key = row[0].strip().lower()
+                if key in raw.meta_lines:
+                    raw.problems.append(Problem(raw.meta_file, f"appears twice (first on line "
+                                                f"{raw.meta_lines[key]})", i, key, **where))
+                    continue
                 raw.meta[key] = row[1] if len(row) > 1 else None
                 raw.meta_lines[key] = i
     elif len(rows) > 1:
         for j, key in enumerate(head):
             if key:
+                if key in raw.meta_lines:
+                    raw.problems.append(Problem(raw.meta_file, "appears twice in the header",
+                                                1, key, **where))
+                    continue
                 raw.meta[key] = rows[1][j] if j < len(rows[1]) else None
                 raw.meta_lines[key] = 2
 
 
 def read_engagement(source: str | Path) -> RawEngagement:
-    """Read a folder or an .xlsx workbook; a missing source is itself a problem."""
+    """Read a folder or an .xlsx workbook; a missing source is itself a problem.
+    Never raises for what is on disk: every refusal is a problem of the result."""
     path = Path(source)
     if path.is_dir():
         return read_folder(path)
-    if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
+    if path.suffix.lower() in (".xlsx", ".xlsm") and os.path.lexists(path):
         return read_workbook(path)
     raw = RawEngagement(path, unreadable=True)
     rule = ("is not an engagement folder or .xlsx workbook" if path.exists()
@@ -295,22 +653,25 @@ def wide_to_long(table: Table, signal_ids: list[str]) -> tuple[Table, Table, lis
 
 def read_meta(source: str | Path) -> RawEngagement:
     """Only the engagement's meta data (engagement.yaml or the `engagement` sheet):
-    enough to know its id cheaply, e.g. to find duplicate ids across a portfolio."""
+    enough to know its id cheaply, e.g. to find duplicate ids across a portfolio.
+    Whatever cannot be read is left for the full read to report."""
     path = Path(source)
     raw = RawEngagement(path)
     if path.is_dir():
         raw.meta_file = str(path / "engagement.yaml")
-        if (path / "engagement.yaml").is_file():
+        if os.path.lexists(path / "engagement.yaml"):
             _yaml_meta(path / "engagement.yaml", raw.meta_file, raw)
-    elif path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
-        from openpyxl import load_workbook
+    elif path.suffix.lower() in (".xlsx", ".xlsm") and os.path.lexists(path):
         raw.meta_file, raw.meta_sheet = str(path), "engagement"
         try:
-            wb = load_workbook(path, read_only=True, data_only=False)
-            names = {n.strip().lower(): n for n in wb.sheetnames}
-            if "engagement" in names:
-                _sheet_meta([_sheet_row(r) for r in wb[names["engagement"]].iter_rows()], raw)
-            wb.close()
-        except Exception:  # unreadable: the full read reports it
+            wb = _open_workbook(read_file(path, str(path), MAX_WORKBOOK_BYTES))
+            try:
+                sheets = _sheets(wb, path, raw.problems)
+                if sheets.get("engagement") is not None:
+                    _sheet_meta(_sheet_rows(sheets["engagement"], str(path), "engagement"),
+                                raw)
+            finally:
+                wb.close()
+        except Exception:  # noqa: BLE001 - unreadable: the full read reports it
             pass
     return raw

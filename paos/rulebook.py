@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,7 +17,8 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from paos.errors import RulebookError
+from paos.errors import FaultError, RulebookError
+from paos.intake import MAX_META_BYTES, Refused, read_file, read_yaml
 
 RULEBOOK_DIR = Path(__file__).parent / "rulebooks"
 DEFAULT_RULEBOOK = "paos-v1"
@@ -329,16 +331,29 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_rulebook(ref: str | Path = DEFAULT_RULEBOOK) -> Rulebook:
-    """Load and validate a rulebook by id or path; raises `RulebookError` naming the key."""
+    """Load and validate a rulebook by id or path; raises `RulebookError` naming the key.
+
+    A rulebook from a path is user input: it is read as evidence is (a regular file
+    of at most `MAX_META_BYTES`; no YAML anchor, alias or tag, no key twice, bounded
+    nesting, checked on the parser's events) before PyYAML builds its values."""
     path = resolve_rulebook_path(ref)
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise RulebookError(f"unknown rulebook {str(ref)!r} (known: {', '.join(known_rulebooks())})")
-    data = path.read_bytes()
+    try:
+        data = read_file(path, str(path), MAX_META_BYTES)
+    except Refused as err:
+        if err.fault:
+            raise FaultError(str(err.problem)) from None
+        raise RulebookError(f"rulebook {err.problem}") from None
     sha = hashlib.sha256(data).hexdigest()
     if (str(path), sha) in _CACHE:
         return _CACHE[(str(path), sha)]
     try:
-        raw = yaml.load(data.decode("utf-8"), Loader=_SAFE_LOADER)  # noqa: S506 - safe
+        text = data.decode("utf-8")
+        _, _, refused = read_yaml(text, path.name)
+        if refused:
+            raise RulebookError("rulebook " + "; ".join(str(p) for p in refused))
+        raw = yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - safe, and checked above
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise RulebookError(f"rulebook {path.name}: not readable YAML ({exc})".replace("\n", " "))
     errors: list[str] = []

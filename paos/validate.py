@@ -17,8 +17,9 @@ import polars as pl
 from pandera.errors import SchemaErrors
 
 from paos.engine import Evidence
-from paos.errors import EvidenceError, Problem
-from paos.intake import SIGNAL_LIKE, RawEngagement, Table, read_engagement, wide_to_long
+from paos.errors import EvidenceError, FaultError, Problem
+from paos.intake import (MAX_REPORTED, SIGNAL_LIKE, RawEngagement, Table, listed, more,
+                         read_engagement, wide_to_long)
 from paos.rulebook import DEFAULT_RULEBOOK, Rulebook, known_rulebooks, load_rulebook
 from paos.schemas import validated
 
@@ -42,11 +43,12 @@ def _clean(col: str) -> pl.Expr:
 def _col_check(expr: Callable[[str], pl.Expr], rule: str) -> pa.Check:
     """A column check from an expression builder; nulls are left to `nullable`."""
     return pa.Check(lambda data: data.lazyframe.select(
-        expr(data.key).fill_null(False) | pl.col(data.key).is_null()), error=rule)
+        expr(data.key).fill_null(False) | pl.col(data.key).is_null()), error=rule,
+        n_failure_cases=1)
 
 
 def _frame_check(expr: pl.Expr, rule: str) -> pa.Check:
-    return pa.Check(lambda data: data.lazyframe.select(expr), error=rule)
+    return pa.Check(lambda data: data.lazyframe.select(expr), error=rule, n_failure_cases=1)
 
 
 def _first_dup(keys: list[str]) -> pl.Expr:
@@ -135,40 +137,73 @@ class _Schemas:
 
 
 def _run(schema: pa.DataFrameSchema, frame: pl.DataFrame, s: _Schemas) -> list[Problem]:
-    """Validate lazily; translate every failure case into a `Problem` located by the
-    row's own `_file`, `_sheet` and `_line` (the frame may hold many engagements)."""
+    """Validate lazily; translate failures into `Problem`s located by the row's own
+    `_file`, `_sheet` and `_line` (the frame may hold many engagements).
+
+    The failing rows come from each check's boolean output over the whole frame (the
+    checks ask pandera for one failure case only: building a million of them costs
+    seconds). Of each kind of problem in a file the first `MAX_REPORTED` are listed,
+    then one line counts the rest: a million bad rows cost one vectorised pass."""
     if frame.height == 0:
         return []
     try:
         schema.validate(frame, lazy=True)
         return []
     except SchemaErrors as err:
-        cases = err.failure_cases
-    out = []
-    for case in cases.iter_rows(named=True):
-        idx, rule, column = case["index"], case["check"], case["column"]
-        if idx is None:
-            first = frame.row(0, named=True)
-            out.append(Problem(first["_file"], f"could not be checked ({rule})", None, column,
-                               None, first["_sheet"]))
+        errors = err.schema_errors
+    out, failed = [], []
+    first = frame.row(0, named=True)
+    for e in errors:
+        rule = e.check if isinstance(e.check, str) else getattr(e.check, "error", None)
+        column = e.schema.name if isinstance(e.schema, pa.Column) else None
+        output = e.check_output
+        if rule is None or output is None or output.height != frame.height:
+            out.append(Problem(first["_file"], f"could not be checked ({rule or e.reason_code})",
+                               None, column, None, first["_sheet"]))
             continue
-        row = frame.row(idx, named=True)
-        if rule == "not_nullable":
-            rule, value = BLANK, None
-        elif column is None and rule in s.dup_rules:
-            column, keys = s.dup_rules[rule]
-            first = frame.filter(pl.all_horizontal([pl.col(k) == row[k] for k in keys]))
-            rule = f"{rule} (first on line {first['_line'].min()})"
-            value = row[column]
-        elif column is None:
-            column = s.frame_columns.get(rule, "")
-            value = row.get(column)
-        else:
-            value = case["failure_case"]
-        if column == "rating" and row.get("_rating_col"):
-            column = row["_rating_col"]
-        out.append(Problem(row["_file"], rule, row["_line"], column, value, row["_sheet"]))
+        failed.append(output.select(pl.arg_where(~pl.col(output.columns[0]).fill_null(False))
+                                    .cast(pl.Int64).alias("index"))
+                      .with_columns(check=pl.lit(rule), column=pl.lit(column, pl.String)))
+    if not failed:
+        return out
+    group = ("_file", "_sheet", "check", "column")
+    located = (pl.concat(failed)
+               .join(frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("index"),
+                                  "_file", "_sheet", "_line"), on="index", how="left")
+               .sort("_line", "index")
+               .with_columns(rank=pl.int_range(pl.len()).over(group),
+                             total=pl.len().over(group))
+               .filter(pl.col("rank") <= MAX_REPORTED))
+    rules = set(located["check"].to_list())
+    firsts = {rule: frame.select(pl.col("_line").min().over(keys))["_line"]
+              for rule, (_, keys) in s.dup_rules.items() if rule in rules}
+    for case in located.iter_rows(named=True):
+        problem, kind = _problem(case, frame.row(case["index"], named=True), s, firsts)
+        out.append(problem if case["rank"] < MAX_REPORTED
+                   else more(problem, case["total"] - MAX_REPORTED, kind))
     return out
+
+
+def _problem(case: dict, row: dict, s: _Schemas, firsts: dict[str, pl.Series]
+             ) -> tuple[Problem, str]:
+    """One failure case as a `Problem`, and the kind of problem it is."""
+    rule, column = case["check"], case["column"]
+    kind = rule
+    if rule == "not_nullable":
+        rule = kind = BLANK
+        value = None
+    elif column is None and rule in s.dup_rules:
+        column = s.dup_rules[rule][0]
+        rule = f"{rule} (first on line {firsts[rule][case['index']]})"
+        value = row[column]
+    elif column is None:
+        column = s.frame_columns.get(rule, "")
+        value = row.get(column)
+    else:
+        value = row[column]
+    if column == "rating" and row.get("_rating_col"):
+        column = row["_rating_col"]
+    return Problem(row["_file"], rule, row["_line"], column, value, row["_sheet"]), kind
 
 
 def _columns(table: Table, name: str) -> list[Problem]:
@@ -192,8 +227,10 @@ def _meta(raw: RawEngagement, problems: list[Problem]) -> dict:
     where = dict(file=raw.meta_file, sheet=raw.meta_sheet)
     meta = {k: raw.meta.get(k) for k in (*META_REQUIRED, *META_OPTIONAL)}
     line = lambda k: raw.meta_lines.get(k)  # noqa: E731
-    for key in META_REQUIRED:
-        if meta[key] is None:
+    refused = {(p.line, p.column) for p in raw.problems
+               if p.file == raw.meta_file and p.sheet == raw.meta_sheet}
+    for key in META_REQUIRED if not raw.meta_unread else ():
+        if meta[key] is None and (line(key), key) not in refused:
             rule = "required key is missing" if key not in raw.meta else BLANK
             problems.append(Problem(rule=rule, line=line(key), column=key, **where))
     for key in ("id", "baseline"):
@@ -283,7 +320,22 @@ def check_engagements(raws: list[RawEngagement], rulebook: Rulebook | None = Non
         ev = _check_group(members, raws, metas, book, problems)
         if ev is not None:
             parts.append(ev)
-    return (concat_evidence(parts) if parts else None), problems
+    return (concat_evidence(parts) if parts else None), [_capped(ps) for ps in problems]
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """At most `MAX_REPORTED` problems of one kind (same file and rule, numbers aside)
+    listed, then one line counting the rest, whatever produced them."""
+    groups: dict[tuple, list[Problem]] = {}
+    for p in problems:
+        groups.setdefault((p.file, p.sheet, re.sub(r"\d+", "#", p.rule)), []).append(p)
+    if all(len(g) <= MAX_REPORTED for g in groups.values()):
+        return problems
+    out: list[Problem] = []
+    for group in groups.values():
+        group.sort(key=Problem.sort_key)
+        out += listed(group, group[min(MAX_REPORTED, len(group) - 1)].rule)
+    return out
 
 
 def _check_group(members: list[int], raws: list[RawEngagement], metas: dict[int, dict],
@@ -386,10 +438,14 @@ def _typed(ok: list[int], metas: dict[int, dict], raws: list[RawEngagement],
 
 def load_evidence(sources: Iterable[str | Path], rulebook: Rulebook | None = None) -> Evidence:
     """Read and validate one or more engagements; raises `EvidenceError` listing
-    every problem of every engagement if any is refused."""
+    every problem of every engagement if any is refused, or `FaultError` (with the
+    same lines) if a file could not be read because of the environment."""
     sources = list(sources)
-    ev, problems = check_engagements([read_engagement(s) for s in sources], rulebook)
+    raws = [read_engagement(s) for s in sources]
+    ev, problems = check_engagements(raws, rulebook)
     flat = [p for ps in problems for p in ps]
+    if any(raw.faults for raw in raws):          # the environment, not the evidence
+        raise FaultError("\n".join(str(p) for p in sorted(set(flat), key=Problem.sort_key)))
     if flat:
         raise EvidenceError(flat)
     if ev is None:

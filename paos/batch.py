@@ -6,8 +6,13 @@
   processes or on an existing Dask cluster, each run also recorded in the store.
 
 One broken engagement never stops the others: each outcome carries a one-line
-reason. Resumable: an engagement whose evidence files and rulebook are unchanged
-since its last successful run (its store file exists, and for deliverables its
+reason, whatever went wrong. Two engagements with one id are both refused (their
+reports and store files would overwrite each other). Every path is made absolute
+here, where the user typed it, before any work is handed to a process or a Dask
+worker whose working folder may be another.
+
+Resumable: an engagement whose evidence files and rulebook are unchanged since its
+last successful run (its store file exists and reads, and for deliverables its
 report folder too) is skipped unless `force`. Every file is written atomically,
 so an interrupted batch loses no finished result; rerunning it finishes the rest.
 """
@@ -28,11 +33,11 @@ import polars as pl
 from paos.engine import Evidence
 from paos.errors import EvidenceError, PaosError
 from paos.errors import Problem
-from paos.files import sweep_leftovers
+from paos.files import sweep_leftovers, writable_folder
 from paos.intake import RawEngagement, read_engagement, read_meta
 from paos.progress import Progress
 from paos.rulebook import DEFAULT_RULEBOOK, Rulebook, known_rulebooks, load_rulebook
-from paos.store import DEFAULT_STORE, run_file, store_rows, write_runs
+from paos.store import DEFAULT_STORE, readable_run, run_file, store_rows, write_runs
 
 
 @dataclass
@@ -81,17 +86,25 @@ def _book(raw: RawEngagement, rulebook: Rulebook | None) -> Rulebook | None:
 
 def is_current(raw: RawEngagement, rulebook: Rulebook | None, store: Path,
                reports: Path | None = None) -> bool:
-    """True when this evidence under this rulebook already has a successful run."""
+    """True when this evidence under this rulebook already has a successful run (a
+    readable run file: a corrupt one is rewritten)."""
     book, eid = _book(raw, rulebook), raw.meta.get("id")
     if book is None or not eid or raw.problems:
         return False
-    done = run_file(store, str(eid).strip(), book.id, book.sha256, _digest(raw)).is_file()
+    done = readable_run(run_file(store, str(eid).strip(), book.id, book.sha256, _digest(raw)))
     return done and (reports is None or (reports / str(eid).strip() / "results.json").is_file())
 
 
+def _reason(err: BaseException) -> str:
+    """One line for an unexpected error (a bug or a fault): its kind and message."""
+    if isinstance(err, PaosError):
+        lines = err.lines()
+        return lines[0] + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else "")
+    return f"{type(err).__name__}: {err}".replace("\n", " ")
+
+
 def _first(err: EvidenceError) -> str:
-    lines = err.lines()
-    return lines[0] + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else "")
+    return _reason(err)
 
 
 def score_sources(sources: list[Path], store: Path, rulebook: Rulebook | None = None,
@@ -115,11 +128,15 @@ def score_sources(sources: list[Path], store: Path, rulebook: Rulebook | None = 
     outcomes: dict[int, Outcome] = {}
     raws: list[RawEngagement] = []
     for i, src in enumerate(sources):
-        raw = read_engagement(src)
+        try:
+            raw = read_engagement(src)
+            if not force and is_current(raw, rulebook, store):
+                outcomes[i] = Outcome(str(src), str(raw.meta["id"]).strip(), "skipped",
+                                      reason="unchanged since its last run")
+        except Exception as err:  # noqa: BLE001 - this engagement fails, not the portfolio
+            raw = None
+            outcomes[i] = Outcome(str(src), None, "failed", "read", _reason(err))
         raws.append(raw)
-        if not force and is_current(raw, rulebook, store):
-            outcomes[i] = Outcome(str(src), str(raw.meta["id"]).strip(), "skipped",
-                                  reason="unchanged since its last run")
         if progress:
             progress.advance()
     todo = [i for i in range(len(raws)) if i not in outcomes]
@@ -166,16 +183,17 @@ def _subset(evidence: Evidence, book_id: str | None, exclude: set[str]) -> Evide
 
 def deliver_one(source: str, out: str, store: str, rulebook: str | None, force: bool) -> Outcome:
     """The full `paos run` pipeline for one engagement plus its store record.
-    Never raises for a broken engagement: the failure is the outcome."""
-    from paos import chart_engine
-    from paos.browser import shared as shared_browser
+    Never raises: whatever goes wrong with this engagement is its outcome."""
     from paos.errors import NotebookError
-    from paos.run import run_engagement
     t0 = time.perf_counter()
-    raw = read_engagement(source)
-    eid = str(raw.meta.get("id") or "").strip() or None
-    book = load_rulebook(rulebook) if rulebook else None
+    eid = None
     try:
+        from paos import chart_engine
+        from paos.browser import shared as shared_browser
+        from paos.run import run_engagement
+        raw = read_engagement(source)
+        eid = str(raw.meta.get("id") or "").strip() or None
+        book = load_rulebook(rulebook) if rulebook else None
         if not force and is_current(raw, book, Path(store), Path(out)):
             return Outcome(source, eid, "skipped", reason="unchanged since its last run")
         chart_engine.share()                 # one warm chart engine for this worker's kernels
@@ -189,11 +207,8 @@ def deliver_one(source: str, out: str, store: str, rulebook: str | None, force: 
         text = str(err)
         stage = next((s for s in ("execute", "html", "pdf") if f"stage {s}" in text), "run")
         return Outcome(source, eid, "failed", stage, text, time.perf_counter() - t0)
-    except PaosError as err:
-        return Outcome(source, eid, "failed", "run", str(err), time.perf_counter() - t0)
-    except Exception as err:  # a bug must not stop the portfolio either
-        return Outcome(source, eid, "failed", "run", f"{type(err).__name__}: {err}",
-                       time.perf_counter() - t0)
+    except Exception as err:  # noqa: BLE001 - a fault or a bug must not stop the portfolio
+        return Outcome(source, eid, "failed", "run", _reason(err), time.perf_counter() - t0)
 
 
 def _chunks(items: list, n: int) -> list[list]:
@@ -214,14 +229,18 @@ def run_batch(portfolio: str | Path, out: str | Path = "reports",
               rulebook: str | None = None,
               on_progress: Callable[[Progress], None] | None = None,
               stream=None) -> list[Outcome]:
-    """Run every engagement under `portfolio`; returns one outcome per engagement."""
-    sources = discover(portfolio)
-    jobs = jobs or os.cpu_count() or 1
-    store, out = Path(store), Path(out)
-    sweep_leftovers(out, store)         # from a batch whose worker was killed
-    bar = Progress(len(sources), "scoring" if scores_only else "deliverables", stream=stream)
+    """Run every engagement under `portfolio`; returns one outcome per engagement.
+    An --out or --store that cannot be written is refused (`FaultError`) before any
+    work starts."""
     if executor not in ("local", "dask"):
         raise PaosError(f"unknown executor {executor!r} (local or dask)")
+    sources = discover(Path(os.path.abspath(portfolio)))
+    jobs = jobs or os.cpu_count() or 1
+    store = writable_folder(store, "--store")
+    out = Path(os.path.abspath(out)) if scores_only else writable_folder(out, "--out")
+    rulebook = absolute_rulebook(rulebook)
+    sweep_leftovers(out, store)         # what a killed paos process left there, only that
+    bar = Progress(len(sources), "scoring" if scores_only else "deliverables", stream=stream)
     if executor == "dask":
         return _run_dask(sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar)
     if scores_only:
@@ -230,12 +249,26 @@ def run_batch(portfolio: str | Path, out: str | Path = "reports",
     return _run_local(sources, out, store, jobs, force, rulebook, bar)
 
 
+def absolute_rulebook(rulebook: str | None) -> str | None:
+    """A rulebook path made absolute (an id such as paos-v1 stays an id), so that it
+    names the same file in a worker or kernel whose working folder is another."""
+    if not rulebook:
+        return rulebook
+    from paos.rulebook import resolve_rulebook_path
+    path = resolve_rulebook_path(rulebook)
+    return os.path.abspath(path) if path == Path(rulebook) else rulebook
+
+
 def _run_local(sources, out, store, jobs, force, rulebook, bar) -> list[Outcome]:
-    results: dict[str, Outcome] = {}
+    results: dict[str, Outcome] = duplicate_ids(sources)
+    bar.advance(len(results), failed=len(results))
+    todo = [s for s in sources if str(s) not in results]
+    if not todo:
+        return [results[str(s)] for s in sources]
     ctx = mp.get_context("spawn")        # polars' thread pool does not survive fork
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
     futures = {pool.submit(deliver_one, str(s), str(out), str(store), rulebook, force): str(s)
-               for s in sources}
+               for s in todo}
     try:
         for fut in as_completed(futures):
             src = futures[fut]
@@ -243,6 +276,8 @@ def _run_local(sources, out, store, jobs, force, rulebook, bar) -> list[Outcome]
                 outcome = fut.result()
             except BrokenProcessPool as exc:
                 outcome = Outcome(src, None, "failed", "worker", f"worker process died ({exc})")
+            except Exception as exc:  # noqa: BLE001 - e.g. an outcome that would not pickle
+                outcome = Outcome(src, None, "failed", "worker", _reason(exc))
             results[src] = outcome
             bar.advance(failed=outcome.status == "failed")
     except KeyboardInterrupt:
@@ -255,7 +290,12 @@ def _run_local(sources, out, store, jobs, force, rulebook, bar) -> list[Outcome]
 def duplicate_ids(sources: list[Path]) -> dict[str, Outcome]:
     """Sources whose engagement id another source uses too, as failed outcomes (the
     same problem validation reports when it sees the whole portfolio at once)."""
-    metas = {str(s): read_meta(s) for s in sources}
+    metas = {}
+    for s in sources:
+        try:
+            metas[str(s)] = read_meta(s)
+        except Exception:  # noqa: BLE001 - the full read reports what is wrong with it
+            continue
     owners: dict[str, list[str]] = {}
     for src, raw in metas.items():
         eid = str(raw.meta.get("id") or "").strip()
@@ -281,23 +321,26 @@ def _run_dask(sources, out, store, jobs, scores_only, scheduler, force, rulebook
                         "pip install 'paos[distributed]'") from None
     if not scheduler:
         raise PaosError("--executor dask needs --scheduler tcp://HOST:PORT")
-    results: dict[str, Outcome] = duplicate_ids(sources) if scores_only else {}
+    results: dict[str, Outcome] = duplicate_ids(sources)
     bar.advance(len(results), failed=len(results))
     with Client(scheduler) as client:
         if scores_only:
-            chunks = _chunks([str(s) for s in sources if str(s) not in results], jobs * 4)
-            futures = client.map(_score_chunk, chunks, store=str(store), rulebook=rulebook,
+            work = _chunks([str(s) for s in sources if str(s) not in results], jobs * 4)
+            futures = client.map(_score_chunk, work, store=str(store), rulebook=rulebook,
                                  force=force, pure=False)
-            for fut in dask_completed(futures):
-                for o in fut.result():
-                    outcome = Outcome(**o)
-                    results[outcome.source] = outcome
-                    bar.advance(failed=outcome.status == "failed")
         else:
-            futures = client.map(deliver_one, [str(s) for s in sources], out=str(out),
+            work = [[str(s)] for s in sources if str(s) not in results]
+            futures = client.map(deliver_one, [w[0] for w in work], out=str(out),
                                  store=str(store), rulebook=rulebook, force=force, pure=False)
-            for fut in dask_completed(futures):
-                outcome = fut.result()
+        chunk_of = {fut.key: chunk for fut, chunk in zip(futures, work)}
+        for fut in dask_completed(futures):
+            try:
+                got = fut.result()
+                outcomes = [Outcome(**o) for o in got] if scores_only else [got]
+            except Exception as exc:  # noqa: BLE001 - a worker died, ...: these fail alone
+                outcomes = [Outcome(src, None, "failed", "worker", _reason(exc))
+                            for src in chunk_of[fut.key]]
+            for outcome in outcomes:
                 results[outcome.source] = outcome
                 bar.advance(failed=outcome.status == "failed")
     return [results[str(s)] for s in sources]

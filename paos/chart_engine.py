@@ -14,9 +14,12 @@ shutting down does not wait to terminate it (ipykernel signals the children in i
 process group and waits, in steps, for them to go).
 
 A batch worker runs one notebook after another: `share()` starts one engine for
-all of them (a server on a Unix socket in a private folder, warm once) and names
-it in the environment the kernels inherit, PAOS_CHART_ENGINE=unix:<path>. A
-kernel that cannot reach it starts a helper of its own.
+all of them (a server on a Unix socket in a private folder, warm once), and
+`kernel_environment()` names it for the kernels this process launches,
+PAOS_CHART_ENGINE=unix:<path>, which `paos.run` puts in each kernel's environment
+when it launches it (this process's own environment is never changed: other
+threads may be launching processes meanwhile). A kernel that cannot reach it
+starts a helper of its own.
 
     python -m paos.chart_engine                # a helper: length-prefixed JSON on stdin/stdout
     python -m paos.chart_engine --listen PATH  # a shared engine, until its stdin closes
@@ -140,6 +143,7 @@ _lock = threading.Lock()
 _helper: _Helper | None = None
 _shared: subprocess.Popen | None = None      # the shared engine this process started
 _shared_folder: str | None = None
+_shared_address = ""                         # unix:<path> of the engine this process shares
 _share_lock = threading.Lock()
 _share_failed = False
 _finalizer: multiprocessing.util.Finalize | None = None
@@ -149,9 +153,10 @@ _SOCKET_PATH_MAX = 100                       # Linux allows 107 bytes in a socke
 def _forget_helper_after_fork() -> None:
     """A forked child must not talk to its parent's helper (it has no reader), nor
     stop the parent's shared engine when it exits."""
-    global _helper, _lock, _shared, _shared_folder, _share_lock, _finalizer
+    global _helper, _lock, _shared, _shared_folder, _shared_address, _share_lock, _finalizer
     _helper, _lock, _share_lock = None, threading.Lock(), threading.Lock()
     _shared = _shared_folder = _finalizer = None
+    _shared_address = ""
 
 
 os.register_at_fork(after_in_child=_forget_helper_after_fork)
@@ -159,10 +164,10 @@ os.register_at_fork(after_in_child=_forget_helper_after_fork)
 
 def start() -> None:
     """Start the helper process, which warms the engine up in the background, or
-    connect to the shared engine that PAOS_CHART_ENGINE=unix:<path> names (and
-    start a helper if it cannot be reached). Calling it again while the helper runs
-    does nothing; with PAOS_CHART_ENGINE=inline, nothing starts and charts are
-    drawn in this process."""
+    connect to the shared engine that PAOS_CHART_ENGINE=unix:<path> names, or that
+    this process shares (and start a helper if neither can be reached). Calling it
+    again while the helper runs does nothing; with PAOS_CHART_ENGINE=inline, nothing
+    starts and charts are drawn in this process."""
     global _helper
     setting = os.environ.get("PAOS_CHART_ENGINE", "")
     if setting.lower() == "inline":
@@ -172,6 +177,9 @@ def start() -> None:
             return
         _helper = None
         addresses = [setting[len("unix:"):]] if setting.startswith("unix:") else []
+        own = kernel_environment().get("PAOS_CHART_ENGINE", "")
+        if own and own != setting:
+            addresses.append(own[len("unix:"):])
         for address in addresses + [None]:
             try:
                 _helper = _Helper(address)
@@ -318,17 +326,17 @@ def serve_shared(path: str) -> None:
 
 def share() -> str:
     """Start the shared engine for the kernels this process will launch (once; again
-    if it died) and name it in this process's environment, which they inherit.
-    Returns the setting the kernels will see; PAOS_CHART_ENGINE=inline is left as it
-    is. If the engine cannot listen (say, a temporary folder whose path is too long
-    for a socket), the kernels start helpers of their own, as without it."""
-    global _shared, _shared_folder, _share_failed, _finalizer
+    if it died). Returns the setting the kernels will get from `kernel_environment`;
+    PAOS_CHART_ENGINE=inline is left as it is. If the engine cannot listen (say, a
+    temporary folder whose path is too long for a socket), the kernels start helpers
+    of their own, as without it."""
+    global _shared, _shared_folder, _shared_address, _share_failed, _finalizer
     with _share_lock:
         setting = os.environ.get("PAOS_CHART_ENGINE", "")
         if setting.lower() == "inline" or _share_failed:
             return setting
         if _shared is not None and _shared.poll() is None:
-            return setting
+            return _shared_address
         if _finalizer is None:       # multiprocessing workers skip atexit, not this
             _finalizer = multiprocessing.util.Finalize(None, _stop_shared, exitpriority=0)
         _stop_shared()
@@ -349,15 +357,26 @@ def share() -> str:
         if not os.path.exists(path):             # it cannot listen: do without, for good
             _stop_shared()
             _share_failed = True
-            os.environ.pop("PAOS_CHART_ENGINE", None)
             return ""
-        os.environ["PAOS_CHART_ENGINE"] = f"unix:{path}"
-        return os.environ["PAOS_CHART_ENGINE"]
+        _shared_address = f"unix:{path}"
+        return _shared_address
+
+
+def kernel_environment() -> dict[str, str]:
+    """What a kernel launched by this process needs in its environment to reach the
+    engine this process shares (`share`): {"PAOS_CHART_ENGINE": "unix:<path>"}, or
+    nothing when it shares none (or PAOS_CHART_ENGINE=inline)."""
+    if os.environ.get("PAOS_CHART_ENGINE", "").lower() == "inline":
+        return {}
+    if _shared is None or _shared.poll() is not None or not _shared_address:
+        return {}
+    return {"PAOS_CHART_ENGINE": _shared_address}
 
 
 @atexit.register
 def _stop_shared() -> None:
-    global _shared, _shared_folder
+    global _shared, _shared_folder, _shared_address
+    _shared_address = ""
     if _shared is not None:
         _shared.stdin.close()                    # the engine exits when its stdin closes
         try:

@@ -1,7 +1,9 @@
 """The `paos` command: a few lines over library calls per command."""
 from __future__ import annotations
 
+import contextlib
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -26,6 +28,29 @@ def _fail(err: PaosError) -> None:
     raise typer.Exit(err.exit_code)
 
 
+@contextlib.contextmanager
+def _guard():
+    """Around a command: a `PaosError` or a fault of the operating system (`OSError`)
+    becomes its lines on stderr and the exit status; each warning paos gives while
+    carrying on (an unreadable store file skipped) is one line on stderr."""
+    from paos.errors import printable
+    from paos.files import PaosWarning, fault
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PaosWarning)
+        try:
+            yield
+        except PaosError as err:
+            _fail(err)
+        except OSError as err:
+            _fail(fault(err))
+        finally:
+            for w in caught:
+                if issubclass(w.category, PaosWarning):
+                    typer.echo(f"warning: {printable(w.message)}", err=True)
+                else:
+                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
 def _stage(line: str) -> None:
     """Progress lines go to stderr, so stdout holds only the written paths."""
     typer.echo(line, err=True)
@@ -45,10 +70,8 @@ def validate(engagement: Engagement, rulebook: RulebookOpt = None) -> None:
     """
     from paos.rulebook import load_rulebook
     from paos.validate import load_evidence
-    try:
+    with _guard():
         ev = load_evidence([engagement], load_rulebook(rulebook) if rulebook else None)
-    except PaosError as err:
-        _fail(err)
     n = ev.ratings["rating"].drop_nulls().len()
     typer.echo(f"{engagement}: valid ({ev.stakeholders.height} stakeholders, {n} ratings, "
                f"{ev.metrics.height} metrics)")
@@ -64,10 +87,8 @@ def score(engagement: Engagement, rulebook: RulebookOpt = None,
     """
     from paos.diagnostic import diagnose
     from paos.results import contract, summary_text, to_json
-    try:
+    with _guard():
         c = contract(diagnose(engagement, rulebook))
-    except PaosError as err:
-        _fail(err)
     typer.echo(to_json(c) if json else summary_text(c))
 
 
@@ -83,10 +104,8 @@ def new(folder: Annotated[Path, typer.Argument(help="Folder to create.", show_de
     """
     from paos.rulebook import load_rulebook
     from paos.scaffold import new_engagement
-    try:
+    with _guard():
         written = new_engagement(folder, load_rulebook(rulebook or "paos-v1"), engagement_id)
-    except PaosError as err:
-        _fail(err)
     for path in written:
         typer.echo(f"wrote {path}")
 
@@ -104,10 +123,8 @@ def rulebook_card(ref: Annotated[str, typer.Argument(help="Rulebook id or path."
     """
     from paos.card import methodology_card
     from paos.rulebook import load_rulebook
-    try:
+    with _guard():
         typer.echo(methodology_card(load_rulebook(ref)), nl=False)
-    except PaosError as err:
-        _fail(err)
 
 
 @app.command()
@@ -129,12 +146,10 @@ def run(engagement: Engagement,
     Example: paos run data/engagements/northwind-2026-09 --out reports
     """
     from paos.run import run_engagement
-    try:
+    with _guard():
         result = run_engagement(engagement, out, rulebook, force, run_date,
                                 progress=_stage,
                                 store=store)
-    except PaosError as err:
-        _fail(err)
     _written(result)
 
 
@@ -154,11 +169,9 @@ def check(answers: Annotated[Path, typer.Argument(help="Answers file (YAML or CS
     Example: paos check data/checks/globex-2026-11.yaml
     """
     from paos.run import run_check
-    try:
+    with _guard():
         result = run_check(answers, out, rulebook, force, run_date,
                            progress=_stage)
-    except PaosError as err:
-        _fail(err)
     _written(result)
 
 
@@ -190,14 +203,13 @@ def batch(portfolio: Annotated[Path, typer.Argument(help="Folder holding engagem
     """
     from paos.batch import failure_table, run_batch, summary
     try:
-        outcomes = run_batch(portfolio, out, store, jobs, scores_only, executor, scheduler,
-                             force, rulebook)
+        with _guard():
+            outcomes = run_batch(portfolio, out, store, jobs, scores_only, executor,
+                                 scheduler, force, rulebook)
     except KeyboardInterrupt:
         typer.echo("interrupted: finished engagements are kept; run the same command again "
                    "to finish the rest", err=True)
         raise typer.Exit(130)
-    except PaosError as err:
-        _fail(err)
     typer.echo(summary(outcomes))
     table = failure_table(outcomes)
     if table:
@@ -221,10 +233,8 @@ def benchmark_cmd(engagement: Engagement,
     from paos.benchmark import benchmark, benchmark_text, subject_from_results
     from paos.diagnostic import diagnose
     from paos.store import read_store
-    try:
+    with _guard():
         b = benchmark(read_store(store), subject_from_results(diagnose(engagement, rulebook)))
-    except PaosError as err:
-        _fail(err)
     typer.echo(js.dumps(b, indent=2, ensure_ascii=False) if json else benchmark_text(b))
 
 
@@ -243,10 +253,8 @@ def compare(baseline: Annotated[Path, typer.Argument(help="The earlier engagemen
     import json as js
 
     from paos.compare import compare_paths, compare_text
-    try:
+    with _guard():
         c = compare_paths(baseline, follow_up, rulebook)
-    except PaosError as err:
-        _fail(err)
     typer.echo(js.dumps(c, indent=2, ensure_ascii=False) if json else compare_text(c))
 
 
@@ -267,9 +275,7 @@ def portfolio_report(store: Annotated[Path, typer.Option("--store", help="Result
     Example: paos batch data/portfolio/engagements --scores-only && paos portfolio-report
     """
     from paos.run import run_portfolio_report
-    try:
+    with _guard():
         result = run_portfolio_report(store, out, rulebook, force, run_date,
                                       progress=_stage)
-    except PaosError as err:
-        _fail(err)
     _written(result)

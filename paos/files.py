@@ -1,23 +1,56 @@
-"""Safe writing: atomic files and folders, and spreadsheet cells that cannot run.
+"""Safe writing: atomic files and folders, owned temporaries, spreadsheet cells that cannot run.
 
-Evidence text is untrusted. Anything paos writes goes to a temporary file and
-is renamed into place, so an interrupted run never leaves a half-written file;
+Evidence text is untrusted. Anything paos writes goes to a temporary place and is
+renamed into place, so an interrupted run never leaves a half-written file;
 every CSV or XLSX cell paos writes from data is neutralised so that a value
 like `=HYPERLINK(...)` shows as text instead of running as a formula.
+
+Ownership: paos removes only what it provably created, never what merely looks
+like it by name. Every temporary thing it makes is a hidden staging folder,
+`.<name>.<random>.staging`, whose first content is a marker file `.paos-owner`:
+
+    paos-owner 1
+    name .<name>.<random>.staging      the folder it was written for
+    host <hostname>
+    boot <kernel boot id>
+    pid <owner process id>
+    start <owner start time, clock ticks after boot: /proc/<pid>/stat field 22>
+
+- a report is built in one and published by one rename (the marker goes then);
+- a file is written inside one and renamed into place, then the folder is removed;
+- a report replaced with --force is first moved into one, then removed.
+
+`sweep_leftovers` (run by every command that writes to --out or --store, before it
+starts) removes a hidden `.*.staging` folder directly in those folders only when its
+marker is intact, names that very folder, was written on this machine, and its
+owner is gone: no such process, a process that started at another time (the pid
+was reused), a zombie, or the machine has rebooted since. A folder without a
+marker, with one it cannot read, copied under another name, from another machine
+or of a live process is left alone, and nothing else is ever looked at. So a
+killed run's staging folder (a confidential copy of the evidence's results) is
+removed by the next command on that folder; a concurrent run's is not.
 """
 from __future__ import annotations
 
 import csv
+import errno
 import io
+import itertools
 import os
 import re
 import shutil
+import socket
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from paos.errors import FaultError
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _LINE_STARTS = re.compile(r"(\r\n|\r|\n)(?=[=+\-@\t])")
+MARKER = ".paos-owner"
+_MAGIC = "paos-owner 1"
 
 
 def neutralise(value: object) -> object:
@@ -31,40 +64,248 @@ def neutralise(value: object) -> object:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write `data` to `path` through a temporary file in the same folder."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+class PaosWarning(UserWarning):
+    """Something paos skipped and carried on without (for example an unreadable
+    results-store file); the CLI prints each as one line on stderr."""
+
+
+# -- faults of the environment -----------------------------------------------
+
+_HINTS = {
+    errno.ENOSPC: "the disk is full: free some space and run again",
+    errno.EDQUOT: "the disk quota is used up: free some space and run again",
+    errno.EACCES: "permission denied: choose a folder you can write to, or fix its permissions",
+    errno.EPERM: "not permitted: choose a folder you can write to, or fix its permissions",
+    errno.EROFS: "the file system is read-only: choose a folder on a writable one",
+    errno.EEXIST: "it is a file, not a folder: choose a folder",
+    errno.ENOTDIR: "part of this path is a file, not a folder: choose a folder",
+    errno.EISDIR: "it is a folder, not a file: move it away or choose another path",
+    errno.ENAMETOOLONG: "the path is too long: choose a shorter one",
+    errno.EIO: "input/output error: check the disk",
+}
+
+
+def fault(exc: OSError, path: str | Path | None = None, what: str = "") -> FaultError:
+    """`exc` as one line naming `path` (else the file the error names) and what to do."""
+    where = path if path is not None else (exc.filename or "")
+    hint = _HINTS.get(exc.errno, f"{exc.strerror or exc}: check it and run again")
+    return FaultError(f"{what + ' ' if what else ''}{where}: {hint}")
+
+
+def writable_folder(path: str | Path, what: str = "") -> Path:
+    """`path` as an absolute folder that exists (it is made if missing) and that this
+    process can write to: it makes and removes a staging folder there. Otherwise a
+    `FaultError` naming the path and what to do (`what`, e.g. "--store", goes first)."""
+    path = Path(os.path.abspath(path))
     try:
-        os.chmod(tmp, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        path.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(make_staging(path, "paos-probe"))
+    except OSError as exc:
+        raise fault(exc, path, what) from None
+    return path
+
+
+# -- ownership ---------------------------------------------------------------
+
+_UMASK_FALLBACK = 0o022              # where /proc/self/status is not there to read
+
+
+def _umask() -> int:
+    """This process's umask, read without setting it: os.umask sets it for every
+    thread at once, and a file another thread makes meanwhile gets the wrong mode."""
+    try:
+        with open("/proc/self/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return _UMASK_FALLBACK
+
+
+def _proc_stat(pid: int) -> tuple[str, str] | None:
+    """(state, start time in clock ticks after boot) of process `pid`, from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return fields[0].decode(), fields[19].decode()
+    except (OSError, IndexError):
+        return None
+
+
+def _boot_id() -> str:
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as fh:
+            return fh.read().strip()
+    except OSError:
+        return "?"
+
+
+_OWNER: dict[int, str] = {}          # by pid: a forked child is an owner of its own
+
+
+def _owner_lines() -> str:
+    pid = os.getpid()
+    if pid not in _OWNER:
+        stat_ = _proc_stat(pid)
+        _OWNER[pid] = (f"host {socket.gethostname()}\nboot {_boot_id()}\npid {pid}\n"
+                       f"start {stat_[1] if stat_ else '?'}\n")
+    return _OWNER[pid]
+
+
+def _write_marker(folder: Path, name: str) -> None:
+    marker = folder / MARKER
+    marker.unlink(missing_ok=True)
+    fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"{_MAGIC}\nname {name}\n{_owner_lines()}")
+
+
+def _marker(folder: Path) -> dict[str, str] | None:
+    """The marker of `folder` when it is one paos wrote for this very folder (a real
+    folder, not a link), else None."""
+    try:
+        if not stat.S_ISDIR(os.lstat(folder).st_mode):
+            return None
+        fd = os.open(folder / MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+                     | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None
+            lines = fh.read(4096).decode("utf-8", "replace").splitlines()
+    except OSError:
+        return None
+    if not lines or lines[0] != _MAGIC:
+        return None
+    info = dict(line.split(" ", 1) for line in lines[1:] if " " in line)
+    return info if info.get("name") == folder.name else None
+
+
+def _owner_gone(info: dict[str, str]) -> bool:
+    """Whether the process that wrote a marker is provably gone. Unsure means no."""
+    if info.get("host") != socket.gethostname():
+        return False                     # another machine's: it may be running there
+    boot = _boot_id()
+    if "?" not in (boot, info.get("boot", "?")) and info.get("boot") != boot:
+        return True                      # written before this machine rebooted
+    try:
+        pid = int(info["pid"])
+    except (KeyError, ValueError):
+        return False
+    found = _proc_stat(pid)
+    if found is None:
+        if os.path.isdir("/proc/self"):
+            return True                  # no such process
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            pass
+        return False
+    state, start = found
+    if state in ("Z", "X"):              # killed, not yet reaped: it writes nothing more
+        return True
+    return info.get("start", "?") != "?" and start != info["start"]   # the pid was reused
+
+
+def make_staging(parent: str | Path, name: str) -> Path:
+    """A fresh, hidden staging folder `.<name>.<random>.staging` in `parent`, with the
+    usual permissions and the marker that proves this process made it."""
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".staging", dir=parent))
+    try:
+        _write_marker(path, path.name)
+        os.chmod(path, 0o777 & ~_umask())
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        shutil.rmtree(path, ignore_errors=True)
         raise
     return path
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def owned(folder: str | Path) -> bool:
+    """Whether paos made `folder` under this very name (it holds paos's marker for it),
+    whichever process did and whether it still runs."""
+    return _marker(Path(folder)) is not None
 
 
-def make_staging(parent: Path, name: str) -> Path:
-    """A fresh, hidden staging folder in `parent` with the usual permissions."""
-    parent.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".staging", dir=parent))
-    os.chmod(path, 0o777 & ~_umask())
+def remove_owned(folder: str | Path) -> bool:
+    """Remove `folder` if paos made it (see `owned`); anything else is left alone."""
+    if not owned(folder):
+        return False
+    shutil.rmtree(folder, ignore_errors=True)
+    return True
+
+
+def release(folder: str | Path) -> None:
+    """Give up the ownership of a staging folder, so that no clean-up removes it (a
+    failed run's notebook kept where paos could not put it)."""
+    (Path(folder) / MARKER).unlink(missing_ok=True)
+
+
+def sweep_leftovers(*folders: str | Path) -> list[Path]:
+    """Remove the staging folders directly in `folders` that a paos process which is
+    gone left behind (see the module docstring); returns them. Nothing else is read
+    or touched."""
+    gone = []
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if not (entry.name.startswith(".") and entry.name.endswith(".staging")):
+                continue
+            path = Path(folder) / entry.name
+            info = _marker(path)
+            if info is not None and _owner_gone(info):
+                shutil.rmtree(path, ignore_errors=True)
+                gone.append(path)
+    return gone
+
+
+# -- atomic writes -----------------------------------------------------------
+
+_serial = itertools.count()
+
+
+def atomic_write_bytes(path: str | Path, data: bytes, work: str | Path | None = None) -> Path:
+    """Write `data` to `path` atomically: in full, synced, inside a staging folder this
+    process owns, then renamed into place; on any error `path` is as it was and
+    nothing is left. `work` is such a folder (`make_staging`) on the same file system,
+    which several writes may share; by default one is made next to `path` for this
+    write and removed after."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    own = make_staging(path.parent, path.name) if work is None else None
+    tmp = Path(own or work) / f"{next(_serial)}-{path.name}"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        with os.fdopen(fd, "wb") as fh:           # 0o666 less the umask, as open() makes
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV or own is not None:
+                raise
+            tmp.unlink()                          # `work` is on another file system
+            return atomic_write_bytes(path, data)
+    except BaseException:
+        if own is None:
+            tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        if own is not None:
+            shutil.rmtree(own, ignore_errors=True)
     return path
 
 
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    return atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: str | Path, text: str, work: str | Path | None = None) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"), work)
 
 
 def csv_text(header: list[str], rows: Iterable[Iterable[object]]) -> str:
@@ -79,32 +320,43 @@ def csv_text(header: list[str], rows: Iterable[Iterable[object]]) -> str:
     return buf.getvalue()
 
 
-def publish_folder(staging: Path, target: Path, force: bool) -> None:
-    """Move a finished staging folder to `target` in one rename. An existing
-    target is replaced only with `force`, and only after the new one is complete."""
-    if target.exists():
-        if not force:
-            raise FileExistsError(target)
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-        os.replace(staging, target)
-        shutil.rmtree(old, ignore_errors=True)
+_TAKEN = (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR, errno.EISDIR)
+
+
+def publish_folder(staging: Path, target: Path, force: bool, keep_marker: bool = False
+                   ) -> None:
+    """Move a finished staging folder to `target` in one rename. The rename fails
+    rather than merge when `target` exists, so of two runs publishing one report at
+    once exactly one succeeds and the other gets FileExistsError, whatever either saw
+    before. With `force` an existing target is first moved into a staging folder of
+    this process, and removed once the new one is in place.
+
+    The marker is removed after the rename (a run killed just then leaves it in the
+    report, where it names another folder and is ignored); with `keep_marker` it is
+    rewritten for `target`, which then stays paos's own (a failed run's folder)."""
+    staging, target = Path(staging), Path(target)
+    trash: Path | None = None
+    try:
+        for attempt in itertools.count():
+            try:
+                os.rename(staging, target)
+                break
+            except OSError as exc:
+                if exc.errno not in _TAKEN or not force or attempt > 100:
+                    if exc.errno in _TAKEN:
+                        raise FileExistsError(errno.EEXIST, "already exists", str(target)) \
+                            from None
+                    raise
+            if trash is None:
+                trash = make_staging(target.parent, f"{target.name}.old")
+            try:
+                os.rename(target, trash / str(attempt))
+            except FileNotFoundError:             # another run moved it first
+                pass
+    finally:
+        if trash is not None:
+            shutil.rmtree(trash, ignore_errors=True)
+    if keep_marker:
+        _write_marker(target, target.name)
     else:
-        os.replace(staging, target)
-
-
-def sweep_leftovers(*folders: Path) -> list[Path]:
-    """Remove what a killed process left behind: hidden staging folders and
-    temporary files (never a published report or store file). Returns them."""
-    gone = []
-    for folder in folders:
-        folder = Path(folder)
-        if not folder.is_dir():
-            continue
-        for path in folder.glob(".*.staging"):
-            shutil.rmtree(path, ignore_errors=True)
-            gone.append(path)
-        for path in folder.rglob(".*.tmp"):
-            path.unlink(missing_ok=True)
-            gone.append(path)
-    return gone
+        (target / MARKER).unlink(missing_ok=True)

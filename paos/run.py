@@ -2,27 +2,34 @@
 
 validate -> execute (papermill) -> html (nbconvert) -> pdf (Chromium) -> publish
 
-Everything is built in a staging folder next to the target and published by
-one rename, so an interrupted run never leaves a half-written report and an
+Everything is built in a staging folder next to the target (owned by this
+process, see `paos.files`) and published by one rename, so an interrupted run
+never leaves a half-written report, two runs of one engagement never mix, and an
 existing report is replaced only with `force`. Output paths come only from the
 validated engagement id. A failed run keeps its executed notebook (with the
 error in it) in `<out>/<id>.failed/` so the analyst can see what broke.
+
+A run may share its process with others (a Dask worker runs tasks on threads), so
+it changes nothing process-wide: every path is absolute before the kernel gets it,
+and the kernel gets its working folder, environment and stderr when it is
+launched, not by changing this process's.
 """
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import shutil
-import contextlib
-import sys
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from paos.errors import NotebookError, PaosError
-from paos.files import atomic_write_text, make_staging, publish_folder
+from paos.errors import FaultError, NotebookError, PaosError
+from paos.files import (atomic_write_text, fault, make_staging, owned, publish_folder, release,
+                        remove_owned, sweep_leftovers, writable_folder)
 
 if TYPE_CHECKING:
     from paos.browser import Browser
@@ -54,34 +61,22 @@ def _say(progress: Callable[[str], None] | None, i: int, stage: str, text: str) 
         progress(f"[{i}/{len(STAGES)}] {stage:<8} {text}")
 
 
-@contextlib.contextmanager
-def _kernel_stderr_to(log: Path):
-    """Send what the kernel process prints to stderr (its start-up warnings) to a
-    log file instead of the analyst's terminal; cell errors stay in the notebook."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(log, "ab") as fh:
-            os.dup2(fh.fileno(), 2)
-            try:
-                yield
-            finally:
-                os.dup2(saved, 2)
-    finally:
-        os.close(saved)
-        log.unlink(missing_ok=True)
-
-
 @functools.cache
 def _engine() -> type:
-    """Papermill's nbclient engine, with the executed notebook written once, when the
-    run ends (however it ends), instead of before and after every cell: that is
-    29 writes of a growing notebook for the diagnostic, about 0.1 s. Papermill
-    itself writes it after a run (with a cell error or not); this engine writes it
-    when the kernel dies. Nothing is lost by it: the run is built in a staging
-    folder that is published only whole."""
+    """Papermill's nbclient engine, changed in three ways.
+
+    - The executed notebook is written once, when the run ends (however it ends),
+      by `execute_notebook` below, instead of before and after every cell: that is
+      29 writes of a growing notebook for the diagnostic, about 0.1 s. Nothing is
+      lost by it: the run is built in a staging folder that is published only whole.
+    - Papermill reads and writes files through handlers that change the working
+      folder of the process around every read and write; the notebook comes in as a
+      notebook object and goes out through `keep` instead, so none of that runs.
+    - The kernel is launched with `kernel_start` (working folder, environment,
+      stderr) rather than inheriting them from this process."""
+    from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, NotebookExecutionManager
-    from papermill.iorw import write_ipynb
+    from papermill.utils import merge_kwargs, remove_args
 
     class OneWriteManager(NotebookExecutionManager):
         def save(self, **kwargs) -> None:        # papermill's per-cell writes
@@ -89,40 +84,64 @@ def _engine() -> type:
 
     class OneWriteEngine(NBClientEngine):
         @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, kernel_start=None, **kwargs):
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                                 kernel_name=kernel_name, log=logging.getLogger("papermill"),
+                                 log_output=log_output, stdout_file=stdout_file,
+                                 stderr_file=stderr_file)
+            return PapermillNotebookClient(nb_man, **final).execute(**(kernel_start or {}))
+
+        @classmethod
         def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True,
-                             log_output=False, autosave_cell_every=30, **kwargs):
-            nb_man = OneWriteManager(nb, output_path=output_path, progress_bar=progress_bar,
+                             log_output=False, autosave_cell_every=30, keep=None,
+                             paths=("", ""), **kwargs):
+            nb.metadata.papermill["input_path"], nb.metadata.papermill["output_path"] = paths
+            nb_man = OneWriteManager(nb, output_path=None, progress_bar=progress_bar,
                                      log_output=log_output,
                                      autosave_cell_every=autosave_cell_every)
+            if keep is not None:
+                keep["nb"] = nb_man.nb           # papermill adds its error cell to this one
             nb_man.notebook_start()
             try:
                 cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output,
                                              **kwargs)
-            except BaseException:                # the kernel died, ...: papermill will not
-                nb_man.cleanup_pbar()            # write the notebook, so write it here
+            finally:
+                nb_man.cleanup_pbar()
                 nb_man.notebook_complete()
-                if output_path:
-                    write_ipynb(nb_man.nb, output_path)
-                raise
-            nb_man.cleanup_pbar()                # papermill writes it next (cell error or not)
-            nb_man.notebook_complete()
             return nb_man.nb
 
     return OneWriteEngine
 
 
+def kernel_environment() -> dict[str, str]:
+    """The environment a kernel is launched with: this process's, plus the address of
+    the chart engine this process shares with its kernels, if it runs one."""
+    from paos import chart_engine
+    return {**os.environ, **chart_engine.kernel_environment()}
+
+
 def execute_notebook(template: Path, output: Path, parameters: dict, cwd: Path) -> None:
-    """Run `template` with papermill into `output`; a failure names the cell (or
-    what stopped the kernel). The executed notebook is written however it ends."""
+    """Run `template` with papermill into `output`, in a kernel whose working folder
+    is `cwd`, given when the kernel is launched (papermill's own `cwd=` changes this
+    process's working folder, under every thread). The kernel's own stderr (its
+    start-up warnings) is dropped; cell errors stay in the notebook. A failure names
+    the cell (or what stopped the kernel). The executed notebook is written however
+    the run ends, unless it never started."""
+    import nbformat
     import papermill as pm
     from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillExecutionError
     papermill_engines.register("paos", _engine())
+    start = {"cwd": str(cwd), "env": kernel_environment(), "stderr": subprocess.DEVNULL}
+    keep: dict = {}
     try:
-        with _kernel_stderr_to(output.with_suffix(".kernel.log")):
-            pm.execute_notebook(str(template), str(output), parameters=parameters,
-                                engine_name="paos", kernel_name="python3",
-                                progress_bar=False, cwd=str(cwd), log_output=False)
+        pm.execute_notebook(nbformat.read(str(template), as_version=4), None,
+                            parameters=parameters, engine_name="paos", kernel_name="python3",
+                            progress_bar=False, log_output=False, kernel_start=start,
+                            keep=keep, paths=(str(template), str(output)))
     except PapermillExecutionError as exc:
         raise NotebookError(f"stage execute failed in cell {exc.exec_count} "
                             f"({exc.ename}: {exc.evalue})".replace("\n", " ")) from None
@@ -131,6 +150,9 @@ def execute_notebook(template: Path, output: Path, parameters: dict, cwd: Path) 
     except Exception as exc:  # the kernel died, did not start, timed out, ...
         raise NotebookError(f"stage execute failed ({type(exc).__name__}: {exc})"
                             .replace("\n", " ")) from None
+    finally:
+        if "nb" in keep:
+            atomic_write_text(output, nbformat.writes(keep["nb"]))
 
 
 def run_engagement(engagement: str | Path, out: str | Path = "reports",
@@ -144,25 +166,51 @@ def run_engagement(engagement: str | Path, out: str | Path = "reports",
     the executed notebook, results.json, gaps.csv, executive_summary.html/.pdf.
     With a results `store`, the run is recorded there, and the deliverable gains a
     benchmark section once the store holds past engagements. The PDF is printed with
-    `browser` if given (a batch worker's), else with one launched for this run."""
+    `browser` if given (a batch worker's), else with one launched for this run.
+    An `out` or `store` that cannot be written is refused (`FaultError`) before any
+    work starts."""
+    from paos.batch import absolute_rulebook
     from paos.rulebook import load_rulebook
     from paos.validate import load_evidence
 
     t0 = time.perf_counter()
+    rulebook = absolute_rulebook(rulebook)
     engagement = Path(engagement).resolve()
     evidence = load_evidence([engagement], load_rulebook(rulebook) if rulebook else None)
+    out = writable_folder(out, "--out")              # bad evidence has written nothing
+    if store:
+        store = writable_folder(store, "--store")
+        sweep_leftovers(store)                       # what a killed paos process left
     eid = evidence.engagement_ids()[0]               # validated: safe as a folder name
     client = evidence.engagements["client"][0]
     result = deliver(eid, template or notebook_path(), {
         "engagement": str(engagement), "rulebook": rulebook or "", "run_date": run_date or "",
-        "store": str(Path(store).resolve()) if store else ""},
+        "store": str(store or "")},
         out, force, progress, f"{client} · Partner Architecture Diagnostic",
         "executive_summary", time.perf_counter() - t0, DIAGNOSTIC, browser)
     if store:                                        # record the run once it is published
         from paos.diagnostic import score_evidence
         from paos.store import store_rows, write_runs
-        write_runs(store_rows(score_evidence(evidence, rulebook)), store)
+        try:
+            write_runs(store_rows(score_evidence(evidence, rulebook)), store)
+        except OSError as exc:
+            raise FaultError(f"{result.folder} is published, but the run could not be "
+                             f"recorded in the store: {fault(exc, store)}") from None
     return result
+
+
+def _keep_failed(staging: Path, out: Path, target_id: str) -> Path:
+    """Move a failed run's staging folder to `<out>/<id>.failed` (replacing an earlier
+    failed run that paos kept there, never a folder paos did not make); returns where
+    it is. If that name is taken by something else, the folder stays where it is, no
+    longer marked for clean-up."""
+    failed = out / f"{target_id}.failed"
+    try:
+        publish_folder(staging, failed, force=owned(failed), keep_marker=True)
+        return failed
+    except FileExistsError:
+        release(staging)
+        return staging
 
 
 def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, force: bool,
@@ -172,18 +220,25 @@ def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, f
     """Execute `template` with `parameters` (+ output_dir) and publish the executed
     notebook, what it saved, and its HTML and PDF as `<out>/<target_id>/`.
     Without a `browser`, one is launched before the notebook runs, so that it has
-    started by the time the HTML is there to print."""
+    started by the time the HTML is there to print. A fault of the environment (a
+    full disk, a folder that cannot be written) is a `FaultError` naming the path;
+    nothing is published then."""
     from paos.browser import Browser
     from paos.render import html_to_pdf, notebook_html
 
-    out = Path(out).resolve()
+    out = writable_folder(out, "--out")
+    sweep_leftovers(out)                             # what a killed paos process left
     target = out / target_id
-    if target.exists() and not force:
+    if os.path.lexists(target) and not force:
         raise PaosError(f"{target} already exists; use --force to replace it")
     seconds = {"validate": validate_seconds}
     _say(progress, 1, "validate", f"{target_id}: input valid ({validate_seconds:.1f} s)")
-    staging = make_staging(out, target_id)
+    try:
+        staging = make_staging(out, target_id)
+    except OSError as exc:
+        raise fault(exc, out, "--out") from None
     own_browser = None
+    writing = out                                    # what a fault of the disk is named by
     try:
         if browser is None:
             try:
@@ -196,25 +251,26 @@ def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, f
             execute_notebook(template, nb_out, {**parameters, "output_dir": str(staging)},
                              cwd=staging)
         except NotebookError as err:
-            failed = out / f"{target_id}.failed"
-            shutil.rmtree(failed, ignore_errors=True)
-            os.replace(staging, failed)
-            kept = failed / nb_out.name
+            kept = _keep_failed(staging, out, target_id)
+            notebook = kept / nb_out.name
             raise NotebookError(f"{target_id}: {err}; " + (
-                f"executed notebook: {kept}" if kept.is_file() else f"kept: {failed}"))
+                f"executed notebook: {notebook}" if notebook.is_file() else f"kept: {kept}"))
         seconds["execute"] = time.perf_counter() - t
         _say(progress, 2, "execute", f"notebook executed ({seconds['execute']:.1f} s)")
 
         t = time.perf_counter()
         html = staging / f"{html_name}.html"
         try:
-            atomic_write_text(html, notebook_html(nb_out, title))
+            page = notebook_html(nb_out, title)
         except Exception as exc:  # nbconvert raises many kinds
             raise NotebookError(f"{target_id}: stage html failed ({type(exc).__name__}: {exc})")
+        writing = target / html.name
+        atomic_write_text(html, page)
         seconds["html"] = time.perf_counter() - t
         _say(progress, 3, "html", f"{html.name} ({seconds['html']:.1f} s)")
 
         t = time.perf_counter()
+        writing = target / f"{html_name}.pdf"
         try:
             html_to_pdf(html, html.with_suffix(".pdf"), browser=browser or own_browser)
         except PaosError as exc:
@@ -223,14 +279,20 @@ def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, f
         _say(progress, 4, "pdf", f"{html.stem}.pdf ({seconds['pdf']:.1f} s)")
 
         t = time.perf_counter()
-        publish_folder(staging, target, force)
-        shutil.rmtree(out / f"{target_id}.failed", ignore_errors=True)
+        writing = target
+        try:
+            publish_folder(staging, target, force)
+        except FileExistsError:
+            raise PaosError(f"{target} already exists; use --force to replace it") from None
+        remove_owned(out / f"{target_id}.failed")
         seconds["publish"] = time.perf_counter() - t
         _say(progress, 5, "publish", f"{target}")
+    except OSError as exc:
+        raise fault(exc, writing, f"{target_id}: nothing published:") from None
     finally:
         if own_browser is not None:
             own_browser.close()
-        if staging.exists():
+        if os.path.lexists(staging) and owned(staging):
             shutil.rmtree(staging, ignore_errors=True)
     files = {p.name: p for p in sorted(target.iterdir())}
     return RunResult(target_id, target, files, seconds)
@@ -241,8 +303,10 @@ def run_check(answers: str | Path, out: str | Path = "reports", rulebook: str | 
               progress: Callable[[str], None] | None = print) -> RunResult:
     """The Architecture Check of a prospect: `<out>/<id>/architecture_check.html/.pdf`,
     check.json and the executed notebook."""
+    from paos.batch import absolute_rulebook
     from paos.check import prepare
     t0 = time.perf_counter()
+    rulebook = absolute_rulebook(rulebook)
     answers = Path(answers).resolve()
     check = prepare(answers, rulebook or None, run_date)          # validates, names the id
     return deliver(check["id"], notebook_path("architecture_check.ipynb"), {
@@ -256,8 +320,10 @@ def run_portfolio_report(store: str | Path = "data/results", out: str | Path = "
                          run_date: str | None = None,
                          progress: Callable[[str], None] | None = print) -> RunResult:
     """The portfolio benchmark report in `<out>/portfolio-<rulebook id>/`."""
+    from paos.batch import absolute_rulebook
     from paos.portfolio import prepare
     t0 = time.perf_counter()
+    rulebook = absolute_rulebook(rulebook)
     store = Path(store).resolve()
     p = prepare(store, rulebook, run_date)                 # refuses an empty store
     return deliver(f"portfolio-{p.rulebook.id}", notebook_path("portfolio_benchmark.ipynb"), {

@@ -5,19 +5,25 @@ one row each (see `STORE_SCHEMA`). A rerun under a new rulebook version adds a
 file; the same evidence under the same rulebook maps to the same file (that is
 how a batch knows it can skip an engagement). Read it all with
 `polars.scan_parquet("data/results/**/*.parquet")` or DuckDB's `read_parquet`.
+
+A file in the store that is not a run file (not Parquet, truncated, other columns)
+is skipped by every reader with a `StoreWarning` naming it, and a batch does not
+count it as a finished run, so the next batch rewrites it.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import io
+import shutil
+import warnings
 from pathlib import Path
 
 import polars as pl
 
 from paos import __version__
 from paos.engine import Results
-from paos.files import atomic_write_bytes
+from paos.files import PaosWarning, atomic_write_bytes, make_staging
 
 DEFAULT_STORE = Path("data") / "results"
 _SIGNAL = pl.Struct({"id": pl.String, "dimension": pl.String, "status": pl.String,
@@ -87,25 +93,81 @@ def run_file(store: Path, engagement_id: str, rulebook_id: str, rulebook_sha: st
 
 
 def write_runs(rows: pl.DataFrame, store: str | Path = DEFAULT_STORE) -> list[Path]:
-    """Write each row as its own Parquet file, atomically; returns the paths."""
-    out = []
-    for row in rows.iter_slices(1):
-        r = row.row(0, named=True)
-        path = run_file(Path(store), r["engagement_id"], r["rulebook_id"],
-                        r["rulebook_sha256"], r["evidence_sha256"])
-        buf = io.BytesIO()
-        row.write_parquet(buf)
-        out.append(atomic_write_bytes(path, buf.getvalue()))
+    """Write each row as its own Parquet file, atomically (each is written in full in a
+    staging folder of this process in the store, then renamed into place); returns
+    the paths."""
+    out: list[Path] = []
+    if rows.height == 0:
+        return out
+    work = make_staging(Path(store), "paos-write")
+    try:
+        for row in rows.iter_slices(1):
+            r = row.row(0, named=True)
+            path = run_file(Path(store), r["engagement_id"], r["rulebook_id"],
+                            r["rulebook_sha256"], r["evidence_sha256"])
+            buf = io.BytesIO()
+            row.write_parquet(buf)
+            out.append(atomic_write_bytes(path, buf.getvalue(), work))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return out
+
+
+class StoreWarning(PaosWarning):
+    """A file in the results store that is not a readable run file, skipped."""
+
+    def __init__(self, path: Path, reason: str):
+        self.path, self.reason = Path(path), reason
+        super().__init__(f"{path}: {reason}; skipped (move it out of the store, or run "
+                         "`paos batch` again to rewrite it)")
+
+
+def _problem(path: Path, schema: pl.Schema) -> str | None:
+    """Why a run file with this schema cannot be read as a store row, if it cannot."""
+    missing = [c for c in STORE_SCHEMA if c not in schema]
+    if missing:
+        return f"not a results-store run file (no column {', '.join(missing[:3])}" + \
+            (", ..." if len(missing) > 3 else "") + ")"
+    return None
+
+
+def readable_run(path: Path) -> bool:
+    """Whether `path` is a run file a reader can use (its Parquet footer reads and it
+    has the store's columns): a batch counts only such a file as a finished run."""
+    try:
+        return _problem(path, pl.read_parquet_schema(path)) is None
+    except (Exception, pl.exceptions.PanicException):  # noqa: BLE001 - any unreadable file
+        return False
+
+
+def _read_run(path: Path) -> pl.DataFrame | None:
+    """One run file with the store schema, or None with a `StoreWarning` naming it."""
+    try:
+        frame = pl.read_parquet(path)
+    except (Exception, pl.exceptions.PanicException) as exc:  # noqa: BLE001
+        reason = "not a readable Parquet file" if not isinstance(exc, OSError) else \
+            f"not readable ({exc.strerror or exc})"
+        warnings.warn(StoreWarning(path, reason), stacklevel=3)
+        return None
+    problem = _problem(path, frame.schema)
+    if problem is None:
+        try:
+            return frame.select([pl.col(c).cast(t) for c, t in STORE_SCHEMA.items()])
+        except (Exception, pl.exceptions.PanicException):  # noqa: BLE001
+            problem = "not a results-store run file (columns of other types)"
+    warnings.warn(StoreWarning(path, problem), stacklevel=3)
+    return None
 
 
 def read_store(store: str | Path = DEFAULT_STORE, latest: bool = True) -> pl.DataFrame:
     """Every run in the store (by default only the latest run of each engagement
-    under each rulebook id); an empty frame with the store schema if none."""
-    files = sorted(Path(store).glob("*/*.parquet"))
-    if not files:
+    under each rulebook id); an empty frame with the store schema if none. A file
+    that is not a readable run file is skipped with a `StoreWarning` naming it."""
+    frames = [f for f in map(_read_run, sorted(Path(store).glob("*/*.parquet")))
+              if f is not None]
+    if not frames:
         return pl.DataFrame(schema=STORE_SCHEMA)
-    frame = pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed")
+    frame = pl.concat(frames, how="vertical_relaxed")
     if latest:
         frame = (frame.sort("run_at").group_by("engagement_id", "rulebook_id",
                                                 maintain_order=True).last())
@@ -127,9 +189,11 @@ def contract_from_row(row: dict, rulebook) -> dict:
 
 
 def find_run(store: str | Path, engagement_id: str, rulebook_id: str) -> dict | None:
-    """The latest stored run of an engagement under a rulebook id, or None."""
+    """The latest stored run of an engagement under a rulebook id, or None (unreadable
+    files skipped with a `StoreWarning`)."""
     files = sorted(Path(store).glob(f"{engagement_id}/{rulebook_id}-*.parquet"))
-    if not files:
+    frames = [f for f in map(_read_run, files) if f is not None]
+    if not frames:
         return None
-    frame = pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed")
+    frame = pl.concat(frames, how="vertical_relaxed")
     return frame.sort("run_at").row(-1, named=True)

@@ -210,14 +210,16 @@ def test_dask_without_scheduler_is_refused(tmp_path):
 
 
 def test_batch_sweeps_what_a_killed_worker_left(tmp_path):
+    # staging folders whose owner process is gone; a look-alike paos did not make stays
     root = _portfolio(tmp_path / "p", broken=False)
     out, store = tmp_path / "r", tmp_path / "s"
-    (out / ".meridian-2026-06.abc.staging").mkdir(parents=True)
-    (out / ".meridian-2026-06.abc.staging" / "diagnostic.ipynb").write_text("{")
-    (store / "meridian-2026-06").mkdir(parents=True)
-    (store / "meridian-2026-06" / ".x.parquet.123.tmp").write_bytes(b"half")
+    code = ("import sys; from pathlib import Path; from paos.files import make_staging\n"
+            "for p in sys.argv[1:]: (make_staging(Path(p), 'meridian-2026-06') / 'x').write_text('{')")
+    subprocess.run([sys.executable, "-c", code, str(out), str(store)], check=True)
+    assert len(list(out.glob(".*.staging")) + list(store.glob(".*.staging"))) == 2
+    (store / ".lookalike.staging").mkdir()
     run_batch(root, out=out, store=store, scores_only=True)
-    assert not list(out.glob(".*")) and not list(store.rglob(".*.tmp"))
+    assert not list(out.glob(".*")) and [p.name for p in store.glob(".*")] == [".lookalike.staging"]
 
 
 @pytest.mark.slow

@@ -252,14 +252,18 @@ def shared(monkeypatch):
 
 
 def _client(code: str) -> str:
-    """Run `code` in a fresh process, as a kernel launched by the worker would be."""
+    """Run `code` in a fresh process, as a kernel launched by the worker would be: with
+    the worker's environment plus the shared engine's address."""
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, timeout=120, check=True).stdout.strip()
+                          text=True, timeout=120, check=True,
+                          env={**os.environ, **chart_engine.kernel_environment()}
+                          ).stdout.strip()
 
 
 def test_kernels_share_one_warm_engine(shared):
     address, server = shared
-    assert address.startswith("unix:") and os.environ["PAOS_CHART_ENGINE"] == address
+    assert address.startswith("unix:") and "PAOS_CHART_ENGINE" not in os.environ
+    assert chart_engine.kernel_environment() == {"PAOS_CHART_ENGINE": address}
     code = f"""
         import json
         from paos import chart_engine

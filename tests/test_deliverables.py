@@ -218,7 +218,7 @@ def test_cells_are_neutralised(value, shown):
 
 
 def test_csv_text_neutralises_every_cell():
-    assert csv_text(["a", "b"], [["=1+1", "ok"], [None, "@x"]]) == "a,b\n'=1+1,ok\n,'@x\n"
+    assert csv_text(["a", "b"], [["=1+1", "ok"], [None, "@x"]]) == "a,b\r\n'=1+1,ok\r\n,'@x\r\n"
 
 
 def test_esc_keeps_text_visible():

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from paos.errors import PaosError
+from paos.errors import PaosError, printable
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="PAOS: the deterministic Partner Architecture Diagnostic.")
@@ -73,7 +73,7 @@ def validate(engagement: Engagement, rulebook: RulebookOpt = None) -> None:
     with _guard():
         ev = load_evidence([engagement], load_rulebook(rulebook) if rulebook else None)
     n = ev.ratings["rating"].drop_nulls().len()
-    typer.echo(f"{engagement}: valid ({ev.stakeholders.height} stakeholders, {n} ratings, "
+    typer.echo(f"{printable(engagement)}: valid ({ev.stakeholders.height} stakeholders, {n} ratings, "
                f"{ev.metrics.height} metrics)")
 
 

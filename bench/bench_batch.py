@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from paos.batch import run_batch, score_sources, discover  # noqa: E402
+from paos.portfolio.batch import run_batch, score_sources, discover  # noqa: E402
 
 PORTFOLIO = ROOT / "data" / "portfolio" / "engagements"
 

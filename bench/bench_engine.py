@@ -8,7 +8,7 @@ engagement), then times in one process:
   (a) the bare baseline: ratings.group_by(engagement, signal, perspective).mean()
   (b) full scoring: paos.score(...) end to end, validated frames in, every
       result frame out
-  (c) the engine's stages one by one, in `paos.engine.score` order
+  (c) the engine's stages one by one, in `paos.method.engine.score` order
 
 and records peak memory (ru_maxrss, and the RSS increase during scoring sampled
 every 10 ms by a background thread). Prints a markdown table and writes it as
@@ -41,7 +41,7 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from paos import load_rulebook, score  # noqa: E402
-from paos.engine import ENG, Evidence  # noqa: E402
+from paos._types import ENG, Evidence  # noqa: E402
 
 GIB = 1024 ** 3
 MIB = 1024 ** 2
@@ -280,21 +280,21 @@ def full_score(ev: Evidence, rb):
     return res, [f.height for f in frames]
 
 
-# The stage functions `paos.engine.score` calls, by their names in paos.engine.
+# The stage functions `paos.method.engine.score` calls, by their names in paos.method.engine.
 STAGES = ("metric_ratings", "score_signals", "classify_divergence", "detect_gaps",
           "score_dimensions", "score_index", "gap_evidence", "installation_modules")
 INLINE = "rest of score(): inline joins and sorts"
 
 
 def stages(ev: Evidence, rb) -> list[tuple[str, float, int | None]]:
-    """One run of `paos.engine.score` with every stage function timed.
+    """One run of `paos.method.engine.score` with every stage function timed.
 
-    The stage functions are wrapped in paos.engine's namespace for the call (and
+    The stage functions are wrapped in paos.method.engine's namespace for the call (and
     restored after), so they run exactly as, and in the order, `score` calls
     them, whatever that code becomes. What `score` does inline (the engagements
     join and the final sorts) is the remainder.
     """
-    import paos.engine as engine
+    import paos.method.engine as engine
     out: list[tuple[str, float, int | None]] = []
     saved = {name: getattr(engine, name) for name in STAGES if hasattr(engine, name)}
 

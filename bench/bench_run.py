@@ -6,22 +6,22 @@ Times in one process, interleaved, after one warm-up round of each:
   (a) `paos run`: `run_engagement(engagement, tmpdir, force=True, progress=None)`
       end to end and per stage (validate, execute, html, pdf, publish);
   (b) the floor: the same machinery doing nothing of its own -
-        execute  papermill (paos.run.execute_notebook: same kernel, same options)
+        execute  papermill (paos.deliverables.run.execute_notebook: same kernel, same options)
                  on a minimal notebook: a parameters cell and one code cell that
                  imports, in order, every module the real notebook's kernel holds
                  once it has run (recorded first by running the real notebook with
                  one cell added). So the libraries' own lazy imports count as
                  machinery (pandera's polars backend and the hypothesis it pulls
                  in when installed, ...), and what remains is paos's work;
-        html     paos.render.notebook_html of that executed notebook (same
+        html     paos.deliverables._render.notebook_html of that executed notebook (same
                  template, same title), written the same way;
-        pdf      paos.render.html_to_pdf of that HTML (same headless Chromium),
+        pdf      paos.deliverables._render.html_to_pdf of that HTML (same headless Chromium),
                  launched for it: the three stages one after another, as the
                  issue defines the floor;
       and the same floor with its browser launched before execute, the way
       `paos run` launches its own (a stricter floor: it gets the same head start).
   (c) for comparison, the first floor: one import line of the libraries the
-      notebook names (paos, paos.report, paos.sections, polars, pandas, pandera,
+      notebook names (paos, paos.deliverables.report, paos.deliverables.sections, polars, pandas, pandera,
       altair, vl_convert), without their lazy imports.
 
 Reports best and median of --repeat rounds, the ratio paos run / floor in all
@@ -69,17 +69,17 @@ sys.path.insert(0, str(ROOT))
 
 import nbformat  # noqa: E402
 
-import paos.browser  # noqa: E402
-import paos.render  # noqa: E402
-from paos.browser import Browser  # noqa: E402
-import paos.run  # noqa: E402
-from paos.files import atomic_write_text  # noqa: E402
-from paos.run import STAGES, notebook_path, run_engagement  # noqa: E402
+import paos.deliverables._browser  # noqa: E402
+import paos.deliverables._render  # noqa: E402
+from paos.deliverables._browser import Browser  # noqa: E402
+import paos.deliverables.run  # noqa: E402
+from paos._files import atomic_write_text  # noqa: E402
+from paos.deliverables.run import STAGES, notebook_path, run_engagement  # noqa: E402
 
 TARGET_RATIO = 1.5
 OUT = Path(__file__).parent / "results" / "run.json"
 DEFAULT_ENGAGEMENT = ROOT / "data" / "engagements" / "northwind-2026-09"
-FLOOR_IMPORTS = "import paos, paos.report, paos.sections, polars, pandas, pandera, altair, vl_convert"
+FLOOR_IMPORTS = "import paos, paos.deliverables.report, paos.deliverables.sections, polars, pandas, pandera, altair, vl_convert"
 FLOOR_STAGES = ("execute", "html", "pdf")
 
 # ---------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def at_rest(seconds: float = 3.0) -> float:
 
 
 class HelperMeter:
-    """CPU time of the chart engine helpers (`python -m paos.chart_engine`), for
+    """CPU time of the chart engine helpers (`python -m paos.deliverables.chart_engine`), for
     information (machine-wide CPU already holds it): /proc is sampled every 100 ms
     and each helper's last reading is kept."""
 
@@ -126,7 +126,7 @@ class HelperMeter:
                 if not pid.isdigit():
                     continue
                 try:
-                    if b"paos.chart_engine" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    if b"paos.deliverables.chart_engine" not in Path(f"/proc/{pid}/cmdline").read_bytes():
                         continue
                     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 except OSError:
@@ -157,9 +157,9 @@ def metered(stage: str, fn):
 
 
 # `deliver` looks these up at call time: the paos run and the floor both go through them.
-execute_notebook = paos.run.execute_notebook = metered("execute", paos.run.execute_notebook)
-notebook_html = paos.render.notebook_html = metered("html", paos.render.notebook_html)
-html_to_pdf = paos.render.html_to_pdf = metered("pdf", paos.render.html_to_pdf)
+execute_notebook = paos.deliverables.run.execute_notebook = metered("execute", paos.deliverables.run.execute_notebook)
+notebook_html = paos.deliverables._render.notebook_html = metered("html", paos.deliverables._render.notebook_html)
+html_to_pdf = paos.deliverables._render.html_to_pdf = metered("pdf", paos.deliverables._render.html_to_pdf)
 
 # ---------------------------------------------------------------------------
 # The floor
@@ -189,7 +189,7 @@ def kernel_modules(parameters: dict) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="paos-bench-modules-") as tmp:
         nb = Path(tmp) / "modules.ipynb"
         nbformat.write(real, str(nb))
-        paos.run.execute_notebook(nb, Path(tmp) / "out.ipynb",
+        paos.deliverables.run.execute_notebook(nb, Path(tmp) / "out.ipynb",
                                   {**parameters, "output_dir": tmp}, cwd=Path(tmp))
         names = json.loads((Path(tmp) / "modules.json").read_text())
     return [n for n in names if n not in ("__main__", "__mp_main__")]
@@ -219,7 +219,7 @@ def _settle() -> float:
     """Wait for the browsers closing in the background and for the run's last
     processes to go; the machine's CPU meanwhile."""
     b = machine_busy()
-    paos.browser.wait_closed()
+    paos.deliverables._browser.wait_closed()
     time.sleep(0.1)                                # the helper ends with its kernel
     return machine_busy() - b
 
@@ -325,10 +325,10 @@ PROFILE = textwrap.dedent(r'''
     out = {"steps": [], "charts": []}
     def step(name, t): out["steps"].append([name, time.perf_counter() - t])
     t0 = time.perf_counter()
-    t = time.perf_counter(); from paos import chart_engine; chart_engine.start()
+    t = time.perf_counter(); from paos.deliverables import chart_engine; chart_engine.start()
     step("chart_engine.start()", t)
-    t = time.perf_counter(); from paos import report, sections; step("from paos import report, sections", t)
-    from paos import charts
+    t = time.perf_counter(); from paos.deliverables import report, sections; step("from paos import report, sections", t)
+    from paos.deliverables import charts
     eng, out_dir = sys.argv[1], sys.argv[2]
     names = ["executive_summary", "priority_matrix", "roadmap", "dimension_pages",
              "divergence", "evidence_appendix", "reproducibility"]
@@ -442,7 +442,7 @@ def main(argv=None) -> int:
     global HELPERS
     HELPERS = HelperMeter()
 
-    from paos.validate import load_evidence
+    from paos.evidence.validate import load_evidence
     ev = load_evidence([engagement])
     title = f"{ev.engagements['client'][0]} · Partner Architecture Diagnostic"
     parameters = {"engagement": str(engagement), "rulebook": "", "run_date": ""}

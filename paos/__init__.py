@@ -4,7 +4,7 @@ The pipeline, one module per stage:
 intake -> validate (schemas) -> signals -> divergence -> gaps -> index -> results.
 
 The public names below are imported on first use, so `import paos` stays cheap and
-a notebook's imports run in the order its modules ask for (see `paos.report`).
+a notebook's imports run in the order its modules ask for (see `paos.deliverables.report`).
 """
 import importlib
 import sys
@@ -18,10 +18,10 @@ sys.modules.setdefault("rfc3987_syntax", None)
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "diagnose": "paos.diagnostic", "load_evidence": "paos.validate",
-    "load_rulebook": "paos.rulebook", "Rulebook": "paos.rulebook", "score": "paos.engine",
-    "Evidence": "paos.engine", "Results": "paos.engine", "contract": "paos.results",
-    "contracts": "paos.results", "summary_text": "paos.results", "PaosError": "paos.errors",
+    "diagnose": "paos.method.diagnostic", "load_evidence": "paos.evidence.validate",
+    "load_rulebook": "paos.method.rulebook", "Rulebook": "paos.method.rulebook", "score": "paos.method.engine",
+    "Evidence": "paos.method.engine", "Results": "paos.method.engine", "contract": "paos.method.results",
+    "contracts": "paos.method.results", "summary_text": "paos.method.results", "PaosError": "paos.errors",
     "EvidenceError": "paos.errors", "RulebookError": "paos.errors",
 }
 __all__ = [*_EXPORTS, "__version__"]

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from paos._defaults import DEFAULT_OUT, DEFAULT_STORE
 from paos.errors import PaosError, printable
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -34,7 +35,7 @@ def _guard():
     becomes its lines on stderr and the exit status; each warning paos gives while
     carrying on (an unreadable store file skipped) is one line on stderr."""
     from paos.errors import printable
-    from paos.files import PaosWarning, fault
+    from paos._files import PaosWarning, fault
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PaosWarning)
         try:
@@ -68,8 +69,8 @@ def validate(engagement: Engagement, rulebook: RulebookOpt = None) -> None:
 
     Example: paos validate data/engagements/northwind-2026-09
     """
-    from paos.rulebook import load_rulebook
-    from paos.validate import load_evidence
+    from paos.method.rulebook import load_rulebook
+    from paos.evidence.validate import load_evidence
     with _guard():
         ev = load_evidence([engagement], load_rulebook(rulebook) if rulebook else None)
     n = ev.ratings["rating"].drop_nulls().len()
@@ -85,8 +86,8 @@ def score(engagement: Engagement, rulebook: RulebookOpt = None,
 
     Example: paos score data/engagements/northwind-2026-09 --json > results.json
     """
-    from paos.diagnostic import diagnose
-    from paos.results import contract, summary_text, to_json
+    from paos.method.diagnostic import diagnose
+    from paos.method.results import contract, summary_text, to_json
     with _guard():
         c = contract(diagnose(engagement, rulebook))
     typer.echo(to_json(c) if json else summary_text(c))
@@ -102,8 +103,8 @@ def new(folder: Annotated[Path, typer.Argument(help="Folder to create.", show_de
 
     Example: paos new engagements/acme-2026-12
     """
-    from paos.rulebook import load_rulebook
-    from paos.scaffold import new_engagement
+    from paos.method.rulebook import load_rulebook
+    from paos.evidence.scaffold import new_engagement
     with _guard():
         written = new_engagement(folder, load_rulebook(rulebook or "paos-v1"), engagement_id)
     for path in written:
@@ -121,8 +122,8 @@ def rulebook_card(ref: Annotated[str, typer.Argument(help="Rulebook id or path."
 
     Example: paos rulebook paos-v1 > methodology.md
     """
-    from paos.card import methodology_card
-    from paos.rulebook import load_rulebook
+    from paos.method.card import methodology_card
+    from paos.method.rulebook import load_rulebook
     with _guard():
         typer.echo(methodology_card(load_rulebook(ref)), nl=False)
 
@@ -130,7 +131,7 @@ def rulebook_card(ref: Annotated[str, typer.Argument(help="Rulebook id or path."
 @app.command()
 def run(engagement: Engagement,
         out: Annotated[Path, typer.Option("--out", help="Folder for reports; the deliverables "
-                                          "go to OUT/<engagement id>/.")] = Path("reports"),
+                                          "go to OUT/<engagement id>/.")] = DEFAULT_OUT,
         rulebook: RulebookOpt = None,
         force: Annotated[bool, typer.Option("--force", help="Replace an existing report.")]
         = False,
@@ -139,13 +140,13 @@ def run(engagement: Engagement,
         store: Annotated[Path, typer.Option(
             "--store", help="Results store: the run is recorded there, and the deliverable "
             "gains a benchmark section once it holds past engagements.")]
-        = Path("data/results")) -> None:
+        = DEFAULT_STORE) -> None:
     """Run the engagement notebook and write the board deliverables: executed
     notebook, results.json, gaps.csv, executive_summary.html and .pdf.
 
     Example: paos run data/engagements/northwind-2026-09 --out reports
     """
-    from paos.run import run_engagement
+    from paos.deliverables.run import run_engagement
     with _guard():
         result = run_engagement(engagement, out, rulebook, force, run_date,
                                 progress=_stage,
@@ -157,7 +158,7 @@ def run(engagement: Engagement,
 def check(answers: Annotated[Path, typer.Argument(help="Answers file (YAML or CSV).",
                                                   show_default=False)],
           out: Annotated[Path, typer.Option("--out", help="Folder for reports; the check "
-                                            "goes to OUT/<id>/.")] = Path("reports"),
+                                            "goes to OUT/<id>/.")] = DEFAULT_OUT,
           rulebook: RulebookOpt = None,
           force: Annotated[bool, typer.Option("--force", help="Replace an existing check.")]
           = False,
@@ -168,7 +169,7 @@ def check(answers: Annotated[Path, typer.Argument(help="Answers file (YAML or CS
 
     Example: paos check data/checks/globex-2026-11.yaml
     """
-    from paos.run import run_check
+    from paos.deliverables.run import run_check
     with _guard():
         result = run_check(answers, out, rulebook, force, run_date,
                            progress=_stage)
@@ -179,7 +180,7 @@ def check(answers: Annotated[Path, typer.Argument(help="Answers file (YAML or CS
 def batch(portfolio: Annotated[Path, typer.Argument(help="Folder holding engagement folders "
                                                     "and workbooks.", show_default=False)],
           out: Annotated[Path, typer.Option("--out", help="Folder for reports.")]
-          = Path("reports"),
+          = DEFAULT_OUT,
           jobs: Annotated[Optional[int], typer.Option(
               "--jobs", help="Parallel engagements (default: the core count).")] = None,
           scores_only: Annotated[bool, typer.Option(
@@ -190,7 +191,7 @@ def batch(portfolio: Annotated[Path, typer.Argument(help="Folder holding engagem
           scheduler: Annotated[Optional[str], typer.Option(
               "--scheduler", help="Dask scheduler address, tcp://HOST:PORT.")] = None,
           store: Annotated[Path, typer.Option("--store", help="Results store folder.")]
-          = Path("data/results"),
+          = DEFAULT_STORE,
           force: Annotated[bool, typer.Option("--force", help="Rerun unchanged engagements "
                                               "too.")] = False,
           rulebook: RulebookOpt = None) -> None:
@@ -201,7 +202,7 @@ def batch(portfolio: Annotated[Path, typer.Argument(help="Folder holding engagem
 
     Example: paos batch data/portfolio/engagements --scores-only
     """
-    from paos.batch import failure_table, run_batch, summary
+    from paos.portfolio.batch import failure_table, run_batch, summary
     try:
         with _guard():
             outcomes = run_batch(portfolio, out, store, jobs, scores_only, executor,
@@ -220,7 +221,7 @@ def batch(portfolio: Annotated[Path, typer.Argument(help="Folder holding engagem
 @app.command("benchmark")
 def benchmark_cmd(engagement: Engagement,
                   store: Annotated[Path, typer.Option("--store", help="Results store folder.")]
-                  = Path("data/results"),
+                  = DEFAULT_STORE,
                   json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
                   rulebook: RulebookOpt = None) -> None:
     """Percentile rank of the PAI and of each dimension among past engagements of
@@ -230,9 +231,9 @@ def benchmark_cmd(engagement: Engagement,
     """
     import json as js
 
-    from paos.benchmark import benchmark, benchmark_text, subject_from_results
-    from paos.diagnostic import diagnose
-    from paos.store import read_store
+    from paos.portfolio.peers import benchmark, benchmark_text, subject_from_results
+    from paos.method.diagnostic import diagnose
+    from paos.portfolio.store import read_store
     with _guard():
         b = benchmark(read_store(store), subject_from_results(diagnose(engagement, rulebook)))
     typer.echo(js.dumps(b, indent=2, ensure_ascii=False) if json else benchmark_text(b))
@@ -252,7 +253,7 @@ def compare(baseline: Annotated[Path, typer.Argument(help="The earlier engagemen
     """
     import json as js
 
-    from paos.compare import compare_paths, compare_text
+    from paos.portfolio.reassessment import compare_paths, compare_text
     with _guard():
         c = compare_paths(baseline, follow_up, rulebook)
     typer.echo(js.dumps(c, indent=2, ensure_ascii=False) if json else compare_text(c))
@@ -260,9 +261,9 @@ def compare(baseline: Annotated[Path, typer.Argument(help="The earlier engagemen
 
 @app.command("portfolio-report")
 def portfolio_report(store: Annotated[Path, typer.Option("--store", help="Results store.")]
-                     = Path("data/results"),
+                     = DEFAULT_STORE,
                      out: Annotated[Path, typer.Option("--out", help="Folder for reports.")]
-                     = Path("reports"),
+                     = DEFAULT_OUT,
                      rulebook: RulebookOpt = None,
                      force: Annotated[bool, typer.Option("--force", help="Replace an existing "
                                                          "report.")] = False,
@@ -274,7 +275,7 @@ def portfolio_report(store: Annotated[Path, typer.Option("--store", help="Result
 
     Example: paos batch data/portfolio/engagements --scores-only && paos portfolio-report
     """
-    from paos.run import run_portfolio_report
+    from paos.deliverables.run import run_portfolio_report
     with _guard():
         result = run_portfolio_report(store, out, rulebook, force, run_date,
                                       progress=_stage)

@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 
 from paos import contract, load_rulebook, score
-from paos.engine import Evidence
-from paos.schemas import validated
+from paos._types import Evidence
+from paos.evidence.schemas import validated
 
 RB = load_rulebook("paos-v1")
 DEFAULT_ROLE = {"strategic": "ceo", "operational": "sales", "partner": "partner"}

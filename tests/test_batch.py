@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from paos.batch import discover, failure_table, run_batch
+from paos.portfolio.batch import discover, failure_table, run_batch
 from paos.cli import app
-from paos.store import STORE_SCHEMA, read_store
+from paos.portfolio.store import STORE_SCHEMA, read_store
 
 DEMO = Path(__file__).parent.parent / "data" / "engagements"
 
@@ -102,7 +102,7 @@ def test_scores_only_resumes_and_reruns_what_changed(tmp_path):
 def test_new_rulebook_version_adds_to_history(tmp_path):
     import yaml
 
-    from paos.rulebook import RULEBOOK_DIR
+    from paos.method.rulebook import RULEBOOK_DIR
     root = _portfolio(tmp_path / "p", broken=False)
     store = tmp_path / "store"
     run_batch(root, store=store, scores_only=True)
@@ -213,7 +213,7 @@ def test_batch_sweeps_what_a_killed_worker_left(tmp_path):
     # staging folders whose owner process is gone; a look-alike paos did not make stays
     root = _portfolio(tmp_path / "p", broken=False)
     out, store = tmp_path / "r", tmp_path / "s"
-    code = ("import sys; from pathlib import Path; from paos.files import make_staging\n"
+    code = ("import sys; from pathlib import Path; from paos._files import make_staging\n"
             "for p in sys.argv[1:]: (make_staging(Path(p), 'meridian-2026-06') / 'x').write_text('{')")
     subprocess.run([sys.executable, "-c", code, str(out), str(store)], check=True)
     assert len(list(out.glob(".*.staging")) + list(store.glob(".*.staging"))) == 2

@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 
 from paos import score
-from paos.benchmark import (INSUFFICIENT, benchmark, benchmark_text, peers, percentile_rank,
+from paos.portfolio.peers import (INSUFFICIENT, benchmark, benchmark_text, peers, percentile_rank,
                             subject_from_results, subject_from_row)
-from paos.store import STORE_SCHEMA, read_store, store_rows, write_runs
+from paos.portfolio.store import STORE_SCHEMA, read_store, store_rows, write_runs
 from tests.builders import RB, everywhere, evidence
 
 DAY = dt.date(2026, 6, 1)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from paos import browser as browser_mod
-from paos.browser import Browser, RenderError, print_pdf
+from paos.deliverables import _browser as browser_mod
+from paos.deliverables._browser import Browser, RenderError, print_pdf
 
 
 def page(path: Path, body: str, head: str = "") -> Path:
@@ -132,7 +132,7 @@ def test_shared_browser_is_reused_and_relaunched_when_it_died(tmp_path):
 def test_the_browser_ends_with_the_process_that_launched_it(tmp_path):
     # however the owner ends (here without any clean-up), the pipe closes and the
     # browser exits: no Chromium is left running
-    code = ("import os, sys; from paos.browser import Browser; b = Browser(); "
+    code = ("import os, sys; from paos.deliverables._browser import Browser; b = Browser(); "
             "print(b.proc.pid, b.profile, flush=True); import time; time.sleep(1); os._exit(0)")
     owner = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            timeout=60, check=True)

@@ -16,8 +16,13 @@ import pandas as pd
 import pytest
 import vl_convert
 
-from paos import chart_engine, charts, check, portfolio, report, sections
-from paos.batch import run_batch
+from paos.deliverables import chart_engine
+from paos.deliverables import charts
+from paos.method import check
+from paos.portfolio import report as portfolio
+from paos.deliverables import report
+from paos.deliverables import sections
+from paos.portfolio.batch import run_batch
 
 DATA = Path(__file__).parent.parent / "data"
 DEMO = DATA / "engagements"
@@ -90,7 +95,7 @@ def test_without_a_helper_charts_are_drawn_here(monkeypatch):
 
 
 def test_helper_ends_with_its_parent():
-    code = ("from paos import chart_engine; chart_engine.start(); "
+    code = ("from paos.deliverables import chart_engine; chart_engine.start(); "
             "print(chart_engine._helper.proc.pid, flush=True)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=True).stdout
@@ -203,7 +208,7 @@ def test_a_forked_child_draws_its_own_charts():
     # vl-convert itself cannot fork safely: its engine threads do not survive).
     code = textwrap.dedent("""
         import os
-        from paos import chart_engine
+        from paos.deliverables import chart_engine
         spec = %r
         chart_engine.start()
         parent = chart_engine.to_svg(spec)
@@ -266,7 +271,7 @@ def test_kernels_share_one_warm_engine(shared):
     assert chart_engine.kernel_environment() == {"PAOS_CHART_ENGINE": address}
     code = f"""
         import json
-        from paos import chart_engine
+        from paos.deliverables import chart_engine
         chart_engine.start()
         own_process = chart_engine._helper.proc is not None
         svg = chart_engine.to_svg({SPEC!r})
@@ -308,7 +313,7 @@ def test_the_shared_engine_ends_with_its_owner():
     # and the engine exits on its own, removing its folder
     code = """
         import os
-        from paos import chart_engine
+        from paos.deliverables import chart_engine
         chart_engine.share()
         print(chart_engine._shared.pid, chart_engine._shared_folder, flush=True)
         {end}
@@ -354,7 +359,7 @@ def test_a_kernel_that_dies_with_replies_unread_does_not_trouble_the_engine():
     # of its own, whose stderr (the engine's too) is captured here.
     code = f"""
         import socket, time
-        from paos import chart_engine
+        from paos.deliverables import chart_engine
         address = chart_engine.share()[len("unix:"):]
         spec = {SPEC!r}
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -386,7 +391,7 @@ def test_a_long_temporary_folder_does_not_stop_the_shared_engine(monkeypatch, tm
         address = chart_engine.share()
         assert address.startswith("unix:/tmp/paos-charts-") and len(address) < 100
         assert _client("""
-            from paos import chart_engine
+            from paos.deliverables import chart_engine
             chart_engine.start()
             print(chart_engine._helper.proc is None)
         """) == "True"

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from paos import EvidenceError, load_rulebook
-from paos.check import prepare, read_answers, screen
+from paos.method.check import prepare, read_answers, screen
 from paos.cli import app
 
 RB = load_rulebook()

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from paos import contract, diagnose
 from paos.cli import app
-from paos.results import to_json
+from paos.method.results import to_json
 
 DEMO = Path(__file__).parent.parent / "data" / "engagements"
 ENGAGEMENTS = sorted(DEMO.iterdir())
@@ -74,7 +74,7 @@ def test_gap_evidence_is_attributed_without_names():
 
 def test_rulebook_override_changes_hash(tmp_path):
     import yaml
-    from paos.rulebook import RULEBOOK_DIR
+    from paos.method.rulebook import RULEBOOK_DIR
     raw = yaml.safe_load((RULEBOOK_DIR / "paos-v1.yaml").read_text())
     raw["dimensions"][0]["signals"][0]["threshold"] = 3.5
     book = tmp_path / "strict.yaml"

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from paos import PaosError
-from paos.compare import check_pair, compare, compare_paths, compare_text, signed
+from paos.portfolio.reassessment import check_pair, compare, compare_paths, compare_text, signed
 from tests.builders import RB, RATINGS, run, write_engagement
 
 ALL = [s.id for s in RB.signals]

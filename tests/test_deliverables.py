@@ -12,9 +12,9 @@ import pytest
 
 from paos import EvidenceError, PaosError, contract, diagnose
 from paos.errors import NotebookError
-from paos.files import csv_text, neutralise
-from paos.run import notebook_path, run_engagement
-from paos.sections import esc
+from paos._files import csv_text, neutralise
+from paos.deliverables.run import notebook_path, run_engagement
+from paos.deliverables.sections import esc
 from tests.builders import RATINGS, write_engagement
 
 DEMO = Path(__file__).parent.parent / "data" / "engagements"
@@ -196,11 +196,11 @@ def test_pdf_failure_leaves_no_half_written_report(tmp_path, monkeypatch):
 
 def test_missing_chromium_stops_the_run_before_the_notebook_and_leaves_nothing(
         tmp_path, monkeypatch):
-    import paos.browser
+    import paos.deliverables._browser
 
     def missing():
-        raise paos.browser.RenderError("headless Chromium is not installed: run `make setup`")
-    monkeypatch.setattr(paos.browser, "find_chromium", missing)
+        raise paos.deliverables._browser.RenderError("headless Chromium is not installed: run `make setup`")
+    monkeypatch.setattr(paos.deliverables._browser, "find_chromium", missing)
     src = write_engagement(tmp_path / "src")
     lines = []
     with pytest.raises(NotebookError, match=r"acme-2026: stage pdf failed \(headless Chromium "

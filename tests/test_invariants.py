@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paos import contracts, score
-from paos.engine import Evidence
+from paos._types import Evidence
 from tests.builders import RB, evidence, run, signal
 
 SIGNALS = [s.id for s in RB.signals]

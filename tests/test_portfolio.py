@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from paos.batch import run_batch
+from paos.portfolio.batch import run_batch
 from paos.cli import app
-from paos.store import read_store
+from paos.portfolio.store import read_store
 
 PORTFOLIO = Path(__file__).parent.parent / "data" / "portfolio" / "engagements"
 FOLLOW_UP = PORTFOLIO / "cloudmere-2025-03"

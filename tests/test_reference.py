@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paos import contracts, load_rulebook, score
-from paos.engine import Evidence
-from paos.schemas import validated
+from paos._types import Evidence
+from paos.evidence.schemas import validated
 from tests import reference_impl as ref
 
 ENG_ID = "e1"

@@ -17,10 +17,10 @@ import pytest
 import yaml
 
 from paos import EvidenceError, RulebookError, load_evidence, load_rulebook, score
-from paos.card import methodology_card
-from paos.check import screen
-from paos.results import contracts
-from paos.rulebook import RULEBOOK_DIR, schema_paths
+from paos.method.card import methodology_card
+from paos.method.check import screen
+from paos.method.results import contracts
+from paos.method.rulebook import RULEBOOK_DIR, schema_paths
 from tests.builders import META, RATINGS, STAKEHOLDERS, write_engagement
 
 BASE = yaml.safe_load((RULEBOOK_DIR / "paos-v1.yaml").read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 import paos
 from paos.cli import app
-from paos.scaffold import RATING_ROWS, ScaffoldError, new_engagement
+from paos.evidence.scaffold import RATING_ROWS, ScaffoldError, new_engagement
 
 RB = paos.load_rulebook("paos-v1")
 HEADERS = {

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from paos.batch import run_batch
-from paos.store import read_store
+from paos.portfolio.batch import run_batch
+from paos.portfolio.store import read_store
 
 DEMO = Path(__file__).parent.parent.parent / "data" / "engagements"
 PORTFOLIO = Path(__file__).parent.parent.parent / "data" / "portfolio" / "engagements"
@@ -59,16 +59,16 @@ def _assert_store_rows(store: Path, ids: list[str]) -> None:
 # a run leaves the process as it found it -------------------------------------------------
 
 def test_a_run_in_a_thread_changes_no_process_wide_state(tmp_path, monkeypatch):
-    import paos.run
-    import paos.validate  # noqa: F401 - its libraries' own import-time settings come first
-    from paos.batch import deliver_one
+    import paos.deliverables.run
+    import paos.evidence.validate  # noqa: F401 - its libraries' own import-time settings come first
+    from paos.portfolio.batch import deliver_one
 
     def forbidden(name):
         def call(*args, **kwargs):
             raise AssertionError(f"os.{name} called during a run")
         return call
     monkeypatch.delenv("PAOS_CHART_ENGINE", raising=False)
-    paos.run._engine()
+    paos.deliverables.run._engine()
     environ, cwd, fd2 = dict(os.environ), os.getcwd(), os.fstat(2)
     outcome, seen = [], set()
 

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from paos.cli import app
 from paos.errors import Problem, printable
-from paos.files import csv_text, neutralise
-from paos.report import prepare as deliverable
-from paos.sections import esc, evidence_appendix
+from paos._files import csv_text, neutralise
+from paos.deliverables.report import prepare as deliverable
+from paos.deliverables.sections import esc, evidence_appendix
 from tests.builders import RATINGS, STAKEHOLDERS, gap, run, write_engagement
 
 FORMULA = ("=", "+", "-", "@")
@@ -102,7 +102,7 @@ def test_gaps_csv_of_a_run_with_a_bare_cr_keeps_one_row_per_quote(tmp_path):
     folder = write_engagement(tmp_path / "e", ratings=None)
     with open(folder / "ratings.csv", "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh, quoting=csv.QUOTE_ALL).writerows(ratings)      # the CR quoted
-    from paos.report import save_results
+    from paos.deliverables.report import save_results
     d = deliverable(folder)
     save_results(d, tmp_path / "out")
     data = (tmp_path / "out" / "gaps.csv").read_bytes().decode()

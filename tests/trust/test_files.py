@@ -16,11 +16,11 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from paos import files
-from paos.batch import run_batch
+from paos import _files as files
+from paos.portfolio.batch import run_batch
 from paos.cli import app
-from paos.files import make_staging, publish_folder, sweep_leftovers
-from paos.store import find_run, read_store
+from paos._files import make_staging, publish_folder, sweep_leftovers
+from paos.portfolio.store import find_run, read_store
 
 DEMO = Path(__file__).parent.parent.parent / "data" / "engagements"
 REPORT = ["diagnostic.ipynb", "executive_summary.html", "executive_summary.pdf", "gaps.csv",
@@ -52,7 +52,7 @@ def _one_line_fault(result, *names: str) -> str:
 
 def _owner(parent: Path, name: str) -> tuple[subprocess.Popen, Path]:
     """Another process that made a staging folder in `parent` and is still running."""
-    code = ("import sys; from pathlib import Path; from paos.files import make_staging\n"
+    code = ("import sys; from pathlib import Path; from paos._files import make_staging\n"
             "p = make_staging(Path(sys.argv[1]), sys.argv[2])\n"
             "(p / 'diagnostic.ipynb').write_text('{}')\n"
             "print(p, flush=True); sys.stdin.read()")
@@ -323,7 +323,7 @@ def _corrupt_store(tmp_path: Path) -> tuple[Path, Path, Path, Path]:
 
 
 def test_readers_skip_a_corrupt_store_file_with_a_warning(tmp_path):
-    from paos.store import StoreWarning
+    from paos.portfolio.store import StoreWarning
     pf, store, garbage, foreign = _corrupt_store(tmp_path)
     with pytest.warns(StoreWarning) as seen:
         frame = read_store(store)

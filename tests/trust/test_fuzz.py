@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from paos.cli import app
-from paos.rulebook import load_rulebook
-from paos.scaffold import new_engagement
+from paos.method.rulebook import load_rulebook
+from paos.evidence.scaffold import new_engagement
 from tests.builders import META, METRICS, RATINGS, STAKEHOLDERS, write_engagement
 
 # PAOS_FUZZ_EXAMPLES=2000 for a longer hunt; 60 per file kind keeps this file under 30 s.

@@ -16,11 +16,11 @@ import pytest
 from typer.testing import CliRunner
 
 from paos import EvidenceError, load_evidence
-from paos import intake
-from paos.check import read_answers
+from paos.evidence import intake
+from paos.method.check import read_answers
 from paos.cli import app
 from paos.errors import FaultError, PaosError, RulebookError
-from paos.rulebook import RULEBOOK_DIR, load_rulebook
+from paos.method.rulebook import RULEBOOK_DIR, load_rulebook
 from tests.builders import META, METRICS, RATINGS, STAKEHOLDERS, write_csv, write_engagement
 
 RB = load_rulebook()

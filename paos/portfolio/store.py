@@ -22,10 +22,10 @@ from pathlib import Path
 import polars as pl
 
 from paos import __version__
-from paos.engine import Results
-from paos.files import PaosWarning, atomic_write_bytes, make_staging
+from paos._defaults import DEFAULT_STORE
+from paos._types import Results
+from paos._files import PaosWarning, atomic_write_bytes, make_staging
 
-DEFAULT_STORE = Path("data") / "results"
 _SIGNAL = pl.Struct({"id": pl.String, "dimension": pl.String, "status": pl.String,
                      "score": pl.Float64, "strategic": pl.Float64, "reality": pl.Float64,
                      "divergence": pl.Float64, "divergence_class": pl.String,

@@ -30,14 +30,15 @@ from pathlib import Path
 
 import polars as pl
 
-from paos.engine import Evidence
+from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
+from paos._types import Evidence
 from paos.errors import EvidenceError, PaosError
 from paos.errors import Problem
-from paos.files import sweep_leftovers, writable_folder
-from paos.intake import RawEngagement, read_engagement, read_meta
-from paos.progress import Progress
-from paos.rulebook import DEFAULT_RULEBOOK, Rulebook, known_rulebooks, load_rulebook
-from paos.store import DEFAULT_STORE, readable_run, run_file, store_rows, write_runs
+from paos._files import sweep_leftovers, writable_folder
+from paos.evidence.intake import RawEngagement, read_engagement, read_meta
+from paos.portfolio._progressbar import Progress
+from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
+from paos.portfolio.store import readable_run, run_file, store_rows, write_runs
 
 
 @dataclass
@@ -114,8 +115,8 @@ def score_sources(sources: list[Path], store: Path, rulebook: Rulebook | None = 
     engagement's run in the store. Runs in one process (or one Dask task).
     `timings`, when given, receives the seconds spent reading, validating, scoring
     and writing."""
-    from paos.engine import score
-    from paos.validate import check_engagements
+    from paos.method.engine import score
+    from paos.evidence.validate import check_engagements
     t0 = time.perf_counter()
     clock = timings if timings is not None else {}
     mark = [t0]
@@ -188,9 +189,9 @@ def deliver_one(source: str, out: str, store: str, rulebook: str | None, force: 
     t0 = time.perf_counter()
     eid = None
     try:
-        from paos import chart_engine
-        from paos.browser import shared as shared_browser
-        from paos.run import run_engagement
+        from paos.deliverables import chart_engine
+        from paos.deliverables._browser import shared as shared_browser
+        from paos.deliverables.run import run_engagement
         raw = read_engagement(source)
         eid = str(raw.meta.get("id") or "").strip() or None
         book = load_rulebook(rulebook) if rulebook else None
@@ -222,7 +223,7 @@ def _score_chunk(sources: list[str], store: str, rulebook: str | None, force: bo
                                              force)]
 
 
-def run_batch(portfolio: str | Path, out: str | Path = "reports",
+def run_batch(portfolio: str | Path, out: str | Path = DEFAULT_OUT,
               store: str | Path = DEFAULT_STORE, jobs: int | None = None,
               scores_only: bool = False, executor: str = "local",
               scheduler: str | None = None, force: bool = False,
@@ -254,7 +255,7 @@ def absolute_rulebook(rulebook: str | None) -> str | None:
     names the same file in a worker or kernel whose working folder is another."""
     if not rulebook:
         return rulebook
-    from paos.rulebook import resolve_rulebook_path
+    from paos.method.rulebook import resolve_rulebook_path
     path = resolve_rulebook_path(rulebook)
     return os.path.abspath(path) if path == Path(rulebook) else rulebook
 

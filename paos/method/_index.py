@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from paos._numbers import band, cmp, display_expr
-from paos.rulebook import Rulebook
+from paos.method._numbers import band, cmp, display_expr
+from paos.method.rulebook import Rulebook
 
 ENG = "engagement_id"
 

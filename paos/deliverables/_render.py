@@ -1,5 +1,5 @@
 """Stage 9: an executed notebook -> board HTML (nbconvert, custom template) ->
-PDF (headless Chromium, Debian's `chromium`, through `paos.browser`).
+PDF (headless Chromium, Debian's `chromium`, through `paos.deliverables._browser`).
 """
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 from nbconvert.exporters import TemplateExporter
 
-from paos.browser import print_pdf
+from paos.deliverables._browser import print_pdf
 
 TEMPLATES = Path(__file__).parent / "templates"
 

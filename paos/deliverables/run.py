@@ -3,7 +3,7 @@
 validate -> execute (papermill) -> html (nbconvert) -> pdf (Chromium) -> publish
 
 Everything is built in a staging folder next to the target (owned by this
-process, see `paos.files`) and published by one rename, so an interrupted run
+process, see `paos._files`) and published by one rename, so an interrupted run
 never leaves a half-written report, two runs of one engagement never mix, and an
 existing report is replaced only with `force`. Output paths come only from the
 validated engagement id. A failed run keeps its executed notebook (with the
@@ -27,14 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from paos._defaults import DEFAULT_OUT, DEFAULT_STORE
 from paos.errors import FaultError, NotebookError, PaosError
-from paos.files import (atomic_write_text, fault, make_staging, owned, publish_folder, release,
+from paos._files import (atomic_write_text, fault, make_staging, owned, publish_folder, release,
                         remove_owned, sweep_leftovers, writable_folder)
 
 if TYPE_CHECKING:
-    from paos.browser import Browser
+    from paos.deliverables._browser import Browser
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 DIAGNOSTIC = "diagnostic.ipynb"
 STAGES = ("validate", "execute", "html", "pdf", "publish")
 
@@ -119,7 +120,7 @@ def _engine() -> type:
 def kernel_environment() -> dict[str, str]:
     """The environment a kernel is launched with: this process's, plus the address of
     the chart engine this process shares with its kernels, if it runs one."""
-    from paos import chart_engine
+    from paos.deliverables import chart_engine
     return {**os.environ, **chart_engine.kernel_environment()}
 
 
@@ -155,7 +156,7 @@ def execute_notebook(template: Path, output: Path, parameters: dict, cwd: Path) 
             atomic_write_text(output, nbformat.writes(keep["nb"]))
 
 
-def run_engagement(engagement: str | Path, out: str | Path = "reports",
+def run_engagement(engagement: str | Path, out: str | Path = DEFAULT_OUT,
                    rulebook: str | None = None, force: bool = False,
                    run_date: str | None = None,
                    progress: Callable[[str], None] | None = print,
@@ -169,9 +170,9 @@ def run_engagement(engagement: str | Path, out: str | Path = "reports",
     `browser` if given (a batch worker's), else with one launched for this run.
     An `out` or `store` that cannot be written is refused (`FaultError`) before any
     work starts."""
-    from paos.batch import absolute_rulebook
-    from paos.rulebook import load_rulebook
-    from paos.validate import load_evidence
+    from paos.portfolio.batch import absolute_rulebook
+    from paos.method.rulebook import load_rulebook
+    from paos.evidence.validate import load_evidence
 
     t0 = time.perf_counter()
     rulebook = absolute_rulebook(rulebook)
@@ -189,8 +190,8 @@ def run_engagement(engagement: str | Path, out: str | Path = "reports",
         out, force, progress, f"{client} · Partner Architecture Diagnostic",
         "executive_summary", time.perf_counter() - t0, DIAGNOSTIC, browser)
     if store:                                        # record the run once it is published
-        from paos.diagnostic import score_evidence
-        from paos.store import store_rows, write_runs
+        from paos.method.diagnostic import score_evidence
+        from paos.portfolio.store import store_rows, write_runs
         try:
             write_runs(store_rows(score_evidence(evidence, rulebook)), store)
         except OSError as exc:
@@ -223,8 +224,8 @@ def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, f
     started by the time the HTML is there to print. A fault of the environment (a
     full disk, a folder that cannot be written) is a `FaultError` naming the path;
     nothing is published then."""
-    from paos.browser import Browser
-    from paos.render import html_to_pdf, notebook_html
+    from paos.deliverables._browser import Browser
+    from paos.deliverables._render import html_to_pdf, notebook_html
 
     out = writable_folder(out, "--out")
     sweep_leftovers(out)                             # what a killed paos process left
@@ -298,13 +299,13 @@ def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, f
     return RunResult(target_id, target, files, seconds)
 
 
-def run_check(answers: str | Path, out: str | Path = "reports", rulebook: str | None = None,
+def run_check(answers: str | Path, out: str | Path = DEFAULT_OUT, rulebook: str | None = None,
               force: bool = False, run_date: str | None = None,
               progress: Callable[[str], None] | None = print) -> RunResult:
     """The Architecture Check of a prospect: `<out>/<id>/architecture_check.html/.pdf`,
     check.json and the executed notebook."""
-    from paos.batch import absolute_rulebook
-    from paos.check import prepare
+    from paos.portfolio.batch import absolute_rulebook
+    from paos.method.check import prepare
     t0 = time.perf_counter()
     rulebook = absolute_rulebook(rulebook)
     answers = Path(answers).resolve()
@@ -315,13 +316,13 @@ def run_check(answers: str | Path, out: str | Path = "reports", rulebook: str | 
         "architecture_check", time.perf_counter() - t0)
 
 
-def run_portfolio_report(store: str | Path = "data/results", out: str | Path = "reports",
+def run_portfolio_report(store: str | Path = DEFAULT_STORE, out: str | Path = DEFAULT_OUT,
                          rulebook: str | None = None, force: bool = False,
                          run_date: str | None = None,
                          progress: Callable[[str], None] | None = print) -> RunResult:
     """The portfolio benchmark report in `<out>/portfolio-<rulebook id>/`."""
-    from paos.batch import absolute_rulebook
-    from paos.portfolio import prepare
+    from paos.portfolio.batch import absolute_rulebook
+    from paos.portfolio.report import prepare
     t0 = time.perf_counter()
     rulebook = absolute_rulebook(rulebook)
     store = Path(store).resolve()

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import polars as pl
 
-from paos._numbers import display
-from paos.engine import Results
+from paos.method._numbers import display
+from paos._types import Results
 
 ENG = "engagement_id"
 

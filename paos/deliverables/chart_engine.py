@@ -16,13 +16,13 @@ process group and waits, in steps, for them to go).
 A batch worker runs one notebook after another: `share()` starts one engine for
 all of them (a server on a Unix socket in a private folder, warm once), and
 `kernel_environment()` names it for the kernels this process launches,
-PAOS_CHART_ENGINE=unix:<path>, which `paos.run` puts in each kernel's environment
+PAOS_CHART_ENGINE=unix:<path>, which `paos.deliverables.run` puts in each kernel's environment
 when it launches it (this process's own environment is never changed: other
 threads may be launching processes meanwhile). A kernel that cannot reach it
 starts a helper of its own.
 
-    python -m paos.chart_engine                # a helper: length-prefixed JSON on stdin/stdout
-    python -m paos.chart_engine --listen PATH  # a shared engine, until its stdin closes
+    python -m paos.deliverables.chart_engine                # a helper: length-prefixed JSON on stdin/stdout
+    python -m paos.deliverables.chart_engine --listen PATH  # a shared engine, until its stdin closes
 """
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ class _Helper:
             self.requests, self.replies = self.sock.makefile("wb"), self.sock.makefile("rb")
         else:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "paos.chart_engine"], stdin=subprocess.PIPE,
+                [sys.executable, "-m", "paos.deliverables.chart_engine"], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, start_new_session=True)
             self.requests, self.replies = self.proc.stdin, self.proc.stdout
         self.pending: collections.deque[tuple[Future, dict]] = collections.deque()
@@ -346,7 +346,7 @@ def share() -> str:
             shutil.rmtree(folder, ignore_errors=True)
             folder = tempfile.mkdtemp(prefix="paos-charts-", dir="/tmp")
             path = os.path.join(folder, "engine.sock")
-        server = subprocess.Popen([sys.executable, "-m", "paos.chart_engine", "--listen", path],
+        server = subprocess.Popen([sys.executable, "-m", "paos.deliverables.chart_engine", "--listen", path],
                                   stdin=subprocess.PIPE,
                                   start_new_session=True)
         _shared, _shared_folder = server, folder

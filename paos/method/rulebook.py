@@ -17,11 +17,11 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+from paos._defaults import DEFAULT_RULEBOOK
 from paos.errors import FaultError, RulebookError
-from paos.intake import MAX_META_BYTES, Refused, read_file, read_yaml
+from paos.evidence.intake import MAX_META_BYTES, Refused, read_file, read_yaml
 
-RULEBOOK_DIR = Path(__file__).parent / "rulebooks"
-DEFAULT_RULEBOOK = "paos-v1"
+RULEBOOK_DIR = Path(__file__).parent.parent / "rulebooks"
 
 
 class _ListOf:

@@ -16,14 +16,14 @@ import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaErrors
 
-from paos.engine import Evidence
+from paos._types import Evidence
+from paos._defaults import ID_PATTERN
 from paos.errors import EvidenceError, FaultError, Problem
-from paos.intake import (MAX_REPORTED, SIGNAL_LIKE, RawEngagement, Table, listed, more,
+from paos.evidence.intake import (MAX_REPORTED, SIGNAL_LIKE, RawEngagement, Table, listed, more,
                          read_engagement, wide_to_long)
-from paos.rulebook import DEFAULT_RULEBOOK, Rulebook, known_rulebooks, load_rulebook
-from paos.schemas import validated
+from paos.method.rulebook import DEFAULT_RULEBOOK, Rulebook, known_rulebooks, load_rulebook
+from paos.evidence.schemas import validated
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 SOURCES = ("interview", "survey", "workshop", "document")
 COLUMNS = {  # required, optional
     "stakeholders": (["stakeholder_id", "role"], ["perspective", "function", "name"]),
@@ -234,7 +234,7 @@ def _meta(raw: RawEngagement, problems: list[Problem]) -> dict:
             rule = "required key is missing" if key not in raw.meta else BLANK
             problems.append(Problem(rule=rule, line=line(key), column=key, **where))
     for key in ("id", "baseline"):
-        if meta[key] is not None and not re.match(ID_PATTERN, str(meta[key]).strip()):
+        if meta[key] is not None and not re.fullmatch(ID_PATTERN, str(meta[key]).strip()):
             problems.append(Problem(rule="is not a valid engagement id (1-64 letters, digits, "
                                     "'.', '_' or '-', starting with a letter or digit)",
                                     line=line(key), column=key, value=meta[key], **where))

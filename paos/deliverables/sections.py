@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from html import escape
 
-from paos import charts
-from paos.report import (SEVERITIES, Deliverable, fmt, gap_sentence, severity_counts,
+from paos.deliverables import charts
+from paos.deliverables.report import (SEVERITIES, Deliverable, fmt, gap_sentence, severity_counts,
                          stakeholder_counts, stamp, top_gaps)
 
 
@@ -349,7 +349,7 @@ def progress(d: Deliverable) -> Html:
         return _section("progress", "Progress since the baseline", f"<p>{esc(d.progress_note)}"
                         "</p>") if d.progress_note else Html("")
     c = d.progress
-    from paos.compare import signed
+    from paos.portfolio.reassessment import signed
     dims = "".join(
         f'<tr><td>{esc(x["id"])} {esc(x["name"])}</td><td class="num">{fmt(x["baseline"])}</td>'
         f'<td class="num">{fmt(x["follow_up"])}</td><td class="num">'

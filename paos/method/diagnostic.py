@@ -4,9 +4,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from paos.engine import Evidence, Results, score
-from paos.rulebook import Rulebook, load_rulebook
-from paos.validate import load_evidence
+from paos._types import Evidence, Results
+from paos.method.engine import score
+from paos.method.rulebook import Rulebook, load_rulebook
+from paos.evidence.validate import load_evidence
 
 
 def diagnose(sources: str | Path | Iterable[str | Path],

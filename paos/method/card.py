@@ -5,7 +5,7 @@ read exactly which rules a results file was scored under.
 """
 from __future__ import annotations
 
-from paos.rulebook import Rulebook
+from paos.method.rulebook import Rulebook
 
 
 def _fmt(x: float) -> str:

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 from paos.errors import PaosError
-from paos.files import atomic_write_bytes
+from paos._files import atomic_write_bytes
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update",

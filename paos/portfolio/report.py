@@ -13,12 +13,14 @@ from pathlib import Path
 import altair as alt
 import polars as pl
 
-from paos import charts
+from paos.deliverables import charts
+from paos._defaults import DEFAULT_STORE
 from paos.errors import PaosError
-from paos.files import atomic_write_text, csv_text
-from paos.rulebook import DEFAULT_RULEBOOK, Rulebook, load_rulebook
-from paos.sections import Html, esc
-from paos.store import read_store
+from paos._files import atomic_write_text, csv_text
+from paos._defaults import DEFAULT_RULEBOOK
+from paos.method.rulebook import Rulebook, load_rulebook
+from paos.deliverables.sections import Html, esc
+from paos.portfolio.store import read_store
 
 
 @dataclass
@@ -28,7 +30,7 @@ class Portfolio:
     run_date: str
 
 
-def prepare(store: str | Path = "data/results", rulebook: str | None = None,
+def prepare(store: str | Path = DEFAULT_STORE, rulebook: str | None = None,
             run_date: str | None = None) -> Portfolio:
     """The latest run of every engagement in the store scored under `rulebook`."""
     book = load_rulebook(rulebook or DEFAULT_RULEBOOK)

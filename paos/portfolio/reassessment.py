@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from paos._numbers import display
-from paos.diagnostic import diagnose
+from paos.method._numbers import display
+from paos.method.diagnostic import diagnose
 from paos.errors import PaosError
-from paos.results import contract
-from paos.rulebook import Rulebook, load_rulebook
+from paos.method.results import contract
+from paos.method.rulebook import Rulebook, load_rulebook
 
 
 def _delta(before: float | None, after: float | None) -> float | None:

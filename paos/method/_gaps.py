@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from paos._numbers import cmp
-from paos.rulebook import Rulebook
+from paos.method._numbers import cmp
+from paos.method.rulebook import Rulebook
 
 ENG = "engagement_id"
 GAP_ORDER = [ENG, "priority_rank", "tier", "severity_rank", "score_cmp", "signal_id"]

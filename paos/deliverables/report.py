@@ -2,7 +2,7 @@
 
 `prepare()` runs the diagnostic of one engagement and gathers what the report
 sections need; `save_results()` writes the results contract and a gap table.
-The HTML of each section is in `paos.sections`.
+The HTML of each section is in `paos.deliverables.sections`.
 """
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from paos import __version__
-from paos._numbers import display
-from paos.diagnostic import diagnose
-from paos.engine import Results
-from paos.files import atomic_write_text, csv_text
-from paos.results import contract, to_json
-from paos.rulebook import Rulebook
+from paos.method._numbers import display
+from paos.method.diagnostic import diagnose
+from paos._types import Results
+from paos._files import atomic_write_text, csv_text
+from paos.method.results import contract, to_json
+from paos.method.rulebook import Rulebook
 
 SEVERITIES = ("critical", "high", "medium")
 
@@ -65,8 +65,8 @@ def prepare(engagement: str | Path, rulebook: str | Path | None = None,
         names={s.id: s.name for s in rb.signals},
         questions={s.id: s.question for s in rb.signals})
     if store:
-        from paos.benchmark import benchmark, subject_from_results
-        from paos.store import read_store
+        from paos.portfolio.peers import benchmark, subject_from_results
+        from paos.portfolio.store import read_store
         past = read_store(store)
         if past.filter(past["engagement_id"] != d.engagement_id).height:
             d.benchmark = benchmark(past, subject_from_results(results))
@@ -79,8 +79,8 @@ def baseline_comparison(d: Deliverable, engagement: Path, store: str | Path | No
                         ) -> tuple[dict | None, str]:
     """Compare with the baseline: its evidence next to this engagement (scored under
     the same rulebook), else its latest run in the store."""
-    from paos.compare import check_pair, compare
-    from paos.store import contract_from_row, find_run
+    from paos.portfolio.reassessment import check_pair, compare
+    from paos.portfolio.store import contract_from_row, find_run
     base_id = d.meta["baseline"]
     for cand in (engagement.parent / base_id, engagement.parent / f"{base_id}.xlsx"):
         if cand.exists():

@@ -12,12 +12,12 @@ import os
 import re
 from pathlib import Path
 
+from paos._defaults import ID_PATTERN
 from paos.errors import EvidenceError, FaultError, Problem
-from paos.files import atomic_write_text
-from paos.intake import MAX_META_BYTES, Refused, csv_rows, decode, listed, read_file, read_yaml
-from paos.rulebook import DEFAULT_RULEBOOK, Rulebook, load_rulebook
+from paos._files import atomic_write_text
+from paos.evidence.intake import MAX_META_BYTES, Refused, csv_rows, decode, listed, read_file, read_yaml
+from paos.method.rulebook import DEFAULT_RULEBOOK, Rulebook, load_rulebook
 
-ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
 HEAD_KEYS = ("id", "prospect", "assessed_on", "analyst")
 
 
@@ -43,7 +43,7 @@ def screen(ratings: dict[str, int], rulebook: Rulebook) -> dict:
 def read_answers(path: str | Path, rulebook: Rulebook) -> tuple[dict, dict[str, int]]:
     """Read an answers file: CSV `dimension,rating[,note]` or YAML with `answers:`
     mapping dimension -> rating (plus optional prospect, assessed_on, analyst).
-    Read as evidence is (`paos.intake`): a regular file of bounded size, strict CSV,
+    Read as evidence is (`paos.evidence.intake`): a regular file of bounded size, strict CSV,
     YAML without aliases or tags whose every value stays the text written.
     Returns (header fields, ratings); raises `EvidenceError` with every problem, or
     `FaultError` if the file cannot be read because of the environment.

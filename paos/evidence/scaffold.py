@@ -20,8 +20,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 from paos.errors import PaosError
-from paos.rulebook import Rulebook
-from paos.validate import COLUMNS, ID_PATTERN, SOURCES
+from paos.method.rulebook import Rulebook
+from paos._defaults import ID_PATTERN
+from paos.evidence.validate import COLUMNS, SOURCES
 
 FIXED_TIME = dt.datetime(2026, 1, 1)   # workbook properties and zip entries: same bytes
 RATING_ROWS = 500                      # ratings rows pre-filled with drop-downs and lookups

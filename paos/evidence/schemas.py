@@ -1,6 +1,6 @@
 """Pandera schemas of the validated frames that cross into the engine.
 
-`paos.validate` produces frames that satisfy these; the engine may assume
+`paos.evidence.validate` produces frames that satisfy these; the engine may assume
 them. `validated()` checks an `Evidence` against them (lazily, every
 problem at once) and fills in an empty metrics frame where none was given.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from paos.engine import Evidence
+from paos._types import Evidence
 
 _str = {"nullable": True}
 

@@ -1,6 +1,6 @@
 """Benchmarking an engagement against past engagements (methodology §10).
 
-Past engagements come from the results store (`paos.store.read_store`): same
+Past engagements come from the results store (`paos.portfolio.store.read_store`): same
 rulebook id, assessed on or before the subject's date, other clients only
 (names compared trimmed and case-insensitively; a store row without a client
 name is never counted as "another client"), never the subject itself.
@@ -28,8 +28,8 @@ from typing import Any
 
 import polars as pl
 
-from paos._numbers import cmp, display
-from paos.engine import Results
+from paos.method._numbers import cmp, display
+from paos._types import Results
 from paos.errors import PaosError
 
 MIN_PEERS = 5

@@ -10,7 +10,7 @@ import pandas as pd
 from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6.schema.core import load_schema
 
-from paos import chart_engine
+from paos.deliverables import chart_engine
 
 FONT = "DejaVu Sans"
 INK, MUTED, GRID = "#1d2b3a", "#5b6b7b", "#d9dee4"

@@ -1,0 +1,38 @@
+"""The scoring engine: validated evidence frames in, every result frame out.
+
+Pure and vectorised: scores any number of engagements in one pass, and the
+same input in any row order gives the same output.
+"""
+from __future__ import annotations
+
+import polars as pl
+
+from paos.method._divergence import classify_divergence
+from paos.method._gaps import detect_gaps, gap_evidence
+from paos.method._index import installation_modules, score_dimensions, score_index
+from paos._types import ENG, Evidence, Results
+from paos.method.rulebook import Rulebook
+from paos.method._signals import metric_ratings, score_signals
+
+def score(evidence: Evidence, rulebook: Rulebook) -> Results:
+    """Score every engagement of `evidence` under `rulebook`."""
+    ids = evidence.engagements[ENG]
+    rated = metric_ratings(evidence.metrics, rulebook)
+    signals = score_signals(evidence.ratings, rated, ids, rulebook)
+    signals = classify_divergence(signals, rulebook)
+    gaps = detect_gaps(signals, rulebook)
+    dimensions = score_dimensions(signals, gaps, rulebook)
+    index = score_index(dimensions, rulebook)
+    engagements = evidence.engagements.join(index, on=ENG, how="left").sort(ENG)
+    return Results(
+        rulebook=rulebook,
+        engagements=engagements,
+        dimensions=dimensions.sort(ENG, "dimension_order"),
+        signals=signals.sort(ENG, "signal_order"),
+        gaps=gaps,
+        evidence=gap_evidence(gaps, evidence.ratings, evidence.stakeholders, rated, rulebook),
+        modules=installation_modules(gaps, rulebook),
+        metrics=rated,
+        stakeholders=evidence.stakeholders,
+        files=evidence.files,
+    )

@@ -125,7 +125,8 @@ def test_notebook_is_stored_clean_and_holds_no_logic():
     assert all(not c.outputs and c.execution_count is None for c in code)
     assert "parameters" in code[0].metadata.get("tags", [])
     assert not any(re.search(r"^\s*(def|class|for|while|if) ", c.source, re.M) for c in code)
-    assert all(re.match(r"^(from paos import|(report|sections)\.)", c.source) for c in code[1:])
+    assert all(re.match(r"^(from paos(\.\w+)* import|(report|sections)\.)", c.source)
+               for c in code[1:])
 
 
 def test_existing_report_needs_force(tmp_path):

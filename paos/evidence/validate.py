@@ -304,16 +304,9 @@ def check_engagements(raws: list[RawEngagement], rulebook: Rulebook | None = Non
         book = rulebook.id if rulebook else metas[i]["rulebook"]
         if book in known_rulebooks() or rulebook:
             groups.setdefault(book, []).append(i)
-    owners: dict[str, list[int]] = {}
-    for i, meta in metas.items():
-        if meta.get("id"):
-            owners.setdefault(meta["id"], []).append(i)
-    for eid, idx in owners.items():
-        for i in idx if len(idx) > 1 else []:
-            others = ", ".join(str(raws[j].source) for j in idx if j != i)
-            problems[i].append(Problem(raws[i].meta_file, f"engagement id is used by another "
-                                       f"engagement too ({others})", raws[i].meta_lines.get("id"),
-                                       "id", eid, raws[i].meta_sheet))
+    ids = [metas[i].get("id") if i in metas else None for i in range(len(raws))]
+    for i, problem in duplicate_ids(raws, ids).items():
+        problems[i].append(problem)
     parts = []
     for book_id, members in groups.items():
         book = rulebook or load_rulebook(book_id)
@@ -389,11 +382,24 @@ def _check_group(members: list[int], raws: list[RawEngagement], metas: dict[int,
     return _typed(ok, metas, raws, st, ra, me, rulebook)
 
 
-def check_engagement(raw: RawEngagement, rulebook: Rulebook | None = None
-                     ) -> tuple[Evidence | None, list[Problem]]:
-    """Validate one raw engagement; returns (evidence or None, every problem)."""
-    ev, problems = check_engagements([raw], rulebook)
-    return ev, problems[0]
+def duplicate_ids(raws: list[RawEngagement], ids: list[str | None]) -> dict[int, Problem]:
+    """The engagements (by index) whose id another one uses too, each with its problem.
+    Ids name report folders and store files, so every engagement sharing one is
+    refused, in a portfolio as in a batch."""
+    owners: dict[str, list[int]] = {}
+    for i, eid in enumerate(ids):
+        if eid:
+            owners.setdefault(eid, []).append(i)
+    out = {}
+    for eid, idx in owners.items():
+        for i in idx if len(idx) > 1 else []:
+            others = [str(raws[j].source) for j in idx if j != i]
+            others = ", ".join(others[:3]) + (f" and {len(others) - 3} more"
+                                              if len(others) > 3 else "")
+            out[i] = Problem(raws[i].meta_file, f"engagement id is used by another engagement "
+                             f"too ({others})", raws[i].meta_lines.get("id"), "id", eid,
+                             raws[i].meta_sheet)
+    return out
 
 
 def _typed(ok: list[int], metas: dict[int, dict], raws: list[RawEngagement],

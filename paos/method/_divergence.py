@@ -25,12 +25,3 @@ def classify_divergence(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFra
         .otherwise(pl.lit("aligned"))
     )
 
-
-def divergence_summary(signals: pl.DataFrame) -> pl.DataFrame:
-    """Count of signals per engagement and divergence class (every class present)."""
-    classes = pl.DataFrame({"divergence_class": list(CLASSES)})
-    engs = signals.select("engagement_id").unique(maintain_order=True)
-    counts = signals.group_by("engagement_id", "divergence_class").len("signals")
-    return (engs.join(classes, how="cross")
-            .join(counts, on=["engagement_id", "divergence_class"], how="left")
-            .with_columns(pl.col("signals").fill_null(0)))

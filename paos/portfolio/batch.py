@@ -18,7 +18,6 @@ so an interrupted batch loses no finished result; rerunning it finishes the rest
 """
 from __future__ import annotations
 
-import hashlib
 import multiprocessing as mp
 import os
 import time
@@ -38,7 +37,7 @@ from paos._files import sweep_leftovers, writable_folder
 from paos.evidence.intake import RawEngagement, read_engagement, read_meta
 from paos.portfolio._progressbar import Progress
 from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
-from paos.portfolio.store import readable_run, run_file, store_rows, write_runs
+from paos.portfolio.store import evidence_digest, readable_run, run_file, store_rows, write_runs
 
 
 @dataclass
@@ -71,13 +70,6 @@ def discover(portfolio: str | Path) -> list[Path]:
     return sorted(found)
 
 
-def _digest(raw: RawEngagement) -> str:
-    h = hashlib.sha256()
-    for name, sha in sorted(raw.files):
-        h.update(f"{name}\0{sha}\n".encode())
-    return h.hexdigest()
-
-
 def _book(raw: RawEngagement, rulebook: Rulebook | None) -> Rulebook | None:
     if rulebook is not None:
         return rulebook
@@ -92,7 +84,7 @@ def is_current(raw: RawEngagement, rulebook: Rulebook | None, store: Path,
     book, eid = _book(raw, rulebook), raw.meta.get("id")
     if book is None or not eid or raw.problems:
         return False
-    done = readable_run(run_file(store, str(eid).strip(), book.id, book.sha256, _digest(raw)))
+    done = readable_run(run_file(store, str(eid).strip(), book.id, book.sha256, evidence_digest(raw.files)))
     return done and (reports is None or (reports / str(eid).strip() / "results.json").is_file())
 
 
@@ -151,10 +143,9 @@ def score_sources(sources: list[Path], store: Path, rulebook: Rulebook | None = 
                                   "validate", _first(EvidenceError(found)))
     if evidence is not None:
         by_source = {str(Path(s)): i for i, s in enumerate(sources)}
-        clash: set[str] = set()
         for book_id in evidence.engagements["rulebook"].unique().sort().to_list():
             book = rulebook or load_rulebook(book_id)
-            part = _subset(evidence, None if rulebook else book_id, clash)
+            part = _subset(evidence, None if rulebook else book_id)
             if part.engagements.height == 0:
                 continue
             rows = store_rows(score(part, book))
@@ -171,15 +162,17 @@ def score_sources(sources: list[Path], store: Path, rulebook: Rulebook | None = 
     return [outcomes[i] for i in range(len(sources))]
 
 
-def _subset(evidence: Evidence, book_id: str | None, exclude: set[str]) -> Evidence:
-    """The engagements of one rulebook, without the excluded ids."""
-    keep = evidence.engagements.filter(~pl.col("engagement_id").is_in(sorted(exclude)))
-    if book_id is not None:
-        keep = keep.filter(pl.col("rulebook") == book_id)
-    ids = keep["engagement_id"].to_list()
-    pick = lambda f: f.filter(pl.col("engagement_id").is_in(ids)) if f is not None else None  # noqa: E731
-    return Evidence(keep, pick(evidence.stakeholders), pick(evidence.ratings),
-                    pick(evidence.metrics), pick(evidence.files))
+def _subset(evidence: Evidence, book_id: str | None) -> Evidence:
+    """The engagements of one rulebook (all of them when `book_id` is None)."""
+    if book_id is None:
+        return evidence
+    ids = evidence.engagements.filter(pl.col("rulebook") == book_id)["engagement_id"]
+
+    def pick(frame: pl.DataFrame | None) -> pl.DataFrame | None:
+        return frame.filter(pl.col("engagement_id").is_in(ids)) if frame is not None else None
+
+    return Evidence(pick(evidence.engagements), pick(evidence.stakeholders),
+                    pick(evidence.ratings), pick(evidence.metrics), pick(evidence.files))
 
 
 def deliver_one(source: str, out: str, store: str, rulebook: str | None, force: bool) -> Outcome:
@@ -228,7 +221,6 @@ def run_batch(portfolio: str | Path, out: str | Path = DEFAULT_OUT,
               scores_only: bool = False, executor: str = "local",
               scheduler: str | None = None, force: bool = False,
               rulebook: str | None = None,
-              on_progress: Callable[[Progress], None] | None = None,
               stream=None) -> list[Outcome]:
     """Run every engagement under `portfolio`; returns one outcome per engagement.
     An --out or --store that cannot be written is refused (`FaultError`) before any
@@ -289,28 +281,13 @@ def _run_local(sources, out, store, jobs, force, rulebook, bar) -> list[Outcome]
 
 
 def duplicate_ids(sources: list[Path]) -> dict[str, Outcome]:
-    """Sources whose engagement id another source uses too, as failed outcomes (the
-    same problem validation reports when it sees the whole portfolio at once)."""
-    metas = {}
-    for s in sources:
-        try:
-            metas[str(s)] = read_meta(s)
-        except Exception:  # noqa: BLE001 - the full read reports what is wrong with it
-            continue
-    owners: dict[str, list[str]] = {}
-    for src, raw in metas.items():
-        eid = str(raw.meta.get("id") or "").strip()
-        if eid:
-            owners.setdefault(eid, []).append(src)
-    out = {}
-    for eid, srcs in owners.items():
-        for src in srcs if len(srcs) > 1 else []:
-            raw = metas[src]
-            others = ", ".join(o for o in srcs if o != src)
-            problem = Problem(raw.meta_file, f"engagement id is used by another engagement too "
-                              f"({others})", raw.meta_lines.get("id"), "id", eid, raw.meta_sheet)
-            out[src] = Outcome(src, eid, "failed", "validate", str(problem))
-    return out
+    """Sources whose engagement id another source uses too, as failed outcomes: the
+    check validation makes over a whole portfolio, on the meta data alone."""
+    from paos.evidence.validate import duplicate_ids as clashes
+    raws = [read_meta(s) for s in sources]
+    ids = [str(r.meta.get("id") or "").strip() or None for r in raws]
+    return {str(sources[i]): Outcome(str(sources[i]), ids[i], "failed", "validate", str(p))
+            for i, p in clashes(raws, ids).items()}
 
 
 def _run_dask(sources, out, store, jobs, scores_only, scheduler, force, rulebook,

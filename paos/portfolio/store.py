@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+from collections.abc import Iterable
 import shutil
 import warnings
 from pathlib import Path
@@ -45,17 +46,22 @@ STORE_SCHEMA = {
 }
 
 
-def evidence_digest(files: pl.DataFrame) -> pl.DataFrame:
-    """One sha256 per engagement over its evidence files' names and hashes."""
-    def digest(names: list[str], hashes: list[str]) -> str:
-        h = hashlib.sha256()
-        for n, d in sorted(zip(names, hashes)):
-            h.update(f"{n}\0{d}\n".encode())
-        return h.hexdigest()
+def evidence_digest(files: Iterable[tuple[str, str]]) -> str:
+    """The sha256 of one engagement's evidence: over its files' names and hashes, in
+    name order. A batch finds an engagement's run file by it, so the store and the
+    batch must use this one function."""
+    h = hashlib.sha256()
+    for name, sha in sorted(files):
+        h.update(f"{name}\0{sha}\n".encode())
+    return h.hexdigest()
+
+
+def evidence_digests(files: pl.DataFrame) -> pl.DataFrame:
+    """`evidence_digest` per engagement of a files frame (engagement_id, file, sha256)."""
     parts = files.partition_by("engagement_id", as_dict=True) if files.height else {}
     return pl.DataFrame({
         "engagement_id": [k[0] for k in parts],
-        "evidence_sha256": [digest(g["file"].to_list(), g["sha256"].to_list())
+        "evidence_sha256": [evidence_digest(zip(g["file"].to_list(), g["sha256"].to_list()))
                             for g in parts.values()]},
         schema={"engagement_id": pl.String, "evidence_sha256": pl.String})
 
@@ -73,7 +79,7 @@ def store_rows(results: Results, run_at: dt.datetime | None = None) -> pl.DataFr
         "priority", "phase"))
     dim = results.dimensions.group_by(eng, maintain_order=True).agg(dimensions=pl.struct(
         pl.col("dimension").alias("id"), "score", "coverage", "status", "maturity", "gap_count"))
-    digests = evidence_digest(results.files) if results.files is not None else \
+    digests = evidence_digests(results.files) if results.files is not None else \
         pl.DataFrame(schema={eng: pl.String, "evidence_sha256": pl.String})
     frame = (results.engagements
              .join(sig, on=eng, how="left").join(gap, on=eng, how="left")

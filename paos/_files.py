@@ -45,12 +45,14 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from paos.errors import FaultError
+from paos.errors import FaultError, PaosError
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _LINE_STARTS = re.compile(r"(\r\n|\r|\n)(?=[=+\-@\t])")
 MARKER = ".paos-owner"
 _MAGIC = "paos-owner 1"
+REPORT_MARKER = ".paos-report"         # in every published report: paos made this folder
+_REPORT_MAGIC = "paos-report 1"
 
 
 def neutralise(value: object) -> object:
@@ -90,6 +92,15 @@ def fault(exc: OSError, path: str | Path | None = None, what: str = "") -> Fault
     where = path if path is not None else (exc.filename or "")
     hint = _HINTS.get(exc.errno, f"{exc.strerror or exc}: check it and run again")
     return FaultError(f"{what + ' ' if what else ''}{where}: {hint}")
+
+
+def separate_folders(out: str | Path, store: str | Path) -> None:
+    """Refuse a results store inside the reports folder or the other way round: a
+    report replaced with --force would take store files with it."""
+    a, b = Path(os.path.abspath(out)), Path(os.path.abspath(store))
+    if a == b or a in b.parents or b in a.parents:
+        raise PaosError(f"--out {out} and --store {store} overlap; give them separate "
+                        "folders (a replaced report would take store files with it)")
 
 
 def writable_folder(path: str | Path, what: str = "") -> Path:
@@ -320,6 +331,32 @@ def csv_text(header: list[str], rows: Iterable[Iterable[object]]) -> str:
     return buf.getvalue()
 
 
+def _write_report_marker(folder: Path, name: str) -> None:
+    fd = os.open(folder / REPORT_MARKER, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+                 | os.O_CLOEXEC, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"{_REPORT_MAGIC}\nname {name}\n")
+
+
+def is_report(folder: str | Path) -> bool:
+    """Whether `folder` is a report paos published under this very name: a real folder
+    (not a link) holding the report marker that names it. Only such a folder is ever
+    replaced with --force."""
+    folder = Path(folder)
+    try:
+        if not stat.S_ISDIR(os.lstat(folder).st_mode):
+            return False
+        fd = os.open(folder / REPORT_MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+                     | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return False
+            lines = fh.read(4096).decode("utf-8", "replace").splitlines()
+    except OSError:
+        return False
+    return lines[:2] == [_REPORT_MAGIC, f"name {folder.name}"]
+
+
 _TAKEN = (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR, errno.EISDIR)
 
 
@@ -336,6 +373,8 @@ def publish_folder(staging: Path, target: Path, force: bool, keep_marker: bool =
     rewritten for `target`, which then stays paos's own (a failed run's folder)."""
     staging, target = Path(staging), Path(target)
     trash: Path | None = None
+    if not keep_marker:
+        _write_report_marker(staging, target.name)
     try:
         for attempt in itertools.count():
             try:
@@ -347,6 +386,10 @@ def publish_folder(staging: Path, target: Path, force: bool, keep_marker: bool =
                         raise FileExistsError(errno.EEXIST, "already exists", str(target)) \
                             from None
                     raise
+            if not keep_marker and not is_report(target):
+                raise FaultError(f"{target} exists and is not a report paos published (no "
+                                 f"{REPORT_MARKER} naming it); paos replaces only its own "
+                                 "reports: move it away or choose another --out")
             if trash is None:
                 trash = make_staging(target.parent, f"{target.name}.old")
             try:

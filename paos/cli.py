@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from paos._defaults import DEFAULT_OUT, DEFAULT_STORE
-from paos.errors import PaosError, printable
+from paos.errors import FaultError, PaosError, printable
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="PAOS: the deterministic Partner Architecture Diagnostic.")
@@ -235,6 +235,9 @@ def benchmark_cmd(engagement: Engagement,
     from paos.method.diagnostic import diagnose
     from paos.portfolio.store import read_store
     with _guard():
+        if not store.is_dir():
+            raise FaultError(f"{store}: no results store there (not a folder); fill one with "
+                             "`paos batch PORTFOLIO --scores-only` or pass --store DIR")
         b = benchmark(read_store(store), subject_from_results(diagnose(engagement, rulebook)))
     typer.echo(js.dumps(b, indent=2, ensure_ascii=False) if json else benchmark_text(b))
 

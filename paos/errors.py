@@ -32,6 +32,12 @@ def printable(value: object) -> str:
                        str(value))
 
 
+def plain(value: object) -> str:
+    """`value` without control or bidi characters: for places that can hold neither
+    escapes nor isolation, such as a document title."""
+    return _UNSAFE.sub("", str(value))
+
+
 class PaosError(Exception):
     """Root of every error paos raises on purpose: bad input, exit status 2."""
 

@@ -1,5 +1,5 @@
 """Stage 9: an executed notebook -> board HTML (nbconvert, custom template) ->
-PDF (headless Chromium, Debian's `chromium`, through `paos.deliverables._browser`).
+PDF (Debian's headless `chromium` driven by Playwright, `paos.deliverables._browser`).
 """
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 
 import nbformat
 from nbconvert.exporters import TemplateExporter
+
+from paos.errors import plain
 
 from paos.deliverables._browser import print_pdf
 
@@ -30,7 +32,7 @@ def notebook_html(notebook: str | Path | nbformat.NotebookNode, title: str = "")
         nbformat.read(str(notebook), as_version=4)
     exporter = BoardExporter(template_name="board", extra_template_basedirs=[str(TEMPLATES)])
     exporter.exclude_input = True
-    body, _ = exporter.from_notebook_node(nb, resources={"paos_title": title})
+    body, _ = exporter.from_notebook_node(nb, resources={"paos_title": plain(title)})
     return body
 
 

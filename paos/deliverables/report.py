@@ -35,8 +35,8 @@ class Deliverable:
     names: dict[str, str] = field(default_factory=dict)
     questions: dict[str, str] = field(default_factory=dict)
     benchmark: dict | None = None        # aggregates against past engagements (a store given)
-    progress: dict | None = None         # comparison with the baseline diagnostic
-    progress_note: str = ""              # why there is no comparison although a baseline is named
+    reassessment: dict | None = None     # comparison with the baseline diagnostic
+    reassessment_note: str = ""          # why there is no comparison although a baseline is named
     drawings: dict = field(default_factory=dict)  # chart name -> its SVG to come (a Future)
 
     @property
@@ -71,7 +71,7 @@ def prepare(engagement: str | Path, rulebook: str | Path | None = None,
         if past.filter(past["engagement_id"] != d.engagement_id).height:
             d.benchmark = benchmark(past, subject_from_results(results))
     if meta.get("baseline"):
-        d.progress, d.progress_note = baseline_comparison(d, Path(engagement), store)
+        d.reassessment, d.reassessment_note = baseline_comparison(d, Path(engagement), store)
     return d
 
 
@@ -88,7 +88,8 @@ def baseline_comparison(d: Deliverable, engagement: Path, store: str | Path | No
             check_pair(base.engagements.to_dicts()[0], d.meta)
             return compare(contract(base), d.contract), ""
     row = find_run(store, base_id, d.rulebook.id) if store else None
-    if row is not None:
+    if row is not None:              # another client's run must never reach this report
+        check_pair(row, d.meta)
         return compare(contract_from_row(row, d.rulebook), d.contract), ""
     return None, (f"The baseline diagnostic {base_id} was not found next to this engagement"
                   + (" nor in the results store." if store else " (no results store given)."))

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING
 
 from paos._defaults import DEFAULT_OUT, DEFAULT_STORE
 from paos.errors import FaultError, NotebookError, PaosError
-from paos._files import (atomic_write_text, fault, make_staging, owned, publish_folder, release,
+from paos._files import (atomic_write_text, fault, is_report, make_staging, owned, publish_folder, release,
+                        separate_folders,
                         remove_owned, sweep_leftovers, writable_folder)
 
 if TYPE_CHECKING:
@@ -178,6 +179,8 @@ def run_engagement(engagement: str | Path, out: str | Path = DEFAULT_OUT,
     rulebook = absolute_rulebook(rulebook)
     engagement = Path(engagement).resolve()
     evidence = load_evidence([engagement], load_rulebook(rulebook) if rulebook else None)
+    if store:
+        separate_folders(out, store)
     out = writable_folder(out, "--out")              # bad evidence has written nothing
     if store:
         store = writable_folder(store, "--store")
@@ -232,6 +235,9 @@ def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, f
     target = out / target_id
     if os.path.lexists(target) and not force:
         raise PaosError(f"{target} already exists; use --force to replace it")
+    if os.path.lexists(target) and not is_report(target):      # checked again at publish
+        raise FaultError(f"{target} exists and is not a report paos published; paos "
+                         "replaces only its own reports: move it away or choose another --out")
     seconds = {"validate": validate_seconds}
     _say(progress, 1, "validate", f"{target_id}: input valid ({validate_seconds:.1f} s)")
     try:
@@ -295,7 +301,7 @@ def deliver(target_id: str, template: Path, parameters: dict, out: str | Path, f
             own_browser.close()
         if os.path.lexists(staging) and owned(staging):
             shutil.rmtree(staging, ignore_errors=True)
-    files = {p.name: p for p in sorted(target.iterdir())}
+    files = {p.name: p for p in sorted(target.iterdir()) if not p.name.startswith(".")}
     return RunResult(target_id, target, files, seconds)
 
 

@@ -342,13 +342,13 @@ def benchmark(d: Deliverable) -> Html:
     return _section("benchmark", "Benchmark", body)
 
 
-def progress(d: Deliverable) -> Html:
+def reassessment(d: Deliverable) -> Html:
     """Progress since the baseline diagnostic: PAI and dimension deltas, gaps closed,
     new and persisting (with their severity change)."""
-    if d.progress is None:
-        return _section("progress", "Progress since the baseline", f"<p>{esc(d.progress_note)}"
-                        "</p>") if d.progress_note else Html("")
-    c = d.progress
+    if d.reassessment is None:
+        return _section("progress", "Progress since the baseline", f"<p>{esc(d.reassessment_note)}"
+                        "</p>") if d.reassessment_note else Html("")
+    c = d.reassessment
     from paos.portfolio.reassessment import signed
     dims = "".join(
         f'<tr><td>{esc(x["id"])} {esc(x["name"])}</td><td class="num">{fmt(x["baseline"])}</td>'

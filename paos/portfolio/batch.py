@@ -33,7 +33,7 @@ from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos._types import Evidence
 from paos.errors import EvidenceError, PaosError
 from paos.errors import Problem
-from paos._files import sweep_leftovers, writable_folder
+from paos._files import separate_folders, sweep_leftovers, writable_folder
 from paos.evidence.intake import RawEngagement, read_engagement, read_meta
 from paos.portfolio._progressbar import Progress
 from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
@@ -229,6 +229,8 @@ def run_batch(portfolio: str | Path, out: str | Path = DEFAULT_OUT,
         raise PaosError(f"unknown executor {executor!r} (local or dask)")
     sources = discover(Path(os.path.abspath(portfolio)))
     jobs = jobs or os.cpu_count() or 1
+    if not scores_only:
+        separate_folders(out, store)
     store = writable_folder(store, "--store")
     out = Path(os.path.abspath(out)) if scores_only else writable_folder(out, "--out")
     rulebook = absolute_rulebook(rulebook)

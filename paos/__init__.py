@@ -1,7 +1,10 @@
 """PAOS: the deterministic Partner Architecture Diagnostic.
 
-The pipeline, one module per stage:
-intake -> validate (schemas) -> signals -> divergence -> gaps -> index -> results.
+The pipeline, one sub-package per stage: `paos.evidence` (files -> validated
+frames), `paos.method` (frames -> results), `paos.deliverables` (results -> HTML
+and PDF), `paos.portfolio` (batch, store, peers, re-assessment). Notebooks call
+`paos.deliverables.report`, `.sections` and `.chart_engine`, `paos.method.check`
+and `paos.portfolio.report`; everything else below is the library API.
 
 The public names below are imported on first use, so `import paos` stays cheap and
 a notebook's imports run in the order its modules ask for (see `paos.deliverables.report`).
@@ -20,7 +23,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "diagnose": "paos.method.diagnostic", "load_evidence": "paos.evidence.validate",
     "load_rulebook": "paos.method.rulebook", "Rulebook": "paos.method.rulebook", "score": "paos.method.engine",
-    "Evidence": "paos.method.engine", "Results": "paos.method.engine", "contract": "paos.method.results",
+    "Evidence": "paos._types", "Results": "paos._types", "contract": "paos.method.results",
     "contracts": "paos.method.results", "summary_text": "paos.method.results", "PaosError": "paos.errors",
     "EvidenceError": "paos.errors", "RulebookError": "paos.errors",
 }

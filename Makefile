@@ -9,7 +9,7 @@ DEMO   ?= data/engagements/northwind-2026-09
 # back in tests; fonts make the reports render the same everywhere.
 SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-liberation
 
-.PHONY: setup system demo test bench clean
+.PHONY: setup system demo test bench golden clean
 
 setup: system $(VENV)/.installed
 
@@ -37,6 +37,9 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+golden: setup  # rewrite tests/golden/ after an intended change of numbers or wording; review the diff
+	$(BIN)/python tests/golden/regenerate.py
 
 bench: setup
 	$(BIN)/python bench/bench_engine.py

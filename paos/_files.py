@@ -90,7 +90,7 @@ _HINTS = {
 def fault(exc: OSError, path: str | Path | None = None, what: str = "") -> FaultError:
     """`exc` as one line naming `path` (else the file the error names) and what to do."""
     where = path if path is not None else (exc.filename or "")
-    hint = _HINTS.get(exc.errno, f"{exc.strerror or exc}: check it and run again")
+    hint = _HINTS.get(exc.errno or 0, f"{exc.strerror or exc}: check it and run again")
     return FaultError(f"{what + ' ' if what else ''}{where}: {hint}")
 
 
@@ -291,7 +291,7 @@ def atomic_write_bytes(path: str | Path, data: bytes, work: str | Path | None = 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     own = make_staging(path.parent, path.name) if work is None else None
-    tmp = Path(own or work) / f"{next(_serial)}-{path.name}"
+    tmp = Path(own if own is not None else str(work)) / f"{next(_serial)}-{path.name}"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         with os.fdopen(fd, "wb") as fh:           # 0o666 less the umask, as open() makes

@@ -36,20 +36,22 @@ def _guard():
     carrying on (an unreadable store file skipped) is one line on stderr."""
     from paos.errors import printable
     from paos._files import PaosWarning, fault
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", PaosWarning)
-        try:
-            yield
-        except PaosError as err:
-            _fail(err)
-        except OSError as err:
-            _fail(fault(err))
-        finally:
-            for w in caught:
-                if issubclass(w.category, PaosWarning):
-                    typer.echo(f"warning: {printable(w.message)}", err=True)
-                else:
-                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", PaosWarning)
+            try:
+                yield
+            except PaosError as err:
+                _fail(err)
+            except OSError as err:
+                _fail(fault(err))
+    finally:                 # outside catch_warnings: re-shown warnings must not be recorded
+        for w in caught:
+            if issubclass(w.category, PaosWarning):
+                typer.echo(f"warning: {printable(w.message)}", err=True)
+            else:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 def _stage(line: str) -> None:

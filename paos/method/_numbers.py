@@ -1,6 +1,7 @@
 """Number rules shared by every stage: 6-decimal comparisons, half-up display."""
 from __future__ import annotations
 
+from typing import overload
 from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
@@ -11,6 +12,10 @@ def cmp(expr: pl.Expr, decimals: int) -> pl.Expr:
     return expr.round(decimals)
 
 
+@overload
+def display(value: float, decimals: int = 1, compare_decimals: int = 6) -> str: ...
+@overload
+def display(value: None, decimals: int = 1, compare_decimals: int = 6) -> None: ...
 def display(value: float | None, decimals: int = 1, compare_decimals: int = 6) -> str | None:
     """Half-up display of a stored value (2.25 -> '2.3'), after the comparison rounding."""
     if value is None:

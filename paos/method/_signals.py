@@ -68,13 +68,14 @@ def score_signals(ratings: pl.DataFrame, metric_rated: pl.DataFrame,
     per_signal = (ratings.lazy().group_by(ENG, "signal_id").agg(aggs)
                   .join(data, on=[ENG, "signal_id"], how="full", coalesce=True)
                   .collect(engine="streaming"))     # about 2x the in-memory engine here
-    n = {p: pl.col(f"n_{p}").fill_null(0) for p in weights}
+    counts = {p: pl.col(f"n_{p}").fill_null(0) for p in weights}
     per_signal = per_signal.select(
         ENG, "signal_id",
-        *[pl.when(n[p] > 0).then(pl.col(f"s_{p}") / n[p]).alias(f"mean_{p}") for p in weights],
-        pl.sum_horizontal([(n[p] > 0).cast(pl.UInt32) for p in weights]).alias("n_perspectives"),
-        pl.sum_horizontal([n[p] for p in weights]).alias("n_ratings"),
-        pl.sum_horizontal([n[p] for p in people]).alias("n_people"),
+        *[pl.when(counts[p] > 0).then(pl.col(f"s_{p}") / counts[p]).alias(f"mean_{p}")
+          for p in weights],
+        pl.sum_horizontal([(counts[p] > 0).cast(pl.UInt32) for p in weights]).alias("n_perspectives"),
+        pl.sum_horizontal([counts[p] for p in weights]).alias("n_ratings"),
+        pl.sum_horizontal([counts[p] for p in people]).alias("n_people"),
         pl.sum_horizontal([pl.col(f"s_{p}") for p in people]).alias("s_people"),
         pl.sum_horizontal([pl.col(f"ss_{p}") for p in people]).alias("ss_people"),
     ).filter(pl.col("n_ratings") > 0)

@@ -154,7 +154,7 @@ class Metric:
     unit: str
     signal: str
     direction: str
-    cuts: tuple[float, float, float]
+    cuts: tuple[float, ...]
 
 
 @dataclass(frozen=True)

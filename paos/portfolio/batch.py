@@ -119,7 +119,7 @@ def score_sources(sources: list[Path], store: Path, rulebook: Rulebook | None = 
         mark[0] = now
 
     outcomes: dict[int, Outcome] = {}
-    raws: list[RawEngagement] = []
+    raws: list[RawEngagement | None] = []
     for i, src in enumerate(sources):
         try:
             raw = read_engagement(src)
@@ -132,13 +132,14 @@ def score_sources(sources: list[Path], store: Path, rulebook: Rulebook | None = 
         raws.append(raw)
         if progress:
             progress.advance()
-    todo = [i for i in range(len(raws)) if i not in outcomes]
+    todo = [i for i, raw in enumerate(raws) if i not in outcomes and raw is not None]
+    read = {i: raw for i, raw in enumerate(raws) if raw is not None}
     lap("read")
-    evidence, problems = check_engagements([raws[i] for i in todo], rulebook)
+    evidence, problems = check_engagements([read[i] for i in todo], rulebook)
     lap("validate")
     for i, found in zip(todo, problems):
         if found:
-            eid = raws[i].meta.get("id")
+            eid = read[i].meta.get("id")
             outcomes[i] = Outcome(str(sources[i]), str(eid).strip() if eid else None, "failed",
                                   "validate", _first(EvidenceError(found)))
     if evidence is not None:
@@ -166,13 +167,14 @@ def _subset(evidence: Evidence, book_id: str | None) -> Evidence:
     """The engagements of one rulebook (all of them when `book_id` is None)."""
     if book_id is None:
         return evidence
-    ids = evidence.engagements.filter(pl.col("rulebook") == book_id)["engagement_id"]
+    ids = evidence.engagements.filter(pl.col("rulebook") == book_id)["engagement_id"].to_list()
 
-    def pick(frame: pl.DataFrame | None) -> pl.DataFrame | None:
-        return frame.filter(pl.col("engagement_id").is_in(ids)) if frame is not None else None
+    def pick(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.filter(pl.col("engagement_id").is_in(ids))
 
     return Evidence(pick(evidence.engagements), pick(evidence.stakeholders),
-                    pick(evidence.ratings), pick(evidence.metrics), pick(evidence.files))
+                    pick(evidence.ratings), pick(evidence.metrics),
+                    pick(evidence.files) if evidence.files is not None else None)
 
 
 def deliver_one(source: str, out: str, store: str, rulebook: str | None, force: bool) -> Outcome:
@@ -182,7 +184,6 @@ def deliver_one(source: str, out: str, store: str, rulebook: str | None, force: 
     t0 = time.perf_counter()
     eid = None
     try:
-        from paos.deliverables import chart_engine
         from paos.deliverables._browser import shared as shared_browser
         from paos.deliverables.run import run_engagement
         raw = read_engagement(source)
@@ -190,7 +191,6 @@ def deliver_one(source: str, out: str, store: str, rulebook: str | None, force: 
         book = load_rulebook(rulebook) if rulebook else None
         if not force and is_current(raw, book, Path(store), Path(out)):
             return Outcome(source, eid, "skipped", reason="unchanged since its last run")
-        chart_engine.share()                 # one warm chart engine for this worker's kernels
         result = run_engagement(source, out, rulebook, force=True, progress=None, store=store,
                                 browser=shared_browser())
         return Outcome(source, result.engagement_id, "done", reason=str(result.folder),

@@ -111,7 +111,7 @@ def peers(store_frame: pl.DataFrame, subject: dict) -> tuple[dict, pl.DataFrame]
         industry=pl.col("_same_industry").sum(), stage=pl.col("_same_stage").sum(),
         portfolio=pl.len()).row(0, named=True)
     key = next((k for k, _ in GROUPS if counts[k] >= MIN_PEERS), None)
-    needs = dict(GROUPS).get(key, ())
+    needs = dict(GROUPS).get(key, ()) if key else ()
     rows = past.filter(*[pl.col(f"_same_{a}") for a in needs]) if needs else past
     rows = rows.drop("_same_industry", "_same_stage")
     opened = any(v is not None for v in wanted.values())

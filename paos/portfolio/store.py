@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 import shutil
 import warnings
 from pathlib import Path
@@ -36,14 +36,14 @@ _GAP = pl.Struct({"signal_id": pl.String, "dimension": pl.String, "score": pl.Fl
                   "provisional": pl.Boolean, "priority": pl.String, "phase": pl.Int8})
 _DIMENSION = pl.Struct({"id": pl.String, "score": pl.Float64, "coverage": pl.Float64,
                         "status": pl.String, "maturity": pl.String, "gap_count": pl.Int32})
-STORE_SCHEMA = {
+STORE_SCHEMA: pl.Schema = pl.Schema({  # type: ignore[arg-type]  # polars stubs: dtype classes
     "engagement_id": pl.String, "client": pl.String, "industry": pl.String,
     "stage": pl.String, "assessed_on": pl.Date, "baseline": pl.String,
     "rulebook_id": pl.String, "rulebook_sha256": pl.String, "evidence_sha256": pl.String,
     "run_at": pl.Datetime("us", "UTC"), "paos_version": pl.String,
     "status": pl.String, "pai": pl.Float64, "pai_display": pl.String, "maturity": pl.String,
     "dimensions": pl.List(_DIMENSION), "signals": pl.List(_SIGNAL), "gaps": pl.List(_GAP),
-}
+})
 
 
 def evidence_digest(files: Iterable[tuple[str, str]]) -> str:
@@ -128,7 +128,7 @@ class StoreWarning(PaosWarning):
                          "`paos batch` again to rewrite it)")
 
 
-def _problem(path: Path, schema: pl.Schema) -> str | None:
+def _problem(path: Path, schema: Mapping[str, pl.DataType]) -> str | None:
     """Why a run file with this schema cannot be read as a store row, if it cannot."""
     missing = [c for c in STORE_SCHEMA if c not in schema]
     if missing:

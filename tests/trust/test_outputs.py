@@ -94,3 +94,20 @@ def test_the_document_title_holds_no_control_or_bidi_character(tmp_path):
     html = notebook_html(nb, "Acme\x1b[2J\u202eevil · Partner Architecture Diagnostic")
     title = html[html.index("<title>"):html.index("</title>")]
     assert "\x1b" not in title and "\u202e" not in title and "Acme[2Jevil" in title
+
+
+def test_a_library_warning_is_shown_once_and_the_command_ends(tmp_path, monkeypatch, recwarn):
+    import warnings
+
+    import paos.method.diagnostic as diagnostic
+    real = diagnostic.diagnose
+
+    def noisy(*args, **kwargs):
+        warnings.warn("a library's own warning", UserWarning, stacklevel=1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(diagnostic, "diagnose", noisy)
+    src = write_engagement(tmp_path / "src")
+    result = CliRunner().invoke(app, ["benchmark", str(src), "--store", str(tmp_path)])
+    assert result.exit_code == 0         # re-showing it once recorded it again, forever
+    assert [str(w.message) for w in recwarn].count("a library's own warning") == 1

@@ -154,11 +154,12 @@ def test_interrupted_batch_keeps_finished_work_and_resumes(tmp_path):
     proc.wait(timeout=120)
     assert proc.returncode != 0
     finished = sorted(p.name for p in out.iterdir())
-    assert not [p for p in out.rglob("*") if p.name.startswith(".") or ".tmp" in p.name]
+    assert not [p for p in out.rglob("*") if (p.name.startswith(".") and p.name !=
+                                              ".paos-report") or ".tmp" in p.name]
     for name in finished:                               # every published report is whole
         assert sorted(f.name for f in (out / name).iterdir()) == [
-            "diagnostic.ipynb", "executive_summary.html", "executive_summary.pdf",
-            "gaps.csv", "results.json"]
+            ".paos-report", "diagnostic.ipynb", "executive_summary.html",
+            "executive_summary.pdf", "gaps.csv", "results.json"]
     assert len(finished) < 4
     rest = _by_id(run_batch(root, out=out, store=store, jobs=2))
     assert rest["alpine-2026-10"].status == "skipped"

@@ -19,7 +19,8 @@ from paos.portfolio.store import read_store
 
 DEMO = Path(__file__).parent.parent.parent / "data" / "engagements"
 PORTFOLIO = Path(__file__).parent.parent.parent / "data" / "portfolio" / "engagements"
-REPORT = ["diagnostic.ipynb", "executive_summary.html", "executive_summary.pdf", "gaps.csv",
+REPORT = [".paos-report", "diagnostic.ipynb", "executive_summary.html", "executive_summary.pdf",
+          "gaps.csv",
           "results.json"]
 CLIENTS = {"northwind-2026-09": None, "meridian-2026-06": None, "alpine-2026-10": None}
 

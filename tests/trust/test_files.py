@@ -23,7 +23,7 @@ from paos._files import make_staging, publish_folder, sweep_leftovers
 from paos.portfolio.store import find_run, read_store
 
 DEMO = Path(__file__).parent.parent.parent / "data" / "engagements"
-REPORT = ["diagnostic.ipynb", "executive_summary.html", "executive_summary.pdf", "gaps.csv",
+REPORT = [".paos-report", "diagnostic.ipynb", "executive_summary.html", "executive_summary.pdf", "gaps.csv",
           "results.json"]
 
 

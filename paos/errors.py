@@ -77,6 +77,7 @@ class Problem:
     column: str | None = None
     value: object | None = None
     sheet: str | None = None
+    summary: bool = False     # "... and N more": listed after the problems of its file
 
     def __str__(self) -> str:
         where = self.file + (f" (sheet {self.sheet})" if self.sheet else "")
@@ -88,7 +89,8 @@ class Problem:
         return printable(f"{where}: {said}")
 
     def sort_key(self) -> tuple:
-        return (self.file, self.sheet or "", self.line or 0, self.column or "", self.rule)
+        return (self.file, self.sheet or "", self.summary, self.line or 0, self.column or "",
+                self.rule)
 
 
 class EvidenceError(PaosError):

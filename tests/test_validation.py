@@ -208,12 +208,18 @@ def test_ragged_row_is_reported(tmp_path):
 # --- workbooks and the wide layout ------------------------------------------------
 
 def _workbook(path, sheets: dict[str, list[list]]):
+    """A workbook of these sheets; a value starting with `=` is a text cell, as an
+    analyst's typed evidence is in the scaffolded (text-formatted) input columns."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for name, rows in sheets.items():
         ws = wb.create_sheet(name)
         for r in rows:
             ws.append(r)
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     wb.save(path)
     return path
 

@@ -13,6 +13,16 @@ short row is a problem, never swallowed or padded rows; YAML is read as parser
 events, so no alias is expanded, no tag constructed and every value stays the
 text written; a workbook's zip parts are checked for size and ratio before
 openpyxl inflates them.
+
+No cell is dropped silently: a value under a blank header (or right of the last
+one in a sheet) is refused, and so is (in `validate`) a column or key the format
+does not know. In a workbook, paos reads the values typed, never a formula: the
+lookup columns `paos new` writes beside the input columns (`LOOKUP_COLUMNS`, known by
+their header) and the engagement sheet's `note` column are ignored whatever they
+hold, and a formula anywhere else is refused ("paste values"). The value a formula
+last showed is not used: a workbook written by a script holds none, and one saved
+before recalculation holds a stale one, so what paos scored could differ from what
+the analyst saw.
 """
 from __future__ import annotations
 
@@ -28,14 +38,23 @@ import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import yaml
 
-from paos.errors import Problem
+from paos.errors import Problem, printable
 
 TABLES = ("stakeholders", "ratings", "metrics")
 SIGNAL_LIKE = re.compile(r"^[A-Za-z]+-\d+$")
+WIDE_EVIDENCE = re.compile(r"^([A-Za-z]+-\d+)_evidence$", re.IGNORECASE)
+# The columns `paos new` writes beside the input columns of a sheet (lookups of the
+# signals and lists sheets, notes): recognised by their header and ignored, whatever
+# they hold. Every other column of a sheet is an input column.
+LOOKUP_COLUMNS = {"ratings": ("question", "rubric"), "metrics": ("about",)}
+NOTE_COLUMN = "note"              # the engagement sheet's `key | value | note`
+FORMULA = "holds a formula; paos reads values only \N{EM DASH} paste values"
+NO_HEADER = "has a value but its column has no header"
 
 # What one input may cost. Each is far above any real engagement.
 MAX_TABLE_BYTES = 64 * 2**20      # one CSV file (at worst ~15x this in memory while parsed)
@@ -52,6 +71,31 @@ MAX_YAML_DEPTH = 16               # lists and mappings nested in YAML
 MAX_REPORTED = 20                 # problems of one kind per file listed; then one count line
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's parser if present
+
+# Text paos refuses in a value: C0 and C1 control characters and DEL (they drive a
+# terminal, break XML and SVG, and are invisible in a report), but tab, LF and CR;
+# and, in values that become labels, file names or chart text (ids, roles,
+# perspectives, industry, stage), the bidirectional controls that reorder text
+# around them. Evidence text may hold bidi controls: deliverables isolate it.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+CONTROL_PL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x{9F}]"        # the same, for polars
+BIDI_PL = r"[\x{061C}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}]"
+
+
+def unsafe_text(value: str, label: bool = False) -> str | None:
+    """The rule a text value breaks by holding a control character (or, if it becomes
+    a label, a bidirectional control), naming the first one and its position (from
+    1); None if it holds none."""
+    found = CONTROL.search(value)
+    if found:
+        return (f"holds a control character ({printable(found.group())} at position "
+                f"{found.start() + 1}); remove it")
+    found = BIDI.search(value) if label else None
+    if found:
+        return (f"holds a bidirectional control character ({printable(found.group())} at "
+                f"position {found.start() + 1}); remove it: this value is shown as a label")
+    return None
 
 
 @dataclass(eq=False)
@@ -115,10 +159,11 @@ def read_file(path: Path, label: str, limit: int) -> bytes:
 
 
 def more(first: Problem, count: int, kind: str) -> Problem:
-    """The one line standing for `count` problems of one kind from `first` on."""
+    """The one line standing for `count` problems of one kind from `first` on (listed
+    after the problems of its file)."""
     return Problem(first.file, f"... and {count} more rows from this line on: {kind} (only "
                    f"the first {MAX_REPORTED} are listed)", first.line, first.column, None,
-                   first.sheet)
+                   first.sheet, summary=True)
 
 
 def listed(problems: list[Problem], kind: str) -> list[Problem]:
@@ -132,7 +177,8 @@ def listed(problems: list[Problem], kind: str) -> list[Problem]:
 
 # --- YAML: parser events, never a constructor ------------------------------------
 
-def read_yaml(text: str, label: str) -> tuple[object, dict[str, int], list[Problem]]:
+def read_yaml(text: str, label: str, nested: dict[tuple, int] | None = None
+              ) -> tuple[object, dict[str, int], list[Problem]]:
     """YAML text as nested dicts and lists of text, read from the parser's events.
 
     Every scalar stays the text written (`007`, `yes`, `1.0` and `null` stay text; a
@@ -140,10 +186,11 @@ def read_yaml(text: str, label: str) -> tuple[object, dict[str, int], list[Probl
     expanded, so an alias bomb costs nothing), a tag (never constructed), nesting
     deeper than `MAX_YAML_DEPTH`, a key that is not a plain value, more than one
     document (data is then None), and a key given twice in one mapping (its first
-    value is kept). Returns (data, line of each top-level key, problems)."""
+    value is kept). Returns (data, line of each top-level key, problems); `nested`, if
+    given, receives the line of every key by its path (a tuple of keys)."""
     problems: list[Problem] = []
     lines: dict[str, int] = {}
-    stack: list[list] = []           # [container, key or _KEY, line of each key]
+    stack: list[list] = []           # [container, key or _KEY, line of each key, path]
     root: list = []
 
     def refuse(line: int, rule: str, column: str | None = None):
@@ -192,13 +239,20 @@ def read_yaml(text: str, label: str) -> tuple[object, dict[str, int], list[Probl
                     stack[-1][2][key] = line
                     if len(stack) == 1:
                         lines[key] = line
+                    if nested is not None:
+                        nested[(*stack[-1][3], key)] = line
                 stack[-1][1] = key
             else:
+                path = (*stack[-1][3], stack[-1][1])
                 if stack[-1][1] is not _DUPLICATE:
                     stack[-1][0][stack[-1][1]] = value
                 stack[-1][1] = _KEY
             if isinstance(value, dict | list):
-                stack.append([value, _KEY, {}])
+                if not stack:
+                    path = ()
+                elif isinstance(stack[-1][0], list):
+                    path = (*stack[-1][3], len(stack[-1][0]) - 1)
+                stack.append([value, _KEY, {}, path])
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return refuse(mark.line + 1 if mark else None,
@@ -238,11 +292,30 @@ class RawEngagement:
     unreadable: bool = False      # nothing could be read: skip content checks
     faults: list[Problem] = field(default_factory=list)   # of the environment (exit 1)
     meta_unread: bool = False     # the meta data is there but refused: no key to check
+    # Cells refused as they are (a formula, a control character): other rules do not
+    # report them again (see `cascade`).
+    cell_refusals: set[Problem] = field(default_factory=set)
 
     def refused(self, err: Refused) -> None:
         self.problems.append(err.problem)
         if err.fault:
             self.faults.append(err.problem)
+
+    def refuse_cells(self, problems: list[Problem]) -> None:
+        """Refuse these cells; every other problem at one of them is left out."""
+        self.problems += problems
+        self.cell_refusals.update(problems)
+
+
+
+def cascade(problems: list[Problem], refusals: set[Problem]) -> list[Problem]:
+    """`problems` without those at a cell already refused as it is (`refusals`: the
+    value is a formula or holds a control character, and one line says so)."""
+    if not refusals:
+        return problems
+    key = lambda p: (p.file, p.sheet, p.line, (p.column or "").lower())  # noqa: E731
+    cells = {key(p) for p in refusals if not p.summary}
+    return [p for p in problems if p in refusals or key(p) not in cells]
 
 
 def _cell(value: object) -> str | None:
@@ -271,18 +344,30 @@ def _filled(cell: str | None) -> bool:
     return cell is not None and cell.strip() != ""
 
 
+def column_label(j: int, sheet: str | None) -> str:
+    """The column at index `j` as the file shows it: a letter in a sheet, a number
+    (from 1) in a CSV file."""
+    if sheet is None:
+        return str(j + 1)
+    from openpyxl.utils import get_column_letter
+    return get_column_letter(j + 1)
+
+
 def _frame(file: str, sheet: str | None, rows: list[list[str | None]],
            problems: list[Problem], exact: bool = False) -> Table | None:
     """Build a string table from a header row and data rows (row i is line i + 1);
-    blank cells become null, blank rows are dropped. A row with more filled fields
-    than the header is refused; one with fewer too when `exact` (CSV, where every
-    row spells out its fields; a sheet leaves trailing blank cells out). Rows of the
-    header's width, nearly all of them, are handled column-wise by polars."""
+    blank cells become null, blank rows are dropped. A row with more or fewer fields
+    than the header is refused when `exact` (CSV, where every row spells out its
+    fields, the header's blank ones too); a sheet leaves trailing blank cells out, so
+    there a value right of the header's last name is a value without a header. Such a
+    value, or one under a blank header cell, is refused: a column without a header
+    must be blank. Rows of the header's width, nearly all of them, are handled
+    column-wise by polars."""
     head = [c if _filled(c) else None for c in rows[0]] if rows else []
     if not any(head):
         problems.append(Problem(file, "has no header row", 1, None, None, sheet))
         return None
-    while head[-1] is None:
+    while not exact and head[-1] is None:
         head.pop()
     if len(head) > MAX_COLUMNS:
         problems.append(Problem(file, f"has more than {MAX_COLUMNS} columns", 1, None, None,
@@ -294,6 +379,7 @@ def _frame(file: str, sheet: str | None, rows: list[list[str | None]],
     keep: list = body
     lines: list[int] | range = range(2, len(body) + 2)
     ragged: list[Problem] = []
+    headless: list[tuple[int, int, str | None]] = []   # (line, column index, value)
     odd = [i for i, n in enumerate(map(len, body)) if n != width]
     if odd:
         keep, lines, prev = [], [], 0
@@ -301,11 +387,14 @@ def _frame(file: str, sheet: str | None, rows: list[list[str | None]],
             keep += body[prev:i]
             lines += range(prev + 2, i + 2)
             prev, row = i + 1, body[i]
-            if any(map(_filled, row[width:])) or \
-                    exact and len(row) < width and any(map(_filled, row)):
+            if exact and (any(map(_filled, row[width:])) or
+                          len(row) < width and any(map(_filled, row))):
                 ragged.append(Problem(file, f"has {len(row)} fields but the header has "
                                       f"{width}", i + 2, None, None, sheet))
-            elif any(map(_filled, row[:width])):
+                continue
+            headless += [(i + 2, j, row[j]) for j in range(width, len(row))
+                         if _filled(row[j])]
+            if any(map(_filled, row[:width])):
                 keep.append([*row[:width], *[None] * (width - len(row))])
                 lines.append(i + 2)
         keep += body[prev:]
@@ -318,25 +407,50 @@ def _frame(file: str, sheet: str | None, rows: list[list[str | None]],
     frame = (frame.with_columns(pl.when(b).then(None).otherwise(pl.col(f"_{j}")).alias(f"_{j}")
                                 for j, b in enumerate(blank))
              .filter(pl.any_horizontal(pl.col(f"_{j}").is_not_null() for j in range(width))))
+    for j in (j for j, name in enumerate(header) if not name):
+        filled = frame.filter(pl.col(f"_{j}").is_not_null())
+        headless += [(line, j, v) for line, v in zip(filled["_line"], filled[f"_{j}"])]
+    problems += _headless(file, sheet, headless)
     named: dict[str, str] = {}
     for j, name in enumerate(header):
         if name in named:
             problems.append(Problem(file, "appears twice in the header", 1, name, None, sheet))
+        elif name.startswith("_"):         # paos's own columns (_line, _src, ...)
+            problems.append(Problem(file, "is not a known column (a name starting with '_' "
+                                    "is paos's own)", 1, name, None, sheet))
         elif name:
             named[name] = f"_{j}"
     frame = frame.select(*[pl.col(c).alias(n) for n, c in named.items()], "_line")
     return Table(file, sheet, frame, list(named))
 
 
+def _headless(file: str, sheet: str | None, cells: list[tuple[int, int, str | None]]
+              ) -> list[Problem]:
+    """One problem per value in a column without a header, in line order (the first
+    `MAX_REPORTED` in full, then one line counting the rest)."""
+    cells.sort(key=lambda c: (c[0], c[1]))
+    out = [Problem(file, NO_HEADER, line, column_label(j, sheet), value, sheet)
+           for line, j, value in cells[:MAX_REPORTED + 1]]
+    if len(cells) > MAX_REPORTED:
+        out[-1] = more(out[-1], len(cells) - MAX_REPORTED, "a value in a column without a "
+                       "header")
+    return out
+
+
 def decode(data: bytes, label: str) -> str:
-    """UTF-8 text (a byte-order mark is dropped), else `Refused` naming line and byte."""
+    """UTF-8 text (a byte-order mark is dropped), else `Refused` naming line and byte.
+    A second byte-order mark would become part of the first header or key: refused."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise Refused(Problem(label, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
                               f"character {col}); save the file as UTF-8", line)) from None
+    if text.startswith("\ufeff"):
+        raise Refused(Problem(label, "starts with two byte-order marks (U+FEFF); save it as "
+                              "UTF-8 with at most one", 1))
+    return text
 
 
 def csv_rows(text: str, label: str) -> list[list[str]]:
@@ -489,12 +603,15 @@ def _sheets(wb, path: Path, problems: list[Problem]) -> dict[str, object]:
     return out
 
 
-def _sheet_rows(ws, label: str, name: str) -> list[list[str | None]]:
-    """A sheet's rows as text, bounded: no more than `MAX_ROWS` lines, `MAX_COLUMNS`
-    columns and `MAX_CELLS` cells are ever laid out (a sheet's declared size is
-    ignored, so a claimed XFD1048576 costs nothing)."""
+def _sheet_rows(ws, label: str, name: str
+                ) -> tuple[list[list[str | None]], list[tuple[int, int, str]]]:
+    """A sheet's rows as text, and where its formulas are ((line, column index, the
+    formula) each), bounded: no more than `MAX_ROWS` lines, `MAX_COLUMNS` columns and
+    `MAX_CELLS` cells are ever laid out (a sheet's declared size is ignored, so a
+    claimed XFD1048576 costs nothing). A formula cell holds its formula text."""
     ws.reset_dimensions()
     rows: list[list[str | None]] = []
+    formulas: list[tuple[int, int, str]] = []
     cells = 0
     for i, row in enumerate(ws.iter_rows(), start=1):
         if i > MAX_ROWS:
@@ -507,8 +624,28 @@ def _sheet_rows(ws, label: str, name: str) -> list[list[str | None]]:
         if cells > MAX_CELLS:
             raise Refused(Problem(label, f"has more than {MAX_CELLS} cells", i, None, None,
                                   name))
-        rows.append(_sheet_row(row) if row else [])
-    return rows
+        values = [_cell(getattr(c, "value", None)) for c in row]
+        formulas += [(i, j, values[j] or "=") for j, c in enumerate(row)
+                     if getattr(c, "data_type", None) == "f"]
+        rows.append(values)
+    return rows, formulas
+
+
+def _sheet_table(path: Path, name: str, rows: list[list[str | None]],
+                 formulas: list[tuple[int, int, str]], raw: RawEngagement) -> Table | None:
+    """One table sheet: the lookup columns `paos new` writes beside the input columns
+    are ignored (found by their header), a formula anywhere else is refused."""
+    head = [(c or "").strip().lower() for c in rows[0]] if rows else []
+    ignored = {j for j, h in enumerate(head) if h in LOOKUP_COLUMNS.get(name, ())}
+    for row in rows if ignored else ():
+        for j in ignored:
+            if j < len(row):
+                row[j] = None
+    label = lambda j: head[j] if j < len(head) and head[j] else column_label(j, name)  # noqa: E731
+    raw.refuse_cells(listed([Problem(str(path), FORMULA, line, label(j), text, name)
+                             for line, j, text in formulas if j not in ignored],
+                            "a formula"))
+    return _frame(str(path), name, rows, raw.problems)
 
 
 def read_workbook(path: Path) -> RawEngagement:
@@ -532,15 +669,15 @@ def read_workbook(path: Path) -> RawEngagement:
                     raw.meta_unread |= name == "engagement" and name in sheets
                     continue
                 try:
-                    rows = _sheet_rows(sheets[name], str(path), name)
+                    rows, formulas = _sheet_rows(sheets[name], str(path), name)
                 except Refused as err:
                     raw.refused(err)
                     raw.meta_unread |= name == "engagement"
                     continue
                 if name == "engagement":
-                    _sheet_meta(rows, raw)
+                    _sheet_meta(rows, formulas, raw)
                 else:
-                    table = _frame(str(path), name, rows, raw.problems)
+                    table = _sheet_table(path, name, rows, formulas, raw)
                     if table is not None:
                         raw.tables[name] = table
         finally:
@@ -564,40 +701,75 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _sheet_row(cells) -> list[str | None]:
-    """A sheet row as text. A row holding nothing but formulas (the lookup columns
-    `paos new` pre-fills beside the input columns) is a blank line."""
-    values = [_cell(getattr(c, "value", None)) for c in cells]
-    if all(v is None or getattr(c, "data_type", None) == "f" for c, v in zip(cells, values)):
-        return [None] * len(values)
-    return values
-
-
-def _sheet_meta(rows: list[list[str | None]], raw: RawEngagement) -> None:
-    """The engagement sheet: `key | value` rows, or a header row and one value row."""
+def _sheet_meta(rows: list[list[str | None]], formulas: list[tuple[int, int, str]],
+                raw: RawEngagement) -> None:
+    """The engagement sheet: `key | value` rows (with the `note` column `paos new`
+    writes beside them, ignored), or a header row of keys and one value row. Every
+    other filled cell is refused: a value without a key, a column without a known
+    header, a second value row, a formula."""
     if not rows:
         return
     head = [(c or "").strip().lower() for c in rows[0]]
-    where = dict(sheet=raw.meta_sheet)
+    where: dict[str, Any] = {"sheet": raw.meta_sheet}
+    file = raw.meta_file
+    letter = lambda j: column_label(j, raw.meta_sheet)  # noqa: E731
+    found: list[Problem] = []
+    refused: list[Problem] = []
     if head[:2] == ["key", "value"]:
+        notes = {j for j, h in enumerate(head) if h == NOTE_COLUMN and j > 1}
+        for j, h in enumerate(head):
+            if j > 1 and h and j not in notes:
+                found.append(Problem(file, "is not a known column of the engagement sheet "
+                                     f"(known: key, value, {NOTE_COLUMN})", 1, h, **where))
+        keys: dict[int, str] = {}
         for i, row in enumerate(rows[1:], start=2):
-            if row and row[0]:
-                key = row[0].strip().lower()
+            key = (row[0] or "").strip().lower() if row else ""
+            if key:
+                keys[i] = key
                 if key in raw.meta_lines:
-                    raw.problems.append(Problem(raw.meta_file, f"appears twice (first on line "
-                                                f"{raw.meta_lines[key]})", i, key, **where))
+                    found.append(Problem(file, f"appears twice (first on line "
+                                         f"{raw.meta_lines[key]})", i, key, **where))
                     continue
                 raw.meta[key] = row[1] if len(row) > 1 else None
                 raw.meta_lines[key] = i
-    elif len(rows) > 1:
+            elif len(row) > 1 and _filled(row[1]):
+                found.append(Problem(file, "has a value but no key", i, "value", row[1],
+                                     **where))
+            found += [Problem(file, NO_HEADER, i, letter(j), row[j], **where)
+                      for j in range(2, len(row)) if _filled(row[j]) and j not in notes
+                      and not (j < len(head) and head[j])]
+        for line, j, text in formulas:
+            if j not in notes:
+                column = keys.get(line, "value") if j == 1 and line > 1 else letter(j)
+                refused.append(Problem(file, FORMULA, line, column, text, **where))
+    else:
+        values = rows[1] if len(rows) > 1 else []
         for j, key in enumerate(head):
             if key:
                 if key in raw.meta_lines:
-                    raw.problems.append(Problem(raw.meta_file, "appears twice in the header",
-                                                1, key, **where))
+                    found.append(Problem(file, "appears twice in the header", 1, key, **where))
                     continue
-                raw.meta[key] = rows[1][j] if j < len(rows[1]) else None
+                raw.meta[key] = values[j] if j < len(values) else None
                 raw.meta_lines[key] = 2
+        found += [Problem(file, "has a value but no key", 2, letter(j), values[j], **where)
+                  for j in range(len(values)) if _filled(values[j])
+                  and not (j < len(head) and head[j])]
+        found += [Problem(file, "is a second row of values; the engagement sheet holds one "
+                          "row of values under its header of keys", i, **where)
+                  for i, row in enumerate(rows[2:], start=3) if any(map(_filled, row))]
+        for line, j, text in formulas:
+            key = head[j] if line == 2 and j < len(head) and head[j] else letter(j)
+            refused.append(Problem(file, FORMULA, line, key, text, **where))
+    raw.problems += _capped_kinds(found)
+    raw.refuse_cells(listed(refused, "a formula"))
+
+
+def _capped_kinds(problems: list[Problem]) -> list[Problem]:
+    """`listed` for each kind (rule) of problem in the list."""
+    kinds: dict[str, list[Problem]] = {}
+    for p in problems:
+        kinds.setdefault(p.rule, []).append(p)
+    return [q for rule, group in kinds.items() for q in listed(group, rule)]
 
 
 def read_engagement(source: str | Path) -> RawEngagement:
@@ -615,19 +787,45 @@ def read_engagement(source: str | Path) -> RawEngagement:
     return raw
 
 
-def wide_to_long(table: Table, signal_ids: list[str]) -> tuple[Table, Table, list[Problem]]:
+PERSON_COLUMNS = ("stakeholder_id", "role", "perspective", "function", "name")
+
+
+def wide_to_long(table: Table, signal_ids: list[str], stakeholders: bool = False
+                 ) -> tuple[Table, Table, list[Problem]]:
     """Split a wide ratings table (one row per stakeholder, one column per signal)
     into a long ratings table and the stakeholders it carries. Every long row keeps
     its line and the name of the column its rating came from (`_rating_col`).
-    """
+
+    A wide table holds the stakeholder columns (`stakeholder_id`, `role` and the
+    optional `perspective`, `function`, `name`), one column per signal id and
+    `<signal id>_evidence` columns; any other column is refused, and so is an evidence
+    column without its signal's column (its quotes would have no rating row). When a
+    stakeholders table is given too (`stakeholders`), the people are read from it,
+    so the wide table's person columns but `stakeholder_id` are refused."""
     problems: list[Problem] = []
     canon = {s.lower(): s for s in signal_ids}
     signal_cols: dict[str, str] = {}
     for h in table.header:
+        evidence = WIDE_EVIDENCE.match(h)
         if h in canon:
             signal_cols[canon[h]] = h
-        elif SIGNAL_LIKE.match(h):
+        elif h in PERSON_COLUMNS:
+            if stakeholders and h != "stakeholder_id":
+                problems.append(table.problem(
+                    "is a stakeholder column, but the stakeholders table is given too; keep "
+                    "each stakeholder's details in one place", 1, h))
+        elif evidence and evidence.group(1).lower() in canon:
+            if evidence.group(1).lower() not in table.header:
+                problems.append(table.problem(
+                    f"holds evidence for {canon[evidence.group(1).lower()]}, which has no "
+                    "rating column; add that column (a blank rating is allowed)", 1, h))
+        elif SIGNAL_LIKE.match(h) or evidence:
             problems.append(table.problem("is not a known signal id (column header)", 1, h, h))
+        else:
+            problems.append(table.problem(
+                "is not a known column of wide ratings (known: stakeholder_id, role, "
+                "perspective, function, name, a column per signal id, <signal id>_evidence)",
+                1, h))
     f = table.frame
     parts = []
     for sid, col in signal_cols.items():
@@ -668,7 +866,7 @@ def read_meta(source: str | Path) -> RawEngagement:
             try:
                 sheets = _sheets(wb, path, raw.problems)
                 if sheets.get("engagement") is not None:
-                    _sheet_meta(_sheet_rows(sheets["engagement"], str(path), "engagement"),
+                    _sheet_meta(*_sheet_rows(sheets["engagement"], str(path), "engagement"),
                                 raw)
             finally:
                 wb.close()

@@ -22,6 +22,7 @@ from openpyxl.writer.excel import ExcelWriter
 from paos.errors import PaosError
 from paos.method.rulebook import Rulebook
 from paos._defaults import ID_PATTERN
+from paos.evidence.intake import LOOKUP_COLUMNS, NOTE_COLUMN
 from paos.evidence.validate import COLUMNS, SOURCES
 
 FIXED_TIME = dt.datetime(2026, 1, 1)   # workbook properties and zip entries: same bytes
@@ -155,7 +156,7 @@ def _text_cells(ws, column: str, rows: int, wrap: bool = False) -> None:
 
 def _engagement_sheet(ws, engagement_id: str, rulebook: Rulebook) -> None:
     ws.title = "engagement"
-    _header(ws, ["key", "value", "note"], [14, 36, 80])
+    _header(ws, ["key", "value", NOTE_COLUMN], [14, 36, 80])
     values = {"id": engagement_id, "rulebook": rulebook.id}
     for key, note in META:
         ws.append([key, values.get(key), note])
@@ -181,7 +182,8 @@ def _ratings_sheet(ws, rulebook: Rulebook) -> None:
     n, last = len(rulebook.signals), RATING_ROWS + 1
     levels = rulebook["rating_scale"]["levels"]
     lo, hi = rulebook["rating_scale"]["min"], rulebook["rating_scale"]["max"]
-    _header(ws, [*_columns("ratings"), "question", "rubric"], [16, 11, 8, 60, 12, 45, 70])
+    # The lookup columns' headers are how paos tells them from input columns.
+    _header(ws, [*_columns("ratings"), *LOOKUP_COLUMNS["ratings"]], [16, 11, 8, 60, 12, 45, 70])
     _text_cells(ws, "A", RATING_ROWS)
     _text_cells(ws, "D", RATING_ROWS, wrap=True)
     _validate(ws, f"A2:A{last}", "list", f"stakeholders!$A$2:$A${TABLE_ROWS + 1}",
@@ -220,7 +222,7 @@ def _metric_about(metric, rulebook: Rulebook) -> str:
 
 def _metrics_sheet(ws, rulebook: Rulebook) -> None:
     m, last = len(rulebook.metrics), METRIC_ROWS + 1
-    _header(ws, [*_columns("metrics"), "about"], [40, 12, 12, 12, 90])
+    _header(ws, [*_columns("metrics"), *LOOKUP_COLUMNS["metrics"]], [40, 12, 12, 12, 90])
     _text_cells(ws, "C", METRIC_ROWS)
     _validate(ws, f"A2:A{last}", "list", f"lists!$D$2:$D${m + 1}",
               "Pick a metric; each metric at most once.",

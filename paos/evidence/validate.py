@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pandera.polars as pa
 import polars as pl
@@ -19,8 +20,9 @@ from pandera.errors import SchemaErrors
 from paos._types import Evidence
 from paos._defaults import ID_PATTERN
 from paos.errors import EvidenceError, FaultError, Problem
-from paos.evidence.intake import (MAX_REPORTED, SIGNAL_LIKE, RawEngagement, Table, listed, more,
-                         read_engagement, wide_to_long)
+from paos.evidence.intake import (BIDI_PL, CONTROL_PL, MAX_REPORTED, SIGNAL_LIKE, WIDE_EVIDENCE,
+                                  RawEngagement, Table, cascade, listed, more, read_engagement,
+                                  unsafe_text, wide_to_long)
 from paos.method.rulebook import DEFAULT_RULEBOOK, Rulebook, known_rulebooks, load_rulebook
 from paos.evidence.schemas import validated
 
@@ -32,6 +34,10 @@ COLUMNS = {  # required, optional
 }
 META_REQUIRED = ("id", "client", "assessed_on")
 META_OPTIONAL = ("industry", "stage", "analyst", "rulebook", "baseline")
+META_KNOWN = (*META_REQUIRED, *META_OPTIONAL)
+# Values that become labels, file names or chart text: no bidirectional control either.
+LABEL_KEYS = ("id", "baseline", "industry", "stage")
+LABEL_COLUMNS = ("stakeholder_id", "role", "perspective")
 BLANK = "is blank; a value is required"
 UNKNOWN_SID = "is not a stakeholder listed in the stakeholders table"
 
@@ -207,9 +213,14 @@ def _problem(case: dict, row: dict, s: _Schemas, firsts: dict[str, pl.Series]
 
 
 def _columns(table: Table, name: str) -> list[Problem]:
+    """A required column missing, or a column the format does not know (its cells
+    would be dropped), each one problem on the header line."""
     required, optional = COLUMNS[name]
-    return [table.problem("required column is missing", 1, c) for c in required
-            if c not in table.header]
+    known = f"is not a known column of {name} (known: {', '.join([*required, *optional])})"
+    return ([table.problem("required column is missing", 1, c) for c in required
+             if c not in table.header]
+            + [table.problem(known, 1, c) for c in table.header
+               if c not in required and c not in optional])
 
 
 def _with_optional(table: Table, name: str, src: int) -> pl.DataFrame:
@@ -223,10 +234,21 @@ def _with_optional(table: Table, name: str, src: int) -> pl.DataFrame:
         _sheet=pl.lit(table.sheet, pl.String))
 
 
-def _meta(raw: RawEngagement, problems: list[Problem]) -> dict:
-    where = dict(file=raw.meta_file, sheet=raw.meta_sheet)
+def _meta(raw: RawEngagement, problems: list[Problem], refusals: set[Problem]) -> dict:
+    """The engagement's meta data, checked: every key known, every value free of
+    control characters, the required ones there, id, date and rulebook valid. A value
+    refused for its characters (into `refusals`) is not reported again."""
+    where: dict[str, Any] = {"file": raw.meta_file, "sheet": raw.meta_sheet}
     meta = {k: raw.meta.get(k) for k in (*META_REQUIRED, *META_OPTIONAL)}
     line = lambda k: raw.meta_lines.get(k)  # noqa: E731
+    for key, value in raw.meta.items():
+        if key not in META_KNOWN:
+            rule = (f"is not a known key (known: {', '.join(META_KNOWN)})" if key
+                    else "has a value but no key")
+            problems.append(Problem(rule=rule, line=line(key), column=key or None,
+                                    value=None if key else value, **where))
+        elif isinstance(value, str) and (unsafe := unsafe_text(value, key in LABEL_KEYS)):
+            refusals.add(Problem(rule=unsafe, line=line(key), column=key, value=value, **where))
     refused = {(p.line, p.column) for p in raw.problems
                if p.file == raw.meta_file and p.sheet == raw.meta_sheet}
     for key in META_REQUIRED if not raw.meta_unread else ():
@@ -260,8 +282,8 @@ def _tables(i: int, raw: RawEngagement, s: _Schemas, problems: list[Problem]
     tables = dict(raw.tables)
     ratings = tables.get("ratings")
     if ratings is not None and "signal_id" not in ratings.header and any(
-            SIGNAL_LIKE.match(h) for h in ratings.header):
-        long, people, wide_problems = wide_to_long(ratings, s.sig_ids)
+            SIGNAL_LIKE.match(h) or WIDE_EVIDENCE.match(h) for h in ratings.header):
+        long, people, wide_problems = wide_to_long(ratings, s.sig_ids, "stakeholders" in tables)
         problems += wide_problems
         problems += [ratings.problem("required column is missing", 1, c)
                      for c in ("stakeholder_id", "role") if c not in ratings.header
@@ -295,12 +317,15 @@ def check_engagements(raws: list[RawEngagement], rulebook: Rulebook | None = Non
     whole portfolio. Returns the evidence of the engagements without any problem
     (None if there is none) and, for every raw engagement, its problems."""
     problems: list[list[Problem]] = [list(r.problems) for r in raws]
+    refusals: list[set[Problem]] = [set(r.cell_refusals) for r in raws]
     metas: dict[int, dict] = {}
     groups: dict[str, list[int]] = {}
     for i, raw in enumerate(raws):
         if raw.unreadable:
             continue
-        metas[i] = _meta(raw, problems[i])
+        metas[i] = _meta(raw, problems[i], refusals[i])
+        for table in raw.tables.values():
+            refusals[i].update(_unsafe_cells(table))
         book = rulebook.id if rulebook else metas[i]["rulebook"]
         if book in known_rulebooks() or rulebook:
             groups.setdefault(book, []).append(i)
@@ -313,7 +338,36 @@ def check_engagements(raws: list[RawEngagement], rulebook: Rulebook | None = Non
         ev = _check_group(members, raws, metas, book, problems)
         if ev is not None:
             parts.append(ev)
+    for i, found in enumerate(problems):
+        new = refusals[i] - set(raws[i].cell_refusals)
+        problems[i] = cascade([*found, *sorted(new, key=Problem.sort_key)], refusals[i])
     return (concat_evidence(parts) if parts else None), [_capped(ps) for ps in problems]
+
+
+def _unsafe_cells(table: Table) -> list[Problem]:
+    """Every cell of a table holding a control character (or, in a column that becomes
+    a label, a bidirectional control): the first `MAX_REPORTED` of the file, then one
+    line counting the rest. One vectorised scan per column."""
+    f = table.frame
+    hits = []
+    for c in table.header:           # renamed: a header may read like a regex ("*", "^$")
+        col = f.get_column(c).alias("value")
+        bad = col.str.contains(CONTROL_PL)
+        if c in LABEL_COLUMNS:
+            bad = bad | col.str.contains(BIDI_PL)
+        bad = bad.fill_null(False)
+        if bad.any():
+            hits.append(pl.DataFrame({"_line": f.get_column("_line").filter(bad),
+                                      "column": [c] * int(bad.sum()),
+                                      "value": col.filter(bad)}))
+    if not hits:
+        return []
+    found = pl.concat(hits).sort("_line", maintain_order=True)
+    out = [table.problem(unsafe_text(v, c in LABEL_COLUMNS) or "", line, c, v)
+           for line, c, v in found.head(MAX_REPORTED + 1).iter_rows()]
+    if found.height > MAX_REPORTED:
+        out[-1] = more(out[-1], found.height - MAX_REPORTED, "a control character")
+    return out
 
 
 def _capped(problems: list[Problem]) -> list[Problem]:

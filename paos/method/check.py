@@ -15,7 +15,8 @@ from pathlib import Path
 from paos._defaults import ID_PATTERN
 from paos.errors import EvidenceError, FaultError, Problem
 from paos._files import atomic_write_text
-from paos.evidence.intake import MAX_META_BYTES, Refused, csv_rows, decode, listed, read_file, read_yaml
+from paos.evidence.intake import (MAX_META_BYTES, NO_HEADER, Refused, cascade, csv_rows, decode,
+                                  listed, read_file, read_yaml, unsafe_text)
 from paos.method.rulebook import DEFAULT_RULEBOOK, Rulebook, load_rulebook
 
 HEAD_KEYS = ("id", "prospect", "assessed_on", "analyst")
@@ -40,11 +41,19 @@ def screen(ratings: dict[str, int], rulebook: Rulebook) -> dict:
     }
 
 
+ANSWER_KEYS = ("rating", "note")
+CSV_COLUMNS = ("dimension", "rating", "note")
+
+
 def read_answers(path: str | Path, rulebook: Rulebook) -> tuple[dict, dict[str, int]]:
     """Read an answers file: CSV `dimension,rating[,note]` or YAML with `answers:`
-    mapping dimension -> rating (plus optional prospect, assessed_on, analyst).
+    mapping dimension -> rating or {rating, note} (plus optional id, prospect,
+    assessed_on, analyst).
     Read as evidence is (`paos.evidence.intake`): a regular file of bounded size, strict CSV,
-    YAML without aliases or tags whose every value stays the text written.
+    YAML without aliases or tags whose every value stays the text written. Every cell
+    is used or refused: an unknown key or column, a column without a header, a header
+    given twice, a control character in any value (or a bidirectional control in a
+    dimension or the id) are each one problem.
     Returns (header fields, ratings); raises `EvidenceError` with every problem, or
     `FaultError` if the file cannot be read because of the environment.
     """
@@ -55,14 +64,20 @@ def read_answers(path: str | Path, rulebook: Rulebook) -> tuple[dict, dict[str, 
     try:
         text = decode(read_file(path, label, MAX_META_BYTES), label)
         if path.suffix.lower() in (".yaml", ".yml"):
-            head, rows = _yaml_answers(text, label)
+            head, rows, problems = _yaml_answers(text, label)
         else:
-            head, rows = {}, _csv_answers(text, label)
+            head, (rows, problems) = {}, _csv_answers(text, label)
     except Refused as err:
         if err.fault:
             raise FaultError(str(err.problem)) from None
         raise EvidenceError([err.problem]) from None
-    problems, ratings, notes = [], {}, {}
+    cells = [(line, key, value) for key, (line, value) in head.items()]
+    cells += [(line, column, value) for line, dim, rating, note in rows
+              for column, value in (("dimension", dim), ("rating", rating), ("note", note))]
+    refusals = {Problem(label, rule, line, column, value) for line, column, value in cells
+                if isinstance(value, str)
+                and (rule := unsafe_text(value, column in ("id", "dimension")))}
+    ratings, notes = {}, {}
     known = [d.id for d in rulebook.dimensions]
     lo, hi = rulebook["rating_scale"]["min"], rulebook["rating_scale"]["max"]
     for line, dim, rating, note in rows:
@@ -81,45 +96,63 @@ def read_answers(path: str | Path, rulebook: Rulebook) -> tuple[dict, dict[str, 
     answered = {r[1].strip().upper() for r in rows}
     problems += [Problem(label, "has no answer", None, "dimension", d)
                  for d in known if d not in answered]
+    problems = cascade([*problems, *sorted(refusals, key=Problem.sort_key)], refusals)
     if problems:
         raise EvidenceError(listed(problems, "problems with the answers"))
-    head["notes"] = notes
-    return head, ratings
+    out = {k: v for k, (_, v) in head.items()}
+    out["notes"] = notes
+    return out, ratings
 
 
-def _yaml_answers(text: str, label: str) -> tuple[dict, list[tuple]]:
-    """The head fields and (line, dimension, rating, note) rows of a YAML answers file."""
-    data, lines, problems = read_yaml(text, label)
+def _yaml_answers(text: str, label: str
+                  ) -> tuple[dict[str, tuple], list[tuple], list[Problem]]:
+    """The head fields ({key: (line, value)}), the (line, dimension, rating, note) rows
+    and the problems of a YAML answers file."""
+    nested: dict[tuple, int] = {}
+    data, lines, problems = read_yaml(text, label, nested)
     if problems:
         raise EvidenceError(problems)
     if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
         raise EvidenceError([Problem(label, "needs a mapping `answers:` of dimension: rating",
                                      lines.get("answers"), "answers")])
-    head = {k: v for k, v in data.items() if k != "answers"}
-    problems = [Problem(label, "must be a single value, not a list or mapping", lines.get(k), k)
-                for k in HEAD_KEYS if isinstance(head.get(k), dict | list)]
+    known = ", ".join([*HEAD_KEYS, "answers"])
+    problems = [Problem(label, f"is not a known key (known: {known})", lines.get(k), k)
+                for k in data if k not in (*HEAD_KEYS, "answers")]
+    head = {k: (lines.get(k), v) for k, v in data.items() if k in HEAD_KEYS}
+    problems += [Problem(label, "must be a single value, not a list or mapping", lines.get(k), k)
+                 for k, (_, v) in head.items() if isinstance(v, dict | list)]
     rows = []
     for k, v in data["answers"].items():
-        rating, note = (v.get("rating"), v.get("note")) if isinstance(v, dict) else (v, "")
+        line = nested.get(("answers", k))
+        if isinstance(v, dict):
+            problems += [Problem(label, f"is not a known key of an answer (known: "
+                                 f"{', '.join(ANSWER_KEYS)})", nested.get(("answers", k, key)),
+                                 key, k) for key in v if key not in ANSWER_KEYS]
+            rating, note = v.get("rating"), v.get("note")
+        else:
+            rating, note = v, ""
         for name, value in (("rating", rating), ("note", note)):
             if isinstance(value, dict | list):
                 problems.append(Problem(label, "must be a single value, not a list or mapping",
-                                        None, name, k))
+                                        line, name, k))
         if not isinstance(rating, dict | list):
-            rows.append((None, k, rating or "", note if isinstance(note, str) else ""))
-    if problems:
-        raise EvidenceError(problems)
-    return head, rows
+            rows.append((line, k, rating or "", note if isinstance(note, str) else ""))
+    return head, rows, problems
 
 
-def _csv_answers(text: str, label: str) -> list[tuple]:
-    """The (line, dimension, rating, note) rows of a CSV answers file."""
+def _csv_answers(text: str, label: str) -> tuple[list[tuple], list[Problem]]:
+    """The (line, dimension, rating, note) rows of a CSV answers file, and its
+    problems: a header named twice, unknown or blank with a value below, a ragged row."""
     rows = csv_rows(text, label)
     fields = [f.strip().lower() for f in rows[0]] if rows else []
     for need in ("dimension", "rating"):
         if need not in fields:
             raise EvidenceError([Problem(label, "required column is missing", 1, need)])
-    out, ragged = [], []
+    problems = [Problem(label, "appears twice in the header", 1, f) for j, f in
+                enumerate(fields) if f and f in fields[:j]]
+    problems += [Problem(label, f"is not a known column (known: {', '.join(CSV_COLUMNS)})",
+                         1, f) for f in fields if f and f not in CSV_COLUMNS]
+    out, ragged, headless = [], [], []
     for i, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue                                            # blank line
@@ -127,11 +160,13 @@ def _csv_answers(text: str, label: str) -> list[tuple]:
             ragged.append(Problem(label, f"has {len(row)} fields but the header has "
                                   f"{len(fields)}", i))
             continue
+        headless += [Problem(label, NO_HEADER, i, str(j + 1), v)
+                     for j, (f, v) in enumerate(zip(fields, row)) if not f and v.strip()]
         cells = {k: v.strip() for k, v in reversed(list(zip(fields, row)))}
         out.append((i, cells["dimension"], cells["rating"], cells.get("note", "")))
-    if ragged:
-        raise EvidenceError(listed(ragged, "more or fewer fields than the header"))
-    return out
+    problems += listed(ragged, "more or fewer fields than the header")
+    problems += listed(headless, "a value in a column without a header")
+    return out, problems
 
 
 def prepare(answers: str | Path, rulebook: str | Path | Rulebook | None = None,

@@ -35,7 +35,9 @@ FIELD = st.one_of(
                      "1", "2", "4", "3.0", "2.5", "0", "5", "-1", "nan", "inf", "1e308", "",
                      " ", "interview", "rumour", "ceo", "other", "partner", "strategic",
                      "partner_activation_rate", "35", "101", '"', '""', '"x', 'x"y', "\r",
-                     "\n", "\0", "=cmd|' /C calc'!A0", "\u202e", "\x1b[2J", "\ufeff"]),
+                     "\n", "\0", "=cmd|' /C calc'!A0", "\u202e", "\x1b[2J", "\ufeff",
+                     "_line", "*", "^x$", "comment", "FIT-01_evidence", "FIT-01", "role",
+                     "=1", "\x85", "\x7f"]),
     st.text(max_size=30),
     st.text(alphabet='",\n\r\0 ;x\t', max_size=20),
 )

@@ -461,3 +461,313 @@ def test_hostile_values_are_echoed_escaped(tmp_path):
 
 def test_a_blank_cell_is_what_str_strip_calls_blank():
     assert intake._SPACE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+
+
+# --- 8. no cell dropped: unknown columns and keys, headerless values, formulas ----------
+
+KNOWN = {"stakeholders": "stakeholder_id, role, perspective, function, name",
+         "ratings": "stakeholder_id, signal_id, rating, evidence, source",
+         "metrics": "metric_id, value, as_of, source"}
+TABLE_ROWS = {"stakeholders": STAKEHOLDERS, "ratings": RATINGS, "metrics": METRICS}
+META_KEYS = "id, client, assessed_on, industry, stage, analyst, rulebook, baseline"
+
+
+def _with_column(rows: list[list[str]], name: str, value: str = "") -> list[list[str]]:
+    return [[*rows[0], name], *[[*r, value] for r in rows[1:]]]
+
+
+@pytest.mark.parametrize("table", ["stakeholders", "ratings", "metrics"])
+def test_an_unknown_csv_column_is_refused_not_ignored(tmp_path, table):
+    rows = _with_column(TABLE_ROWS[table], "comment", "said in passing")
+    folder = write_engagement(tmp_path / "e", **{table: rows})
+    assert only(folder) == (f"{folder / f'{table}.csv'} line 1, column comment: is not a "
+                            f"known column of {table} (known: {KNOWN[table]})")
+
+
+@pytest.mark.parametrize("table", ["stakeholders", "ratings", "metrics"])
+def test_an_unknown_sheet_column_is_refused_not_ignored(tmp_path, table):
+    sheets = {"engagement": ENG_SHEET, **TABLE_ROWS}
+    sheets[table] = _with_column(TABLE_ROWS[table], "Comment", "x")
+    path = _workbook(tmp_path / "a.xlsx", sheets)
+    assert only(path) == (f"{path} (sheet {table}) line 1, column comment: is not a known "
+                          f"column of {table} (known: {KNOWN[table]})")
+
+
+def test_the_optional_columns_of_the_spec_are_known(tmp_path):
+    people = [["stakeholder_id", "role", "function", "name", "perspective"],
+              ["s1", "ceo", "Board", "Ana", ""], ["s2", "sales", "", "", ""],
+              ["s3", "partner", "", "", ""]]
+    ev = load_evidence([write_engagement(tmp_path / "e", stakeholders=people)])
+    assert ev.stakeholders["function"].to_list() == ["Board", None, None]
+
+
+def test_a_csv_value_under_a_blank_header_is_refused(tmp_path):
+    rows = [["stakeholder_id", "signal_id", "rating", "", "evidence", "source", ""],
+            *[[*r[:3], "", *r[3:], ""] for r in RATINGS[1:]],
+            ["s1", "FIT-02", "3", "ignored?", "x", "", ""]]
+    folder = write_engagement(tmp_path / "e", ratings=rows)
+    assert only(folder) == (f"{folder / 'ratings.csv'} line 5, column 4: 'ignored?' has a "
+                            "value but its column has no header")
+
+
+def test_a_fully_blank_column_without_header_is_fine(tmp_path):
+    rows = [[*r[:2], "", *r[2:], ""] for r in RATINGS]
+    assert load_evidence([write_engagement(tmp_path / "e", ratings=rows)]).ratings.height == 3
+
+
+def test_a_sheet_value_without_a_header_is_refused(tmp_path):
+    ratings = [[*RATINGS[0][:3], None, *RATINGS[0][3:]],
+               *[[*r[:3], None, *r[3:]] for r in RATINGS[1:]]]
+    ratings[2][3] = "between"                       # under the blank header (column D)
+    ratings[3] += [None, "far right"]               # column H, right of the last header
+    path = _workbook(tmp_path / "a.xlsx", {"engagement": ENG_SHEET,
+                                           "stakeholders": STAKEHOLDERS, "ratings": ratings})
+    assert problems(path) == [
+        f"{path} (sheet ratings) line 3, column D: 'between' has a value but its column "
+        "has no header",
+        f"{path} (sheet ratings) line 4, column H: 'far right' has a value but its column "
+        "has no header"]
+
+
+def test_an_unknown_key_in_engagement_yaml_is_refused(tmp_path):
+    folder = write_engagement(tmp_path / "e", meta=META + "industy: fintech\n")
+    assert only(folder) == (f"{folder / 'engagement.yaml'} line 5, column industy: is not a "
+                            f"known key (known: {META_KEYS})")
+
+
+@pytest.mark.parametrize("sheet, expected", [
+    ([*ENG_SHEET, ["industy", "fintech"]],
+     [f"line 5, column industy: is not a known key (known: {META_KEYS})"]),
+    ([*ENG_SHEET, [None, "orphan"]], ["line 5, column value: 'orphan' has a value but no key"]),
+    ([["key", "value"], ["id", "acme-2026", "stray"], *ENG_SHEET[2:]],
+     ["line 2, column C: 'stray' has a value but its column has no header"]),
+    ([["key", "value", "comment"], *ENG_SHEET[1:]],
+     ["line 1, column comment: is not a known column of the engagement sheet (known: key, "
+      "value, note)"]),
+    ([["id", "client", "assessed_on"], ["acme-2026", "Acme", "2026-05-04"],
+      ["other", "Other", "2026-01-01"]],
+     ["line 3: is a second row of values; the engagement sheet holds one row of values under "
+      "its header of keys"]),
+    ([["id", "client", "assessed_on", None], ["acme-2026", "Acme", "2026-05-04", "x"]],
+     ["line 2, column D: 'x' has a value but no key"]),
+])
+def test_the_engagement_sheet_uses_or_refuses_every_cell(tmp_path, sheet, expected):
+    path = _workbook(tmp_path / "a.xlsx", {"engagement": sheet, "stakeholders": STAKEHOLDERS,
+                                           "ratings": RATINGS})
+    assert problems(path) == [f"{path} (sheet engagement) {e}" for e in expected]
+
+
+def test_the_note_column_paos_new_writes_is_ignored(tmp_path):
+    sheet = [["key", "value", "note"], *[[*r, "a hint"] for r in ENG_SHEET[1:]]]
+    path = _workbook(tmp_path / "a.xlsx", {"engagement": sheet, "stakeholders": STAKEHOLDERS,
+                                           "ratings": RATINGS})
+    assert load_evidence([path]).engagements["client"].to_list() == ["Acme"]
+
+
+WIDE = [["stakeholder_id", "role", "FIT-01", "FIT-01_evidence"],
+        ["s1", "ceo", "4", "we have one"], ["s2", "sales", "2", "not really"]]
+
+
+@pytest.mark.parametrize("column, rule", [
+    ("FIT-03_evidence", "holds evidence for FIT-03, which has no rating column; add that "
+     "column (a blank rating is allowed)"),
+    ("source", "is not a known column of wide ratings (known: stakeholder_id, role, "
+     "perspective, function, name, a column per signal id, <signal id>_evidence)"),
+    ("comment", "is not a known column of wide ratings"),
+    ("FIT-01_comment", "is not a known column of wide ratings"),
+    ("FIT-09_evidence", "'fit-09_evidence' is not a known signal id (column header)"),
+])
+def test_a_wide_column_that_would_be_dropped_is_refused(tmp_path, column, rule):
+    folder = write_engagement(tmp_path / "e", stakeholders=None,
+                              ratings=_with_column(WIDE, column, "quote"))
+    msg = only(folder)
+    assert msg.startswith(f"{folder / 'ratings.csv'} line 1, column {column.lower()}: {rule}")
+
+
+def test_wide_stakeholder_columns_beside_a_stakeholders_file_are_refused(tmp_path):
+    folder = write_engagement(tmp_path / "e", ratings=[*WIDE, ["s3", "partner", "1", ""]])
+    assert only(folder).startswith(f"{folder / 'ratings.csv'} line 1, column role: is a "
+                                   "stakeholder column, but the stakeholders table is given")
+    wide = [[c for c in r if c not in ("ceo", "sales", "partner", "role")]
+            for r in [*WIDE, ["s3", "partner", "1", ""]]]
+    assert load_evidence([write_engagement(tmp_path / "f", ratings=wide)]).ratings.height == 3
+
+
+def _formula_workbook(path: Path, ratings: list[list]) -> Path:
+    """The small workbook with these ratings rows; a value starting with `=` is written
+    as a live formula (openpyxl's rule)."""
+    return _workbook(path, {"engagement": ENG_SHEET, "stakeholders": STAKEHOLDERS,
+                            "ratings": ratings})
+
+
+def test_a_row_of_formulas_is_refused_not_dropped(tmp_path):
+    path = _formula_workbook(tmp_path / "a.xlsx", [*RATINGS, ['="s1"', '="FIT-02"', "=1"]])
+    assert problems(path) == [
+        f"{path} (sheet ratings) line 5, column {c}: '{v}' holds a formula; paos reads "
+        "values only \N{EM DASH} paste values"
+        for c, v in (("rating", "=1"), ("signal_id", '="FIT-02"'), ("stakeholder_id", '="s1"'))]
+
+
+def test_a_formula_in_an_input_cell_is_refused_once(tmp_path):
+    rows = [r[:] for r in RATINGS]
+    rows[1][2] = "=2+2"
+    path = _formula_workbook(tmp_path / "a.xlsx", rows)
+    assert only(path) == (f"{path} (sheet ratings) line 2, column rating: '=2+2' holds a "
+                          "formula; paos reads values only \N{EM DASH} paste values")
+
+
+def test_only_the_lookup_columns_paos_new_writes_are_ignored(tmp_path):
+    rows = [[*RATINGS[0], "question", "rubric"],
+            *[[*r, "=VLOOKUP(B2,x,4)", "pasted text"] for r in RATINGS[1:]],
+            [None] * 5 + ['=IF(TRIM($B5)="","",1)', '=""']]
+    path = _formula_workbook(tmp_path / "a.xlsx", rows)
+    assert load_evidence([path]).ratings.height == 3
+    rows[0][5] = "questions"                        # not a header paos new writes
+    found = problems(_formula_workbook(tmp_path / "b.xlsx", rows))
+    assert "line 1, column questions: is not a known column of ratings" in found[0]
+    assert [p.split(" line ")[1][:23] for p in found[1:]] == [
+        f"{n}, column questions: '=" for n in (2, 3, 4, 5)]
+
+
+def test_a_formula_in_the_engagement_sheet_is_refused(tmp_path):
+    sheet = [r[:] for r in ENG_SHEET]
+    sheet[3][1] = "=TODAY()"
+    path = _workbook(tmp_path / "a.xlsx", {"engagement": sheet, "stakeholders": STAKEHOLDERS,
+                                           "ratings": RATINGS})
+    assert only(path) == (f"{path} (sheet engagement) line 4, column assessed_on: '=TODAY()' "
+                          "holds a formula; paos reads values only \N{EM DASH} paste values")
+
+
+# --- 9. paos check: every key and column used or refused --------------------------------
+
+ANSWERS = "answers:\n" + "".join(f"  {d}: 3\n" for d in DIMS)
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("id: x\ncomment: hi\n" + ANSWERS,
+     ["line 2, column comment: is not a known key (known: id, prospect, assessed_on, analyst, "
+      "answers)"]),
+    ("answers:\n  FIT:\n    rating: 2\n    notes: typo\n" + "".join(f"  {d}: 3\n"
+                                                                   for d in DIMS[1:]),
+     ["line 4, column notes: 'FIT' is not a known key of an answer (known: rating, note)"]),
+    ("answers:\n  FIT: {rating: 2, comment: x}\n" + "".join(f"  {d}: 3\n" for d in DIMS[1:]),
+     ["line 2, column comment: 'FIT' is not a known key of an answer (known: rating, note)"]),
+])
+def test_paos_check_refuses_unknown_yaml_keys(tmp_path, body, expected):
+    path = tmp_path / "x.yaml"
+    path.write_text(body)
+    with pytest.raises(EvidenceError) as info:
+        read_answers(path, RB)
+    assert info.value.lines() == [f"{path} {e}" for e in expected]
+
+
+def test_paos_check_refuses_every_dropped_csv_cell(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("dimension,rating,note,rating,,extra\n"
+                    + "".join(f"{d},3,,2,x,y\n" for d in DIMS))
+    code, out, err = cli("check", path, "--out", tmp_path / "out")
+    assert code == 2 and out == "" and not (tmp_path / "out").exists()
+    lines = err.splitlines()
+    assert lines[:2] == [f"{path} line 1, column extra: is not a known column (known: "
+                         "dimension, rating, note)",
+                         f"{path} line 1, column rating: appears twice in the header"]
+    assert f"{path} line 2, column 5: 'x' has a value but its column has no header" in lines
+    ok = tmp_path / "ok.csv"
+    ok.write_text("dimension,rating,note,\n" + "".join(f"{d},3,fine,\n" for d in DIMS))
+    assert read_answers(ok, RB)[1] == dict.fromkeys(DIMS, 3)
+
+
+# --- 10. control characters: refused where they would act --------------------------------
+
+def test_an_escape_in_a_yaml_value_is_refused(tmp_path):
+    folder = write_engagement(tmp_path / "e", meta=META + 'stage: "Seri\\ees B"\n')
+    assert only(folder) == (f"{folder / 'engagement.yaml'} line 5, column stage: 'Seri\\ees B' "
+                            "holds a control character (\\e at position 5); remove it")
+
+
+@pytest.mark.parametrize("char, shown", [("\0", "\\u0000"), ("\x1b", "\\e"), ("\x7f", "\\u007f"),
+                                         ("\x9b", "\\u009b"), ("\x08", "\\u0008")])
+def test_a_control_character_in_evidence_is_refused(tmp_path, char, shown):
+    rows = [*RATINGS, ["s1", "FIT-02", "3", f"ok{char}then", "interview"]]
+    folder = write_engagement(tmp_path / "e", ratings=rows)
+    assert only(folder) == (f"{folder / 'ratings.csv'} line 5, column evidence: "
+                            f"'ok{shown}then' holds a control character ({shown} at position "
+                            "3); remove it")
+
+
+def test_tab_and_line_breaks_in_evidence_stay_welcome(tmp_path):
+    rows = [*RATINGS, ["s1", "FIT-02", "3", "a\tb\r\nc\nd", "interview"]]
+    ev = load_evidence([write_engagement(tmp_path / "e", ratings=rows)])
+    assert "a\tb\r\nc\nd" in ev.ratings["evidence"].to_list()
+
+
+def test_bidi_controls_are_refused_in_labels_but_kept_in_evidence(tmp_path):
+    rows = [*RATINGS, ["s1", "FIT-02", "3", "quote \u202edesrever\u202c end", "interview"]]
+    ev = load_evidence([write_engagement(tmp_path / "e", ratings=rows)])
+    assert "quote \u202edesrever\u202c end" in ev.ratings["evidence"].to_list()
+    people = [r[:] for r in STAKEHOLDERS]
+    people[3][1] = "part\u202ener"
+    meta = META + 'industry: "fin\\u2066tech"\n'
+    folder = write_engagement(tmp_path / "f", meta=meta, stakeholders=people)
+    assert problems(folder) == [
+        f"{folder / 'engagement.yaml'} line 5, column industry: 'fin\\u2066tech' holds a "
+        "bidirectional control character (\\u2066 at position 4); remove it: this value is "
+        "shown as a label",
+        f"{folder / 'stakeholders.csv'} line 4, column role: 'part\\u202ener' holds a "
+        "bidirectional control character (\\u202e at position 5); remove it: this value is "
+        "shown as a label"]
+
+
+def test_a_control_character_in_an_id_is_one_line(tmp_path):
+    rows = [*RATINGS, ["s1\x1b", "FIT-02", "3", "x", ""]]
+    assert only(write_engagement(tmp_path / "e", ratings=rows)).endswith(
+        "line 5, column stakeholder_id: 's1\\e' holds a control character (\\e at position "
+        "3); remove it")
+
+
+def test_a_control_character_in_an_answers_file_is_refused(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_text('prospect: "Glo\\ebex"\n' + ANSWERS)
+    with pytest.raises(EvidenceError) as info:
+        read_answers(path, RB)
+    assert info.value.lines() == [f"{path} line 1, column prospect: 'Glo\\ebex' holds a "
+                                  "control character (\\e at position 4); remove it"]
+
+
+# --- 11. messages in order; a doubled byte-order mark named ------------------------------
+
+def test_the_count_of_the_rest_comes_after_the_lines_it_counts(tmp_path):
+    people = [*STAKEHOLDERS, ["s\x1b", "ceo", "", "", ""]]
+    signals = [s.id for s in RB.signals]
+    rows = [*RATINGS, ["s\x1b", signals[0], "3", "x", ""],
+            *[["s\x1b", sig, "3", "x\x1b", ""] for sig in signals[1:11]]]
+    folder = write_engagement(tmp_path / "e", stakeholders=people, ratings=rows)
+    found = [p for p in problems(folder) if "ratings.csv" in p]
+    assert len(found) == intake.MAX_REPORTED + 1
+    assert "... and 1 more rows from this line on: a control character" in found[-1]
+
+
+def test_a_doubled_byte_order_mark_is_named(tmp_path):
+    folder = write_engagement(tmp_path / "e")
+    path = folder / "ratings.csv"
+    path.write_bytes(b"\xef\xbb\xbf\xef\xbb\xbf" + path.read_bytes())
+    assert only(folder) == (f"{path} line 1: starts with two byte-order marks (U+FEFF); save "
+                            "it as UTF-8 with at most one")
+
+
+def test_paos_check_lists_the_count_of_the_rest_last(tmp_path):
+    path = tmp_path / "many.csv"
+    path.write_text("dimension,rating\n" + "XX,3\n" * intake.MAX_REPORTED)
+    code, _, err = cli("check", path)
+    lines = err.splitlines()
+    assert code == 2 and len(lines) == intake.MAX_REPORTED + 1
+    assert all("'XX' is not a dimension" in ln for ln in lines[:-1])
+    assert lines[-1].startswith(f"{path}, column dimension: ... and 6 more")
+
+
+@pytest.mark.parametrize("header, rows", [("_line", 3), ("*", 3), ("^.*$", 3), ("^$", 0)])
+def test_a_header_that_reads_like_a_pattern_or_paos_own_column_is_one_line(tmp_path, header,
+                                                                           rows):
+    table = [[*RATINGS[0], header], *[[*r, "\x1b"] for r in RATINGS[1:rows + 1]]]
+    code, out, err = cli("validate", write_engagement(tmp_path / "e", ratings=table))
+    assert code == 2 and out == "" and f"line 1, column {header}: is not a known column" in err

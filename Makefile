@@ -36,6 +36,9 @@ demo: setup
 	$(BIN)/paos run $(DEMO) --out reports --force
 
 test: setup
+	$(BIN)/ruff check paos tests bench data
+	$(BIN)/ruff format --check paos tests bench data
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 golden: setup  # rewrite tests/golden/ after an intended change of numbers or wording; review the diff

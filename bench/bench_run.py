@@ -46,6 +46,7 @@ bench/results/run.json (git-ignored).
                                         [--repeat 3] [--profile] [--no-cli]
                                         [--out bench/results/run.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,9 +72,9 @@ import nbformat  # noqa: E402
 
 import paos.deliverables._browser  # noqa: E402
 import paos.deliverables._render  # noqa: E402
-from paos.deliverables._browser import Browser  # noqa: E402
 import paos.deliverables.run  # noqa: E402
 from paos._files import atomic_write_text  # noqa: E402
+from paos.deliverables._browser import Browser  # noqa: E402
 from paos.deliverables.run import STAGES, notebook_path, run_engagement  # noqa: E402
 
 TARGET_RATIO = 1.5
@@ -88,7 +89,7 @@ FLOOR_STAGES = ("execute", "html", "pdf")
 # the kernel, the chart engine helper (a session of its own) and Chromium's
 # processes, most of which are not our children.
 
-CPU = {}          # stage -> CPU seconds of its last call
+CPU = {}  # stage -> CPU seconds of its last call
 
 
 def machine_busy() -> float:
@@ -126,7 +127,10 @@ class HelperMeter:
                 if not pid.isdigit():
                     continue
                 try:
-                    if b"paos.deliverables.chart_engine" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    if (
+                        b"paos.deliverables.chart_engine"
+                        not in Path(f"/proc/{pid}/cmdline").read_bytes()
+                    ):
                         continue
                     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 except OSError:
@@ -147,19 +151,27 @@ HELPERS: HelperMeter | None = None
 def metered(stage: str, fn):
     """`fn`, recording the machine's CPU time meanwhile in CPU[stage]; the wrapper
     costs microseconds, so paos run is timed as it is."""
+
     def call(*a, **k):
         c = machine_busy()
         try:
             return fn(*a, **k)
         finally:
             CPU[stage] = machine_busy() - c
+
     return call
 
 
 # `deliver` looks these up at call time: the paos run and the floor both go through them.
-execute_notebook = paos.deliverables.run.execute_notebook = metered("execute", paos.deliverables.run.execute_notebook)
-notebook_html = paos.deliverables._render.notebook_html = metered("html", paos.deliverables._render.notebook_html)
-html_to_pdf = paos.deliverables._render.html_to_pdf = metered("pdf", paos.deliverables._render.html_to_pdf)
+execute_notebook = paos.deliverables.run.execute_notebook = metered(
+    "execute", paos.deliverables.run.execute_notebook
+)
+notebook_html = paos.deliverables._render.notebook_html = metered(
+    "html", paos.deliverables._render.notebook_html
+)
+html_to_pdf = paos.deliverables._render.html_to_pdf = metered(
+    "pdf", paos.deliverables._render.html_to_pdf
+)
 
 # ---------------------------------------------------------------------------
 # The floor
@@ -171,8 +183,10 @@ def _notebook_like_real(path: Path, code: str) -> Path:
     real = nbformat.read(str(notebook_path()), as_version=4)
     params = next(c for c in real.cells if "parameters" in c.metadata.get("tags", []))
     nb = nbformat.v4.new_notebook(metadata=real.metadata)
-    nb.cells = [nbformat.v4.new_code_cell(params.source, metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell(code)]
+    nb.cells = [
+        nbformat.v4.new_code_cell(params.source, metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(code),
+    ]
     nbformat.write(nb, str(path))
     return path
 
@@ -182,15 +196,19 @@ def kernel_modules(parameters: dict) -> list[str]:
     the real notebook with one cell added that writes `sys.modules` out. Names a
     module blocks (None, as paos does for rfc3987_syntax) are left out."""
     real = nbformat.read(str(notebook_path()), as_version=4)
-    real.cells.append(nbformat.v4.new_code_cell(
-        "import json, sys, pathlib\n"
-        "pathlib.Path(output_dir, 'modules.json').write_text(json.dumps(\n"
-        "    [n for n, m in list(sys.modules.items()) if m is not None]))"))
+    real.cells.append(
+        nbformat.v4.new_code_cell(
+            "import json, sys, pathlib\n"
+            "pathlib.Path(output_dir, 'modules.json').write_text(json.dumps(\n"
+            "    [n for n, m in list(sys.modules.items()) if m is not None]))"
+        )
+    )
     with tempfile.TemporaryDirectory(prefix="paos-bench-modules-") as tmp:
         nb = Path(tmp) / "modules.ipynb"
         nbformat.write(real, str(nb))
-        paos.deliverables.run.execute_notebook(nb, Path(tmp) / "out.ipynb",
-                                  {**parameters, "output_dir": tmp}, cwd=Path(tmp))
+        paos.deliverables.run.execute_notebook(
+            nb, Path(tmp) / "out.ipynb", {**parameters, "output_dir": tmp}, cwd=Path(tmp)
+        )
         names = json.loads((Path(tmp) / "modules.json").read_text())
     return [n for n in names if n not in ("__main__", "__mp_main__")]
 
@@ -200,12 +218,14 @@ def floor_notebook(path: Path, modules: list[str]) -> Path:
     the real notebook's kernel ends up holding, the libraries' own lazy imports
     included (pandera's polars backend, the hypothesis it pulls in when installed,
     ...). Modules the kernel starts with cost nothing to import again."""
-    code = ("import importlib\n"
-            f"for _name in {modules!r}:\n"
-            "    try:\n"
-            "        importlib.import_module(_name)\n"
-            "    except Exception:\n"
-            "        pass\n")
+    code = (
+        "import importlib\n"
+        f"for _name in {modules!r}:\n"
+        "    try:\n"
+        "        importlib.import_module(_name)\n"
+        "    except Exception:\n"
+        "        pass\n"
+    )
     return _notebook_like_real(path, code)
 
 
@@ -220,12 +240,13 @@ def _settle() -> float:
     processes to go; the machine's CPU meanwhile."""
     b = machine_busy()
     paos.deliverables._browser.wait_closed()
-    time.sleep(0.1)                                # the helper ends with its kernel
+    time.sleep(0.1)  # the helper ends with its kernel
     return machine_busy() - b
 
 
-def run_floor(template: Path, parameters: dict, title: str,
-              ahead: bool = False) -> tuple[dict, dict, dict]:
+def run_floor(
+    template: Path, parameters: dict, title: str, ahead: bool = False
+) -> tuple[dict, dict, dict]:
     """The floor, stage by stage, in a fresh folder (as `deliver` builds in one);
     `ahead`: its browser launched before execute, as `deliver` launches its own."""
     seconds, info = {}, {}
@@ -236,8 +257,7 @@ def run_floor(template: Path, parameters: dict, title: str,
         c0 = machine_busy()
         browser = Browser() if ahead else None
         t = time.perf_counter()
-        execute_notebook(template, nb_out, {**parameters, "output_dir": str(staging)},
-                         cwd=staging)
+        execute_notebook(template, nb_out, {**parameters, "output_dir": str(staging)}, cwd=staging)
         seconds["execute"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -250,7 +270,7 @@ def run_floor(template: Path, parameters: dict, title: str,
         seconds["pdf"] = time.perf_counter() - t
         if browser:
             browser.close()
-        CPU["pdf"] = CPU.get("pdf", 0.0) + _settle()   # the browser closing counts as pdf
+        CPU["pdf"] = CPU.get("pdf", 0.0) + _settle()  # the browser closing counts as pdf
         total = machine_busy() - c0
 
         info = artefacts(nb_out, html, pdf)
@@ -268,7 +288,7 @@ def run_paos(engagement: Path) -> tuple[dict, dict, dict]:
         c, t = machine_busy(), time.perf_counter()
         res = run_engagement(engagement, tmp, force=True, progress=None)
         wall = time.perf_counter() - t
-        closing = _settle()                        # its browser closes in the background
+        closing = _settle()  # its browser closes in the background
         total = machine_busy() - c
         helper = (HELPERS.total() if HELPERS else 0.0) - h
         seconds = {s: res.seconds.get(s, 0.0) for s in STAGES}
@@ -290,20 +310,30 @@ def artefacts(nb_path: Path, html: Path, pdf: Path) -> dict:
         if c.cell_type != "code":
             continue
         pm = c.metadata.get("papermill", {})
-        first = next((ln for ln in c.source.splitlines() if ln.strip()
-                      and not ln.lstrip().startswith("#")), c.source.splitlines()[0]
-                     if c.source else "")
+        first = next(
+            (ln for ln in c.source.splitlines() if ln.strip() and not ln.lstrip().startswith("#")),
+            c.source.splitlines()[0] if c.source else "",
+        )
         tags = c.metadata.get("tags", [])
-        cells.append({"cell": "injected-parameters" if "injected-parameters" in tags
-                      else "parameters" if "parameters" in tags else first[:60],
-                      "seconds": pm.get("duration") or 0.0})
-    return {"cells": cells,
-            "notebook_seconds": nb.metadata.get("papermill", {}).get("duration"),
-            "notebook_bytes": nb_path.stat().st_size,
-            "html_bytes": html.stat().st_size,
-            "html_svgs": html.read_text(encoding="utf-8").count("<svg"),
-            "pdf_bytes": pdf.stat().st_size,
-            "pdf_pages": pdf_pages(pdf)}
+        cells.append(
+            {
+                "cell": "injected-parameters"
+                if "injected-parameters" in tags
+                else "parameters"
+                if "parameters" in tags
+                else first[:60],
+                "seconds": pm.get("duration") or 0.0,
+            }
+        )
+    return {
+        "cells": cells,
+        "notebook_seconds": nb.metadata.get("papermill", {}).get("duration"),
+        "notebook_bytes": nb_path.stat().st_size,
+        "html_bytes": html.stat().st_size,
+        "html_svgs": html.read_text(encoding="utf-8").count("<svg"),
+        "pdf_bytes": pdf.stat().st_size,
+        "pdf_pages": pdf_pages(pdf),
+    }
 
 
 def pdf_pages(pdf: Path) -> int | None:
@@ -320,7 +350,7 @@ def pdf_pages(pdf: Path) -> int | None:
 # Cold profile: what the kernel does, in a fresh process (its own imports first,
 # so each library's import time is its own)
 
-PROFILE = textwrap.dedent(r'''
+PROFILE = textwrap.dedent(r"""
     import json, sys, time
     out = {"steps": [], "charts": []}
     def step(name, t): out["steps"].append([name, time.perf_counter() - t])
@@ -348,8 +378,7 @@ PROFILE = textwrap.dedent(r'''
         out["charts"].append([name, built, drawn])
     out["helper"] = chart_engine.running()
     print(json.dumps(out))
-''')
-
+""")
 
 
 def cli_run(engagement: Path) -> dict:
@@ -357,15 +386,27 @@ def cli_run(engagement: Path) -> dict:
     temporary folder, so the CLI's default results store (data/results, relative)
     is a fresh one there: the run is recorded as an analyst's would be, and the
     repository's store is left alone."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
+        ),
+    }
     with tempfile.TemporaryDirectory(prefix="paos-bench-cli-") as tmp:
         t = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "paos", "run", str(engagement), "--out", tmp,
-                               "--force"], capture_output=True, text=True, env=env, cwd=tmp)
+        proc = subprocess.run(
+            [sys.executable, "-m", "paos", "run", str(engagement), "--out", tmp, "--force"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp,
+        )
         wall = time.perf_counter() - t
-    stages = [" ".join(ln.split("]", 1)[1].split()) for ln in proc.stderr.splitlines()
-              if ln.startswith("[")]                     # progress goes to stderr
+    stages = [
+        " ".join(ln.split("]", 1)[1].split())
+        for ln in proc.stderr.splitlines()
+        if ln.startswith("[")
+    ]  # progress goes to stderr
     return {"seconds": wall, "returncode": proc.returncode, "stages": stages}
 
 
@@ -373,10 +414,15 @@ def cold_profile(engagement: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="paos-bench-prof-") as tmp:
         script = Path(tmp) / "profile.py"
         script.write_text(PROFILE)
-        proc = subprocess.run([sys.executable, "-X", "importtime", str(script), str(engagement),
-                               tmp], capture_output=True, text=True, cwd=tmp, check=True)
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", str(script), str(engagement), tmp],
+            capture_output=True,
+            text=True,
+            cwd=tmp,
+            check=True,
+        )
     out = json.loads(proc.stdout.strip().splitlines()[-1])
-    mods = []                       # -X importtime: "import time: self | cumulative | name"
+    mods = []  # -X importtime: "import time: self | cumulative | name"
     for ln in proc.stderr.splitlines():
         parts = ln.split("|")
         if ln.startswith("import time:") and len(parts) == 3 and parts[0].split()[-1].isdigit():
@@ -402,16 +448,20 @@ def fmt_r(x: float | None) -> str:
 
 
 def table(paos_s: dict, floor_s: dict, ratios: dict, cpu_ratios: dict) -> str:
-    rows = ["| stage | paos run best | paos run median | floor best | floor median "
-            "| ratio best | ratio median | CPU ratio (median) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| stage | paos run best | paos run median | floor best | floor median "
+        "| ratio best | ratio median | CPU ratio (median) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for st in (*STAGES, "total"):
         p, f = paos_s[st], floor_s.get(st)
         r, c = ratios.get(st), cpu_ratios.get(st)
         name = f"**{st}**" if st == "total" else st
-        rows.append(f"| {name} | {fmt_s(p['best'])} | {fmt_s(p['median'])} | "
-                    f"{fmt_s(f and f['best'])} | {fmt_s(f and f['median'])} | "
-                    f"{fmt_r(r and r['best'])} | {fmt_r(r and r['median'])} | {fmt_r(c)} |")
+        rows.append(
+            f"| {name} | {fmt_s(p['best'])} | {fmt_s(p['median'])} | "
+            f"{fmt_s(f and f['best'])} | {fmt_s(f and f['median'])} | "
+            f"{fmt_r(r and r['best'])} | {fmt_r(r and r['median'])} | {fmt_r(c)} |"
+        )
     return "\n".join(rows)
 
 
@@ -419,22 +469,33 @@ def cells_median(infos: list[dict], runs: list[dict]) -> list[dict]:
     """Median seconds per executed cell; what execute took outside the cells
     (kernel start and shutdown, papermill's notebook writes) first."""
     names = [c["cell"] for c in infos[0]["cells"]]
-    rows = [{"cell": n, "seconds": statistics.median(i["cells"][j]["seconds"] for i in infos)}
-            for j, n in enumerate(names)]
-    outside = statistics.median(r["execute"] - sum(c["seconds"] for c in i["cells"])
-                                for r, i in zip(runs, infos))
-    return [{"cell": "(outside cells: kernel start/stop, notebook writes)",
-             "seconds": outside}] + rows
+    rows = [
+        {"cell": n, "seconds": statistics.median(i["cells"][j]["seconds"] for i in infos)}
+        for j, n in enumerate(names)
+    ]
+    outside = statistics.median(
+        r["execute"] - sum(c["seconds"] for c in i["cells"]) for r, i in zip(runs, infos)
+    )
+    return [
+        {"cell": "(outside cells: kernel start/stop, notebook writes)", "seconds": outside}
+    ] + rows
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--engagement", type=Path, default=DEFAULT_ENGAGEMENT)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--profile", action="store_true",
-                    help="add a cold, fresh-process breakdown of the notebook's work")
-    ap.add_argument("--no-cli", dest="cli", action="store_false",
-                    help="skip the one `paos run` in a fresh process")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="add a cold, fresh-process breakdown of the notebook's work",
+    )
+    ap.add_argument(
+        "--no-cli",
+        dest="cli",
+        action="store_false",
+        help="skip the one `paos run` in a fresh process",
+    )
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     engagement = args.engagement.resolve()
@@ -443,26 +504,32 @@ def main(argv=None) -> int:
     HELPERS = HelperMeter()
 
     from paos.evidence.validate import load_evidence
+
     ev = load_evidence([engagement])
     title = f"{ev.engagements['client'][0]} · Partner Architecture Diagnostic"
     parameters = {"engagement": str(engagement), "rulebook": "", "run_date": ""}
 
     load_start = os.getloadavg()
     rest = at_rest()
-    print(f"engagement {ev.engagement_ids()[0]} ({engagement}), {args.repeat} rounds after "
-          f"one warm-up; {ncpu} cpus, load average {load_start[0]:.2f} "
-          f"{load_start[1]:.2f} {load_start[2]:.2f}; at rest {rest:.0%} busy", flush=True)
+    print(
+        f"engagement {ev.engagement_ids()[0]} ({engagement}), {args.repeat} rounds after "
+        f"one warm-up; {ncpu} cpus, load average {load_start[0]:.2f} "
+        f"{load_start[1]:.2f} {load_start[2]:.2f}; at rest {rest:.0%} busy",
+        flush=True,
+    )
 
     paos_runs, floor_runs, paos_info, floor_info, paos_cpu, floor_cpu = [], [], [], [], [], []
     line_runs, ahead_runs = [], []
     modules = kernel_modules(parameters)
-    print(f"the real notebook's kernel holds {len(modules)} modules: the floor imports them",
-          flush=True)
+    print(
+        f"the real notebook's kernel holds {len(modules)} modules: the floor imports them",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="paos-bench-tpl-") as tpl_dir:
         template = floor_notebook(Path(tpl_dir) / "floor.ipynb", modules)
         line_template = import_line_notebook(Path(tpl_dir) / "floor_import_line.ipynb")
         for i in range(args.repeat + 1):
-            if i == 1:       # timed rounds start
+            if i == 1:  # timed rounds start
                 t0, helpers0 = time.perf_counter(), HELPERS.total()
             ps, pi, pc = run_paos(engagement)
             fs, fi, fc = run_floor(template, parameters, title)
@@ -472,17 +539,24 @@ def main(argv=None) -> int:
             for f in (fs, hs, ls):
                 f["total"] = sum(f[s] for s in FLOOR_STAGES)
             tag = "warm-up" if i == 0 else f"round {i}"
-            print(f"  {tag:<8} paos run {ps['total']:5.2f} s ("
-                  + ", ".join(f"{s} {ps[s]:.2f}" for s in STAGES)
-                  + f")  floor {fs['total']:5.2f} s ("
-                  + ", ".join(f"{s} {fs[s]:.2f}" for s in FLOOR_STAGES)
-                  + f")  browser ahead {hs['total']:5.2f} s"
-                  + f"  import-line {ls['total']:5.2f} s", flush=True)
+            print(
+                f"  {tag:<8} paos run {ps['total']:5.2f} s ("
+                + ", ".join(f"{s} {ps[s]:.2f}" for s in STAGES)
+                + f")  floor {fs['total']:5.2f} s ("
+                + ", ".join(f"{s} {fs[s]:.2f}" for s in FLOOR_STAGES)
+                + f")  browser ahead {hs['total']:5.2f} s"
+                + f"  import-line {ls['total']:5.2f} s",
+                flush=True,
+            )
             if i:
-                paos_runs.append(ps); floor_runs.append(fs); line_runs.append(ls)
+                paos_runs.append(ps)
+                floor_runs.append(fs)
+                line_runs.append(ls)
                 ahead_runs.append(hs)
-                paos_info.append(pi); floor_info.append(fi)
-                paos_cpu.append(pc); floor_cpu.append(fc)
+                paos_info.append(pi)
+                floor_info.append(fi)
+                paos_cpu.append(pc)
+                floor_cpu.append(fc)
         span = time.perf_counter() - t0
         helpers_cpu = HELPERS.total() - helpers0
     load_end = os.getloadavg()
@@ -490,12 +564,12 @@ def main(argv=None) -> int:
 
     paos_s = {k: summary([r[k] for r in paos_runs]) for k in (*STAGES, "total", "wall")}
     floor_s = {k: summary([r[k] for r in floor_runs]) for k in (*FLOOR_STAGES, "total")}
-    ratios = {k: {m: paos_s[k][m] / floor_s[k][m] for m in ("best", "median")}
-              for k in floor_s}
-    cpu = {"paos_run": {k: summary([c[k] for c in paos_cpu]) for k in paos_cpu[0]},
-           "floor": {k: summary([c[k] for c in floor_cpu]) for k in floor_cpu[0]}}
-    cpu_ratios = {k: cpu["paos_run"][k]["median"] / cpu["floor"][k]["median"]
-                  for k in cpu["floor"]}
+    ratios = {k: {m: paos_s[k][m] / floor_s[k][m] for m in ("best", "median")} for k in floor_s}
+    cpu = {
+        "paos_run": {k: summary([c[k] for c in paos_cpu]) for k in paos_cpu[0]},
+        "floor": {k: summary([c[k] for c in floor_cpu]) for k in floor_cpu[0]},
+    }
+    cpu_ratios = {k: cpu["paos_run"][k]["median"] / cpu["floor"][k]["median"] for k in cpu["floor"]}
     verdict = "PASS" if ratios["total"]["best"] <= TARGET_RATIO else "MISS"
     line_s = {k: summary([r[k] for r in line_runs]) for k in (*FLOOR_STAGES, "total")}
     line_ratio = {m: paos_s["total"][m] / line_s["total"][m] for m in ("best", "median")}
@@ -505,29 +579,43 @@ def main(argv=None) -> int:
 
     paos_cells = cells_median(paos_info, paos_runs)
     floor_cells = cells_median(floor_info, floor_runs)
-    sizes = {k: {"paos_run": paos_info[-1][k], "floor": floor_info[-1][k]}
-             for k in ("notebook_bytes", "html_bytes", "html_svgs", "pdf_bytes", "pdf_pages")}
+    sizes = {
+        k: {"paos_run": paos_info[-1][k], "floor": floor_info[-1][k]}
+        for k in ("notebook_bytes", "html_bytes", "html_svgs", "pdf_bytes", "pdf_pages")
+    }
 
     md = table(paos_s, floor_s, ratios, cpu_ratios)
     print()
     print(md)
     print()
-    print(f"paos run / floor: {ratios['total']['best']:.2f}x best, "
-          f"{ratios['total']['median']:.2f}x median (CPU {cpu_ratios['total']:.2f}x); "
-          f"target within {TARGET_RATIO:g}x: {verdict}")
-    print(f"round by round (each paos run against the floor run right after it): median "
-          f"{paired:.2f}x")
-    print(f"against the import-line floor ({line_s['total']['best']:.2f} s best, "
-          f"{line_s['total']['median']:.2f} s median; without the libraries' lazy imports): "
-          f"{line_ratio['best']:.2f}x best, {line_ratio['median']:.2f}x median")
-    print(f"against the floor whose browser is launched ahead too ({ahead_s['total']['best']:.2f} s "
-          f"best, {ahead_s['total']['median']:.2f} s median): {ahead_ratio['best']:.2f}x best, "
-          f"{ahead_ratio['median']:.2f}x median")
-    print(f"machine: {rest:.0%} of {ncpu} cpus busy at rest before the rounds; load average "
-          f"{load_start[0]:.2f} -> {load_end[0]:.2f}; the chart engine helpers used "
-          f"{helpers_cpu:.1f} CPU-s over {span:.0f} s of rounds (in paos run's CPU)"
-          + ("  BUSY: figures are pessimistic and noisy; rerun on a quiet machine"
-             if busy else "  (quiet)"))
+    print(
+        f"paos run / floor: {ratios['total']['best']:.2f}x best, "
+        f"{ratios['total']['median']:.2f}x median (CPU {cpu_ratios['total']:.2f}x); "
+        f"target within {TARGET_RATIO:g}x: {verdict}"
+    )
+    print(
+        f"round by round (each paos run against the floor run right after it): median {paired:.2f}x"
+    )
+    print(
+        f"against the import-line floor ({line_s['total']['best']:.2f} s best, "
+        f"{line_s['total']['median']:.2f} s median; without the libraries' lazy imports): "
+        f"{line_ratio['best']:.2f}x best, {line_ratio['median']:.2f}x median"
+    )
+    print(
+        f"against the floor whose browser is launched ahead too ({ahead_s['total']['best']:.2f} s "
+        f"best, {ahead_s['total']['median']:.2f} s median): {ahead_ratio['best']:.2f}x best, "
+        f"{ahead_ratio['median']:.2f}x median"
+    )
+    print(
+        f"machine: {rest:.0%} of {ncpu} cpus busy at rest before the rounds; load average "
+        f"{load_start[0]:.2f} -> {load_end[0]:.2f}; the chart engine helpers used "
+        f"{helpers_cpu:.1f} CPU-s over {span:.0f} s of rounds (in paos run's CPU)"
+        + (
+            "  BUSY: figures are pessimistic and noisy; rerun on a quiet machine"
+            if busy
+            else "  (quiet)"
+        )
+    )
     print("\nexecute, median per cell (papermill.duration):\n")
     print("| cell | paos run | floor |\n|---|---:|---:|")
     fl = {c["cell"]: c["seconds"] for c in floor_cells}
@@ -535,15 +623,20 @@ def main(argv=None) -> int:
         print(f"| `{c['cell']}` | {c['seconds']:.2f} s | {fmt_s(fl.pop(c['cell'], None))} |")
     for name, sec in fl.items():
         print(f"| `{name}` | – | {sec:.2f} s |")
-    print("\nsizes (paos run vs floor): " + "; ".join(
-        f"{k} {v['paos_run']} vs {v['floor']}" for k, v in sizes.items()))
+    print(
+        "\nsizes (paos run vs floor): "
+        + "; ".join(f"{k} {v['paos_run']} vs {v['floor']}" for k, v in sizes.items())
+    )
 
     cli = None
     if args.cli:
         cli = cli_run(engagement)
-        print(f"\n`paos run` in a fresh process (CLI, first run): {cli['seconds']:.2f} s"
-              + (f" (exit {cli['returncode']})" if cli["returncode"] else "")
-              + "; " + "; ".join(cli["stages"][:4]))
+        print(
+            f"\n`paos run` in a fresh process (CLI, first run): {cli['seconds']:.2f} s"
+            + (f" (exit {cli['returncode']})" if cli["returncode"] else "")
+            + "; "
+            + "; ".join(cli["stages"][:4])
+        )
 
     prof = None
     if args.profile:
@@ -554,27 +647,46 @@ def main(argv=None) -> int:
             if name.startswith("from paos import"):
                 for sec, mod in prof["slowest_imports"]:
                     print(f"      {sec:7.3f} s  of which module {mod} (own time)")
-        print(f"  charts alone, engine warm ({'in the helper' if prof['helper'] else 'in process'}):")
+        print(
+            f"  charts alone, engine warm ({'in the helper' if prof['helper'] else 'in process'}):"
+        )
         for name, built, drawn in prof["charts"]:
             print(f"    {name:<11} spec built in {built:.3f} s, drawn in {drawn:.3f} s")
 
     result = {
-        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "config": {"engagement": str(engagement), "repeat": args.repeat,
-                   "floor_modules": len(modules), "import_line_floor": FLOOR_IMPORTS,
-                   "kernel": "python3"},
-        "env": {"python": platform.python_version(), "platform": platform.platform(),
-                "cpus": ncpu},
-        "machine": {"load_average_start": load_start, "load_average_end": load_end,
-                    "busy_at_rest": rest, "timed_seconds": span, "busy": busy,
-                    "chart_engine_helpers_cpu_seconds": helpers_cpu},
-        "paos_run": paos_s, "floor": floor_s, "ratio": ratios,
-        "import_line_floor": line_s, "import_line_ratio": line_ratio,
-        "paired_ratio_median": paired, "floor_browser_ahead": ahead_s, "floor_browser_ahead_ratio": ahead_ratio,
-        "cpu_seconds": cpu, "cpu_ratio_median": cpu_ratios,
-        "target_ratio": TARGET_RATIO, "verdict": verdict,
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "config": {
+            "engagement": str(engagement),
+            "repeat": args.repeat,
+            "floor_modules": len(modules),
+            "import_line_floor": FLOOR_IMPORTS,
+            "kernel": "python3",
+        },
+        "env": {"python": platform.python_version(), "platform": platform.platform(), "cpus": ncpu},
+        "machine": {
+            "load_average_start": load_start,
+            "load_average_end": load_end,
+            "busy_at_rest": rest,
+            "timed_seconds": span,
+            "busy": busy,
+            "chart_engine_helpers_cpu_seconds": helpers_cpu,
+        },
+        "paos_run": paos_s,
+        "floor": floor_s,
+        "ratio": ratios,
+        "import_line_floor": line_s,
+        "import_line_ratio": line_ratio,
+        "paired_ratio_median": paired,
+        "floor_browser_ahead": ahead_s,
+        "floor_browser_ahead_ratio": ahead_ratio,
+        "cpu_seconds": cpu,
+        "cpu_ratio_median": cpu_ratios,
+        "target_ratio": TARGET_RATIO,
+        "verdict": verdict,
         "execute_cells": {"paos_run": paos_cells, "floor": floor_cells},
-        "sizes": sizes, "cli_fresh_process": cli, "cold_profile": prof,
+        "sizes": sizes,
+        "cli_fresh_process": cli,
+        "cold_profile": prof,
         "table_markdown": md,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ and `paos.portfolio.report`; everything else below is the library API.
 The public names below are imported on first use, so `import paos` stays cheap and
 a notebook's imports run in the order its modules ask for (see `paos.deliverables.report`).
 """
+
 import importlib
 import sys
 
@@ -21,11 +22,19 @@ sys.modules.setdefault("rfc3987_syntax", None)
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "diagnose": "paos.method.diagnostic", "load_evidence": "paos.evidence.validate",
-    "load_rulebook": "paos.method.rulebook", "Rulebook": "paos.method.rulebook", "score": "paos.method.engine",
-    "Evidence": "paos._types", "Results": "paos._types", "contract": "paos.method.results",
-    "contracts": "paos.method.results", "summary_text": "paos.method.results", "PaosError": "paos.errors",
-    "EvidenceError": "paos.errors", "RulebookError": "paos.errors",
+    "diagnose": "paos.method.diagnostic",
+    "load_evidence": "paos.evidence.validate",
+    "load_rulebook": "paos.method.rulebook",
+    "Rulebook": "paos.method.rulebook",
+    "score": "paos.method.engine",
+    "Evidence": "paos._types",
+    "Results": "paos._types",
+    "contract": "paos.method.results",
+    "contracts": "paos.method.results",
+    "summary_text": "paos.method.results",
+    "PaosError": "paos.errors",
+    "EvidenceError": "paos.errors",
+    "RulebookError": "paos.errors",
 }
 __all__ = [*_EXPORTS, "__version__"]
 

@@ -1,5 +1,6 @@
 """Defaults defined once: where reports and the results store go, and what an id
 (engagement, prospect) may look like, since it becomes a folder name."""
+
 from __future__ import annotations
 
 from pathlib import Path

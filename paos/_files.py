@@ -30,6 +30,7 @@ or of a live process is left alone, and nothing else is ever looked at. So a
 killed run's staging folder (a confidential copy of the evidence's results) is
 removed by the next command on that folder; a concurrent run's is not.
 """
+
 from __future__ import annotations
 
 import csv
@@ -51,7 +52,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _LINE_STARTS = re.compile(r"(\r\n|\r|\n)(?=[=+\-@\t])")
 MARKER = ".paos-owner"
 _MAGIC = "paos-owner 1"
-REPORT_MARKER = ".paos-report"         # in every published report: paos made this folder
+REPORT_MARKER = ".paos-report"  # in every published report: paos made this folder
 _REPORT_MAGIC = "paos-report 1"
 
 
@@ -99,8 +100,10 @@ def separate_folders(out: str | Path, store: str | Path) -> None:
     report replaced with --force would take store files with it."""
     a, b = Path(os.path.abspath(out)), Path(os.path.abspath(store))
     if a == b or a in b.parents or b in a.parents:
-        raise PaosError(f"--out {out} and --store {store} overlap; give them separate "
-                        "folders (a replaced report would take store files with it)")
+        raise PaosError(
+            f"--out {out} and --store {store} overlap; give them separate "
+            "folders (a replaced report would take store files with it)"
+        )
 
 
 def writable_folder(path: str | Path, what: str = "") -> Path:
@@ -118,7 +121,7 @@ def writable_folder(path: str | Path, what: str = "") -> Path:
 
 # -- ownership ---------------------------------------------------------------
 
-_UMASK_FALLBACK = 0o022              # where /proc/self/status is not there to read
+_UMASK_FALLBACK = 0o022  # where /proc/self/status is not there to read
 
 
 def _umask() -> int:
@@ -152,23 +155,24 @@ def _boot_id() -> str:
         return "?"
 
 
-_OWNER: dict[int, str] = {}          # by pid: a forked child is an owner of its own
+_OWNER: dict[int, str] = {}  # by pid: a forked child is an owner of its own
 
 
 def _owner_lines() -> str:
     pid = os.getpid()
     if pid not in _OWNER:
         stat_ = _proc_stat(pid)
-        _OWNER[pid] = (f"host {socket.gethostname()}\nboot {_boot_id()}\npid {pid}\n"
-                       f"start {stat_[1] if stat_ else '?'}\n")
+        _OWNER[pid] = (
+            f"host {socket.gethostname()}\nboot {_boot_id()}\npid {pid}\n"
+            f"start {stat_[1] if stat_ else '?'}\n"
+        )
     return _OWNER[pid]
 
 
 def _write_marker(folder: Path, name: str) -> None:
     marker = folder / MARKER
     marker.unlink(missing_ok=True)
-    fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                 0o644)
+    fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(f"{_MAGIC}\nname {name}\n{_owner_lines()}")
 
@@ -179,8 +183,7 @@ def _marker(folder: Path) -> dict[str, str] | None:
     try:
         if not stat.S_ISDIR(os.lstat(folder).st_mode):
             return None
-        fd = os.open(folder / MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
-                     | os.O_CLOEXEC)
+        fd = os.open(folder / MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         with os.fdopen(fd, "rb") as fh:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
                 return None
@@ -196,10 +199,10 @@ def _marker(folder: Path) -> dict[str, str] | None:
 def _owner_gone(info: dict[str, str]) -> bool:
     """Whether the process that wrote a marker is provably gone. Unsure means no."""
     if info.get("host") != socket.gethostname():
-        return False                     # another machine's: it may be running there
+        return False  # another machine's: it may be running there
     boot = _boot_id()
     if "?" not in (boot, info.get("boot", "?")) and info.get("boot") != boot:
-        return True                      # written before this machine rebooted
+        return True  # written before this machine rebooted
     try:
         pid = int(info["pid"])
     except (KeyError, ValueError):
@@ -207,7 +210,7 @@ def _owner_gone(info: dict[str, str]) -> bool:
     found = _proc_stat(pid)
     if found is None:
         if os.path.isdir("/proc/self"):
-            return True                  # no such process
+            return True  # no such process
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -216,9 +219,9 @@ def _owner_gone(info: dict[str, str]) -> bool:
             pass
         return False
     state, start = found
-    if state in ("Z", "X"):              # killed, not yet reaped: it writes nothing more
+    if state in ("Z", "X"):  # killed, not yet reaped: it writes nothing more
         return True
-    return info.get("start", "?") != "?" and start != info["start"]   # the pid was reused
+    return info.get("start", "?") != "?" and start != info["start"]  # the pid was reused
 
 
 def make_staging(parent: str | Path, name: str) -> Path:
@@ -294,7 +297,7 @@ def atomic_write_bytes(path: str | Path, data: bytes, work: str | Path | None = 
     tmp = Path(own if own is not None else str(work)) / f"{next(_serial)}-{path.name}"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-        with os.fdopen(fd, "wb") as fh:           # 0o666 less the umask, as open() makes
+        with os.fdopen(fd, "wb") as fh:  # 0o666 less the umask, as open() makes
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -303,7 +306,7 @@ def atomic_write_bytes(path: str | Path, data: bytes, work: str | Path | None = 
         except OSError as exc:
             if exc.errno != errno.EXDEV or own is not None:
                 raise
-            tmp.unlink()                          # `work` is on another file system
+            tmp.unlink()  # `work` is on another file system
             return atomic_write_bytes(path, data)
     except BaseException:
         if own is None:
@@ -332,8 +335,11 @@ def csv_text(header: list[str], rows: Iterable[Iterable[object]]) -> str:
 
 
 def _write_report_marker(folder: Path, name: str) -> None:
-    fd = os.open(folder / REPORT_MARKER, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
-                 | os.O_CLOEXEC, 0o644)
+    fd = os.open(
+        folder / REPORT_MARKER,
+        os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC,
+        0o644,
+    )
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(f"{_REPORT_MAGIC}\nname {name}\n")
 
@@ -346,8 +352,9 @@ def is_report(folder: str | Path) -> bool:
     try:
         if not stat.S_ISDIR(os.lstat(folder).st_mode):
             return False
-        fd = os.open(folder / REPORT_MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
-                     | os.O_CLOEXEC)
+        fd = os.open(
+            folder / REPORT_MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        )
         with os.fdopen(fd, "rb") as fh:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
                 return False
@@ -360,8 +367,7 @@ def is_report(folder: str | Path) -> bool:
 _TAKEN = (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR, errno.EISDIR)
 
 
-def publish_folder(staging: Path, target: Path, force: bool, keep_marker: bool = False
-                   ) -> None:
+def publish_folder(staging: Path, target: Path, force: bool, keep_marker: bool = False) -> None:
     """Move a finished staging folder to `target` in one rename. The rename fails
     rather than merge when `target` exists, so of two runs publishing one report at
     once exactly one succeeds and the other gets FileExistsError, whatever either saw
@@ -383,18 +389,19 @@ def publish_folder(staging: Path, target: Path, force: bool, keep_marker: bool =
             except OSError as exc:
                 if exc.errno not in _TAKEN or not force or attempt > 100:
                     if exc.errno in _TAKEN:
-                        raise FileExistsError(errno.EEXIST, "already exists", str(target)) \
-                            from None
+                        raise FileExistsError(errno.EEXIST, "already exists", str(target)) from None
                     raise
             if not keep_marker and not is_report(target):
-                raise FaultError(f"{target} exists and is not a report paos published (no "
-                                 f"{REPORT_MARKER} naming it); paos replaces only its own "
-                                 "reports: move it away or choose another --out")
+                raise FaultError(
+                    f"{target} exists and is not a report paos published (no "
+                    f"{REPORT_MARKER} naming it); paos replaces only its own "
+                    "reports: move it away or choose another --out"
+                )
             if trash is None:
                 trash = make_staging(target.parent, f"{target.name}.old")
             try:
                 os.rename(target, trash / str(attempt))
-            except FileNotFoundError:             # another run moved it first
+            except FileNotFoundError:  # another run moved it first
                 pass
     finally:
         if trash is not None:

@@ -1,5 +1,6 @@
 """The frames that cross from one stage to the next: validated `Evidence` (stage 2
 out, engine in) and `Results` (engine out, contract and deliverables in)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ class Evidence:
     stakeholders: pl.DataFrame
     ratings: pl.DataFrame
     metrics: pl.DataFrame
-    files: pl.DataFrame | None = None   # engagement_id, file, sha256 (provenance)
+    files: pl.DataFrame | None = None  # engagement_id, file, sha256 (provenance)
 
     def engagement_ids(self) -> list[str]:
         return self.engagements[ENG].to_list()
@@ -32,15 +33,15 @@ class Results:
     """Every result of the diagnostic, as frames keyed by engagement_id."""
 
     rulebook: Rulebook
-    engagements: pl.DataFrame   # meta + status, pai, pai_display, maturity
+    engagements: pl.DataFrame  # meta + status, pai, pai_display, maturity
     dimensions: pl.DataFrame
     signals: pl.DataFrame
     gaps: pl.DataFrame
-    evidence: pl.DataFrame      # gap evidence
+    evidence: pl.DataFrame  # gap evidence
     modules: pl.DataFrame
-    metrics: pl.DataFrame       # metric-derived ratings
-    stakeholders: pl.DataFrame | None = None   # who gave evidence (never shown by name)
-    files: pl.DataFrame | None = None          # evidence files and their sha256
+    metrics: pl.DataFrame  # metric-derived ratings
+    stakeholders: pl.DataFrame | None = None  # who gave evidence (never shown by name)
+    files: pl.DataFrame | None = None  # evidence files and their sha256
 
     def engagement_ids(self) -> list[str]:
         return self.engagements[ENG].to_list()

@@ -1,24 +1,34 @@
 """The `paos` command: a few lines over library calls per command."""
+
 from __future__ import annotations
 
 import contextlib
 import sys
 import warnings
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from paos._defaults import DEFAULT_OUT, DEFAULT_STORE
 from paos.errors import FaultError, PaosError, printable
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="PAOS: the deterministic Partner Architecture Diagnostic.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="PAOS: the deterministic Partner Architecture Diagnostic.",
+)
 
-Engagement = Annotated[Path, typer.Argument(help="Engagement folder or .xlsx workbook.",
-                                            show_default=False)]
-RulebookOpt = Annotated[Optional[str], typer.Option(
-    "--rulebook", help="Rulebook id (paos-v1) or path; default: the one engagement.yaml names.")]
+Engagement = Annotated[
+    Path, typer.Argument(help="Engagement folder or .xlsx workbook.", show_default=False)
+]
+RulebookOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rulebook", help="Rulebook id (paos-v1) or path; default: the one engagement.yaml names."
+    ),
+]
 
 
 def _fail(err: PaosError) -> None:
@@ -34,8 +44,9 @@ def _guard():
     """Around a command: a `PaosError` or a fault of the operating system (`OSError`)
     becomes its lines on stderr and the exit status; each warning paos gives while
     carrying on (an unreadable store file skipped) is one line on stderr."""
-    from paos.errors import printable
     from paos._files import PaosWarning, fault
+    from paos.errors import printable
+
     caught: list[warnings.WarningMessage] = []
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -46,7 +57,7 @@ def _guard():
                 _fail(err)
             except OSError as err:
                 _fail(fault(err))
-    finally:                 # outside catch_warnings: re-shown warnings must not be recorded
+    finally:  # outside catch_warnings: re-shown warnings must not be recorded
         for w in caught:
             if issubclass(w.category, PaosWarning):
                 typer.echo(f"warning: {printable(w.message)}", err=True)
@@ -71,42 +82,54 @@ def validate(engagement: Engagement, rulebook: RulebookOpt = None) -> None:
 
     Example: paos validate data/engagements/northwind-2026-09
     """
-    from paos.method.rulebook import load_rulebook
     from paos.evidence.validate import load_evidence
+    from paos.method.rulebook import load_rulebook
+
     with _guard():
         ev = load_evidence([engagement], load_rulebook(rulebook) if rulebook else None)
     n = ev.ratings["rating"].drop_nulls().len()
-    typer.echo(f"{printable(engagement)}: valid ({ev.stakeholders.height} stakeholders, {n} ratings, "
-               f"{ev.metrics.height} metrics)")
+    typer.echo(
+        f"{printable(engagement)}: valid ({ev.stakeholders.height} stakeholders, {n} ratings, "
+        f"{ev.metrics.height} metrics)"
+    )
 
 
 @app.command()
-def score(engagement: Engagement, rulebook: RulebookOpt = None,
-          json: Annotated[bool, typer.Option("--json", help="Print the results contract as JSON.")]
-          = False) -> None:
+def score(
+    engagement: Engagement,
+    rulebook: RulebookOpt = None,
+    json: Annotated[
+        bool, typer.Option("--json", help="Print the results contract as JSON.")
+    ] = False,
+) -> None:
     """Score an engagement: PAI, dimensions, gaps in roadmap order.
 
     Example: paos score data/engagements/northwind-2026-09 --json > results.json
     """
     from paos.method.diagnostic import diagnose
     from paos.method.results import contract, summary_text, to_json
+
     with _guard():
         c = contract(diagnose(engagement, rulebook))
     typer.echo(to_json(c) if json else summary_text(c))
 
 
 @app.command()
-def new(folder: Annotated[Path, typer.Argument(help="Folder to create.", show_default=False)],
-        engagement_id: Annotated[Optional[str], typer.Option(
-            "--id", help="Engagement id (default: the folder name).")] = None,
-        rulebook: RulebookOpt = None) -> None:
+def new(
+    folder: Annotated[Path, typer.Argument(help="Folder to create.", show_default=False)],
+    engagement_id: Annotated[
+        str | None, typer.Option("--id", help="Engagement id (default: the folder name).")
+    ] = None,
+    rulebook: RulebookOpt = None,
+) -> None:
     """Scaffold a blank engagement: CSV files with headers and an .xlsx collection
     workbook with drop-downs and each signal's question and rubric.
 
     Example: paos new engagements/acme-2026-12
     """
-    from paos.method.rulebook import load_rulebook
     from paos.evidence.scaffold import new_engagement
+    from paos.method.rulebook import load_rulebook
+
     with _guard():
         written = new_engagement(folder, load_rulebook(rulebook or "paos-v1"), engagement_id)
     for path in written:
@@ -118,85 +141,113 @@ def main() -> None:  # pragma: no cover - console entry for `python -m paos`
 
 
 @app.command("rulebook")
-def rulebook_card(ref: Annotated[str, typer.Argument(help="Rulebook id or path.")] = "paos-v1"
-                  ) -> None:
+def rulebook_card(
+    ref: Annotated[str, typer.Argument(help="Rulebook id or path.")] = "paos-v1",
+) -> None:
     """Print a rulebook as a readable methodology card (Markdown).
 
     Example: paos rulebook paos-v1 > methodology.md
     """
     from paos.method.card import methodology_card
     from paos.method.rulebook import load_rulebook
+
     with _guard():
         typer.echo(methodology_card(load_rulebook(ref)), nl=False)
 
 
 @app.command()
-def run(engagement: Engagement,
-        out: Annotated[Path, typer.Option("--out", help="Folder for reports; the deliverables "
-                                          "go to OUT/<engagement id>/.")] = DEFAULT_OUT,
-        rulebook: RulebookOpt = None,
-        force: Annotated[bool, typer.Option("--force", help="Replace an existing report.")]
-        = False,
-        run_date: Annotated[Optional[str], typer.Option(
-            "--run-date", help="Date on the reproducibility stamp (default: today).")] = None,
-        store: Annotated[Path, typer.Option(
-            "--store", help="Results store: the run is recorded there, and the deliverable "
-            "gains a benchmark section once it holds past engagements.")]
-        = DEFAULT_STORE) -> None:
+def run(
+    engagement: Engagement,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Folder for reports; the deliverables go to OUT/<engagement id>/."
+        ),
+    ] = DEFAULT_OUT,
+    rulebook: RulebookOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing report.")] = False,
+    run_date: Annotated[
+        str | None,
+        typer.Option("--run-date", help="Date on the reproducibility stamp (default: today)."),
+    ] = None,
+    store: Annotated[
+        Path,
+        typer.Option(
+            "--store",
+            help="Results store: the run is recorded there, and the deliverable "
+            "gains a benchmark section once it holds past engagements.",
+        ),
+    ] = DEFAULT_STORE,
+) -> None:
     """Run the engagement notebook and write the board deliverables: executed
     notebook, results.json, gaps.csv, executive_summary.html and .pdf.
 
     Example: paos run data/engagements/northwind-2026-09 --out reports
     """
     from paos.deliverables.run import run_engagement
+
     with _guard():
-        result = run_engagement(engagement, out, rulebook, force, run_date,
-                                progress=_stage,
-                                store=store)
+        result = run_engagement(
+            engagement, out, rulebook, force, run_date, progress=_stage, store=store
+        )
     _written(result)
 
 
 @app.command()
-def check(answers: Annotated[Path, typer.Argument(help="Answers file (YAML or CSV).",
-                                                  show_default=False)],
-          out: Annotated[Path, typer.Option("--out", help="Folder for reports; the check "
-                                            "goes to OUT/<id>/.")] = DEFAULT_OUT,
-          rulebook: RulebookOpt = None,
-          force: Annotated[bool, typer.Option("--force", help="Replace an existing check.")]
-          = False,
-          run_date: Annotated[Optional[str], typer.Option(
-              "--run-date", help="Date on the page (default: today).")] = None) -> None:
+def check(
+    answers: Annotated[
+        Path, typer.Argument(help="Answers file (YAML or CSV).", show_default=False)
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for reports; the check goes to OUT/<id>/.")
+    ] = DEFAULT_OUT,
+    rulebook: RulebookOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing check.")] = False,
+    run_date: Annotated[
+        str | None, typer.Option("--run-date", help="Date on the page (default: today).")
+    ] = None,
+) -> None:
     """Screen a prospect (Architecture Check) and write a one-page HTML and PDF with
     the recommendation.
 
     Example: paos check data/checks/globex-2026-11.yaml
     """
     from paos.deliverables.run import run_check
+
     with _guard():
-        result = run_check(answers, out, rulebook, force, run_date,
-                           progress=_stage)
+        result = run_check(answers, out, rulebook, force, run_date, progress=_stage)
     _written(result)
 
 
 @app.command()
-def batch(portfolio: Annotated[Path, typer.Argument(help="Folder holding engagement folders "
-                                                    "and workbooks.", show_default=False)],
-          out: Annotated[Path, typer.Option("--out", help="Folder for reports.")]
-          = DEFAULT_OUT,
-          jobs: Annotated[Optional[int], typer.Option(
-              "--jobs", help="Parallel engagements (default: the core count).")] = None,
-          scores_only: Annotated[bool, typer.Option(
-              "--scores-only", help="No notebooks: score the whole portfolio in one "
-              "vectorised pass into the results store.")] = False,
-          executor: Annotated[str, typer.Option("--executor", help="local or dask.")]
-          = "local",
-          scheduler: Annotated[Optional[str], typer.Option(
-              "--scheduler", help="Dask scheduler address, tcp://HOST:PORT.")] = None,
-          store: Annotated[Path, typer.Option("--store", help="Results store folder.")]
-          = DEFAULT_STORE,
-          force: Annotated[bool, typer.Option("--force", help="Rerun unchanged engagements "
-                                              "too.")] = False,
-          rulebook: RulebookOpt = None) -> None:
+def batch(
+    portfolio: Annotated[
+        Path,
+        typer.Argument(help="Folder holding engagement folders and workbooks.", show_default=False),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for reports.")] = DEFAULT_OUT,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", help="Parallel engagements (default: the core count)."),
+    ] = None,
+    scores_only: Annotated[
+        bool,
+        typer.Option(
+            "--scores-only",
+            help="No notebooks: score the whole portfolio in one "
+            "vectorised pass into the results store.",
+        ),
+    ] = False,
+    executor: Annotated[str, typer.Option("--executor", help="local or dask.")] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address, tcp://HOST:PORT.")
+    ] = None,
+    store: Annotated[Path, typer.Option("--store", help="Results store folder.")] = DEFAULT_STORE,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rerun unchanged engagements too.")
+    ] = False,
+    rulebook: RulebookOpt = None,
+) -> None:
     """Rerun every engagement of a portfolio (for example after a rulebook change).
 
     Unchanged engagements are skipped unless --force; one broken engagement never
@@ -205,14 +256,19 @@ def batch(portfolio: Annotated[Path, typer.Argument(help="Folder holding engagem
     Example: paos batch data/portfolio/engagements --scores-only
     """
     from paos.portfolio.batch import failure_table, run_batch, summary
+
     try:
         with _guard():
-            outcomes = run_batch(portfolio, out, store, jobs, scores_only, executor,
-                                 scheduler, force, rulebook)
+            outcomes = run_batch(
+                portfolio, out, store, jobs, scores_only, executor, scheduler, force, rulebook
+            )
     except KeyboardInterrupt:
-        typer.echo("interrupted: finished engagements are kept; run the same command again "
-                   "to finish the rest", err=True)
-        raise typer.Exit(130)
+        typer.echo(
+            "interrupted: finished engagements are kept; run the same command again "
+            "to finish the rest",
+            err=True,
+        )
+        raise typer.Exit(130) from None
     typer.echo(summary(outcomes))
     table = failure_table(outcomes)
     if table:
@@ -221,11 +277,12 @@ def batch(portfolio: Annotated[Path, typer.Argument(help="Folder holding engagem
 
 
 @app.command("benchmark")
-def benchmark_cmd(engagement: Engagement,
-                  store: Annotated[Path, typer.Option("--store", help="Results store folder.")]
-                  = DEFAULT_STORE,
-                  json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-                  rulebook: RulebookOpt = None) -> None:
+def benchmark_cmd(
+    engagement: Engagement,
+    store: Annotated[Path, typer.Option("--store", help="Results store folder.")] = DEFAULT_STORE,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    rulebook: RulebookOpt = None,
+) -> None:
     """Percentile rank of the PAI and of each dimension among past engagements of
     other clients (same rulebook version, assessed on or before this one).
 
@@ -233,24 +290,27 @@ def benchmark_cmd(engagement: Engagement,
     """
     import json as js
 
-    from paos.portfolio.peers import benchmark, benchmark_text, subject_from_results
     from paos.method.diagnostic import diagnose
+    from paos.portfolio.peers import benchmark, benchmark_text, subject_from_results
     from paos.portfolio.store import read_store
+
     with _guard():
         if not store.is_dir():
-            raise FaultError(f"{store}: no results store there (not a folder); fill one with "
-                             "`paos batch PORTFOLIO --scores-only` or pass --store DIR")
+            raise FaultError(
+                f"{store}: no results store there (not a folder); fill one with "
+                "`paos batch PORTFOLIO --scores-only` or pass --store DIR"
+            )
         b = benchmark(read_store(store), subject_from_results(diagnose(engagement, rulebook)))
     typer.echo(js.dumps(b, indent=2, ensure_ascii=False) if json else benchmark_text(b))
 
 
 @app.command()
-def compare(baseline: Annotated[Path, typer.Argument(help="The earlier engagement.",
-                                                     show_default=False)],
-            follow_up: Annotated[Path, typer.Argument(help="The re-assessment.",
-                                                      show_default=False)],
-            json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-            rulebook: RulebookOpt = None) -> None:
+def compare(
+    baseline: Annotated[Path, typer.Argument(help="The earlier engagement.", show_default=False)],
+    follow_up: Annotated[Path, typer.Argument(help="The re-assessment.", show_default=False)],
+    json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    rulebook: RulebookOpt = None,
+) -> None:
     """Progress between a baseline diagnostic and a re-assessment: PAI and dimension
     deltas, gaps closed, new and persisting with their severity change.
 
@@ -259,29 +319,29 @@ def compare(baseline: Annotated[Path, typer.Argument(help="The earlier engagemen
     import json as js
 
     from paos.portfolio.reassessment import compare_paths, compare_text
+
     with _guard():
         c = compare_paths(baseline, follow_up, rulebook)
     typer.echo(js.dumps(c, indent=2, ensure_ascii=False) if json else compare_text(c))
 
 
 @app.command("portfolio-report")
-def portfolio_report(store: Annotated[Path, typer.Option("--store", help="Results store.")]
-                     = DEFAULT_STORE,
-                     out: Annotated[Path, typer.Option("--out", help="Folder for reports.")]
-                     = DEFAULT_OUT,
-                     rulebook: RulebookOpt = None,
-                     force: Annotated[bool, typer.Option("--force", help="Replace an existing "
-                                                         "report.")] = False,
-                     run_date: Annotated[Optional[str], typer.Option(
-                         "--run-date", help="Date on the cover (default: today).")] = None
-                     ) -> None:
+def portfolio_report(
+    store: Annotated[Path, typer.Option("--store", help="Results store.")] = DEFAULT_STORE,
+    out: Annotated[Path, typer.Option("--out", help="Folder for reports.")] = DEFAULT_OUT,
+    rulebook: RulebookOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing report.")] = False,
+    run_date: Annotated[
+        str | None, typer.Option("--run-date", help="Date on the cover (default: today).")
+    ] = None,
+) -> None:
     """The portfolio benchmark report: PAI and dimension distributions, PAI by
     industry and stage, the most frequent gaps and divergences, PAI over time.
 
     Example: paos batch data/portfolio/engagements --scores-only && paos portfolio-report
     """
     from paos.deliverables.run import run_portfolio_report
+
     with _guard():
-        result = run_portfolio_report(store, out, rulebook, force, run_date,
-                                      progress=_stage)
+        result = run_portfolio_report(store, out, rulebook, force, run_date, progress=_stage)
     _written(result)

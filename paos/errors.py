@@ -12,6 +12,7 @@ Every text paos echoes from input goes through `printable`, so an id or value
 holding terminal escape sequences or bidirectional controls cannot drive the
 terminal or reorder the message around it.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,16 +21,16 @@ from dataclasses import dataclass
 # C0/C1 controls (but tab), DEL, and the Unicode format characters that change how
 # text around them is shown: bidi embeddings, overrides and isolates, marks, zero
 # widths, the BOM and the line/paragraph separators.
-_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
-                     "\u2060-\u2069\ufeff]")
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
+)
 _NAMED = {"\n": "\\n", "\r": "\\r", "\x1b": "\\e"}
 
 
 def printable(value: object) -> str:
     """`value` as text that is safe to echo: every control or bidi character is
     shown escaped (`\\e`, `\\n`, `\\u202e`) instead of acting on the terminal."""
-    return _UNSAFE.sub(lambda m: _NAMED.get(m.group(), f"\\u{ord(m.group()):04x}"),
-                       str(value))
+    return _UNSAFE.sub(lambda m: _NAMED.get(m.group(), f"\\u{ord(m.group()):04x}"), str(value))
 
 
 def plain(value: object) -> str:
@@ -77,7 +78,7 @@ class Problem:
     column: str | None = None
     value: object | None = None
     sheet: str | None = None
-    summary: bool = False     # "... and N more": listed after the problems of its file
+    summary: bool = False  # "... and N more": listed after the problems of its file
 
     def __str__(self) -> str:
         where = self.file + (f" (sheet {self.sheet})" if self.sheet else "")
@@ -89,8 +90,14 @@ class Problem:
         return printable(f"{where}: {said}")
 
     def sort_key(self) -> tuple:
-        return (self.file, self.sheet or "", self.summary, self.line or 0, self.column or "",
-                self.rule)
+        return (
+            self.file,
+            self.sheet or "",
+            self.summary,
+            self.line or 0,
+            self.column or "",
+            self.rule,
+        )
 
 
 class EvidenceError(PaosError):

@@ -21,6 +21,7 @@ Readings chosen where the spec leaves room (the project's documented choices):
 - pai_display = Decimal(repr(round(pai, 6))) quantized to 0.1, ROUND_HALF_UP, as str;
 - metric bands are threshold comparisons too, so they compare round(value, 6).
 """
+
 from __future__ import annotations
 
 import statistics
@@ -77,7 +78,7 @@ HIDDEN_STRENGTH_AT = -1.0
 NULL_VARIANCE = 1.25
 LOW_CONSENSUS_BELOW = 0.5
 MIN_COVERAGE = 0.5
-SEVERITY_ORDER = ["critical", "high", "medium"]          # most severe first
+SEVERITY_ORDER = ["critical", "high", "medium"]  # most severe first
 PHASE_OF_PRIORITY = {"P1": 1, "P2": 2, "P3": 3}
 MATURITY_BANDS = [(1.0, "Ad hoc"), (2.0, "Emerging"), (2.75, "Structured"), (3.5, "Scalable")]
 
@@ -121,8 +122,9 @@ def mean_or_none(values: list[float]) -> float | None:
     return sum(values) / len(values)
 
 
-def weighted_mean_of_perspectives(means: dict[str, float | None],
-                                  perspectives: list[str]) -> float | None:
+def weighted_mean_of_perspectives(
+    means: dict[str, float | None], perspectives: list[str]
+) -> float | None:
     """sum(w_p * mean_p) / sum(w_p) over the given perspectives that have a mean."""
     num = 0.0
     den = 0.0
@@ -176,7 +178,7 @@ def agreement(stakeholder_ratings: list[int]) -> float | None:
     """r_wg = max(0, 1 - s^2 / 1.25) over stakeholder ratings; null when n < 2."""
     if len(stakeholder_ratings) < 2:
         return None
-    s2 = statistics.variance(stakeholder_ratings)      # n - 1 denominator
+    s2 = statistics.variance(stakeholder_ratings)  # n - 1 denominator
     return max(0.0, 1.0 - float(s2) / NULL_VARIANCE)
 
 
@@ -193,8 +195,9 @@ def compute_signal(signal_id: str, ratings_by_perspective: dict[str, list[int]])
     s = strategic_mean(means)
     r = reality_mean(means)
     d = divergence(s, r)
-    stakeholder_ratings = [x for p in ("strategic", "operational", "partner")
-                           for x in ratings_by_perspective[p]]
+    stakeholder_ratings = [
+        x for p in ("strategic", "operational", "partner") for x in ratings_by_perspective[p]
+    ]
     a = agreement(stakeholder_ratings)
     return {
         "id": signal_id,
@@ -268,8 +271,13 @@ def compute_gap(signal: dict) -> dict:
 
 
 def gap_sort_key(gap: dict):
-    return (gap["priority"], DIMENSION_TIER[gap["dimension"]],
-            SEVERITY_ORDER.index(gap["severity"]), r6(gap["score"]), gap["signal_id"])
+    return (
+        gap["priority"],
+        DIMENSION_TIER[gap["dimension"]],
+        SEVERITY_ORDER.index(gap["severity"]),
+        r6(gap["score"]),
+        gap["signal_id"],
+    )
 
 
 def compute_gaps(signals: list[dict]) -> list[dict]:
@@ -335,30 +343,39 @@ def pai_display(pai: float | None) -> str | None:
 def compute_modules(gaps: list[dict]) -> list[dict]:
     modules = []
     for dim_id in DIMENSION_IDS:
-        own = [g for g in gaps if g["dimension"] == dim_id]       # already in gap order
+        own = [g for g in gaps if g["dimension"] == dim_id]  # already in gap order
         if not own:
             continue
-        modules.append({
-            "dimension": dim_id,
-            "name": DIMENSION_MODULE[dim_id],
-            "priority": min(g["priority"] for g in own),
-            "signals": [g["signal_id"] for g in own],
-        })
-    return sorted(modules, key=lambda m: (m["priority"], DIMENSION_TIER[m["dimension"]],
-                                          DIMENSION_IDS.index(m["dimension"])))
+        modules.append(
+            {
+                "dimension": dim_id,
+                "name": DIMENSION_MODULE[dim_id],
+                "priority": min(g["priority"] for g in own),
+                "signals": [g["signal_id"] for g in own],
+            }
+        )
+    return sorted(
+        modules,
+        key=lambda m: (
+            m["priority"],
+            DIMENSION_TIER[m["dimension"]],
+            DIMENSION_IDS.index(m["dimension"]),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- #
 # The whole contract
 # --------------------------------------------------------------------------- #
-def collect_ratings(stakeholders: list[dict], ratings: list[dict],
-                    metrics: list[dict]) -> dict[str, dict[str, list[int]]]:
+def collect_ratings(
+    stakeholders: list[dict], ratings: list[dict], metrics: list[dict]
+) -> dict[str, dict[str, list[int]]]:
     """signal -> perspective -> list of non-blank ratings (metrics as `data`)."""
     perspective_of = {s["stakeholder_id"]: s["perspective"] for s in stakeholders}
     out = {sig: {p: [] for p in PERSPECTIVES} for sig in SIGNALS}
     for r in ratings:
         if r["rating"] is None:
-            continue            # blank = "cannot judge", excluded from every mean
+            continue  # blank = "cannot judge", excluded from every mean
         out[r["signal_id"]][perspective_of[r["stakeholder_id"]]].append(int(r["rating"]))
     for m in metrics:
         signal_id = METRICS[m["metric_id"]][0]
@@ -366,8 +383,9 @@ def collect_ratings(stakeholders: list[dict], ratings: list[dict],
     return out
 
 
-def reference_contract(engagement_id: str, stakeholders: list[dict], ratings: list[dict],
-                       metrics: list[dict]) -> dict:
+def reference_contract(
+    engagement_id: str, stakeholders: list[dict], ratings: list[dict], metrics: list[dict]
+) -> dict:
     """The results contract (without gap `evidence` and without `rulebook`)."""
     by_signal = collect_ratings(stakeholders, ratings, metrics)
     signals = [compute_signal(sig, by_signal[sig]) for sig in SIGNALS]

@@ -1,4 +1,5 @@
 """Batch reruns over a portfolio: broken engagements, resume, interruption, Dask."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from paos.portfolio.batch import discover, failure_table, run_batch
 from paos.cli import app
+from paos.portfolio.batch import discover, failure_table, run_batch
 from paos.portfolio.store import STORE_SCHEMA, read_store
 
 DEMO = Path(__file__).parent.parent / "data" / "engagements"
@@ -28,8 +29,9 @@ def _portfolio(root: Path, broken: bool = True) -> Path:
     if broken:
         bad = root / "bad-rating"
         shutil.copytree(DEMO / "meridian-2026-06", bad)
-        (bad / "engagement.yaml").write_text((bad / "engagement.yaml").read_text()
-                                             .replace("meridian-2026-06", "bad-rating-2026"))
+        (bad / "engagement.yaml").write_text(
+            (bad / "engagement.yaml").read_text().replace("meridian-2026-06", "bad-rating-2026")
+        )
         lines = (bad / "ratings.csv").read_text().splitlines()
         cells = lines[3].split(",")
         cells[2] = "7"
@@ -37,11 +39,12 @@ def _portfolio(root: Path, broken: bool = True) -> Path:
         (bad / "ratings.csv").write_text("\n".join(lines) + "\n")
         missing = root / "no-stakeholders"
         shutil.copytree(DEMO / "northwind-2026-09", missing)
-        (missing / "engagement.yaml").write_text((missing / "engagement.yaml").read_text()
-                                                 .replace("northwind-2026-09", "nostake-2026"))
+        (missing / "engagement.yaml").write_text(
+            (missing / "engagement.yaml").read_text().replace("northwind-2026-09", "nostake-2026")
+        )
         (missing / "stakeholders.csv").unlink()
         twin = root / "twin"
-        shutil.copytree(DEMO / "alpine-2026-10", twin)          # same id as alpine
+        shutil.copytree(DEMO / "alpine-2026-10", twin)  # same id as alpine
     return root
 
 
@@ -50,8 +53,24 @@ def _batch_command(tmp_path: Path) -> tuple[Path, Path, Path, list[str]]:
     that runs it in a process of its own, for the tests that interrupt it."""
     root = _portfolio(tmp_path / "p", broken=False)
     out, store = tmp_path / "r", tmp_path / "s"
-    return root, out, store, [sys.executable, "-m", "paos", "batch", str(root), "--out",
-                              str(out), "--store", str(store), "--jobs", "1"]
+    return (
+        root,
+        out,
+        store,
+        [
+            sys.executable,
+            "-m",
+            "paos",
+            "batch",
+            str(root),
+            "--out",
+            str(out),
+            "--store",
+            str(store),
+            "--jobs",
+            "1",
+        ],
+    )
 
 
 def _by_id(outcomes):
@@ -62,8 +81,12 @@ def test_discover_finds_folders_and_workbooks(tmp_path):
     root = _portfolio(tmp_path / "p", broken=False)
     (root / ".hidden").mkdir()
     shutil.copytree(DEMO / "meridian-2026-06", root / ".hidden" / "x")
-    assert [p.name for p in discover(root)] == ["alpine-2026-10", "harbor-2026-11.xlsx",
-                                                "meridian-2026-06", "northwind-2026-09"]
+    assert [p.name for p in discover(root)] == [
+        "alpine-2026-10",
+        "harbor-2026-11.xlsx",
+        "meridian-2026-06",
+        "northwind-2026-09",
+    ]
 
 
 def test_scores_only_broken_engagements_do_not_stop_the_others(tmp_path):
@@ -77,8 +100,11 @@ def test_scores_only_broken_engagements_do_not_stop_the_others(tmp_path):
     assert "nostake-2026" in out and "stakeholders.csv: required file is missing" in out
     assert out.count("'alpine-2026-10' engagement id is used by another engagement too") == 2
     stored = read_store(store)
-    assert sorted(stored["engagement_id"]) == ["harbor-2026-11", "meridian-2026-06",
-                                               "northwind-2026-09"]
+    assert sorted(stored["engagement_id"]) == [
+        "harbor-2026-11",
+        "meridian-2026-06",
+        "northwind-2026-09",
+    ]
     assert stored.schema == pl.Schema(STORE_SCHEMA)
 
 
@@ -94,7 +120,7 @@ def test_scores_only_resumes_and_reruns_what_changed(tmp_path):
     third = _by_id(run_batch(root, store=store, scores_only=True))
     assert third["meridian-2026-06"].status == "done"
     assert [o.status for k, o in third.items() if k != "meridian-2026-06"] == ["skipped"] * 3
-    assert len(list((store / "meridian-2026-06").glob("*.parquet"))) == 2   # history kept
+    assert len(list((store / "meridian-2026-06").glob("*.parquet"))) == 2  # history kept
     forced = run_batch(root, store=store, scores_only=True, force=True)
     assert {o.status for o in forced} == {"done"}
 
@@ -103,6 +129,7 @@ def test_new_rulebook_version_adds_to_history(tmp_path):
     import yaml
 
     from paos.method.rulebook import RULEBOOK_DIR
+
     root = _portfolio(tmp_path / "p", broken=False)
     store = tmp_path / "store"
     run_batch(root, store=store, scores_only=True)
@@ -143,42 +170,69 @@ def test_deliverables_in_parallel_with_a_broken_engagement(tmp_path):
 @pytest.mark.slow
 def test_interrupted_batch_keeps_finished_work_and_resumes(tmp_path):
     root, out, store, cmd = _batch_command(tmp_path)
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     deadline = time.time() + 240
     while time.time() < deadline and not (out / "alpine-2026-10" / "results.json").exists():
         time.sleep(0.2)
     assert (out / "alpine-2026-10").exists(), "first report never appeared"
-    time.sleep(2)                                       # the second one is under way
-    os.killpg(proc.pid, signal.SIGINT)                  # Ctrl-C reaches the whole group
+    time.sleep(2)  # the second one is under way
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole group
     proc.wait(timeout=120)
     assert proc.returncode != 0
     finished = sorted(p.name for p in out.iterdir())
-    assert not [p for p in out.rglob("*") if (p.name.startswith(".") and p.name !=
-                                              ".paos-report") or ".tmp" in p.name]
-    for name in finished:                               # every published report is whole
+    assert not [
+        p
+        for p in out.rglob("*")
+        if (p.name.startswith(".") and p.name != ".paos-report") or ".tmp" in p.name
+    ]
+    for name in finished:  # every published report is whole
         assert sorted(f.name for f in (out / name).iterdir()) == [
-            ".paos-report", "diagnostic.ipynb", "executive_summary.html",
-            "executive_summary.pdf", "gaps.csv", "results.json"]
+            ".paos-report",
+            "diagnostic.ipynb",
+            "executive_summary.html",
+            "executive_summary.pdf",
+            "gaps.csv",
+            "results.json",
+        ]
     assert len(finished) < 4
     rest = _by_id(run_batch(root, out=out, store=store, jobs=2))
     assert rest["alpine-2026-10"].status == "skipped"
     assert {o.status for o in rest.values()} <= {"done", "skipped"}
-    assert sorted(p.name for p in out.iterdir()) == ["alpine-2026-10", "harbor-2026-11",
-                                                     "meridian-2026-06", "northwind-2026-09"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "alpine-2026-10",
+        "harbor-2026-11",
+        "meridian-2026-06",
+        "northwind-2026-09",
+    ]
 
 
 @pytest.mark.slow
 def test_dask_executor_matches_local(tmp_path):
     from distributed import LocalCluster
+
     root = _portfolio(tmp_path / "p")
     local = run_batch(root, store=tmp_path / "local", scores_only=True)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
-        remote = run_batch(root, store=tmp_path / "dask", scores_only=True, executor="dask",
-                           scheduler=cluster.scheduler_address, jobs=2)
-    strip = lambda os_: [(o.engagement_id, o.status, o.stage, o.reason.split(" (and")[0])  # noqa
-                         for o in os_ if o.status == "failed"]
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote = run_batch(
+            root,
+            store=tmp_path / "dask",
+            scores_only=True,
+            executor="dask",
+            scheduler=cluster.scheduler_address,
+            jobs=2,
+        )
+
+    def strip(os_):
+        return [
+            (o.engagement_id, o.status, o.stage, o.reason.split(" (and")[0])
+            for o in os_
+            if o.status == "failed"
+        ]
+
     assert strip(remote) == strip(local) or sorted(strip(remote)) == sorted(strip(local))
     a = read_store(tmp_path / "local").drop("run_at")
     b = read_store(tmp_path / "dask").drop("run_at")
@@ -188,14 +242,22 @@ def test_dask_executor_matches_local(tmp_path):
 def test_dask_executor_delivers_reports_from_worker_threads(tmp_path):
     # a worker with two threads: one browser per thread, one chart engine per process
     from distributed import LocalCluster
+
     root = tmp_path / "p"
     root.mkdir()
     for name in ("meridian-2026-06", "alpine-2026-10"):
         shutil.copytree(DEMO / name, root / name)
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
-                      dashboard_address=None) as cluster:
-        outcomes = run_batch(root, out=tmp_path / "r", store=tmp_path / "s", executor="dask",
-                             scheduler=cluster.scheduler_address, jobs=2)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
+    ) as cluster:
+        outcomes = run_batch(
+            root,
+            out=tmp_path / "r",
+            store=tmp_path / "s",
+            executor="dask",
+            scheduler=cluster.scheduler_address,
+            jobs=2,
+        )
     assert [o.status for o in outcomes] == ["done", "done"], [o.reason for o in outcomes]
     for name in ("meridian-2026-06", "alpine-2026-10"):
         report = tmp_path / "r" / name
@@ -214,8 +276,10 @@ def test_batch_sweeps_what_a_killed_worker_left(tmp_path):
     # staging folders whose owner process is gone; a look-alike paos did not make stays
     root = _portfolio(tmp_path / "p", broken=False)
     out, store = tmp_path / "r", tmp_path / "s"
-    code = ("import sys; from pathlib import Path; from paos._files import make_staging\n"
-            "for p in sys.argv[1:]: (make_staging(Path(p), 'meridian-2026-06') / 'x').write_text('{')")
+    code = (
+        "import sys; from pathlib import Path; from paos._files import make_staging\n"
+        "for p in sys.argv[1:]: (make_staging(Path(p), 'meridian-2026-06') / 'x').write_text('{')"
+    )
     subprocess.run([sys.executable, "-c", code, str(out), str(store)], check=True)
     assert len(list(out.glob(".*.staging")) + list(store.glob(".*.staging"))) == 2
     (store / ".lookalike.staging").mkdir()
@@ -230,18 +294,25 @@ def test_killed_worker_fails_its_engagements_and_a_rerun_finishes(tmp_path):
     deadline, worker = time.time() + 120, None
     while time.time() < deadline and worker is None:
         kids = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
-        pids = [int(p) for p in kids.stdout.split()
-                if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
+        pids = [
+            int(p)
+            for p in kids.stdout.split()
+            if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")
+        ]
         staged = list(out.glob(".*.staging")) if out.exists() else []
         if pids and staged:
             worker = pids[0]
         time.sleep(0.2)
     assert worker, "no worker started"
-    os.kill(worker, signal.SIGKILL)                     # the worker dies mid-run
+    os.kill(worker, signal.SIGKILL)  # the worker dies mid-run
     stdout, _ = proc.communicate(timeout=240)
     assert proc.returncode == 1
     assert "worker process died" in stdout
     rest = _by_id(run_batch(root, out=out, store=store, jobs=2))
     assert {o.status for o in rest.values()} <= {"done", "skipped"}
-    assert sorted(p.name for p in out.iterdir()) == ["alpine-2026-10", "harbor-2026-11",
-                                                     "meridian-2026-06", "northwind-2026-09"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "alpine-2026-10",
+        "harbor-2026-11",
+        "meridian-2026-06",
+        "northwind-2026-09",
+    ]

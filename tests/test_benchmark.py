@@ -3,6 +3,7 @@
 Portfolios are store-shaped frames built by hand so every expected figure can
 be checked on paper; one end-to-end case goes through the engine and the store.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,30 +14,58 @@ import polars as pl
 import pytest
 
 from paos import score
-from paos.portfolio.peers import (INSUFFICIENT, benchmark, benchmark_text, peers, percentile_rank,
-                            subject_from_results, subject_from_row)
+from paos.portfolio.peers import (
+    INSUFFICIENT,
+    benchmark,
+    benchmark_text,
+    peers,
+    percentile_rank,
+    subject_from_results,
+    subject_from_row,
+)
 from paos.portfolio.store import STORE_SCHEMA, read_store, store_rows, write_runs
 from tests.builders import RB, everywhere, evidence
 
 DAY = dt.date(2026, 6, 1)
-SUBJECT = {"engagement_id": "acme-2026", "client": "Acme", "industry": "saas",
-           "stage": "scale-up", "assessed_on": DAY, "rulebook_id": "paos-v1",
-           "pai": 3.0, "dimensions": {"FIT": 3.0, "REC": 1.0}}
+SUBJECT = {
+    "engagement_id": "acme-2026",
+    "client": "Acme",
+    "industry": "saas",
+    "stage": "scale-up",
+    "assessed_on": DAY,
+    "rulebook_id": "paos-v1",
+    "pai": 3.0,
+    "dimensions": {"FIT": 3.0, "REC": 1.0},
+}
 
 
-def row(eid: str, client: str | None = None, pai: float | None = 2.0,
-        industry: str | None = "saas", stage: str | None = "scale-up",
-        on: dt.date = dt.date(2026, 1, 1), rulebook: str = "paos-v1",
-        dims: dict | None = None, run_at: dt.datetime | None = None) -> dict:
+def row(
+    eid: str,
+    client: str | None = None,
+    pai: float | None = 2.0,
+    industry: str | None = "saas",
+    stage: str | None = "scale-up",
+    on: dt.date = dt.date(2026, 1, 1),
+    rulebook: str = "paos-v1",
+    dims: dict | None = None,
+    run_at: dt.datetime | None = None,
+) -> dict:
     """One store row; dimensions default to FIT = REC = the PAI."""
     dims = {"FIT": pai, "REC": pai} if dims is None else dims
     r = dict.fromkeys(STORE_SCHEMA)
-    r.update(engagement_id=eid, client=client if client is not None else f"Client {eid}",
-             industry=industry, stage=stage, assessed_on=on, rulebook_id=rulebook,
-             rulebook_sha256="0" * 64, pai=pai,
-             status="complete" if pai is not None else "incomplete",
-             run_at=run_at or dt.datetime(2026, 7, 1, tzinfo=dt.timezone.utc),
-             dimensions=[{"id": k, "score": v} for k, v in dims.items()])
+    r.update(
+        engagement_id=eid,
+        client=client if client is not None else f"Client {eid}",
+        industry=industry,
+        stage=stage,
+        assessed_on=on,
+        rulebook_id=rulebook,
+        rulebook_sha256="0" * 64,
+        pai=pai,
+        status="complete" if pai is not None else "incomplete",
+        run_at=run_at or dt.datetime(2026, 7, 1, tzinfo=dt.UTC),
+        dimensions=[{"id": k, "score": v} for k, v in dims.items()],
+    )
     return r
 
 
@@ -50,17 +79,21 @@ def group(n: int, prefix: str = "p", **kw) -> list[dict]:
 
 # --- percentile rank ---------------------------------------------------------
 
-@pytest.mark.parametrize("value, values, expected", [
-    (3, [1, 2, 3, 3, 4], 60.0),           # 100 * (2 + 0.5 * 2) / 5
-    (0.5, [1, 2, 3], 0.0),                # below all, no tie
-    (1, [1, 1, 2, 3], 25.0),              # lowest but tied: 0.5 * 2 / 4
-    (5, [1, 2, 3], 100.0),                # above all
-    (4, [1, 2, 4], 100 * 2.5 / 3),        # tied with the highest
-    (2, [2, 2, 2, 2], 50.0),              # all equal
-    (0.1 + 0.2, [0.3], 50.0),             # compared on 6 decimals
-    (2.0000001, [2.0, 1.0], 75.0),        # 2.0000001 rounds to 2.0: a tie
-    (2, [1, None, 3], 50.0),              # nulls are not values
-])
+
+@pytest.mark.parametrize(
+    "value, values, expected",
+    [
+        (3, [1, 2, 3, 3, 4], 60.0),  # 100 * (2 + 0.5 * 2) / 5
+        (0.5, [1, 2, 3], 0.0),  # below all, no tie
+        (1, [1, 1, 2, 3], 25.0),  # lowest but tied: 0.5 * 2 / 4
+        (5, [1, 2, 3], 100.0),  # above all
+        (4, [1, 2, 4], 100 * 2.5 / 3),  # tied with the highest
+        (2, [2, 2, 2, 2], 50.0),  # all equal
+        (0.1 + 0.2, [0.3], 50.0),  # compared on 6 decimals
+        (2.0000001, [2.0, 1.0], 75.0),  # 2.0000001 rounds to 2.0: a tie
+        (2, [1, None, 3], 50.0),  # nulls are not values
+    ],
+)
 def test_percentile_rank(value, values, expected):
     assert percentile_rank(value, values) == pytest.approx(expected)
 
@@ -72,31 +105,40 @@ def test_percentile_rank_of_nothing_is_refused():
 
 # --- peer groups -------------------------------------------------------------
 
-@pytest.mark.parametrize("portfolio, key, size", [
-    (group(5), "industry_stage", 5),
-    (group(5) + group(3, "q", stage="seed"), "industry_stage", 5),       # most specific wins
-    (group(4) + [row("x", stage="seed")], "industry", 5),
-    (group(4) + [row("x", industry="fintech")], "stage", 5),
-    (group(4) + [row("x", industry="fintech", stage="seed")], "portfolio", 5),
-    (group(4), None, 4),
-    ([], None, 0),
-    (group(5, industry=" SaaS ", stage="Scale-Up"), "industry_stage", 5),  # trimmed, any case
-    (group(5, industry=None), "stage", 5),          # unknown industry is not the same industry
-])
+
+@pytest.mark.parametrize(
+    "portfolio, key, size",
+    [
+        (group(5), "industry_stage", 5),
+        (group(5) + group(3, "q", stage="seed"), "industry_stage", 5),  # most specific wins
+        (group(4) + [row("x", stage="seed")], "industry", 5),
+        (group(4) + [row("x", industry="fintech")], "stage", 5),
+        (group(4) + [row("x", industry="fintech", stage="seed")], "portfolio", 5),
+        (group(4), None, 4),
+        ([], None, 0),
+        (group(5, industry=" SaaS ", stage="Scale-Up"), "industry_stage", 5),  # trimmed, any case
+        (group(5, industry=None), "stage", 5),  # unknown industry is not the same industry
+    ],
+)
 def test_peer_group_fallback(portfolio, key, size):
     got, rows = peers(store(*portfolio), SUBJECT)
     assert (got["key"], got["size"], rows.height) == (key, size, size)
 
 
-@pytest.mark.parametrize("key, label", [
-    ("industry_stage", "same industry and stage: saas / scale-up"),
-    ("industry", "same industry: saas"),
-    ("stage", "same stage: scale-up"),
-])
+@pytest.mark.parametrize(
+    "key, label",
+    [
+        ("industry_stage", "same industry and stage: saas / scale-up"),
+        ("industry", "same industry: saas"),
+        ("stage", "same stage: scale-up"),
+    ],
+)
 def test_peer_group_labels(key, label):
-    portfolio = {"industry_stage": group(5),
-                 "industry": group(4) + [row("x", stage="seed")],
-                 "stage": group(4) + [row("x", industry="fintech")]}[key]
+    portfolio = {
+        "industry_stage": group(5),
+        "industry": group(4) + [row("x", stage="seed")],
+        "stage": group(4) + [row("x", industry="fintech")],
+    }[key]
     assert peers(store(*portfolio), SUBJECT)[0]["label"] == label
 
 
@@ -108,18 +150,21 @@ def test_portfolio_fallback_says_so():
 
 
 # Four valid peers plus one candidate: it counts iff the group reaches five.
-@pytest.mark.parametrize("candidate, counted", [
-    (row("x", client="Globex"), True),
-    (row("x", client="acme"), False),                   # same client, other case
-    (row("x", client="  ACME "), False),                # same client, whitespace
-    (row("x", client="Acme", on=dt.date(2025, 1, 1)), False),   # the client's earlier diagnostic
-    (row("x", client="Acme Corp"), True),               # a different client
-    (row("x", on=DAY), True),                           # same day counts as past
-    (row("x", on=DAY + dt.timedelta(days=1)), False),   # later engagement
-    (row("x", rulebook="paos-v2"), False),              # other rulebook version
-    (row("acme-2026", client="Renamed"), False),        # the subject itself
-    (row("x", pai=None), True),                         # incomplete still belongs to the group
-])
+@pytest.mark.parametrize(
+    "candidate, counted",
+    [
+        (row("x", client="Globex"), True),
+        (row("x", client="acme"), False),  # same client, other case
+        (row("x", client="  ACME "), False),  # same client, whitespace
+        (row("x", client="Acme", on=dt.date(2025, 1, 1)), False),  # the client's earlier diagnostic
+        (row("x", client="Acme Corp"), True),  # a different client
+        (row("x", on=DAY), True),  # same day counts as past
+        (row("x", on=DAY + dt.timedelta(days=1)), False),  # later engagement
+        (row("x", rulebook="paos-v2"), False),  # other rulebook version
+        (row("acme-2026", client="Renamed"), False),  # the subject itself
+        (row("x", pai=None), True),  # incomplete still belongs to the group
+    ],
+)
 def test_past_engagements(candidate, counted):
     got, _ = peers(store(*group(4), candidate), SUBJECT)
     assert got["key"] == ("industry_stage" if counted else None)
@@ -131,30 +176,50 @@ def test_a_store_row_without_client_is_not_counted_as_another_client():
 
 
 def test_only_the_latest_run_of_an_engagement_counts():
-    old = row("p9", pai=1.0, run_at=dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc))
-    new = row("p9", pai=4.0, run_at=dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc))
+    old = row("p9", pai=1.0, run_at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
+    new = row("p9", pai=4.0, run_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
     b = benchmark(store(*group(4), new, old), SUBJECT)
     assert b["peer_group"]["size"] == 5
-    assert b["pai"]["q3"] == 2.0 and b["pai"]["percentile"] == 80.0   # [2, 2, 2, 2, 4]
+    assert b["pai"]["q3"] == 2.0 and b["pai"]["percentile"] == 80.0  # [2, 2, 2, 2, 4]
 
 
 # --- figures -----------------------------------------------------------------
 
+
 def test_figures_hand_checked():
-    portfolio = [row(f"p{i}", pai=p, dims={"FIT": f, "REC": r})
-                 for i, (p, f, r) in enumerate([(1, 1, 1), (2, 1, 2), (3, 2, 3),
-                                                (4, 2, 4), (5, 4, 5), (6, 4, 6)])]
+    portfolio = [
+        row(f"p{i}", pai=p, dims={"FIT": f, "REC": r})
+        for i, (p, f, r) in enumerate(
+            [(1, 1, 1), (2, 1, 2), (3, 2, 3), (4, 2, 4), (5, 4, 5), (6, 4, 6)]
+        )
+    ]
     b = benchmark(store(*portfolio), SUBJECT)
     assert b["status"] == "ok"
-    assert b["peer_group"] == {"key": "industry_stage", "size": 6,
-                               "label": "same industry and stage: saas / scale-up"}
+    assert b["peer_group"] == {
+        "key": "industry_stage",
+        "size": 6,
+        "label": "same industry and stage: saas / scale-up",
+    }
     # PAI 3 among [1..6]: (2 + 0.5) / 6; linear quartiles of 1..6: 2.25, 3.5, 4.75
-    assert b["pai"] == {"value": 3.0, "percentile": pytest.approx(100 * 2.5 / 6),
-                        "median": 3.5, "q1": 2.25, "q3": 4.75, "n": 6}
+    assert b["pai"] == {
+        "value": 3.0,
+        "percentile": pytest.approx(100 * 2.5 / 6),
+        "median": 3.5,
+        "q1": 2.25,
+        "q3": 4.75,
+        "n": 6,
+    }
     fit, rec = b["dimensions"]
     # FIT 3 among [1, 1, 2, 2, 4, 4]: 4 below; REC 1 among [1..6]: one tie
-    assert fit == {"id": "FIT", "value": 3.0, "percentile": pytest.approx(100 * 4 / 6),
-                   "median": 2.0, "q1": 1.25, "q3": 3.5, "n": 6}
+    assert fit == {
+        "id": "FIT",
+        "value": 3.0,
+        "percentile": pytest.approx(100 * 4 / 6),
+        "median": 2.0,
+        "q1": 1.25,
+        "q3": 3.5,
+        "n": 6,
+    }
     assert rec["id"] == "REC" and rec["percentile"] == pytest.approx(100 * 0.5 / 6)
 
 
@@ -178,8 +243,14 @@ def test_a_figure_with_fewer_than_five_values_shows_its_count_only():
     portfolio = group(4) + [row("x", pai=None, dims={"FIT": 2.0, "REC": None})]
     b = benchmark(store(*portfolio), SUBJECT)
     assert b["status"] == "ok"
-    assert b["pai"] == {"value": 3.0, "percentile": None, "median": None, "q1": None,
-                        "q3": None, "n": 4}
+    assert b["pai"] == {
+        "value": 3.0,
+        "percentile": None,
+        "median": None,
+        "q1": None,
+        "q3": None,
+        "n": 4,
+    }
     fit, rec = b["dimensions"]
     assert fit["n"] == 5 and fit["percentile"] == 100.0
     assert rec["n"] == 4 and rec["percentile"] is None
@@ -201,11 +272,13 @@ def test_insufficient_portfolio_gives_no_figures():
 
 # --- anonymity ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("n", [3, 5, 8])
 def test_output_never_names_another_client(n):
     names = ["Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Wonka", "Stark", "Wayne"]
-    portfolio = [row(f"peer-{nm.lower()}-2025", client=nm, pai=1.0 + i / 4)
-                 for i, nm in enumerate(names[:n])]
+    portfolio = [
+        row(f"peer-{nm.lower()}-2025", client=nm, pai=1.0 + i / 4) for i, nm in enumerate(names[:n])
+    ]
     b = benchmark(store(*portfolio), SUBJECT)
     out = json.dumps(b) + benchmark_text(b)
     for r in portfolio:
@@ -214,16 +287,20 @@ def test_output_never_names_another_client(n):
 
 # --- subjects and the real store ---------------------------------------------
 
+
 def _scored(eid: str, client: str, op: list[int], on: dt.date):
     ev = evidence(everywhere(op), eid=eid)
-    eng = ev.engagements.with_columns(client=pl.lit(client), assessed_on=pl.lit(on),
-                                      industry=pl.lit("saas"), stage=pl.lit("seed"))
+    eng = ev.engagements.with_columns(
+        client=pl.lit(client), assessed_on=pl.lit(on), industry=pl.lit("saas"), stage=pl.lit("seed")
+    )
     return score(dataclasses.replace(ev, engagements=eng), RB)
 
 
 def test_end_to_end_through_the_store(tmp_path):
-    peers_ = [_scored(f"e{i}", f"Client {i}", op, dt.date(2025, 1 + i, 1))
-              for i, op in enumerate([[1], [2], [3], [4], [2, 3]])]
+    peers_ = [
+        _scored(f"e{i}", f"Client {i}", op, dt.date(2025, 1 + i, 1))
+        for i, op in enumerate([[1], [2], [3], [4], [2, 3]])
+    ]
     mine = _scored("acme-2026", "Acme", [3, 4], DAY)
     write_runs(pl.concat([store_rows(r) for r in [*peers_, mine]]), tmp_path)
     frame = read_store(tmp_path)
@@ -234,12 +311,14 @@ def test_end_to_end_through_the_store(tmp_path):
     pais = [r.engagements["pai"][0] for r in peers_]
     assert b["pai"]["percentile"] == pytest.approx(percentile_rank(subject["pai"], pais))
     assert [d["id"] for d in b["dimensions"]] == [d.id for d in RB.dimensions]
-    assert "Peer group: same industry and stage: saas / seed; 5 past engagements" \
-        in benchmark_text(b)
+    assert "Peer group: same industry and stage: saas / seed; 5 past engagements" in benchmark_text(
+        b
+    )
 
 
 def test_subject_from_results_needs_one_engagement():
     from paos import PaosError
+
     mine = _scored("acme-2026", "Acme", [3], DAY)
     assert subject_from_results(mine, "acme-2026")["client"] == "Acme"
     with pytest.raises(PaosError):

@@ -1,5 +1,6 @@
 """Headless Chromium through Playwright: printing, isolation between pages, failures
 named in one line, the browser outliving a bad page, nothing left running."""
+
 from __future__ import annotations
 
 import os
@@ -17,19 +18,21 @@ from paos.deliverables._browser import Browser, RenderError, print_pdf
 
 
 def page(path: Path, body: str, head: str = "") -> Path:
-    path.write_text(f"<!doctype html><html><head><meta charset='utf-8'>{head}</head>"
-                    f"<body>{body}</body></html>", encoding="utf-8")
+    path.write_text(
+        f"<!doctype html><html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>",
+        encoding="utf-8",
+    )
     return path
 
 
 def pdf_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def pdf_info(pdf: Path) -> str:
-    return subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
 
 
 def below(root: int, marker: bytes) -> set[int]:
@@ -38,8 +41,9 @@ def below(root: int, marker: bytes) -> set[int]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1]
-                                               .split()[1])
+                parents[int(entry.name)] = int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+                )
                 args[int(entry.name)] = (entry / "cmdline").read_bytes()
             except (OSError, ValueError):
                 continue
@@ -56,7 +60,7 @@ def all_exit(pids: set[int], within: float = 30) -> bool:
     for pid in pids:
         try:
             fds.append(os.pidfd_open(pid))
-        except ProcessLookupError:            # already gone
+        except ProcessLookupError:  # already gone
             continue
     try:
         waiting = list(fds)
@@ -71,7 +75,7 @@ def all_exit(pids: set[int], within: float = 30) -> bool:
             os.close(fd)
 
 
-BROWSER = b"--remote-debugging-pipe"          # the browser process Playwright launches
+BROWSER = b"--remote-debugging-pipe"  # the browser process Playwright launches
 
 
 @pytest.fixture(scope="module")
@@ -83,21 +87,26 @@ def browser():
 
 @pytest.mark.slow
 def test_prints_like_print_to_pdf(tmp_path, browser):
-    html = page(tmp_path / "a.html", "<h1>Board summary</h1><p>PAI 2.1</p>",
-                "<style>@page { size: A4; margin: 12mm }</style>")
+    html = page(
+        tmp_path / "a.html",
+        "<h1>Board summary</h1><p>PAI 2.1</p>",
+        "<style>@page { size: A4; margin: 12mm }</style>",
+    )
     out = browser.print_pdf(html, tmp_path / "out" / "a.pdf")
     assert out.read_bytes().startswith(b"%PDF")
     assert "Board summary" in pdf_text(out) and "PAI 2.1" in pdf_text(out)
     info = pdf_info(out)
-    assert "A4" in info and "Tagged:          yes" in info      # CSS page size, accessible
+    assert "A4" in info and "Tagged:          yes" in info  # CSS page size, accessible
 
 
 @pytest.mark.slow
 def test_each_page_has_its_own_context_so_storage_does_not_leak(tmp_path, browser):
     # the first page leaves something in storage; the next one must not see it
     leave = "<script>localStorage.setItem('client', 'ACME-SECRET')</script><p>first</p>"
-    look = ("<p id='x'>none</p><script>document.getElementById('x').textContent = "
-            "'seen: ' + localStorage.getItem('client')</script>")
+    look = (
+        "<p id='x'>none</p><script>document.getElementById('x').textContent = "
+        "'seen: ' + localStorage.getItem('client')</script>"
+    )
     browser.print_pdf(page(tmp_path / "1.html", leave), tmp_path / "1.pdf")
     browser.print_pdf(page(tmp_path / "2.html", look), tmp_path / "2.pdf")
     assert "first" in pdf_text(tmp_path / "1.pdf")
@@ -106,8 +115,11 @@ def test_each_page_has_its_own_context_so_storage_does_not_leak(tmp_path, browse
 
 @pytest.mark.slow
 def test_a_page_that_cannot_load_is_named_in_one_line(tmp_path, browser):
-    with pytest.raises(RenderError, match=r"could not print missing\.html: "
-                                          r"net::ERR_FILE_NOT_FOUND loading ") as err:
+    with pytest.raises(
+        RenderError,
+        match=r"could not print missing\.html: "
+        r"net::ERR_FILE_NOT_FOUND loading ",
+    ) as err:
         browser.print_pdf(tmp_path / "missing.html", tmp_path / "x.pdf")
     assert "\n" not in str(err.value)
     assert not (tmp_path / "x.pdf").exists()
@@ -118,8 +130,11 @@ def test_a_page_that_cannot_load_is_named_in_one_line(tmp_path, browser):
 @pytest.mark.slow
 def test_a_page_that_never_loads_times_out_and_the_browser_goes_on(tmp_path, browser):
     html = page(tmp_path / "hang.html", "<script>while (true) {}</script>")
-    with pytest.raises(RenderError, match=r"^Chromium did not finish printing hang\.html "
-                                          r"within 2 s$"):
+    with pytest.raises(
+        RenderError,
+        match=r"^Chromium did not finish printing hang\.html "
+        r"within 2 s$",
+    ):
         browser.print_pdf(html, tmp_path / "hang.pdf", timeout=2)
     browser.print_pdf(page(tmp_path / "next.html", "<p>next</p>"), tmp_path / "next.pdf")
     assert "next" in pdf_text(tmp_path / "next.pdf")
@@ -132,21 +147,27 @@ def test_a_page_that_crashes_is_reported_and_the_browser_prints_the_next(tmp_pat
     # while it spins, so no load event ever comes
     fifo = tmp_path / "wait.js"
     os.mkfifo(fifo)
-    html = page(tmp_path / "slow.html", "<p>x</p><script src='wait.js'></script>"
-                                        "<script>while (true) {}</script>")
+    html = page(
+        tmp_path / "slow.html",
+        "<p>x</p><script src='wait.js'></script><script>while (true) {}</script>",
+    )
 
     def crash():
-        with open(fifo, "w"):                 # returns once Chromium opens the pipe
+        with open(fifo, "w"):  # returns once Chromium opens the pipe
             for pid in below(os.getpid(), b"--type=renderer"):
                 os.kill(pid, signal.SIGKILL)
+
     killer = threading.Thread(target=crash)
     killer.start()
     try:
-        with pytest.raises(RenderError, match=r"^Chromium could not print slow\.html: "
-                                              r"the page crashed"):
+        with pytest.raises(
+            RenderError,
+            match=r"^Chromium could not print slow\.html: "
+            r"the page crashed",
+        ):
             browser.print_pdf(html, tmp_path / "slow.pdf", timeout=60)
     finally:
-        if killer.is_alive():                 # Chromium never opened the pipe: free it
+        if killer.is_alive():  # Chromium never opened the pipe: free it
             os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
         killer.join()
     assert browser.alive()
@@ -156,8 +177,9 @@ def test_a_page_that_crashes_is_reported_and_the_browser_prints_the_next(tmp_pat
 
 @pytest.mark.slow
 def test_a_large_pdf_arrives_whole(tmp_path, browser):
-    rows = "".join(f"<p>row {i} " + "lorem ipsum dolor sit amet " * 20 + "</p>"
-                   for i in range(4000))
+    rows = "".join(
+        f"<p>row {i} " + "lorem ipsum dolor sit amet " * 20 + "</p>" for i in range(4000)
+    )
     out = browser.print_pdf(page(tmp_path / "big.html", rows), tmp_path / "big.pdf")
     assert out.stat().st_size > 1_000_000
     text = pdf_text(out)
@@ -176,8 +198,11 @@ def test_print_pdf_without_a_browser_launches_its_own_and_closes_it(tmp_path):
 @pytest.mark.slow
 def test_a_browser_that_cannot_start_is_reported(tmp_path, monkeypatch):
     monkeypatch.setenv("PAOS_CHROMIUM", "/bin/false")
-    with pytest.raises(RenderError, match=r"^Chromium could not print a\.html: Chromium "
-                                          r"exited \(status 1\)$"):
+    with pytest.raises(
+        RenderError,
+        match=r"^Chromium could not print a\.html: Chromium "
+        r"exited \(status 1\)$",
+    ):
         print_pdf(page(tmp_path / "a.html", "<p>x</p>"), tmp_path / "a.pdf")
 
 
@@ -215,11 +240,14 @@ def test_the_browser_ends_with_the_process_that_launched_it(tmp_path):
     # the owner ends without any clean-up: Playwright's driver sees its pipe close
     # and ends Chromium
     html = page(tmp_path / "a.html", "<p>x</p>")
-    code = ("import os, sys; from paos.deliverables._browser import Browser; "
-            f"Browser().print_pdf({str(html)!r}, {str(tmp_path / 'a.pdf')!r}); "
-            "print('ready', flush=True); sys.stdin.readline(); os._exit(0)")
-    owner = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
+    code = (
+        "import os, sys; from paos.deliverables._browser import Browser; "
+        f"Browser().print_pdf({str(html)!r}, {str(tmp_path / 'a.pdf')!r}); "
+        "print('ready', flush=True); sys.stdin.readline(); os._exit(0)"
+    )
+    owner = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert owner.stdout.readline() == "ready\n"
         chromium = below(owner.pid, BROWSER)
@@ -234,16 +262,23 @@ def test_the_browser_ends_with_the_process_that_launched_it(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("ending", [
-    "pass",                                   # left open
-    # exiting while the browser's thread still closes it, polars' thread pool
-    # running: without the wait at exit this ended with SIGSEGV
-    "import polars; b.close(); polars.DataFrame({'a': [1]}).write_parquet(OUT)"])
+@pytest.mark.parametrize(
+    "ending",
+    [
+        "pass",  # left open
+        # exiting while the browser's thread still closes it, polars' thread pool
+        # running: without the wait at exit this ended with SIGSEGV
+        "import polars; b.close(); polars.DataFrame({'a': [1]}).write_parquet(OUT)",
+    ],
+)
 def test_a_process_ends_cleanly_with_its_browser_closing_or_left_open(tmp_path, ending):
     html = page(tmp_path / "a.html", "<p>x</p>")
-    code = (f"OUT = {str(tmp_path / 'a.parquet')!r}; "
-            "from paos.deliverables._browser import Browser; b = Browser(); "
-            f"b.print_pdf({str(html)!r}, {str(tmp_path / 'a.pdf')!r}); {ending}")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, check=False)
+    code = (
+        f"OUT = {str(tmp_path / 'a.parquet')!r}; "
+        "from paos.deliverables._browser import Browser; b = Browser(); "
+        f"b.print_pdf({str(html)!r}, {str(tmp_path / 'a.pdf')!r}); {ending}"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
     assert (done.returncode, done.stderr) == (0, "")

@@ -1,4 +1,5 @@
 """Architecture Check (methodology section 9): screening logic, answers files, one-page report."""
+
 from __future__ import annotations
 
 import json
@@ -10,20 +11,23 @@ import pytest
 from typer.testing import CliRunner
 
 from paos import EvidenceError, load_rulebook
-from paos.method.check import prepare, read_answers, screen
 from paos.cli import app
+from paos.method.check import prepare, read_answers, screen
 
 RB = load_rulebook()
 DIMS = ["FIT", "REC", "ONB", "ECO", "PERF", "ORG"]
 DEMO = Path(__file__).parent.parent / "data" / "checks" / "globex-2026-11.yaml"
 
 
-@pytest.mark.parametrize("ratings, constraints, recommendation", [
-    ([3, 3, 3, 3, 3, 3], [], "No structural constraint indicated"),
-    ([4, 4, 4, 4, 4, 3], [], "No structural constraint indicated"),
-    ([3, 3, 2, 3, 3, 3], ["ONB"], "Partner Architecture Diagnostic recommended"),   # 2 is <= 2
-    ([1, 3, 3, 3, 3, 2], ["FIT", "ORG"], "Partner Architecture Diagnostic recommended"),
-])
+@pytest.mark.parametrize(
+    "ratings, constraints, recommendation",
+    [
+        ([3, 3, 3, 3, 3, 3], [], "No structural constraint indicated"),
+        ([4, 4, 4, 4, 4, 3], [], "No structural constraint indicated"),
+        ([3, 3, 2, 3, 3, 3], ["ONB"], "Partner Architecture Diagnostic recommended"),  # 2 is <= 2
+        ([1, 3, 3, 3, 3, 2], ["FIT", "ORG"], "Partner Architecture Diagnostic recommended"),
+    ],
+)
 def test_screening_rule(ratings, constraints, recommendation):
     result = screen(dict(zip(DIMS, ratings)), RB)
     assert result["constraints"] == constraints
@@ -39,12 +43,15 @@ def test_csv_answers(tmp_path):
     assert prepare(path, run_date="2026-01-02")["id"] == "initech"
 
 
-@pytest.mark.parametrize("body, fragment", [
-    ("dimension,rating\nFIT,5\n", "line 2, column rating: '5' is not a rating (1-4)"),
-    ("dimension,rating\nFTI,3\n", "line 2, column dimension: 'FTI' is not a dimension"),
-    ("dimension,rating\nFIT,3\n", "column dimension: 'REC' has no answer"),
-    ("dimension,score\nFIT,3\n", "line 1, column rating: required column is missing"),
-])
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ("dimension,rating\nFIT,5\n", "line 2, column rating: '5' is not a rating (1-4)"),
+        ("dimension,rating\nFTI,3\n", "line 2, column dimension: 'FTI' is not a dimension"),
+        ("dimension,rating\nFIT,3\n", "column dimension: 'REC' has no answer"),
+        ("dimension,score\nFIT,3\n", "line 1, column rating: required column is missing"),
+    ],
+)
 def test_bad_answers_are_refused_by_line(tmp_path, body, fragment):
     path = tmp_path / "x.csv"
     path.write_text(body)

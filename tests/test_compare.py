@@ -1,4 +1,5 @@
 """Re-assessment: progress from a baseline engagement to its follow-up."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +8,7 @@ import pytest
 
 from paos import PaosError
 from paos.portfolio.reassessment import check_pair, compare, compare_paths, compare_text, signed
-from tests.builders import RB, RATINGS, run, write_engagement
+from tests.builders import RATINGS, RB, run, write_engagement
 
 ALL = [s.id for s in RB.signals]
 
@@ -15,8 +16,9 @@ ALL = [s.id for s in RB.signals]
 def rated(overrides: dict[str, int | None], eid: str) -> dict:
     """One operational rater: 3 on every signal except `overrides` (None = no rating)."""
     ratings = {sig: 3 for sig in ALL} | overrides
-    return run([("o0", "operational", sig, r) for sig, r in ratings.items() if r is not None],
-               eid=eid)
+    return run(
+        [("o0", "operational", sig, r) for sig, r in ratings.items() if r is not None], eid=eid
+    )
 
 
 # Baseline -> follow-up, one operational rating per signal (threshold 2.75):
@@ -42,41 +44,65 @@ def test_ids_and_rulebook(progress):
 
 def test_closed_gap_keeps_baseline_severity_and_priority(progress):
     assert progress["gaps_closed"] == [
-        {"signal_id": "FIT-01", "severity": "critical", "priority": "P1"}]
+        {"signal_id": "FIT-01", "severity": "critical", "priority": "P1"}
+    ]
 
 
 def test_new_gap_has_follow_up_severity_and_priority(progress):
     assert progress["gaps_new"] == [
-        {"signal_id": "PERF-01", "severity": "critical", "priority": "P1"}]
+        {"signal_id": "PERF-01", "severity": "critical", "priority": "P1"}
+    ]
 
 
 def test_persisting_gaps_in_follow_up_roadmap_order_with_severity_change(progress):
     # follow-up roadmap: FIT-03 (P1 tier 1), REC-01 (P1 tier 2), PERF-01 (P1 tier 3), ONB-01 (P2)
     assert progress["gaps_persisting"] == [
-        {"signal_id": "FIT-03", "severity_baseline": "critical", "severity_follow_up": "high",
-         "change": "improved", "shortfall_baseline": 1.75, "shortfall_follow_up": 0.75},
-        {"signal_id": "REC-01", "severity_baseline": "high", "severity_follow_up": "critical",
-         "change": "worsened", "shortfall_baseline": 0.75, "shortfall_follow_up": 1.75},
-        {"signal_id": "ONB-01", "severity_baseline": "high", "severity_follow_up": "high",
-         "change": "unchanged", "shortfall_baseline": 0.75, "shortfall_follow_up": 0.75},
+        {
+            "signal_id": "FIT-03",
+            "severity_baseline": "critical",
+            "severity_follow_up": "high",
+            "change": "improved",
+            "shortfall_baseline": 1.75,
+            "shortfall_follow_up": 0.75,
+        },
+        {
+            "signal_id": "REC-01",
+            "severity_baseline": "high",
+            "severity_follow_up": "critical",
+            "change": "worsened",
+            "shortfall_baseline": 0.75,
+            "shortfall_follow_up": 1.75,
+        },
+        {
+            "signal_id": "ONB-01",
+            "severity_baseline": "high",
+            "severity_follow_up": "high",
+            "change": "unchanged",
+            "shortfall_baseline": 0.75,
+            "shortfall_follow_up": 0.75,
+        },
     ]
 
 
 def test_gap_without_follow_up_evidence_is_neither_closed_nor_persisting(progress):
     assert progress["no_longer_assessed"] == ["ECO-01"]
-    listed = [g["signal_id"] for k in ("gaps_closed", "gaps_new", "gaps_persisting")
-              for g in progress[k]]
+    listed = [
+        g["signal_id"] for k in ("gaps_closed", "gaps_new", "gaps_persisting") for g in progress[k]
+    ]
     assert "ECO-01" not in listed
 
 
-@pytest.mark.parametrize("did, before, after", [
-    ("FIT", 2.0, 2.75),        # [1, 3, 1, 3] -> [3, 3, 2, 3]
-    ("REC", 2.75, 2.5),
-    ("ONB", 2.75, 2.75),
-    ("ECO", 2.5, 3.0),         # follow-up: three scored signals of four
-    ("PERF", 3.0, 2.5),
-    ("ORG", 3.0, 3.0),
-])
+@pytest.mark.parametrize(
+    "did, before, after",
+    [
+        ("FIT", 2.0, 2.75),  # [1, 3, 1, 3] -> [3, 3, 2, 3]
+        ("REC", 2.75, 2.5),
+        ("ONB", 2.75, 2.75),
+        ("ECO", 2.5, 3.0),  # follow-up: three scored signals of four
+        ("PERF", 3.0, 2.5),
+        ("ORG", 3.0, 3.0),
+    ],
+)
 def test_dimension_deltas(progress, did, before, after):
     d = next(d for d in progress["dimensions"] if d["id"] == did)
     assert (d["baseline"], d["follow_up"]) == (pytest.approx(before), pytest.approx(after))
@@ -84,8 +110,7 @@ def test_dimension_deltas(progress, did, before, after):
 
 
 def test_dimensions_in_dimension_order_with_maturity(progress):
-    assert [d["id"] for d in progress["dimensions"]] == ["FIT", "REC", "ONB", "ECO", "PERF",
-                                                         "ORG"]
+    assert [d["id"] for d in progress["dimensions"]] == ["FIT", "REC", "ONB", "ECO", "PERF", "ORG"]
     fit = progress["dimensions"][0]
     assert fit["name"] == "Partner Fit"
     assert (fit["maturity_baseline"], fit["maturity_follow_up"]) == ("Emerging", "Structured")
@@ -124,15 +149,28 @@ def test_different_rulebook_file_is_recorded():
 
 def test_severity_order_can_be_given():
     # with the order reversed, critical -> high reads as worsened
-    p = compare(rated({"FIT-01": 1}, "a"), rated({"FIT-01": 2}, "b"),
-                severities=["medium", "high", "critical"])
+    p = compare(
+        rated({"FIT-01": 1}, "a"),
+        rated({"FIT-01": 2}, "b"),
+        severities=["medium", "high", "critical"],
+    )
     assert p["gaps_persisting"][0]["change"] == "worsened"
 
 
-@pytest.mark.parametrize("delta, shown", [
-    (0.25, "+0.3"), (-0.25, "-0.3"), (0.5 / 6, "+0.1"), (0.0, "0.0"), (0.04, "0.0"),
-    (-0.04, "0.0"), (2.3 - 2.1, "+0.2"), (-1.0, "-1.0"), (None, None),
-])
+@pytest.mark.parametrize(
+    "delta, shown",
+    [
+        (0.25, "+0.3"),
+        (-0.25, "-0.3"),
+        (0.5 / 6, "+0.1"),
+        (0.0, "0.0"),
+        (0.04, "0.0"),
+        (-0.04, "0.0"),
+        (2.3 - 2.1, "+0.2"),
+        (-1.0, "-1.0"),
+        (None, None),
+    ],
+)
 def test_signed_display(delta, shown):
     assert signed(delta) == shown
 
@@ -141,7 +179,7 @@ def test_text_summary(progress):
     text = compare_text(progress)
     assert "Progress acme-2025 -> acme-2026" in text
     assert "Partner Architecture Index: 2.7 -> 2.8  (+0.1; Emerging -> Structured)" in text
-    assert "+0.8" in text and "-0.3" in text           # FIT, REC deltas
+    assert "+0.8" in text and "-0.3" in text  # FIT, REC deltas
     assert "Gaps closed (1):" in text and "FIT-01  was critical (P1)" in text
     assert "Gaps new (1):" in text and "PERF-01 critical (P1)" in text
     assert "REC-01  high -> critical      worsened   shortfall 0.75 -> 1.75" in text
@@ -149,30 +187,39 @@ def test_text_summary(progress):
 
 
 def test_text_summary_incomplete_pai():
-    text = compare_text(compare(rated({}, "a"), rated({"ORG-02": None, "ORG-03": None,
-                                                       "ORG-04": None}, "b")))
+    text = compare_text(
+        compare(rated({}, "a"), rated({"ORG-02": None, "ORG-03": None, "ORG-04": None}, "b"))
+    )
     assert "no delta: PAI incomplete" in text
 
 
 # --- check_pair ---------------------------------------------------------------
 
-def meta(eid: str, client: str = "Acme", day: dt.date = dt.date(2026, 1, 1),
-         baseline: str | None = None) -> dict:
+
+def meta(
+    eid: str, client: str = "Acme", day: dt.date = dt.date(2026, 1, 1), baseline: str | None = None
+) -> dict:
     return {"engagement_id": eid, "client": client, "assessed_on": day, "baseline": baseline}
 
 
 def test_check_pair_accepts_a_baseline_and_its_follow_up():
     check_pair(meta("a", day=dt.date(2025, 1, 1)), meta("b", " acme ", baseline="a"))
-    check_pair(meta("a"), meta("b"))                 # same day, no baseline named
+    check_pair(meta("a"), meta("b"))  # same day, no baseline named
 
 
-@pytest.mark.parametrize("base, follow, says", [
-    (meta("a", day=dt.date(2025, 1, 1)), meta("b", baseline="z"), "names baseline z, not a"),
-    (meta("a", day=dt.date(2026, 2, 1)), meta("b", baseline="a"), "after follow-up b"),
-    (meta("a", day=dt.date(2025, 1, 1)), meta("b", "Globex", baseline="a"),
-     "different clients"),
-    (meta("a"), meta("a"), "with itself"),
-])
+@pytest.mark.parametrize(
+    "base, follow, says",
+    [
+        (meta("a", day=dt.date(2025, 1, 1)), meta("b", baseline="z"), "names baseline z, not a"),
+        (meta("a", day=dt.date(2026, 2, 1)), meta("b", baseline="a"), "after follow-up b"),
+        (
+            meta("a", day=dt.date(2025, 1, 1)),
+            meta("b", "Globex", baseline="a"),
+            "different clients",
+        ),
+        (meta("a"), meta("a"), "with itself"),
+    ],
+)
 def test_check_pair_refuses(base, follow, says):
     with pytest.raises(PaosError, match=says) as err:
         check_pair(base, follow)
@@ -181,24 +228,27 @@ def test_check_pair_refuses(base, follow, says):
 
 # --- on disk ------------------------------------------------------------------
 
-FOLLOW_RATINGS = [RATINGS[0],
-                  ["s1", "FIT-01", "4", "We have a profile", "interview"],
-                  ["s2", "FIT-01", "3", "Used in most deals now", "interview"],
-                  ["s3", "FIT-02", "2", "Some idea", "survey"],
-                  ["s2", "FIT-03", "1", "No tiers yet", "interview"]]
+FOLLOW_RATINGS = [
+    RATINGS[0],
+    ["s1", "FIT-01", "4", "We have a profile", "interview"],
+    ["s2", "FIT-01", "3", "Used in most deals now", "interview"],
+    ["s3", "FIT-02", "2", "Some idea", "survey"],
+    ["s2", "FIT-03", "1", "No tiers yet", "interview"],
+]
 
 
 def write_pair(tmp_path, follow_meta: str):
-    base = write_engagement(tmp_path / "acme-2025", meta=(
-        "id: acme-2025\nclient: Acme\nassessed_on: 2025-05-04\n"))
-    follow = write_engagement(tmp_path / "acme-2026", meta=follow_meta,
-                              ratings=FOLLOW_RATINGS)
+    base = write_engagement(
+        tmp_path / "acme-2025", meta=("id: acme-2025\nclient: Acme\nassessed_on: 2025-05-04\n")
+    )
+    follow = write_engagement(tmp_path / "acme-2026", meta=follow_meta, ratings=FOLLOW_RATINGS)
     return base, follow
 
 
 def test_compare_paths(tmp_path):
-    base, follow = write_pair(tmp_path, "id: acme-2026\nclient: ACME \n"
-                              "assessed_on: 2026-05-04\nbaseline: acme-2025\n")
+    base, follow = write_pair(
+        tmp_path, "id: acme-2026\nclient: ACME \nassessed_on: 2026-05-04\nbaseline: acme-2025\n"
+    )
     p = compare_paths(base, follow)
     assert (p["baseline"], p["follow_up"]) == ("acme-2025", "acme-2026")
     assert p["assessed_on"] == {"baseline": "2025-05-04", "follow_up": "2026-05-04"}
@@ -207,24 +257,26 @@ def test_compare_paths(tmp_path):
     assert p["gaps_closed"] == [{"signal_id": "FIT-01", "severity": "high", "priority": "P1"}]
     assert p["gaps_new"] == [{"signal_id": "FIT-03", "severity": "critical", "priority": "P1"}]
     assert [(g["signal_id"], g["change"]) for g in p["gaps_persisting"]] == [
-        ("FIT-02", "improved"), ("ONB-04", "unchanged")]   # ONB-04 from the metric
+        ("FIT-02", "improved"),
+        ("ONB-04", "unchanged"),
+    ]  # ONB-04 from the metric
     fit = p["dimensions"][0]
     assert fit["baseline"] == pytest.approx((8 / 3 + 1) / 2)
     assert fit["follow_up"] == pytest.approx((10 / 3 + 2 + 1) / 3)
     assert fit["delta"] == pytest.approx((10 / 3 + 3) / 3 - (8 / 3 + 1) / 2)
-    assert p["pai"]["delta"] is None                      # only FIT has evidence
+    assert p["pai"]["delta"] is None  # only FIT has evidence
     assert "Progress acme-2025 -> acme-2026  (2025-05-04 -> 2026-05-04)" in compare_text(p)
 
 
 def test_compare_paths_under_one_rulebook(tmp_path):
-    base, follow = write_pair(tmp_path, "id: acme-2026\nclient: Acme\n"
-                              "assessed_on: 2026-05-04\n")
+    base, follow = write_pair(tmp_path, "id: acme-2026\nclient: Acme\nassessed_on: 2026-05-04\n")
     p = compare_paths(base, follow, rulebook="paos-v1")
     assert p["rulebook"] == {"baseline": "paos-v1", "follow_up": "paos-v1", "same": True}
 
 
 def test_compare_paths_refuses_the_wrong_order(tmp_path):
-    base, follow = write_pair(tmp_path, "id: acme-2026\nclient: Acme\n"
-                              "assessed_on: 2026-05-04\nbaseline: acme-2025\n")
+    base, follow = write_pair(
+        tmp_path, "id: acme-2026\nclient: Acme\nassessed_on: 2026-05-04\nbaseline: acme-2025\n"
+    )
     with pytest.raises(PaosError, match="after follow-up acme-2025"):
         compare_paths(follow, base)

@@ -1,4 +1,5 @@
 """The engagement notebook through papermill, and the board deliverables it produces."""
+
 from __future__ import annotations
 
 import json
@@ -11,10 +12,10 @@ import nbformat
 import pytest
 
 from paos import EvidenceError, PaosError, contract, diagnose
-from paos.errors import NotebookError
 from paos._files import csv_text, neutralise
 from paos.deliverables.run import notebook_path, run_engagement
 from paos.deliverables.sections import esc
+from paos.errors import NotebookError
 from tests.builders import RATINGS, write_engagement
 
 DEMO = Path(__file__).parent.parent / "data" / "engagements"
@@ -25,13 +26,16 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    return {r.engagement_id: r for r in
-            (run_engagement(p, out, run_date="2026-11-24", progress=None) for p in ENGAGEMENTS)}
+    return {
+        r.engagement_id: r
+        for r in (run_engagement(p, out, run_date="2026-11-24", progress=None) for p in ENGAGEMENTS)
+    }
 
 
 def _pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def _pages(path: Path) -> int:
@@ -44,8 +48,13 @@ def test_run_writes_every_deliverable(reports, path):
     c = contract(diagnose(path))
     r = reports[c["engagement_id"]]
     assert r.folder.name == c["engagement_id"]
-    assert sorted(r.files) == ["diagnostic.ipynb", "executive_summary.html",
-                               "executive_summary.pdf", "gaps.csv", "results.json"]
+    assert sorted(r.files) == [
+        "diagnostic.ipynb",
+        "executive_summary.html",
+        "executive_summary.pdf",
+        "gaps.csv",
+        "results.json",
+    ]
     assert json.loads((r.folder / "results.json").read_text()) == json.loads(json.dumps(c))
     html = (r.folder / "executive_summary.html").read_text()
     assert f'<div class="pai-value">{c["pai_display"]}</div>' in html
@@ -57,9 +66,15 @@ def test_run_writes_every_deliverable(reports, path):
     assert c["pai_display"] in first and "Top priorities" in first
     pages = text.split("\f")
     assert len(pages) - 1 == _pages(r.folder / "executive_summary.pdf") >= 6
-    assert pages[1].strip().startswith("Priority matrix")   # the summary is exactly page 1
-    for section in ("Priority matrix", "Roadmap", "Dimensions", "Cross-stakeholder divergence",
-                    "Evidence appendix", "Reproducibility"):
+    assert pages[1].strip().startswith("Priority matrix")  # the summary is exactly page 1
+    for section in (
+        "Priority matrix",
+        "Roadmap",
+        "Dimensions",
+        "Cross-stakeholder divergence",
+        "Evidence appendix",
+        "Reproducibility",
+    ):
         assert section in text
 
 
@@ -104,13 +119,16 @@ def test_html_loads_nothing_from_outside(reports, name):
 
 def test_evidence_quotes_are_anonymous(reports):
     html = (reports["alpine-2026-10"].folder / "executive_summary.html").read_text()
-    names = [line.rsplit(",", 1)[-1] for line in
-             (DEMO / "alpine-2026-10" / "stakeholders.csv").read_text().splitlines()[1:]]
+    names = [
+        line.rsplit(",", 1)[-1]
+        for line in (DEMO / "alpine-2026-10" / "stakeholders.csv").read_text().splitlines()[1:]
+    ]
     assert [n for n in names if n and n in html] == []
 
 
 def test_stamp_carries_rulebook_and_evidence_hashes(reports):
     import hashlib
+
     html = (reports["northwind-2026-09"].folder / "executive_summary.html").read_text()
     rb = contract(diagnose(DEMO / "northwind-2026-09"))["rulebook"]["sha256"]
     assert rb in html and "2026-11-24" in html
@@ -125,8 +143,9 @@ def test_notebook_is_stored_clean_and_holds_no_logic():
     assert all(not c.outputs and c.execution_count is None for c in code)
     assert "parameters" in code[0].metadata.get("tags", [])
     assert not any(re.search(r"^\s*(def|class|for|while|if) ", c.source, re.M) for c in code)
-    assert all(re.match(r"^(from paos(\.\w+)* import|(report|sections)\.)", c.source)
-               for c in code[1:])
+    assert all(
+        re.match(r"^(from paos(\.\w+)* import|(report|sections)\.)", c.source) for c in code[1:]
+    )
 
 
 def test_existing_report_needs_force(tmp_path):
@@ -183,7 +202,7 @@ def test_dead_kernel_names_the_stage_and_keeps_the_notebook(tmp_path):
     assert str(kept) in str(info.value)
     executed = nbformat.read(str(kept), as_version=4)
     counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
-    assert all(counts[:3]) and not any(counts[4:])        # it shows where the run stopped
+    assert all(counts[:3]) and not any(counts[4:])  # it shows where the run stopped
     assert not (tmp_path / "out" / "acme-2026").exists()
 
 
@@ -196,24 +215,40 @@ def test_pdf_failure_leaves_no_half_written_report(tmp_path, monkeypatch):
 
 
 def test_missing_chromium_stops_the_run_before_the_notebook_and_leaves_nothing(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     import paos.deliverables._browser
 
     def missing():
-        raise paos.deliverables._browser.RenderError("headless Chromium is not installed: run `make setup`")
+        raise paos.deliverables._browser.RenderError(
+            "headless Chromium is not installed: run `make setup`"
+        )
+
     monkeypatch.setattr(paos.deliverables._browser, "find_chromium", missing)
     src = write_engagement(tmp_path / "src")
     lines = []
-    with pytest.raises(NotebookError, match=r"acme-2026: stage pdf failed \(headless Chromium "
-                                            r"is not installed"):
+    with pytest.raises(
+        NotebookError,
+        match=r"acme-2026: stage pdf failed \(headless Chromium "
+        r"is not installed",
+    ):
         run_engagement(src, tmp_path / "out", progress=lines.append)
-    assert list((tmp_path / "out").iterdir()) == []        # no staging folder left behind
-    assert [ln.split()[0] for ln in lines] == ["[1/5]"]       # the notebook never ran
+    assert list((tmp_path / "out").iterdir()) == []  # no staging folder left behind
+    assert [ln.split()[0] for ln in lines] == ["[1/5]"]  # the notebook never ran
 
 
-@pytest.mark.parametrize("value, shown", [
-    ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+1", "'+1"), ("-2", "'-2"), ("@me", "'@me"),
-    ("plain", "plain"), (3, 3), (None, None)])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
+        ("+1", "'+1"),
+        ("-2", "'-2"),
+        ("@me", "'@me"),
+        ("plain", "plain"),
+        (3, 3),
+        (None, None),
+    ],
+)
 def test_cells_are_neutralised(value, shown):
     assert neutralise(value) == shown
 
@@ -233,7 +268,8 @@ def test_run_records_itself_in_the_store(tmp_path):
     files = list(store.glob("acme-2026/paos-v1-*.parquet"))
     assert len(files) == 1
     import polars as pl
+
     row = pl.read_parquet(files[0]).row(0, named=True)
     assert row["engagement_id"] == "acme-2026" and row["client"] == "Acme"
     html = (r.folder / "executive_summary.html").read_text()
-    assert "<h2>Benchmark</h2>" not in html                 # nothing to compare with yet
+    assert "<h2>Benchmark</h2>" not in html  # nothing to compare with yet

@@ -1,6 +1,7 @@
 """The demo engagements against their reviewed golden files (tests/golden/).
 A difference is either a regression or an intended change: then `make golden`
 and review the diff."""
+
 from __future__ import annotations
 
 import difflib
@@ -12,8 +13,13 @@ from tests.golden import ENGAGEMENTS, GOLDEN, results_json, section_texts
 
 def _same(expected: str, actual: str, name: str) -> None:
     if expected != actual:
-        diff = "".join(list(difflib.unified_diff(expected.splitlines(True),
-                                                 actual.splitlines(True), name, "now"))[:60])
+        diff = "".join(
+            list(
+                difflib.unified_diff(
+                    expected.splitlines(True), actual.splitlines(True), name, "now"
+                )
+            )[:60]
+        )
         pytest.fail(f"{name} differs from its golden file (make golden if intended):\n{diff}")
 
 

@@ -1,4 +1,5 @@
 """Invariants of the engine, for any evidence (Hypothesis)."""
+
 from __future__ import annotations
 
 import json
@@ -22,18 +23,29 @@ def engagements(draw, dense: bool = False):
     people = [(f"p{i}", draw(st.sampled_from(PERSPECTIVES))) for i in range(n)]
     rows = []
     for sid, persp in people:
-        chosen = SIGNALS if dense else draw(st.lists(st.sampled_from(SIGNALS), unique=True,
-                                                     max_size=24))
+        chosen = (
+            SIGNALS if dense else draw(st.lists(st.sampled_from(SIGNALS), unique=True, max_size=24))
+        )
         for sig in chosen:
-            rows.append((sid, persp, sig, draw(st.one_of(st.none(), st.integers(1, 4))),
-                         draw(st.sampled_from([None, "quote", "<b>x</b>"]))))
+            rows.append(
+                (
+                    sid,
+                    persp,
+                    sig,
+                    draw(st.one_of(st.none(), st.integers(1, 4))),
+                    draw(st.sampled_from([None, "quote", "<b>x</b>"])),
+                )
+            )
     metric_ids = draw(st.lists(st.sampled_from(list(METRICS)), unique=True, max_size=8))
     metrics = {m: draw(st.floats(0, 100 if METRICS[m].unit == "%" else 500)) for m in metric_ids}
     return rows, metrics
 
 
-FAST = settings(max_examples=60, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @FAST
@@ -80,17 +92,23 @@ def test_raising_one_rating_never_lowers_its_signal(eng, data):
 
 
 def _shuffle(ev: Evidence, seed: int) -> Evidence:
-    return Evidence(ev.engagements.sample(fraction=1.0, shuffle=True, seed=seed),
-                    ev.stakeholders.sample(fraction=1.0, shuffle=True, seed=seed + 1),
-                    ev.ratings.sample(fraction=1.0, shuffle=True, seed=seed + 2),
-                    ev.metrics.sample(fraction=1.0, shuffle=True, seed=seed + 3))
+    return Evidence(
+        ev.engagements.sample(fraction=1.0, shuffle=True, seed=seed),
+        ev.stakeholders.sample(fraction=1.0, shuffle=True, seed=seed + 1),
+        ev.ratings.sample(fraction=1.0, shuffle=True, seed=seed + 2),
+        ev.metrics.sample(fraction=1.0, shuffle=True, seed=seed + 3),
+    )
 
 
 def _portfolio(engs) -> Evidence:
     parts = [evidence(rows, metrics, eid=f"e{i}") for i, (rows, metrics) in enumerate(engs)]
     cat = lambda xs: pl.concat(xs, how="vertical_relaxed")  # noqa: E731
-    return Evidence(cat([p.engagements for p in parts]), cat([p.stakeholders for p in parts]),
-                    cat([p.ratings for p in parts]), cat([p.metrics for p in parts]))
+    return Evidence(
+        cat([p.engagements for p in parts]),
+        cat([p.stakeholders for p in parts]),
+        cat([p.ratings for p in parts]),
+        cat([p.metrics for p in parts]),
+    )
 
 
 @FAST

@@ -1,5 +1,6 @@
 """The bundled portfolio end to end: store, benchmark, compare, portfolio report,
 and the benchmark and progress sections of an engagement deliverable."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from paos.portfolio.batch import run_batch
 from paos.cli import app
+from paos.portfolio.batch import run_batch
 from paos.portfolio.store import read_store
 
 PORTFOLIO = Path(__file__).parent.parent / "data" / "portfolio" / "engagements"
@@ -36,14 +37,15 @@ def test_portfolio_is_large_and_varied(store):
 
 def test_store_is_readable_with_duckdb_without_paos(store):
     import duckdb
-    rows = duckdb.sql(f"select count(*), min(pai), max(pai) from "
-                      f"read_parquet('{store}/*/*.parquet')").fetchall()[0]
+
+    rows = duckdb.sql(
+        f"select count(*), min(pai), max(pai) from read_parquet('{store}/*/*.parquet')"
+    ).fetchall()[0]
     assert rows[0] >= 60 and 1 <= rows[1] < rows[2] <= 4
 
 
 def test_benchmark_cli_json(store):
-    result = CliRunner().invoke(app, ["benchmark", str(FOLLOW_UP), "--store", str(store),
-                                      "--json"])
+    result = CliRunner().invoke(app, ["benchmark", str(FOLLOW_UP), "--store", str(store), "--json"])
     assert result.exit_code == 0, result.output
     b = json.loads(result.stdout)
     assert b["status"] == "ok" and b["peer_group"]["size"] >= 5
@@ -57,8 +59,9 @@ def test_compare_cli(store):
     result = CliRunner().invoke(app, ["compare", str(BASELINE), str(FOLLOW_UP)])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Progress cloudmere-2024-05 -> cloudmere-2025-03")
-    c = json.loads(CliRunner().invoke(app, ["compare", str(BASELINE), str(FOLLOW_UP),
-                                            "--json"]).stdout)
+    c = json.loads(
+        CliRunner().invoke(app, ["compare", str(BASELINE), str(FOLLOW_UP), "--json"]).stdout
+    )
     assert c["pai"]["delta"] > 0 and c["gaps_closed"] and c["gaps_persisting"]
     wrong = CliRunner().invoke(app, ["compare", str(FOLLOW_UP), str(BASELINE)])
     assert wrong.exit_code == 2 and "Traceback" not in wrong.output
@@ -67,40 +70,54 @@ def test_compare_cli(store):
 @pytest.mark.slow
 def test_deliverable_gains_benchmark_and_progress_sections(store, tmp_path):
     before = len(list(store.glob("*/*.parquet")))
-    result = CliRunner().invoke(app, ["run", str(FOLLOW_UP), "--out", str(tmp_path),
-                                      "--store", str(store), "--force"])
+    result = CliRunner().invoke(
+        app, ["run", str(FOLLOW_UP), "--out", str(tmp_path), "--store", str(store), "--force"]
+    )
     assert result.exit_code == 0, result.output
-    assert len(list(store.glob("*/*.parquet"))) == before      # same evidence: same run file
+    assert len(list(store.glob("*/*.parquet"))) == before  # same evidence: same run file
     assert list(store.glob("cloudmere-2025-03/*.parquet"))
     html = (tmp_path / "cloudmere-2025-03" / "executive_summary.html").read_text()
     assert "Progress since the baseline" in html and "Gaps closed" in html
     assert "Benchmark" in html and "Peer group:" in html
-    clients = {r["client"] for r in read_store(store).iter_rows(named=True)
-               if not r["engagement_id"].startswith("cloudmere")}
+    clients = {
+        r["client"]
+        for r in read_store(store).iter_rows(named=True)
+        if not r["engagement_id"].startswith("cloudmere")
+    }
     assert not [c for c in clients if c in html]
-    others = [r["engagement_id"] for r in read_store(store).iter_rows(named=True)
-              if not r["engagement_id"].startswith("cloudmere")]
+    others = [
+        r["engagement_id"]
+        for r in read_store(store).iter_rows(named=True)
+        if not r["engagement_id"].startswith("cloudmere")
+    ]
     assert not [e for e in others if e in html]
 
 
 @pytest.mark.slow
 def test_portfolio_report(store, tmp_path):
-    result = CliRunner().invoke(app, ["portfolio-report", "--store", str(store), "--out",
-                                      str(tmp_path)])
+    result = CliRunner().invoke(
+        app, ["portfolio-report", "--store", str(store), "--out", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     folder = tmp_path / "portfolio-paos-v1"
     pdf = folder / "portfolio_benchmark.pdf"
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
-    for title in ("PAI distribution", "Dimension distributions", "PAI by industry and stage",
-                  "Most frequent gaps and divergences", "PAI over time"):
+    for title in (
+        "PAI distribution",
+        "Dimension distributions",
+        "PAI by industry and stage",
+        "Most frequent gaps and divergences",
+        "PAI over time",
+    ):
         assert title in text
     assert re.search(r"Portfolio of \d+ engagements", text)
     assert len((folder / "portfolio.csv").read_text().splitlines()) == read_store(store).height + 1
 
 
 def test_portfolio_report_on_empty_store_is_refused(tmp_path):
-    result = CliRunner().invoke(app, ["portfolio-report", "--store", str(tmp_path / "none"),
-                                      "--out", str(tmp_path / "r")])
+    result = CliRunner().invoke(
+        app, ["portfolio-report", "--store", str(tmp_path / "none"), "--out", str(tmp_path / "r")]
+    )
     assert result.exit_code == 2
     assert "no engagement scored under rulebook paos-v1" in result.stderr
     assert not (tmp_path / "r").exists()

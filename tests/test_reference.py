@@ -10,6 +10,7 @@ gaps and modules in the same order.
 The fixed table cases pin the spec's boundaries by hand-computed values and check
 both the engine and the reference against them.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -30,16 +31,39 @@ ENG_ID = "e1"
 TOL = 1e-6
 
 ROLES = {
-    "strategic": ["ceo", "founder", "cro", "cmo", "cfo", "coo", "cpo", "board",
-                  "head_of_partnerships"],
-    "operational": ["partner_manager", "channel_manager", "sales", "sales_ops", "revops",
-                    "marketing", "customer_success", "finance", "product", "legal",
-                    "operations"],
+    "strategic": [
+        "ceo",
+        "founder",
+        "cro",
+        "cmo",
+        "cfo",
+        "coo",
+        "cpo",
+        "board",
+        "head_of_partnerships",
+    ],
+    "operational": [
+        "partner_manager",
+        "channel_manager",
+        "sales",
+        "sales_ops",
+        "revops",
+        "marketing",
+        "customer_success",
+        "finance",
+        "product",
+        "legal",
+        "operations",
+    ],
     "partner": ["partner"],
 }
-PERCENT_METRICS = {"partner_activation_rate", "partners_assessed_against_profile",
-                   "partner_churn_rate", "deals_with_partner_attribution",
-                   "business_review_coverage"}
+PERCENT_METRICS = {
+    "partner_activation_rate",
+    "partners_assessed_against_profile",
+    "partner_churn_rate",
+    "deals_with_partner_attribution",
+    "business_review_coverage",
+}
 
 
 @functools.cache
@@ -57,27 +81,64 @@ def engine_contracts(engagements_: list[tuple[str, list[dict], list[dict], list[
     """
     ids = [e[0] for e in engagements_]
     eng = pl.DataFrame(
-        {"engagement_id": ids, "client": ["c"] * len(ids),
-         "assessed_on": [datetime.date(2026, 1, 1)] * len(ids), "rulebook": ["paos-v1"] * len(ids),
-         "industry": [None] * len(ids), "stage": [None] * len(ids), "baseline": [None] * len(ids)},
-        schema_overrides={"industry": pl.String, "stage": pl.String, "baseline": pl.String})
+        {
+            "engagement_id": ids,
+            "client": ["c"] * len(ids),
+            "assessed_on": [datetime.date(2026, 1, 1)] * len(ids),
+            "rulebook": ["paos-v1"] * len(ids),
+            "industry": [None] * len(ids),
+            "stage": [None] * len(ids),
+            "baseline": [None] * len(ids),
+        },
+        schema_overrides={"industry": pl.String, "stage": pl.String, "baseline": pl.String},
+    )
     sh_rows, rt_rows, mt_rows = [], [], []
     for eid, stakeholders, ratings, metrics in engagements_:
         by_id = {s["stakeholder_id"]: s for s in stakeholders}
         sh_rows += [(eid, s["stakeholder_id"], s["role"], s["perspective"]) for s in stakeholders]
-        rt_rows += [(eid, r["stakeholder_id"], r["signal_id"], r["rating"],
-                     by_id[r["stakeholder_id"]]["perspective"], by_id[r["stakeholder_id"]]["role"],
-                     f"note {i}" if i % 3 else None, i + 2) for i, r in enumerate(ratings)]
+        rt_rows += [
+            (
+                eid,
+                r["stakeholder_id"],
+                r["signal_id"],
+                r["rating"],
+                by_id[r["stakeholder_id"]]["perspective"],
+                by_id[r["stakeholder_id"]]["role"],
+                f"note {i}" if i % 3 else None,
+                i + 2,
+            )
+            for i, r in enumerate(ratings)
+        ]
         mt_rows += [(eid, m["metric_id"], float(m["value"])) for m in metrics]
-    sh = pl.DataFrame(sh_rows, orient="row", schema={
-        "engagement_id": pl.String, "stakeholder_id": pl.String, "role": pl.String,
-        "perspective": pl.String})
-    rt = pl.DataFrame(rt_rows, orient="row", schema={
-        "engagement_id": pl.String, "stakeholder_id": pl.String, "signal_id": pl.String,
-        "rating": pl.Int8, "perspective": pl.String, "role": pl.String, "evidence": pl.String,
-        "line": pl.Int32})
-    mt = pl.DataFrame(mt_rows, orient="row", schema={
-        "engagement_id": pl.String, "metric_id": pl.String, "value": pl.Float64})
+    sh = pl.DataFrame(
+        sh_rows,
+        orient="row",
+        schema={
+            "engagement_id": pl.String,
+            "stakeholder_id": pl.String,
+            "role": pl.String,
+            "perspective": pl.String,
+        },
+    )
+    rt = pl.DataFrame(
+        rt_rows,
+        orient="row",
+        schema={
+            "engagement_id": pl.String,
+            "stakeholder_id": pl.String,
+            "signal_id": pl.String,
+            "rating": pl.Int8,
+            "perspective": pl.String,
+            "role": pl.String,
+            "evidence": pl.String,
+            "line": pl.Int32,
+        },
+    )
+    mt = pl.DataFrame(
+        mt_rows,
+        orient="row",
+        schema={"engagement_id": pl.String, "metric_id": pl.String, "value": pl.Float64},
+    )
     ev = validated(Evidence(eng, sh, rt, mt))
     return {c["engagement_id"]: c for c in contracts(score(ev, _rulebook()))}
 
@@ -103,14 +164,22 @@ def _is_number(x) -> bool:
 def diff(actual, expected, path: str = "$") -> list[str]:
     """Every difference between the engine's value and the reference's, with its path."""
     if expected is None or actual is None:
-        return [] if actual is None and expected is None else [f"{path}: engine {actual!r} != reference {expected!r}"]
+        return (
+            []
+            if actual is None and expected is None
+            else [f"{path}: engine {actual!r} != reference {expected!r}"]
+        )
     if isinstance(expected, bool) or isinstance(actual, bool):
         if type(actual) is bool and type(expected) is bool and actual == expected:
             return []
         return [f"{path}: engine {actual!r} ({type(actual).__name__}) != reference {expected!r}"]
     if isinstance(expected, float) or isinstance(actual, float):
-        if (_is_number(actual) and _is_number(expected) and math.isfinite(actual)
-                and abs(actual - expected) <= TOL):
+        if (
+            _is_number(actual)
+            and _is_number(expected)
+            and math.isfinite(actual)
+            and abs(actual - expected) <= TOL
+        ):
             return []
         return [f"{path}: engine {actual!r} != reference {expected!r}"]
     if isinstance(expected, int):
@@ -118,15 +187,20 @@ def diff(actual, expected, path: str = "$") -> list[str]:
             return []
         return [f"{path}: engine {actual!r} ({type(actual).__name__}) != reference {expected!r}"]
     if isinstance(expected, str):
-        return [] if isinstance(actual, str) and actual == expected else [
-            f"{path}: engine {actual!r} != reference {expected!r}"]
+        return (
+            []
+            if isinstance(actual, str) and actual == expected
+            else [f"{path}: engine {actual!r} != reference {expected!r}"]
+        )
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return [f"{path}: engine {actual!r} is not an object"]
         out = []
         if set(actual) != set(expected):
-            out.append(f"{path}: keys differ: engine-only {sorted(set(actual) - set(expected))}, "
-                       f"reference-only {sorted(set(expected) - set(actual))}")
+            out.append(
+                f"{path}: keys differ: engine-only {sorted(set(actual) - set(expected))}, "
+                f"reference-only {sorted(set(expected) - set(actual))}"
+            )
         for k in expected:
             if k in actual:
                 out += diff(actual[k], expected[k], f"{path}.{k}")
@@ -135,8 +209,10 @@ def diff(actual, expected, path: str = "$") -> list[str]:
         if not isinstance(actual, list):
             return [f"{path}: engine {actual!r} is not a list"]
         if len(actual) != len(expected):
-            return [f"{path}: engine has {len(actual)} items, reference {len(expected)}: "
-                    f"engine {_ids(actual)} vs reference {_ids(expected)}"]
+            return [
+                f"{path}: engine has {len(actual)} items, reference {len(expected)}: "
+                f"engine {_ids(actual)} vs reference {_ids(expected)}"
+            ]
         out = []
         for i, (a, e) in enumerate(zip(actual, expected)):
             out += diff(a, e, f"{path}[{i}]")
@@ -145,8 +221,10 @@ def diff(actual, expected, path: str = "$") -> list[str]:
 
 
 def _ids(items: list) -> list:
-    return [i.get("signal_id", i.get("dimension", i.get("id"))) if isinstance(i, dict) else i
-            for i in items]
+    return [
+        i.get("signal_id", i.get("dimension", i.get("id"))) if isinstance(i, dict) else i
+        for i in items
+    ]
 
 
 def assert_same(stakeholders, ratings, metrics):
@@ -184,10 +262,15 @@ def engagements(draw):
         perspective = draw(st.sampled_from(["strategic", "operational", "partner"]))
         # Mostly the perspective's own roles; sometimes `other` or a role whose
         # default differs (the explicit perspective wins, so it must not matter).
-        role = draw(st.one_of(st.sampled_from(ROLES[perspective]),
-                              st.sampled_from(["other", "ceo", "sales", "partner"])))
-        stakeholders.append({"stakeholder_id": f"S{i + 1:02d}", "role": role,
-                             "perspective": perspective})
+        role = draw(
+            st.one_of(
+                st.sampled_from(ROLES[perspective]),
+                st.sampled_from(["other", "ceo", "sales", "partner"]),
+            )
+        )
+        stakeholders.append(
+            {"stakeholder_id": f"S{i + 1:02d}", "role": role, "perspective": perspective}
+        )
 
     # How much of the catalogue is in play: sparse engagements leave dimensions
     # insufficient and the PAI incomplete.
@@ -208,8 +291,9 @@ def engagements(draw):
         for sig in signals:
             blank = blank_rate > 0 and draw(st.floats(0, 1)) < blank_rate
             rating = None if blank else draw(st.integers(1, 4))
-            ratings.append({"stakeholder_id": s["stakeholder_id"], "signal_id": sig,
-                            "rating": rating})
+            ratings.append(
+                {"stakeholder_id": s["stakeholder_id"], "signal_id": sig, "rating": rating}
+            )
     # Intake refuses an engagement with no rating at all: keep at least one.
     if not any(r["rating"] is not None for r in ratings):
         sig = draw(st.sampled_from(pool))
@@ -223,9 +307,11 @@ def engagements(draw):
     return stakeholders, list(ratings), metrics
 
 
-PROPERTY_SETTINGS = settings(max_examples=150, deadline=None,
-                             suppress_health_check=[HealthCheck.too_slow,
-                                                    HealthCheck.data_too_large])
+PROPERTY_SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @PROPERTY_SETTINGS
@@ -246,7 +332,9 @@ def test_engine_matches_reference_for_a_batch_of_engagements(batch):
     for eid, stakeholders, ratings, metrics in items:
         want = ref.reference_contract(eid, stakeholders, ratings, metrics)
         problems = diff(strip_engine_only(got[eid]), want)
-        assert not problems, f"{eid}: engine and reference disagree:\n  " + "\n  ".join(problems[:40])
+        assert not problems, f"{eid}: engine and reference disagree:\n  " + "\n  ".join(
+            problems[:40]
+        )
 
 
 @PROPERTY_SETTINGS
@@ -264,8 +352,9 @@ def test_reference_contract_invariants(eng):
     assert [s["id"] for s in c["signals"]] == ref.SIGNALS
     assert [d["id"] for d in c["dimensions"]] == ref.DIMENSION_IDS
     assert sum(d["gap_count"] for d in c["dimensions"]) == len(c["gaps"])
-    assert sorted(x for m in c["installation_modules"] for x in m["signals"]) == \
-        sorted(g["signal_id"] for g in c["gaps"])
+    assert sorted(x for m in c["installation_modules"] for x in m["signals"]) == sorted(
+        g["signal_id"] for g in c["gaps"]
+    )
     for g in c["gaps"]:
         assert g["score"] < 2.75 and abs(g["shortfall"] - (2.75 - g["score"])) < 1e-12
 
@@ -275,8 +364,10 @@ def test_reference_contract_invariants(eng):
 # --------------------------------------------------------------------------- #
 def _people(*perspectives: str) -> list[dict]:
     role = {"strategic": "ceo", "operational": "sales", "partner": "partner"}
-    return [{"stakeholder_id": f"P{i + 1}", "role": role[p], "perspective": p}
-            for i, p in enumerate(perspectives)]
+    return [
+        {"stakeholder_id": f"P{i + 1}", "role": role[p], "perspective": p}
+        for i, p in enumerate(perspectives)
+    ]
 
 
 def _rate(stakeholders: list[dict], table: dict[str, list]) -> list[dict]:
@@ -312,13 +403,17 @@ def test_score_exactly_at_threshold_is_not_a_gap():
     # REC-01: strategic 1, operational 3,3,3,3, partner 4 -> (1 + 2*3 + 4)/4 = 2.75: not a gap.
     # FIT-02: strategic 2, operational 3 -> V = (2 + 2*3)/3 = 8/3 = 2.667: a medium gap,
     #         S - R = -1 (hidden strength, not escalated), tier 1 -> P2.
-    people = _people("strategic", "operational", "operational", "operational", "operational",
-                     "partner")
-    ratings = _rate(people, {
-        "FIT-01": ["-", 3, 3, 3, 2, "-"],
-        "REC-01": [1, 3, 3, 3, 3, 4],
-        "FIT-02": [2, 3, "-", "-", "-", "-"],
-    })
+    people = _people(
+        "strategic", "operational", "operational", "operational", "operational", "partner"
+    )
+    ratings = _rate(
+        people,
+        {
+            "FIT-01": ["-", 3, 3, 3, 2, "-"],
+            "REC-01": [1, 3, 3, 3, 3, 4],
+            "FIT-02": [2, 3, "-", "-", "-", "-"],
+        },
+    )
     c = _both(people, ratings)
     assert _signal(c, "FIT-01")["score"] == pytest.approx(2.75, abs=TOL)
     assert _gap(c, "FIT-01") is None
@@ -330,13 +425,16 @@ def test_score_exactly_at_threshold_is_not_a_gap():
     assert [g["signal_id"] for g in c["gaps"]] == ["FIT-02"]
 
 
-@pytest.mark.parametrize("ratings_ops, severity, shortfall", [
-    ([2, 2, 2, 3], "high", 0.5),       # V = 2.25: shortfall exactly 0.5 -> high
-    ([2, 2, 2, 1], "critical", 1.0),   # V = 1.75: shortfall exactly 1.0 -> critical
-    ([3, 3, 2, 1], "high", 0.5),       # V = 2.25 again, other spread
-    ([2, 2, 3, 3], "medium", 0.25),    # V = 2.5
-    ([1, 1, 1, 1], "critical", 1.75),  # V = 1.0
-])
+@pytest.mark.parametrize(
+    "ratings_ops, severity, shortfall",
+    [
+        ([2, 2, 2, 3], "high", 0.5),  # V = 2.25: shortfall exactly 0.5 -> high
+        ([2, 2, 2, 1], "critical", 1.0),  # V = 1.75: shortfall exactly 1.0 -> critical
+        ([3, 3, 2, 1], "high", 0.5),  # V = 2.25 again, other spread
+        ([2, 2, 3, 3], "medium", 0.25),  # V = 2.5
+        ([1, 1, 1, 1], "critical", 1.75),  # V = 1.0
+    ],
+)
 def test_severity_boundaries(ratings_ops, severity, shortfall):
     people = _people("operational", "operational", "operational", "operational")
     c = _both(people, _rate(people, {"ORG-02": ratings_ops}))
@@ -357,34 +455,48 @@ def test_severity_boundaries_with_weighted_perspectives():
     # S = 10/3, R = (2*2 + 1)/3 = 5/3, divergence = 5/3 -> blind spot;
     # V = (10/3 + 4 + 1)/4 = 25/12 = 2.08333, shortfall 0.6667 high -> escalated critical -> P1.
     people = _people("strategic", "operational", "operational", "partner", "strategic", "strategic")
-    ratings = _rate(people, {
-        "PERF-01": [1, 3, 2, 2, "-", "-"],
-        "PERF-04": [3, 2, "-", 1, 3, 4],
-    })
+    ratings = _rate(
+        people,
+        {
+            "PERF-01": [1, 3, 2, 2, "-", "-"],
+            "PERF-04": [3, 2, "-", 1, 3, 4],
+        },
+    )
     c = _both(people, ratings)
     s1 = _signal(c, "PERF-01")
     assert s1["divergence"] == pytest.approx(-4 / 3, abs=TOL)
     assert s1["divergence_class"] == "hidden_strength"
     g1 = _gap(c, "PERF-01")
-    assert (g1["severity"], g1["priority"], g1["escalated"], g1["provisional"]) == \
-        ("high", "P2", False, False)
+    assert (g1["severity"], g1["priority"], g1["escalated"], g1["provisional"]) == (
+        "high",
+        "P2",
+        False,
+        False,
+    )
     g4 = _gap(c, "PERF-04")
     assert _signal(c, "PERF-04")["divergence_class"] == "blind_spot"
-    assert (g4["severity"], g4["priority"], g4["phase"], g4["escalated"]) == \
-        ("critical", "P1", 1, True)
+    assert (g4["severity"], g4["priority"], g4["phase"], g4["escalated"]) == (
+        "critical",
+        "P1",
+        1,
+        True,
+    )
     assert [g["signal_id"] for g in c["gaps"]] == ["PERF-04", "PERF-01"]
 
 
-@pytest.mark.parametrize("s, ops, cls", [
-    ([4], [3], "blind_spot"),             # +1.0 exactly
-    ([2], [3], "hidden_strength"),        # -1.0 exactly
-    ([3], [2, 3], "aligned"),             # +0.5
-    ([3, 4], [2, 3], "blind_spot"),       # 3.5 - 2.5 = +1.0
-    ([1, 2], [3, 2], "hidden_strength"),  # 1.5 - 2.5 = -1.0
-    ([3, 3, 4], [2, 3, 2], "blind_spot"),  # 10/3 - 7/3 = +1.0 (thirds)
-    ([2, 1, 1], [2, 2, 3], "hidden_strength"),  # 4/3 - 7/3 = -1.0 (thirds)
-    ([], [3], "not_testable"),
-])
+@pytest.mark.parametrize(
+    "s, ops, cls",
+    [
+        ([4], [3], "blind_spot"),  # +1.0 exactly
+        ([2], [3], "hidden_strength"),  # -1.0 exactly
+        ([3], [2, 3], "aligned"),  # +0.5
+        ([3, 4], [2, 3], "blind_spot"),  # 3.5 - 2.5 = +1.0
+        ([1, 2], [3, 2], "hidden_strength"),  # 1.5 - 2.5 = -1.0
+        ([3, 3, 4], [2, 3, 2], "blind_spot"),  # 10/3 - 7/3 = +1.0 (thirds)
+        ([2, 1, 1], [2, 2, 3], "hidden_strength"),  # 4/3 - 7/3 = -1.0 (thirds)
+        ([], [3], "not_testable"),
+    ],
+)
 def test_divergence_boundaries(s, ops, cls):
     people = _people(*(["strategic"] * len(s) + ["operational"] * len(ops)))
     c = _both(people, _rate(people, {"ECO-02": s + ops}))
@@ -425,8 +537,9 @@ def test_coverage_exactly_half_is_scored():
 
 def test_blank_ratings_do_not_count_towards_coverage():
     people = _people("operational", "strategic")
-    c = _both(people, _rate(people, {"ONB-01": [3, None], "ONB-02": [None, None],
-                                     "ONB-03": [None, "-"]}))
+    c = _both(
+        people, _rate(people, {"ONB-01": [3, None], "ONB-02": [None, None], "ONB-03": [None, "-"]})
+    )
     onb = _dim(c, "ONB")
     assert onb["coverage"] == pytest.approx(0.25) and onb["status"] == "insufficient_evidence"
     assert _signal(c, "ONB-02")["status"] == "no_evidence"
@@ -444,25 +557,61 @@ def _full_engagement(dim_ratings: dict[str, list[int]]) -> tuple[list, list]:
     return people, _rate(people, table)
 
 
-@pytest.mark.parametrize("dim_ratings, pai, display, maturity", [
-    # 2, 2, 2, 2.5, 2.5, 2.5 -> 13.5/6 = 2.25 -> "2.3" (half up), Emerging
-    ({"FIT": [2, 2], "REC": [2, 2], "ONB": [2, 2], "ECO": [2, 3], "PERF": [2, 3], "ORG": [2, 3]},
-     2.25, "2.3", "Emerging"),
-    # every dimension 2.25 (2,2,2,3) -> 2.25 -> "2.3"
-    ({d: [2, 2, 2, 3] for d in ref.DIMENSION_IDS}, 2.25, "2.3", "Emerging"),
-    # 2.5, 2.5, 2.5, 2, 2.5, 2.25 -> 14.25/6 = 2.375 -> "2.4"
-    ({"FIT": [2, 3], "REC": [2, 3], "ONB": [2, 3], "ECO": [2, 2], "PERF": [2, 2, 3, 3],
-      "ORG": [2, 2, 2, 3]}, 2.375, "2.4", "Emerging"),
-    # exactly 2.0 -> "2.0" Emerging; exactly 2.75 -> "2.8" Structured; 3.5 -> Scalable
-    ({d: [2, 2] for d in ref.DIMENSION_IDS}, 2.0, "2.0", "Emerging"),
-    ({d: [3, 3, 3, 2] for d in ref.DIMENSION_IDS}, 2.75, "2.8", "Structured"),
-    ({d: [3, 4] for d in ref.DIMENSION_IDS}, 3.5, "3.5", "Scalable"),
-    ({d: [1, 1] for d in ref.DIMENSION_IDS}, 1.0, "1.0", "Ad hoc"),
-    ({d: [4, 4, 4, 4] for d in ref.DIMENSION_IDS}, 4.0, "4.0", "Scalable"),
-    # 1.95833 (thirds/quarters) -> "2.0" but Ad hoc: display rounding never decides maturity
-    ({"FIT": [2, 2], "REC": [2, 2], "ONB": [2, 2], "ECO": [2, 2], "PERF": [2, 2],
-      "ORG": [1, 2, 2, 2]}, 1.9583333333, "2.0", "Ad hoc"),
-])
+@pytest.mark.parametrize(
+    "dim_ratings, pai, display, maturity",
+    [
+        # 2, 2, 2, 2.5, 2.5, 2.5 -> 13.5/6 = 2.25 -> "2.3" (half up), Emerging
+        (
+            {
+                "FIT": [2, 2],
+                "REC": [2, 2],
+                "ONB": [2, 2],
+                "ECO": [2, 3],
+                "PERF": [2, 3],
+                "ORG": [2, 3],
+            },
+            2.25,
+            "2.3",
+            "Emerging",
+        ),
+        # every dimension 2.25 (2,2,2,3) -> 2.25 -> "2.3"
+        ({d: [2, 2, 2, 3] for d in ref.DIMENSION_IDS}, 2.25, "2.3", "Emerging"),
+        # 2.5, 2.5, 2.5, 2, 2.5, 2.25 -> 14.25/6 = 2.375 -> "2.4"
+        (
+            {
+                "FIT": [2, 3],
+                "REC": [2, 3],
+                "ONB": [2, 3],
+                "ECO": [2, 2],
+                "PERF": [2, 2, 3, 3],
+                "ORG": [2, 2, 2, 3],
+            },
+            2.375,
+            "2.4",
+            "Emerging",
+        ),
+        # exactly 2.0 -> "2.0" Emerging; exactly 2.75 -> "2.8" Structured; 3.5 -> Scalable
+        ({d: [2, 2] for d in ref.DIMENSION_IDS}, 2.0, "2.0", "Emerging"),
+        ({d: [3, 3, 3, 2] for d in ref.DIMENSION_IDS}, 2.75, "2.8", "Structured"),
+        ({d: [3, 4] for d in ref.DIMENSION_IDS}, 3.5, "3.5", "Scalable"),
+        ({d: [1, 1] for d in ref.DIMENSION_IDS}, 1.0, "1.0", "Ad hoc"),
+        ({d: [4, 4, 4, 4] for d in ref.DIMENSION_IDS}, 4.0, "4.0", "Scalable"),
+        # 1.95833 (thirds/quarters) -> "2.0" but Ad hoc: display rounding never decides maturity
+        (
+            {
+                "FIT": [2, 2],
+                "REC": [2, 2],
+                "ONB": [2, 2],
+                "ECO": [2, 2],
+                "PERF": [2, 2],
+                "ORG": [1, 2, 2, 2],
+            },
+            1.9583333333,
+            "2.0",
+            "Ad hoc",
+        ),
+    ],
+)
 def test_pai_display_and_maturity(dim_ratings, pai, display, maturity):
     people, ratings = _full_engagement(dim_ratings)
     c = _both(people, ratings)
@@ -475,28 +624,40 @@ def test_reference_pai_display_half_up():
     assert ref.pai_display(2.25) == "2.3"
     assert ref.pai_display(2.35) == "2.4"
     assert ref.pai_display(2.45) == "2.5"
-    assert ref.pai_display(2.2499999999) == "2.3"   # rounded to 6 decimals first
+    assert ref.pai_display(2.2499999999) == "2.3"  # rounded to 6 decimals first
     assert ref.pai_display(2.2499994) == "2.2"
     assert ref.pai_display(None) is None
 
 
-@pytest.mark.parametrize("metric_id, value, rating", [
-    ("partner_activation_rate", 20.0, 2), ("partner_activation_rate", 40.0, 3),
-    ("partner_activation_rate", 60.0, 4), ("partner_activation_rate", 19.5, 1),
-    ("partner_activation_rate", 0.0, 1), ("partner_activation_rate", 100.0, 4),
-    ("time_to_first_deal_days", 90.0, 4), ("time_to_first_deal_days", 180.0, 3),
-    ("time_to_first_deal_days", 365.0, 2), ("time_to_first_deal_days", 365.5, 1),
-    ("time_to_first_deal_days", 90.5, 3),
-    ("channel_conflict_escalations_per_quarter", 0.0, 4),
-    ("channel_conflict_escalations_per_quarter", 1.0, 4),
-    ("channel_conflict_escalations_per_quarter", 8.0, 2),
-    ("channel_conflict_escalations_per_quarter", 9.0, 1),
-    ("partner_churn_rate", 35.0, 2), ("partner_churn_rate", 35.25, 1),
-    ("business_review_coverage", 90.0, 4), ("business_review_coverage", 89.9, 3),
-    # comparisons on round(value, 6): within 5e-7 of a cut point counts as on it
-    ("partner_activation_rate", 19.9999999, 2), ("partner_activation_rate", 19.9999994, 1),
-    ("time_to_first_deal_days", 90.0000001, 4), ("time_to_first_deal_days", 90.0000006, 3),
-])
+@pytest.mark.parametrize(
+    "metric_id, value, rating",
+    [
+        ("partner_activation_rate", 20.0, 2),
+        ("partner_activation_rate", 40.0, 3),
+        ("partner_activation_rate", 60.0, 4),
+        ("partner_activation_rate", 19.5, 1),
+        ("partner_activation_rate", 0.0, 1),
+        ("partner_activation_rate", 100.0, 4),
+        ("time_to_first_deal_days", 90.0, 4),
+        ("time_to_first_deal_days", 180.0, 3),
+        ("time_to_first_deal_days", 365.0, 2),
+        ("time_to_first_deal_days", 365.5, 1),
+        ("time_to_first_deal_days", 90.5, 3),
+        ("channel_conflict_escalations_per_quarter", 0.0, 4),
+        ("channel_conflict_escalations_per_quarter", 1.0, 4),
+        ("channel_conflict_escalations_per_quarter", 8.0, 2),
+        ("channel_conflict_escalations_per_quarter", 9.0, 1),
+        ("partner_churn_rate", 35.0, 2),
+        ("partner_churn_rate", 35.25, 1),
+        ("business_review_coverage", 90.0, 4),
+        ("business_review_coverage", 89.9, 3),
+        # comparisons on round(value, 6): within 5e-7 of a cut point counts as on it
+        ("partner_activation_rate", 19.9999999, 2),
+        ("partner_activation_rate", 19.9999994, 1),
+        ("time_to_first_deal_days", 90.0000001, 4),
+        ("time_to_first_deal_days", 90.0000006, 3),
+    ],
+)
 def test_metric_cut_points(metric_id, value, rating):
     signal = ref.METRICS[metric_id][0]
     assert ref.metric_rating(metric_id, value) == rating
@@ -514,9 +675,14 @@ def test_metric_cut_points(metric_id, value, rating):
 
 def test_metric_only_signal_is_scored_and_not_validated():
     people = _people("operational")
-    c = _both(people, _rate(people, {"FIT-01": [3]}),
-              [{"metric_id": "partner_churn_rate", "value": 10.0},
-               {"metric_id": "deals_with_partner_attribution", "value": 39.0}])
+    c = _both(
+        people,
+        _rate(people, {"FIT-01": [3]}),
+        [
+            {"metric_id": "partner_churn_rate", "value": 10.0},
+            {"metric_id": "deals_with_partner_attribution", "value": 39.0},
+        ],
+    )
     fit4 = _signal(c, "FIT-04")
     assert fit4["status"] == "scored" and fit4["score"] == pytest.approx(4.0)
     assert fit4["strategic"] is None and fit4["divergence_class"] == "not_testable"
@@ -526,17 +692,20 @@ def test_metric_only_signal_is_scored_and_not_validated():
     assert perf2["provisional"] is True and perf2["priority"] == "P1"
 
 
-@pytest.mark.parametrize("values, agreement, low", [
-    ([3, 3], 1.0, False),
-    ([2, 3], 0.6, False),            # s^2 = 0.5 -> 1 - 0.4
-    ([1, 2, 3], 0.2, True),          # s^2 = 1 -> 0.2
-    ([1, 4], 0.0, True),             # s^2 = 4.5 -> max(0, -2.6)
-    ([1, 2, 2, 3], 1 - (2 / 3) / 1.25, True),    # s^2 = 2/3 -> 0.46667
-    ([2, 3, 2, 3, 2, 3], 1 - 0.3 / 1.25, False),  # s^2 = 0.3 -> 0.76
-    ([1, 1, 1, 1, 3], 1 - 0.8 / 1.25, True),       # s^2 = 0.8 -> 0.36
-])
+@pytest.mark.parametrize(
+    "values, agreement, low",
+    [
+        ([3, 3], 1.0, False),
+        ([2, 3], 0.6, False),  # s^2 = 0.5 -> 1 - 0.4
+        ([1, 2, 3], 0.2, True),  # s^2 = 1 -> 0.2
+        ([1, 4], 0.0, True),  # s^2 = 4.5 -> max(0, -2.6)
+        ([1, 2, 2, 3], 1 - (2 / 3) / 1.25, True),  # s^2 = 2/3 -> 0.46667
+        ([2, 3, 2, 3, 2, 3], 1 - 0.3 / 1.25, False),  # s^2 = 0.3 -> 0.76
+        ([1, 1, 1, 1, 3], 1 - 0.8 / 1.25, True),  # s^2 = 0.8 -> 0.36
+    ],
+)
 def test_agreement(values, agreement, low):
-    people = _people(*(["operational", "partner", "strategic"] * 2)[:len(values)])
+    people = _people(*(["operational", "partner", "strategic"] * 2)[: len(values)])
     c = _both(people, _rate(people, {"ECO-03": values}))
     sig = _signal(c, "ECO-03")
     assert sig["agreement"] == pytest.approx(agreement, abs=TOL)
@@ -560,19 +729,33 @@ def test_gap_and_module_order():
     # ECO-01 2.5 (medium, tier1, P2); ONB-01 2 (high, tier2, P2); PERF-01 2 (high, tier3, P2);
     # PERF-02 2.5 (medium, tier3, P3); FIT-01 1 (crit, tier1, P1); ECO-02 1 (crit, tier1, P1).
     people = _people("operational", "operational")
-    c = _both(people, _rate(people, {
-        "ORG-01": [1, 1], "FIT-02": [2, 2], "REC-01": [1, 1], "ECO-01": [2, 3],
-        "ONB-01": [2, 2], "PERF-01": [2, 2], "PERF-02": [2, 3], "FIT-01": [1, 1],
-        "ECO-02": [1, 1],
-    }))
+    c = _both(
+        people,
+        _rate(
+            people,
+            {
+                "ORG-01": [1, 1],
+                "FIT-02": [2, 2],
+                "REC-01": [1, 1],
+                "ECO-01": [2, 3],
+                "ONB-01": [2, 2],
+                "PERF-01": [2, 2],
+                "PERF-02": [2, 3],
+                "FIT-01": [1, 1],
+                "ECO-02": [1, 1],
+            },
+        ),
+    )
     assert [g["signal_id"] for g in c["gaps"]] == [
-        "ECO-02", "FIT-01", "ORG-01",    # P1, tier 1, critical, V 1.0, id
-        "FIT-02",                        # P1, tier 1, high
-        "REC-01",                        # P1, tier 2, critical
-        "ECO-01",                        # P2, tier 1, medium
-        "ONB-01",                        # P2, tier 2, high
-        "PERF-01",                       # P2, tier 3, high
-        "PERF-02",                       # P3, tier 3, medium
+        "ECO-02",
+        "FIT-01",
+        "ORG-01",  # P1, tier 1, critical, V 1.0, id
+        "FIT-02",  # P1, tier 1, high
+        "REC-01",  # P1, tier 2, critical
+        "ECO-01",  # P2, tier 1, medium
+        "ONB-01",  # P2, tier 2, high
+        "PERF-01",  # P2, tier 3, high
+        "PERF-02",  # P3, tier 3, medium
     ]
     assert [(m["dimension"], m["priority"], m["signals"]) for m in c["installation_modules"]] == [
         ("FIT", "P1", ["FIT-01", "FIT-02"]),
@@ -586,17 +769,30 @@ def test_gap_and_module_order():
     assert c["installation_modules"][0]["name"] == "Partner Fit Architecture"
 
 
-@pytest.mark.parametrize("s, ops, partners, score, gap, severity, cls, escalated", [
-    # Rational values exactly on a boundary whose naive float is a hair off; the
-    # round(x, 6) comparisons must classify them by the exact value.
-    ([2], [3, 3, 4], [2, 2, 3], 2.75, False, None, "hidden_strength", False),  # V = 11/4, S-R = -1
-    ([2], [1, 2, 2], [1, 2, 2], 1.75, True, "critical", "aligned", False),  # shortfall = 1
-    ([1, 2, 2], [], [2, 3, 3], 13 / 6, True, "high", "hidden_strength", False),   # S-R = -1
-    ([2, 2, 3], [], [1, 1, 2], 11 / 6, True, "critical", "blind_spot", True),     # S-R = +1
-])
+@pytest.mark.parametrize(
+    "s, ops, partners, score, gap, severity, cls, escalated",
+    [
+        # Rational values exactly on a boundary whose naive float is a hair off; the
+        # round(x, 6) comparisons must classify them by the exact value.
+        (
+            [2],
+            [3, 3, 4],
+            [2, 2, 3],
+            2.75,
+            False,
+            None,
+            "hidden_strength",
+            False,
+        ),  # V = 11/4, S-R = -1
+        ([2], [1, 2, 2], [1, 2, 2], 1.75, True, "critical", "aligned", False),  # shortfall = 1
+        ([1, 2, 2], [], [2, 3, 3], 13 / 6, True, "high", "hidden_strength", False),  # S-R = -1
+        ([2, 2, 3], [], [1, 1, 2], 11 / 6, True, "critical", "blind_spot", True),  # S-R = +1
+    ],
+)
 def test_boundaries_with_float_noise(s, ops, partners, score, gap, severity, cls, escalated):
-    people = _people(*(["strategic"] * len(s) + ["operational"] * len(ops)
-                       + ["partner"] * len(partners)))
+    people = _people(
+        *(["strategic"] * len(s) + ["operational"] * len(ops) + ["partner"] * len(partners))
+    )
     c = _both(people, _rate(people, {"FIT-01": s + ops + partners}))
     sig = _signal(c, "FIT-01")
     assert sig["score"] == pytest.approx(score, abs=TOL)
@@ -612,8 +808,8 @@ def test_equal_scores_order_by_signal_id_despite_float_noise():
     # (2.6666666666666665 vs 2.666666666666667): the gap order must tie on the rounded
     # score and fall back to the signal id.
     people = _people("strategic", "operational", "operational", "operational", "partner")
-    a = ["-", 3, "-", "-", 2]          # operational 3, partner 2 -> (6 + 2)/3
-    b = [3, 2, 2, 3, 3]                # S 3, operational 7/3, partner 3 -> (3 + 14/3 + 3)/4
+    a = ["-", 3, "-", "-", 2]  # operational 3, partner 2 -> (6 + 2)/3
+    b = [3, 2, 2, 3, 3]  # S 3, operational 7/3, partner 3 -> (3 + 14/3 + 3)/4
     c = _both(people, _rate(people, {"ECO-01": b, "ECO-02": a, "ECO-03": b, "ECO-04": a}))
     assert [g["signal_id"] for g in c["gaps"]] == ["ECO-01", "ECO-02", "ECO-03", "ECO-04"]
     assert {g["severity"] for g in c["gaps"]} == {"medium"}

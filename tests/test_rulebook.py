@@ -7,6 +7,7 @@
   (rules), or the methodology card (descriptive text). A key the code did not
   read would leave its output unchanged and fail here.
 """
+
 from __future__ import annotations
 
 import copy
@@ -49,11 +50,18 @@ def test_file_keys_are_exactly_the_implemented_keys():
 
 def test_loaded_rulebook_carries_id_and_sha256():
     import hashlib
+
     rb = load_rulebook("paos-v1")
     assert rb.id == "paos-v1"
     assert rb.sha256 == hashlib.sha256((RULEBOOK_DIR / "paos-v1.yaml").read_bytes()).hexdigest()
-    assert len(rb.signals) == 24 and [d.id for d in rb.dimensions] == \
-        ["FIT", "REC", "ONB", "ECO", "PERF", "ORG"]
+    assert len(rb.signals) == 24 and [d.id for d in rb.dimensions] == [
+        "FIT",
+        "REC",
+        "ONB",
+        "ECO",
+        "PERF",
+        "ORG",
+    ]
 
 
 def _write(tmp_path, raw) -> Path:
@@ -62,20 +70,36 @@ def _write(tmp_path, raw) -> Path:
     return path
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda r: r["dimensions"][2]["signals"][1].__setitem__("threshold", "high"),
-     "key dimensions[2].signals[1].threshold: 'high' is not a number"),
-    (lambda r: r["agreement"].pop("null_variance"), "key agreement.null_variance: missing"),
-    (lambda r: r.__setitem__("bonus_points", 3),
-     "key bonus_points: unknown key (not implemented by this version of paos)"),
-    (lambda r: r["metrics"][0].__setitem__("cuts", [90, 80, 365]),
-     "key metrics[0].cuts: need 3 strictly ascending cut points"),
-    (lambda r: r["priority"].pop(), "key priority: no rule for medium in tier 2, medium in tier 3"),
-    (lambda r: r["metrics"][1].__setitem__("signal", "ONB-09"),
-     "key metrics[1].signal: 'ONB-09' is not a signal id"),
-    (lambda r: r["dimensions"][0]["signals"][0]["rubric"].pop(4),
-     "key dimensions[0].signals[0].rubric: must define every level 1..4"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (
+            lambda r: r["dimensions"][2]["signals"][1].__setitem__("threshold", "high"),
+            "key dimensions[2].signals[1].threshold: 'high' is not a number",
+        ),
+        (lambda r: r["agreement"].pop("null_variance"), "key agreement.null_variance: missing"),
+        (
+            lambda r: r.__setitem__("bonus_points", 3),
+            "key bonus_points: unknown key (not implemented by this version of paos)",
+        ),
+        (
+            lambda r: r["metrics"][0].__setitem__("cuts", [90, 80, 365]),
+            "key metrics[0].cuts: need 3 strictly ascending cut points",
+        ),
+        (
+            lambda r: r["priority"].pop(),
+            "key priority: no rule for medium in tier 2, medium in tier 3",
+        ),
+        (
+            lambda r: r["metrics"][1].__setitem__("signal", "ONB-09"),
+            "key metrics[1].signal: 'ONB-09' is not a signal id",
+        ),
+        (
+            lambda r: r["dimensions"][0]["signals"][0]["rubric"].pop(4),
+            "key dimensions[0].signals[0].rubric: must define every level 1..4",
+        ),
+    ],
+)
 def test_malformed_rulebook_names_the_key(tmp_path, mutate, message):
     raw = copy.deepcopy(BASE)
     mutate(raw)
@@ -92,18 +116,27 @@ def test_unknown_rulebook_id():
 
 # --- every key does something ---------------------------------------------------
 
+
 def _probe(tmp: Path) -> list[Path]:
     """Evidence that exercises rules the demos may not: an 'other' role without a
     perspective (refused), two-rater signals, low metric values."""
-    bad = write_engagement(tmp / "probe-bad", stakeholders=[
-        *STAKEHOLDERS, ["s4", "other", "", "", ""]])
+    bad = write_engagement(
+        tmp / "probe-bad", stakeholders=[*STAKEHOLDERS, ["s4", "other", "", "", ""]]
+    )
     good = write_engagement(
-        tmp / "probe-good", meta=META.replace("acme-2026", "probe-good"),
-        ratings=[*RATINGS, ["s1", "ORG-03", "2", "thin team", "interview"],
-                 ["s2", "ORG-03", "2", "we are stretched", "interview"]],
-        metrics=[["metric_id", "value", "as_of", "source"],
-                 ["active_partners_per_manager", "75", "", ""],
-                 ["partner_activation_rate", "5", "", ""]])
+        tmp / "probe-good",
+        meta=META.replace("acme-2026", "probe-good"),
+        ratings=[
+            *RATINGS,
+            ["s1", "ORG-03", "2", "thin team", "interview"],
+            ["s2", "ORG-03", "2", "we are stretched", "interview"],
+        ],
+        metrics=[
+            ["metric_id", "value", "as_of", "source"],
+            ["active_partners_per_manager", "75", "", ""],
+            ["partner_activation_rate", "5", "", ""],
+        ],
+    )
     return [bad, good]
 
 
@@ -166,6 +199,7 @@ def _set(path: str, value):
         for k in head:
             node = node[int(k)] if k.isdigit() else node[k]
         node[int(last) if last.isdigit() else last] = value
+
     return go
 
 
@@ -181,8 +215,7 @@ RULES = {
     "stakeholder_perspectives": _set("stakeholder_perspectives", ["strategic", "operational"]),
     "roles_requiring_perspective": _set("roles_requiring_perspective", ["wizard"]),
     "divergence.blind_spot_at_or_above": _set("divergence.blind_spot_at_or_above", 0.5),
-    "divergence.hidden_strength_at_or_below": _set("divergence.hidden_strength_at_or_below",
-                                                   -0.5),
+    "divergence.hidden_strength_at_or_below": _set("divergence.hidden_strength_at_or_below", -0.5),
     "agreement.null_variance": _set("agreement.null_variance", 2.0),
     "agreement.min_ratings": _set("agreement.min_ratings", 3),
     "agreement.low_consensus_below": _set("agreement.low_consensus_below", 0.9),
@@ -193,13 +226,19 @@ RULES = {
     "escalation.divergence_class": _set("escalation.divergence_class", "hidden_strength"),
     "escalation.levels": _set("escalation.levels", 2),
     "priority[].priority": _rename_priority,
-    "priority[].severity": lambda r: (r["priority"][1].update(severity="medium"),
-                                      r["priority"][3].update(severity="high")),
-    "priority[].tiers": lambda r: (r["priority"][1].update(tiers=[1, 2]),
-                                   r["priority"][2].update(tiers=[3])),
+    "priority[].severity": lambda r: (
+        r["priority"][1].update(severity="medium"),
+        r["priority"][3].update(severity="high"),
+    ),
+    "priority[].tiers": lambda r: (
+        r["priority"][1].update(tiers=[1, 2]),
+        r["priority"][2].update(tiers=[3]),
+    ),
     "phases[].phase": lambda r: (r["phases"][0].update(phase=2), r["phases"][1].update(phase=1)),
-    "phases[].priority": lambda r: (r["phases"][0].update(priority="P2"),
-                                    r["phases"][1].update(priority="P1")),
+    "phases[].priority": lambda r: (
+        r["phases"][0].update(priority="P2"),
+        r["phases"][1].update(priority="P1"),
+    ),
     "maturity[].name": _set("maturity.1.name", "Developing"),
     "maturity[].min": _set("maturity.2.min", 3.0),
     "metrics[].id": _set("metrics.0.id", "days_to_first_deal"),
@@ -208,10 +247,12 @@ RULES = {
     "metrics[].direction": _set("metrics.6.direction", "higher"),
     "metrics[].cuts": _set("metrics.1.cuts", [1, 2, 3]),
     "screening.constraint_at_or_below": _set("screening.constraint_at_or_below", 1),
-    "screening.recommendation_if_constraint": _set("screening.recommendation_if_constraint",
-                                                   "Diagnose"),
-    "screening.recommendation_otherwise": lambda r: (
-        r["screening"].update(constraint_at_or_below=0, recommendation_otherwise="Fine")),
+    "screening.recommendation_if_constraint": _set(
+        "screening.recommendation_if_constraint", "Diagnose"
+    ),
+    "screening.recommendation_otherwise": lambda r: r["screening"].update(
+        constraint_at_or_below=0, recommendation_otherwise="Fine"
+    ),
     "anonymity_min_role_group": _set("anonymity_min_role_group", 1),
     "gap_evidence_max_rating": _set("gap_evidence_max_rating", 1),
     "dimensions[].id": _set("dimensions.0.id", "FITX"),

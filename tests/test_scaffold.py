@@ -1,5 +1,6 @@
 """`paos new`: a scaffolded engagement is the evidence format, blank, and paos reads
 it back once an analyst fills it in, as CSV files or as the collection workbook."""
+
 from __future__ import annotations
 
 import csv
@@ -19,11 +20,18 @@ HEADERS = {
     "ratings.csv": "stakeholder_id,signal_id,rating,evidence,source",
     "metrics.csv": "metric_id,value,as_of,source",
 }
-PEOPLE = [["s1", "ceo", "", "Leadership", "Ada"], ["s2", "partner_manager", "", "", ""],
-          ["s3", "other", "partner", "", ""]]
-RATINGS = [["s1", "FIT-01", "3", "We have a written profile, \"mostly\" followed.", "interview"],
-           ["s2", "FIT-01", "1", "Nobody uses it;\nwe take any partner.", "survey"],
-           ["s3", "ONB-03", "", "cannot judge", ""]]
+PEOPLE = [
+    ["s1", "ceo", "", "Leadership", "Ada"],
+    ["s2", "partner_manager", "", "", ""],
+    ["s3", "other", "partner", "", ""],
+]
+RATINGS = [
+    ["s1", "FIT-01", "3", 'We have a written profile, "mostly" followed.', "interview"],
+    ["s2", "FIT-01", "1", "Nobody uses it;\nwe take any partner.", "survey"],
+    ["s3", "ONB-03", "", "cannot judge", ""],
+]
+
+
 def dv_at(ws, cell: str):
     """The data validation covering `cell` (exactly one expected)."""
     found = [dv for dv in ws.data_validations.dataValidation if cell in dv.sqref]
@@ -34,8 +42,13 @@ def dv_at(ws, cell: str):
 def range_values(wb, formula: str) -> list:
     sheet, ref = formula.split("!")
     min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
-    return [c.value for row in wb[sheet].iter_rows(min_row=min_row, max_row=max_row,
-                                                   min_col=min_col, max_col=max_col) for c in row]
+    return [
+        c.value
+        for row in wb[sheet].iter_rows(
+            min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col
+        )
+        for c in row
+    ]
 
 
 @pytest.fixture
@@ -64,8 +77,7 @@ def test_an_explicit_id_names_the_workbook(tmp_path):
 
 def test_workbook_sheets_and_drop_downs(folder):
     wb = load_workbook(folder / "acme-2026-12.xlsx")
-    assert wb.sheetnames == ["engagement", "stakeholders", "ratings", "metrics", "signals",
-                             "lists"]
+    assert wb.sheetnames == ["engagement", "stakeholders", "ratings", "metrics", "signals", "lists"]
     eng = {r[0]: r[1] for r in wb["engagement"].iter_rows(min_row=2, values_only=True)}
     assert eng["id"] == "acme-2026-12" and eng["rulebook"] == "paos-v1"
     assert eng["client"] is None and eng["assessed_on"] is None
@@ -76,8 +88,12 @@ def test_workbook_sheets_and_drop_downs(folder):
     assert signal.type == "list" and signal.showErrorMessage
     assert range_values(wb, signal.formula1) == [s.id for s in RB.signals]
     rating = dv_at(ra, "C2")
-    assert (rating.type, rating.operator, rating.formula1, rating.formula2) == \
-        ("whole", "between", "1", "4")
+    assert (rating.type, rating.operator, rating.formula1, rating.formula2) == (
+        "whole",
+        "between",
+        "1",
+        "4",
+    )
     assert rating.allow_blank and rating.showErrorMessage and rating.error
     assert all(name in rating.prompt for name in ("Absent", "Emerging", "Defined", "Scalable"))
     assert dv_at(ra, "E2").formula1 == '"interview,survey,workshop,document"'
@@ -100,14 +116,23 @@ def test_workbook_sheets_and_drop_downs(folder):
     about = dict(zip(range_values(wb, "lists!$D$2:$D$9"), range_values(wb, "lists!$E$2:$E$9")))
     assert about["partner_activation_rate"] == (
         "%, higher is better; rates ONB-04: >= 60 rates 4, >= 40 rates 3, >= 20 rates 2, "
-        "otherwise 1")
+        "otherwise 1"
+    )
 
 
 def test_signals_reference_sheet(folder):
     ws = load_workbook(folder / "acme-2026-12.xlsx")["signals"]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0] == ("id", "dimension", "name", "question",
-                       "1 Absent", "2 Emerging", "3 Defined", "4 Scalable")
+    assert rows[0] == (
+        "id",
+        "dimension",
+        "name",
+        "question",
+        "1 Absent",
+        "2 Emerging",
+        "3 Defined",
+        "4 Scalable",
+    )
     assert len(rows) == 1 + 24 == 1 + len(RB.signals)
     for row, s in zip(rows[1:], RB.signals):
         assert row[0] == s.id and row[2] == s.name and row[3] == s.question
@@ -148,11 +173,16 @@ def test_filled_workbook_loads_as_evidence(folder):
     for sheet, rows in (("stakeholders", PEOPLE), ("ratings", RATINGS)):
         for r, row in enumerate(rows, start=2):
             for c, value in enumerate(row, start=1):
-                wb[sheet].cell(r, c, int(value) if c == 3 and value.isdigit() and
-                               sheet == "ratings" else value or None)
+                wb[sheet].cell(
+                    r,
+                    c,
+                    int(value)
+                    if c == 3 and value.isdigit() and sheet == "ratings"
+                    else value or None,
+                )
     wb["metrics"]["A2"], wb["metrics"]["B2"] = "partner_activation_rate", 35.5
     wb.save(path)
-    assert load_workbook(path)["ratings"]["F2"].value.startswith("=IF(")   # lookups kept
+    assert load_workbook(path)["ratings"]["F2"].value.startswith("=IF(")  # lookups kept
     ev = paos.load_evidence([path])
     assert ev.ratings["signal_id"].to_list() == ["FIT-01", "FIT-01", "ONB-03"]
     assert ev.ratings["rating"].to_list() == [3, 1, None]
@@ -183,8 +213,9 @@ def test_refuses_a_non_empty_folder(tmp_path):
     assert len(new_engagement(tmp_path / "empty", RB)) == 5
 
 
-@pytest.mark.parametrize("bad", ["", "-lead", ".hidden", "has space", "a/b", "../up", "x" * 65,
-                                 "é", "ok\n"])
+@pytest.mark.parametrize(
+    "bad", ["", "-lead", ".hidden", "has space", "a/b", "../up", "x" * 65, "é", "ok\n"]
+)
 def test_refuses_an_invalid_id(tmp_path, bad):
     with pytest.raises(paos.PaosError, match="not a valid engagement id"):
         new_engagement(tmp_path / "new", RB, bad)
@@ -195,7 +226,8 @@ def test_cli_new_prints_the_written_paths(tmp_path):
     target = tmp_path / "acme-2026-12"
     result = CliRunner().invoke(app, ["new", str(target)])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == [f"wrote {target / name}" for name in
-                                          ["engagement.yaml", *HEADERS, "acme-2026-12.xlsx"]]
+    assert result.output.splitlines() == [
+        f"wrote {target / name}" for name in ["engagement.yaml", *HEADERS, "acme-2026-12.xlsx"]
+    ]
     again = CliRunner().invoke(app, ["new", str(target)])
     assert again.exit_code == 2 and "not an empty folder" in again.output

@@ -26,6 +26,7 @@ gives byte-identical files; it overwrites its own outputs.
 
     .venv/bin/python data/portfolio/generate_portfolio.py [--out DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,9 +59,9 @@ Stakeholder = demo.Stakeholder
 SIGNALS = demo.SIGNALS
 
 SEED = "paos-portfolio-v1"
-THRESHOLD = 2.75            # paos-v1 gap threshold (the same for every signal)
+THRESHOLD = 2.75  # paos-v1 gap threshold (the same for every signal)
 DIMENSIONS = ("FIT", "REC", "ONB", "ECO", "PERF", "ORG")
-FIRST_MONTH = (2024, 1)     # the portfolio spans 2024-01 .. 2026-10
+FIRST_MONTH = (2024, 1)  # the portfolio spans 2024-01 .. 2026-10
 LAST_MONTH = (2026, 10)
 
 # ---------------------------------------------------------------------------
@@ -166,12 +167,20 @@ STAGE_PANEL = {
     "enterprise": ((2, 3), (4, 6), (2, 3)),
 }
 STAGE_METRICS = {  # chance of a metrics.csv, and how many metrics
-    "startup": (0.2, (1, 3)), "scale-up": (0.45, (2, 4)),
-    "growth": (0.6, (3, 6)), "enterprise": (0.8, (4, 8)),
+    "startup": (0.2, (1, 3)),
+    "scale-up": (0.45, (2, 4)),
+    "growth": (0.6, (3, 6)),
+    "enterprise": (0.8, (4, 8)),
 }
 # Industry offsets on the overall level and per dimension.
-INDUSTRY_LEVEL = {"saas": 0.05, "it-services": 0.12, "manufacturing-tech": -0.05,
-                  "fintech": 0.0, "healthtech": -0.1, "logistics": 0.0}
+INDUSTRY_LEVEL = {
+    "saas": 0.05,
+    "it-services": 0.12,
+    "manufacturing-tech": -0.05,
+    "fintech": 0.0,
+    "healthtech": -0.1,
+    "logistics": 0.0,
+}
 INDUSTRY_DIMENSION = {
     "saas": {"ECO": -0.5, "ONB": 0.2, "PERF": 0.1},
     "it-services": {"ORG": 0.25, "FIT": 0.15, "REC": -0.25},
@@ -180,7 +189,7 @@ INDUSTRY_DIMENSION = {
     "healthtech": {"REC": -0.4, "ONB": -0.25, "FIT": 0.1},
     "logistics": {"ECO": 0.2, "PERF": -0.25, "ORG": -0.2},
 }
-IMPROVEMENT_PER_YEAR = 0.1   # portfolio-wide drift of the level over time
+IMPROVEMENT_PER_YEAR = 0.1  # portfolio-wide drift of the level over time
 # Signals partners cannot judge (they answer blank or leave them out).
 PARTNER_BLIND = {"REC-03", "ECO-02", "ORG-03"}
 
@@ -189,21 +198,128 @@ PARTNER_BLIND = {"REC-03", "ECO-02", "ORG-03"}
 # ---------------------------------------------------------------------------
 
 FIRST_NAMES = [
-    "Anna", "Ben", "Carla", "David", "Elif", "Felix", "Greta", "Hugo", "Ida", "Jan",
-    "Katja", "Lars", "Mona", "Nils", "Olga", "Paul", "Rosa", "Simon", "Tara", "Urs",
-    "Vera", "Wim", "Yara", "Zoe", "Amir", "Bianca", "Chiara", "Dmitri", "Emma", "Farid",
-    "Hanna", "Ivo", "Julia", "Kofi", "Lina", "Marek", "Nora", "Oskar", "Priya", "Quentin",
-    "Rahel", "Sven", "Tilda", "Umut", "Valentin", "Wanda", "Xenia", "Yusuf", "Alma", "Bruno",
-    "Cem", "Dora", "Emil", "Frida", "Goran", "Helena", "Isak", "Jonas", "Klara", "Leon",
+    "Anna",
+    "Ben",
+    "Carla",
+    "David",
+    "Elif",
+    "Felix",
+    "Greta",
+    "Hugo",
+    "Ida",
+    "Jan",
+    "Katja",
+    "Lars",
+    "Mona",
+    "Nils",
+    "Olga",
+    "Paul",
+    "Rosa",
+    "Simon",
+    "Tara",
+    "Urs",
+    "Vera",
+    "Wim",
+    "Yara",
+    "Zoe",
+    "Amir",
+    "Bianca",
+    "Chiara",
+    "Dmitri",
+    "Emma",
+    "Farid",
+    "Hanna",
+    "Ivo",
+    "Julia",
+    "Kofi",
+    "Lina",
+    "Marek",
+    "Nora",
+    "Oskar",
+    "Priya",
+    "Quentin",
+    "Rahel",
+    "Sven",
+    "Tilda",
+    "Umut",
+    "Valentin",
+    "Wanda",
+    "Xenia",
+    "Yusuf",
+    "Alma",
+    "Bruno",
+    "Cem",
+    "Dora",
+    "Emil",
+    "Frida",
+    "Goran",
+    "Helena",
+    "Isak",
+    "Jonas",
+    "Klara",
+    "Leon",
 ]
 LAST_NAMES = [
-    "Albers", "Brenner", "Castillo", "Dahl", "Eriksen", "Falk", "Gruber", "Holm", "Ivanova",
-    "Janssen", "Kovac", "Lindgren", "Moreau", "Nowak", "Ortega", "Petrov", "Quist", "Rossi",
-    "Sandberg", "Thorsen", "Ulrich", "Vogel", "Wagner", "Yilmaz", "Zeller", "Aalto", "Bauer",
-    "Conti", "Dubois", "Engel", "Fischer", "Gallo", "Hartwig", "Jovanovic", "Keller", "Lang",
-    "Marino", "Nielsen", "Olsen", "Pichler", "Reyes", "Schmid", "Teixeira", "Varga", "Weiss",
-    "Brandt", "Costa", "Duarte", "Eklund", "Franke", "Haas", "Kaya", "Lorenz", "Meier",
-    "Novak", "Peters", "Richter", "Sousa", "Tanaka", "Vidal",
+    "Albers",
+    "Brenner",
+    "Castillo",
+    "Dahl",
+    "Eriksen",
+    "Falk",
+    "Gruber",
+    "Holm",
+    "Ivanova",
+    "Janssen",
+    "Kovac",
+    "Lindgren",
+    "Moreau",
+    "Nowak",
+    "Ortega",
+    "Petrov",
+    "Quist",
+    "Rossi",
+    "Sandberg",
+    "Thorsen",
+    "Ulrich",
+    "Vogel",
+    "Wagner",
+    "Yilmaz",
+    "Zeller",
+    "Aalto",
+    "Bauer",
+    "Conti",
+    "Dubois",
+    "Engel",
+    "Fischer",
+    "Gallo",
+    "Hartwig",
+    "Jovanovic",
+    "Keller",
+    "Lang",
+    "Marino",
+    "Nielsen",
+    "Olsen",
+    "Pichler",
+    "Reyes",
+    "Schmid",
+    "Teixeira",
+    "Varga",
+    "Weiss",
+    "Brandt",
+    "Costa",
+    "Duarte",
+    "Eklund",
+    "Franke",
+    "Haas",
+    "Kaya",
+    "Lorenz",
+    "Meier",
+    "Novak",
+    "Peters",
+    "Richter",
+    "Sousa",
+    "Tanaka",
+    "Vidal",
 ]
 STRATEGIC_ROLES = {
     "startup": ["founder", "ceo", "head_of_partnerships", "cro"],
@@ -211,29 +327,90 @@ STRATEGIC_ROLES = {
     "growth": ["ceo", "cro", "head_of_partnerships", "coo", "cmo", "cfo"],
     "enterprise": ["cro", "head_of_partnerships", "coo", "ceo", "cfo", "cpo", "board"],
 }
-OPERATIONAL_ROLES = ["partner_manager", "channel_manager", "sales", "sales_ops", "revops",
-                     "marketing", "customer_success", "finance", "product", "legal",
-                     "operations", "other"]
+OPERATIONAL_ROLES = [
+    "partner_manager",
+    "channel_manager",
+    "sales",
+    "sales_ops",
+    "revops",
+    "marketing",
+    "customer_success",
+    "finance",
+    "product",
+    "legal",
+    "operations",
+    "other",
+]
 FUNCTION = {
-    "ceo": "Executive", "founder": "Executive", "cro": "Revenue", "cmo": "Marketing",
-    "cfo": "Finance", "coo": "Operations", "cpo": "Product", "board": "Board",
-    "head_of_partnerships": "Partnerships", "partner_manager": "Partnerships",
-    "channel_manager": "Channel", "sales": "Sales", "sales_ops": "Sales Operations",
-    "revops": "Revenue Operations", "marketing": "Marketing",
-    "customer_success": "Customer Success", "finance": "Finance", "product": "Product",
-    "legal": "Legal", "operations": "Operations",
+    "ceo": "Executive",
+    "founder": "Executive",
+    "cro": "Revenue",
+    "cmo": "Marketing",
+    "cfo": "Finance",
+    "coo": "Operations",
+    "cpo": "Product",
+    "board": "Board",
+    "head_of_partnerships": "Partnerships",
+    "partner_manager": "Partnerships",
+    "channel_manager": "Channel",
+    "sales": "Sales",
+    "sales_ops": "Sales Operations",
+    "revops": "Revenue Operations",
+    "marketing": "Marketing",
+    "customer_success": "Customer Success",
+    "finance": "Finance",
+    "product": "Product",
+    "legal": "Legal",
+    "operations": "Operations",
 }
 OTHER_FUNCTIONS = ["Solutions Engineering", "Professional Services", "Pre-Sales"]
-PARTNER_FIRM_A = ["Amber", "Birchway", "Cobalt", "Driftwood", "Ember", "Falconer", "Granite",
-                  "Heron", "Indigo", "Juniper", "Lantern", "Marlow", "Nordlys", "Osprey",
-                  "Quarry", "Redwood", "Sable", "Ternhouse", "Umbra", "Willow"]
-PARTNER_FIRM_B = ["Consulting", "Systems", "Partners", "Integration", "Solutions", "Digital",
-                  "Advisory", "Reseller Group", "Technologies"]
-PARTNER_TITLES = ["Managing Director", "Alliance Lead", "Practice Lead", "Sales Director",
-                  "CEO", "Partner", "Head of Delivery"]
-PERSPECTIVE_SOURCES = {"strategic": ["interview"] * 9 + ["workshop"],
-                       "operational": ["interview"] * 5 + ["survey"] * 3 + ["workshop"] * 2,
-                       "partner": ["interview"] * 8 + ["survey"] * 2}
+PARTNER_FIRM_A = [
+    "Amber",
+    "Birchway",
+    "Cobalt",
+    "Driftwood",
+    "Ember",
+    "Falconer",
+    "Granite",
+    "Heron",
+    "Indigo",
+    "Juniper",
+    "Lantern",
+    "Marlow",
+    "Nordlys",
+    "Osprey",
+    "Quarry",
+    "Redwood",
+    "Sable",
+    "Ternhouse",
+    "Umbra",
+    "Willow",
+]
+PARTNER_FIRM_B = [
+    "Consulting",
+    "Systems",
+    "Partners",
+    "Integration",
+    "Solutions",
+    "Digital",
+    "Advisory",
+    "Reseller Group",
+    "Technologies",
+]
+PARTNER_TITLES = [
+    "Managing Director",
+    "Alliance Lead",
+    "Practice Lead",
+    "Sales Director",
+    "CEO",
+    "Partner",
+    "Head of Delivery",
+]
+PERSPECTIVE_SOURCES = {
+    "strategic": ["interview"] * 9 + ["workshop"],
+    "operational": ["interview"] * 5 + ["survey"] * 3 + ["workshop"] * 2,
+    "partner": ["interview"] * 8 + ["survey"] * 2,
+}
 
 # ---------------------------------------------------------------------------
 # Metrics: linked signal, direction, cut points (paos-v1), value format
@@ -273,6 +450,7 @@ def metric_value(level: float, direction: str, cuts: tuple, fmt: str) -> str:
 # Engagement model
 # ---------------------------------------------------------------------------
 
+
 @dataclass
 class Engagement:
     id: str
@@ -284,8 +462,8 @@ class Engagement:
     analyst: str
     baseline: str | None
     profile: Profile
-    reality: dict[str, float]       # operational reality level per signal
-    expected: dict[str, float]      # expected signal score from the targets
+    reality: dict[str, float]  # operational reality level per signal
+    expected: dict[str, float]  # expected signal score from the targets
 
 
 def years_since_start(date: str) -> float:
@@ -304,8 +482,12 @@ def expected_score(targets: tuple) -> float:
 
 
 def base_reality(rng: random.Random, industry: str, stage: str, date: str) -> dict[str, float]:
-    level = (STAGE_LEVEL[stage] + INDUSTRY_LEVEL[industry]
-             + IMPROVEMENT_PER_YEAR * years_since_start(date) + rng.gauss(0, 0.22))
+    level = (
+        STAGE_LEVEL[stage]
+        + INDUSTRY_LEVEL[industry]
+        + IMPROVEMENT_PER_YEAR * years_since_start(date)
+        + rng.gauss(0, 0.22)
+    )
     dim_noise = {d: rng.gauss(0, 0.15) for d in DIMENSIONS}
     reality = {}
     for signal in SIGNALS:
@@ -315,17 +497,18 @@ def base_reality(rng: random.Random, industry: str, stage: str, date: str) -> di
     return reality
 
 
-def make_targets(rng: random.Random, stage: str, reality: dict[str, float],
-                 inflation_scale: float = 1.0) -> dict[str, tuple]:
+def make_targets(
+    rng: random.Random, stage: str, reality: dict[str, float], inflation_scale: float = 1.0
+) -> dict[str, tuple]:
     """(strategic, operational, partner) target means per signal."""
     targets = {}
     for signal in SIGNALS:
         r = reality[signal]
         roll = rng.random()
         if roll < STAGE_BLIND_SPOT[stage] * inflation_scale and r <= 2.9:
-            bias = rng.uniform(1.2, 1.7)                       # pronounced blind spot
+            bias = rng.uniform(1.2, 1.7)  # pronounced blind spot
         elif roll > 1 - STAGE_HIDDEN_STRENGTH[stage] and r >= 2.6:
-            bias = -rng.uniform(1.1, 1.4)                      # hidden strength
+            bias = -rng.uniform(1.1, 1.4)  # hidden strength
         else:
             bias = rng.gauss(STAGE_INFLATION[stage] * inflation_scale, 0.25)
         strategic = round(clamp(r + bias), 2)
@@ -337,19 +520,31 @@ def make_targets(rng: random.Random, stage: str, reality: dict[str, float],
     return targets
 
 
-def make_panel(rng: random.Random, stage: str, prefix: str,
-               keep: list[Stakeholder] | None = None, first_free: int = 1) -> list[Stakeholder]:
+def make_panel(
+    rng: random.Random,
+    stage: str,
+    prefix: str,
+    keep: list[Stakeholder] | None = None,
+    first_free: int = 1,
+) -> list[Stakeholder]:
     """4-12 stakeholders across strategic, operational and partner perspectives;
     `keep` carries people over from an earlier engagement of the same client."""
     (s_lo, s_hi), (o_lo, o_hi), (p_lo, p_hi) = STAGE_PANEL[stage]
-    want = {"strategic": rng.randint(s_lo, s_hi), "operational": rng.randint(o_lo, o_hi),
-            "partner": rng.randint(p_lo, p_hi)}
+    want = {
+        "strategic": rng.randint(s_lo, s_hi),
+        "operational": rng.randint(o_lo, o_hi),
+        "partner": rng.randint(p_lo, p_hi),
+    }
     while sum(want.values()) < 4:
         want["operational"] += 1
     people: list[Stakeholder] = []
     used_names = set()
     used_roles: dict[str, int] = {}
-    kept_by_perspective: dict[str, list[Stakeholder]] = {"strategic": [], "operational": [], "partner": []}
+    kept_by_perspective: dict[str, list[Stakeholder]] = {
+        "strategic": [],
+        "operational": [],
+        "partner": [],
+    }
     for st in keep or []:
         kept_by_perspective[st.effective].append(st)
 
@@ -363,7 +558,7 @@ def make_panel(rng: random.Random, stage: str, prefix: str,
     for st in keep or []:
         used_names.add(st.name)
     for perspective in ("strategic", "operational", "partner"):
-        chosen = kept_by_perspective[perspective][:want[perspective]]
+        chosen = kept_by_perspective[perspective][: want[perspective]]
         for st in chosen:
             used_roles[st.role] = used_roles.get(st.role, 0) + 1
         people += chosen
@@ -374,18 +569,35 @@ def make_panel(rng: random.Random, stage: str, prefix: str,
                 role = options[0] if rng.random() < 0.6 else rng.choice(options)
                 people.append(Stakeholder("", role, new_name(), FUNCTION[role], source=source))
             elif perspective == "operational":
-                weights = [6 if r == "partner_manager" else 3 if r in ("sales", "channel_manager")
-                           else 1 for r in OPERATIONAL_ROLES]
+                weights = [
+                    6 if r == "partner_manager" else 3 if r in ("sales", "channel_manager") else 1
+                    for r in OPERATIONAL_ROLES
+                ]
                 role = rng.choices(OPERATIONAL_ROLES, weights)[0]
                 if role == "other":
-                    people.append(Stakeholder("", "other", new_name(), rng.choice(OTHER_FUNCTIONS),
-                                              perspective="operational", source=source))
+                    people.append(
+                        Stakeholder(
+                            "",
+                            "other",
+                            new_name(),
+                            rng.choice(OTHER_FUNCTIONS),
+                            perspective="operational",
+                            source=source,
+                        )
+                    )
                 else:
                     people.append(Stakeholder("", role, new_name(), FUNCTION[role], source=source))
             else:
                 firm = f"{rng.choice(PARTNER_FIRM_A)} {rng.choice(PARTNER_FIRM_B)}"
-                people.append(Stakeholder("", "partner", new_name(),
-                                          f"{rng.choice(PARTNER_TITLES)}, {firm}", source=source))
+                people.append(
+                    Stakeholder(
+                        "",
+                        "partner",
+                        new_name(),
+                        f"{rng.choice(PARTNER_TITLES)}, {firm}",
+                        source=source,
+                    )
+                )
             used_roles[people[-1].role] = used_roles.get(people[-1].role, 0) + 1
     # Ids: kept people keep theirs; new people are numbered from `first_free`.
     n = first_free
@@ -396,8 +608,14 @@ def make_panel(rng: random.Random, stage: str, prefix: str,
     return sorted(people, key=lambda s: s.sid)
 
 
-def make_metrics(rng: random.Random, stage: str, reality: dict[str, float], date: str,
-                 count: int | None = None, ids: list[str] | None = None) -> list[tuple]:
+def make_metrics(
+    rng: random.Random,
+    stage: str,
+    reality: dict[str, float],
+    date: str,
+    count: int | None = None,
+    ids: list[str] | None = None,
+) -> list[tuple]:
     if ids is None:
         chance, (lo, hi) = STAGE_METRICS[stage]
         if count is None and rng.random() >= chance:
@@ -414,12 +632,27 @@ def make_metrics(rng: random.Random, stage: str, reality: dict[str, float], date
     return rows
 
 
-def profile_for(eid: str, client: str, date: str, industry: str, stage: str, analyst: str,
-                panel: list[Stakeholder], targets: dict[str, tuple], metrics: list[tuple],
-                rng: random.Random) -> Profile:
+def profile_for(
+    eid: str,
+    client: str,
+    date: str,
+    industry: str,
+    stage: str,
+    analyst: str,
+    panel: list[Stakeholder],
+    targets: dict[str, tuple],
+    metrics: list[tuple],
+    rng: random.Random,
+) -> Profile:
     return Profile(
-        meta={"id": eid, "client": client, "assessed_on": date, "industry": industry,
-              "stage": stage, "analyst": analyst},
+        meta={
+            "id": eid,
+            "client": client,
+            "assessed_on": date,
+            "industry": industry,
+            "stage": stage,
+            "analyst": analyst,
+        },
         stakeholders=panel,
         targets=targets,
         metrics=metrics,
@@ -455,8 +688,9 @@ def eid_for(slug: str, date: str) -> str:
     return f"{slug}-{date[:4]}-{date[5:7]}"
 
 
-def first_engagement(slug: str, client: str, industry: str, stage: str, date: str,
-                     analyst: str) -> Engagement:
+def first_engagement(
+    slug: str, client: str, industry: str, stage: str, date: str, analyst: str
+) -> Engagement:
     eid = eid_for(slug, date)
     rng = random.Random(f"{SEED}:{eid}")
     reality = base_reality(rng, industry, stage, date)
@@ -466,8 +700,9 @@ def first_engagement(slug: str, client: str, industry: str, stage: str, date: st
     metrics = make_metrics(rng, stage, reality, date)
     profile = profile_for(eid, client, date, industry, stage, analyst, panel, targets, metrics, rng)
     expected = {s: expected_score(targets[s]) for s in SIGNALS}
-    return Engagement(eid, slug, client, industry, stage, date, analyst, None, profile,
-                      reality, expected)
+    return Engagement(
+        eid, slug, client, industry, stage, date, analyst, None, profile, reality, expected
+    )
 
 
 def follow_up(base: Engagement, date: str, stage: str) -> tuple[Engagement, dict[str, str]]:
@@ -476,7 +711,9 @@ def follow_up(base: Engagement, date: str, stage: str) -> tuple[Engagement, dict
     and one new gap where growth stretched something that used to hold."""
     eid = eid_for(base.slug, date)
     rng = random.Random(f"{SEED}:{eid}")
-    gaps = sorted((s for s in SIGNALS if base.expected[s] < THRESHOLD), key=lambda s: base.expected[s])
+    gaps = sorted(
+        (s for s in SIGNALS if base.expected[s] < THRESHOLD), key=lambda s: base.expected[s]
+    )
     outcome: dict[str, str] = {}
     reality = {}
     for signal in SIGNALS:
@@ -497,8 +734,11 @@ def follow_up(base: Engagement, date: str, stage: str) -> tuple[Engagement, dict
             # up where leadership optimism had carried the score).
             r = max(r + rng.gauss(0.08, 0.08), base.expected[signal] + rng.uniform(-0.02, 0.12))
         reality[signal] = round(clamp(r, 1.0, 3.95), 2)
-    candidates = [s for s in ("ORG-03", "ONB-04", "ECO-04", "PERF-03", "ONB-02", "REC-03")
-                  if s not in gaps and base.expected[s] < 3.4]
+    candidates = [
+        s
+        for s in ("ORG-03", "ONB-04", "ECO-04", "PERF-03", "ONB-02", "REC-03")
+        if s not in gaps and base.expected[s] < 3.4
+    ]
     if candidates:
         new = rng.choice(candidates)
         outcome[new] = "new"
@@ -507,7 +747,9 @@ def follow_up(base: Engagement, date: str, stage: str) -> tuple[Engagement, dict
     targets = make_targets(rng, stage, reality, inflation_scale=0.45)
     prefix = base.profile.stakeholders[0].sid.split("-")[0]
     carried = [p for p in base.profile.stakeholders if rng.random() < 0.65]
-    keep = [Stakeholder(p.sid, p.role, p.name, p.function, p.perspective, p.source) for p in carried]
+    keep = [
+        Stakeholder(p.sid, p.role, p.name, p.function, p.perspective, p.source) for p in carried
+    ]
     first_free = 1 + max(int(p.sid.split("-")[1]) for p in base.profile.stakeholders)
     panel = make_panel(rng, stage, prefix, keep, first_free)
     metric_ids = [m[0] for m in base.profile.metrics]
@@ -519,11 +761,23 @@ def follow_up(base: Engagement, date: str, stage: str) -> tuple[Engagement, dict
         metrics = make_metrics(rng, stage, reality, date, ids=metric_ids)
     else:
         metrics = make_metrics(rng, stage, reality, date, count=2 if rng.random() < 0.5 else None)
-    profile = profile_for(eid, base.client, date, base.industry, stage, base.analyst, panel,
-                          targets, metrics, rng)
+    profile = profile_for(
+        eid, base.client, date, base.industry, stage, base.analyst, panel, targets, metrics, rng
+    )
     expected = {s: expected_score(targets[s]) for s in SIGNALS}
-    eng = Engagement(eid, base.slug, base.client, base.industry, stage, date, base.analyst,
-                     base.id, profile, reality, expected)
+    eng = Engagement(
+        eid,
+        base.slug,
+        base.client,
+        base.industry,
+        stage,
+        date,
+        base.analyst,
+        base.id,
+        profile,
+        reality,
+        expected,
+    )
     return eng, outcome
 
 
@@ -544,7 +798,9 @@ def build_portfolio() -> tuple[list[Engagement], dict[str, dict[str, str]]]:
             engagements += [base, second]
             outcomes[second.id] = outcome
         else:
-            engagements.append(first_engagement(slug, client, industry, stage, date_of[slug], analyst))
+            engagements.append(
+                first_engagement(slug, client, industry, stage, date_of[slug], analyst)
+            )
     engagements.sort(key=lambda e: (e.assessed_on, e.id))
     return engagements, outcomes
 
@@ -552,6 +808,7 @@ def build_portfolio() -> tuple[list[Engagement], dict[str, dict[str, str]]]:
 # ---------------------------------------------------------------------------
 # Writers (CSV writing and rating rows from data/generate_demo.py)
 # ---------------------------------------------------------------------------
+
 
 def write_engagement(eng: Engagement, out: Path) -> list[Path]:
     profile = eng.profile
@@ -563,15 +820,20 @@ def write_engagement(eng: Engagement, out: Path) -> list[Path]:
     fields = demo.engagement_fields(profile)
     if eng.baseline:
         fields.append(("baseline", eng.baseline))
-    lines = ["# Synthetic past engagement generated by data/portfolio/generate_portfolio.py; "
-             "all names are fictional."]
+    lines = [
+        "# Synthetic past engagement generated by data/portfolio/generate_portfolio.py; "
+        "all names are fictional."
+    ]
     lines += [f"{k}: {demo.yaml_scalar(v)}" for k, v in fields]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
     written.append(path)
 
     path = folder / "stakeholders.csv"
-    demo.write_csv(path, ["stakeholder_id", "role", "perspective", "function", "name"],
-                   [[s.sid, s.role, s.perspective, s.function, s.name] for s in profile.stakeholders])
+    demo.write_csv(
+        path,
+        ["stakeholder_id", "role", "perspective", "function", "name"],
+        [[s.sid, s.role, s.perspective, s.function, s.name] for s in profile.stakeholders],
+    )
     written.append(path)
 
     path = folder / "ratings.csv"
@@ -581,8 +843,9 @@ def write_engagement(eng: Engagement, out: Path) -> list[Path]:
 
     path = folder / "metrics.csv"
     if profile.metrics:
-        demo.write_csv(path, ["metric_id", "value", "as_of", "source"],
-                       [list(m) for m in profile.metrics])
+        demo.write_csv(
+            path, ["metric_id", "value", "as_of", "source"], [list(m) for m in profile.metrics]
+        )
         written.append(path)
     elif path.exists():
         path.unlink()
@@ -591,8 +854,12 @@ def write_engagement(eng: Engagement, out: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Generate the synthetic PAOS benchmark portfolio.")
-    parser.add_argument("--out", type=Path, default=HERE / "engagements",
-                        help="output folder (default: engagements/ next to this script)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=HERE / "engagements",
+        help="output folder (default: engagements/ next to this script)",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not list the files written")
     args = parser.parse_args(argv)
     out: Path = args.out

@@ -10,6 +10,7 @@ cookies or storage shared between reports) with the settings of
 tagged (accessible) PDF. Playwright's driver talks to the browser over a pipe
 (no port is opened) and ends it when this process ends, however it ends.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -28,14 +29,19 @@ from typing import Any, Self
 from paos._files import atomic_write_bytes
 from paos.errors import PaosError
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-TIMEOUT = 120.0                      # seconds a page may take to load and print
-_CRASH_WAIT = 5.0                    # seconds a failed page may take to report its crash
-_GRACE = 5.0                         # past the timeout, a stuck browser is killed
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT = 120.0  # seconds a page may take to load and print
+_CRASH_WAIT = 5.0  # seconds a failed page may take to report its crash
+_GRACE = 5.0  # past the timeout, a stuck browser is killed
 
 
-_Job = tuple[Callable[[Any], Any], "Future[Any]"]      # a call for the browser's thread
+_Job = tuple[Callable[[Any], Any], "Future[Any]"]  # a call for the browser's thread
 
 
 class RenderError(PaosError):
@@ -47,8 +53,10 @@ def find_chromium() -> str:
     for cand in (os.environ.get("PAOS_CHROMIUM"), "chromium", "chromium-browser"):
         if cand and (found := shutil.which(cand)):
             return found
-    raise RenderError("headless Chromium is not installed: run `apt-get install chromium` "
-                      "(or `make setup`), or set PAOS_CHROMIUM to a Chromium executable")
+    raise RenderError(
+        "headless Chromium is not installed: run `apt-get install chromium` "
+        "(or `make setup`), or set PAOS_CHROMIUM to a Chromium executable"
+    )
 
 
 def _one_line(exc: BaseException) -> str:
@@ -69,26 +77,30 @@ class Browser:
     launched ahead against 1.6 s with one launched when the HTML is there."""
 
     def __init__(self) -> None:
-        executable = find_chromium()            # missing: say so before any work
+        executable = find_chromium()  # missing: say so before any work
         if importlib.util.find_spec("playwright") is None:
             raise RenderError("Playwright is not installed: pip install 'paos[notebooks]'")
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._ready: Future[int] = Future()     # the browser's pid, once launched
+        self._ready: Future[int] = Future()  # the browser's pid, once launched
         self.closed = False
-        self._thread = threading.Thread(target=self._serve, args=(executable,),
-                                        name="paos-chromium", daemon=True)
+        self._thread = threading.Thread(
+            target=self._serve, args=(executable,), name="paos-chromium", daemon=True
+        )
         self._thread.start()
         _open.add(self)
 
     def _serve(self, executable: str) -> None:
         from playwright.sync_api import sync_playwright
+
         try:
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=executable, args=ARGS,
-                                             timeout=TIMEOUT * 1000)
+                browser = pw.chromium.launch(
+                    executable_path=executable, args=ARGS, timeout=TIMEOUT * 1000
+                )
                 info = browser.new_browser_cdp_session().send("SystemInfo.getProcessInfo")
-                self._ready.set_result(next(p["id"] for p in info["processInfo"]
-                                            if p["type"] == "browser"))
+                self._ready.set_result(
+                    next(p["id"] for p in info["processInfo"] if p["type"] == "browser")
+                )
                 browser.on("disconnected", lambda _: self._jobs.put(None))  # killed, died
                 for job, done in iter(self._jobs.get, None):
                     if done.set_running_or_notify_cancel():
@@ -104,7 +116,7 @@ class Browser:
         finally:
             self.closed = True
             _open.discard(self)
-            while True:                          # nobody waits for ever on a dead browser
+            while True:  # nobody waits for ever on a dead browser
                 try:
                     left = self._jobs.get_nowait()
                 except queue.Empty:
@@ -119,22 +131,23 @@ class Browser:
         self._jobs.put((job, done))
         try:
             return done.result(timeout)
-        except TimeoutError:                     # (concurrent.futures' is this one)
-            if not done.done():                  # stuck past Playwright's own timeout
+        except TimeoutError:  # (concurrent.futures' is this one)
+            if not done.done():  # stuck past Playwright's own timeout
                 self.kill()
             raise
 
-    def print_pdf(self, html_path: str | Path, pdf_path: str | Path,
-                  timeout: float = TIMEOUT) -> Path:
+    def print_pdf(
+        self, html_path: str | Path, pdf_path: str | Path, timeout: float = TIMEOUT
+    ) -> Path:
         """Load `html_path` in a fresh browser context and print it to `pdf_path`."""
         html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path)
         try:
             self._ready.result(TIMEOUT)
-            pdf = self._call(lambda browser: _print(browser, html_path, timeout),
-                             timeout + _GRACE)
+            pdf = self._call(lambda browser: _print(browser, html_path, timeout), timeout + _GRACE)
         except TimeoutError:
-            raise RenderError(f"Chromium did not finish printing {html_path.name} within "
-                              f"{timeout:.0f} s") from None
+            raise RenderError(
+                f"Chromium did not finish printing {html_path.name} within {timeout:.0f} s"
+            ) from None
         except RenderError as err:
             raise RenderError(f"Chromium could not print {html_path.name}: {err}") from None
         return atomic_write_bytes(pdf_path, pdf)
@@ -171,6 +184,7 @@ def _print(browser: Any, html_path: Path, timeout: float) -> bytes:
     """On the browser's thread: one page in a context of its own, printed."""
     from playwright.sync_api import Error
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     crashed: list[bool] = []
     context = page = None
     try:
@@ -197,7 +211,7 @@ def _print(browser: Any, html_path: Path, timeout: float) -> bytes:
         try:
             if context is not None:
                 context.close()
-        except Error:                            # the browser itself is gone
+        except Error:  # the browser itself is gone
             pass
     if not pdf.startswith(b"%PDF"):
         raise RenderError("the output is not a PDF")
@@ -233,14 +247,18 @@ def _close_all() -> None:
         browser.close()
     for browser in browsers:
         browser._thread.join(_GRACE)
-        if browser._thread.is_alive():          # stuck in a call
+        if browser._thread.is_alive():  # stuck in a call
             browser.kill()
             browser._thread.join(_GRACE)
     wait_closed()
 
 
-def print_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = TIMEOUT,
-              browser: Browser | None = None) -> Path:
+def print_pdf(
+    html_path: str | Path,
+    pdf_path: str | Path,
+    timeout: float = TIMEOUT,
+    browser: Browser | None = None,
+) -> Path:
     """Print `html_path` to `pdf_path` with `browser`, or with a browser of its own."""
     if browser is not None:
         return browser.print_pdf(html_path, pdf_path, timeout)

@@ -1,6 +1,7 @@
 """Stage 9: an executed notebook -> board HTML (nbconvert, custom template) ->
 PDF (Debian's headless `chromium` driven by Playwright, `paos.deliverables._browser`).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,15 +9,15 @@ from pathlib import Path
 import nbformat
 from nbconvert.exporters import TemplateExporter
 
-from paos.errors import plain
-
 from paos.deliverables._browser import print_pdf
+from paos.errors import plain
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
 class BoardExporter(TemplateExporter):
     """nbconvert's template exporter writing HTML with the board template."""
+
     output_mimetype = "text/html"
     file_extension = ".html"
 
@@ -28,8 +29,11 @@ def notebook_html(notebook: str | Path | nbformat.NotebookNode, title: str = "")
     that one re-parses the page with BeautifulSoup to add alt text and tab stops
     to JupyterLab's markup, which the board template does not use (every image it
     writes has alt text); skipping that pass makes this stage 3x faster."""
-    nb = notebook if isinstance(notebook, nbformat.NotebookNode) else \
-        nbformat.read(str(notebook), as_version=4)
+    nb = (
+        notebook
+        if isinstance(notebook, nbformat.NotebookNode)
+        else nbformat.read(str(notebook), as_version=4)
+    )
     exporter = BoardExporter(template_name="board", extra_template_basedirs=[str(TEMPLATES)])
     exporter.exclude_input = True
     body, _ = exporter.from_notebook_node(nb, resources={"paos_title": plain(title)})

@@ -1,6 +1,7 @@
 """Charts of the deliverable: altair specifications rendered to static SVG
 (vl-convert), so reports show them offline, without any script or CDN.
 """
+
 from __future__ import annotations
 
 from concurrent.futures import Future
@@ -16,22 +17,42 @@ FONT = "DejaVu Sans"
 INK, MUTED, GRID = "#1d2b3a", "#5b6b7b", "#d9dee4"
 SEVERITY_COLORS = {"critical": "#b42318", "high": "#dc6803", "medium": "#c9a400"}
 PRIORITY_COLORS = {"P1": "#f6d3cf", "P2": "#fbe6c8", "P3": "#e3ebf3"}
-MATURITY_COLORS = {"Ad hoc": "#b42318", "Emerging": "#dc6803", "Structured": "#3c7d3a",
-                   "Scalable": "#1f6f8b"}
-CLASS_COLORS = {"blind_spot": "#b42318", "hidden_strength": "#2f7d4a", "aligned": "#8a97a5",
-                "not_testable": "#c3cad2"}
-CLASS_LABELS = {"blind_spot": "blind spot", "hidden_strength": "hidden strength",
-                "aligned": "aligned", "not_testable": "not testable"}
+MATURITY_COLORS = {
+    "Ad hoc": "#b42318",
+    "Emerging": "#dc6803",
+    "Structured": "#3c7d3a",
+    "Scalable": "#1f6f8b",
+}
+CLASS_COLORS = {
+    "blind_spot": "#b42318",
+    "hidden_strength": "#2f7d4a",
+    "aligned": "#8a97a5",
+    "not_testable": "#c3cad2",
+}
+CLASS_LABELS = {
+    "blind_spot": "blind spot",
+    "hidden_strength": "hidden strength",
+    "aligned": "aligned",
+    "not_testable": "not testable",
+}
 
 
 # The house style, merged into each specification's config (the same JSON as
 # altair's configure_* calls give, without their copies of the whole chart).
 HOUSE_STYLE = {
-    "font": FONT, "view": {"stroke": None},
-    "axis": {"labelColor": INK, "titleColor": MUTED, "gridColor": GRID, "domainColor": GRID,
-             "tickColor": GRID, "labelFontSize": 11, "titleFontSize": 11},
-    "legend": {"labelFontSize": 11, "titleFontSize": 11, "labelColor": INK,
-               "titleColor": MUTED}}
+    "font": FONT,
+    "view": {"stroke": None},
+    "axis": {
+        "labelColor": INK,
+        "titleColor": MUTED,
+        "gridColor": GRID,
+        "domainColor": GRID,
+        "tickColor": GRID,
+        "labelFontSize": 11,
+        "titleFontSize": 11,
+    },
+    "legend": {"labelFontSize": 11, "titleFontSize": 11, "labelColor": INK, "titleColor": MUTED},
+}
 
 
 def spec(chart: alt.TopLevelMixin, validate: bool = False) -> dict:
@@ -55,7 +76,7 @@ def submit(chart: alt.TopLevelMixin) -> Future:
 def svg_of(drawing: Future) -> str:
     """The SVG element of a submitted chart, once drawn (no XML prolog)."""
     svg = chart_engine.result(drawing)
-    return svg[svg.index("<svg"):] if "<svg" in svg else svg
+    return svg[svg.index("<svg") :] if "<svg" in svg else svg
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
@@ -69,69 +90,128 @@ def _scale(colors: dict[str, str]) -> alt.Scale:
 
 def dimension_bars(dims: list[dict], threshold: float, scale=(1, 4)) -> alt.Chart:
     """Six dimension scores against the threshold, in dimension order."""
-    rows = [{"dimension": f"{d['id']}  {d['name']}", "score": d["score"],
-             "label": f"{d['score']:.1f}" if d["score"] is not None else "n/a",
-             "maturity": d["maturity"] or "insufficient evidence"} for d in dims]
+    rows = [
+        {
+            "dimension": f"{d['id']}  {d['name']}",
+            "score": d["score"],
+            "label": f"{d['score']:.1f}" if d["score"] is not None else "n/a",
+            "maturity": d["maturity"] or "insufficient evidence",
+        }
+        for d in dims
+    ]
     df = pd.DataFrame(rows)
     order = list(df["dimension"])
     y = alt.Y("dimension:N", sort=order, title=None, axis=alt.Axis(labelLimit=0))
-    bars = alt.Chart(df).mark_bar(height=18, cornerRadiusEnd=2).encode(
-        x=alt.X("score:Q", scale=alt.Scale(domain=list(scale)), title="score (1-4)"),
-        x2=alt.X2Datum(scale[0]), y=y,
-        color=alt.Color("maturity:N", scale=_scale(MATURITY_COLORS), title="maturity",
-                        legend=alt.Legend(orient="bottom")))
-    labels = alt.Chart(df).mark_text(align="left", dx=4, color=INK, fontWeight="bold").encode(
-        x=alt.X("score:Q"), y=y, text=alt.Text("label:N"))
-    rule = alt.Chart(pd.DataFrame({"t": [threshold]})).mark_rule(
-        color=INK, strokeDash=[4, 3]).encode(x=alt.X("t:Q"))
-    note = alt.Chart(pd.DataFrame({"t": [threshold], "txt": [f"threshold {threshold:g}"]})) \
-        .mark_text(align="left", dx=3, dy=-6, color=MUTED, fontSize=10).encode(
-            x=alt.X("t:Q"), y=alt.YValue(0), text=alt.Text("txt:N"))
+    bars = (
+        alt.Chart(df)
+        .mark_bar(height=18, cornerRadiusEnd=2)
+        .encode(
+            x=alt.X("score:Q", scale=alt.Scale(domain=list(scale)), title="score (1-4)"),
+            x2=alt.X2Datum(scale[0]),
+            y=y,
+            color=alt.Color(
+                "maturity:N",
+                scale=_scale(MATURITY_COLORS),
+                title="maturity",
+                legend=alt.Legend(orient="bottom"),
+            ),
+        )
+    )
+    labels = (
+        alt.Chart(df)
+        .mark_text(align="left", dx=4, color=INK, fontWeight="bold")
+        .encode(x=alt.X("score:Q"), y=y, text=alt.Text("label:N"))
+    )
+    rule = (
+        alt.Chart(pd.DataFrame({"t": [threshold]}))
+        .mark_rule(color=INK, strokeDash=[4, 3])
+        .encode(x=alt.X("t:Q"))
+    )
+    note = (
+        alt.Chart(pd.DataFrame({"t": [threshold], "txt": [f"threshold {threshold:g}"]}))
+        .mark_text(align="left", dx=3, dy=-6, color=MUTED, fontSize=10)
+        .encode(x=alt.X("t:Q"), y=alt.YValue(0), text=alt.Text("txt:N"))
+    )
     return (bars + labels + rule + note).properties(width=230, height=190)
 
 
-def priority_matrix(gaps: list[dict], priority_of: dict[tuple[str, int], str],
-                    tiers: dict[int, str], severities: list[str]) -> alt.Chart:
+def priority_matrix(
+    gaps: list[dict],
+    priority_of: dict[tuple[str, int], str],
+    tiers: dict[int, str],
+    severities: list[str],
+) -> alt.Chart:
     """Every gap placed by severity (rows, most severe on top) and tier (columns);
     each cell coloured and labelled by the priority the rulebook gives it."""
     tier_ids = list(tiers)
     n_rows = len(severities)
-    top = {s: n_rows - i for i, s in enumerate(severities)}        # row's upper edge
-    cells = [{"x": i, "x2": i + 1, "y": top[s] - 1, "y2": top[s], "priority": priority_of[(s, t)],
-              "tx": i + 0.04, "ty": top[s] - 0.08}
-             for i, t in enumerate(tier_ids) for s in severities]
+    top = {s: n_rows - i for i, s in enumerate(severities)}  # row's upper edge
+    cells = [
+        {
+            "x": i,
+            "x2": i + 1,
+            "y": top[s] - 1,
+            "y2": top[s],
+            "priority": priority_of[(s, t)],
+            "tx": i + 0.04,
+            "ty": top[s] - 0.08,
+        }
+        for i, t in enumerate(tier_ids)
+        for s in severities
+    ]
     seen: dict[tuple[str, int], int] = {}
     points = []
     for g in gaps:
         key = (g["severity"], g["tier"])
         k = seen[key] = seen.get(key, -1) + 1
         col, row = k % 3, k // 3
-        points.append({"x": tier_ids.index(g["tier"]) + 0.2 + col * 0.3,
-                       "y": top[g["severity"]] - 0.38 - row * 0.2,
-                       "label": g["signal_id"] + ("*" if g["escalated"] else "")})
-    heads = [{"x": i + 0.5, "y": n_rows + 0.12, "label": f"Tier {t}: {name}"}
-             for i, (t, name) in enumerate(tiers.items())]
+        points.append(
+            {
+                "x": tier_ids.index(g["tier"]) + 0.2 + col * 0.3,
+                "y": top[g["severity"]] - 0.38 - row * 0.2,
+                "label": g["signal_id"] + ("*" if g["escalated"] else ""),
+            }
+        )
+    heads = [
+        {"x": i + 0.5, "y": n_rows + 0.12, "label": f"Tier {t}: {name}"}
+        for i, (t, name) in enumerate(tiers.items())
+    ]
     rows = [{"x": -0.04, "y": top[s] - 0.5, "label": s} for s in severities]
     X = alt.Scale(domain=[-0.42, len(tier_ids)], nice=False)
     Y = alt.Scale(domain=[0, n_rows + 0.3], nice=False)
-    none = dict(axis=None)
-    rect = alt.Chart(pd.DataFrame(cells)).mark_rect(stroke="white", strokeWidth=4).encode(
-        x=alt.X("x:Q", scale=X, **none), x2=alt.X2("x2:Q"), y=alt.Y("y:Q", scale=Y, **none),
-        y2=alt.Y2("y2:Q"),
-        color=alt.Color("priority:N", scale=_scale(PRIORITY_COLORS), legend=None))
-    tag = alt.Chart(pd.DataFrame(cells)).mark_text(
-        align="left", baseline="top", fontSize=13, fontWeight="bold", color=MUTED).encode(
-        x=alt.X("tx:Q", scale=X), y=alt.Y("ty:Q", scale=Y), text=alt.Text("priority:N"))
-    head = alt.Chart(pd.DataFrame(heads)).mark_text(fontSize=12, color=INK, fontWeight="bold") \
+    rect = (
+        alt.Chart(pd.DataFrame(cells))
+        .mark_rect(stroke="white", strokeWidth=4)
+        .encode(
+            x=alt.X("x:Q", scale=X, axis=None),
+            x2=alt.X2("x2:Q"),
+            y=alt.Y("y:Q", scale=Y, axis=None),
+            y2=alt.Y2("y2:Q"),
+            color=alt.Color("priority:N", scale=_scale(PRIORITY_COLORS), legend=None),
+        )
+    )
+    tag = (
+        alt.Chart(pd.DataFrame(cells))
+        .mark_text(align="left", baseline="top", fontSize=13, fontWeight="bold", color=MUTED)
+        .encode(x=alt.X("tx:Q", scale=X), y=alt.Y("ty:Q", scale=Y), text=alt.Text("priority:N"))
+    )
+    head = (
+        alt.Chart(pd.DataFrame(heads))
+        .mark_text(fontSize=12, color=INK, fontWeight="bold")
         .encode(x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text=alt.Text("label:N"))
-    side = alt.Chart(pd.DataFrame(rows)).mark_text(align="right", fontSize=12, color=INK,
-                                                   fontWeight="bold").encode(
-        x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text=alt.Text("label:N"))
+    )
+    side = (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_text(align="right", fontSize=12, color=INK, fontWeight="bold")
+        .encode(x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text=alt.Text("label:N"))
+    )
     layers = rect + tag + head + side
     if points:
-        layers += alt.Chart(pd.DataFrame(points)).mark_text(
-            fontSize=11, fontWeight="bold", color=INK).encode(
-            x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text=alt.Text("label:N"))
+        layers += (
+            alt.Chart(pd.DataFrame(points))
+            .mark_text(fontSize=11, fontWeight="bold", color=INK)
+            .encode(x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text=alt.Text("label:N"))
+        )
     return layers.properties(width=680, height=330)
 
 
@@ -142,61 +222,139 @@ def divergence_dumbbell(signals: list[dict], names: dict[str, str]) -> alt.Chart
     order = [f"{s['id']}  {names[s['id']]}" for s in signals]
     for s, label in zip(signals, order):
         cls = s["divergence_class"]
-        rows.append({"signal": label, "strategic": s["strategic"], "reality": s["reality"],
-                     "class": CLASS_LABELS[cls]})
+        rows.append(
+            {
+                "signal": label,
+                "strategic": s["strategic"],
+                "reality": s["reality"],
+                "class": CLASS_LABELS[cls],
+            }
+        )
         for who in ("strategic", "reality"):
             if s[who] is not None:
-                pts.append({"signal": label, "view": "leadership" if who == "strategic"
-                            else "reality", "value": s[who]})
+                pts.append(
+                    {
+                        "signal": label,
+                        "view": "leadership" if who == "strategic" else "reality",
+                        "value": s[who],
+                    }
+                )
     y = alt.Y("signal:N", sort=order, title=None, axis=alt.Axis(labelLimit=0))
     x_scale = alt.Scale(domain=[1, 4])
-    cls_scale = alt.Scale(domain=[CLASS_LABELS[c] for c in CLASS_COLORS],
-                          range=list(CLASS_COLORS.values()))
-    lines = alt.Chart(pd.DataFrame(rows)).mark_rule(strokeWidth=3).encode(
-        x=alt.X("strategic:Q", scale=x_scale, title="mean rating (1-4)"), x2=alt.X2("reality:Q"), y=y,
-        color=alt.Color("class:N", scale=cls_scale, title="divergence",
-                        legend=alt.Legend(orient="bottom")))
-    dots = alt.Chart(pd.DataFrame(pts)).mark_point(filled=True, size=90, opacity=1).encode(
-        x=alt.X("value:Q", scale=x_scale), y=y,
-        shape=alt.Shape("view:N", title=None, scale=alt.Scale(range=["circle", "diamond"]),
-                        legend=alt.Legend(orient="bottom")),
-        fill=alt.Fill("view:N", scale=alt.Scale(range=[INK, "#e08a1e"]), legend=None),
-        stroke=alt.StrokeValue("white"))
-    return (lines + dots).properties(width=360, height=24 * 17).resolve_scale(
-        color="independent")
+    cls_scale = alt.Scale(
+        domain=[CLASS_LABELS[c] for c in CLASS_COLORS], range=list(CLASS_COLORS.values())
+    )
+    lines = (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_rule(strokeWidth=3)
+        .encode(
+            x=alt.X("strategic:Q", scale=x_scale, title="mean rating (1-4)"),
+            x2=alt.X2("reality:Q"),
+            y=y,
+            color=alt.Color(
+                "class:N", scale=cls_scale, title="divergence", legend=alt.Legend(orient="bottom")
+            ),
+        )
+    )
+    dots = (
+        alt.Chart(pd.DataFrame(pts))
+        .mark_point(filled=True, size=90, opacity=1)
+        .encode(
+            x=alt.X("value:Q", scale=x_scale),
+            y=y,
+            shape=alt.Shape(
+                "view:N",
+                title=None,
+                scale=alt.Scale(range=["circle", "diamond"]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            fill=alt.Fill("view:N", scale=alt.Scale(range=[INK, "#e08a1e"]), legend=None),
+            stroke=alt.StrokeValue("white"),
+        )
+    )
+    return (lines + dots).properties(width=360, height=24 * 17).resolve_scale(color="independent")
 
 
 def roadmap_timeline(phases: list[dict], counts: dict[int, int]) -> alt.Chart:
     """The three phases on a day scale, with the number of gaps each addresses."""
-    df = pd.DataFrame([{"phase": f"Phase {p['phase']}: {p['name']}", "start": p["start_day"],
-                        "end": p["end_day"], "priority": p["priority"],
-                        "label": f"{counts.get(p['phase'], 0)} gap(s)"} for p in phases])
+    df = pd.DataFrame(
+        [
+            {
+                "phase": f"Phase {p['phase']}: {p['name']}",
+                "start": p["start_day"],
+                "end": p["end_day"],
+                "priority": p["priority"],
+                "label": f"{counts.get(p['phase'], 0)} gap(s)",
+            }
+            for p in phases
+        ]
+    )
     y = alt.Y("phase:N", sort=list(df["phase"]), title=None, axis=alt.Axis(labelLimit=0))
-    bars = alt.Chart(df).mark_bar(height=20, cornerRadius=2).encode(
-        x=alt.X("start:Q", title="days", scale=alt.Scale(domain=[0, max(df["end"])], nice=False)),
-        x2=alt.X2("end:Q"), y=y, color=alt.Color("priority:N", scale=alt.Scale(
-            domain=list(PRIORITY_COLORS), range=["#b42318", "#dc6803", "#5b7fa3"]), legend=None))
-    text = alt.Chart(df).mark_text(align="left", dx=6, color="white", fontWeight="bold").encode(
-        x=alt.X("start:Q"), y=y, text=alt.Text("label:N"))
+    bars = (
+        alt.Chart(df)
+        .mark_bar(height=20, cornerRadius=2)
+        .encode(
+            x=alt.X(
+                "start:Q", title="days", scale=alt.Scale(domain=[0, max(df["end"])], nice=False)
+            ),
+            x2=alt.X2("end:Q"),
+            y=y,
+            color=alt.Color(
+                "priority:N",
+                scale=alt.Scale(
+                    domain=list(PRIORITY_COLORS), range=["#b42318", "#dc6803", "#5b7fa3"]
+                ),
+                legend=None,
+            ),
+        )
+    )
+    text = (
+        alt.Chart(df)
+        .mark_text(align="left", dx=6, color="white", fontWeight="bold")
+        .encode(x=alt.X("start:Q"), y=y, text=alt.Text("label:N"))
+    )
     return (bars + text).properties(width=560, height=96)
 
 
 def screening_bars(dims: list[dict], constraint_at: int) -> alt.Chart:
     """Architecture Check: one screening rating per dimension; at or below the line
     a structural constraint is likely."""
-    df = pd.DataFrame([{"dimension": f"{d['id']}  {d['name']}", "rating": d["rating"],
-                        "label": f"{d['rating']} {d['level']}",
-                        "status": "constraint likely" if d["constraint_likely"] else "no constraint"}
-                       for d in dims])
-    y = alt.Y("dimension:N", sort=list(df["dimension"]), title=None,
-              axis=alt.Axis(labelLimit=0))
-    bars = alt.Chart(df).mark_bar(height=12).encode(
-        x=alt.X("rating:Q", scale=alt.Scale(domain=[0, 4]), title="screening rating (1-4)"),
-        y=y, color=alt.Color("status:N", scale=alt.Scale(
-            domain=["constraint likely", "no constraint"], range=["#b42318", "#3c7d3a"]),
-            title=None, legend=alt.Legend(orient="bottom")))
-    text = alt.Chart(df).mark_text(align="left", dx=4, color=INK).encode(
-        x=alt.X("rating:Q"), y=y, text=alt.Text("label:N"))
-    rule = alt.Chart(pd.DataFrame({"t": [constraint_at + 0.5]})).mark_rule(
-        color=INK, strokeDash=[4, 3]).encode(x=alt.X("t:Q"))
+    df = pd.DataFrame(
+        [
+            {
+                "dimension": f"{d['id']}  {d['name']}",
+                "rating": d["rating"],
+                "label": f"{d['rating']} {d['level']}",
+                "status": "constraint likely" if d["constraint_likely"] else "no constraint",
+            }
+            for d in dims
+        ]
+    )
+    y = alt.Y("dimension:N", sort=list(df["dimension"]), title=None, axis=alt.Axis(labelLimit=0))
+    bars = (
+        alt.Chart(df)
+        .mark_bar(height=12)
+        .encode(
+            x=alt.X("rating:Q", scale=alt.Scale(domain=[0, 4]), title="screening rating (1-4)"),
+            y=y,
+            color=alt.Color(
+                "status:N",
+                scale=alt.Scale(
+                    domain=["constraint likely", "no constraint"], range=["#b42318", "#3c7d3a"]
+                ),
+                title=None,
+                legend=alt.Legend(orient="bottom"),
+            ),
+        )
+    )
+    text = (
+        alt.Chart(df)
+        .mark_text(align="left", dx=4, color=INK)
+        .encode(x=alt.X("rating:Q"), y=y, text=alt.Text("label:N"))
+    )
+    rule = (
+        alt.Chart(pd.DataFrame({"t": [constraint_at + 0.5]}))
+        .mark_rule(color=INK, strokeDash=[4, 3])
+        .encode(x=alt.X("t:Q"))
+    )
     return (bars + text + rule).properties(width=300, height=120)

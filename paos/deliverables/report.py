@@ -4,6 +4,7 @@
 sections need; `save_results()` writes the results contract and a gap table.
 The HTML of each section is in `paos.deliverables.sections`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from paos import __version__
+from paos._files import atomic_write_text, csv_text
+from paos._types import Results
 from paos.method._numbers import display
 from paos.method.diagnostic import diagnose
-from paos._types import Results
-from paos._files import atomic_write_text, csv_text
 from paos.method.results import contract, to_json
 from paos.method.rulebook import Rulebook
 
@@ -34,9 +35,9 @@ class Deliverable:
     run_date: str
     names: dict[str, str] = field(default_factory=dict)
     questions: dict[str, str] = field(default_factory=dict)
-    benchmark: dict | None = None        # aggregates against past engagements (a store given)
-    reassessment: dict | None = None     # comparison with the baseline diagnostic
-    reassessment_note: str = ""          # why there is no comparison although a baseline is named
+    benchmark: dict | None = None  # aggregates against past engagements (a store given)
+    reassessment: dict | None = None  # comparison with the baseline diagnostic
+    reassessment_note: str = ""  # why there is no comparison although a baseline is named
     drawings: dict = field(default_factory=dict)  # chart name -> its SVG to come (a Future)
 
     @property
@@ -50,8 +51,12 @@ class Deliverable:
         return next(s for s in self.contract["signals"] if s["id"] == sid)
 
 
-def prepare(engagement: str | Path, rulebook: str | Path | None = None,
-            run_date: str | None = None, store: str | Path | None = None) -> Deliverable:
+def prepare(
+    engagement: str | Path,
+    rulebook: str | Path | None = None,
+    run_date: str | None = None,
+    store: str | Path | None = None,
+) -> Deliverable:
     """Read, validate and score one engagement and gather its deliverable data:
     with a results `store`, its benchmark against past engagements; when its
     engagement.yaml names a `baseline`, the comparison with that diagnostic."""
@@ -60,13 +65,19 @@ def prepare(engagement: str | Path, rulebook: str | Path | None = None,
     c = contract(results)
     meta = results.engagements.to_dicts()[0]
     d = Deliverable(
-        contract=c, results=results, rulebook=rb, meta=meta, files=results_files(results),
+        contract=c,
+        results=results,
+        rulebook=rb,
+        meta=meta,
+        files=results_files(results),
         run_date=run_date or dt.date.today().isoformat(),
         names={s.id: s.name for s in rb.signals},
-        questions={s.id: s.question for s in rb.signals})
+        questions={s.id: s.question for s in rb.signals},
+    )
     if store:
         from paos.portfolio.peers import benchmark, subject_from_results
         from paos.portfolio.store import read_store
+
         past = read_store(store)
         if past.filter(past["engagement_id"] != d.engagement_id).height:
             d.benchmark = benchmark(past, subject_from_results(results))
@@ -75,12 +86,14 @@ def prepare(engagement: str | Path, rulebook: str | Path | None = None,
     return d
 
 
-def baseline_comparison(d: Deliverable, engagement: Path, store: str | Path | None
-                        ) -> tuple[dict | None, str]:
+def baseline_comparison(
+    d: Deliverable, engagement: Path, store: str | Path | None
+) -> tuple[dict | None, str]:
     """Compare with the baseline: its evidence next to this engagement (scored under
     the same rulebook), else its latest run in the store."""
     from paos.portfolio.reassessment import check_pair, compare
     from paos.portfolio.store import contract_from_row, find_run
+
     base_id = d.meta["baseline"]
     for cand in (engagement.parent / base_id, engagement.parent / f"{base_id}.xlsx"):
         if cand.exists():
@@ -88,11 +101,13 @@ def baseline_comparison(d: Deliverable, engagement: Path, store: str | Path | No
             check_pair(base.engagements.to_dicts()[0], d.meta)
             return compare(contract(base), d.contract), ""
     row = find_run(store, base_id, d.rulebook.id) if store else None
-    if row is not None:              # another client's run must never reach this report
+    if row is not None:  # another client's run must never reach this report
         check_pair(row, d.meta)
         return compare(contract_from_row(row, d.rulebook), d.contract), ""
-    return None, (f"The baseline diagnostic {base_id} was not found next to this engagement"
-                  + (" nor in the results store." if store else " (no results store given)."))
+    return None, (
+        f"The baseline diagnostic {base_id} was not found next to this engagement"
+        + (" nor in the results store." if store else " (no results store given).")
+    )
 
 
 def results_files(results: Results) -> list[dict]:
@@ -115,13 +130,20 @@ def severity_counts(d: Deliverable) -> dict[str, int]:
 def gap_sentence(d: Deliverable, g: dict) -> str:
     """One plain sentence about a gap (text, to be escaped by the caller)."""
     s = d.signal(g["signal_id"])
-    flags = [g["severity"]] + (["escalated"] if g["escalated"] else []) + \
-        (["provisional"] if g["provisional"] else [])
-    out = (f"{g['signal_id']} {d.names[g['signal_id']]} scores {fmt(g['score'], 2)} against a "
-           f"threshold of {g['threshold']:g} ({', '.join(flags)})")
+    flags = (
+        [g["severity"]]
+        + (["escalated"] if g["escalated"] else [])
+        + (["provisional"] if g["provisional"] else [])
+    )
+    out = (
+        f"{g['signal_id']} {d.names[g['signal_id']]} scores {fmt(g['score'], 2)} against a "
+        f"threshold of {g['threshold']:g} ({', '.join(flags)})"
+    )
     if s["divergence_class"] == "blind_spot":
-        out += (f": leadership rates it {fmt(s['strategic'], 1)} while operational reality "
-                f"shows {fmt(s['reality'], 1)}")
+        out += (
+            f": leadership rates it {fmt(s['strategic'], 1)} while operational reality "
+            f"shows {fmt(s['reality'], 1)}"
+        )
     return out + "."
 
 
@@ -155,16 +177,43 @@ def stamp(d: Deliverable) -> dict:
 
 def gap_rows(d: Deliverable) -> tuple[list[str], list[list]]:
     """The gap table (one row per piece of evidence) for gaps.csv."""
-    header = ["engagement_id", "signal_id", "signal", "dimension", "score", "threshold",
-              "shortfall", "severity", "escalated", "provisional", "priority", "phase",
-              "perspective", "role", "rating", "evidence"]
+    header = [
+        "engagement_id",
+        "signal_id",
+        "signal",
+        "dimension",
+        "score",
+        "threshold",
+        "shortfall",
+        "severity",
+        "escalated",
+        "provisional",
+        "priority",
+        "phase",
+        "perspective",
+        "role",
+        "rating",
+        "evidence",
+    ]
     rows = []
     for g in d.contract["gaps"]:
-        base = [d.engagement_id, g["signal_id"], d.names[g["signal_id"]], g["dimension"],
-                g["score"], g["threshold"], g["shortfall"], g["severity"], g["escalated"],
-                g["provisional"], g["priority"], g["phase"]]
-        for e in g["evidence"] or [{"perspective": None, "role": None, "rating": None,
-                                    "text": None}]:
+        base = [
+            d.engagement_id,
+            g["signal_id"],
+            d.names[g["signal_id"]],
+            g["dimension"],
+            g["score"],
+            g["threshold"],
+            g["shortfall"],
+            g["severity"],
+            g["escalated"],
+            g["provisional"],
+            g["priority"],
+            g["phase"],
+        ]
+        for e in g["evidence"] or [
+            {"perspective": None, "role": None, "rating": None, "text": None}
+        ]:
             rows.append(base + [e["perspective"], e["role"], e["rating"], e["text"]])
     return header, rows
 
@@ -176,5 +225,7 @@ def save_results(d: Deliverable, output_dir: str | Path | None) -> list[Path]:
         return []
     out = Path(output_dir)
     header, rows = gap_rows(d)
-    return [atomic_write_text(out / "results.json", to_json(d.contract) + "\n"),
-            atomic_write_text(out / "gaps.csv", csv_text(header, rows))]
+    return [
+        atomic_write_text(out / "results.json", to_json(d.contract) + "\n"),
+        atomic_write_text(out / "gaps.csv", csv_text(header, rows)),
+    ]

@@ -24,6 +24,7 @@ last showed is not used: a workbook written by a script holds none, and one save
 before recalculation holds a stale one, so what paos scored could differ from what
 the analyst saw.
 """
+
 from __future__ import annotations
 
 import csv
@@ -36,6 +37,7 @@ import os
 import re
 import stat
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,25 +54,25 @@ WIDE_EVIDENCE = re.compile(r"^([A-Za-z]+-\d+)_evidence$", re.IGNORECASE)
 # signals and lists sheets, notes): recognised by their header and ignored, whatever
 # they hold. Every other column of a sheet is an input column.
 LOOKUP_COLUMNS = {"ratings": ("question", "rubric"), "metrics": ("about",)}
-NOTE_COLUMN = "note"              # the engagement sheet's `key | value | note`
+NOTE_COLUMN = "note"  # the engagement sheet's `key | value | note`
 FORMULA = "holds a formula; paos reads values only \N{EM DASH} paste values"
 NO_HEADER = "has a value but its column has no header"
 
 # What one input may cost. Each is far above any real engagement.
-MAX_TABLE_BYTES = 64 * 2**20      # one CSV file (at worst ~15x this in memory while parsed)
-MAX_META_BYTES = 2**20            # engagement.yaml, an answers file, a rulebook
-MAX_WORKBOOK_BYTES = 64 * 2**20   # one .xlsx/.xlsm file as stored
-MAX_PART_BYTES = 32 * 2**20       # one part (file) of a workbook once inflated
-MAX_PARTS_BYTES = 64 * 2**20      # all parts of a workbook once inflated (~30 s to read)
-MAX_RATIO = 100                   # inflated/compressed size of a part larger than RATIO_FROM
+MAX_TABLE_BYTES = 64 * 2**20  # one CSV file (at worst ~15x this in memory while parsed)
+MAX_META_BYTES = 2**20  # engagement.yaml, an answers file, a rulebook
+MAX_WORKBOOK_BYTES = 64 * 2**20  # one .xlsx/.xlsm file as stored
+MAX_PART_BYTES = 32 * 2**20  # one part (file) of a workbook once inflated
+MAX_PARTS_BYTES = 64 * 2**20  # all parts of a workbook once inflated (~30 s to read)
+MAX_RATIO = 100  # inflated/compressed size of a part larger than RATIO_FROM
 RATIO_FROM = 2**20
-MAX_ROWS = 1_048_576              # lines of a table, header included (a spreadsheet's own)
-MAX_COLUMNS = 1024                # columns of a table (CSV header or sheet)
-MAX_CELLS = 10_000_000            # cells of a sheet, counting blanks up to each row's last
-MAX_YAML_DEPTH = 16               # lists and mappings nested in YAML
-MAX_REPORTED = 20                 # problems of one kind per file listed; then one count line
+MAX_ROWS = 1_048_576  # lines of a table, header included (a spreadsheet's own)
+MAX_COLUMNS = 1024  # columns of a table (CSV header or sheet)
+MAX_CELLS = 10_000_000  # cells of a sheet, counting blanks up to each row's last
+MAX_YAML_DEPTH = 16  # lists and mappings nested in YAML
+MAX_REPORTED = 20  # problems of one kind per file listed; then one count line
 
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's parser if present
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser if present
 
 # Text paos refuses in a value: C0 and C1 control characters and DEL (they drive a
 # terminal, break XML and SVG, and are invisible in a report), but tab, LF and CR;
@@ -79,7 +81,7 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's parse
 # around them. Evidence text may hold bidi controls: deliverables isolate it.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-CONTROL_PL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x{9F}]"        # the same, for polars
+CONTROL_PL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x{9F}]"  # the same, for polars
 BIDI_PL = r"[\x{061C}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}]"
 
 
@@ -89,12 +91,16 @@ def unsafe_text(value: str, label: bool = False) -> str | None:
     1); None if it holds none."""
     found = CONTROL.search(value)
     if found:
-        return (f"holds a control character ({printable(found.group())} at position "
-                f"{found.start() + 1}); remove it")
+        return (
+            f"holds a control character ({printable(found.group())} at position "
+            f"{found.start() + 1}); remove it"
+        )
     found = BIDI.search(value) if label else None
     if found:
-        return (f"holds a bidirectional control character ({printable(found.group())} at "
-                f"position {found.start() + 1}); remove it: this value is shown as a label")
+        return (
+            f"holds a bidirectional control character ({printable(found.group())} at "
+            f"position {found.start() + 1}); remove it: this value is shown as a label"
+        )
     return None
 
 
@@ -108,9 +114,13 @@ class Refused(Exception):
 
 
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
-                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
-                       (stat.S_ISSOCK, "a socket")):
+    for test, name in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
         if test(mode):
             return name
     return "not a plain file"
@@ -120,15 +130,20 @@ def _os_refusal(path: Path, label: str, exc: OSError) -> Refused:
     if exc.errno == errno.ELOOP:
         return Refused(Problem(label, "is not a regular file (a symbolic link loop)"))
     if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-        rule = ("is a symbolic link to a file that does not exist"
-                if os.path.islink(path) else "does not exist")
+        rule = (
+            "is a symbolic link to a file that does not exist"
+            if os.path.islink(path)
+            else "does not exist"
+        )
         return Refused(Problem(label, rule))
     if exc.errno == errno.ENAMETOOLONG:
         return Refused(Problem(label, "is not a usable path (name too long)"))
-    hint = "check its permissions" if exc.errno in (errno.EACCES, errno.EPERM) \
+    hint = (
+        "check its permissions"
+        if exc.errno in (errno.EACCES, errno.EPERM)
         else "check the disk and the file"
-    return Refused(Problem(label, f"cannot be read ({exc.strerror or exc}); {hint}"),
-                   fault=True)
+    )
+    return Refused(Problem(label, f"cannot be read ({exc.strerror or exc}); {hint}"), fault=True)
 
 
 def read_file(path: Path, label: str, limit: int) -> bytes:
@@ -147,23 +162,36 @@ def read_file(path: Path, label: str, limit: int) -> bytes:
             if not stat.S_ISREG(now.st_mode):
                 raise Refused(Problem(label, f"is not a regular file ({_kind(now.st_mode)})"))
             if now.st_size > limit:
-                raise Refused(Problem(label, f"is larger than {limit} bytes ({now.st_size}); "
-                                      "paos refuses files this large"))
+                raise Refused(
+                    Problem(
+                        label,
+                        f"is larger than {limit} bytes ({now.st_size}); "
+                        "paos refuses files this large",
+                    )
+                )
             data = fh.read(limit + 1)
     except OSError as exc:
         raise _os_refusal(path, label, exc) from None
     if len(data) > limit:
-        raise Refused(Problem(label, f"is larger than {limit} bytes; paos refuses files "
-                              "this large"))
+        raise Refused(
+            Problem(label, f"is larger than {limit} bytes; paos refuses files this large")
+        )
     return data
 
 
 def more(first: Problem, count: int, kind: str) -> Problem:
     """The one line standing for `count` problems of one kind from `first` on (listed
     after the problems of its file)."""
-    return Problem(first.file, f"... and {count} more rows from this line on: {kind} (only "
-                   f"the first {MAX_REPORTED} are listed)", first.line, first.column, None,
-                   first.sheet, summary=True)
+    return Problem(
+        first.file,
+        f"... and {count} more rows from this line on: {kind} (only "
+        f"the first {MAX_REPORTED} are listed)",
+        first.line,
+        first.column,
+        None,
+        first.sheet,
+        summary=True,
+    )
 
 
 def listed(problems: list[Problem], kind: str) -> list[Problem]:
@@ -177,8 +205,10 @@ def listed(problems: list[Problem], kind: str) -> list[Problem]:
 
 # --- YAML: parser events, never a constructor ------------------------------------
 
-def read_yaml(text: str, label: str, nested: dict[tuple, int] | None = None
-              ) -> tuple[object, dict[str, int], list[Problem]]:
+
+def read_yaml(
+    text: str, label: str, nested: dict[tuple, int] | None = None
+) -> tuple[object, dict[str, int], list[Problem]]:
     """YAML text as nested dicts and lists of text, read from the parser's events.
 
     Every scalar stays the text written (`007`, `yes`, `1.0` and `null` stay text; a
@@ -190,10 +220,10 @@ def read_yaml(text: str, label: str, nested: dict[tuple, int] | None = None
     given, receives the line of every key by its path (a tuple of keys)."""
     problems: list[Problem] = []
     lines: dict[str, int] = {}
-    stack: list[list] = []           # [container, key or _KEY, line of each key, path]
+    stack: list[list] = []  # [container, key or _KEY, line of each key, path]
     root: list = []
 
-    def refuse(line: int, rule: str, column: str | None = None):
+    def refuse(line: int | None, rule: str, column: str | None = None):
         problems.append(Problem(label, rule, line, column))
         return None, lines, problems
 
@@ -202,8 +232,10 @@ def read_yaml(text: str, label: str, nested: dict[tuple, int] | None = None
             line = event.start_mark.line + 1
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
-                return refuse(line, f"uses a YAML anchor or alias ({sign}{event.anchor}); "
-                              "write each value itself")
+                return refuse(
+                    line,
+                    f"uses a YAML anchor or alias ({sign}{event.anchor}); write each value itself",
+                )
             if isinstance(event, yaml.DocumentStartEvent) and root:
                 return refuse(line, "holds more than one YAML document")
             if isinstance(event, yaml.CollectionEndEvent):
@@ -217,8 +249,9 @@ def read_yaml(text: str, label: str, nested: dict[tuple, int] | None = None
                 if event.tag is not None:
                     return refuse(line, f"uses a YAML tag ({event.tag}); write plain values")
                 if len(stack) >= MAX_YAML_DEPTH:
-                    return refuse(line, f"nests lists or mappings deeper than "
-                                  f"{MAX_YAML_DEPTH} levels")
+                    return refuse(
+                        line, f"nests lists or mappings deeper than {MAX_YAML_DEPTH} levels"
+                    )
                 value = {} if isinstance(event, yaml.MappingStartEvent) else []
             else:
                 continue
@@ -230,18 +263,20 @@ def read_yaml(text: str, label: str, nested: dict[tuple, int] | None = None
                 if not isinstance(value, str | None):
                     return refuse(line, "has a key that is not a plain value")
                 key = value or ""
+                slot: object = key  # the key, or _DUPLICATE for a repeated one
                 first = stack[-1][2].get(key)
                 if first is not None:
-                    problems.append(Problem(label, f"appears twice (first on line {first})",
-                                            line, key))
-                    key = _DUPLICATE
+                    problems.append(
+                        Problem(label, f"appears twice (first on line {first})", line, key)
+                    )
+                    slot = _DUPLICATE
                 else:
                     stack[-1][2][key] = line
                     if len(stack) == 1:
                         lines[key] = line
                     if nested is not None:
                         nested[(*stack[-1][3], key)] = line
-                stack[-1][1] = key
+                stack[-1][1] = slot
             else:
                 path = (*stack[-1][3], stack[-1][1])
                 if stack[-1][1] is not _DUPLICATE:
@@ -255,8 +290,10 @@ def read_yaml(text: str, label: str, nested: dict[tuple, int] | None = None
                 stack.append([value, _KEY, {}, path])
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        return refuse(mark.line + 1 if mark else None,
-                      f"is not valid YAML ({getattr(exc, 'problem', None) or exc})")
+        return refuse(
+            mark.line + 1 if mark else None,
+            f"is not valid YAML ({getattr(exc, 'problem', None) or exc})",
+        )
     return (root[0] if root else None), lines, problems
 
 
@@ -272,8 +309,13 @@ class Table:
     frame: pl.DataFrame
     header: list[str]
 
-    def problem(self, rule: str, line: int | None = None, column: str | None = None,
-                value: object | None = None) -> Problem:
+    def problem(
+        self,
+        rule: str,
+        line: int | None = None,
+        column: str | None = None,
+        value: object | None = None,
+    ) -> Problem:
         return Problem(self.file, rule, line, column, value, self.sheet)
 
 
@@ -288,10 +330,10 @@ class RawEngagement:
     meta_sheet: str | None = None
     tables: dict[str, Table] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    files: list[tuple[str, str]] = field(default_factory=list)   # (name, sha256)
-    unreadable: bool = False      # nothing could be read: skip content checks
-    faults: list[Problem] = field(default_factory=list)   # of the environment (exit 1)
-    meta_unread: bool = False     # the meta data is there but refused: no key to check
+    files: list[tuple[str, str]] = field(default_factory=list)  # (name, sha256)
+    unreadable: bool = False  # nothing could be read: skip content checks
+    faults: list[Problem] = field(default_factory=list)  # of the environment (exit 1)
+    meta_unread: bool = False  # the meta data is there but refused: no key to check
     # Cells refused as they are (a formula, a control character): other rules do not
     # report them again (see `cascade`).
     cell_refusals: set[Problem] = field(default_factory=set)
@@ -305,7 +347,6 @@ class RawEngagement:
         """Refuse these cells; every other problem at one of them is left out."""
         self.problems += problems
         self.cell_refusals.update(problems)
-
 
 
 def cascade(problems: list[Problem], refusals: set[Problem]) -> list[Problem]:
@@ -336,8 +377,10 @@ def _cell(value: object) -> str | None:
 
 # What str.strip() strips (every c with c.isspace()), for polars' strip_chars: a blank
 # cell is the same whether a row takes the column-wise path or the row-wise one.
-_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
-          "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def _filled(cell: str | None) -> bool:
@@ -350,11 +393,17 @@ def column_label(j: int, sheet: str | None) -> str:
     if sheet is None:
         return str(j + 1)
     from openpyxl.utils import get_column_letter
+
     return get_column_letter(j + 1)
 
 
-def _frame(file: str, sheet: str | None, rows: list[list[str | None]],
-           problems: list[Problem], exact: bool = False) -> Table | None:
+def _frame(
+    file: str,
+    sheet: str | None,
+    rows: Sequence[Sequence[str | None]],
+    problems: list[Problem],
+    exact: bool = False,
+) -> Table | None:
     """Build a string table from a header row and data rows (row i is line i + 1);
     blank cells become null, blank rows are dropped. A row with more or fewer fields
     than the header is refused when `exact` (CSV, where every row spells out its
@@ -370,16 +419,15 @@ def _frame(file: str, sheet: str | None, rows: list[list[str | None]],
     while not exact and head[-1] is None:
         head.pop()
     if len(head) > MAX_COLUMNS:
-        problems.append(Problem(file, f"has more than {MAX_COLUMNS} columns", 1, None, None,
-                                sheet))
+        problems.append(Problem(file, f"has more than {MAX_COLUMNS} columns", 1, None, None, sheet))
         return None
     header = [(h or "").strip().lower() for h in head]
     width = len(header)
     body = rows[1:]
-    keep: list = body
+    keep: Sequence = body
     lines: list[int] | range = range(2, len(body) + 2)
     ragged: list[Problem] = []
-    headless: list[tuple[int, int, str | None]] = []   # (line, column index, value)
+    headless: list[tuple[int, int, str | None]] = []  # (line, column index, value)
     odd = [i for i, n in enumerate(map(len, body)) if n != width]
     if odd:
         keep, lines, prev = [], [], 0
@@ -387,13 +435,21 @@ def _frame(file: str, sheet: str | None, rows: list[list[str | None]],
             keep += body[prev:i]
             lines += range(prev + 2, i + 2)
             prev, row = i + 1, body[i]
-            if exact and (any(map(_filled, row[width:])) or
-                          len(row) < width and any(map(_filled, row))):
-                ragged.append(Problem(file, f"has {len(row)} fields but the header has "
-                                      f"{width}", i + 2, None, None, sheet))
+            if exact and (
+                any(map(_filled, row[width:])) or len(row) < width and any(map(_filled, row))
+            ):
+                ragged.append(
+                    Problem(
+                        file,
+                        f"has {len(row)} fields but the header has {width}",
+                        i + 2,
+                        None,
+                        None,
+                        sheet,
+                    )
+                )
                 continue
-            headless += [(i + 2, j, row[j]) for j in range(width, len(row))
-                         if _filled(row[j])]
+            headless += [(i + 2, j, row[j]) for j in range(width, len(row)) if _filled(row[j])]
             if any(map(_filled, row[:width])):
                 keep.append([*row[:width], *[None] * (width - len(row))])
                 lines.append(i + 2)
@@ -401,12 +457,14 @@ def _frame(file: str, sheet: str | None, rows: list[list[str | None]],
         lines += range(prev + 2, len(body) + 2)
     problems += listed(ragged, f"more or fewer fields than the header's {width}")
     cols = list(zip(*keep)) if keep else [()] * width
-    frame = pl.DataFrame([pl.Series(f"_{j}", cols[j], dtype=pl.String) for j in range(width)]
-                         + [pl.Series("_line", lines, dtype=pl.Int32)])
+    frame = pl.DataFrame(
+        [pl.Series(f"_{j}", cols[j], dtype=pl.String) for j in range(width)]
+        + [pl.Series("_line", lines, dtype=pl.Int32)]
+    )
     blank = [pl.col(f"_{j}").str.strip_chars(_SPACE) == "" for j in range(width)]
-    frame = (frame.with_columns(pl.when(b).then(None).otherwise(pl.col(f"_{j}")).alias(f"_{j}")
-                                for j, b in enumerate(blank))
-             .filter(pl.any_horizontal(pl.col(f"_{j}").is_not_null() for j in range(width))))
+    frame = frame.with_columns(
+        pl.when(b).then(None).otherwise(pl.col(f"_{j}")).alias(f"_{j}") for j, b in enumerate(blank)
+    ).filter(pl.any_horizontal(pl.col(f"_{j}").is_not_null() for j in range(width)))
     for j in (j for j, name in enumerate(header) if not name):
         filled = frame.filter(pl.col(f"_{j}").is_not_null())
         headless += [(line, j, v) for line, v in zip(filled["_line"], filled[f"_{j}"])]
@@ -415,25 +473,35 @@ def _frame(file: str, sheet: str | None, rows: list[list[str | None]],
     for j, name in enumerate(header):
         if name in named:
             problems.append(Problem(file, "appears twice in the header", 1, name, None, sheet))
-        elif name.startswith("_"):         # paos's own columns (_line, _src, ...)
-            problems.append(Problem(file, "is not a known column (a name starting with '_' "
-                                    "is paos's own)", 1, name, None, sheet))
+        elif name.startswith("_"):  # paos's own columns (_line, _src, ...)
+            problems.append(
+                Problem(
+                    file,
+                    "is not a known column (a name starting with '_' is paos's own)",
+                    1,
+                    name,
+                    None,
+                    sheet,
+                )
+            )
         elif name:
             named[name] = f"_{j}"
     frame = frame.select(*[pl.col(c).alias(n) for n, c in named.items()], "_line")
     return Table(file, sheet, frame, list(named))
 
 
-def _headless(file: str, sheet: str | None, cells: list[tuple[int, int, str | None]]
-              ) -> list[Problem]:
+def _headless(
+    file: str, sheet: str | None, cells: list[tuple[int, int, str | None]]
+) -> list[Problem]:
     """One problem per value in a column without a header, in line order (the first
     `MAX_REPORTED` in full, then one line counting the rest)."""
     cells.sort(key=lambda c: (c[0], c[1]))
-    out = [Problem(file, NO_HEADER, line, column_label(j, sheet), value, sheet)
-           for line, j, value in cells[:MAX_REPORTED + 1]]
+    out = [
+        Problem(file, NO_HEADER, line, column_label(j, sheet), value, sheet)
+        for line, j, value in cells[: MAX_REPORTED + 1]
+    ]
     if len(cells) > MAX_REPORTED:
-        out[-1] = more(out[-1], len(cells) - MAX_REPORTED, "a value in a column without a "
-                       "header")
+        out[-1] = more(out[-1], len(cells) - MAX_REPORTED, "a value in a column without a header")
     return out
 
 
@@ -445,11 +513,22 @@ def decode(data: bytes, label: str) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise Refused(Problem(label, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
-                              f"character {col}); save the file as UTF-8", line)) from None
+        raise Refused(
+            Problem(
+                label,
+                f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
+                f"character {col}); save the file as UTF-8",
+                line,
+            )
+        ) from None
     if text.startswith("\ufeff"):
-        raise Refused(Problem(label, "starts with two byte-order marks (U+FEFF); save it as "
-                              "UTF-8 with at most one", 1))
+        raise Refused(
+            Problem(
+                label,
+                "starts with two byte-order marks (U+FEFF); save it as UTF-8 with at most one",
+                1,
+            )
+        )
     return text
 
 
@@ -458,8 +537,9 @@ def csv_rows(text: str, label: str) -> list[list[str]]:
     the line) for a quote that never closes or closes mid-field, a field longer than
     csv's limit, or more than `MAX_ROWS` lines."""
     try:
-        rows = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), strict=True),
-                                     MAX_ROWS + 1))
+        rows = list(
+            itertools.islice(csv.reader(io.StringIO(text, newline=""), strict=True), MAX_ROWS + 1)
+        )
     except csv.Error as exc:
         _csv_break(text, label)
         raise Refused(Problem(label, f"is not readable CSV ({exc})")) from None
@@ -471,7 +551,7 @@ def csv_rows(text: str, label: str) -> list[list[str]]:
 def _csv_break(text: str, label: str) -> None:
     """Read CSV text again row by row to say where and how it breaks (`Refused`)."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    line, start = 1, 1                    # spreadsheet line and text line of the next row
+    line, start = 1, 1  # spreadsheet line and text line of the next row
     try:
         for _ in reader:
             line, start = line + 1, reader.line_num + 1
@@ -479,15 +559,21 @@ def _csv_break(text: str, label: str) -> None:
         text_line = f" (text line {start})" if start != line else ""
         msg = str(exc)
         if "unexpected end of data" in msg:
-            rule = (f"has an unclosed quote starting on line {line}{text_line}: every row "
-                    "after it would be read as one field; close the quote")
+            rule = (
+                f"has an unclosed quote starting on line {line}{text_line}: every row "
+                "after it would be read as one field; close the quote"
+            )
         elif "expected after" in msg:
-            rule = (f"has a field quoted from line {line}{text_line} whose closing quote on "
-                    f"text line {reader.line_num} is followed by more text; a quote inside "
-                    "a quoted field is written twice (\"\")")
+            rule = (
+                f"has a field quoted from line {line}{text_line} whose closing quote on "
+                f"text line {reader.line_num} is followed by more text; a quote inside "
+                'a quoted field is written twice ("")'
+            )
         elif "field larger than field limit" in msg:
-            rule = (f"has a field longer than {csv.field_size_limit()} characters (csv's "
-                    "limit; often a quote that is never closed)")
+            rule = (
+                f"has a field longer than {csv.field_size_limit()} characters (csv's "
+                "limit; often a quote that is never closed)"
+            )
         else:
             rule = f"is not readable CSV ({msg})"
         raise Refused(Problem(label, rule, line)) from None
@@ -525,14 +611,14 @@ def _yaml_meta(path: Path, label: str, raw: RawEngagement) -> None:
     for key, value in tree.items():
         name, line = key.strip().lower(), lines.get(key, 1)
         if name in raw.meta_lines:
-            raw.problems.append(Problem(label, f"appears twice (first on line "
-                                        f"{raw.meta_lines[name]})", line, name))
+            raw.problems.append(
+                Problem(label, f"appears twice (first on line {raw.meta_lines[name]})", line, name)
+            )
             continue
         raw.meta_lines[name] = line
         if isinstance(value, dict | list):
             kind = "a mapping" if isinstance(value, dict) else "a list"
-            raw.problems.append(Problem(label, f"must be a single value, not {kind}", line,
-                                        name))
+            raw.problems.append(Problem(label, f"must be a single value, not {kind}", line, name))
             value = None
         raw.meta[name] = value if value is not None and value.strip() else None
 
@@ -568,8 +654,10 @@ def _zip_refusal(data: bytes) -> str | None:
         if size > MAX_PART_BYTES:
             return f"part {name} would inflate to {size} bytes; the limit is {MAX_PART_BYTES}"
         if size > RATIO_FROM and size > MAX_RATIO * max(1, info.compress_size):
-            return (f"part {name} would inflate {size // max(1, info.compress_size)} times; "
-                    f"the limit is {MAX_RATIO}")
+            return (
+                f"part {name} would inflate {size // max(1, info.compress_size)} times; "
+                f"the limit is {MAX_RATIO}"
+            )
         total += size
     if total > MAX_PARTS_BYTES:
         return f"its parts would inflate to {total} bytes; the limit is {MAX_PARTS_BYTES}"
@@ -579,6 +667,7 @@ def _zip_refusal(data: bytes) -> str | None:
 def _open_workbook(data: bytes):
     """openpyxl's read-only workbook over checked bytes (raises on any damage)."""
     from openpyxl import load_workbook
+
     why = _zip_refusal(data)
     if why:
         raise ValueError(why)
@@ -591,20 +680,26 @@ def _sheets(wb, path: Path, problems: list[Problem]) -> dict[str, object]:
     names: dict[str, list[str]] = {}
     for name in wb.sheetnames:
         names.setdefault(name.strip().lower(), []).append(name)
-    out = {}
+    out: dict[str, Any] = {}
     for key, group in names.items():
         if len(group) > 1 and key in ("engagement", *TABLES):
             shown = " and ".join("'" + g + "'" for g in group)
-            problems.append(Problem(str(path), f"has sheets {shown} that both read as the "
-                                    f"{key} sheet; rename or remove all but one"))
+            problems.append(
+                Problem(
+                    str(path),
+                    f"has sheets {shown} that both read as the "
+                    f"{key} sheet; rename or remove all but one",
+                )
+            )
             out[key] = None
         else:
             out[key] = wb[group[0]]
     return out
 
 
-def _sheet_rows(ws, label: str, name: str
-                ) -> tuple[list[list[str | None]], list[tuple[int, int, str]]]:
+def _sheet_rows(
+    ws, label: str, name: str
+) -> tuple[list[list[str | None]], list[tuple[int, int, str]]]:
     """A sheet's rows as text, and where its formulas are ((line, column index, the
     formula) each), bounded: no more than `MAX_ROWS` lines, `MAX_COLUMNS` columns and
     `MAX_CELLS` cells are ever laid out (a sheet's declared size is ignored, so a
@@ -615,24 +710,40 @@ def _sheet_rows(ws, label: str, name: str
     cells = 0
     for i, row in enumerate(ws.iter_rows(), start=1):
         if i > MAX_ROWS:
-            raise Refused(Problem(label, f"has rows beyond line {MAX_ROWS}", None, None, None,
-                                  name))
+            raise Refused(
+                Problem(label, f"has rows beyond line {MAX_ROWS}", None, None, None, name)
+            )
         if len(row) > MAX_COLUMNS:
-            raise Refused(Problem(label, f"has cells beyond column {MAX_COLUMNS}; delete the "
-                                  f"columns after it", i, None, None, name))
+            raise Refused(
+                Problem(
+                    label,
+                    f"has cells beyond column {MAX_COLUMNS}; delete the columns after it",
+                    i,
+                    None,
+                    None,
+                    name,
+                )
+            )
         cells += len(row)
         if cells > MAX_CELLS:
-            raise Refused(Problem(label, f"has more than {MAX_CELLS} cells", i, None, None,
-                                  name))
+            raise Refused(Problem(label, f"has more than {MAX_CELLS} cells", i, None, None, name))
         values = [_cell(getattr(c, "value", None)) for c in row]
-        formulas += [(i, j, values[j] or "=") for j, c in enumerate(row)
-                     if getattr(c, "data_type", None) == "f"]
+        formulas += [
+            (i, j, values[j] or "=")
+            for j, c in enumerate(row)
+            if getattr(c, "data_type", None) == "f"
+        ]
         rows.append(values)
     return rows, formulas
 
 
-def _sheet_table(path: Path, name: str, rows: list[list[str | None]],
-                 formulas: list[tuple[int, int, str]], raw: RawEngagement) -> Table | None:
+def _sheet_table(
+    path: Path,
+    name: str,
+    rows: list[list[str | None]],
+    formulas: list[tuple[int, int, str]],
+    raw: RawEngagement,
+) -> Table | None:
     """One table sheet: the lookup columns `paos new` writes beside the input columns
     are ignored (found by their header), a formula anywhere else is refused."""
     head = [(c or "").strip().lower() for c in rows[0]] if rows else []
@@ -642,9 +753,16 @@ def _sheet_table(path: Path, name: str, rows: list[list[str | None]],
             if j < len(row):
                 row[j] = None
     label = lambda j: head[j] if j < len(head) and head[j] else column_label(j, name)  # noqa: E731
-    raw.refuse_cells(listed([Problem(str(path), FORMULA, line, label(j), text, name)
-                             for line, j, text in formulas if j not in ignored],
-                            "a formula"))
+    raw.refuse_cells(
+        listed(
+            [
+                Problem(str(path), FORMULA, line, label(j), text, name)
+                for line, j, text in formulas
+                if j not in ignored
+            ],
+            "a formula",
+        )
+    )
     return _frame(str(path), name, rows, raw.problems)
 
 
@@ -683,8 +801,9 @@ def read_workbook(path: Path) -> RawEngagement:
         finally:
             wb.close()
     except Exception as exc:  # noqa: BLE001 - any damage openpyxl or zipfile meets
-        raw.problems.append(Problem(str(path), f"is not a readable .xlsx workbook "
-                                    f"({_reason(exc)})"))
+        raw.problems.append(
+            Problem(str(path), f"is not a readable .xlsx workbook ({_reason(exc)})")
+        )
         raw.unreadable = True
         raw.tables.clear()
         return raw
@@ -701,8 +820,9 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _sheet_meta(rows: list[list[str | None]], formulas: list[tuple[int, int, str]],
-                raw: RawEngagement) -> None:
+def _sheet_meta(
+    rows: list[list[str | None]], formulas: list[tuple[int, int, str]], raw: RawEngagement
+) -> None:
     """The engagement sheet: `key | value` rows (with the `note` column `paos new`
     writes beside them, ignored), or a header row of keys and one value row. Every
     other filled cell is refused: a value without a key, a column without a known
@@ -719,25 +839,41 @@ def _sheet_meta(rows: list[list[str | None]], formulas: list[tuple[int, int, str
         notes = {j for j, h in enumerate(head) if h == NOTE_COLUMN and j > 1}
         for j, h in enumerate(head):
             if j > 1 and h and j not in notes:
-                found.append(Problem(file, "is not a known column of the engagement sheet "
-                                     f"(known: key, value, {NOTE_COLUMN})", 1, h, **where))
+                found.append(
+                    Problem(
+                        file,
+                        "is not a known column of the engagement sheet "
+                        f"(known: key, value, {NOTE_COLUMN})",
+                        1,
+                        h,
+                        **where,
+                    )
+                )
         keys: dict[int, str] = {}
         for i, row in enumerate(rows[1:], start=2):
             key = (row[0] or "").strip().lower() if row else ""
             if key:
                 keys[i] = key
                 if key in raw.meta_lines:
-                    found.append(Problem(file, f"appears twice (first on line "
-                                         f"{raw.meta_lines[key]})", i, key, **where))
+                    found.append(
+                        Problem(
+                            file,
+                            f"appears twice (first on line {raw.meta_lines[key]})",
+                            i,
+                            key,
+                            **where,
+                        )
+                    )
                     continue
                 raw.meta[key] = row[1] if len(row) > 1 else None
                 raw.meta_lines[key] = i
             elif len(row) > 1 and _filled(row[1]):
-                found.append(Problem(file, "has a value but no key", i, "value", row[1],
-                                     **where))
-            found += [Problem(file, NO_HEADER, i, letter(j), row[j], **where)
-                      for j in range(2, len(row)) if _filled(row[j]) and j not in notes
-                      and not (j < len(head) and head[j])]
+                found.append(Problem(file, "has a value but no key", i, "value", row[1], **where))
+            found += [
+                Problem(file, NO_HEADER, i, letter(j), row[j], **where)
+                for j in range(2, len(row))
+                if _filled(row[j]) and j not in notes and not (j < len(head) and head[j])
+            ]
         for line, j, text in formulas:
             if j not in notes:
                 column = keys.get(line, "value") if j == 1 and line > 1 else letter(j)
@@ -751,12 +887,22 @@ def _sheet_meta(rows: list[list[str | None]], formulas: list[tuple[int, int, str
                     continue
                 raw.meta[key] = values[j] if j < len(values) else None
                 raw.meta_lines[key] = 2
-        found += [Problem(file, "has a value but no key", 2, letter(j), values[j], **where)
-                  for j in range(len(values)) if _filled(values[j])
-                  and not (j < len(head) and head[j])]
-        found += [Problem(file, "is a second row of values; the engagement sheet holds one "
-                          "row of values under its header of keys", i, **where)
-                  for i, row in enumerate(rows[2:], start=3) if any(map(_filled, row))]
+        found += [
+            Problem(file, "has a value but no key", 2, letter(j), values[j], **where)
+            for j in range(len(values))
+            if _filled(values[j]) and not (j < len(head) and head[j])
+        ]
+        found += [
+            Problem(
+                file,
+                "is a second row of values; the engagement sheet holds one "
+                "row of values under its header of keys",
+                i,
+                **where,
+            )
+            for i, row in enumerate(rows[2:], start=3)
+            if any(map(_filled, row))
+        ]
         for line, j, text in formulas:
             key = head[j] if line == 2 and j < len(head) and head[j] else letter(j)
             refused.append(Problem(file, FORMULA, line, key, text, **where))
@@ -781,8 +927,7 @@ def read_engagement(source: str | Path) -> RawEngagement:
     if path.suffix.lower() in (".xlsx", ".xlsm") and os.path.lexists(path):
         return read_workbook(path)
     raw = RawEngagement(path, unreadable=True)
-    rule = ("is not an engagement folder or .xlsx workbook" if path.exists()
-            else "does not exist")
+    rule = "is not an engagement folder or .xlsx workbook" if path.exists() else "does not exist"
     raw.problems.append(Problem(str(path), rule))
     return raw
 
@@ -790,8 +935,9 @@ def read_engagement(source: str | Path) -> RawEngagement:
 PERSON_COLUMNS = ("stakeholder_id", "role", "perspective", "function", "name")
 
 
-def wide_to_long(table: Table, signal_ids: list[str], stakeholders: bool = False
-                 ) -> tuple[Table, Table, list[Problem]]:
+def wide_to_long(
+    table: Table, signal_ids: list[str], stakeholders: bool = False
+) -> tuple[Table, Table, list[Problem]]:
     """Split a wide ratings table (one row per stakeholder, one column per signal)
     into a long ratings table and the stakeholders it carries. Every long row keeps
     its line and the name of the column its rating came from (`_rating_col`).
@@ -811,42 +957,77 @@ def wide_to_long(table: Table, signal_ids: list[str], stakeholders: bool = False
             signal_cols[canon[h]] = h
         elif h in PERSON_COLUMNS:
             if stakeholders and h != "stakeholder_id":
-                problems.append(table.problem(
-                    "is a stakeholder column, but the stakeholders table is given too; keep "
-                    "each stakeholder's details in one place", 1, h))
+                problems.append(
+                    table.problem(
+                        "is a stakeholder column, but the stakeholders table is given too; keep "
+                        "each stakeholder's details in one place",
+                        1,
+                        h,
+                    )
+                )
         elif evidence and evidence.group(1).lower() in canon:
             if evidence.group(1).lower() not in table.header:
-                problems.append(table.problem(
-                    f"holds evidence for {canon[evidence.group(1).lower()]}, which has no "
-                    "rating column; add that column (a blank rating is allowed)", 1, h))
+                problems.append(
+                    table.problem(
+                        f"holds evidence for {canon[evidence.group(1).lower()]}, which has no "
+                        "rating column; add that column (a blank rating is allowed)",
+                        1,
+                        h,
+                    )
+                )
         elif SIGNAL_LIKE.match(h) or evidence:
             problems.append(table.problem("is not a known signal id (column header)", 1, h, h))
         else:
-            problems.append(table.problem(
-                "is not a known column of wide ratings (known: stakeholder_id, role, "
-                "perspective, function, name, a column per signal id, <signal id>_evidence)",
-                1, h))
+            problems.append(
+                table.problem(
+                    "is not a known column of wide ratings (known: stakeholder_id, role, "
+                    "perspective, function, name, a column per signal id, <signal id>_evidence)",
+                    1,
+                    h,
+                )
+            )
     f = table.frame
     parts = []
     for sid, col in signal_cols.items():
         ev = f"{col}_evidence"
-        parts.append(f.select(
-            "stakeholder_id" if "stakeholder_id" in f.columns else pl.lit(None, pl.String)
-            .alias("stakeholder_id"),
-            pl.lit(sid).alias("signal_id"), pl.col(col).alias("rating"),
-            (pl.col(ev) if ev in f.columns else pl.lit(None, pl.String)).alias("evidence"),
-            pl.lit(None, pl.String).alias("source"), "_line",
-            pl.lit(col.upper()).alias("_rating_col")))
-    long = pl.concat(parts) if parts else pl.DataFrame(
-        schema={"stakeholder_id": pl.String, "signal_id": pl.String, "rating": pl.String,
-                "evidence": pl.String, "source": pl.String, "_line": pl.Int32,
-                "_rating_col": pl.String})
-    people = f.select([c for c in ("stakeholder_id", "role", "perspective", "function", "name")
-                       if c in f.columns] + ["_line"])
+        parts.append(
+            f.select(
+                "stakeholder_id"
+                if "stakeholder_id" in f.columns
+                else pl.lit(None, pl.String).alias("stakeholder_id"),
+                pl.lit(sid).alias("signal_id"),
+                pl.col(col).alias("rating"),
+                (pl.col(ev) if ev in f.columns else pl.lit(None, pl.String)).alias("evidence"),
+                pl.lit(None, pl.String).alias("source"),
+                "_line",
+                pl.lit(col.upper()).alias("_rating_col"),
+            )
+        )
+    long = (
+        pl.concat(parts)
+        if parts
+        else pl.DataFrame(
+            schema={
+                "stakeholder_id": pl.String,
+                "signal_id": pl.String,
+                "rating": pl.String,
+                "evidence": pl.String,
+                "source": pl.String,
+                "_line": pl.Int32,
+                "_rating_col": pl.String,
+            }
+        )
+    )
+    people = f.select(
+        [c for c in ("stakeholder_id", "role", "perspective", "function", "name") if c in f.columns]
+        + ["_line"]
+    )
     header = ["stakeholder_id", "signal_id", "rating", "evidence", "source"]
-    return (Table(table.file, table.sheet, long, header),
-            Table(table.file, table.sheet, people, [c for c in people.columns if c != "_line"]),
-            problems)
+    return (
+        Table(table.file, table.sheet, long, header),
+        Table(table.file, table.sheet, people, [c for c in people.columns if c != "_line"]),
+        problems,
+    )
 
 
 def read_meta(source: str | Path) -> RawEngagement:
@@ -866,8 +1047,7 @@ def read_meta(source: str | Path) -> RawEngagement:
             try:
                 sheets = _sheets(wb, path, raw.problems)
                 if sheets.get("engagement") is not None:
-                    _sheet_meta(*_sheet_rows(sheets["engagement"], str(path), "engagement"),
-                                raw)
+                    _sheet_meta(*_sheet_rows(sheets["engagement"], str(path), "engagement"), raw)
             finally:
                 wb.close()
         except Exception:  # noqa: BLE001 - unreadable: the full read reports it

@@ -5,12 +5,14 @@ CSV tables, headers only) and one .xlsx collection workbook holding the same
 tables as sheets, with drop-downs on every coded column and each signal's
 question and rubric shown beside the rating. paos reads either as it is.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -19,16 +21,16 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
-from paos.errors import PaosError
-from paos.method.rulebook import Rulebook
 from paos._defaults import ID_PATTERN
+from paos.errors import PaosError
 from paos.evidence.intake import LOOKUP_COLUMNS, NOTE_COLUMN
 from paos.evidence.validate import COLUMNS, SOURCES
+from paos.method.rulebook import Rulebook
 
-FIXED_TIME = dt.datetime(2026, 1, 1)   # workbook properties and zip entries: same bytes
-RATING_ROWS = 500                      # ratings rows pre-filled with drop-downs and lookups
-TABLE_ROWS = 200                       # stakeholders rows with drop-downs
-METRIC_ROWS = 50                       # metrics rows with drop-downs and the `about` lookup
+FIXED_TIME = dt.datetime(2026, 1, 1)  # workbook properties and zip entries: same bytes
+RATING_ROWS = 500  # ratings rows pre-filled with drop-downs and lookups
+TABLE_ROWS = 200  # stakeholders rows with drop-downs
+METRIC_ROWS = 50  # metrics rows with drop-downs and the `about` lookup
 META = (  # engagement key, the note shown beside it
     ("id", "Engagement id: 1-64 letters, digits, '.', '_' or '-'; it names the output files."),
     ("client", "Required: the client organisation, as deliverables should name it."),
@@ -52,8 +54,10 @@ def _columns(table: str) -> list[str]:
 
 def engagement_yaml(engagement_id: str, rulebook: Rulebook) -> str:
     """The text of a blank engagement.yaml: id and rulebook filled, the rest commented."""
-    lines = ["# PAOS engagement. Fill in the blank keys, then check the folder with",
-             "#   paos validate <this folder>"]
+    lines = [
+        "# PAOS engagement. Fill in the blank keys, then check the folder with",
+        "#   paos validate <this folder>",
+    ]
     values = {"id": engagement_id, "rulebook": rulebook.id}
     for key, note in META:
         value = values.get(key)
@@ -62,8 +66,9 @@ def engagement_yaml(engagement_id: str, rulebook: Rulebook) -> str:
     return "\n".join(lines) + "\n"
 
 
-def new_engagement(folder: Path, rulebook: Rulebook, engagement_id: str | None = None
-                   ) -> list[Path]:
+def new_engagement(
+    folder: Path, rulebook: Rulebook, engagement_id: str | None = None
+) -> list[Path]:
     """Create `folder` holding a blank engagement and return the paths written.
 
     Writes engagement.yaml, stakeholders.csv, ratings.csv and metrics.csv (UTF-8,
@@ -72,15 +77,17 @@ def new_engagement(folder: Path, rulebook: Rulebook, engagement_id: str | None =
     `ScaffoldError` if the id is invalid or the folder exists and is not empty.
     """
     folder = Path(folder)
-    eid = engagement_id if engagement_id is not None else (folder.name or
-                                                           folder.resolve().name)
+    eid = engagement_id if engagement_id is not None else (folder.name or folder.resolve().name)
     if not re.fullmatch(ID_PATTERN, eid):
-        raise ScaffoldError(f"{eid!r} is not a valid engagement id (1-64 letters, digits, "
-                            "'.', '_' or '-', starting with a letter or digit); give another id")
+        raise ScaffoldError(
+            f"{eid!r} is not a valid engagement id (1-64 letters, digits, "
+            "'.', '_' or '-', starting with a letter or digit); give another id"
+        )
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise ScaffoldError(f"{folder}: already exists and is not an empty folder; "
-                            "choose a new folder")
-    workbook = collection_workbook(eid, rulebook)     # before anything is written
+        raise ScaffoldError(
+            f"{folder}: already exists and is not an empty folder; choose a new folder"
+        )
+    workbook = collection_workbook(eid, rulebook)  # before anything is written
     folder.mkdir(parents=True, exist_ok=True)
     written = [folder / "engagement.yaml"]
     written[0].write_bytes(engagement_yaml(eid, rulebook).encode("utf-8"))
@@ -109,7 +116,7 @@ def collection_workbook(engagement_id: str, rulebook: Rulebook) -> bytes:
     props.created = props.modified = FIXED_TIME
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).write_data()    # save() would stamp the current time
+        ExcelWriter(wb, archive).write_data()  # save() would stamp the current time
     packed = io.BytesIO()
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
@@ -120,7 +127,7 @@ def collection_workbook(engagement_id: str, rulebook: Rulebook) -> bytes:
     return packed.getvalue()
 
 
-def _header(ws, names: list[str], widths: list[float]) -> None:
+def _header(ws, names: Sequence[str | None], widths: list[float]) -> None:
     """Bold, shaded, frozen header row and column widths."""
     ws.append(names)
     for j, (cell, width) in enumerate(zip(ws[1], widths), start=1):
@@ -131,15 +138,33 @@ def _header(ws, names: list[str], widths: list[float]) -> None:
     ws.freeze_panes = "A2"
 
 
-def _validate(ws, ref: str, kind: str | None = None, formula1: str | None = None,
-              prompt: str = "", error: str = "", warn: bool = False, **kw) -> None:
+def _validate(
+    ws,
+    ref: str,
+    kind: str | None = None,
+    formula1: str | None = None,
+    prompt: str = "",
+    error: str = "",
+    warn: bool = False,
+    **kw,
+) -> None:
     """Add a data validation; Excel refuses titles over 32 and texts over 255 chars."""
-    title = ws.cell(1, column_index_from_string(re.match(r"[A-Z]+", ref).group())).value[:32]
-    dv = DataValidation(type=kind, formula1=formula1, allow_blank=True,
-                        showInputMessage=bool(prompt), promptTitle=title if prompt else None,
-                        prompt=prompt[:255] or None, showErrorMessage=bool(error),
-                        errorTitle=title if error else None, error=error[:255] or None,
-                        errorStyle="warning" if warn else "stop", **kw)
+    letters = re.match(r"[A-Z]+", ref)
+    assert letters is not None, ref  # a cell range such as "F2:G10"
+    title = ws.cell(1, column_index_from_string(letters.group())).value[:32]
+    dv = DataValidation(
+        type=kind,
+        formula1=formula1,
+        allow_blank=True,
+        showInputMessage=bool(prompt),
+        promptTitle=title if prompt else None,
+        prompt=prompt[:255] or None,
+        showErrorMessage=bool(error),
+        errorTitle=title if error else None,
+        error=error[:255] or None,
+        errorStyle="warning" if warn else "stop",
+        **kw,
+    )
     dv.add(ref)
     ws.add_data_validation(dv)
 
@@ -169,13 +194,24 @@ def _stakeholders_sheet(ws, rulebook: Rulebook) -> None:
     n_roles = len(rulebook.role_perspectives) + len(rulebook["roles_requiring_perspective"])
     persp = rulebook["stakeholder_perspectives"]
     _text_cells(ws, "A", TABLE_ROWS)
-    _validate(ws, f"B2:B{last}", "list", f"lists!$A$2:$A${n_roles + 1}",
-              "Pick a role; it gives the stakeholder's perspective (see the lists sheet). "
-              "For 'other' or a role not listed, fill in perspective too.",
-              "Not a known role: fill in perspective too, or pick 'other'.", warn=True)
-    _validate(ws, f"C2:C{last}", "list", '"' + ",".join(persp) + '"',
-              "Blank: the role's own perspective. Required for 'other' or an unlisted role.",
-              "A perspective is one of: " + ", ".join(persp) + ".")
+    _validate(
+        ws,
+        f"B2:B{last}",
+        "list",
+        f"lists!$A$2:$A${n_roles + 1}",
+        "Pick a role; it gives the stakeholder's perspective (see the lists sheet). "
+        "For 'other' or a role not listed, fill in perspective too.",
+        "Not a known role: fill in perspective too, or pick 'other'.",
+        warn=True,
+    )
+    _validate(
+        ws,
+        f"C2:C{last}",
+        "list",
+        '"' + ",".join(persp) + '"',
+        "Blank: the role's own perspective. Required for 'other' or an unlisted role.",
+        "A perspective is one of: " + ", ".join(persp) + ".",
+    )
 
 
 def _ratings_sheet(ws, rulebook: Rulebook) -> None:
@@ -186,27 +222,53 @@ def _ratings_sheet(ws, rulebook: Rulebook) -> None:
     _header(ws, [*_columns("ratings"), *LOOKUP_COLUMNS["ratings"]], [16, 11, 8, 60, 12, 45, 70])
     _text_cells(ws, "A", RATING_ROWS)
     _text_cells(ws, "D", RATING_ROWS, wrap=True)
-    _validate(ws, f"A2:A{last}", "list", f"stakeholders!$A$2:$A${TABLE_ROWS + 1}",
-              error="Not a stakeholder_id of the stakeholders sheet (yet).", warn=True)
-    _validate(ws, f"B2:B{last}", "list", f"signals!$A$2:$A${n + 1}",
-              "Pick the signal this rating is for; its question and rubric appear on the right.",
-              "Not a signal id: pick one from the list (see the signals sheet).")
-    _validate(ws, f"C2:C{last}", "whole", str(lo), formula2=str(hi), operator="between",
-              prompt=", ".join(f"{k} {levels[k]['name']}" for k in sorted(levels))
-              + ". Leave blank if you cannot judge.",
-              error=f"A rating is a whole number from {lo} to {hi}, or blank (cannot judge).")
+    _validate(
+        ws,
+        f"A2:A{last}",
+        "list",
+        f"stakeholders!$A$2:$A${TABLE_ROWS + 1}",
+        error="Not a stakeholder_id of the stakeholders sheet (yet).",
+        warn=True,
+    )
+    _validate(
+        ws,
+        f"B2:B{last}",
+        "list",
+        f"signals!$A$2:$A${n + 1}",
+        "Pick the signal this rating is for; its question and rubric appear on the right.",
+        "Not a signal id: pick one from the list (see the signals sheet).",
+    )
+    _validate(
+        ws,
+        f"C2:C{last}",
+        "whole",
+        str(lo),
+        formula2=str(hi),
+        operator="between",
+        prompt=", ".join(f"{k} {levels[k]['name']}" for k in sorted(levels))
+        + ". Leave blank if you cannot judge.",
+        error=f"A rating is a whole number from {lo} to {hi}, or blank (cannot judge).",
+    )
     _validate(ws, f"D2:D{last}", prompt="What was said or seen that supports the rating.")
-    _validate(ws, f"E2:E{last}", "list", '"' + ",".join(SOURCES) + '"',
-              error="A source is one of: " + ", ".join(SOURCES) + ", or blank.")
+    _validate(
+        ws,
+        f"E2:E{last}",
+        "list",
+        '"' + ",".join(SOURCES) + '"',
+        error="A source is one of: " + ", ".join(SOURCES) + ", or blank.",
+    )
     _validate(ws, f"F2:G{last}", prompt="Looked up from the signals sheet; paos ignores it.")
     table = f"signals!$A$2:$H${n + 1}"
     heads = ["$E$1", "$F$1", "$G$1", "$H$1"]
     grey, wrap = Font(color="595959"), Alignment(vertical="top", wrap_text=True)
     for r in range(2, last + 1):
-        look = lambda k: f"VLOOKUP(TRIM($B{r}),{table},{k},FALSE)"  # noqa: E731
+        look = lambda k: f"VLOOKUP(TRIM($B{r}),{table},{k},FALSE)"  # noqa: E731, B023 - used in this iteration only
         ws[f"F{r}"] = f'=IF(TRIM($B{r})="","",IFERROR({look(4)},"not a signal id"))'
-        ws[f"G{r}"] = (f'=IF(TRIM($B{r})="","",IFERROR(' + "&CHAR(10)&".join(
-            f'signals!{h}&": "&{look(5 + i)}' for i, h in enumerate(heads)) + ',""))')
+        ws[f"G{r}"] = (
+            f'=IF(TRIM($B{r})="","",IFERROR('
+            + "&CHAR(10)&".join(f'signals!{h}&": "&{look(5 + i)}' for i, h in enumerate(heads))
+            + ',""))'
+        )
         for c in "FG":
             ws[f"{c}{r}"].font, ws[f"{c}{r}"].alignment = grey, wrap
 
@@ -216,42 +278,72 @@ def _metric_about(metric, rulebook: Rulebook) -> str:
     hi, lo = rulebook["rating_scale"]["max"], rulebook["rating_scale"]["min"]
     op, cuts = (">=", metric.cuts[::-1]) if metric.direction == "higher" else ("<=", metric.cuts)
     bands = ", ".join(f"{op} {c:g} rates {hi - i}" for i, c in enumerate(cuts))
-    return (f"{metric.unit}, {metric.direction} is better; rates {metric.signal}: {bands}, "
-            f"otherwise {lo}")
+    return (
+        f"{metric.unit}, {metric.direction} is better; rates {metric.signal}: {bands}, "
+        f"otherwise {lo}"
+    )
 
 
 def _metrics_sheet(ws, rulebook: Rulebook) -> None:
     m, last = len(rulebook.metrics), METRIC_ROWS + 1
     _header(ws, [*_columns("metrics"), *LOOKUP_COLUMNS["metrics"]], [40, 12, 12, 12, 90])
     _text_cells(ws, "C", METRIC_ROWS)
-    _validate(ws, f"A2:A{last}", "list", f"lists!$D$2:$D${m + 1}",
-              "Pick a metric; each metric at most once.",
-              "Not a metric id: pick one from the list.")
-    _validate(ws, f"B2:B{last}", "decimal", "0", operator="greaterThanOrEqual",
-              prompt="A number >= 0 (at most 100 for a % metric).",
-              error="A metric value is a number >= 0.")
+    _validate(
+        ws,
+        f"A2:A{last}",
+        "list",
+        f"lists!$D$2:$D${m + 1}",
+        "Pick a metric; each metric at most once.",
+        "Not a metric id: pick one from the list.",
+    )
+    _validate(
+        ws,
+        f"B2:B{last}",
+        "decimal",
+        "0",
+        operator="greaterThanOrEqual",
+        prompt="A number >= 0 (at most 100 for a % metric).",
+        error="A metric value is a number >= 0.",
+    )
     _validate(ws, f"C2:C{last}", prompt="Optional: date the value was measured, YYYY-MM-DD.")
-    _validate(ws, f"D2:D{last}", "list", '"' + ",".join(SOURCES) + '"',
-              error="A source is one of: " + ", ".join(SOURCES) + ", or blank.")
+    _validate(
+        ws,
+        f"D2:D{last}",
+        "list",
+        '"' + ",".join(SOURCES) + '"',
+        error="A source is one of: " + ", ".join(SOURCES) + ", or blank.",
+    )
     for r in range(2, last + 1):
-        ws[f"E{r}"] = (f'=IF(TRIM($A{r})="","",IFERROR(VLOOKUP(TRIM($A{r}),'
-                       f'lists!$D$2:$E${m + 1},2,FALSE),"not a metric id"))')
+        ws[f"E{r}"] = (
+            f'=IF(TRIM($A{r})="","",IFERROR(VLOOKUP(TRIM($A{r}),'
+            f'lists!$D$2:$E${m + 1},2,FALSE),"not a metric id"))'
+        )
         ws[f"E{r}"].font = Font(color="595959")
 
 
 def _signals_sheet(ws, rulebook: Rulebook) -> None:
     levels = rulebook["rating_scale"]["levels"]
     keys = sorted(levels)
-    _header(ws, ["id", "dimension", "name", "question",
-                 *(f"{k} {levels[k]['name']}" for k in keys)], [9, 22, 26, 45, 40, 40, 40, 40])
+    _header(
+        ws,
+        ["id", "dimension", "name", "question", *(f"{k} {levels[k]['name']}" for k in keys)],
+        [9, 22, 26, 45, 40, 40, 40, 40],
+    )
     names = {d.id: d.name for d in rulebook.dimensions}
     for s in rulebook.signals:
-        ws.append([s.id, f"{s.dimension} {names[s.dimension]}", s.name, s.question,
-                   *(s.rubric[k] for k in keys)])
+        ws.append(
+            [
+                s.id,
+                f"{s.dimension} {names[s.dimension]}",
+                s.name,
+                s.question,
+                *(s.rubric[k] for k in keys),
+            ]
+        )
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(vertical="top", wrap_text=True)
-    ws.protection.sheet = True      # reference only: read-only, no password
+    ws.protection.sheet = True  # reference only: read-only, no password
 
 
 def _lists_sheet(ws, rulebook: Rulebook) -> None:

@@ -5,6 +5,7 @@ Every table is checked lazily so that every problem is collected; pandera's
 failure cases are translated into analyst language (file, line, column,
 value, rule). Only evidence without a single problem becomes `Evidence`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,14 +18,26 @@ import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaErrors
 
-from paos._types import Evidence
 from paos._defaults import ID_PATTERN
+from paos._types import Evidence
 from paos.errors import EvidenceError, FaultError, Problem
-from paos.evidence.intake import (BIDI_PL, CONTROL_PL, MAX_REPORTED, SIGNAL_LIKE, WIDE_EVIDENCE,
-                                  RawEngagement, Table, cascade, listed, more, read_engagement,
-                                  unsafe_text, wide_to_long)
+from paos.evidence.intake import (
+    BIDI_PL,
+    CONTROL_PL,
+    MAX_REPORTED,
+    SIGNAL_LIKE,
+    WIDE_EVIDENCE,
+    RawEngagement,
+    Table,
+    cascade,
+    listed,
+    more,
+    read_engagement,
+    unsafe_text,
+    wide_to_long,
+)
+from paos.evidence.schemas import EMPTY_METRICS, validated
 from paos.method.rulebook import DEFAULT_RULEBOOK, Rulebook, known_rulebooks, load_rulebook
-from paos.evidence.schemas import validated
 
 SOURCES = ("interview", "survey", "workshop", "document")
 COLUMNS = {  # required, optional
@@ -48,9 +61,13 @@ def _clean(col: str) -> pl.Expr:
 
 def _col_check(expr: Callable[[str], pl.Expr], rule: str) -> pa.Check:
     """A column check from an expression builder; nulls are left to `nullable`."""
-    return pa.Check(lambda data: data.lazyframe.select(
-        expr(data.key).fill_null(False) | pl.col(data.key).is_null()), error=rule,
-        n_failure_cases=1)
+    return pa.Check(
+        lambda data: data.lazyframe.select(
+            expr(data.key).fill_null(False) | pl.col(data.key).is_null()
+        ),
+        error=rule,
+        n_failure_cases=1,
+    )
 
 
 def _frame_check(expr: pl.Expr, rule: str) -> pa.Check:
@@ -60,7 +77,8 @@ def _frame_check(expr: pl.Expr, rule: str) -> pa.Check:
 def _first_dup(keys: list[str]) -> pl.Expr:
     """True for the first row of each key, and for rows with a blank key part."""
     return pl.struct(keys).is_first_distinct() | pl.any_horizontal(
-        [pl.col(k).is_null() for k in keys])
+        [pl.col(k).is_null() for k in keys]
+    )
 
 
 class _Schemas:
@@ -82,63 +100,117 @@ class _Schemas:
             return _frame_check(_first_dup(keys), rule)
 
         needs = [r.strip().lower() for r in rulebook["roles_requiring_perspective"]]
-        role_rule = ("is not a known role, so the stakeholder needs a perspective "
-                     f"({', '.join(persp)})")
+        role_rule = (
+            f"is not a known role, so the stakeholder needs a perspective ({', '.join(persp)})"
+        )
         needs_rule = f"has no default perspective: give one ({', '.join(persp)})"
         self.frame_columns = {role_rule: "role", needs_rule: "role"}
         role = _clean("role").str.to_lowercase()
         declared = pl.col("perspective").is_not_null() | pl.col("role").is_null()
-        txt = {"nullable": True}
-        self.stakeholders = pa.DataFrameSchema({
-            "stakeholder_id": pa.Column(str),
-            "role": pa.Column(str),
-            "perspective": pa.Column(str, _col_check(
-                lambda c: _clean(c).str.to_lowercase().is_in(persp),
-                f"is not a perspective ({', '.join(persp)})"), **txt),
-            "function": pa.Column(str, **txt), "name": pa.Column(str, **txt),
-        }, checks=[
-            dup("is a duplicate stakeholder id", "stakeholder_id", ["_src", "_sid"]),
-            _frame_check(role.is_in(roles + needs) | declared, role_rule),
-            _frame_check(~role.is_in(needs) | declared, needs_rule),
-        ])
+        self.stakeholders = pa.DataFrameSchema(
+            {
+                "stakeholder_id": pa.Column(str),
+                "role": pa.Column(str),
+                "perspective": pa.Column(
+                    str,
+                    _col_check(
+                        lambda c: _clean(c).str.to_lowercase().is_in(persp),
+                        f"is not a perspective ({', '.join(persp)})",
+                    ),
+                    nullable=True,
+                ),
+                "function": pa.Column(str, nullable=True),
+                "name": pa.Column(str, nullable=True),
+            },
+            checks=[
+                dup("is a duplicate stakeholder id", "stakeholder_id", ["_src", "_sid"]),
+                _frame_check(role.is_in(roles + needs) | declared, role_rule),
+                _frame_check(~role.is_in(needs) | declared, needs_rule),
+            ],
+        )
         num = lambda c: _clean(c).cast(pl.Float64, strict=False)  # noqa: E731
-        self.metrics = pa.DataFrameSchema({
-            "metric_id": pa.Column(str, _col_check(
-                lambda c: _clean(c).str.to_lowercase().is_in(self.metric_ids),
-                "is not a known metric id (" + ", ".join(self.metric_ids) + ")")),
-            "value": pa.Column(str, _col_check(
-                lambda c: num(c).is_finite().fill_null(False) & (num(c) >= 0).fill_null(False),
-                "is not a finite number >= 0")),
-            "as_of": pa.Column(str, nullable=True), "source": pa.Column(str, nullable=True),
-        }, checks=[
-            dup("is a duplicate metric (each metric once per engagement)", "metric_id",
-                ["_src", "_mid"]),
-            _frame_check(~(_clean("metric_id").str.to_lowercase().is_in(self.percent)
-                           & (num("value") > 100).fill_null(False)
-                           & num("value").is_finite().fill_null(False)),
-                         "is above 100 for a % metric"),
-        ])
+        self.metrics = pa.DataFrameSchema(
+            {
+                "metric_id": pa.Column(
+                    str,
+                    _col_check(
+                        lambda c: _clean(c).str.to_lowercase().is_in(self.metric_ids),
+                        "is not a known metric id (" + ", ".join(self.metric_ids) + ")",
+                    ),
+                ),
+                "value": pa.Column(
+                    str,
+                    _col_check(
+                        lambda c: (
+                            num(c).is_finite().fill_null(False) & (num(c) >= 0).fill_null(False)
+                        ),
+                        "is not a finite number >= 0",
+                    ),
+                ),
+                "as_of": pa.Column(str, nullable=True),
+                "source": pa.Column(str, nullable=True),
+            },
+            checks=[
+                dup(
+                    "is a duplicate metric (each metric once per engagement)",
+                    "metric_id",
+                    ["_src", "_mid"],
+                ),
+                _frame_check(
+                    ~(
+                        _clean("metric_id").str.to_lowercase().is_in(self.percent)
+                        & (num("value") > 100).fill_null(False)
+                        & num("value").is_finite().fill_null(False)
+                    ),
+                    "is above 100 for a % metric",
+                ),
+            ],
+        )
         self.frame_columns["is above 100 for a % metric"] = "value"
         levels = [float(v) for v in range(lo, hi + 1)]
         self.lo, self.hi = lo, hi
         self.levels = levels
 
-        self.ratings = pa.DataFrameSchema({
-            "stakeholder_id": pa.Column(str),
-            "signal_id": pa.Column(str, _col_check(
-                lambda c: _clean(c).str.to_uppercase().is_in(self.sig_ids),
-                f"is not a known signal id ({self.sig_ids[0]} .. {self.sig_ids[-1]})")),
-            "rating": pa.Column(str, _col_check(
-                lambda c: _clean(c).cast(pl.Float64, strict=False).is_in(self.levels)
-                .fill_null(False), self.rating_rule), nullable=True),
-            "evidence": pa.Column(str, nullable=True),
-            "source": pa.Column(str, _col_check(
-                lambda c: _clean(c).str.to_lowercase().is_in(SOURCES),
-                f"is not a source ({', '.join(SOURCES)} or blank)"), nullable=True),
-        }, checks=[
-            dup("is rated twice by the same stakeholder", "signal_id", ["_src", "_sid", "_sig"]),
-            _frame_check(pl.col("_known") | pl.col("stakeholder_id").is_null(), UNKNOWN_SID),
-        ])
+        self.ratings = pa.DataFrameSchema(
+            {
+                "stakeholder_id": pa.Column(str),
+                "signal_id": pa.Column(
+                    str,
+                    _col_check(
+                        lambda c: _clean(c).str.to_uppercase().is_in(self.sig_ids),
+                        f"is not a known signal id ({self.sig_ids[0]} .. {self.sig_ids[-1]})",
+                    ),
+                ),
+                "rating": pa.Column(
+                    str,
+                    _col_check(
+                        lambda c: (
+                            _clean(c)
+                            .cast(pl.Float64, strict=False)
+                            .is_in(self.levels)
+                            .fill_null(False)
+                        ),
+                        self.rating_rule,
+                    ),
+                    nullable=True,
+                ),
+                "evidence": pa.Column(str, nullable=True),
+                "source": pa.Column(
+                    str,
+                    _col_check(
+                        lambda c: _clean(c).str.to_lowercase().is_in(SOURCES),
+                        f"is not a source ({', '.join(SOURCES)} or blank)",
+                    ),
+                    nullable=True,
+                ),
+            },
+            checks=[
+                dup(
+                    "is rated twice by the same stakeholder", "signal_id", ["_src", "_sid", "_sig"]
+                ),
+                _frame_check(pl.col("_known") | pl.col("stakeholder_id").is_null(), UNKNOWN_SID),
+            ],
+        )
         self.frame_columns[UNKNOWN_SID] = "stakeholder_id"
 
 
@@ -164,34 +236,59 @@ def _run(schema: pa.DataFrameSchema, frame: pl.DataFrame, s: _Schemas) -> list[P
         column = e.schema.name if isinstance(e.schema, pa.Column) else None
         output = e.check_output
         if rule is None or output is None or output.height != frame.height:
-            out.append(Problem(first["_file"], f"could not be checked ({rule or e.reason_code})",
-                               None, column, None, first["_sheet"]))
+            out.append(
+                Problem(
+                    first["_file"],
+                    f"could not be checked ({rule or e.reason_code})",
+                    None,
+                    column,
+                    None,
+                    first["_sheet"],
+                )
+            )
             continue
-        failed.append(output.select(pl.arg_where(~pl.col(output.columns[0]).fill_null(False))
-                                    .cast(pl.Int64).alias("index"))
-                      .with_columns(check=pl.lit(rule), column=pl.lit(column, pl.String)))
+        failed.append(
+            output.select(
+                pl.arg_where(~pl.col(output.columns[0]).fill_null(False))
+                .cast(pl.Int64)
+                .alias("index")
+            ).with_columns(check=pl.lit(rule), column=pl.lit(column, pl.String))
+        )
     if not failed:
         return out
     group = ("_file", "_sheet", "check", "column")
-    located = (pl.concat(failed)
-               .join(frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("index"),
-                                  "_file", "_sheet", "_line"), on="index", how="left")
-               .sort("_line", "index")
-               .with_columns(rank=pl.int_range(pl.len()).over(group),
-                             total=pl.len().over(group))
-               .filter(pl.col("rank") <= MAX_REPORTED))
+    located = (
+        pl.concat(failed)
+        .join(
+            frame.select(
+                pl.int_range(pl.len(), dtype=pl.Int64).alias("index"), "_file", "_sheet", "_line"
+            ),
+            on="index",
+            how="left",
+        )
+        .sort("_line", "index")
+        .with_columns(rank=pl.int_range(pl.len()).over(group), total=pl.len().over(group))
+        .filter(pl.col("rank") <= MAX_REPORTED)
+    )
     rules = set(located["check"].to_list())
-    firsts = {rule: frame.select(pl.col("_line").min().over(keys))["_line"]
-              for rule, (_, keys) in s.dup_rules.items() if rule in rules}
+    firsts = {
+        rule: frame.select(pl.col("_line").min().over(keys))["_line"]
+        for rule, (_, keys) in s.dup_rules.items()
+        if rule in rules
+    }
     for case in located.iter_rows(named=True):
         problem, kind = _problem(case, frame.row(case["index"], named=True), s, firsts)
-        out.append(problem if case["rank"] < MAX_REPORTED
-                   else more(problem, case["total"] - MAX_REPORTED, kind))
+        out.append(
+            problem
+            if case["rank"] < MAX_REPORTED
+            else more(problem, case["total"] - MAX_REPORTED, kind)
+        )
     return out
 
 
-def _problem(case: dict, row: dict, s: _Schemas, firsts: dict[str, pl.Series]
-             ) -> tuple[Problem, str]:
+def _problem(
+    case: dict, row: dict, s: _Schemas, firsts: dict[str, pl.Series]
+) -> tuple[Problem, str]:
     """One failure case as a `Problem`, and the kind of problem it is."""
     rule, column = case["check"], case["column"]
     kind = rule
@@ -217,21 +314,28 @@ def _columns(table: Table, name: str) -> list[Problem]:
     would be dropped), each one problem on the header line."""
     required, optional = COLUMNS[name]
     known = f"is not a known column of {name} (known: {', '.join([*required, *optional])})"
-    return ([table.problem("required column is missing", 1, c) for c in required
-             if c not in table.header]
-            + [table.problem(known, 1, c) for c in table.header
-               if c not in required and c not in optional])
+    return [
+        table.problem("required column is missing", 1, c) for c in required if c not in table.header
+    ] + [
+        table.problem(known, 1, c) for c in table.header if c not in required and c not in optional
+    ]
 
 
 def _with_optional(table: Table, name: str, src: int) -> pl.DataFrame:
     """The table's frame with every optional column and its provenance columns."""
     _, optional = COLUMNS[name]
     missing = [pl.lit(None, pl.String).alias(c) for c in optional if c not in table.frame.columns]
-    keep = [c for c in (*COLUMNS[name][0], *optional, "_line", "_rating_col")
-            if c in table.frame.columns]
+    keep = [
+        c
+        for c in (*COLUMNS[name][0], *optional, "_line", "_rating_col")
+        if c in table.frame.columns
+    ]
     return table.frame.select(keep).with_columns(
-        *missing, _src=pl.lit(src, pl.Int32), _file=pl.lit(table.file),
-        _sheet=pl.lit(table.sheet, pl.String))
+        *missing,
+        _src=pl.lit(src, pl.Int32),
+        _file=pl.lit(table.file),
+        _sheet=pl.lit(table.sheet, pl.String),
+    )
 
 
 def _meta(raw: RawEngagement, problems: list[Problem], refusals: set[Problem]) -> dict:
@@ -243,59 +347,105 @@ def _meta(raw: RawEngagement, problems: list[Problem], refusals: set[Problem]) -
     line = lambda k: raw.meta_lines.get(k)  # noqa: E731
     for key, value in raw.meta.items():
         if key not in META_KNOWN:
-            rule = (f"is not a known key (known: {', '.join(META_KNOWN)})" if key
-                    else "has a value but no key")
-            problems.append(Problem(rule=rule, line=line(key), column=key or None,
-                                    value=None if key else value, **where))
+            rule = (
+                f"is not a known key (known: {', '.join(META_KNOWN)})"
+                if key
+                else "has a value but no key"
+            )
+            problems.append(
+                Problem(
+                    rule=rule,
+                    line=line(key),
+                    column=key or None,
+                    value=None if key else value,
+                    **where,
+                )
+            )
         elif isinstance(value, str) and (unsafe := unsafe_text(value, key in LABEL_KEYS)):
             refusals.add(Problem(rule=unsafe, line=line(key), column=key, value=value, **where))
-    refused = {(p.line, p.column) for p in raw.problems
-               if p.file == raw.meta_file and p.sheet == raw.meta_sheet}
+    refused = {
+        (p.line, p.column)
+        for p in raw.problems
+        if p.file == raw.meta_file and p.sheet == raw.meta_sheet
+    }
     for key in META_REQUIRED if not raw.meta_unread else ():
         if meta[key] is None and (line(key), key) not in refused:
             rule = "required key is missing" if key not in raw.meta else BLANK
             problems.append(Problem(rule=rule, line=line(key), column=key, **where))
     for key in ("id", "baseline"):
         if meta[key] is not None and not re.fullmatch(ID_PATTERN, str(meta[key]).strip()):
-            problems.append(Problem(rule="is not a valid engagement id (1-64 letters, digits, "
-                                    "'.', '_' or '-', starting with a letter or digit)",
-                                    line=line(key), column=key, value=meta[key], **where))
+            problems.append(
+                Problem(
+                    rule="is not a valid engagement id (1-64 letters, digits, "
+                    "'.', '_' or '-', starting with a letter or digit)",
+                    line=line(key),
+                    column=key,
+                    value=meta[key],
+                    **where,
+                )
+            )
     if meta["assessed_on"] is not None:
         try:
             meta["assessed_on"] = dt.date.fromisoformat(str(meta["assessed_on"]).strip())
         except ValueError:
-            problems.append(Problem(rule="is not an ISO date (YYYY-MM-DD)",
-                                    line=line("assessed_on"), column="assessed_on",
-                                    value=meta["assessed_on"], **where))
-    book = (meta["rulebook"] or DEFAULT_RULEBOOK).strip()
+            problems.append(
+                Problem(
+                    rule="is not an ISO date (YYYY-MM-DD)",
+                    line=line("assessed_on"),
+                    column="assessed_on",
+                    value=meta["assessed_on"],
+                    **where,
+                )
+            )
+    book = str(meta["rulebook"] or DEFAULT_RULEBOOK).strip()
     if book not in known_rulebooks():
-        problems.append(Problem(rule="is not a known rulebook version (known: "
-                                + ", ".join(known_rulebooks()) + ")", line=line("rulebook"),
-                                column="rulebook", value=book, **where))
+        problems.append(
+            Problem(
+                rule="is not a known rulebook version (known: "
+                + ", ".join(known_rulebooks())
+                + ")",
+                line=line("rulebook"),
+                column="rulebook",
+                value=book,
+                **where,
+            )
+        )
     meta["rulebook"] = book
     return {k: (v.strip() if isinstance(v, str) else v) for k, v in meta.items()}
 
 
-def _tables(i: int, raw: RawEngagement, s: _Schemas, problems: list[Problem]
-            ) -> dict[str, pl.DataFrame]:
+def _tables(
+    i: int, raw: RawEngagement, s: _Schemas, problems: list[Problem]
+) -> dict[str, pl.DataFrame]:
     """One engagement's tables with provenance, after the layout and column checks."""
     tables = dict(raw.tables)
     ratings = tables.get("ratings")
-    if ratings is not None and "signal_id" not in ratings.header and any(
-            SIGNAL_LIKE.match(h) or WIDE_EVIDENCE.match(h) for h in ratings.header):
+    if (
+        ratings is not None
+        and "signal_id" not in ratings.header
+        and any(SIGNAL_LIKE.match(h) or WIDE_EVIDENCE.match(h) for h in ratings.header)
+    ):
         long, people, wide_problems = wide_to_long(ratings, s.sig_ids, "stakeholders" in tables)
         problems += wide_problems
-        problems += [ratings.problem("required column is missing", 1, c)
-                     for c in ("stakeholder_id", "role") if c not in ratings.header
-                     and not (c == "role" and "stakeholders" in tables)]
+        problems += [
+            ratings.problem("required column is missing", 1, c)
+            for c in ("stakeholder_id", "role")
+            if c not in ratings.header and not (c == "role" and "stakeholders" in tables)
+        ]
         tables["ratings"] = long
         tables.setdefault("stakeholders", people)
     workbook = raw.source.suffix.lower() in (".xlsx", ".xlsm")
     for name in ("stakeholders", "ratings"):
         label = str(raw.source) if workbook else str(raw.source / f"{name}.csv")
         if name not in tables and not any(p.file == label for p in problems):
-            problems.append(Problem(label, f"required sheet is missing ({name})" if workbook
-                                    else "required file is missing"))
+            problems.append(
+                Problem(
+                    label,
+                    f"required sheet is missing ({name})"
+                    if workbook
+                    else "required file is missing",
+                )
+            )
     frames = {}
     for name in ("stakeholders", "ratings", "metrics"):
         table = tables.get(name)
@@ -311,8 +461,9 @@ def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame | None:
     return pl.concat(frames, how="diagonal_relaxed") if frames else None
 
 
-def check_engagements(raws: list[RawEngagement], rulebook: Rulebook | None = None
-                      ) -> tuple[Evidence | None, list[list[Problem]]]:
+def check_engagements(
+    raws: list[RawEngagement], rulebook: Rulebook | None = None
+) -> tuple[Evidence | None, list[list[Problem]]]:
     """Validate many raw engagements at once: one pandera pass per table over the
     whole portfolio. Returns the evidence of the engagements without any problem
     (None if there is none) and, for every raw engagement, its problems."""
@@ -350,21 +501,29 @@ def _unsafe_cells(table: Table) -> list[Problem]:
     line counting the rest. One vectorised scan per column."""
     f = table.frame
     hits = []
-    for c in table.header:           # renamed: a header may read like a regex ("*", "^$")
+    for c in table.header:  # renamed: a header may read like a regex ("*", "^$")
         col = f.get_column(c).alias("value")
         bad = col.str.contains(CONTROL_PL)
         if c in LABEL_COLUMNS:
             bad = bad | col.str.contains(BIDI_PL)
         bad = bad.fill_null(False)
         if bad.any():
-            hits.append(pl.DataFrame({"_line": f.get_column("_line").filter(bad),
-                                      "column": [c] * int(bad.sum()),
-                                      "value": col.filter(bad)}))
+            hits.append(
+                pl.DataFrame(
+                    {
+                        "_line": f.get_column("_line").filter(bad),
+                        "column": [c] * int(bad.sum()),
+                        "value": col.filter(bad),
+                    }
+                )
+            )
     if not hits:
         return []
     found = pl.concat(hits).sort("_line", maintain_order=True)
-    out = [table.problem(unsafe_text(v, c in LABEL_COLUMNS) or "", line, c, v)
-           for line, c, v in found.head(MAX_REPORTED + 1).iter_rows()]
+    out = [
+        table.problem(unsafe_text(v, c in LABEL_COLUMNS) or "", line, c, v)
+        for line, c, v in found.head(MAX_REPORTED + 1).iter_rows()
+    ]
     if found.height > MAX_REPORTED:
         out[-1] = more(out[-1], found.height - MAX_REPORTED, "a control character")
     return out
@@ -385,8 +544,13 @@ def _capped(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def _check_group(members: list[int], raws: list[RawEngagement], metas: dict[int, dict],
-                 rulebook: Rulebook, problems: list[list[Problem]]) -> Evidence | None:
+def _check_group(
+    members: list[int],
+    raws: list[RawEngagement],
+    metas: dict[int, dict],
+    rulebook: Rulebook,
+    problems: list[list[Problem]],
+) -> Evidence | None:
     s = _Schemas(rulebook)
     found: dict[str, list[pl.DataFrame]] = {"stakeholders": [], "ratings": [], "metrics": []}
     complete = set()
@@ -406,21 +570,35 @@ def _check_group(members: list[int], raws: list[RawEngagement], metas: dict[int,
         st = st.with_columns(_sid=_clean("stakeholder_id"))
         located += _run(s.stakeholders, st, s)
     if ra is not None:
-        known = (st.select("_src", "_sid").unique().with_columns(_known=pl.lit(True))
-                 if st is not None else pl.DataFrame(schema={"_src": pl.Int32, "_sid": pl.String,
-                                                            "_known": pl.Boolean}))
-        ra = (ra.with_columns(_sid=_clean("stakeholder_id"),
-                              _sig=_clean("signal_id").str.to_uppercase())
-              .join(known, on=["_src", "_sid"], how="left")
-              .with_columns(pl.col("_known").fill_null(False)
-                            | ~pl.col("_src").is_in(sorted(complete))))
+        known = (
+            st.select("_src", "_sid").unique().with_columns(_known=pl.lit(True))
+            if st is not None
+            else pl.DataFrame(schema={"_src": pl.Int32, "_sid": pl.String, "_known": pl.Boolean})
+        )
+        ra = (
+            ra.with_columns(
+                _sid=_clean("stakeholder_id"), _sig=_clean("signal_id").str.to_uppercase()
+            )
+            .join(known, on=["_src", "_sid"], how="left")
+            .with_columns(
+                pl.col("_known").fill_null(False) | ~pl.col("_src").is_in(sorted(complete))
+            )
+        )
         located += _run(s.ratings, ra, s)
         with_metrics = set(me["_src"].unique().to_list()) if me is not None else set()
         rated = dict(ra.group_by("_src").agg(pl.col("rating").is_not_null().sum()).iter_rows())
         for i, (f, sh) in rating_files.items():
             if rated.get(i, 0) == 0 and i not in with_metrics:
-                problems[i].append(Problem(f, "holds no rating at all: every rating is blank "
-                                           "or there are no rows", None, "rating", None, sh))
+                problems[i].append(
+                    Problem(
+                        f,
+                        "holds no rating at all: every rating is blank or there are no rows",
+                        None,
+                        "rating",
+                        None,
+                        sh,
+                    )
+                )
     if me is not None:
         me = me.with_columns(_mid=_clean("metric_id").str.to_lowercase())
         located += _run(s.metrics, me, s)
@@ -433,6 +611,7 @@ def _check_group(members: list[int], raws: list[RawEngagement], metas: dict[int,
     ok = [i for i in sorted(complete) if not problems[i]]
     if not ok:
         return None
+    assert st is not None and ra is not None  # each of `ok` is complete: it has both tables
     return _typed(ok, metas, raws, st, ra, me, rulebook)
 
 
@@ -448,51 +627,104 @@ def duplicate_ids(raws: list[RawEngagement], ids: list[str | None]) -> dict[int,
     for eid, idx in owners.items():
         for i in idx if len(idx) > 1 else []:
             others = [str(raws[j].source) for j in idx if j != i]
-            others = ", ".join(others[:3]) + (f" and {len(others) - 3} more"
-                                              if len(others) > 3 else "")
-            out[i] = Problem(raws[i].meta_file, f"engagement id is used by another engagement "
-                             f"too ({others})", raws[i].meta_lines.get("id"), "id", eid,
-                             raws[i].meta_sheet)
+            shown = ", ".join(others[:3]) + (
+                f" and {len(others) - 3} more" if len(others) > 3 else ""
+            )
+            out[i] = Problem(
+                raws[i].meta_file,
+                f"engagement id is used by another engagement too ({shown})",
+                raws[i].meta_lines.get("id"),
+                "id",
+                eid,
+                raws[i].meta_sheet,
+            )
     return out
 
 
-def _typed(ok: list[int], metas: dict[int, dict], raws: list[RawEngagement],
-           st: pl.DataFrame, ra: pl.DataFrame, me: pl.DataFrame | None,
-           rulebook: Rulebook) -> Evidence:
+def _typed(
+    ok: list[int],
+    metas: dict[int, dict],
+    raws: list[RawEngagement],
+    st: pl.DataFrame,
+    ra: pl.DataFrame,
+    me: pl.DataFrame | None,
+    rulebook: Rulebook,
+) -> Evidence:
     """Typed, validated frames of the engagements `ok` (source indexes)."""
-    ids = pl.DataFrame({"_src": ok, "engagement_id": [metas[i]["id"] for i in ok]},
-                       schema={"_src": pl.Int32, "engagement_id": pl.String})
+    ids = pl.DataFrame(
+        {"_src": ok, "engagement_id": [metas[i]["id"] for i in ok]},
+        schema={"_src": pl.Int32, "engagement_id": pl.String},
+    )
     roles = rulebook.role_perspectives
     people = st.join(ids, on="_src", how="inner").select(
-        "engagement_id", pl.col("_sid").alias("stakeholder_id"),
+        "engagement_id",
+        pl.col("_sid").alias("stakeholder_id"),
         _clean("role").str.to_lowercase().alias("role"),
-        pl.coalesce(_clean("perspective").str.to_lowercase(),
-                    _clean("role").str.to_lowercase().replace_strict(roles, default=None))
-        .alias("perspective"), "function", "name")
-    ratings = (ra.join(ids, on="_src", how="inner").select(
-        "engagement_id", pl.col("_sid").alias("stakeholder_id"),
-        pl.col("_sig").alias("signal_id"),
-        _clean("rating").cast(pl.Float64).cast(pl.Int8).alias("rating"),
-        "evidence", _clean("source").str.to_lowercase().alias("source"),
-        pl.col("_line").alias("line"))
-        .join(people.select("engagement_id", "stakeholder_id", "role", "perspective"),
-              on=["engagement_id", "stakeholder_id"], how="left"))
-    metrics = (me.join(ids, on="_src", how="inner").select(
-        "engagement_id", pl.col("_mid").alias("metric_id"),
-        _clean("value").cast(pl.Float64).alias("value"), "as_of", "source",
-        pl.col("_line").alias("line")) if me is not None else None)
-    eng = pl.DataFrame([{"engagement_id": metas[i]["id"],
-                         **{k: v for k, v in metas[i].items() if k != "id"},
-                         "source": str(raws[i].source)} for i in ok],
-                       schema={"engagement_id": pl.String, "client": pl.String,
-                               "assessed_on": pl.Date, "industry": pl.String,
-                               "stage": pl.String, "analyst": pl.String,
-                               "rulebook": pl.String, "baseline": pl.String,
-                               "source": pl.String})
-    files = pl.DataFrame([{"engagement_id": metas[i]["id"], "file": f, "sha256": h}
-                          for i in ok for f, h in raws[i].files],
-                         schema={"engagement_id": pl.String, "file": pl.String,
-                                 "sha256": pl.String})
+        pl.coalesce(
+            _clean("perspective").str.to_lowercase(),
+            _clean("role").str.to_lowercase().replace_strict(roles, default=None),
+        ).alias("perspective"),
+        "function",
+        "name",
+    )
+    ratings = (
+        ra.join(ids, on="_src", how="inner")
+        .select(
+            "engagement_id",
+            pl.col("_sid").alias("stakeholder_id"),
+            pl.col("_sig").alias("signal_id"),
+            _clean("rating").cast(pl.Float64).cast(pl.Int8).alias("rating"),
+            "evidence",
+            _clean("source").str.to_lowercase().alias("source"),
+            pl.col("_line").alias("line"),
+        )
+        .join(
+            people.select("engagement_id", "stakeholder_id", "role", "perspective"),
+            on=["engagement_id", "stakeholder_id"],
+            how="left",
+        )
+    )
+    metrics = (
+        me.join(ids, on="_src", how="inner").select(
+            "engagement_id",
+            pl.col("_mid").alias("metric_id"),
+            _clean("value").cast(pl.Float64).alias("value"),
+            "as_of",
+            "source",
+            pl.col("_line").alias("line"),
+        )
+        if me is not None
+        else pl.DataFrame(schema=EMPTY_METRICS)
+    )
+    eng = pl.DataFrame(
+        [
+            {
+                "engagement_id": metas[i]["id"],
+                **{k: v for k, v in metas[i].items() if k != "id"},
+                "source": str(raws[i].source),
+            }
+            for i in ok
+        ],
+        schema={
+            "engagement_id": pl.String,
+            "client": pl.String,
+            "assessed_on": pl.Date,
+            "industry": pl.String,
+            "stage": pl.String,
+            "analyst": pl.String,
+            "rulebook": pl.String,
+            "baseline": pl.String,
+            "source": pl.String,
+        },
+    )
+    files = pl.DataFrame(
+        [
+            {"engagement_id": metas[i]["id"], "file": f, "sha256": h}
+            for i in ok
+            for f, h in raws[i].files
+        ],
+        schema={"engagement_id": pl.String, "file": pl.String, "sha256": pl.String},
+    )
     return validated(Evidence(eng, people, ratings, metrics, files))
 
 
@@ -504,7 +736,7 @@ def load_evidence(sources: Iterable[str | Path], rulebook: Rulebook | None = Non
     raws = [read_engagement(s) for s in sources]
     ev, problems = check_engagements(raws, rulebook)
     flat = [p for ps in problems for p in ps]
-    if any(raw.faults for raw in raws):          # the environment, not the evidence
+    if any(raw.faults for raw in raws):  # the environment, not the evidence
         raise FaultError("\n".join(str(p) for p in sorted(set(flat), key=Problem.sort_key)))
     if flat:
         raise EvidenceError(flat)

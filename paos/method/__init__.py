@@ -1,2 +1,3 @@
 """Stages 3-7: the methodology (read from the rulebook) over validated frames."""
+
 __all__ = ["rulebook", "engine", "results", "diagnostic", "check", "card"]

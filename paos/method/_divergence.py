@@ -3,6 +3,7 @@
 What leadership assumes (strategic S) is tested against operational reality
 (R); the difference is classified into blind spots and hidden strengths.
 """
+
 from __future__ import annotations
 
 import polars as pl
@@ -19,9 +20,11 @@ def classify_divergence(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFra
     div = pl.col("strategic") - pl.col("reality")
     d = cmp(pl.col("divergence"), rulebook.decimals)
     return signals.with_columns(divergence=div).with_columns(
-        divergence_class=pl.when(pl.col("divergence").is_null()).then(pl.lit("not_testable"))
-        .when(d >= rule["blind_spot_at_or_above"]).then(pl.lit("blind_spot"))
-        .when(d <= rule["hidden_strength_at_or_below"]).then(pl.lit("hidden_strength"))
+        divergence_class=pl.when(pl.col("divergence").is_null())
+        .then(pl.lit("not_testable"))
+        .when(d >= rule["blind_spot_at_or_above"])
+        .then(pl.lit("blind_spot"))
+        .when(d <= rule["hidden_strength_at_or_below"])
+        .then(pl.lit("hidden_strength"))
         .otherwise(pl.lit("aligned"))
     )
-

@@ -1,6 +1,7 @@
 """Stage 5: gaps, severity, escalation, priority, roadmap (methodology section 5),
 and the evidence behind each gap (results contract, methodology section 11).
 """
+
 from __future__ import annotations
 
 import polars as pl
@@ -15,12 +16,17 @@ GAP_ORDER = [ENG, "priority_rank", "tier", "severity_rank", "score_cmp", "signal
 def _rules(rulebook: Rulebook) -> tuple[pl.DataFrame, pl.DataFrame]:
     prio = pl.DataFrame(
         [(r["severity"], t, r["priority"]) for r in rulebook["priority"] for t in r["tiers"]],
-        schema={"severity": pl.String, "tier": pl.Int8, "priority": pl.String}, orient="row")
-    phases = pl.DataFrame({
-        "priority": [p["priority"] for p in rulebook["phases"]],
-        "phase": [p["phase"] for p in rulebook["phases"]],
-    }).with_columns(pl.col("phase").cast(pl.Int8),
-                    priority_rank=pl.col("phase").rank("dense").cast(pl.Int8))
+        schema={"severity": pl.String, "tier": pl.Int8, "priority": pl.String},
+        orient="row",
+    )
+    phases = pl.DataFrame(
+        {
+            "priority": [p["priority"] for p in rulebook["phases"]],
+            "phase": [p["phase"] for p in rulebook["phases"]],
+        }
+    ).with_columns(
+        pl.col("phase").cast(pl.Int8), priority_rank=pl.col("phase").rank("dense").cast(pl.Int8)
+    )
     return prio, phases
 
 
@@ -32,40 +38,71 @@ def detect_gaps(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
     severity and tier, phase from priority.
     """
     d = rulebook.decimals
-    bands = rulebook["severity"]                       # most severe first
+    bands = rulebook["severity"]  # most severe first
     names = [b["name"] for b in bands]
     shortfall = cmp(pl.col("shortfall"), d)
     base = pl.lit(len(bands) - 1, dtype=pl.Int8)
     for i in reversed(range(len(bands))):
-        base = pl.when(shortfall >= bands[i]["min_shortfall"]).then(pl.lit(i, dtype=pl.Int8)) \
+        base = (
+            pl.when(shortfall >= bands[i]["min_shortfall"])
+            .then(pl.lit(i, dtype=pl.Int8))
             .otherwise(base)
+        )
     esc = rulebook["escalation"]
     escalated = pl.col("divergence_class") == esc["divergence_class"]
-    rank = (pl.when(escalated).then((pl.col("base_rank") - esc["levels"]).clip(lower_bound=0))
-            .otherwise(pl.col("base_rank")).cast(pl.Int8))
+    rank = (
+        pl.when(escalated)
+        .then((pl.col("base_rank") - esc["levels"]).clip(lower_bound=0))
+        .otherwise(pl.col("base_rank"))
+        .cast(pl.Int8)
+    )
     prio, phases = _rules(rulebook)
-    sev_names = pl.DataFrame({"severity_rank": list(range(len(names))), "severity": names},
-                             schema={"severity_rank": pl.Int8, "severity": pl.String})
+    sev_names = pl.DataFrame(
+        {"severity_rank": list(range(len(names))), "severity": names},
+        schema={"severity_rank": pl.Int8, "severity": pl.String},
+    )
     return (
-        signals.filter((pl.col("status") == "scored")
-                       & (cmp(pl.col("score"), d) < pl.col("threshold")))
+        signals.filter(
+            (pl.col("status") == "scored") & (cmp(pl.col("score"), d) < pl.col("threshold"))
+        )
         .with_columns(shortfall=pl.col("threshold") - pl.col("score"))
         .with_columns(base_rank=base, escalated=escalated)
-        .with_columns(severity_rank=rank, provisional=~pl.col("validated"),
-                      score_cmp=cmp(pl.col("score"), d))
+        .with_columns(
+            severity_rank=rank, provisional=~pl.col("validated"), score_cmp=cmp(pl.col("score"), d)
+        )
         .join(sev_names, on="severity_rank", how="left")
         .join(prio, on=["severity", "tier"], how="left")
         .join(phases, on="priority", how="left")
         .sort(GAP_ORDER)
-        .select(ENG, "signal_id", "dimension", "tier", "dimension_order", "score",
-                "threshold", "shortfall", "severity", "severity_rank", "escalated",
-                "provisional", "priority", "priority_rank", "phase", "divergence_class",
-                "score_cmp")
+        .select(
+            ENG,
+            "signal_id",
+            "dimension",
+            "tier",
+            "dimension_order",
+            "score",
+            "threshold",
+            "shortfall",
+            "severity",
+            "severity_rank",
+            "escalated",
+            "provisional",
+            "priority",
+            "priority_rank",
+            "phase",
+            "divergence_class",
+            "score_cmp",
+        )
     )
 
 
-def gap_evidence(gaps: pl.DataFrame, ratings: pl.DataFrame, stakeholders: pl.DataFrame,
-                 metric_rated: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
+def gap_evidence(
+    gaps: pl.DataFrame,
+    ratings: pl.DataFrame,
+    stakeholders: pl.DataFrame,
+    metric_rated: pl.DataFrame,
+    rulebook: Rulebook,
+) -> pl.DataFrame:
     """The evidence of every gap: documented stakeholder ratings at or below the
     rulebook's level, then the metric-derived ratings. Quotes are attributed by
     perspective, and by role only where enough stakeholders share that perspective
@@ -75,42 +112,58 @@ def gap_evidence(gaps: pl.DataFrame, ratings: pl.DataFrame, stakeholders: pl.Dat
     # A quote shows "perspective · role", so the group that must be large enough is the
     # stakeholders sharing both: one strategic partner manager among operational ones
     # would otherwise be named by the attribution.
-    shared = (stakeholders.group_by(ENG, "perspective", "role").len("role_count"))
+    shared = stakeholders.group_by(ENG, "perspective", "role").len("role_count")
     min_group = rulebook["anonymity_min_role_group"]
     order = {p: i for i, p in enumerate(rulebook.perspective_weights)}
     text = pl.col("evidence").str.strip_chars()
     quotes = (
-        ratings.filter(pl.col("rating") <= rulebook["gap_evidence_max_rating"],
-                       pl.col("evidence").is_not_null())
-        .filter(text != "")                  # string work only on the few rows left
+        ratings.filter(
+            pl.col("rating") <= rulebook["gap_evidence_max_rating"],
+            pl.col("evidence").is_not_null(),
+        )
+        .filter(text != "")  # string work only on the few rows left
         .join(keys, on=[ENG, "signal_id"], how="semi")
         .join(shared, on=[ENG, "perspective", "role"], how="left")
-        .select(ENG, "signal_id", pl.col("perspective").cast(pl.String),
-                pl.when(pl.col("role_count") >= min_group).then(pl.col("role"))
-                .alias("role"), pl.col("rating").cast(pl.Int8), pl.col("evidence").alias("text"),
-                pl.col("line").cast(pl.Int64).alias("_seq"))
+        .select(
+            ENG,
+            "signal_id",
+            pl.col("perspective").cast(pl.String),
+            pl.when(pl.col("role_count") >= min_group).then(pl.col("role")).alias("role"),
+            pl.col("rating").cast(pl.Int8),
+            pl.col("evidence").alias("text"),
+            pl.col("line").cast(pl.Int64).alias("_seq"),
+        )
     )
     units = {m.id: m.unit for m in rulebook.metrics}
     unit = pl.col("metric_id").replace_strict(units, default="")
     data = metric_rated.join(keys, on=[ENG, "signal_id"], how="semi")
-    uniq = data["value"].unique()            # format each distinct value once
-    value = pl.col("value").replace_strict(uniq, [_fmt(v) for v in uniq.to_list()],
-                                           return_dtype=pl.String)
-    data = (
-        data
-        .select(ENG, "signal_id", pl.lit("data").alias("perspective"),
-                pl.lit(None, dtype=pl.String).alias("role"), pl.col("rating").cast(pl.Int8),
-                pl.format("{} = {}{}: rating {} ({} is better; cut points {})",
-                          "metric_id", value,
-                          pl.when(unit == "%").then(pl.lit("%")).otherwise(pl.lit(" ") + unit),
-                          "rating", "direction", "cuts")
-                .alias("text"),
-                pl.lit(None, dtype=pl.Int64).alias("_seq"))
+    uniq = data["value"].unique()  # format each distinct value once
+    value = pl.col("value").replace_strict(
+        uniq, [_fmt(v) for v in uniq.to_list()], return_dtype=pl.String
     )
-    return (pl.concat([quotes, data], how="vertical_relaxed")
-            .with_columns(_p=pl.col("perspective").replace_strict(order, default=len(order)))
-            .sort(ENG, "signal_id", "_p", "rating", "_seq", "text", nulls_last=True)
-            .drop("_p", "_seq"))
+    data = data.select(
+        ENG,
+        "signal_id",
+        pl.lit("data").alias("perspective"),
+        pl.lit(None, dtype=pl.String).alias("role"),
+        pl.col("rating").cast(pl.Int8),
+        pl.format(
+            "{} = {}{}: rating {} ({} is better; cut points {})",
+            "metric_id",
+            value,
+            pl.when(unit == "%").then(pl.lit("%")).otherwise(pl.lit(" ") + unit),
+            "rating",
+            "direction",
+            "cuts",
+        ).alias("text"),
+        pl.lit(None, dtype=pl.Int64).alias("_seq"),
+    )
+    return (
+        pl.concat([quotes, data], how="vertical_relaxed")
+        .with_columns(_p=pl.col("perspective").replace_strict(order, default=len(order)))
+        .sort(ENG, "signal_id", "_p", "rating", "_seq", "text", nulls_last=True)
+        .drop("_p", "_seq")
+    )
 
 
 def _fmt(x: float) -> str:

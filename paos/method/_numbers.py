@@ -1,8 +1,9 @@
 """Number rules shared by every stage: 6-decimal comparisons, half-up display."""
+
 from __future__ import annotations
 
-from typing import overload
 from decimal import ROUND_HALF_UP, Decimal
+from typing import overload
 
 import polars as pl
 
@@ -35,10 +36,10 @@ def band(expr: pl.Expr, bands: list[tuple[str, float]]) -> pl.Expr:
 def display_expr(expr: pl.Expr, decimals: int = 1, compare_decimals: int = 6) -> pl.Expr:
     """`display()` as a polars expression, in exact integer arithmetic: the value
     rounded to `compare_decimals`, then half up to `decimals` (non-negative values)."""
-    scaled = (expr.round(compare_decimals) * 10 ** compare_decimals).round(0).cast(pl.Int64)
+    scaled = (expr.round(compare_decimals) * 10**compare_decimals).round(0).cast(pl.Int64)
     unit = 10 ** (compare_decimals - decimals)
     kept = (scaled + unit // 2) // unit
     if decimals == 0:
         return kept.cast(pl.String)
-    whole, frac = kept // 10 ** decimals, kept % 10 ** decimals
+    whole, frac = kept // 10**decimals, kept % 10**decimals
     return pl.format("{}.{}", whole, frac.cast(pl.String).str.zfill(decimals))

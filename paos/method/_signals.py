@@ -4,6 +4,7 @@ Works on a frame of many engagements at once: one engagement is the case
 N = 1. Every quantity is a polars expression over groups, no Python loop
 over rows.
 """
+
 from __future__ import annotations
 
 import polars as pl
@@ -18,11 +19,16 @@ def metric_table(rulebook: Rulebook) -> pl.DataFrame:
     """The rulebook's metric bands as a frame: one column per cut point (c1 < c2 < ...)."""
     ms = rulebook.metrics
     cuts = {f"c{i + 1}": [m.cuts[i] for m in ms] for i in range(len(ms[0].cuts))}
-    return pl.DataFrame({
-        "metric_id": [m.id for m in ms], "unit": [m.unit for m in ms],
-        "signal_id": [m.signal for m in ms], "direction": [m.direction for m in ms],
-        "cuts": [", ".join(f"{c:g}" for c in m.cuts) for m in ms], **cuts,
-    })
+    return pl.DataFrame(
+        {
+            "metric_id": [m.id for m in ms],
+            "unit": [m.unit for m in ms],
+            "signal_id": [m.signal for m in ms],
+            "direction": [m.direction for m in ms],
+            "cuts": [", ".join(f"{c:g}" for c in m.cuts) for m in ms],
+            **cuts,
+        }
+    )
 
 
 def metric_ratings(metrics: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
@@ -42,38 +48,55 @@ def metric_ratings(metrics: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
     return (
         metrics.select(ENG, "metric_id", pl.col("value").cast(pl.Float64))
         .join(table, on="metric_id", how="inner")
-        .with_columns(rating=pl.when(pl.col("direction") == "higher").then(lo + reached)
-                      .otherwise(hi - exceeded).cast(pl.Int8))
+        .with_columns(
+            rating=pl.when(pl.col("direction") == "higher")
+            .then(lo + reached)
+            .otherwise(hi - exceeded)
+            .cast(pl.Int8)
+        )
     )
 
 
-def score_signals(ratings: pl.DataFrame, metric_rated: pl.DataFrame,
-                  engagement_ids: pl.Series, rulebook: Rulebook) -> pl.DataFrame:
+def score_signals(
+    ratings: pl.DataFrame, metric_rated: pl.DataFrame, engagement_ids: pl.Series, rulebook: Rulebook
+) -> pl.DataFrame:
     """Per engagement and signal: perspective means, score V, strategic S, reality R,
     agreement (r_wg), validated, n_ratings, status. Every signal of the catalogue
     appears for every engagement, `no_evidence` where nothing rated it.
     """
     strategic = rulebook["strategic_perspective"]
-    weights = rulebook.perspective_weights                 # includes `data` (metrics)
-    people = [p for p in weights if p != "data"]           # rated by stakeholders
+    weights = rulebook.perspective_weights  # includes `data` (metrics)
+    people = [p for p in weights if p != "data"]  # rated by stakeholders
     r = pl.col("rating").cast(pl.Float64)
     # One pass over the ratings, one column per perspective: count, sum and sum of
     # squares. Integer sums are exact, so they do not depend on row order.
     aggs = []
     for p in people:
-        rp = pl.when(pl.col("perspective") == p).then(r)   # null for other perspectives
-        aggs += [rp.count().alias(f"n_{p}"), rp.sum().alias(f"s_{p}"),
-                 (rp * rp).sum().alias(f"ss_{p}")]
+        rp = pl.when(pl.col("perspective") == p).then(r)  # null for other perspectives
+        aggs += [
+            rp.count().alias(f"n_{p}"),
+            rp.sum().alias(f"s_{p}"),
+            (rp * rp).sum().alias(f"ss_{p}"),
+        ]
     data = metric_rated.lazy().group_by(ENG, "signal_id").agg(n_data=r.count(), s_data=r.sum())
-    per_signal = (ratings.lazy().group_by(ENG, "signal_id").agg(aggs)
-                  .join(data, on=[ENG, "signal_id"], how="full", coalesce=True)
-                  .collect(engine="streaming"))     # about 2x the in-memory engine here
+    per_signal = (
+        ratings.lazy()
+        .group_by(ENG, "signal_id")
+        .agg(aggs)
+        .join(data, on=[ENG, "signal_id"], how="full", coalesce=True)
+        .collect(engine="streaming")
+    )  # about 2x the in-memory engine here
     counts = {p: pl.col(f"n_{p}").fill_null(0) for p in weights}
     per_signal = per_signal.select(
-        ENG, "signal_id",
-        *[pl.when(counts[p] > 0).then(pl.col(f"s_{p}") / counts[p]).alias(f"mean_{p}")
-          for p in weights],
-        pl.sum_horizontal([(counts[p] > 0).cast(pl.UInt32) for p in weights]).alias("n_perspectives"),
+        ENG,
+        "signal_id",
+        *[
+            pl.when(counts[p] > 0).then(pl.col(f"s_{p}") / counts[p]).alias(f"mean_{p}")
+            for p in weights
+        ],
+        pl.sum_horizontal([(counts[p] > 0).cast(pl.UInt32) for p in weights]).alias(
+            "n_perspectives"
+        ),
         pl.sum_horizontal([counts[p] for p in weights]).alias("n_ratings"),
         pl.sum_horizontal([counts[p] for p in people]).alias("n_people"),
         pl.sum_horizontal([pl.col(f"s_{p}") for p in people]).alias("s_people"),
@@ -83,8 +106,9 @@ def score_signals(ratings: pl.DataFrame, metric_rated: pl.DataFrame,
     def weighted(names: list[str]) -> pl.Expr:
         """Weighted mean of the perspective means present, in a fixed order."""
         num = pl.sum_horizontal([weights[p] * pl.col(f"mean_{p}") for p in names])
-        den = pl.sum_horizontal([pl.when(pl.col(f"mean_{p}").is_not_null()).then(weights[p])
-                                 for p in names])
+        den = pl.sum_horizontal(
+            [pl.when(pl.col(f"mean_{p}").is_not_null()).then(weights[p]) for p in names]
+        )
         return pl.when(den > 0).then(num / den)
 
     n, s1, s2 = pl.col("n_people"), pl.col("s_people"), pl.col("ss_people")
@@ -97,12 +121,14 @@ def score_signals(ratings: pl.DataFrame, metric_rated: pl.DataFrame,
 
     ag = rulebook["agreement"]
     d = rulebook.decimals
-    agreement = (pl.when(pl.col("n_people") >= ag["min_ratings"])
-                 .then(pl.max_horizontal(pl.lit(0.0),
-                                         1 - pl.col("variance").clip(lower_bound=0)
-                                         / ag["null_variance"])))
-    grid = (pl.DataFrame({ENG: engagement_ids.unique().sort()})
-            .join(rulebook.signal_table(), how="cross"))
+    agreement = pl.when(pl.col("n_people") >= ag["min_ratings"]).then(
+        pl.max_horizontal(
+            pl.lit(0.0), 1 - pl.col("variance").clip(lower_bound=0) / ag["null_variance"]
+        )
+    )
+    grid = pl.DataFrame({ENG: engagement_ids.unique().sort()}).join(
+        rulebook.signal_table(), how="cross"
+    )
     return (
         grid.join(per_signal, on=[ENG, "signal_id"], how="left")
         .with_columns(
@@ -111,11 +137,13 @@ def score_signals(ratings: pl.DataFrame, metric_rated: pl.DataFrame,
             agreement.alias("agreement"),
         )
         .with_columns(
-            status=pl.when(pl.col("n_ratings") > 0).then(pl.lit("scored"))
+            status=pl.when(pl.col("n_ratings") > 0)
+            .then(pl.lit("scored"))
             .otherwise(pl.lit("no_evidence")),
             validated=pl.col("n_perspectives") >= rulebook["validated_min_perspectives"],
-            low_consensus=(cmp(pl.col("agreement"), d) < ag["low_consensus_below"])
-            .fill_null(False),
+            low_consensus=(cmp(pl.col("agreement"), d) < ag["low_consensus_below"]).fill_null(
+                False
+            ),
         )
         .drop("n_people", "variance")
     )

@@ -4,6 +4,7 @@ One rating per dimension after the first focused exchange; a dimension rated
 at or below the rulebook's level is a "constraint likely", and any such
 dimension recommends a full diagnostic. No PAI is computed from a check.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,10 +14,20 @@ import re
 from pathlib import Path
 
 from paos._defaults import ID_PATTERN
-from paos.errors import EvidenceError, FaultError, Problem
 from paos._files import atomic_write_text
-from paos.evidence.intake import (MAX_META_BYTES, NO_HEADER, Refused, cascade, csv_rows, decode,
-                                  listed, read_file, read_yaml, unsafe_text)
+from paos.errors import EvidenceError, FaultError, Problem
+from paos.evidence.intake import (
+    MAX_META_BYTES,
+    NO_HEADER,
+    Refused,
+    cascade,
+    csv_rows,
+    decode,
+    listed,
+    read_file,
+    read_yaml,
+    unsafe_text,
+)
 from paos.method.rulebook import DEFAULT_RULEBOOK, Rulebook, load_rulebook
 
 HEAD_KEYS = ("id", "prospect", "assessed_on", "analyst")
@@ -28,15 +39,22 @@ def screen(ratings: dict[str, int], rulebook: Rulebook) -> dict:
     dims = []
     for d in rulebook.dimensions:
         rating = ratings[d.id]
-        dims.append({"id": d.id, "name": d.name, "question": d.screening_question,
-                     "rating": rating,
-                     "constraint_likely": rating <= rule["constraint_at_or_below"]})
+        dims.append(
+            {
+                "id": d.id,
+                "name": d.name,
+                "question": d.screening_question,
+                "rating": rating,
+                "constraint_likely": rating <= rule["constraint_at_or_below"],
+            }
+        )
     any_constraint = any(d["constraint_likely"] for d in dims)
     return {
         "rulebook": {"id": rulebook.id, "sha256": rulebook.sha256},
         "dimensions": dims,
         "constraints": [d["id"] for d in dims if d["constraint_likely"]],
-        "recommendation": rule["recommendation_if_constraint"] if any_constraint
+        "recommendation": rule["recommendation_if_constraint"]
+        if any_constraint
         else rule["recommendation_otherwise"],
     }
 
@@ -72,30 +90,36 @@ def read_answers(path: str | Path, rulebook: Rulebook) -> tuple[dict, dict[str, 
             raise FaultError(str(err.problem)) from None
         raise EvidenceError([err.problem]) from None
     cells = [(line, key, value) for key, (line, value) in head.items()]
-    cells += [(line, column, value) for line, dim, rating, note in rows
-              for column, value in (("dimension", dim), ("rating", rating), ("note", note))]
-    refusals = {Problem(label, rule, line, column, value) for line, column, value in cells
-                if isinstance(value, str)
-                and (rule := unsafe_text(value, column in ("id", "dimension")))}
+    cells += [
+        (line, column, value)
+        for line, dim, rating, note in rows
+        for column, value in (("dimension", dim), ("rating", rating), ("note", note))
+    ]
+    refusals = {
+        Problem(label, rule, line, column, value)
+        for line, column, value in cells
+        if isinstance(value, str) and (rule := unsafe_text(value, column in ("id", "dimension")))
+    }
     ratings, notes = {}, {}
     known = [d.id for d in rulebook.dimensions]
     lo, hi = rulebook["rating_scale"]["min"], rulebook["rating_scale"]["max"]
     for line, dim, rating, note in rows:
         dim_id = dim.strip().upper()
         if dim_id not in known:
-            problems.append(Problem(label, f"is not a dimension ({', '.join(known)})",
-                                    line, "dimension", dim))
+            problems.append(
+                Problem(label, f"is not a dimension ({', '.join(known)})", line, "dimension", dim)
+            )
             continue
         if dim_id in ratings:
             problems.append(Problem(label, "is answered twice", line, "dimension", dim))
         if str(rating).strip() not in {str(v) for v in range(lo, hi + 1)}:
-            problems.append(Problem(label, f"is not a rating ({lo}-{hi})", line, "rating",
-                                    rating))
+            problems.append(Problem(label, f"is not a rating ({lo}-{hi})", line, "rating", rating))
             continue
         ratings[dim_id], notes[dim_id] = int(str(rating).strip()), note
     answered = {r[1].strip().upper() for r in rows}
-    problems += [Problem(label, "has no answer", None, "dimension", d)
-                 for d in known if d not in answered]
+    problems += [
+        Problem(label, "has no answer", None, "dimension", d) for d in known if d not in answered
+    ]
     problems = cascade([*problems, *sorted(refusals, key=Problem.sort_key)], refusals)
     if problems:
         raise EvidenceError(listed(problems, "problems with the answers"))
@@ -104,8 +128,7 @@ def read_answers(path: str | Path, rulebook: Rulebook) -> tuple[dict, dict[str, 
     return out, ratings
 
 
-def _yaml_answers(text: str, label: str
-                  ) -> tuple[dict[str, tuple], list[tuple], list[Problem]]:
+def _yaml_answers(text: str, label: str) -> tuple[dict[str, tuple], list[tuple], list[Problem]]:
     """The head fields ({key: (line, value)}), the (line, dimension, rating, note) rows
     and the problems of a YAML answers file."""
     nested: dict[tuple, int] = {}
@@ -113,28 +136,51 @@ def _yaml_answers(text: str, label: str
     if problems:
         raise EvidenceError(problems)
     if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
-        raise EvidenceError([Problem(label, "needs a mapping `answers:` of dimension: rating",
-                                     lines.get("answers"), "answers")])
+        raise EvidenceError(
+            [
+                Problem(
+                    label,
+                    "needs a mapping `answers:` of dimension: rating",
+                    lines.get("answers"),
+                    "answers",
+                )
+            ]
+        )
     known = ", ".join([*HEAD_KEYS, "answers"])
-    problems = [Problem(label, f"is not a known key (known: {known})", lines.get(k), k)
-                for k in data if k not in (*HEAD_KEYS, "answers")]
+    problems = [
+        Problem(label, f"is not a known key (known: {known})", lines.get(k), k)
+        for k in data
+        if k not in (*HEAD_KEYS, "answers")
+    ]
     head = {k: (lines.get(k), v) for k, v in data.items() if k in HEAD_KEYS}
-    problems += [Problem(label, "must be a single value, not a list or mapping", lines.get(k), k)
-                 for k, (_, v) in head.items() if isinstance(v, dict | list)]
+    problems += [
+        Problem(label, "must be a single value, not a list or mapping", lines.get(k), k)
+        for k, (_, v) in head.items()
+        if isinstance(v, dict | list)
+    ]
     rows = []
     for k, v in data["answers"].items():
         line = nested.get(("answers", k))
         if isinstance(v, dict):
-            problems += [Problem(label, f"is not a known key of an answer (known: "
-                                 f"{', '.join(ANSWER_KEYS)})", nested.get(("answers", k, key)),
-                                 key, k) for key in v if key not in ANSWER_KEYS]
+            problems += [
+                Problem(
+                    label,
+                    f"is not a known key of an answer (known: {', '.join(ANSWER_KEYS)})",
+                    nested.get(("answers", k, key)),
+                    key,
+                    k,
+                )
+                for key in v
+                if key not in ANSWER_KEYS
+            ]
             rating, note = v.get("rating"), v.get("note")
         else:
             rating, note = v, ""
         for name, value in (("rating", rating), ("note", note)):
             if isinstance(value, dict | list):
-                problems.append(Problem(label, "must be a single value, not a list or mapping",
-                                        line, name, k))
+                problems.append(
+                    Problem(label, "must be a single value, not a list or mapping", line, name, k)
+                )
         if not isinstance(rating, dict | list):
             rows.append((line, k, rating or "", note if isinstance(note, str) else ""))
     return head, rows, problems
@@ -148,20 +194,30 @@ def _csv_answers(text: str, label: str) -> tuple[list[tuple], list[Problem]]:
     for need in ("dimension", "rating"):
         if need not in fields:
             raise EvidenceError([Problem(label, "required column is missing", 1, need)])
-    problems = [Problem(label, "appears twice in the header", 1, f) for j, f in
-                enumerate(fields) if f and f in fields[:j]]
-    problems += [Problem(label, f"is not a known column (known: {', '.join(CSV_COLUMNS)})",
-                         1, f) for f in fields if f and f not in CSV_COLUMNS]
+    problems = [
+        Problem(label, "appears twice in the header", 1, f)
+        for j, f in enumerate(fields)
+        if f and f in fields[:j]
+    ]
+    problems += [
+        Problem(label, f"is not a known column (known: {', '.join(CSV_COLUMNS)})", 1, f)
+        for f in fields
+        if f and f not in CSV_COLUMNS
+    ]
     out, ragged, headless = [], [], []
     for i, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
-            continue                                            # blank line
+            continue  # blank line
         if len(row) != len(fields):
-            ragged.append(Problem(label, f"has {len(row)} fields but the header has "
-                                  f"{len(fields)}", i))
+            ragged.append(
+                Problem(label, f"has {len(row)} fields but the header has {len(fields)}", i)
+            )
             continue
-        headless += [Problem(label, NO_HEADER, i, str(j + 1), v)
-                     for j, (f, v) in enumerate(zip(fields, row)) if not f and v.strip()]
+        headless += [
+            Problem(label, NO_HEADER, i, str(j + 1), v)
+            for j, (f, v) in enumerate(zip(fields, row))
+            if not f and v.strip()
+        ]
         cells = {k: v.strip() for k, v in reversed(list(zip(fields, row)))}
         out.append((i, cells["dimension"], cells["rating"], cells.get("note", "")))
     problems += listed(ragged, "more or fewer fields than the header")
@@ -169,32 +225,49 @@ def _csv_answers(text: str, label: str) -> tuple[list[tuple], list[Problem]]:
     return out, problems
 
 
-def prepare(answers: str | Path, rulebook: str | Path | Rulebook | None = None,
-            run_date: str | None = None) -> dict:
+def prepare(
+    answers: str | Path, rulebook: str | Path | Rulebook | None = None, run_date: str | None = None
+) -> dict:
     """Read and screen an answers file. The prospect id (the file's `id`, or its
     name for a CSV) must be a valid id: it becomes the report folder's name."""
     path = Path(answers)
-    book = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(
-        rulebook or DEFAULT_RULEBOOK)
+    book = (
+        rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook or DEFAULT_RULEBOOK)
+    )
     head, ratings = read_answers(path, book)
     pid = str(head.get("id") or path.stem).strip()
     if not re.fullmatch(ID_PATTERN, pid):
-        raise EvidenceError([Problem(str(path), "is not a valid id (1-64 letters, digits, '.', "
-                                     "'_' or '-', starting with a letter or digit)",
-                                     column="id", value=pid)])
+        raise EvidenceError(
+            [
+                Problem(
+                    str(path),
+                    "is not a valid id (1-64 letters, digits, '.', "
+                    "'_' or '-', starting with a letter or digit)",
+                    column="id",
+                    value=pid,
+                )
+            ]
+        )
     result = screen(ratings, book)
     for d in result["dimensions"]:
         d["note"] = head["notes"].get(d["id"], "")
         d["level"] = book["rating_scale"]["levels"][d["rating"]]["name"]
-    return {"id": pid, "prospect": str(head.get("prospect") or pid),
-            "assessed_on": str(head.get("assessed_on") or ""),
-            "analyst": str(head.get("analyst") or ""),
-            "run_date": run_date or dt.date.today().isoformat(), **result}
+    return {
+        "id": pid,
+        "prospect": str(head.get("prospect") or pid),
+        "assessed_on": str(head.get("assessed_on") or ""),
+        "analyst": str(head.get("analyst") or ""),
+        "run_date": run_date or dt.date.today().isoformat(),
+        **result,
+    }
 
 
 def save(check: dict, output_dir: str | Path | None) -> list[Path]:
     """Write check.json atomically to `output_dir` (nothing when none is given)."""
     if not output_dir:
         return []
-    return [atomic_write_text(Path(output_dir) / "check.json",
-                              json.dumps(check, ensure_ascii=False, indent=2) + "\n")]
+    return [
+        atomic_write_text(
+            Path(output_dir) / "check.json", json.dumps(check, ensure_ascii=False, indent=2) + "\n"
+        )
+    ]

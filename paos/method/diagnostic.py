@@ -1,17 +1,19 @@
 """The library entry point: evidence on disk in, complete results out."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
 
 from paos._types import Evidence, Results
+from paos.evidence.validate import load_evidence
 from paos.method.engine import score
 from paos.method.rulebook import Rulebook, load_rulebook
-from paos.evidence.validate import load_evidence
 
 
-def diagnose(sources: str | Path | Iterable[str | Path],
-             rulebook: str | Path | Rulebook | None = None) -> Results:
+def diagnose(
+    sources: str | Path | Iterable[str | Path], rulebook: str | Path | Rulebook | None = None
+) -> Results:
     """Read, validate and score one or more engagements.
 
     `rulebook` overrides the version the engagements name (an id such as
@@ -23,22 +25,26 @@ def diagnose(sources: str | Path | Iterable[str | Path],
     """
     if isinstance(sources, (str, Path)):
         sources = [sources]
-    book = rulebook if isinstance(rulebook, Rulebook) or rulebook is None \
-        else load_rulebook(rulebook)
+    book = (
+        rulebook if isinstance(rulebook, Rulebook) or rulebook is None else load_rulebook(rulebook)
+    )
     return score_evidence(load_evidence(sources, book), book)
 
 
-def score_evidence(evidence: Evidence, rulebook: str | Path | Rulebook | None = None
-                   ) -> Results:
+def score_evidence(evidence: Evidence, rulebook: str | Path | Rulebook | None = None) -> Results:
     """Score evidence already validated, under `rulebook` or else the one its
     engagements name (which must then be the same for all)."""
-    book = rulebook if isinstance(rulebook, Rulebook) or rulebook is None \
-        else load_rulebook(rulebook)
+    book = (
+        rulebook if isinstance(rulebook, Rulebook) or rulebook is None else load_rulebook(rulebook)
+    )
     if book is None:
         named = evidence.engagements["rulebook"].unique().sort().to_list()
         if len(named) > 1:
             from paos.errors import PaosError
-            raise PaosError("these engagements name different rulebooks "
-                            f"({', '.join(named)}); score them separately or pass one rulebook")
+
+            raise PaosError(
+                "these engagements name different rulebooks "
+                f"({', '.join(named)}); score them separately or pass one rulebook"
+            )
         book = load_rulebook(named[0])
     return score(evidence, book)

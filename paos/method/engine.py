@@ -3,16 +3,16 @@
 Pure and vectorised: scores any number of engagements in one pass, and the
 same input in any row order gives the same output.
 """
+
 from __future__ import annotations
 
-import polars as pl
-
+from paos._types import ENG, Evidence, Results
 from paos.method._divergence import classify_divergence
 from paos.method._gaps import detect_gaps, gap_evidence
 from paos.method._index import installation_modules, score_dimensions, score_index
-from paos._types import ENG, Evidence, Results
-from paos.method.rulebook import Rulebook
 from paos.method._signals import metric_ratings, score_signals
+from paos.method.rulebook import Rulebook
+
 
 def score(evidence: Evidence, rulebook: Rulebook) -> Results:
     """Score every engagement of `evidence` under `rulebook`."""

@@ -1,4 +1,5 @@
 """Stage 7: the results contract (evidence-and-results.md) and a readable summary."""
+
 from __future__ import annotations
 
 import json
@@ -6,15 +7,16 @@ from collections.abc import Iterator
 
 import polars as pl
 
-from paos.method._numbers import display
 from paos._types import Results
+from paos.method._numbers import display
 
 ENG = "engagement_id"
 
 
 def _parts(frame: pl.DataFrame, ids: list[str]) -> dict[str, list[dict]]:
-    groups = {k[0]: g for k, g in frame.partition_by(ENG, as_dict=True).items()} \
-        if frame.height else {}
+    groups = (
+        {k[0]: g for k, g in frame.partition_by(ENG, as_dict=True).items()} if frame.height else {}
+    )
     return {i: groups[i].to_dicts() if i in groups else [] for i in ids}
 
 
@@ -31,8 +33,13 @@ def contracts(results: Results) -> Iterator[dict]:
         by_signal: dict[str, list[dict]] = {}
         for e in evid[i]:
             by_signal.setdefault(e["signal_id"], []).append(
-                {"perspective": e["perspective"], "role": e["role"],
-                 "rating": e["rating"], "text": e["text"]})
+                {
+                    "perspective": e["perspective"],
+                    "role": e["role"],
+                    "rating": e["rating"],
+                    "text": e["text"],
+                }
+            )
         yield {
             "engagement_id": i,
             "rulebook": {"id": rb.id, "sha256": rb.sha256},
@@ -41,27 +48,61 @@ def contracts(results: Results) -> Iterator[dict]:
             "pai_display": eng["pai_display"],
             "maturity": eng["maturity"],
             "dimensions": [
-                {"id": d["dimension"], "name": d["name"], "tier": d["tier"],
-                 "score": d["score"], "maturity": d["maturity"], "coverage": d["coverage"],
-                 "status": d["status"], "gap_count": d["gap_count"]} for d in dims[i]],
+                {
+                    "id": d["dimension"],
+                    "name": d["name"],
+                    "tier": d["tier"],
+                    "score": d["score"],
+                    "maturity": d["maturity"],
+                    "coverage": d["coverage"],
+                    "status": d["status"],
+                    "gap_count": d["gap_count"],
+                }
+                for d in dims[i]
+            ],
             "signals": [
-                {"id": s["signal_id"], "dimension": s["dimension"], "status": s["status"],
-                 "score": s["score"], "strategic": s["strategic"], "reality": s["reality"],
-                 "divergence": s["divergence"], "divergence_class": s["divergence_class"],
-                 "agreement": s["agreement"], "low_consensus": s["low_consensus"],
-                 "validated": s["validated"], "n_ratings": s["n_ratings"],
-                 "perspective_means": {p: s[f"mean_{p}"] for p in perspectives}}
-                for s in sigs[i]],
+                {
+                    "id": s["signal_id"],
+                    "dimension": s["dimension"],
+                    "status": s["status"],
+                    "score": s["score"],
+                    "strategic": s["strategic"],
+                    "reality": s["reality"],
+                    "divergence": s["divergence"],
+                    "divergence_class": s["divergence_class"],
+                    "agreement": s["agreement"],
+                    "low_consensus": s["low_consensus"],
+                    "validated": s["validated"],
+                    "n_ratings": s["n_ratings"],
+                    "perspective_means": {p: s[f"mean_{p}"] for p in perspectives},
+                }
+                for s in sigs[i]
+            ],
             "gaps": [
-                {"signal_id": g["signal_id"], "dimension": g["dimension"], "score": g["score"],
-                 "threshold": g["threshold"], "shortfall": g["shortfall"],
-                 "severity": g["severity"], "escalated": g["escalated"],
-                 "provisional": g["provisional"], "priority": g["priority"],
-                 "phase": g["phase"], "evidence": by_signal.get(g["signal_id"], [])}
-                for g in gaps[i]],
+                {
+                    "signal_id": g["signal_id"],
+                    "dimension": g["dimension"],
+                    "score": g["score"],
+                    "threshold": g["threshold"],
+                    "shortfall": g["shortfall"],
+                    "severity": g["severity"],
+                    "escalated": g["escalated"],
+                    "provisional": g["provisional"],
+                    "priority": g["priority"],
+                    "phase": g["phase"],
+                    "evidence": by_signal.get(g["signal_id"], []),
+                }
+                for g in gaps[i]
+            ],
             "installation_modules": [
-                {"dimension": m["dimension"], "name": m["module"], "priority": m["priority"],
-                 "signals": list(m["signals"])} for m in mods[i]],
+                {
+                    "dimension": m["dimension"],
+                    "name": m["module"],
+                    "priority": m["priority"],
+                    "signals": list(m["signals"]),
+                }
+                for m in mods[i]
+            ],
         }
 
 
@@ -80,31 +121,42 @@ def to_json(obj: dict) -> str:
 
 def summary_text(c: dict, rulebook_title: str = "") -> str:
     """A readable terminal summary of one contract: PAI, dimensions, gaps in roadmap order."""
-    out = [f"Engagement {c['engagement_id']}  (rulebook {c['rulebook']['id']}, "
-           f"sha256 {c['rulebook']['sha256'][:12]})"]
+    out = [
+        f"Engagement {c['engagement_id']}  (rulebook {c['rulebook']['id']}, "
+        f"sha256 {c['rulebook']['sha256'][:12]})"
+    ]
     if c["status"] == "complete":
         out.append(f"Partner Architecture Index: {c['pai_display']}  ({c['maturity']})")
     else:
         missing = [d["id"] for d in c["dimensions"] if d["score"] is None]
-        out.append("Partner Architecture Index: not computed (incomplete: insufficient "
-                   f"evidence in {', '.join(missing)})")
+        out.append(
+            "Partner Architecture Index: not computed (incomplete: insufficient "
+            f"evidence in {', '.join(missing)})"
+        )
     out.append("")
     out.append(f"{'dimension':<34}{'score':>6}  {'maturity':<11}{'coverage':>9}{'gaps':>6}")
     for d in c["dimensions"]:
         score = display(d["score"]) if d["score"] is not None else "-"
         label = f"{d['id']:<5}{d['name']}"[:33]
-        out.append(f"{label:<34}{score:>6}  {d['maturity'] or 'insufficient':<11}"
-                   f"{d['coverage']:>9.0%}{d['gap_count']:>6}")
+        out.append(
+            f"{label:<34}{score:>6}  {d['maturity'] or 'insufficient':<11}"
+            f"{d['coverage']:>9.0%}{d['gap_count']:>6}"
+        )
     out.append("")
     if c["gaps"]:
         out.append(f"Gaps in roadmap order ({len(c['gaps'])}):")
         for g in c["gaps"]:
-            flags = [f for f, on in (("escalated", g["escalated"]),
-                                     ("provisional", g["provisional"])) if on]
-            out.append(f"  {g['priority']}  phase {g['phase']}  {g['signal_id']:<8}"
-                       f"score {display(g['score'], 2):>4}  shortfall "
-                       f"{display(g['shortfall'], 2):>4}  {g['severity']:<9}"
-                       + (" (" + ", ".join(flags) + ")" if flags else ""))
+            flags = [
+                f
+                for f, on in (("escalated", g["escalated"]), ("provisional", g["provisional"]))
+                if on
+            ]
+            out.append(
+                f"  {g['priority']}  phase {g['phase']}  {g['signal_id']:<8}"
+                f"score {display(g['score'], 2):>4}  shortfall "
+                f"{display(g['shortfall'], 2):>4}  {g['severity']:<9}"
+                + (" (" + ", ".join(flags) + ")" if flags else "")
+            )
     else:
         out.append("No gaps: every scored signal meets its threshold.")
     no_ev = [s["id"] for s in c["signals"] if s["status"] == "no_evidence"]
@@ -117,6 +169,8 @@ def summary_text(c: dict, rulebook_title: str = "") -> str:
     if hidden:
         out.append(f"Hidden strengths (reality ahead of leadership): {', '.join(hidden)}")
     if c["installation_modules"]:
-        out.append("Installation modules in scope: " + "; ".join(
-            f"{m['name']} ({m['priority']})" for m in c["installation_modules"]))
+        out.append(
+            "Installation modules in scope: "
+            + "; ".join(f"{m['name']} ({m['priority']})" for m in c["installation_modules"])
+        )
     return "\n".join(out)

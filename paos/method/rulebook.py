@@ -5,6 +5,7 @@ checks it against `SCHEMA` (every key present, no unknown key, right types,
 consistent rules) and returns a frozen `Rulebook`. Results carry its id and
 the sha256 of the file's bytes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,13 +36,21 @@ class _MapOf:
 
 
 _num = (int, float)
-_SIGNAL = {"id": str, "name": str, "question": str, "threshold": _num, "weight": _num,
-           "rubric": _MapOf(int, str)}
+_SIGNAL = {
+    "id": str,
+    "name": str,
+    "question": str,
+    "threshold": _num,
+    "weight": _num,
+    "rubric": _MapOf(int, str),
+}
 SCHEMA = {
-    "id": str, "title": str, "version": int,
-    "comparison_decimals": int, "display_decimals": int,
-    "rating_scale": {"min": int, "max": int,
-                     "levels": _MapOf(int, {"name": str, "meaning": str})},
+    "id": str,
+    "title": str,
+    "version": int,
+    "comparison_decimals": int,
+    "display_decimals": int,
+    "rating_scale": {"min": int, "max": int, "levels": _MapOf(int, {"name": str, "meaning": str})},
     "tiers": _MapOf(int, str),
     "perspectives": _MapOf(str, {"weight": _num, "roles": _ListOf(str)}),
     "strategic_perspective": str,
@@ -54,18 +63,32 @@ SCHEMA = {
     "severity": _ListOf({"name": str, "min_shortfall": _num}),
     "escalation": {"divergence_class": str, "levels": int},
     "priority": _ListOf({"priority": str, "severity": str, "tiers": _ListOf(int)}),
-    "phases": _ListOf({"phase": int, "priority": str, "name": str,
-                       "start_day": int, "end_day": int}),
+    "phases": _ListOf(
+        {"phase": int, "priority": str, "name": str, "start_day": int, "end_day": int}
+    ),
     "maturity": _ListOf({"name": str, "min": _num}),
-    "metrics": _ListOf({"id": str, "unit": str, "signal": str, "direction": str,
-                        "cuts": _ListOf(_num)}),
-    "screening": {"constraint_at_or_below": int, "recommendation_if_constraint": str,
-                  "recommendation_otherwise": str},
+    "metrics": _ListOf(
+        {"id": str, "unit": str, "signal": str, "direction": str, "cuts": _ListOf(_num)}
+    ),
+    "screening": {
+        "constraint_at_or_below": int,
+        "recommendation_if_constraint": str,
+        "recommendation_otherwise": str,
+    },
     "anonymity_min_role_group": int,
     "gap_evidence_max_rating": int,
-    "dimensions": _ListOf({"id": str, "name": str, "decides": str, "tier": int,
-                           "weight": _num, "module": str, "screening_question": str,
-                           "signals": _ListOf(_SIGNAL)}),
+    "dimensions": _ListOf(
+        {
+            "id": str,
+            "name": str,
+            "decides": str,
+            "tier": int,
+            "weight": _num,
+            "module": str,
+            "screening_question": str,
+            "signals": _ListOf(_SIGNAL),
+        }
+    ),
 }
 
 
@@ -76,9 +99,10 @@ def schema_paths(schema=SCHEMA, prefix: str = "") -> set[str]:
         for key, sub in schema.items():
             out |= schema_paths(sub, f"{prefix}.{key}" if prefix else key)
         return out
-    if isinstance(schema, _ListOf):       # a list of scalars is one leaf
-        return schema_paths(schema.item, prefix + "[]") if isinstance(schema.item, dict) \
-            else {prefix}
+    if isinstance(schema, _ListOf):  # a list of scalars is one leaf
+        return (
+            schema_paths(schema.item, prefix + "[]") if isinstance(schema.item, dict) else {prefix}
+        )
     if isinstance(schema, _MapOf):
         return schema_paths(schema.value, prefix + ".*")
     return {prefix}
@@ -91,8 +115,10 @@ def _check(value, schema, path: str, errors: list[str]):
             return
         for key in value:
             if key not in schema:
-                errors.append(f"key {path + '.' if path else ''}{key}: unknown key "
-                              "(not implemented by this version of paos)")
+                errors.append(
+                    f"key {path + '.' if path else ''}{key}: unknown key "
+                    "(not implemented by this version of paos)"
+                )
         for key, sub in schema.items():
             where = f"{path}.{key}" if path else key
             if key not in value:
@@ -176,12 +202,29 @@ class Rulebook:
     @cached_property
     def dimensions(self) -> tuple[Dimension, ...]:
         return tuple(
-            Dimension(d["id"], d["name"], d["decides"], d["tier"], float(d["weight"]),
-                      d["module"], d["screening_question"],
-                      tuple(Signal(s["id"], d["id"], s["name"], s["question"],
-                                   float(s["threshold"]), float(s["weight"]), dict(s["rubric"]))
-                            for s in d["signals"]))
-            for d in self.raw["dimensions"])
+            Dimension(
+                d["id"],
+                d["name"],
+                d["decides"],
+                d["tier"],
+                float(d["weight"]),
+                d["module"],
+                d["screening_question"],
+                tuple(
+                    Signal(
+                        s["id"],
+                        d["id"],
+                        s["name"],
+                        s["question"],
+                        float(s["threshold"]),
+                        float(s["weight"]),
+                        dict(s["rubric"]),
+                    )
+                    for s in d["signals"]
+                ),
+            )
+            for d in self.raw["dimensions"]
+        )
 
     @cached_property
     def signals(self) -> tuple[Signal, ...]:
@@ -189,14 +232,21 @@ class Rulebook:
 
     @cached_property
     def metrics(self) -> tuple[Metric, ...]:
-        return tuple(Metric(m["id"], m["unit"], m["signal"], m["direction"],
-                            tuple(float(c) for c in m["cuts"])) for m in self.raw["metrics"])
+        return tuple(
+            Metric(
+                m["id"], m["unit"], m["signal"], m["direction"], tuple(float(c) for c in m["cuts"])
+            )
+            for m in self.raw["metrics"]
+        )
 
     @cached_property
     def role_perspectives(self) -> dict[str, str]:
         """Default perspective of each known role (lower case)."""
-        return {role.strip().lower(): name for name, p in self.raw["perspectives"].items()
-                for role in p["roles"]}
+        return {
+            role.strip().lower(): name
+            for name, p in self.raw["perspectives"].items()
+            for role in p["roles"]
+        }
 
     @cached_property
     def perspective_weights(self) -> dict[str, float]:
@@ -206,29 +256,37 @@ class Rulebook:
         """One row per signal in catalogue order, with its dimension's tier and order."""
         dim_order = {d.id: i for i, d in enumerate(self.dimensions)}
         tiers = {d.id: d.tier for d in self.dimensions}
-        return pl.DataFrame({
-            "signal_id": [s.id for s in self.signals],
-            "dimension": [s.dimension for s in self.signals],
-            "tier": [tiers[s.dimension] for s in self.signals],
-            "threshold": [s.threshold for s in self.signals],
-            "signal_weight": [s.weight for s in self.signals],
-            "signal_order": list(range(len(self.signals))),
-            "dimension_order": [dim_order[s.dimension] for s in self.signals],
-        }, schema_overrides={"tier": pl.Int8, "signal_order": pl.Int32,
-                             "dimension_order": pl.Int32})
+        return pl.DataFrame(
+            {
+                "signal_id": [s.id for s in self.signals],
+                "dimension": [s.dimension for s in self.signals],
+                "tier": [tiers[s.dimension] for s in self.signals],
+                "threshold": [s.threshold for s in self.signals],
+                "signal_weight": [s.weight for s in self.signals],
+                "signal_order": list(range(len(self.signals))),
+                "dimension_order": [dim_order[s.dimension] for s in self.signals],
+            },
+            schema_overrides={
+                "tier": pl.Int8,
+                "signal_order": pl.Int32,
+                "dimension_order": pl.Int32,
+            },
+        )
 
     def dimension_table(self) -> pl.DataFrame:
         """One row per dimension in display order."""
-        return pl.DataFrame({
-            "dimension": [d.id for d in self.dimensions],
-            "name": [d.name for d in self.dimensions],
-            "tier": [d.tier for d in self.dimensions],
-            "dimension_weight": [d.weight for d in self.dimensions],
-            "module": [d.module for d in self.dimensions],
-            "n_signals": [len(d.signals) for d in self.dimensions],
-            "dimension_order": list(range(len(self.dimensions))),
-        }, schema_overrides={"tier": pl.Int8, "n_signals": pl.Int32,
-                             "dimension_order": pl.Int32})
+        return pl.DataFrame(
+            {
+                "dimension": [d.id for d in self.dimensions],
+                "name": [d.name for d in self.dimensions],
+                "tier": [d.tier for d in self.dimensions],
+                "dimension_weight": [d.weight for d in self.dimensions],
+                "module": [d.module for d in self.dimensions],
+                "n_signals": [len(d.signals) for d in self.dimensions],
+                "dimension_order": list(range(len(self.dimensions))),
+            },
+            schema_overrides={"tier": pl.Int8, "n_signals": pl.Int32, "dimension_order": pl.Int32},
+        )
 
 
 def _consistency(raw: dict) -> list[str]:
@@ -250,14 +308,17 @@ def _consistency(raw: dict) -> list[str]:
             errors.append(f"key perspectives.{name}.weight: must be > 0")
         for role in p["roles"]:
             if role.lower() in seen_roles:
-                errors.append(f"key perspectives.{name}.roles: role {role!r} is also in "
-                              f"{seen_roles[role.lower()]}")
+                errors.append(
+                    f"key perspectives.{name}.roles: role {role!r} is also in "
+                    f"{seen_roles[role.lower()]}"
+                )
             seen_roles[role.lower()] = name
     sev = [s["name"] for s in raw["severity"]]
     mins = [s["min_shortfall"] for s in raw["severity"]]
     if mins != sorted(mins, reverse=True) or mins[-1] != 0:
-        errors.append("key severity: bands must be ordered by min_shortfall, descending, "
-                      "the last at 0")
+        errors.append(
+            "key severity: bands must be ordered by min_shortfall, descending, the last at 0"
+        )
     tiers = sorted(raw["tiers"])
     seen = set()
     for i, rule in enumerate(raw["priority"]):
@@ -267,13 +328,15 @@ def _consistency(raw: dict) -> list[str]:
             if t not in raw["tiers"]:
                 errors.append(f"key priority[{i}].tiers: {t} is not a tier")
             if (rule["severity"], t) in seen:
-                errors.append(f"key priority[{i}]: {rule['severity']} in tier {t} "
-                              "already has a priority")
+                errors.append(
+                    f"key priority[{i}]: {rule['severity']} in tier {t} already has a priority"
+                )
             seen.add((rule["severity"], t))
     missing = [(s, t) for s in sev for t in tiers if (s, t) not in seen]
     if missing:
-        errors.append("key priority: no rule for " +
-                      ", ".join(f"{s} in tier {t}" for s, t in missing))
+        errors.append(
+            "key priority: no rule for " + ", ".join(f"{s} in tier {t}" for s, t in missing)
+        )
     prios = sorted({r["priority"] for r in raw["priority"]})
     if sorted(p["priority"] for p in raw["phases"]) != prios:
         errors.append("key phases: need exactly one phase per priority " + ", ".join(prios))
@@ -338,7 +401,9 @@ def load_rulebook(ref: str | Path = DEFAULT_RULEBOOK) -> Rulebook:
     nesting, checked on the parser's events) before PyYAML builds its values."""
     path = resolve_rulebook_path(ref)
     if not os.path.lexists(path):
-        raise RulebookError(f"unknown rulebook {str(ref)!r} (known: {', '.join(known_rulebooks())})")
+        raise RulebookError(
+            f"unknown rulebook {str(ref)!r} (known: {', '.join(known_rulebooks())})"
+        )
     try:
         data = read_file(path, str(path), MAX_META_BYTES)
     except Refused as err:
@@ -355,7 +420,9 @@ def load_rulebook(ref: str | Path = DEFAULT_RULEBOOK) -> Rulebook:
             raise RulebookError("rulebook " + "; ".join(str(p) for p in refused))
         raw = yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - safe, and checked above
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise RulebookError(f"rulebook {path.name}: not readable YAML ({exc})".replace("\n", " "))
+        raise RulebookError(
+            f"rulebook {path.name}: not readable YAML ({exc})".replace("\n", " ")
+        ) from exc
     errors: list[str] = []
     _check(raw, SCHEMA, "", errors)
     if not errors:

@@ -1,5 +1,6 @@
 """Progress on long work: a bar with counts and time left on a terminal, plain
 periodic lines otherwise (logs, CI)."""
+
 from __future__ import annotations
 
 import sys
@@ -15,8 +16,14 @@ def _clock(seconds: float) -> str:
 class Progress:
     """`Progress(total, "scoring")`; call `advance(failed=...)` per finished item."""
 
-    def __init__(self, total: int, label: str, stream: TextIO | None = None,
-                 every: float = 5.0, enabled: bool = True):
+    def __init__(
+        self,
+        total: int,
+        label: str,
+        stream: TextIO | None = None,
+        every: float = 5.0,
+        enabled: bool = True,
+    ):
         self.total, self.label = total, label
         self.stream = stream or sys.stderr
         self.done = self.failed = 0
@@ -35,11 +42,16 @@ class Progress:
         width = 28
         filled = int(width * self.done / self.total) if self.total else width
         eta = self.eta()
-        left = f"~{_clock(eta)} left" if eta is not None and self.done < self.total else \
-            f"{_clock(time.monotonic() - self.start)} elapsed"
+        left = (
+            f"~{_clock(eta)} left"
+            if eta is not None and self.done < self.total
+            else f"{_clock(time.monotonic() - self.start)} elapsed"
+        )
         fail = f", {self.failed} failed" if self.failed else ""
-        return (f"{self.label} [{'#' * filled}{'.' * (width - filled)}] "
-                f"{self.done}/{self.total}{fail}, {left}")
+        return (
+            f"{self.label} [{'#' * filled}{'.' * (width - filled)}] "
+            f"{self.done}/{self.total}{fail}, {left}"
+        )
 
     def advance(self, n: int = 1, failed: int = 0) -> None:
         self.done += n

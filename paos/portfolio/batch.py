@@ -16,12 +16,13 @@ last successful run (its store file exists and reads, and for deliverables its
 report folder too) is skipped unless `force`. Every file is written atomically,
 so an interrupted batch loses no finished result; rerunning it finishes the rest.
 """
+
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
@@ -30,13 +31,12 @@ from pathlib import Path
 import polars as pl
 
 from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
+from paos._files import separate_folders, sweep_leftovers, writable_folder
 from paos._types import Evidence
 from paos.errors import EvidenceError, PaosError
-from paos.errors import Problem
-from paos._files import separate_folders, sweep_leftovers, writable_folder
 from paos.evidence.intake import RawEngagement, read_engagement, read_meta
-from paos.portfolio._progressbar import Progress
 from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
+from paos.portfolio._progressbar import Progress
 from paos.portfolio.store import evidence_digest, readable_run, run_file, store_rows, write_runs
 
 
@@ -46,8 +46,8 @@ class Outcome:
 
     source: str
     engagement_id: str | None
-    status: str                  # done | skipped | failed
-    stage: str = ""              # where it failed: read/validate, execute, html, pdf, ...
+    status: str  # done | skipped | failed
+    stage: str = ""  # where it failed: read/validate, execute, html, pdf, ...
     reason: str = ""
     seconds: float = 0.0
 
@@ -64,8 +64,9 @@ def discover(portfolio: str | Path) -> list[Path]:
             found.add(meta.parent)
     for book in root.rglob("*.xlsx"):
         rel = book.relative_to(root).parts
-        if not any(p.startswith((".", "~$")) for p in rel) and \
-                not any(parent in found for parent in book.parents):
+        if not any(p.startswith((".", "~$")) for p in rel) and not any(
+            parent in found for parent in book.parents
+        ):
             found.add(book)
     return sorted(found)
 
@@ -77,14 +78,17 @@ def _book(raw: RawEngagement, rulebook: Rulebook | None) -> Rulebook | None:
     return load_rulebook(ref) if ref in known_rulebooks() else None
 
 
-def is_current(raw: RawEngagement, rulebook: Rulebook | None, store: Path,
-               reports: Path | None = None) -> bool:
+def is_current(
+    raw: RawEngagement, rulebook: Rulebook | None, store: Path, reports: Path | None = None
+) -> bool:
     """True when this evidence under this rulebook already has a successful run (a
     readable run file: a corrupt one is rewritten)."""
     book, eid = _book(raw, rulebook), raw.meta.get("id")
     if book is None or not eid or raw.problems:
         return False
-    done = readable_run(run_file(store, str(eid).strip(), book.id, book.sha256, evidence_digest(raw.files)))
+    done = readable_run(
+        run_file(store, str(eid).strip(), book.id, book.sha256, evidence_digest(raw.files))
+    )
     return done and (reports is None or (reports / str(eid).strip() / "results.json").is_file())
 
 
@@ -100,15 +104,21 @@ def _first(err: EvidenceError) -> str:
     return _reason(err)
 
 
-def score_sources(sources: list[Path], store: Path, rulebook: Rulebook | None = None,
-                  force: bool = False, progress: Progress | None = None,
-                  timings: dict[str, float] | None = None) -> list[Outcome]:
+def score_sources(
+    sources: list[Path],
+    store: Path,
+    rulebook: Rulebook | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
+) -> list[Outcome]:
     """Read, validate and score `sources` in one vectorised pass; record each valid
     engagement's run in the store. Runs in one process (or one Dask task).
     `timings`, when given, receives the seconds spent reading, validating, scoring
     and writing."""
-    from paos.method.engine import score
     from paos.evidence.validate import check_engagements
+    from paos.method.engine import score
+
     t0 = time.perf_counter()
     clock = timings if timings is not None else {}
     mark = [t0]
@@ -124,8 +134,12 @@ def score_sources(sources: list[Path], store: Path, rulebook: Rulebook | None = 
         try:
             raw = read_engagement(src)
             if not force and is_current(raw, rulebook, store):
-                outcomes[i] = Outcome(str(src), str(raw.meta["id"]).strip(), "skipped",
-                                      reason="unchanged since its last run")
+                outcomes[i] = Outcome(
+                    str(src),
+                    str(raw.meta["id"]).strip(),
+                    "skipped",
+                    reason="unchanged since its last run",
+                )
         except Exception as err:  # noqa: BLE001 - this engagement fails, not the portfolio
             raw = None
             outcomes[i] = Outcome(str(src), None, "failed", "read", _reason(err))
@@ -140,8 +154,13 @@ def score_sources(sources: list[Path], store: Path, rulebook: Rulebook | None = 
     for i, found in zip(todo, problems):
         if found:
             eid = read[i].meta.get("id")
-            outcomes[i] = Outcome(str(sources[i]), str(eid).strip() if eid else None, "failed",
-                                  "validate", _first(EvidenceError(found)))
+            outcomes[i] = Outcome(
+                str(sources[i]),
+                str(eid).strip() if eid else None,
+                "failed",
+                "validate",
+                _first(EvidenceError(found)),
+            )
     if evidence is not None:
         by_source = {str(Path(s)): i for i, s in enumerate(sources)}
         for book_id in evidence.engagements["rulebook"].unique().sort().to_list():
@@ -151,8 +170,10 @@ def score_sources(sources: list[Path], store: Path, rulebook: Rulebook | None = 
                 continue
             rows = store_rows(score(part, book))
             lap("score")
-            for path, (eid, src) in zip(write_runs(rows, store), part.engagements.select(
-                    "engagement_id", "source").iter_rows()):
+            for path, (eid, src) in zip(
+                write_runs(rows, store),
+                part.engagements.select("engagement_id", "source").iter_rows(),
+            ):
                 outcomes[by_source[src]] = Outcome(src, eid, "done", reason=str(path))
             lap("write")
     elapsed = time.perf_counter() - t0
@@ -172,29 +193,41 @@ def _subset(evidence: Evidence, book_id: str | None) -> Evidence:
     def pick(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.filter(pl.col("engagement_id").is_in(ids))
 
-    return Evidence(pick(evidence.engagements), pick(evidence.stakeholders),
-                    pick(evidence.ratings), pick(evidence.metrics),
-                    pick(evidence.files) if evidence.files is not None else None)
+    return Evidence(
+        pick(evidence.engagements),
+        pick(evidence.stakeholders),
+        pick(evidence.ratings),
+        pick(evidence.metrics),
+        pick(evidence.files) if evidence.files is not None else None,
+    )
 
 
 def deliver_one(source: str, out: str, store: str, rulebook: str | None, force: bool) -> Outcome:
     """The full `paos run` pipeline for one engagement plus its store record.
     Never raises: whatever goes wrong with this engagement is its outcome."""
     from paos.errors import NotebookError
+
     t0 = time.perf_counter()
     eid = None
     try:
         from paos.deliverables._browser import shared as shared_browser
         from paos.deliverables.run import run_engagement
+
         raw = read_engagement(source)
         eid = str(raw.meta.get("id") or "").strip() or None
         book = load_rulebook(rulebook) if rulebook else None
         if not force and is_current(raw, book, Path(store), Path(out)):
             return Outcome(source, eid, "skipped", reason="unchanged since its last run")
-        result = run_engagement(source, out, rulebook, force=True, progress=None, store=store,
-                                browser=shared_browser())
-        return Outcome(source, result.engagement_id, "done", reason=str(result.folder),
-                       seconds=time.perf_counter() - t0)
+        result = run_engagement(
+            source, out, rulebook, force=True, progress=None, store=store, browser=shared_browser()
+        )
+        return Outcome(
+            source,
+            result.engagement_id,
+            "done",
+            reason=str(result.folder),
+            seconds=time.perf_counter() - t0,
+        )
     except EvidenceError as err:
         return Outcome(source, eid, "failed", "validate", _first(err), time.perf_counter() - t0)
     except NotebookError as err:
@@ -207,21 +240,26 @@ def deliver_one(source: str, out: str, store: str, rulebook: str | None, force: 
 
 def _chunks(items: list, n: int) -> list[list]:
     size = max(1, -(-len(items) // max(1, n)))
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _score_chunk(sources: list[str], store: str, rulebook: str | None, force: bool) -> list[dict]:
     book = load_rulebook(rulebook) if rulebook else None
-    return [asdict(o) for o in score_sources([Path(s) for s in sources], Path(store), book,
-                                             force)]
+    return [asdict(o) for o in score_sources([Path(s) for s in sources], Path(store), book, force)]
 
 
-def run_batch(portfolio: str | Path, out: str | Path = DEFAULT_OUT,
-              store: str | Path = DEFAULT_STORE, jobs: int | None = None,
-              scores_only: bool = False, executor: str = "local",
-              scheduler: str | None = None, force: bool = False,
-              rulebook: str | None = None,
-              stream=None) -> list[Outcome]:
+def run_batch(
+    portfolio: str | Path,
+    out: str | Path = DEFAULT_OUT,
+    store: str | Path = DEFAULT_STORE,
+    jobs: int | None = None,
+    scores_only: bool = False,
+    executor: str = "local",
+    scheduler: str | None = None,
+    force: bool = False,
+    rulebook: str | None = None,
+    stream=None,
+) -> list[Outcome]:
     """Run every engagement under `portfolio`; returns one outcome per engagement.
     An --out or --store that cannot be written is refused (`FaultError`) before any
     work starts."""
@@ -234,7 +272,7 @@ def run_batch(portfolio: str | Path, out: str | Path = DEFAULT_OUT,
     store = writable_folder(store, "--store")
     out = Path(os.path.abspath(out)) if scores_only else writable_folder(out, "--out")
     rulebook = absolute_rulebook(rulebook)
-    sweep_leftovers(out, store)         # what a killed paos process left there, only that
+    sweep_leftovers(out, store)  # what a killed paos process left there, only that
     bar = Progress(len(sources), "scoring" if scores_only else "deliverables", stream=stream)
     if executor == "dask":
         return _run_dask(sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar)
@@ -250,6 +288,7 @@ def absolute_rulebook(rulebook: str | None) -> str | None:
     if not rulebook:
         return rulebook
     from paos.method.rulebook import resolve_rulebook_path
+
     path = resolve_rulebook_path(rulebook)
     return os.path.abspath(path) if path == Path(rulebook) else rulebook
 
@@ -260,10 +299,12 @@ def _run_local(sources, out, store, jobs, force, rulebook, bar) -> list[Outcome]
     todo = [s for s in sources if str(s) not in results]
     if not todo:
         return [results[str(s)] for s in sources]
-    ctx = mp.get_context("spawn")        # polars' thread pool does not survive fork
+    ctx = mp.get_context("spawn")  # polars' thread pool does not survive fork
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
-    futures = {pool.submit(deliver_one, str(s), str(out), str(store), rulebook, force): str(s)
-               for s in todo}
+    futures = {
+        pool.submit(deliver_one, str(s), str(out), str(store), rulebook, force): str(s)
+        for s in todo
+    }
     try:
         for fut in as_completed(futures):
             src = futures[fut]
@@ -286,19 +327,26 @@ def duplicate_ids(sources: list[Path]) -> dict[str, Outcome]:
     """Sources whose engagement id another source uses too, as failed outcomes: the
     check validation makes over a whole portfolio, on the meta data alone."""
     from paos.evidence.validate import duplicate_ids as clashes
+
     raws = [read_meta(s) for s in sources]
     ids = [str(r.meta.get("id") or "").strip() or None for r in raws]
-    return {str(sources[i]): Outcome(str(sources[i]), ids[i], "failed", "validate", str(p))
-            for i, p in clashes(raws, ids).items()}
+    return {
+        str(sources[i]): Outcome(str(sources[i]), ids[i], "failed", "validate", str(p))
+        for i, p in clashes(raws, ids).items()
+    }
 
 
-def _run_dask(sources, out, store, jobs, scores_only, scheduler, force, rulebook,
-              bar) -> list[Outcome]:
+def _run_dask(
+    sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar
+) -> list[Outcome]:
     try:
-        from distributed import Client, as_completed as dask_completed
+        from distributed import Client
+        from distributed import as_completed as dask_completed
     except ImportError:
-        raise PaosError("the dask executor needs the optional `distributed` package: "
-                        "pip install 'paos[distributed]'") from None
+        raise PaosError(
+            "the dask executor needs the optional `distributed` package: "
+            "pip install 'paos[distributed]'"
+        ) from None
     if not scheduler:
         raise PaosError("--executor dask needs --scheduler tcp://HOST:PORT")
     results: dict[str, Outcome] = duplicate_ids(sources)
@@ -306,20 +354,30 @@ def _run_dask(sources, out, store, jobs, scores_only, scheduler, force, rulebook
     with Client(scheduler) as client:
         if scores_only:
             work = _chunks([str(s) for s in sources if str(s) not in results], jobs * 4)
-            futures = client.map(_score_chunk, work, store=str(store), rulebook=rulebook,
-                                 force=force, pure=False)
+            futures = client.map(
+                _score_chunk, work, store=str(store), rulebook=rulebook, force=force, pure=False
+            )
         else:
             work = [[str(s)] for s in sources if str(s) not in results]
-            futures = client.map(deliver_one, [w[0] for w in work], out=str(out),
-                                 store=str(store), rulebook=rulebook, force=force, pure=False)
+            futures = client.map(
+                deliver_one,
+                [w[0] for w in work],
+                out=str(out),
+                store=str(store),
+                rulebook=rulebook,
+                force=force,
+                pure=False,
+            )
         chunk_of = {fut.key: chunk for fut, chunk in zip(futures, work)}
         for fut in dask_completed(futures):
             try:
                 got = fut.result()
                 outcomes = [Outcome(**o) for o in got] if scores_only else [got]
             except Exception as exc:  # noqa: BLE001 - a worker died, ...: these fail alone
-                outcomes = [Outcome(src, None, "failed", "worker", _reason(exc))
-                            for src in chunk_of[fut.key]]
+                outcomes = [
+                    Outcome(src, None, "failed", "worker", _reason(exc))
+                    for src in chunk_of[fut.key]
+                ]
             for outcome in outcomes:
                 results[outcome.source] = outcome
                 bar.advance(failed=outcome.status == "failed")
@@ -333,12 +391,16 @@ def failure_table(outcomes: Iterable[Outcome]) -> str:
         return ""
     name = max(len(o.engagement_id or Path(o.source).name) for o in failed)
     lines = [f"{'engagement':<{name}}  {'stage':<8}  reason"]
-    lines += [f"{(o.engagement_id or Path(o.source).name):<{name}}  {o.stage:<8}  {o.reason}"
-              for o in failed]
+    lines += [
+        f"{(o.engagement_id or Path(o.source).name):<{name}}  {o.stage:<8}  {o.reason}"
+        for o in failed
+    ]
     return "\n".join(lines)
 
 
 def summary(outcomes: list[Outcome]) -> str:
     counts = {k: sum(o.status == k for o in outcomes) for k in ("done", "skipped", "failed")}
-    return (f"{len(outcomes)} engagements: {counts['done']} done, {counts['skipped']} skipped "
-            f"(unchanged), {counts['failed']} failed")
+    return (
+        f"{len(outcomes)} engagements: {counts['done']} done, {counts['skipped']} skipped "
+        f"(unchanged), {counts['failed']} failed"
+    )

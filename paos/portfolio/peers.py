@@ -21,6 +21,7 @@ interpolation between the closest ranks, as numpy's default.
 Output holds aggregates only: never another client's name, engagement id or
 individual score.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,17 +29,20 @@ from typing import Any
 
 import polars as pl
 
-from paos.method._numbers import cmp, display
 from paos._types import Results
 from paos.errors import PaosError
+from paos.method._numbers import cmp, display
 
 MIN_PEERS = 5
 DECIMALS = 6
 INSUFFICIENT = "insufficient benchmark data"
 # Peer groups, most specific first: (key, the subject attributes that must match).
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("industry_stage", ("industry", "stage")), ("industry", ("industry",)),
-    ("stage", ("stage",)), ("portfolio", ()))
+    ("industry_stage", ("industry", "stage")),
+    ("industry", ("industry",)),
+    ("stage", ("stage",)),
+    ("portfolio", ()),
+)
 
 
 def _norm(expr: pl.Expr) -> pl.Expr:
@@ -79,8 +83,11 @@ def _label(key: str | None, subject: dict, opened: bool) -> str:
     if key in ("industry", "stage"):
         return f"same {key}: {industry if key == 'industry' else stage}"
     if key == "portfolio":
-        return ("whole portfolio (no industry or stage peer group holds "
-                f"{MIN_PEERS} past engagements)" if opened else "whole portfolio")
+        return (
+            f"whole portfolio (no industry or stage peer group holds {MIN_PEERS} past engagements)"
+            if opened
+            else "whole portfolio"
+        )
     return f"{INSUFFICIENT} (fewer than {MIN_PEERS} past engagements in the portfolio)"
 
 
@@ -94,22 +101,29 @@ def peers(store_frame: pl.DataFrame, subject: dict) -> tuple[dict, pl.DataFrame]
     showing.
     """
     frame = store_frame
-    if "run_at" in frame.columns:   # several runs of one engagement: the latest counts
+    if "run_at" in frame.columns:  # several runs of one engagement: the latest counts
         frame = frame.sort("run_at", nulls_last=False)
-    past = (frame
-            .filter(pl.col("rulebook_id") == subject["rulebook_id"],
-                    pl.col("assessed_on") <= _date(subject["assessed_on"]),
-                    pl.col("engagement_id") != subject["engagement_id"],
-                    _norm(pl.col("client")) != (_norm_value(subject.get("client")) or ""))
-            .unique("engagement_id", keep="last", maintain_order=True))
+    past = frame.filter(
+        pl.col("rulebook_id") == subject["rulebook_id"],
+        pl.col("assessed_on") <= _date(subject["assessed_on"]),
+        pl.col("engagement_id") != subject["engagement_id"],
+        _norm(pl.col("client")) != (_norm_value(subject.get("client")) or ""),
+    ).unique("engagement_id", keep="last", maintain_order=True)
     wanted = {a: _norm_value(subject.get(a)) for a in ("industry", "stage")}
-    past = past.with_columns(**{f"_same_{a}": (_norm(pl.col(a)) == v).fill_null(False)
-                                if v is not None else pl.lit(False)
-                                for a, v in wanted.items()})
+    past = past.with_columns(
+        **{
+            f"_same_{a}": (_norm(pl.col(a)) == v).fill_null(False)
+            if v is not None
+            else pl.lit(False)
+            for a, v in wanted.items()
+        }
+    )
     counts = past.select(
         industry_stage=(pl.col("_same_industry") & pl.col("_same_stage")).sum(),
-        industry=pl.col("_same_industry").sum(), stage=pl.col("_same_stage").sum(),
-        portfolio=pl.len()).row(0, named=True)
+        industry=pl.col("_same_industry").sum(),
+        stage=pl.col("_same_stage").sum(),
+        portfolio=pl.len(),
+    ).row(0, named=True)
     key = next((k for k, _ in GROUPS if counts[k] >= MIN_PEERS), None)
     needs = dict(GROUPS).get(key, ()) if key else ()
     rows = past.filter(*[pl.col(f"_same_{a}") for a in needs]) if needs else past
@@ -123,24 +137,37 @@ def _figures(values: pl.DataFrame, subject_values: dict[str, float | None]) -> l
 
     `values` is long: one row per (figure, x) past value. Vectorised over figures.
     """
-    subj = pl.DataFrame({"figure": list(subject_values), "value": list(subject_values.values()),
-                         "order": range(len(subject_values))},
-                        schema={"figure": pl.String, "value": pl.Float64, "order": pl.Int32})
+    subj = pl.DataFrame(
+        {
+            "figure": list(subject_values),
+            "value": list(subject_values.values()),
+            "order": range(len(subject_values)),
+        },
+        schema={"figure": pl.String, "value": pl.Float64, "order": pl.Int32},
+    )
     x = pl.col("x")
-    stats = (subj.join(values.drop_nulls("x"), on="figure", how="left")
-             .group_by("order", "figure", "value")
-             .agg(n=x.count(), rank=_rank(x, pl.col("value")),
-                  median=x.quantile(0.5, interpolation="linear"),
-                  q1=x.quantile(0.25, interpolation="linear"),
-                  q3=x.quantile(0.75, interpolation="linear"))
-             .sort("order"))
+    stats = (
+        subj.join(values.drop_nulls("x"), on="figure", how="left")
+        .group_by("order", "figure", "value")
+        .agg(
+            n=x.count(),
+            rank=_rank(x, pl.col("value")),
+            median=x.quantile(0.5, interpolation="linear"),
+            q1=x.quantile(0.25, interpolation="linear"),
+            q3=x.quantile(0.75, interpolation="linear"),
+        )
+        .sort("order")
+    )
     enough = pl.col("n") >= MIN_PEERS
-    return (stats.select(
-        id="figure", value="value",
-        percentile=pl.when(enough & pl.col("value").is_not_null())
-        .then(pl.col("rank").round(DECIMALS)),
+    return stats.select(
+        id="figure",
+        value="value",
+        percentile=pl.when(enough & pl.col("value").is_not_null()).then(
+            pl.col("rank").round(DECIMALS)
+        ),
         **{q: pl.when(enough).then(pl.col(q).round(DECIMALS)) for q in ("median", "q1", "q3")},
-        n=pl.col("n").cast(pl.Int64)).to_dicts())
+        n=pl.col("n").cast(pl.Int64),
+    ).to_dicts()
 
 
 def benchmark(store_frame: pl.DataFrame, subject: dict) -> dict:
@@ -155,12 +182,17 @@ def benchmark(store_frame: pl.DataFrame, subject: dict) -> dict:
     """
     group, rows = peers(store_frame, subject)
     if group["key"] is None:
-        rows = rows.clear()   # no aggregate at all below the portfolio minimum
-    pai_values = rows.filter(pl.col("pai").is_not_null(),
-                             *([pl.col("status") == "complete"] if "status" in rows.columns
-                               else [])).select(figure=pl.lit("pai"), x="pai")
-    dim_values = (rows.select(pl.col("dimensions").explode()).drop_nulls()
-                  .unnest("dimensions").select(figure="id", x="score"))
+        rows = rows.clear()  # no aggregate at all below the portfolio minimum
+    pai_values = rows.filter(
+        pl.col("pai").is_not_null(),
+        *([pl.col("status") == "complete"] if "status" in rows.columns else []),
+    ).select(figure=pl.lit("pai"), x="pai")
+    dim_values = (
+        rows.select(pl.col("dimensions").explode())
+        .drop_nulls()
+        .unnest("dimensions")
+        .select(figure="id", x="score")
+    )
     pai = _figures(pai_values, {"pai": subject.get("pai")})[0]
     del pai["id"]
     return {
@@ -178,20 +210,27 @@ def subject_from_results(results: Results, engagement_id: str | None = None) -> 
     eng = results.engagements
     if engagement_id is None:
         if eng.height != 1:
-            raise PaosError(f"these results hold {eng.height} engagements; "
-                            "name the one to benchmark")
+            raise PaosError(
+                f"these results hold {eng.height} engagements; name the one to benchmark"
+            )
         engagement_id = eng["engagement_id"][0]
     found = eng.filter(pl.col("engagement_id") == engagement_id)
     if found.height == 0:
         raise PaosError(f"engagement {engagement_id!r} is not in these results")
     r = found.row(0, named=True)
-    dims = results.dimensions.filter(pl.col("engagement_id") == engagement_id) \
-        .sort("dimension_order")
-    return {"engagement_id": engagement_id, "client": r.get("client"),
-            "industry": r.get("industry"), "stage": r.get("stage"),
-            "assessed_on": r["assessed_on"], "rulebook_id": results.rulebook.id,
-            "pai": r["pai"] if r.get("status", "complete") == "complete" else None,
-            "dimensions": dict(zip(dims["dimension"].to_list(), dims["score"].to_list()))}
+    dims = results.dimensions.filter(pl.col("engagement_id") == engagement_id).sort(
+        "dimension_order"
+    )
+    return {
+        "engagement_id": engagement_id,
+        "client": r.get("client"),
+        "industry": r.get("industry"),
+        "stage": r.get("stage"),
+        "assessed_on": r["assessed_on"],
+        "rulebook_id": results.rulebook.id,
+        "pai": r["pai"] if r.get("status", "complete") == "complete" else None,
+        "dimensions": dict(zip(dims["dimension"].to_list(), dims["score"].to_list())),
+    }
 
 
 def subject_from_row(row: dict | pl.DataFrame) -> dict:
@@ -201,16 +240,22 @@ def subject_from_row(row: dict | pl.DataFrame) -> dict:
             raise PaosError(f"expected one store row, got {row.height}")
         row = row.row(0, named=True)
     complete = row.get("status", "complete") == "complete"
-    return {"engagement_id": row["engagement_id"], "client": row.get("client"),
-            "industry": row.get("industry"), "stage": row.get("stage"),
-            "assessed_on": row["assessed_on"], "rulebook_id": row["rulebook_id"],
-            "pai": row["pai"] if complete else None,
-            "dimensions": {d["id"]: d["score"] for d in row.get("dimensions") or []}}
+    return {
+        "engagement_id": row["engagement_id"],
+        "client": row.get("client"),
+        "industry": row.get("industry"),
+        "stage": row.get("stage"),
+        "assessed_on": row["assessed_on"],
+        "rulebook_id": row["rulebook_id"],
+        "pai": row["pai"] if complete else None,
+        "dimensions": {d["id"]: d["score"] for d in row.get("dimensions") or []},
+    }
 
 
 def _line(name: str, f: dict) -> str:
     def num(v: float | None) -> str:
         return display(v, 1) or "-"
+
     pct = display(f["percentile"], 0) if f["percentile"] is not None else "-"
     spread = f"{num(f['q1'])}-{num(f['q3'])}" if f["q1"] is not None else "-"
     return f"{name:<8}{num(f['value']):>7}{pct:>12}{num(f['median']):>8}{spread:>12}{f['n']:>5}"
@@ -221,14 +266,19 @@ def benchmark_text(b: dict) -> str:
     head = f"Benchmark of {b['engagement_id']} (rulebook {b['rulebook']})"
     group = b["peer_group"]
     if b["status"] != "ok":
-        return (f"{head}\n{INSUFFICIENT}: {group['size']} past engagement(s) of other "
-                f"clients in the portfolio; at least {MIN_PEERS} are needed.")
-    lines = [head, f"Peer group: {group['label']}; {group['size']} past engagements", "",
-             f"{'':<8}{'value':>7}{'percentile':>12}{'median':>8}{'Q1-Q3':>12}{'n':>5}",
-             _line("PAI", b["pai"])]
+        return (
+            f"{head}\n{INSUFFICIENT}: {group['size']} past engagement(s) of other "
+            f"clients in the portfolio; at least {MIN_PEERS} are needed."
+        )
+    lines = [
+        head,
+        f"Peer group: {group['label']}; {group['size']} past engagements",
+        "",
+        f"{'':<8}{'value':>7}{'percentile':>12}{'median':>8}{'Q1-Q3':>12}{'n':>5}",
+        _line("PAI", b["pai"]),
+    ]
     lines += [_line(d["id"], d) for d in b["dimensions"]]
-    few = [d["id"] for d in [{"id": "PAI", **b["pai"]}, *b["dimensions"]]
-           if d["n"] < MIN_PEERS]
+    few = [d["id"] for d in [{"id": "PAI", **b["pai"]}, *b["dimensions"]] if d["n"] < MIN_PEERS]
     if few:
         lines += ["", f"Fewer than {MIN_PEERS} peer scores (count shown only): {', '.join(few)}"]
     return "\n".join(lines)

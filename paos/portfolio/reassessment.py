@@ -10,14 +10,15 @@ Deltas are stored at full precision (follow-up minus baseline) and shown with
 `signed`: a sign and one decimal, half up on the magnitude, as the methodology
 shows scores (so +0.25 shows as +0.3 and -0.25 as -0.3).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
+from paos.errors import PaosError
 from paos.method._numbers import display
 from paos.method.diagnostic import diagnose
-from paos.errors import PaosError
 from paos.method.results import contract
 from paos.method.rulebook import Rulebook, load_rulebook
 
@@ -48,8 +49,7 @@ def _severities(c: dict) -> list[str]:
     return [s["name"] for s in load_rulebook(c["rulebook"]["id"])["severity"]]
 
 
-def compare(baseline: dict, follow_up: dict, *,
-            severities: Sequence[str] | None = None) -> dict:
+def compare(baseline: dict, follow_up: dict, *, severities: Sequence[str] | None = None) -> dict:
     """The progress from `baseline` to `follow_up` (two results contracts).
 
     - `pai` and `dimensions` (in the follow-up's dimension order): both values,
@@ -78,11 +78,17 @@ def compare(baseline: dict, follow_up: dict, *,
     dimensions = []
     for d in follow_up["dimensions"]:
         b = dims_b.get(d["id"], {})
-        dimensions.append({
-            "id": d["id"], "name": d["name"],
-            "baseline": b.get("score"), "follow_up": d["score"],
-            "delta": _delta(b.get("score"), d["score"]),
-            "maturity_baseline": b.get("maturity"), "maturity_follow_up": d["maturity"]})
+        dimensions.append(
+            {
+                "id": d["id"],
+                "name": d["name"],
+                "baseline": b.get("score"),
+                "follow_up": d["score"],
+                "delta": _delta(b.get("score"), d["score"]),
+                "maturity_baseline": b.get("maturity"),
+                "maturity_follow_up": d["maturity"],
+            }
+        )
 
     gaps_b = {g["signal_id"]: g for g in baseline["gaps"]}
     gaps_f = {g["signal_id"]: g for g in follow_up["gaps"]}
@@ -94,8 +100,7 @@ def compare(baseline: dict, follow_up: dict, *,
         if sid in gaps_f:
             continue
         if sid in scored_f:
-            closed.append({"signal_id": sid, "severity": g["severity"],
-                           "priority": g["priority"]})
+            closed.append({"signal_id": sid, "severity": g["severity"], "priority": g["priority"]})
         else:
             gone.append(sid)
 
@@ -104,26 +109,36 @@ def compare(baseline: dict, follow_up: dict, *,
         sid = g["signal_id"]
         b = gaps_b.get(sid)
         if b is None:
-            new.append({"signal_id": sid, "severity": g["severity"],
-                        "priority": g["priority"]})
+            new.append({"signal_id": sid, "severity": g["severity"], "priority": g["priority"]})
             continue
         before, after = rank[b["severity"]], rank[g["severity"]]
-        change = "improved" if after > before else "worsened" if after < before \
-            else "unchanged"
-        persisting.append({
-            "signal_id": sid, "severity_baseline": b["severity"],
-            "severity_follow_up": g["severity"], "change": change,
-            "shortfall_baseline": b["shortfall"], "shortfall_follow_up": g["shortfall"]})
+        change = "improved" if after > before else "worsened" if after < before else "unchanged"
+        persisting.append(
+            {
+                "signal_id": sid,
+                "severity_baseline": b["severity"],
+                "severity_follow_up": g["severity"],
+                "change": change,
+                "shortfall_baseline": b["shortfall"],
+                "shortfall_follow_up": g["shortfall"],
+            }
+        )
 
     return {
         "baseline": baseline["engagement_id"],
         "follow_up": follow_up["engagement_id"],
-        "rulebook": {"baseline": rb_b["id"], "follow_up": rb_f["id"],
-                     "same": rb_b["id"] == rb_f["id"] and rb_b["sha256"] == rb_f["sha256"]},
-        "pai": {"baseline": baseline["pai"], "follow_up": follow_up["pai"],
-                "delta": _delta(baseline["pai"], follow_up["pai"]),
-                "maturity_baseline": baseline["maturity"],
-                "maturity_follow_up": follow_up["maturity"]},
+        "rulebook": {
+            "baseline": rb_b["id"],
+            "follow_up": rb_f["id"],
+            "same": rb_b["id"] == rb_f["id"] and rb_b["sha256"] == rb_f["sha256"],
+        },
+        "pai": {
+            "baseline": baseline["pai"],
+            "follow_up": follow_up["pai"],
+            "delta": _delta(baseline["pai"], follow_up["pai"]),
+            "maturity_baseline": baseline["maturity"],
+            "maturity_follow_up": follow_up["maturity"],
+        },
         "dimensions": dimensions,
         "gaps_closed": closed,
         "gaps_new": new,
@@ -147,17 +162,24 @@ def check_pair(baseline_meta: dict, follow_up_meta: dict) -> None:
     if named and named != b_id:
         raise PaosError(f"engagement {f_id} names baseline {named}, not {b_id}")
     if baseline_meta["assessed_on"] > follow_up_meta["assessed_on"]:
-        raise PaosError(f"baseline {b_id} was assessed on {baseline_meta['assessed_on']}, "
-                        f"after follow-up {f_id} ({follow_up_meta['assessed_on']}); "
-                        "give the earlier engagement first")
+        raise PaosError(
+            f"baseline {b_id} was assessed on {baseline_meta['assessed_on']}, "
+            f"after follow-up {f_id} ({follow_up_meta['assessed_on']}); "
+            "give the earlier engagement first"
+        )
     clients = [str(m["client"] or "").strip() for m in (baseline_meta, follow_up_meta)]
     if clients[0].casefold() != clients[1].casefold():
-        raise PaosError(f"engagements {b_id} and {f_id} are of different clients "
-                        f"({clients[0]!r} and {clients[1]!r})")
+        raise PaosError(
+            f"engagements {b_id} and {f_id} are of different clients "
+            f"({clients[0]!r} and {clients[1]!r})"
+        )
 
 
-def compare_paths(baseline_path: str | Path, follow_up_path: str | Path,
-                  rulebook: str | Path | Rulebook | None = None) -> dict:
+def compare_paths(
+    baseline_path: str | Path,
+    follow_up_path: str | Path,
+    rulebook: str | Path | Rulebook | None = None,
+) -> dict:
     """Read, validate, check and compare two engagements on disk.
 
     With `rulebook` both are scored under it; without, each under the rulebook
@@ -170,11 +192,14 @@ def compare_paths(baseline_path: str | Path, follow_up_path: str | Path,
     res_b, res_f = diagnose(baseline_path, book), diagnose(follow_up_path, book)
     meta_b, meta_f = res_b.engagements.to_dicts()[0], res_f.engagements.to_dicts()[0]
     check_pair(meta_b, meta_f)
-    order = [s["name"] for s in res_f.rulebook["severity"]] + \
-        [s["name"] for s in res_b.rulebook["severity"]]
+    order = [s["name"] for s in res_f.rulebook["severity"]] + [
+        s["name"] for s in res_b.rulebook["severity"]
+    ]
     out = compare(contract(res_b), contract(res_f), severities=order)
-    out["assessed_on"] = {"baseline": meta_b["assessed_on"].isoformat(),
-                          "follow_up": meta_f["assessed_on"].isoformat()}
+    out["assessed_on"] = {
+        "baseline": meta_b["assessed_on"].isoformat(),
+        "follow_up": meta_f["assessed_on"].isoformat(),
+    }
     return out
 
 
@@ -191,23 +216,33 @@ def compare_text(c: dict) -> str:
     out = [head]
     rb = c["rulebook"]
     if not rb["same"]:
-        out.append(f"Note: scored under different rulebooks ({rb['baseline']} and "
-                   f"{rb['follow_up']}); deltas mix methodology and progress.")
+        out.append(
+            f"Note: scored under different rulebooks ({rb['baseline']} and "
+            f"{rb['follow_up']}); deltas mix methodology and progress."
+        )
     p = c["pai"]
     if p["delta"] is None:
-        out.append(f"Partner Architecture Index: {_value(p['baseline'])} -> "
-                   f"{_value(p['follow_up'])}  (no delta: PAI incomplete)")
+        out.append(
+            f"Partner Architecture Index: {_value(p['baseline'])} -> "
+            f"{_value(p['follow_up'])}  (no delta: PAI incomplete)"
+        )
     else:
-        out.append(f"Partner Architecture Index: {_value(p['baseline'])} -> "
-                   f"{_value(p['follow_up'])}  ({signed(p['delta'])}; "
-                   f"{p['maturity_baseline']} -> {p['maturity_follow_up']})")
+        out.append(
+            f"Partner Architecture Index: {_value(p['baseline'])} -> "
+            f"{_value(p['follow_up'])}  ({signed(p['delta'])}; "
+            f"{p['maturity_baseline']} -> {p['maturity_follow_up']})"
+        )
     out += ["", f"{'dimension':<34}{'before':>7}{'after':>7}{'delta':>7}  maturity"]
     for d in c["dimensions"]:
         label = f"{d['id']:<5}{d['name']}"[:33]
-        mat = f"{d['maturity_baseline'] or 'insufficient'} -> " \
-              f"{d['maturity_follow_up'] or 'insufficient'}"
-        out.append(f"{label:<34}{_value(d['baseline']):>7}{_value(d['follow_up']):>7}"
-                   f"{signed(d['delta']) or '-':>7}  {mat}")
+        mat = (
+            f"{d['maturity_baseline'] or 'insufficient'} -> "
+            f"{d['maturity_follow_up'] or 'insufficient'}"
+        )
+        out.append(
+            f"{label:<34}{_value(d['baseline']):>7}{_value(d['follow_up']):>7}"
+            f"{signed(d['delta']) or '-':>7}  {mat}"
+        )
     out.append("")
     out.append(f"Gaps closed ({len(c['gaps_closed'])}):" + ("" if c["gaps_closed"] else " none"))
     for g in c["gaps_closed"]:
@@ -215,14 +250,20 @@ def compare_text(c: dict) -> str:
     out.append(f"Gaps new ({len(c['gaps_new'])}):" + ("" if c["gaps_new"] else " none"))
     for g in c["gaps_new"]:
         out.append(f"  {g['signal_id']:<8}{g['severity']} ({g['priority']})")
-    out.append(f"Gaps persisting ({len(c['gaps_persisting'])}):"
-               + ("" if c["gaps_persisting"] else " none"))
+    out.append(
+        f"Gaps persisting ({len(c['gaps_persisting'])}):"
+        + ("" if c["gaps_persisting"] else " none")
+    )
     for g in c["gaps_persisting"]:
         severity = f"{g['severity_baseline']} -> {g['severity_follow_up']}"
-        out.append(f"  {g['signal_id']:<8}{severity:<22}{g['change']:<11}shortfall "
-                   f"{display(g['shortfall_baseline'], 2)} -> "
-                   f"{display(g['shortfall_follow_up'], 2)}")
+        out.append(
+            f"  {g['signal_id']:<8}{severity:<22}{g['change']:<11}shortfall "
+            f"{display(g['shortfall_baseline'], 2)} -> "
+            f"{display(g['shortfall_follow_up'], 2)}"
+        )
     if c["no_longer_assessed"]:
-        out.append("No longer assessed (baseline gaps without evidence in the follow-up, "
-                   f"neither closed nor persisting): {', '.join(c['no_longer_assessed'])}")
+        out.append(
+            "No longer assessed (baseline gaps without evidence in the follow-up, "
+            f"neither closed nor persisting): {', '.join(c['no_longer_assessed'])}"
+        )
     return "\n".join(out)

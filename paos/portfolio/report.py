@@ -4,67 +4,93 @@ For a practice lead, internal to the firm: PAI distribution, dimension
 distributions, PAI by industry and stage, the most frequent gaps and
 divergences, PAI over time. Aggregates and charts only; no client name is shown.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import altair as alt
 import polars as pl
 
-from paos.deliverables import charts
-from paos._defaults import DEFAULT_STORE
-from paos.errors import PaosError
+from paos._defaults import DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos._files import atomic_write_text, csv_text
-from paos._defaults import DEFAULT_RULEBOOK
-from paos.method.rulebook import Rulebook, load_rulebook
+from paos.deliverables import charts
 from paos.deliverables.sections import Html, esc
+from paos.errors import PaosError
+from paos.method.rulebook import Rulebook, load_rulebook
 from paos.portfolio.store import read_store
 
 
 @dataclass
 class Portfolio:
-    runs: pl.DataFrame          # latest run per engagement under the rulebook id
+    runs: pl.DataFrame  # latest run per engagement under the rulebook id
     rulebook: Rulebook
     run_date: str
 
 
-def prepare(store: str | Path = DEFAULT_STORE, rulebook: str | None = None,
-            run_date: str | None = None) -> Portfolio:
+def prepare(
+    store: str | Path = DEFAULT_STORE, rulebook: str | None = None, run_date: str | None = None
+) -> Portfolio:
     """The latest run of every engagement in the store scored under `rulebook`."""
     book = load_rulebook(rulebook or DEFAULT_RULEBOOK)
     runs = read_store(store).filter(pl.col("rulebook_id") == book.id)
     if runs.height == 0:
-        raise PaosError(f"{store}: no engagement scored under rulebook {book.id}; run "
-                        "`paos batch <portfolio> --scores-only` first")
+        raise PaosError(
+            f"{store}: no engagement scored under rulebook {book.id}; run "
+            "`paos batch <portfolio> --scores-only` first"
+        )
     return Portfolio(runs, book, run_date or dt.date.today().isoformat())
 
 
 def dimension_scores(p: Portfolio) -> pl.DataFrame:
     """One row per engagement and dimension score."""
-    return (p.runs.select("engagement_id", "industry", "stage", "dimensions")
-            .explode("dimensions").unnest("dimensions").rename({"id": "dimension"})
-            .filter(pl.col("score").is_not_null()))
+    return (
+        p.runs.select("engagement_id", "industry", "stage", "dimensions")
+        .explode("dimensions")
+        .unnest("dimensions")
+        .rename({"id": "dimension"})
+        .filter(pl.col("score").is_not_null())
+    )
 
 
 def gap_frequency(p: Portfolio) -> pl.DataFrame:
     """How often each signal is a gap, and a blind spot, across the portfolio."""
     n = p.runs.height
-    gaps = (p.runs.select("gaps").explode("gaps").unnest("gaps")
-            .filter(pl.col("signal_id").is_not_null())
-            .group_by("signal_id").agg(gaps=pl.len(), critical=(pl.col("severity") ==
-                                                               "critical").sum()))
-    blind = (p.runs.select("signals").explode("signals").unnest("signals")
-             .group_by("id").agg(blind_spots=(pl.col("divergence_class") == "blind_spot").sum(),
-                                 hidden_strengths=(pl.col("divergence_class") ==
-                                                   "hidden_strength").sum())
-             .rename({"id": "signal_id"}))
-    names = pl.DataFrame({"signal_id": [s.id for s in p.rulebook.signals],
-                          "name": [s.name for s in p.rulebook.signals]})
-    return (names.join(gaps, on="signal_id", how="left").join(blind, on="signal_id", how="left")
-            .fill_null(0).with_columns(share=pl.col("gaps") / n)
-            .sort(["gaps", "critical", "signal_id"], descending=[True, True, False]))
+    gaps = (
+        p.runs.select("gaps")
+        .explode("gaps")
+        .unnest("gaps")
+        .filter(pl.col("signal_id").is_not_null())
+        .group_by("signal_id")
+        .agg(gaps=pl.len(), critical=(pl.col("severity") == "critical").sum())
+    )
+    blind = (
+        p.runs.select("signals")
+        .explode("signals")
+        .unnest("signals")
+        .group_by("id")
+        .agg(
+            blind_spots=(pl.col("divergence_class") == "blind_spot").sum(),
+            hidden_strengths=(pl.col("divergence_class") == "hidden_strength").sum(),
+        )
+        .rename({"id": "signal_id"})
+    )
+    names = pl.DataFrame(
+        {
+            "signal_id": [s.id for s in p.rulebook.signals],
+            "name": [s.name for s in p.rulebook.signals],
+        }
+    )
+    return (
+        names.join(gaps, on="signal_id", how="left")
+        .join(blind, on="signal_id", how="left")
+        .fill_null(0)
+        .with_columns(share=pl.col("gaps") / n)
+        .sort(["gaps", "critical", "signal_id"], descending=[True, True, False])
+    )
 
 
 def save(p: Portfolio, output_dir: str | Path | None) -> list[Path]:
@@ -76,8 +102,16 @@ def save(p: Portfolio, output_dir: str | Path | None) -> list[Path]:
     rows = []
     for r in p.runs.iter_rows(named=True):
         scores = {d["id"]: d["score"] for d in r["dimensions"]}
-        rows.append([r["engagement_id"], r["industry"], r["stage"], r["assessed_on"], r["pai"],
-                     *[scores.get(d) for d in dims]])
+        rows.append(
+            [
+                r["engagement_id"],
+                r["industry"],
+                r["stage"],
+                r["assessed_on"],
+                r["pai"],
+                *[scores.get(d) for d in dims],
+            ]
+        )
     return [atomic_write_text(Path(output_dir) / "portfolio.csv", csv_text(header, rows))]
 
 
@@ -89,82 +123,143 @@ def overview(p: Portfolio) -> Html:
     """Cover: how many engagements, when, under which rulebook, median PAI."""
     r = p.runs
     complete = r.filter(pl.col("pai").is_not_null())
-    first, last = r["assessed_on"].min(), r["assessed_on"].max()
-    med = complete["pai"].median()
-    head = (f'<header class="cover"><div class="kicker">Partner Architecture Diagnostic · '
-            f'portfolio benchmark</div><h1>Portfolio of {r.height} engagements</h1>'
-            f'<div class="meta">Assessed {first} to {last} · rulebook {esc(p.rulebook.id)} · '
-            f'run {esc(p.run_date)}</div></header>')
-    tiles = (f'<div class="tiles"><div class="tile medium"><div class="n">{r.height}</div>'
-             f'<div class="l">engagements</div></div><div class="tile high"><div class="n">'
-             f'{med:.1f}</div><div class="l">median PAI</div></div><div class="tile critical">'
-             f'<div class="n">{r["gaps"].list.len().mean():.0f}</div><div class="l">gaps per '
-             'engagement</div></div></div>' if med is not None else "")
+    first, last = str(r["assessed_on"].min()), str(r["assessed_on"].max())
+    med = cast(float, complete["pai"].median())
+    per_engagement = cast(float, r["gaps"].list.len().mean())
+    head = (
+        f'<header class="cover"><div class="kicker">Partner Architecture Diagnostic · '
+        f"portfolio benchmark</div><h1>Portfolio of {r.height} engagements</h1>"
+        f'<div class="meta">Assessed {first} to {last} · rulebook {esc(p.rulebook.id)} · '
+        f"run {esc(p.run_date)}</div></header>"
+    )
+    tiles = (
+        f'<div class="tiles"><div class="tile medium"><div class="n">{r.height}</div>'
+        f'<div class="l">engagements</div></div><div class="tile high"><div class="n">'
+        f'{med:.1f}</div><div class="l">median PAI</div></div><div class="tile critical">'
+        f'<div class="n">{per_engagement:.0f}</div><div class="l">gaps per '
+        "engagement</div></div></div>"
+        if med is not None
+        else ""
+    )
     return Html(f'<section class="executive">{head}{tiles}</section>')
 
 
 def pai_distribution(p: Portfolio) -> Html:
     df = p.runs.filter(pl.col("pai").is_not_null()).select("pai", "stage").to_pandas()
-    chart = alt.Chart(df).mark_bar().encode(
-        x=alt.X("pai:Q", bin=alt.Bin(extent=[1, 4], step=0.25), title="PAI"),
-        y=alt.Y("count():Q", title="engagements"),
-        color=alt.Color("stage:N", title="stage", legend=alt.Legend(orient="bottom"))
-    ).properties(width=560, height=220)
+    chart = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("pai:Q", bin=alt.Bin(extent=[1, 4], step=0.25), title="PAI"),
+            y=alt.Y("count():Q", title="engagements"),
+            color=alt.Color("stage:N", title="stage", legend=alt.Legend(orient="bottom")),
+        )
+        .properties(width=560, height=220)
+    )
     return _section("portfolio", "PAI distribution", charts.to_svg(chart))
 
 
 def dimension_distributions(p: Portfolio) -> Html:
     df = dimension_scores(p).to_pandas()
     order = [d.id for d in p.rulebook.dimensions]
-    box = alt.Chart(df).mark_boxplot(extent="min-max", size=26).encode(
-        x=alt.X("dimension:N", sort=order, title=None),
-        y=alt.Y("score:Q", scale=alt.Scale(domain=[1, 4]), title="dimension score"))
-    rule = alt.Chart(alt.Data(values=[{"t": p.rulebook.signals[0].threshold}])).mark_rule(
-        strokeDash=[4, 3], color=charts.INK).encode(y="t:Q")
-    return _section("portfolio", "Dimension distributions",
-                    charts.to_svg((box + rule).properties(width=560, height=240)))
+    box = (
+        alt.Chart(df)
+        .mark_boxplot(extent="min-max", size=26)
+        .encode(
+            x=alt.X("dimension:N", sort=order, title=None),
+            y=alt.Y("score:Q", scale=alt.Scale(domain=[1, 4]), title="dimension score"),
+        )
+    )
+    rule = (
+        alt.Chart(alt.Data(values=[{"t": p.rulebook.signals[0].threshold}]))
+        .mark_rule(strokeDash=[4, 3], color=charts.INK)
+        .encode(y="t:Q")
+    )
+    return _section(
+        "portfolio",
+        "Dimension distributions",
+        charts.to_svg((box + rule).properties(width=560, height=240)),
+    )
 
 
 def by_industry_stage(p: Portfolio) -> Html:
-    df = (p.runs.filter(pl.col("pai").is_not_null())
-          .group_by("industry", "stage").agg(median=pl.col("pai").median(), n=pl.len())
-          .with_columns(label=pl.format("{} (n={})", pl.col("median").round(1), "n"))
-          .to_pandas())
+    df = (
+        p.runs.filter(pl.col("pai").is_not_null())
+        .group_by("industry", "stage")
+        .agg(median=pl.col("pai").median(), n=pl.len())
+        .with_columns(label=pl.format("{} (n={})", pl.col("median").round(1), "n"))
+        .to_pandas()
+    )
     stages = ["startup", "scale-up", "growth", "enterprise"]
-    base = alt.Chart(df).encode(x=alt.X("stage:N", sort=stages, title=None,
-                                        axis=alt.Axis(labelAngle=0, orient="top")),
-                                y=alt.Y("industry:N", title=None))
-    heat = base.mark_rect().encode(color=alt.Color("median:Q", scale=alt.Scale(
-        domain=[1.5, 3.5], scheme="redyellowgreen"), title="median PAI"))
+    base = alt.Chart(df).encode(
+        x=alt.X("stage:N", sort=stages, title=None, axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("industry:N", title=None),
+    )
+    heat = base.mark_rect().encode(
+        color=alt.Color(
+            "median:Q",
+            scale=alt.Scale(domain=[1.5, 3.5], scheme="redyellowgreen"),
+            title="median PAI",
+        )
+    )
     text = base.mark_text(fontSize=11).encode(text="label:N")
-    return _section("portfolio", "PAI by industry and stage",
-                    charts.to_svg((heat + text).properties(width=480, height=240)))
+    return _section(
+        "portfolio",
+        "PAI by industry and stage",
+        charts.to_svg((heat + text).properties(width=480, height=240)),
+    )
 
 
 def frequent_findings(p: Portfolio, top: int = 10) -> Html:
     freq = gap_frequency(p)
     df = freq.head(top).with_columns(label=pl.format("{} {}", "signal_id", "name")).to_pandas()
-    chart = alt.Chart(df).mark_bar(color="#b42318").encode(
-        x=alt.X("share:Q", axis=alt.Axis(format="%"), title="share of engagements with the gap"),
-        y=alt.Y("label:N", sort=list(df["label"]), title=None, axis=alt.Axis(labelLimit=260)))
+    chart = (
+        alt.Chart(df)
+        .mark_bar(color="#b42318")
+        .encode(
+            x=alt.X(
+                "share:Q", axis=alt.Axis(format="%"), title="share of engagements with the gap"
+            ),
+            y=alt.Y("label:N", sort=list(df["label"]), title=None, axis=alt.Axis(labelLimit=260)),
+        )
+    )
     blind = freq.sort("blind_spots", descending=True).head(5)
-    items = "".join(f"<li><b>{esc(r['signal_id'])}</b> {esc(r['name'])}: blind spot in "
-                    f"{r['blind_spots']} engagement(s)</li>" for r in blind.iter_rows(named=True)
-                    if r["blind_spots"])
-    body = (charts.to_svg(chart.properties(width=380, height=22 * len(df)))
-            + f'<h3>Most frequent blind spots</h3><ul>{items or "<li>none</li>"}</ul>')
+    items = "".join(
+        f"<li><b>{esc(r['signal_id'])}</b> {esc(r['name'])}: blind spot in "
+        f"{r['blind_spots']} engagement(s)</li>"
+        for r in blind.iter_rows(named=True)
+        if r["blind_spots"]
+    )
+    body = (
+        charts.to_svg(chart.properties(width=380, height=22 * len(df)))
+        + f"<h3>Most frequent blind spots</h3><ul>{items or '<li>none</li>'}</ul>"
+    )
     return _section("portfolio", "Most frequent gaps and divergences", body)
 
 
 def over_time(p: Portfolio) -> Html:
-    df = (p.runs.filter(pl.col("pai").is_not_null())
-          .with_columns(quarter=pl.col("assessed_on").dt.truncate("1q"))
-          .select("assessed_on", "pai", "stage", "quarter").to_pandas())
-    points = alt.Chart(df).mark_circle(size=45, opacity=0.75).encode(
-        x=alt.X("assessed_on:T", title="assessed on"),
-        y=alt.Y("pai:Q", scale=alt.Scale(domain=[1, 4]), title="PAI"),
-        color=alt.Color("stage:N", legend=alt.Legend(orient="bottom")))
-    median = alt.Chart(df).mark_line(color=charts.INK, point=True).encode(
-        x="quarter:T", y="median(pai):Q")
-    return _section("portfolio", "PAI over time (quarterly median)",
-                    charts.to_svg((points + median).properties(width=560, height=240)))
+    df = (
+        p.runs.filter(pl.col("pai").is_not_null())
+        .with_columns(quarter=pl.col("assessed_on").dt.truncate("1q"))
+        .select("assessed_on", "pai", "stage", "quarter")
+        .to_pandas()
+    )
+    points = (
+        alt.Chart(df)
+        .mark_circle(size=45, opacity=0.75)
+        .encode(
+            x=alt.X("assessed_on:T", title="assessed on"),
+            y=alt.Y("pai:Q", scale=alt.Scale(domain=[1, 4]), title="PAI"),
+            color=alt.Color("stage:N", legend=alt.Legend(orient="bottom")),
+        )
+    )
+    median = (
+        alt.Chart(df)
+        .mark_line(color=charts.INK, point=True)
+        .encode(x="quarter:T", y="median(pai):Q")
+    )
+    return _section(
+        "portfolio",
+        "PAI over time (quarterly median)",
+        charts.to_svg((points + median).properties(width=560, height=240)),
+    )

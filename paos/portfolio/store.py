@@ -10,40 +10,84 @@ A file in the store that is not a run file (not Parquet, truncated, other column
 is skipped by every reader with a `StoreWarning` naming it, and a batch does not
 count it as a finished run, so the next batch rewrites it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Iterable, Mapping
 import shutil
 import warnings
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import polars as pl
 
 from paos import __version__
 from paos._defaults import DEFAULT_STORE
-from paos._types import Results
 from paos._files import PaosWarning, atomic_write_bytes, make_staging
+from paos._types import Results
 
-_SIGNAL = pl.Struct({"id": pl.String, "dimension": pl.String, "status": pl.String,
-                     "score": pl.Float64, "strategic": pl.Float64, "reality": pl.Float64,
-                     "divergence": pl.Float64, "divergence_class": pl.String,
-                     "agreement": pl.Float64, "validated": pl.Boolean, "n_ratings": pl.Int32})
-_GAP = pl.Struct({"signal_id": pl.String, "dimension": pl.String, "score": pl.Float64,
-                  "shortfall": pl.Float64, "severity": pl.String, "escalated": pl.Boolean,
-                  "provisional": pl.Boolean, "priority": pl.String, "phase": pl.Int8})
-_DIMENSION = pl.Struct({"id": pl.String, "score": pl.Float64, "coverage": pl.Float64,
-                        "status": pl.String, "maturity": pl.String, "gap_count": pl.Int32})
-STORE_SCHEMA: pl.Schema = pl.Schema({  # type: ignore[arg-type]  # polars stubs: dtype classes
-    "engagement_id": pl.String, "client": pl.String, "industry": pl.String,
-    "stage": pl.String, "assessed_on": pl.Date, "baseline": pl.String,
-    "rulebook_id": pl.String, "rulebook_sha256": pl.String, "evidence_sha256": pl.String,
-    "run_at": pl.Datetime("us", "UTC"), "paos_version": pl.String,
-    "status": pl.String, "pai": pl.Float64, "pai_display": pl.String, "maturity": pl.String,
-    "dimensions": pl.List(_DIMENSION), "signals": pl.List(_SIGNAL), "gaps": pl.List(_GAP),
-})
+_SIGNAL = pl.Struct(
+    {
+        "id": pl.String,
+        "dimension": pl.String,
+        "status": pl.String,
+        "score": pl.Float64,
+        "strategic": pl.Float64,
+        "reality": pl.Float64,
+        "divergence": pl.Float64,
+        "divergence_class": pl.String,
+        "agreement": pl.Float64,
+        "validated": pl.Boolean,
+        "n_ratings": pl.Int32,
+    }
+)
+_GAP = pl.Struct(
+    {
+        "signal_id": pl.String,
+        "dimension": pl.String,
+        "score": pl.Float64,
+        "shortfall": pl.Float64,
+        "severity": pl.String,
+        "escalated": pl.Boolean,
+        "provisional": pl.Boolean,
+        "priority": pl.String,
+        "phase": pl.Int8,
+    }
+)
+_DIMENSION = pl.Struct(
+    {
+        "id": pl.String,
+        "score": pl.Float64,
+        "coverage": pl.Float64,
+        "status": pl.String,
+        "maturity": pl.String,
+        "gap_count": pl.Int32,
+    }
+)
+STORE_SCHEMA: pl.Schema = pl.Schema(
+    {  # type: ignore[arg-type]  # polars stubs: dtype classes
+        "engagement_id": pl.String,
+        "client": pl.String,
+        "industry": pl.String,
+        "stage": pl.String,
+        "assessed_on": pl.Date,
+        "baseline": pl.String,
+        "rulebook_id": pl.String,
+        "rulebook_sha256": pl.String,
+        "evidence_sha256": pl.String,
+        "run_at": pl.Datetime("us", "UTC"),
+        "paos_version": pl.String,
+        "status": pl.String,
+        "pai": pl.Float64,
+        "pai_display": pl.String,
+        "maturity": pl.String,
+        "dimensions": pl.List(_DIMENSION),
+        "signals": pl.List(_SIGNAL),
+        "gaps": pl.List(_GAP),
+    }
+)
 
 
 def evidence_digest(files: Iterable[tuple[str, str]]) -> str:
@@ -59,43 +103,91 @@ def evidence_digest(files: Iterable[tuple[str, str]]) -> str:
 def evidence_digests(files: pl.DataFrame) -> pl.DataFrame:
     """`evidence_digest` per engagement of a files frame (engagement_id, file, sha256)."""
     parts = files.partition_by("engagement_id", as_dict=True) if files.height else {}
-    return pl.DataFrame({
-        "engagement_id": [k[0] for k in parts],
-        "evidence_sha256": [evidence_digest(zip(g["file"].to_list(), g["sha256"].to_list()))
-                            for g in parts.values()]},
-        schema={"engagement_id": pl.String, "evidence_sha256": pl.String})
+    return pl.DataFrame(
+        {
+            "engagement_id": [k[0] for k in parts],
+            "evidence_sha256": [
+                evidence_digest(zip(g["file"].to_list(), g["sha256"].to_list()))
+                for g in parts.values()
+            ],
+        },
+        schema={"engagement_id": pl.String, "evidence_sha256": pl.String},
+    )
 
 
 def store_rows(results: Results, run_at: dt.datetime | None = None) -> pl.DataFrame:
     """One store row per engagement of `results` (vectorised over the portfolio)."""
     eng = "engagement_id"
-    run_at = run_at or dt.datetime.now(dt.timezone.utc)
+    run_at = run_at or dt.datetime.now(dt.UTC)
     rb = results.rulebook
-    sig = results.signals.group_by(eng, maintain_order=True).agg(signals=pl.struct(
-        pl.col("signal_id").alias("id"), "dimension", "status", "score", "strategic", "reality",
-        "divergence", "divergence_class", "agreement", "validated", "n_ratings"))
-    gap = results.gaps.group_by(eng, maintain_order=True).agg(gaps=pl.struct(
-        "signal_id", "dimension", "score", "shortfall", "severity", "escalated", "provisional",
-        "priority", "phase"))
-    dim = results.dimensions.group_by(eng, maintain_order=True).agg(dimensions=pl.struct(
-        pl.col("dimension").alias("id"), "score", "coverage", "status", "maturity", "gap_count"))
-    digests = evidence_digests(results.files) if results.files is not None else \
-        pl.DataFrame(schema={eng: pl.String, "evidence_sha256": pl.String})
-    frame = (results.engagements
-             .join(sig, on=eng, how="left").join(gap, on=eng, how="left")
-             .join(dim, on=eng, how="left").join(digests, on=eng, how="left")
-             .with_columns(rulebook_id=pl.lit(rb.id), rulebook_sha256=pl.lit(rb.sha256),
-                           run_at=pl.lit(run_at), paos_version=pl.lit(__version__),
-                           gaps=pl.col("gaps").fill_null(pl.lit([], dtype=pl.List(_GAP)))))
-    return frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
-                         for c, t in STORE_SCHEMA.items()])
+    sig = results.signals.group_by(eng, maintain_order=True).agg(
+        signals=pl.struct(
+            pl.col("signal_id").alias("id"),
+            "dimension",
+            "status",
+            "score",
+            "strategic",
+            "reality",
+            "divergence",
+            "divergence_class",
+            "agreement",
+            "validated",
+            "n_ratings",
+        )
+    )
+    gap = results.gaps.group_by(eng, maintain_order=True).agg(
+        gaps=pl.struct(
+            "signal_id",
+            "dimension",
+            "score",
+            "shortfall",
+            "severity",
+            "escalated",
+            "provisional",
+            "priority",
+            "phase",
+        )
+    )
+    dim = results.dimensions.group_by(eng, maintain_order=True).agg(
+        dimensions=pl.struct(
+            pl.col("dimension").alias("id"), "score", "coverage", "status", "maturity", "gap_count"
+        )
+    )
+    digests = (
+        evidence_digests(results.files)
+        if results.files is not None
+        else pl.DataFrame(schema={eng: pl.String, "evidence_sha256": pl.String})
+    )
+    frame = (
+        results.engagements.join(sig, on=eng, how="left")
+        .join(gap, on=eng, how="left")
+        .join(dim, on=eng, how="left")
+        .join(digests, on=eng, how="left")
+        .with_columns(
+            rulebook_id=pl.lit(rb.id),
+            rulebook_sha256=pl.lit(rb.sha256),
+            run_at=pl.lit(run_at),
+            paos_version=pl.lit(__version__),
+            gaps=pl.col("gaps").fill_null(pl.lit([], dtype=pl.List(_GAP))),
+        )
+    )
+    return frame.select(
+        [
+            pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
+            for c, t in STORE_SCHEMA.items()
+        ]
+    )
 
 
-def run_file(store: Path, engagement_id: str, rulebook_id: str, rulebook_sha: str,
-             evidence_sha: str | None) -> Path:
+def run_file(
+    store: Path, engagement_id: str, rulebook_id: str, rulebook_sha: str, evidence_sha: str | None
+) -> Path:
     """Where the run of this evidence under this rulebook lives in the store."""
-    return Path(store) / engagement_id / (
-        f"{rulebook_id}-{rulebook_sha[:12]}-{(evidence_sha or 'unknown')[:12]}.parquet")
+    return (
+        Path(store)
+        / engagement_id
+        / (f"{rulebook_id}-{rulebook_sha[:12]}-{(evidence_sha or 'unknown')[:12]}.parquet")
+    )
 
 
 def write_runs(rows: pl.DataFrame, store: str | Path = DEFAULT_STORE) -> list[Path]:
@@ -109,8 +201,13 @@ def write_runs(rows: pl.DataFrame, store: str | Path = DEFAULT_STORE) -> list[Pa
     try:
         for row in rows.iter_slices(1):
             r = row.row(0, named=True)
-            path = run_file(Path(store), r["engagement_id"], r["rulebook_id"],
-                            r["rulebook_sha256"], r["evidence_sha256"])
+            path = run_file(
+                Path(store),
+                r["engagement_id"],
+                r["rulebook_id"],
+                r["rulebook_sha256"],
+                r["evidence_sha256"],
+            )
             buf = io.BytesIO()
             row.write_parquet(buf)
             out.append(atomic_write_bytes(path, buf.getvalue(), work))
@@ -124,16 +221,21 @@ class StoreWarning(PaosWarning):
 
     def __init__(self, path: Path, reason: str):
         self.path, self.reason = Path(path), reason
-        super().__init__(f"{path}: {reason}; skipped (move it out of the store, or run "
-                         "`paos batch` again to rewrite it)")
+        super().__init__(
+            f"{path}: {reason}; skipped (move it out of the store, or run "
+            "`paos batch` again to rewrite it)"
+        )
 
 
 def _problem(path: Path, schema: Mapping[str, pl.DataType]) -> str | None:
     """Why a run file with this schema cannot be read as a store row, if it cannot."""
     missing = [c for c in STORE_SCHEMA if c not in schema]
     if missing:
-        return f"not a results-store run file (no column {', '.join(missing[:3])}" + \
-            (", ..." if len(missing) > 3 else "") + ")"
+        return (
+            f"not a results-store run file (no column {', '.join(missing[:3])}"
+            + (", ..." if len(missing) > 3 else "")
+            + ")"
+        )
     return None
 
 
@@ -151,8 +253,11 @@ def _read_run(path: Path) -> pl.DataFrame | None:
     try:
         frame = pl.read_parquet(path)
     except (Exception, pl.exceptions.PanicException) as exc:  # noqa: BLE001
-        reason = "not a readable Parquet file" if not isinstance(exc, OSError) else \
-            f"not readable ({exc.strerror or exc})"
+        reason = (
+            "not a readable Parquet file"
+            if not isinstance(exc, OSError)
+            else f"not readable ({exc.strerror or exc})"
+        )
         warnings.warn(StoreWarning(path, reason), stacklevel=3)
         return None
     problem = _problem(path, frame.schema)
@@ -169,14 +274,16 @@ def read_store(store: str | Path = DEFAULT_STORE, latest: bool = True) -> pl.Dat
     """Every run in the store (by default only the latest run of each engagement
     under each rulebook id); an empty frame with the store schema if none. A file
     that is not a readable run file is skipped with a `StoreWarning` naming it."""
-    frames = [f for f in map(_read_run, sorted(Path(store).glob("*/*.parquet")))
-              if f is not None]
+    frames = [f for f in map(_read_run, sorted(Path(store).glob("*/*.parquet"))) if f is not None]
     if not frames:
         return pl.DataFrame(schema=STORE_SCHEMA)
     frame = pl.concat(frames, how="vertical_relaxed")
     if latest:
-        frame = (frame.sort("run_at").group_by("engagement_id", "rulebook_id",
-                                                maintain_order=True).last())
+        frame = (
+            frame.sort("run_at")
+            .group_by("engagement_id", "rulebook_id", maintain_order=True)
+            .last()
+        )
     return frame.select(list(STORE_SCHEMA)).sort("assessed_on", "engagement_id")
 
 
@@ -187,10 +294,13 @@ def contract_from_row(row: dict, rulebook) -> dict:
     return {
         "engagement_id": row["engagement_id"],
         "rulebook": {"id": row["rulebook_id"], "sha256": row["rulebook_sha256"]},
-        "status": row["status"], "pai": row["pai"], "pai_display": row["pai_display"],
+        "status": row["status"],
+        "pai": row["pai"],
+        "pai_display": row["pai_display"],
         "maturity": row["maturity"],
         "dimensions": [{**d, "name": names.get(d["id"], d["id"])} for d in row["dimensions"]],
-        "signals": row["signals"], "gaps": row["gaps"],
+        "signals": row["signals"],
+        "gaps": row["gaps"],
     }
 
 

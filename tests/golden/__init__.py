@@ -1,6 +1,7 @@
 """Golden files: the results contract of every demo engagement and the text of
 every section of the northwind deliverable, as reviewed. `make golden` rewrites
 them (tests/golden/regenerate.py); the tests only compare."""
+
 from __future__ import annotations
 
 import re
@@ -9,10 +10,18 @@ from pathlib import Path
 
 GOLDEN = Path(__file__).resolve().parent
 DEMO = GOLDEN.parents[1] / "data" / "engagements"
-ENGAGEMENTS = ["alpine-2026-10", "harbor-2026-11.xlsx", "meridian-2026-06",
-               "northwind-2026-09"]
-SECTIONS = ["executive_summary", "priority_matrix", "roadmap", "reassessment", "benchmark",
-            "dimension_pages", "divergence", "evidence_appendix", "reproducibility"]
+ENGAGEMENTS = ["alpine-2026-10", "harbor-2026-11.xlsx", "meridian-2026-06", "northwind-2026-09"]
+SECTIONS = [
+    "executive_summary",
+    "priority_matrix",
+    "roadmap",
+    "reassessment",
+    "benchmark",
+    "dimension_pages",
+    "divergence",
+    "evidence_appendix",
+    "reproducibility",
+]
 RUN_DATE = "2026-11-24"
 
 
@@ -20,6 +29,7 @@ def results_json(name: str) -> str:
     """`paos score --json` of a demo engagement."""
     from paos.method.diagnostic import diagnose
     from paos.method.results import contract, to_json
+
     return to_json(contract(diagnose(DEMO / name))) + "\n"
 
 
@@ -34,5 +44,6 @@ def section_texts(name: str) -> str:
     """The visible text of every section of a demo engagement's deliverable (charts
     shown as [chart]; no results store, so no benchmark section)."""
     from paos.deliverables import report, sections
+
     d = report.prepare(DEMO / name, run_date=RUN_DATE)
     return "".join(f"== {s}\n{_text(str(getattr(sections, s)(d)))}\n" for s in SECTIONS)

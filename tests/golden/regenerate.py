@@ -3,6 +3,7 @@
 Run this only when a change of numbers or wording is intended (a methodology or
 section change), then review the diff of tests/golden/ like any other change.
 """
+
 from __future__ import annotations
 
 import sys
@@ -19,7 +20,8 @@ def main() -> None:
         (GOLDEN / f"{name}.results.json").write_text(results_json(name), encoding="utf-8")
         print(f"wrote tests/golden/{name}.results.json")
     (GOLDEN / "northwind-2026-09.sections.txt").write_text(
-        section_texts("northwind-2026-09"), encoding="utf-8")
+        section_texts("northwind-2026-09"), encoding="utf-8"
+    )
     print("wrote tests/golden/northwind-2026-09.sections.txt")
 
 

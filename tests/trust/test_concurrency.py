@@ -1,6 +1,7 @@
 """Trust: runs at once, in processes or in the threads of one Dask worker, never mix
 clients, and a run changes no state of the process it runs in (working directory, file
 descriptors, environment, umask)."""
+
 from __future__ import annotations
 
 import json
@@ -19,15 +20,25 @@ from paos.portfolio.store import read_store
 
 DEMO = Path(__file__).parent.parent.parent / "data" / "engagements"
 PORTFOLIO = Path(__file__).parent.parent.parent / "data" / "portfolio" / "engagements"
-REPORT = [".paos-report", "diagnostic.ipynb", "executive_summary.html", "executive_summary.pdf",
-          "gaps.csv",
-          "results.json"]
+REPORT = [
+    ".paos-report",
+    "diagnostic.ipynb",
+    "executive_summary.html",
+    "executive_summary.pdf",
+    "gaps.csv",
+    "results.json",
+]
 CLIENTS = {"northwind-2026-09": None, "meridian-2026-06": None, "alpine-2026-10": None}
 
 
 def _paos(*args: str, cwd: Path | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "paos", *args], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "paos", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _client(eid: str) -> str:
@@ -59,23 +70,34 @@ def _assert_store_rows(store: Path, ids: list[str]) -> None:
 
 # a run leaves the process as it found it -------------------------------------------------
 
+
 def test_a_run_in_a_thread_changes_no_process_wide_state(tmp_path, monkeypatch):
     import paos.deliverables.run
-    import paos.evidence.validate  # noqa: F401 - its libraries' own import-time settings come first
+    import paos.evidence.validate
     from paos.portfolio.batch import deliver_one
 
     def forbidden(name):
         def call(*args, **kwargs):
             raise AssertionError(f"os.{name} called during a run")
+
         return call
+
     monkeypatch.delenv("PAOS_CHART_ENGINE", raising=False)
     paos.deliverables.run._engine()
     environ, cwd, fd2 = dict(os.environ), os.getcwd(), os.fstat(2)
     outcome, seen = [], set()
 
     def work():
-        outcome.append(deliver_one(str(DEMO / "meridian-2026-06"), str(tmp_path / "r"),
-                                   str(tmp_path / "s"), None, False))
+        outcome.append(
+            deliver_one(
+                str(DEMO / "meridian-2026-06"),
+                str(tmp_path / "r"),
+                str(tmp_path / "s"),
+                None,
+                False,
+            )
+        )
+
     with monkeypatch.context() as patch:
         for name in ("chdir", "fchdir", "dup2", "umask"):
             patch.setattr(os, name, forbidden(name))
@@ -92,12 +114,12 @@ def test_a_run_in_a_thread_changes_no_process_wide_state(tmp_path, monkeypatch):
 
 # several commands on one --out and --store at once -----------------------------------------
 
+
 @pytest.mark.slow
 def test_two_runs_of_different_engagements_at_once(tmp_path):
     out, store = tmp_path / "out", tmp_path / "store"
     ids = ["northwind-2026-09", "meridian-2026-06"]
-    procs = [_paos("run", str(DEMO / eid), "--out", str(out), "--store", str(store))
-             for eid in ids]
+    procs = [_paos("run", str(DEMO / eid), "--out", str(out), "--store", str(store)) for eid in ids]
     for proc in procs:
         stdout, stderr = proc.communicate(timeout=240)
         assert proc.returncode == 0, stderr
@@ -108,8 +130,10 @@ def test_two_runs_of_different_engagements_at_once(tmp_path):
 @pytest.mark.slow
 def test_two_runs_of_one_engagement_publish_once(tmp_path):
     out, store = tmp_path / "out", tmp_path / "store"
-    procs = [_paos("run", str(DEMO / "meridian-2026-06"), "--out", str(out), "--store",
-                   str(store)) for _ in range(2)]
+    procs = [
+        _paos("run", str(DEMO / "meridian-2026-06"), "--out", str(out), "--store", str(store))
+        for _ in range(2)
+    ]
     results = [(proc.wait(timeout=240), proc.stderr.read()) for proc in procs]
     assert sorted(code for code, _ in results) == [0, 2], results
     loser = next(err for code, err in results if code == 2)
@@ -120,8 +144,10 @@ def test_two_runs_of_one_engagement_publish_once(tmp_path):
 
 def test_two_scores_only_batches_on_one_store_at_once(tmp_path):
     store = tmp_path / "store"
-    procs = [_paos("batch", str(PORTFOLIO), "--scores-only", "--store", str(store), "--force")
-             for _ in range(2)]
+    procs = [
+        _paos("batch", str(PORTFOLIO), "--scores-only", "--store", str(store), "--force")
+        for _ in range(2)
+    ]
     for proc in procs:
         stdout, stderr = proc.communicate(timeout=240)
         assert proc.returncode == 0, stdout + stderr
@@ -132,20 +158,24 @@ def test_two_scores_only_batches_on_one_store_at_once(tmp_path):
 
 # a Dask worker with two threads, relative paths given on the client -------------------------
 
+
 @pytest.mark.slow
 def test_dask_threads_with_relative_paths_never_mix_clients(tmp_path, monkeypatch):
     from distributed import LocalCluster
+
     client = tmp_path / "client"
     ids = ["northwind-2026-09", "meridian-2026-06", "alpine-2026-10"]
     pf = client / "pf"
     pf.mkdir(parents=True)
     for eid in ids:
         shutil.copytree(DEMO / eid, pf / eid)
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
-                      dashboard_address=None) as cluster:     # its worker's cwd: not `client`
+    with LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
+    ) as cluster:  # its worker's cwd: not `client`
         monkeypatch.chdir(client)
-        outcomes = run_batch("pf", out="r", store="s", executor="dask",
-                             scheduler=cluster.scheduler_address, jobs=2)
+        outcomes = run_batch(
+            "pf", out="r", store="s", executor="dask", scheduler=cluster.scheduler_address, jobs=2
+        )
     assert [o.status for o in outcomes] == ["done"] * 3, [o.reason for o in outcomes]
     _assert_reports_are_their_own(client / "r", ids)
     _assert_store_rows(client / "s", ids)

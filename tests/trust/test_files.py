@@ -1,5 +1,6 @@
 """Trust: paos removes or overwrites only what it provably created, and every fault of
 the environment is one line naming the path (exit 1), never a traceback."""
+
 from __future__ import annotations
 
 import errno
@@ -17,14 +18,20 @@ import pytest
 from typer.testing import CliRunner
 
 from paos import _files as files
-from paos.portfolio.batch import run_batch
-from paos.cli import app
 from paos._files import make_staging, publish_folder, sweep_leftovers
+from paos.cli import app
+from paos.portfolio.batch import run_batch
 from paos.portfolio.store import find_run, read_store
 
 DEMO = Path(__file__).parent.parent.parent / "data" / "engagements"
-REPORT = [".paos-report", "diagnostic.ipynb", "executive_summary.html", "executive_summary.pdf", "gaps.csv",
-          "results.json"]
+REPORT = [
+    ".paos-report",
+    "diagnostic.ipynb",
+    "executive_summary.html",
+    "executive_summary.pdf",
+    "gaps.csv",
+    "results.json",
+]
 
 
 def _portfolio(root: Path, *names: str) -> Path:
@@ -41,8 +48,11 @@ def _one_line_fault(result, *names: str) -> str:
     """The command failed with exit 1 and one line naming each of `names`; no traceback."""
     assert isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 1, result.output
-    lines = [ln for ln in result.stderr.strip().splitlines()
-             if not ln.startswith(("[1/5]", "[2/5]", "[3/5]", "[4/5]"))]   # progress lines
+    lines = [
+        ln
+        for ln in result.stderr.strip().splitlines()
+        if not ln.startswith(("[1/5]", "[2/5]", "[3/5]", "[4/5]"))
+    ]  # progress lines
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.output
     for name in names:
@@ -52,16 +62,23 @@ def _one_line_fault(result, *names: str) -> str:
 
 def _owner(parent: Path, name: str) -> tuple[subprocess.Popen, Path]:
     """Another process that made a staging folder in `parent` and is still running."""
-    code = ("import sys; from pathlib import Path; from paos._files import make_staging\n"
-            "p = make_staging(Path(sys.argv[1]), sys.argv[2])\n"
-            "(p / 'diagnostic.ipynb').write_text('{}')\n"
-            "print(p, flush=True); sys.stdin.read()")
-    proc = subprocess.Popen([sys.executable, "-c", code, str(parent), name],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    code = (
+        "import sys; from pathlib import Path; from paos._files import make_staging\n"
+        "p = make_staging(Path(sys.argv[1]), sys.argv[2])\n"
+        "(p / 'diagnostic.ipynb').write_text('{}')\n"
+        "print(p, flush=True); sys.stdin.read()"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(parent), name],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     return proc, Path(proc.stdout.readline().strip())
 
 
 # 1 and 10: what paos removes -------------------------------------------------------------
+
 
 def test_user_files_that_look_like_leftovers_survive(tmp_path):
     home = tmp_path / "H"
@@ -69,17 +86,23 @@ def test_user_files_that_look_like_leftovers_survive(tmp_path):
     (home / ".site.staging" / "c").mkdir(parents=True)
     (home / "p" / ".thesis.tex.tmp").write_text("x")
     (home / ".site.staging" / "c" / "i.html").write_text("x")
-    (home / ".notes.staging").mkdir()                       # a marker paos did not write
+    (home / ".notes.staging").mkdir()  # a marker paos did not write
     (home / ".notes.staging" / ".paos-owner").write_text("mine\n")
     (home / "r" / "x").mkdir(parents=True)
     (home / "r" / "x" / ".y.parquet.123.tmp").write_text("x")
     (home / "r" / ".db.staging").mkdir()
     pf = _portfolio(tmp_path / "pf", "meridian-2026-06")
-    result = CliRunner().invoke(app, ["batch", str(pf), "--scores-only", "--out", str(home),
-                                      "--store", str(home / "r")])
+    result = CliRunner().invoke(
+        app, ["batch", str(pf), "--scores-only", "--out", str(home), "--store", str(home / "r")]
+    )
     assert result.exit_code == 0, result.output
-    for kept in ("p/.thesis.tex.tmp", ".site.staging/c/i.html", ".notes.staging/.paos-owner",
-                 "r/x/.y.parquet.123.tmp", "r/.db.staging"):
+    for kept in (
+        "p/.thesis.tex.tmp",
+        ".site.staging/c/i.html",
+        ".notes.staging/.paos-owner",
+        "r/x/.y.parquet.123.tmp",
+        "r/.db.staging",
+    ):
         assert (home / kept).exists(), kept
 
 
@@ -88,8 +111,8 @@ def test_a_live_processs_staging_survives_and_a_killed_ones_goes(tmp_path):
     proc, staging = _owner(out, "acme-2026")
     try:
         assert staging.parent == out and (staging / ".paos-owner").is_file()
-        assert sweep_leftovers(out) == [] and staging.is_dir()       # its owner is running
-        copy = out / ".acme-2026.copied.staging"                     # a copy names another
+        assert sweep_leftovers(out) == [] and staging.is_dir()  # its owner is running
+        copy = out / ".acme-2026.copied.staging"  # a copy names another
         shutil.copytree(staging, copy)
     finally:
         proc.kill()
@@ -99,12 +122,12 @@ def test_a_live_processs_staging_survives_and_a_killed_ones_goes(tmp_path):
 
 
 def test_a_reused_pid_does_not_keep_a_leftover(tmp_path):
-    staging = make_staging(tmp_path, "acme-2026")        # this process: alive
+    staging = make_staging(tmp_path, "acme-2026")  # this process: alive
     assert sweep_leftovers(tmp_path) == []
     marker = staging / ".paos-owner"
     lines = marker.read_text().splitlines()
     lines = [ln if not ln.startswith("start ") else "start 1" for ln in lines]
-    marker.write_text("\n".join(lines) + "\n")           # same pid, another process start
+    marker.write_text("\n".join(lines) + "\n")  # same pid, another process start
     assert sweep_leftovers(tmp_path) == [staging]
 
 
@@ -112,19 +135,37 @@ def test_another_machines_staging_is_left_alone(tmp_path):
     staging = make_staging(tmp_path, "acme-2026")
     marker = staging / ".paos-owner"
     text = marker.read_text().splitlines()
-    marker.write_text("\n".join("host elsewhere.example" if ln.startswith("host ") else
-                                ln.replace(f"pid {os.getpid()}", "pid 999999999")
-                                for ln in text) + "\n")
+    marker.write_text(
+        "\n".join(
+            "host elsewhere.example"
+            if ln.startswith("host ")
+            else ln.replace(f"pid {os.getpid()}", "pid 999999999")
+            for ln in text
+        )
+        + "\n"
+    )
     assert sweep_leftovers(tmp_path) == [] and staging.is_dir()
 
 
 @pytest.mark.slow
 def test_a_killed_runs_staging_is_removed_by_the_next_run(tmp_path):
     out, store = tmp_path / "out", tmp_path / "store"
-    proc = subprocess.Popen([sys.executable, "-m", "paos", "run",
-                             str(DEMO / "northwind-2026-09"), "--out", str(out),
-                             "--store", str(store)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "paos",
+            "run",
+            str(DEMO / "northwind-2026-09"),
+            "--out",
+            str(out),
+            "--store",
+            str(store),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline, staged = time.time() + 60, []
     while time.time() < deadline and not staged:
         staged = list(out.glob(".northwind-2026-09.*.staging")) if out.is_dir() else []
@@ -133,14 +174,16 @@ def test_a_killed_runs_staging_is_removed_by_the_next_run(tmp_path):
     time.sleep(1)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert staged[0].is_dir()                             # a confidential leftover
-    result = CliRunner().invoke(app, ["run", str(DEMO / "meridian-2026-06"), "--out", str(out),
-                                      "--store", str(store)])
+    assert staged[0].is_dir()  # a confidential leftover
+    result = CliRunner().invoke(
+        app, ["run", str(DEMO / "meridian-2026-06"), "--out", str(out), "--store", str(store)]
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["meridian-2026-06"]
 
 
 # publishing ------------------------------------------------------------------------------
+
 
 def _staged(parent: Path, tag: str) -> Path:
     staging = make_staging(parent, "acme")
@@ -152,7 +195,7 @@ def _staged(parent: Path, tag: str) -> Path:
 def test_publish_never_mixes_two_reports_even_when_the_check_races(tmp_path, monkeypatch):
     target = tmp_path / "acme"
     publish_folder(_staged(tmp_path, "first"), target, force=False)
-    monkeypatch.setattr(Path, "exists", lambda self: False)      # the check loses the race
+    monkeypatch.setattr(Path, "exists", lambda self: False)  # the check loses the race
     second = _staged(tmp_path, "second")
     with pytest.raises(FileExistsError):
         publish_folder(second, target, force=False)
@@ -174,19 +217,24 @@ def test_concurrent_publishes_of_one_report(tmp_path, force):
             outcome[i] = "published"
         except FileExistsError:
             outcome[i] = "exists"
+
     threads = [threading.Thread(target=publish, args=(i, s)) for i, s in enumerate(stagings)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(outcome) == len(stagings)                  # no other error escaped
+    assert len(outcome) == len(stagings)  # no other error escaped
     if not force:
         assert sorted(outcome.values()) == ["exists"] * 5 + ["published"]
     tags = {p.read_text() for p in target.iterdir()}
-    assert len(tags) == 1 and sorted(p.name for p in target.iterdir()) == ["a.txt", "b.txt",
-                                                                          "c.txt"]
+    assert len(tags) == 1 and sorted(p.name for p in target.iterdir()) == [
+        "a.txt",
+        "b.txt",
+        "c.txt",
+    ]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["acme"] + [s.name for i, s in enumerate(stagings) if outcome[i] == "exists"])
+        ["acme"] + [s.name for i, s in enumerate(stagings) if outcome[i] == "exists"]
+    )
 
 
 def test_atomic_write_leaves_nothing_when_the_disk_is_full(tmp_path, monkeypatch):
@@ -194,6 +242,7 @@ def test_atomic_write_leaves_nothing_when_the_disk_is_full(tmp_path, monkeypatch
 
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
+
     monkeypatch.setattr(os, "fsync", full)
     with pytest.raises(OSError):
         files.atomic_write_bytes(tmp_path / "x.pdf", b"new" * 1000)
@@ -203,15 +252,17 @@ def test_atomic_write_leaves_nothing_when_the_disk_is_full(tmp_path, monkeypatch
 
 # 4: faults of the environment --------------------------------------------------------------
 
+
 @pytest.mark.parametrize("option", ["--out", "--store"])
 def test_run_with_a_folder_that_is_a_file(tmp_path, option):
     path = tmp_path / "taken"
     path.write_text("not a folder")
     args = {"--out": str(tmp_path / "out"), "--store": str(tmp_path / "store"), option: str(path)}
-    result = CliRunner().invoke(app, ["run", str(DEMO / "meridian-2026-06"),
-                                      *[x for kv in args.items() for x in kv]])
+    result = CliRunner().invoke(
+        app, ["run", str(DEMO / "meridian-2026-06"), *[x for kv in args.items() for x in kv]]
+    )
     _one_line_fault(result, path)
-    assert not (tmp_path / "out" / "meridian-2026-06").exists()   # nothing published first
+    assert not (tmp_path / "out" / "meridian-2026-06").exists()  # nothing published first
     assert path.read_text() == "not a folder"
 
 
@@ -220,10 +271,14 @@ def test_batch_and_check_with_a_folder_under_a_file(tmp_path):
     path.write_text("not a folder")
     pf = _portfolio(tmp_path / "pf", "meridian-2026-06")
     runner = CliRunner()
-    _one_line_fault(runner.invoke(app, ["batch", str(pf), "--scores-only", "--store",
-                                        str(path / "s")]), path / "s")
-    _one_line_fault(runner.invoke(app, ["batch", str(pf), "--out", str(path),
-                                        "--store", str(tmp_path / "s")]), path)
+    _one_line_fault(
+        runner.invoke(app, ["batch", str(pf), "--scores-only", "--store", str(path / "s")]),
+        path / "s",
+    )
+    _one_line_fault(
+        runner.invoke(app, ["batch", str(pf), "--out", str(path), "--store", str(tmp_path / "s")]),
+        path,
+    )
     checks = Path(__file__).parent.parent.parent / "data" / "checks" / "globex-2026-11.yaml"
     _one_line_fault(runner.invoke(app, ["check", str(checks), "--out", str(path)]), path)
 
@@ -233,14 +288,17 @@ def test_a_folder_that_cannot_be_written(tmp_path, monkeypatch):
     locked.mkdir()
     real_mkdir = os.mkdir
 
-    def mkdir(path, *args, **kwargs):           # as for a folder root cannot write either
+    def mkdir(path, *args, **kwargs):  # as for a folder root cannot write either
         if str(path).startswith(str(locked)):
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
         return real_mkdir(path, *args, **kwargs)
+
     monkeypatch.setattr(os, "mkdir", mkdir)
     pf = _portfolio(tmp_path / "pf", "meridian-2026-06")
-    line = _one_line_fault(CliRunner().invoke(app, ["batch", str(pf), "--scores-only",
-                                                    "--store", str(locked / "s")]), locked)
+    line = _one_line_fault(
+        CliRunner().invoke(app, ["batch", str(pf), "--scores-only", "--store", str(locked / "s")]),
+        locked,
+    )
     assert "ermission" in line
 
 
@@ -252,35 +310,51 @@ def test_a_full_disk_during_the_pdf_stage(tmp_path, monkeypatch):
         if ".pdf" in os.readlink(f"/proc/self/fd/{fd}"):
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_fsync(fd)
+
     monkeypatch.setattr(os, "fsync", fsync)
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["run", str(DEMO / "meridian-2026-06"), "--out", str(out),
-                                      "--store", str(tmp_path / "s")])
+    result = CliRunner().invoke(
+        app,
+        ["run", str(DEMO / "meridian-2026-06"), "--out", str(out), "--store", str(tmp_path / "s")],
+    )
     line = _one_line_fault(result, "executive_summary.pdf")
     assert "space" in line
-    assert list(out.iterdir()) == []                      # nothing half-written
+    assert list(out.iterdir()) == []  # nothing half-written
     assert not (tmp_path / "s").exists() or not list((tmp_path / "s").rglob("*.parquet"))
 
 
 def test_a_workbook_that_is_not_a_zip_fails_alone(tmp_path):
     pf = _portfolio(tmp_path / "pf", "meridian-2026-06")
     (pf / "broken.xlsx").write_bytes(b"this is not a zip file")
-    result = CliRunner().invoke(app, ["batch", str(pf), "--scores-only", "--store",
-                                      str(tmp_path / "s")])
+    result = CliRunner().invoke(
+        app, ["batch", str(pf), "--scores-only", "--store", str(tmp_path / "s")]
+    )
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
     assert "2 engagements: 1 done, 0 skipped (unchanged), 1 failed" in result.stdout
     assert "broken.xlsx" in result.stdout.split("Failures:")[1]
     alone = tmp_path / "alone"
     alone.mkdir()
     (alone / "broken.xlsx").write_bytes(b"PK\x03\x04 truncated")
-    result = CliRunner().invoke(app, ["batch", str(alone), "--out", str(tmp_path / "r"),
-                                      "--store", str(tmp_path / "s"), "--jobs", "1"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "batch",
+            str(alone),
+            "--out",
+            str(tmp_path / "r"),
+            "--store",
+            str(tmp_path / "s"),
+            "--jobs",
+            "1",
+        ],
+    )
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
     assert "1 engagements: 0 done, 0 skipped (unchanged), 1 failed" in result.stdout
     assert "broken.xlsx" in result.stdout.split("Failures:")[1]
 
 
 # 3: two engagements with one id --------------------------------------------------------------
+
 
 def test_deliverables_refuse_two_engagements_with_one_id(tmp_path):
     pf = tmp_path / "pf"
@@ -296,19 +370,27 @@ def test_deliverables_refuse_two_engagements_with_one_id(tmp_path):
 @pytest.mark.slow
 def test_deliverables_on_dask_refuse_two_engagements_with_one_id(tmp_path):
     from distributed import LocalCluster
+
     pf = tmp_path / "pf"
     pf.mkdir()
     for name in ("a", "b"):
         shutil.copytree(DEMO / "alpine-2026-10", pf / name)
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster:
-        outcomes = run_batch(pf, out=tmp_path / "r", store=tmp_path / "s", executor="dask",
-                             scheduler=cluster.scheduler_address)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        outcomes = run_batch(
+            pf,
+            out=tmp_path / "r",
+            store=tmp_path / "s",
+            executor="dask",
+            scheduler=cluster.scheduler_address,
+        )
     assert [(o.status, o.stage) for o in outcomes] == [("failed", "validate")] * 2
     assert not (tmp_path / "r" / "alpine-2026-10").exists()
 
 
 # 5: a corrupt or foreign file in the store ---------------------------------------------------
+
 
 def _corrupt_store(tmp_path: Path) -> tuple[Path, Path, Path, Path]:
     pf = _portfolio(tmp_path / "pf", "meridian-2026-06", "alpine-2026-10", "northwind-2026-09")
@@ -324,6 +406,7 @@ def _corrupt_store(tmp_path: Path) -> tuple[Path, Path, Path, Path]:
 
 def test_readers_skip_a_corrupt_store_file_with_a_warning(tmp_path):
     from paos.portfolio.store import StoreWarning
+
     pf, store, garbage, foreign = _corrupt_store(tmp_path)
     with pytest.warns(StoreWarning) as seen:
         frame = read_store(store)
@@ -331,29 +414,35 @@ def test_readers_skip_a_corrupt_store_file_with_a_warning(tmp_path):
     assert {str(garbage), str(foreign)} <= {str(p) for w in seen for p in [w.message.path]}
     with pytest.warns(StoreWarning, match=str(garbage)):
         assert find_run(store, "meridian-2026-06", "paos-v1") is None
-    result = CliRunner().invoke(app, ["benchmark", str(DEMO / "northwind-2026-09"),
-                                      "--store", str(store), "--json"])
+    result = CliRunner().invoke(
+        app, ["benchmark", str(DEMO / "northwind-2026-09"), "--store", str(store), "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert str(garbage) in result.stderr and str(foreign) in result.stderr
     assert "Traceback" not in result.output
     import json
+
     assert json.loads(result.stdout)["engagement_id"] == "northwind-2026-09"
 
 
 def test_the_next_batch_rewrites_a_corrupt_run_file(tmp_path):
     pf, store, garbage, _ = _corrupt_store(tmp_path)
     outcomes = {o.engagement_id: o.status for o in run_batch(pf, store=store, scores_only=True)}
-    assert outcomes == {"meridian-2026-06": "done", "alpine-2026-10": "skipped",
-                        "northwind-2026-09": "skipped"}
+    assert outcomes == {
+        "meridian-2026-06": "done",
+        "alpine-2026-10": "skipped",
+        "northwind-2026-09": "skipped",
+    }
     assert pl.read_parquet(garbage)["engagement_id"].to_list() == ["meridian-2026-06"]
-    assert not [p for p in store.rglob(".*")]             # written atomically, nothing left
+    assert not [p for p in store.rglob(".*")]  # written atomically, nothing left
 
 
 @pytest.mark.slow
 def test_a_run_goes_on_past_a_corrupt_store_file(tmp_path):
     _, store, garbage, _ = _corrupt_store(tmp_path)
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["run", str(DEMO / "northwind-2026-09"), "--out", str(out),
-                                      "--store", str(store)])
+    result = CliRunner().invoke(
+        app, ["run", str(DEMO / "northwind-2026-09"), "--out", str(out), "--store", str(store)]
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (out / "northwind-2026-09").iterdir()) == REPORT

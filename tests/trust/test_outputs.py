@@ -1,6 +1,7 @@
 """Issue 9, found by attacking the first fixes: --force replaces only paos's own
 reports, a baseline from the store must be the same client's, reports and store
 never share a folder, a missing store is a fault, a title holds no controls."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,8 +34,18 @@ def test_force_never_replaces_a_link_in_place_of_a_report(tmp_path):
     elsewhere.mkdir()
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "acme-2026").symlink_to(elsewhere)
-    result = CliRunner().invoke(app, ["run", str(src), "--out", str(tmp_path / "out"),
-                                      "--store", str(tmp_path / "st"), "--force"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(src),
+            "--out",
+            str(tmp_path / "out"),
+            "--store",
+            str(tmp_path / "st"),
+            "--force",
+        ],
+    )
     assert result.exit_code == 1 and "not a report paos published" in result.output
     assert (tmp_path / "out" / "acme-2026").is_symlink()
 
@@ -49,8 +60,12 @@ def test_force_replaces_a_report_paos_published(tmp_path):
 
 
 def test_a_baseline_from_the_store_of_another_client_is_refused(tmp_path):
-    other = write_engagement(tmp_path / "other", meta=META.replace("acme-2026", "fern-2025")
-                             .replace("Acme", "Fernhill").replace("2026-05-04", "2025-05-04"))
+    other = write_engagement(
+        tmp_path / "other",
+        meta=META.replace("acme-2026", "fern-2025")
+        .replace("Acme", "Fernhill")
+        .replace("2026-05-04", "2025-05-04"),
+    )
     store = tmp_path / "store"
     write_runs(store_rows(diagnose(other)), store)
     follow = write_engagement(tmp_path / "follow", meta=META + "baseline: fern-2025\n")
@@ -59,8 +74,10 @@ def test_a_baseline_from_the_store_of_another_client_is_refused(tmp_path):
 
 
 def test_a_baseline_from_the_store_of_the_same_client_is_compared(tmp_path):
-    base = write_engagement(tmp_path / "base", meta=META.replace("acme-2026", "acme-2025")
-                            .replace("2026-05-04", "2025-05-04"))
+    base = write_engagement(
+        tmp_path / "base",
+        meta=META.replace("acme-2026", "acme-2025").replace("2026-05-04", "2025-05-04"),
+    )
     store = tmp_path / "store"
     write_runs(store_rows(diagnose(base)), store)
     follow = write_engagement(tmp_path / "follow", meta=META + "baseline: acme-2025\n")
@@ -72,12 +89,14 @@ def test_a_baseline_from_the_store_of_the_same_client_is_compared(tmp_path):
 def test_reports_and_store_never_share_a_folder(tmp_path, store):
     src = write_engagement(tmp_path / "src")
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["run", str(src), "--out", str(out),
-                                      "--store", str(tmp_path / store)])
+    result = CliRunner().invoke(
+        app, ["run", str(src), "--out", str(out), "--store", str(tmp_path / store)]
+    )
     assert result.exit_code == 2 and "overlap" in result.output
     assert not out.exists()
-    result = CliRunner().invoke(app, ["batch", str(tmp_path / "src"), "--out", str(out),
-                                      "--store", str(tmp_path / store)])
+    result = CliRunner().invoke(
+        app, ["batch", str(tmp_path / "src"), "--out", str(out), "--store", str(tmp_path / store)]
+    )
     assert result.exit_code == 2 and "overlap" in result.output
 
 
@@ -90,9 +109,10 @@ def test_benchmark_against_a_missing_store_is_a_fault(tmp_path):
 
 def test_the_document_title_holds_no_control_or_bidi_character(tmp_path):
     import nbformat
+
     nb = nbformat.v4.new_notebook()
     html = notebook_html(nb, "Acme\x1b[2J\u202eevil · Partner Architecture Diagnostic")
-    title = html[html.index("<title>"):html.index("</title>")]
+    title = html[html.index("<title>") : html.index("</title>")]
     assert "\x1b" not in title and "\u202e" not in title and "Acme[2Jevil" in title
 
 
@@ -100,6 +120,7 @@ def test_a_library_warning_is_shown_once_and_the_command_ends(tmp_path, monkeypa
     import warnings
 
     import paos.method.diagnostic as diagnostic
+
     real = diagnostic.diagnose
 
     def noisy(*args, **kwargs):
@@ -109,5 +130,5 @@ def test_a_library_warning_is_shown_once_and_the_command_ends(tmp_path, monkeypa
     monkeypatch.setattr(diagnostic, "diagnose", noisy)
     src = write_engagement(tmp_path / "src")
     result = CliRunner().invoke(app, ["benchmark", str(src), "--store", str(tmp_path)])
-    assert result.exit_code == 0         # re-showing it once recorded it again, forever
+    assert result.exit_code == 0  # re-showing it once recorded it again, forever
     assert [str(w.message) for w in recwarn].count("a library's own warning") == 1

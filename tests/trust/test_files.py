@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from paos import _files as files
-from paos._files import make_staging, publish_folder, sweep_leftovers
+from paos._files import is_report, make_staging, publish_folder, sweep_leftovers
 from paos.cli import app
 from paos.portfolio.batch import run_batch
 from paos.portfolio.store import find_run, read_store
@@ -200,8 +200,14 @@ def test_publish_never_mixes_two_reports_even_when_the_check_races(tmp_path, mon
     with pytest.raises(FileExistsError):
         publish_folder(second, target, force=False)
     monkeypatch.undo()
-    assert {p.read_text() for p in target.iterdir()} == {"first"}
-    assert sorted(p.name for p in target.iterdir()) == ["a.txt", "b.txt", "c.txt"]
+    assert {p.read_text() for p in _contents(target)} == {"first"}
+    assert sorted(p.name for p in _contents(target)) == ["a.txt", "b.txt", "c.txt"]
+
+
+def _contents(report: Path) -> list[Path]:
+    """What a run put in a report: all but the report marker paos adds at publish."""
+    assert is_report(report)
+    return [p for p in report.iterdir() if p.name != ".paos-report"]
 
 
 @pytest.mark.parametrize("force", [False, True])
@@ -226,8 +232,8 @@ def test_concurrent_publishes_of_one_report(tmp_path, force):
     assert len(outcome) == len(stagings)  # no other error escaped
     if not force:
         assert sorted(outcome.values()) == ["exists"] * 5 + ["published"]
-    tags = {p.read_text() for p in target.iterdir()}
-    assert len(tags) == 1 and sorted(p.name for p in target.iterdir()) == [
+    tags = {p.read_text() for p in _contents(target)}
+    assert len(tags) == 1 and sorted(p.name for p in _contents(target)) == [
         "a.txt",
         "b.txt",
         "c.txt",

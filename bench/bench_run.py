@@ -36,7 +36,7 @@ cells, then each cell, from papermill's `papermill.duration` cell metadata) and
 the size of what html and pdf handle. Then one `paos run` of the CLI in a fresh
 process (what an analyst waits for: it also pays the imports the warm rounds
 do not). `--profile` adds a cold, fresh-process breakdown of the notebook's
-work (imports, report.prepare, each section, every charts.to_svg call) like
+work (imports, report.deliverable, each section, every charts.to_svg call) like
 the kernel sees it.
 
 Prints a markdown table (for the README) and writes JSON to
@@ -363,7 +363,7 @@ PROFILE = textwrap.dedent(r"""
     names = ["executive_summary", "priority_matrix", "roadmap", "dimension_pages",
              "divergence", "evidence_appendix", "reproducibility"]
     for phase in ("cold", "warm, 2nd run"):
-        t = time.perf_counter(); d = report.prepare(eng, "", ""); step(f"report.prepare ({phase})", t)
+        t = time.perf_counter(); d = report.deliverable(eng, "", ""); step(f"report.deliverable ({phase})", t)
         t = time.perf_counter(); sections.draw_charts(d)
         step(f"sections.draw_charts ({phase}: builds the specs, sends them)", t)
         t = time.perf_counter(); report.save_results(d, out_dir); step(f"report.save_results ({phase})", t)

@@ -71,7 +71,7 @@ def test_a_spec_that_fails_is_an_error_for_that_chart_only(engine):
 
 
 def test_many_charts_in_flight_arrive_in_order(engine):
-    d = report.prepare(DEMO / "northwind-2026-09")
+    d = report.deliverable(DEMO / "northwind-2026-09")
     big = charts.spec(sections.CHARTS["divergence"](d))  # about 60 kB of SVG each
     futures = [chart_engine.submit(SPEC if i % 2 else big) for i in range(40)]
     svgs = [chart_engine.result(f) for f in futures]
@@ -202,7 +202,7 @@ def test_validation_catches_a_broken_chart():
 
 @pytest.mark.parametrize("path", sorted(DEMO.iterdir()), ids=lambda p: p.name)
 def test_every_chart_of_the_diagnostic_is_valid_vega_lite(validating, path):
-    d = report.prepare(path)
+    d = report.deliverable(path)
     sections.draw_charts(d)
     for name in (
         "executive_summary",
@@ -220,17 +220,17 @@ def test_every_chart_of_the_diagnostic_is_valid_vega_lite(validating, path):
 
 
 def test_sections_draw_their_chart_when_not_sent_ahead(validating):
-    d = report.prepare(DEMO / "northwind-2026-09")
+    d = report.deliverable(DEMO / "northwind-2026-09")
     assert "<svg" in str(sections.divergence(d))
     assert len(validating) == 1 and set(d.drawings) == {"divergence"}
 
 
 def test_check_and_portfolio_charts_are_valid_vega_lite(validating, tmp_path):
     assert "<svg" in str(
-        sections.architecture_check(check.prepare(DATA / "checks" / "globex-2026-11.yaml"))
+        sections.architecture_check(check.assess(DATA / "checks" / "globex-2026-11.yaml"))
     )
     run_batch(DATA / "portfolio" / "engagements", store=tmp_path, scores_only=True)
-    p = portfolio.prepare(tmp_path)
+    p = portfolio.collect(tmp_path)
     for name in (
         "overview",
         "pai_distribution",

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from paos import EvidenceError, load_rulebook
 from paos.cli import app
-from paos.method.check import prepare, read_answers, screen
+from paos.method.check import assess, read_answers, screen
 
 RB = load_rulebook()
 DIMS = ["FIT", "REC", "ONB", "ECO", "PERF", "ORG"]
@@ -40,7 +40,7 @@ def test_csv_answers(tmp_path):
     path.write_text("dimension,rating,note\n" + "\n".join(f"{d},3," for d in DIMS) + "\n")
     head, ratings = read_answers(path, RB)
     assert ratings == dict.fromkeys(DIMS, 3)
-    assert prepare(path, run_date="2026-01-02")["id"] == "initech"
+    assert assess(path, run_date="2026-01-02")["id"] == "initech"
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_invalid_prospect_id_is_refused(tmp_path):
     path = tmp_path / "x.yaml"
     path.write_text("id: ../../etc\nanswers: {FIT: 3, REC: 3, ONB: 3, ECO: 3, PERF: 3, ORG: 3}\n")
     with pytest.raises(EvidenceError, match="column id: '../../etc' is not a valid id"):
-        prepare(path)
+        assess(path)
 
 
 @pytest.mark.slow

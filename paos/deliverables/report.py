@@ -1,6 +1,6 @@
 """Stage 8 (data side): everything a deliverable shows, prepared from the results.
 
-`prepare()` runs the diagnostic of one engagement and gathers what the report
+`deliverable()` runs the diagnostic of one engagement and gathers what the report
 sections need; `save_results()` writes the results contract and a gap table.
 The HTML of each section is in `paos.deliverables.sections`.
 """
@@ -51,7 +51,7 @@ class Deliverable:
         return next(s for s in self.contract["signals"] if s["id"] == sid)
 
 
-def prepare(
+def deliverable(
     engagement: str | Path,
     rulebook: str | Path | None = None,
     run_date: str | None = None,

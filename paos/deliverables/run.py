@@ -398,13 +398,13 @@ def run_check(
 ) -> RunResult:
     """The Architecture Check of a prospect: `<out>/<id>/architecture_check.html/.pdf`,
     check.json and the executed notebook."""
-    from paos.method.check import prepare
+    from paos.method.check import assess
     from paos.portfolio.batch import absolute_rulebook
 
     t0 = time.perf_counter()
     rulebook = absolute_rulebook(rulebook)
     answers = Path(answers).resolve()
-    check = prepare(answers, rulebook or None, run_date)  # validates, names the id
+    check = assess(answers, rulebook or None, run_date)  # validates, names the id
     return deliver(
         check["id"],
         notebook_path("architecture_check.ipynb"),
@@ -428,12 +428,12 @@ def run_portfolio_report(
 ) -> RunResult:
     """The portfolio benchmark report in `<out>/portfolio-<rulebook id>/`."""
     from paos.portfolio.batch import absolute_rulebook
-    from paos.portfolio.report import prepare
+    from paos.portfolio.report import collect
 
     t0 = time.perf_counter()
     rulebook = absolute_rulebook(rulebook)
     store = Path(store).resolve()
-    p = prepare(store, rulebook, run_date)  # refuses an empty store
+    p = collect(store, rulebook, run_date)  # refuses an empty store
     return deliver(
         f"portfolio-{p.rulebook.id}",
         notebook_path("portfolio_benchmark.ipynb"),

@@ -225,7 +225,7 @@ def _csv_answers(text: str, label: str) -> tuple[list[tuple], list[Problem]]:
     return out, problems
 
 
-def prepare(
+def assess(
     answers: str | Path, rulebook: str | Path | Rulebook | None = None, run_date: str | None = None
 ) -> dict:
     """Read and screen an answers file. The prospect id (the file's `id`, or its

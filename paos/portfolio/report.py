@@ -31,7 +31,7 @@ class Portfolio:
     run_date: str
 
 
-def prepare(
+def collect(
     store: str | Path = DEFAULT_STORE, rulebook: str | None = None, run_date: str | None = None
 ) -> Portfolio:
     """The latest run of every engagement in the store scored under `rulebook`."""

@@ -45,5 +45,5 @@ def section_texts(name: str) -> str:
     shown as [chart]; no results store, so no benchmark section)."""
     from paos.deliverables import report, sections
 
-    d = report.prepare(DEMO / name, run_date=RUN_DATE)
+    d = report.deliverable(DEMO / name, run_date=RUN_DATE)
     return "".join(f"== {s}\n{_text(str(getattr(sections, s)(d)))}\n" for s in SECTIONS)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from paos._files import csv_text, neutralise
 from paos.cli import app
-from paos.deliverables.report import prepare as deliverable
+from paos.deliverables.report import deliverable
 from paos.deliverables.sections import esc, evidence_appendix
 from paos.errors import Problem, printable
 from tests.builders import RATINGS, STAKEHOLDERS, gap, run, write_engagement

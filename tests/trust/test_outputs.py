@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from paos._files import is_report
 from paos.cli import app
 from paos.deliverables._render import notebook_html
-from paos.deliverables.report import prepare
+from paos.deliverables.report import deliverable
 from paos.deliverables.run import run_engagement
 from paos.errors import FaultError, PaosError
 from paos.method.diagnostic import diagnose
@@ -70,7 +70,7 @@ def test_a_baseline_from_the_store_of_another_client_is_refused(tmp_path):
     write_runs(store_rows(diagnose(other)), store)
     follow = write_engagement(tmp_path / "follow", meta=META + "baseline: fern-2025\n")
     with pytest.raises(PaosError, match="different clients"):
-        prepare(follow, store=store)
+        deliverable(follow, store=store)
 
 
 def test_a_baseline_from_the_store_of_the_same_client_is_compared(tmp_path):
@@ -81,7 +81,7 @@ def test_a_baseline_from_the_store_of_the_same_client_is_compared(tmp_path):
     store = tmp_path / "store"
     write_runs(store_rows(diagnose(base)), store)
     follow = write_engagement(tmp_path / "follow", meta=META + "baseline: acme-2025\n")
-    d = prepare(follow, store=store)
+    d = deliverable(follow, store=store)
     assert d.reassessment is not None
 
 

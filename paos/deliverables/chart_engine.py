@@ -10,11 +10,14 @@ drawn; charts are drawn one at a time, in the order they were sent. Without
 interpreter is shutting down), a chart is drawn in the calling thread instead.
 
 Why a thread and not a process pool: a `ProcessPoolExecutor` (spawn or forkserver)
-started in a kernel starts multiprocessing's resource tracker, which ignores SIGTERM;
-at shutdown ipykernel waits for the children in its process group until
-jupyter_client terminates the kernel 2.5 s later. Measured on a one-cell notebook:
-1.0-1.4 s plain, 3.4-3.6 s with a one-process pool (shut down or not). A thread
-starts no process, so nothing can delay the kernel's shutdown or outlive it.
+in a kernel starts multiprocessing's resource tracker, which ignores SIGTERM, so at
+shutdown ipykernel waits for it (it waits for the children in its process group)
+until jupyter_client terminates the kernel 2.5 s later; and the pool's worker and
+tracker outlive a kernel killed with SIGKILL. Measured on the demo `paos run`
+(median of 6 interleaved runs): 6.6 s with this thread, 6.8 s drawing every chart
+inline, 1.8 s more with a one-process pool than with the thread (1.7 s of it in the
+kernel's shutdown). A thread starts no process: nothing delays the kernel's shutdown
+or outlives it.
 
 vl-convert's own threads do not survive `fork`: a forked child of a process that has
 drawn a chart cannot draw one (kernels do not fork; batch workers are spawned).
@@ -62,6 +65,11 @@ def start() -> None:
         return
     with _lock:
         if _pool is None:
+            # Imported in the calling thread: imported on the pool's thread, vl-convert
+            # holds the GIL through its first conversion (measured 0.5-0.9 s), which
+            # would stall the kernel's imports instead of overlapping them.
+            import vl_convert  # noqa: F401
+
             _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paos-chart-engine")
             _pool.submit(_warm_up)
 

@@ -367,6 +367,20 @@ def is_report(folder: str | Path) -> bool:
 _TAKEN = (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR, errno.EISDIR)
 
 
+def _stays_a_report(target: Path) -> bool:
+    """Whether `target` may be replaced: a report of paos, or gone, or swapped for
+    another folder while it was looked at (a concurrent publish moved it; the caller
+    retries its rename). Refused only when one and the same folder, seen before and
+    after the check, is not a report."""
+    try:
+        before = os.lstat(target)
+        report = is_report(target)
+        after = os.lstat(target)
+    except FileNotFoundError:
+        return True
+    return report or (before.st_ino, before.st_dev) != (after.st_ino, after.st_dev)
+
+
 def publish_folder(staging: Path, target: Path, force: bool, keep_marker: bool = False) -> None:
     """Move a finished staging folder to `target` in one rename. The rename fails
     rather than merge when `target` exists, so of two runs publishing one report at
@@ -391,7 +405,7 @@ def publish_folder(staging: Path, target: Path, force: bool, keep_marker: bool =
                     if exc.errno in _TAKEN:
                         raise FileExistsError(errno.EEXIST, "already exists", str(target)) from None
                     raise
-            if not keep_marker and not is_report(target):
+            if not keep_marker and not _stays_a_report(target):
                 raise FaultError(
                     f"{target} exists and is not a report paos published (no "
                     f"{REPORT_MARKER} naming it); paos replaces only its own "

@@ -7,7 +7,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import polars as pl
@@ -17,6 +16,7 @@ from typer.testing import CliRunner
 from paos.cli import app
 from paos.portfolio.batch import discover, failure_table, run_batch
 from paos.portfolio.store import STORE_SCHEMA, read_store
+from tests.waiting import wait_for
 
 DEMO = Path(__file__).parent.parent / "data" / "engagements"
 
@@ -173,11 +173,11 @@ def test_interrupted_batch_keeps_finished_work_and_resumes(tmp_path):
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
     )
-    deadline = time.time() + 240
-    while time.time() < deadline and not (out / "alpine-2026-10" / "results.json").exists():
-        time.sleep(0.2)
-    assert (out / "alpine-2026-10").exists(), "first report never appeared"
-    time.sleep(2)  # the second one is under way
+    first = out / "alpine-2026-10" / "results.json"
+    wait_for(first.exists, tmp_path, 240, "the first report")
+    wait_for(  # the second one is under way: its notebook is staged
+        lambda: list(out.glob(".*.staging/diagnostic.ipynb")), tmp_path, 120, "a second run"
+    )
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole group
     proc.wait(timeout=120)
     assert proc.returncode != 0
@@ -291,19 +291,15 @@ def test_batch_sweeps_what_a_killed_worker_left(tmp_path):
 def test_killed_worker_fails_its_engagements_and_a_rerun_finishes(tmp_path):
     root, out, store, cmd = _batch_command(tmp_path)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline, worker = time.time() + 120, None
-    while time.time() < deadline and worker is None:
-        kids = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
-        pids = [
-            int(p)
-            for p in kids.stdout.split()
-            if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")
-        ]
-        staged = list(out.glob(".*.staging")) if out.exists() else []
-        if pids and staged:
-            worker = pids[0]
-        time.sleep(0.2)
-    assert worker, "no worker started"
+    wait_for(lambda: list(out.glob(".*.staging")), tmp_path, 120, "a worker's staging")
+    kids = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
+    workers = [
+        int(p)
+        for p in kids.stdout.split()
+        if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")
+    ]
+    assert workers, "no worker started"
+    worker = workers[0]
     os.kill(worker, signal.SIGKILL)  # the worker dies mid-run
     stdout, _ = proc.communicate(timeout=240)
     assert proc.returncode == 1

@@ -275,6 +275,8 @@ DESCRIPTIVE = {
     "phases[].name": _set("phases.0.name", "Fix"),
     "phases[].start_day": _set("phases.0.start_day", 1),
     "phases[].end_day": _set("phases.0.end_day", 80),
+    "benchmark_min_peers": _set("benchmark_min_peers", 3),
+    "company_stages": _set("company_stages", ["seed", "startup", "scale-up"]),
     "dimensions[].decides": _set("dimensions.0.decides", "who"),
     "dimensions[].signals[].name": lambda r: _sig(r).update(name="Profile"),
     "dimensions[].signals[].question": lambda r: _sig(r).update(question="Profile?"),

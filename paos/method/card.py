@@ -93,6 +93,9 @@ def methodology_card(rb: Rulebook) -> str:
         f"- Screening: a dimension rated <= {r['screening']['constraint_at_or_below']} is a "
         f'constraint likely -> "{r["screening"]["recommendation_if_constraint"]}", '
         f'otherwise "{r["screening"]["recommendation_otherwise"]}".',
+        f"- Peer benchmarks: a score is placed among peers when at least "
+        f"{r['benchmark_min_peers']} past engagements scored with this rulebook hold it.",
+        "- Company stages, in order: " + ", ".join(r["company_stages"]) + ".",
         "",
         "## Metrics",
         "",

@@ -77,6 +77,8 @@ SCHEMA = {
     },
     "anonymity_min_role_group": int,
     "gap_evidence_max_rating": int,
+    "benchmark_min_peers": int,
+    "company_stages": _ListOf(str),
     "dimensions": _ListOf(
         {
             "id": str,
@@ -366,6 +368,10 @@ def _consistency(raw: dict) -> list[str]:
                 errors.append(f"{where}.weight: must be > 0")
             if not lo <= s["threshold"] <= hi:
                 errors.append(f"{where}.threshold: must lie within {lo}..{hi}")
+    if raw["benchmark_min_peers"] < 1:
+        errors.append("key benchmark_min_peers: must be at least 1")
+    if len(set(raw["company_stages"])) != len(raw["company_stages"]):
+        errors.append("key company_stages: a stage is listed twice")
     for i, m in enumerate(raw["metrics"]):
         if m["signal"] not in sig_ids:
             errors.append(f"key metrics[{i}].signal: {m['signal']!r} is not a signal id")

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import polars as pl
@@ -22,6 +21,7 @@ from paos._files import is_report, make_staging, publish_folder, sweep_leftovers
 from paos.cli import app
 from paos.portfolio.batch import run_batch
 from paos.portfolio.store import find_run, read_store
+from tests.waiting import wait_for
 
 DEMO = Path(__file__).parent.parent.parent / "data" / "engagements"
 REPORT = [
@@ -166,12 +166,13 @@ def test_a_killed_runs_staging_is_removed_by_the_next_run(tmp_path):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline, staged = time.time() + 60, []
-    while time.time() < deadline and not staged:
-        staged = list(out.glob(".northwind-2026-09.*.staging")) if out.is_dir() else []
-        time.sleep(0.05)
-    assert staged, "the run never staged"
-    time.sleep(1)
+    staged = wait_for(  # staged and marked as the run's own
+        lambda: list(out.glob(".northwind-2026-09.*.staging/.paos-owner")),
+        tmp_path,
+        60,
+        "a staging",
+    )
+    staged = [staged[0].parent]
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert staged[0].is_dir()  # a confidential leftover

@@ -12,17 +12,38 @@ from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6.schema.core import load_schema
 
 from paos.deliverables import chart_engine
+from paos.method._numbers import display
 
 FONT = "DejaVu Sans"
 INK, MUTED, GRID = "#1d2b3a", "#5b6b7b", "#d9dee4"
-SEVERITY_COLORS = {"critical": "#b42318", "high": "#dc6803", "medium": "#c9a400"}
-PRIORITY_COLORS = {"P1": "#f6d3cf", "P2": "#fbe6c8", "P3": "#e3ebf3"}
-MATURITY_COLORS = {
-    "Ad hoc": "#b42318",
-    "Emerging": "#dc6803",
-    "Structured": "#3c7d3a",
-    "Scalable": "#1f6f8b",
-}
+# Colours go by rank, never by name: a rulebook may rename, add or drop severity
+# bands, maturity bands or priorities. Each ramp runs from the most urgent (or the
+# lowest maturity) on; n bands take n colours spread evenly along it.
+SEVERITY_RAMP = ("#b42318", "#dc6803", "#a68700")  # most severe first
+MATURITY_RAMP = ("#b42318", "#dc6803", "#3c7d3a", "#1f6f8b")  # lowest band first
+PRIORITY_RAMP = ("#b42318", "#dc6803", "#5b7fa3")  # first phase first
+PRIORITY_CELL_RAMP = ("#f6d3cf", "#fbe6c8", "#e3ebf3")  # the same, as cell backgrounds
+
+
+def ramp(n: int, stops: tuple[str, ...]) -> list[str]:
+    """`n` colours evenly along the ramp through `stops` (the stops themselves when
+    n equals their number)."""
+    rgb = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in stops]
+    out = []
+    for k in range(n):
+        pos = k * (len(rgb) - 1) / (n - 1) if n > 1 else 0.0
+        i = min(int(pos), len(rgb) - 2)
+        t = pos - i
+        mix = (round(a + (b - a) * t) for a, b in zip(rgb[i], rgb[i + 1]))
+        out.append("#" + "".join(f"{v:02x}" for v in mix))
+    return out
+
+
+def by_rank(names: list[str], stops: tuple[str, ...]) -> dict[str, str]:
+    """Each name (in rank order) with its colour on the ramp."""
+    return dict(zip(names, ramp(len(names), stops)))
+
+
 CLASS_COLORS = {
     "blind_spot": "#b42318",
     "hidden_strength": "#2f7d4a",
@@ -88,13 +109,25 @@ def _scale(colors: dict[str, str]) -> alt.Scale:
     return alt.Scale(domain=list(colors), range=list(colors.values()))
 
 
-def dimension_bars(dims: list[dict], threshold: float, scale=(1, 4)) -> alt.Chart:
-    """Six dimension scores against the threshold, in dimension order."""
+def _span(scale: tuple[float, float]) -> str:
+    return f"{scale[0]:g}-{scale[1]:g}"
+
+
+def dimension_bars(
+    dims: list[dict],
+    thresholds: dict[str, list[float]],
+    maturity: list[str],
+    scale: tuple[float, float],
+    decimals: int = 1,
+) -> alt.Chart:
+    """The dimension scores in dimension order, each against its signals' thresholds:
+    one dashed line when every signal has the same threshold, else a tick per
+    threshold on each dimension's row. Bars coloured by maturity band (by rank)."""
     rows = [
         {
             "dimension": f"{d['id']}  {d['name']}",
             "score": d["score"],
-            "label": f"{d['score']:.1f}" if d["score"] is not None else "n/a",
+            "label": display(d["score"], decimals) if d["score"] is not None else "n/a",
             "maturity": d["maturity"] or "insufficient evidence",
         }
         for d in dims
@@ -102,16 +135,19 @@ def dimension_bars(dims: list[dict], threshold: float, scale=(1, 4)) -> alt.Char
     df = pd.DataFrame(rows)
     order = list(df["dimension"])
     y = alt.Y("dimension:N", sort=order, title=None, axis=alt.Axis(labelLimit=0))
+    colors = by_rank(maturity, MATURITY_RAMP)
     bars = (
         alt.Chart(df)
         .mark_bar(height=18, cornerRadiusEnd=2)
         .encode(
-            x=alt.X("score:Q", scale=alt.Scale(domain=list(scale)), title="score (1-4)"),
+            x=alt.X(
+                "score:Q", scale=alt.Scale(domain=list(scale)), title=f"score ({_span(scale)})"
+            ),
             x2=alt.X2Datum(scale[0]),
             y=y,
             color=alt.Color(
                 "maturity:N",
-                scale=_scale(MATURITY_COLORS),
+                scale=_scale(colors),
                 title="maturity",
                 legend=alt.Legend(orient="bottom"),
             ),
@@ -122,17 +158,32 @@ def dimension_bars(dims: list[dict], threshold: float, scale=(1, 4)) -> alt.Char
         .mark_text(align="left", dx=4, color=INK, fontWeight="bold")
         .encode(x=alt.X("score:Q"), y=y, text=alt.Text("label:N"))
     )
-    rule = (
-        alt.Chart(pd.DataFrame({"t": [threshold]}))
-        .mark_rule(color=INK, strokeDash=[4, 3])
-        .encode(x=alt.X("t:Q"))
-    )
-    note = (
-        alt.Chart(pd.DataFrame({"t": [threshold], "txt": [f"threshold {threshold:g}"]}))
-        .mark_text(align="left", dx=3, dy=-6, color=MUTED, fontSize=10)
-        .encode(x=alt.X("t:Q"), y=alt.YValue(0), text=alt.Text("txt:N"))
-    )
-    return (bars + labels + rule + note).properties(width=230, height=190)
+    distinct = sorted({t for ts in thresholds.values() for t in ts})
+    if len(distinct) == 1:
+        t = distinct[0]
+        marks = (
+            alt.Chart(pd.DataFrame({"t": [t]}))
+            .mark_rule(color=INK, strokeDash=[4, 3])
+            .encode(x=alt.X("t:Q"))
+        ) + (
+            alt.Chart(pd.DataFrame({"t": [t], "txt": [f"threshold {t:g}"]}))
+            .mark_text(align="left", dx=3, dy=-6, color=MUTED, fontSize=10)
+            .encode(x=alt.X("t:Q"), y=alt.YValue(0), text=alt.Text("txt:N"))
+        )
+    else:
+        ticks = pd.DataFrame(
+            [
+                {"dimension": label, "t": t, "threshold": f"signal threshold {t:g}"}
+                for d, label in zip(dims, order)
+                for t in sorted(set(thresholds[d["id"]]))
+            ]
+        )
+        marks = (
+            alt.Chart(ticks)
+            .mark_tick(color=INK, thickness=2, size=22)
+            .encode(x=alt.X("t:Q"), y=y, tooltip=["threshold:N"])
+        )
+    return (bars + labels + marks).properties(width=230, height=190)
 
 
 def priority_matrix(
@@ -140,9 +191,11 @@ def priority_matrix(
     priority_of: dict[tuple[str, int], str],
     tiers: dict[int, str],
     severities: list[str],
+    priorities: list[str],
 ) -> alt.Chart:
     """Every gap placed by severity (rows, most severe on top) and tier (columns);
-    each cell coloured and labelled by the priority the rulebook gives it."""
+    each cell coloured (by the priority's rank in `priorities`) and labelled by the
+    priority the rulebook gives it."""
     tier_ids = list(tiers)
     n_rows = len(severities)
     top = {s: n_rows - i for i, s in enumerate(severities)}  # row's upper edge
@@ -187,7 +240,9 @@ def priority_matrix(
             x2=alt.X2("x2:Q"),
             y=alt.Y("y:Q", scale=Y, axis=None),
             y2=alt.Y2("y2:Q"),
-            color=alt.Color("priority:N", scale=_scale(PRIORITY_COLORS), legend=None),
+            color=alt.Color(
+                "priority:N", scale=_scale(by_rank(priorities, PRIORITY_CELL_RAMP)), legend=None
+            ),
         )
     )
     tag = (
@@ -212,10 +267,12 @@ def priority_matrix(
             .mark_text(fontSize=11, fontWeight="bold", color=INK)
             .encode(x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text=alt.Text("label:N"))
         )
-    return layers.properties(width=680, height=330)
+    return layers.properties(width=680, height=110 * n_rows)
 
 
-def divergence_dumbbell(signals: list[dict], names: dict[str, str]) -> alt.Chart:
+def divergence_dumbbell(
+    signals: list[dict], names: dict[str, str], scale: tuple[float, float]
+) -> alt.Chart:
     """Strategic view against operational reality for every signal, coloured by
     divergence class: blind spots and hidden strengths in one picture."""
     rows, pts = [], []
@@ -240,7 +297,7 @@ def divergence_dumbbell(signals: list[dict], names: dict[str, str]) -> alt.Chart
                     }
                 )
     y = alt.Y("signal:N", sort=order, title=None, axis=alt.Axis(labelLimit=0))
-    x_scale = alt.Scale(domain=[1, 4])
+    x_scale = alt.Scale(domain=list(scale))
     cls_scale = alt.Scale(
         domain=[CLASS_LABELS[c] for c in CLASS_COLORS], range=list(CLASS_COLORS.values())
     )
@@ -248,7 +305,7 @@ def divergence_dumbbell(signals: list[dict], names: dict[str, str]) -> alt.Chart
         alt.Chart(pd.DataFrame(rows))
         .mark_rule(strokeWidth=3)
         .encode(
-            x=alt.X("strategic:Q", scale=x_scale, title="mean rating (1-4)"),
+            x=alt.X("strategic:Q", scale=x_scale, title=f"mean rating ({_span(scale)})"),
             x2=alt.X2("reality:Q"),
             y=y,
             color=alt.Color(
@@ -272,11 +329,16 @@ def divergence_dumbbell(signals: list[dict], names: dict[str, str]) -> alt.Chart
             stroke=alt.StrokeValue("white"),
         )
     )
-    return (lines + dots).properties(width=360, height=24 * 17).resolve_scale(color="independent")
+    return (
+        (lines + dots)
+        .properties(width=360, height=17 * len(signals))
+        .resolve_scale(color="independent")
+    )
 
 
 def roadmap_timeline(phases: list[dict], counts: dict[int, int]) -> alt.Chart:
-    """The three phases on a day scale, with the number of gaps each addresses."""
+    """The phases on a day scale, with the number of gaps each addresses; coloured by
+    the phases' order."""
     df = pd.DataFrame(
         [
             {
@@ -301,9 +363,7 @@ def roadmap_timeline(phases: list[dict], counts: dict[int, int]) -> alt.Chart:
             y=y,
             color=alt.Color(
                 "priority:N",
-                scale=alt.Scale(
-                    domain=list(PRIORITY_COLORS), range=["#b42318", "#dc6803", "#5b7fa3"]
-                ),
+                scale=_scale(by_rank([p["priority"] for p in phases], PRIORITY_RAMP)),
                 legend=None,
             ),
         )
@@ -313,10 +373,10 @@ def roadmap_timeline(phases: list[dict], counts: dict[int, int]) -> alt.Chart:
         .mark_text(align="left", dx=6, color="white", fontWeight="bold")
         .encode(x=alt.X("start:Q"), y=y, text=alt.Text("label:N"))
     )
-    return (bars + text).properties(width=560, height=96)
+    return (bars + text).properties(width=560, height=32 * len(phases))
 
 
-def screening_bars(dims: list[dict], constraint_at: int) -> alt.Chart:
+def screening_bars(dims: list[dict], constraint_at: float, scale: tuple[float, float]) -> alt.Chart:
     """Architecture Check: one screening rating per dimension; at or below the line
     a structural constraint is likely."""
     df = pd.DataFrame(
@@ -335,12 +395,17 @@ def screening_bars(dims: list[dict], constraint_at: int) -> alt.Chart:
         alt.Chart(df)
         .mark_bar(height=12)
         .encode(
-            x=alt.X("rating:Q", scale=alt.Scale(domain=[0, 4]), title="screening rating (1-4)"),
+            x=alt.X(
+                "rating:Q",
+                scale=alt.Scale(domain=[min(0, scale[0]), scale[1]]),
+                title=f"screening rating ({_span(scale)})",
+            ),
             y=y,
             color=alt.Color(
                 "status:N",
                 scale=alt.Scale(
-                    domain=["constraint likely", "no constraint"], range=["#b42318", "#3c7d3a"]
+                    domain=["constraint likely", "no constraint"],
+                    range=[SEVERITY_RAMP[0], MATURITY_RAMP[2]],
                 ),
                 title=None,
                 legend=alt.Legend(orient="bottom"),

@@ -20,8 +20,6 @@ from paos.method.diagnostic import diagnose
 from paos.method.results import contract, to_json
 from paos.method.rulebook import Rulebook
 
-SEVERITIES = ("critical", "high", "medium")
-
 
 @dataclass
 class Deliverable:
@@ -49,6 +47,47 @@ class Deliverable:
 
     def signal(self, sid: str) -> dict:
         return next(s for s in self.contract["signals"] if s["id"] == sid)
+
+    @property
+    def scale(self) -> tuple[int, int]:
+        """The rating scale's ends, e.g. (1, 4)."""
+        return scale_of(self.rulebook)
+
+    def score(self, value: float | None) -> str:
+        """A dimension score or the PAI as the rulebook shows it (display_decimals)."""
+        return fmt(value, self.rulebook["display_decimals"])
+
+    def fine(self, value: float | None) -> str:
+        """A signal-level mean, shown with one decimal more than a score."""
+        return fmt(value, self.rulebook["display_decimals"] + 1)
+
+    def thresholds(self) -> dict[str, list[float]]:
+        """Each dimension's signal thresholds, in catalogue order."""
+        return {dim.id: [s.threshold for s in dim.signals] for dim in self.rulebook.dimensions}
+
+
+def scale_of(rb: Rulebook) -> tuple[int, int]:
+    return rb["rating_scale"]["min"], rb["rating_scale"]["max"]
+
+
+def severities(rb: Rulebook) -> list[str]:
+    """Severity names, most severe first (the rulebook's order)."""
+    return [b["name"] for b in rb["severity"]]
+
+
+def maturities(rb: Rulebook) -> list[str]:
+    """Maturity band names, lowest first (the rulebook's order)."""
+    return [b["name"] for b in rb["maturity"]]
+
+
+def phases(rb: Rulebook) -> list[dict]:
+    """The roadmap's phases in their order."""
+    return sorted(rb["phases"], key=lambda p: p["phase"])
+
+
+def priorities(rb: Rulebook) -> list[str]:
+    """Priorities in the order of the phases that address them."""
+    return [p["priority"] for p in phases(rb)]
 
 
 def deliverable(
@@ -121,9 +160,10 @@ def fmt(value: float | None, decimals: int = 1) -> str:
 
 
 def severity_counts(d: Deliverable) -> dict[str, int]:
-    counts = {s: 0 for s in SEVERITIES}
+    """Gaps per severity, every severity of the rulebook listed (most severe first)."""
+    counts = {s: 0 for s in severities(d.rulebook)}
     for g in d.contract["gaps"]:
-        counts[g["severity"]] += 1
+        counts[g["severity"]] = counts.get(g["severity"], 0) + 1
     return counts
 
 
@@ -136,20 +176,21 @@ def gap_sentence(d: Deliverable, g: dict) -> str:
         + (["provisional"] if g["provisional"] else [])
     )
     out = (
-        f"{g['signal_id']} {d.names[g['signal_id']]} scores {fmt(g['score'], 2)} against a "
+        f"{g['signal_id']} {d.names[g['signal_id']]} scores {d.fine(g['score'])} against a "
         f"threshold of {g['threshold']:g} ({', '.join(flags)})"
     )
     if s["divergence_class"] == "blind_spot":
         out += (
-            f": leadership rates it {fmt(s['strategic'], 1)} while operational reality "
-            f"shows {fmt(s['reality'], 1)}"
+            f": leadership rates it {d.score(s['strategic'])} while operational reality "
+            f"shows {d.score(s['reality'])}"
         )
     return out + "."
 
 
-def top_gaps(d: Deliverable, priority: str = "P1", limit: int = 5) -> list[dict]:
-    """The first gaps of a priority, in roadmap order."""
-    return [g for g in d.contract["gaps"] if g["priority"] == priority][:limit]
+def first_phase_gaps(d: Deliverable) -> list[dict]:
+    """The gaps of the roadmap's first phase, in roadmap order."""
+    first = phases(d.rulebook)[0]["phase"]
+    return [g for g in d.contract["gaps"] if g["phase"] == first]
 
 
 def stakeholder_counts(d: Deliverable) -> dict[str, int]:

@@ -10,22 +10,61 @@ from __future__ import annotations
 
 import re
 from html import escape
+from html.parser import HTMLParser
+
+from markdown_it import MarkdownIt
 
 from paos.deliverables import charts
 from paos.deliverables.report import (
-    SEVERITIES,
     Deliverable,
-    fmt,
+    first_phase_gaps,
     gap_sentence,
+    maturities,
+    phases,
+    priorities,
+    severities,
     severity_counts,
     stakeholder_counts,
     stamp,
-    top_gaps,
 )
+from paos.method._numbers import signed
+from paos.method.card import methodology_card
+
+_BLOCKS = {"p", "li", "tr", "h1", "h2", "h3", "h4", "div", "blockquote", "header", "figcaption"}
+
+
+class _PlainText(HTMLParser):
+    """The visible text of a fragment: a line per block, cells apart, charts as [chart]."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.in_svg = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "svg":
+            if not self.in_svg:
+                self.parts.append("[chart]")
+            self.in_svg += 1
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag in ("td", "th"):
+            self.parts.append("  ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "svg":
+            self.in_svg -= 1
+        elif tag in _BLOCKS and not self.in_svg:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.in_svg:
+            self.parts.append(data)
 
 
 class Html:
-    """An HTML fragment that Jupyter (and nbconvert) display as HTML."""
+    """An HTML fragment that Jupyter (and nbconvert) display as HTML; its plain-text
+    form (`repr`, a terminal, `text()`) is its visible text."""
 
     def __init__(self, html: str):
         self.html = html
@@ -35,6 +74,16 @@ class Html:
 
     def __str__(self) -> str:
         return self.html
+
+    def text(self) -> str:
+        parser = _PlainText()
+        parser.feed(self.html)
+        parser.close()
+        lines = "".join(parser.parts).splitlines()
+        return "\n".join(" ".join(line.split()) for line in lines if line.strip())
+
+    def __repr__(self) -> str:
+        return self.text()
 
 
 # Characters that change the direction of the text around them: bidi controls and
@@ -61,8 +110,22 @@ def _cls(name: object) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", str(name).lower()).strip("-")
 
 
-def _badge(kind: str, text: str | None = None) -> str:
-    return f'<span class="badge {_cls(kind)}">{esc(text or kind)}</span>'
+def paint(color: str) -> str:
+    """A style attribute giving an element its colour (a ramp colour, '#rrggbb')."""
+    assert re.fullmatch(r"#[0-9a-f]{6}", color)
+    return f' style="--c: {color}"'
+
+
+def _severity_colors(d: Deliverable) -> dict[str, str]:
+    return charts.by_rank(severities(d.rulebook), charts.SEVERITY_RAMP)
+
+
+def _badge(text: str, color: str) -> str:
+    return f'<span class="badge"{paint(color)}>{esc(text)}</span>'
+
+
+def _severity(d: Deliverable, name: str) -> str:
+    return _badge(name, _severity_colors(d).get(name, charts.MUTED))
 
 
 def _section(cls: str, title: str, body: str, lead: str = "") -> Html:
@@ -75,25 +138,31 @@ def _figure(svg: str, caption: str) -> str:
 
 
 def _dimension_chart(d: Deliverable):
-    return charts.dimension_bars(d.contract["dimensions"], d.rulebook.signals[0].threshold)
+    return charts.dimension_bars(
+        d.contract["dimensions"],
+        d.thresholds(),
+        maturities(d.rulebook),
+        d.scale,
+        d.rulebook["display_decimals"],
+    )
 
 
 def _matrix_chart(d: Deliverable):
     prio = {(r["severity"], t): r["priority"] for r in d.rulebook["priority"] for t in r["tiers"]}
     gaps = [{**g, "tier": d.tier(g["dimension"])} for g in d.contract["gaps"]]
     return charts.priority_matrix(
-        gaps, prio, d.rulebook["tiers"], [b["name"] for b in d.rulebook["severity"]]
+        gaps, prio, d.rulebook["tiers"], severities(d.rulebook), priorities(d.rulebook)
     )
 
 
 def _roadmap_chart(d: Deliverable):
-    phases, gaps = d.rulebook["phases"], d.contract["gaps"]
-    counts = {p["phase"]: sum(g["phase"] == p["phase"] for g in gaps) for p in phases}
-    return charts.roadmap_timeline(phases, counts)
+    plan, gaps = phases(d.rulebook), d.contract["gaps"]
+    counts = {p["phase"]: sum(g["phase"] == p["phase"] for g in gaps) for p in plan}
+    return charts.roadmap_timeline(plan, counts)
 
 
 def _divergence_chart(d: Deliverable):
-    return charts.divergence_dumbbell(d.contract["signals"], d.names)
+    return charts.divergence_dumbbell(d.contract["signals"], d.names, d.scale)
 
 
 # The charts of the deliverable, in page order.
@@ -121,17 +190,33 @@ def _chart(d: Deliverable, name: str) -> str:
     return charts.svg_of(drawing)
 
 
+def _count(n: float, word: str) -> str:
+    """'1 point', '0.5 points', '2 levels'."""
+    return f"{n:g} {word}" + ("" if n == 1 else "s")
+
+
+def _threshold_text(thresholds: dict[str, list[float]]) -> str:
+    """'the 2.75 threshold' or 'their signals' thresholds (2.75-3.25)'."""
+    values = sorted({t for ts in thresholds.values() for t in ts})
+    if len(values) == 1:
+        return f"the {values[0]:g} threshold"
+    return f"their signals' thresholds ({values[0]:g}-{values[-1]:g})"
+
+
+def _phase_span(p: dict) -> str:
+    return f"days {p['start_day']}-{p['end_day']}"
+
+
 def executive_summary(d: Deliverable) -> Html:
-    """Page 1: PAI with maturity, dimension scores against the threshold, gap
-    counts by severity, and the top P1 gaps in one sentence each."""
-    c, m = d.contract, d.meta
-    threshold = d.rulebook.signals[0].threshold
+    """Page 1: PAI with maturity, dimension scores against their thresholds, gap
+    counts by severity, and the top gaps of the first phase in one sentence each."""
+    c, m, rb = d.contract, d.meta, d.rulebook
     if c["status"] == "complete":
+        band = charts.by_rank(maturities(rb), charts.MATURITY_RAMP).get(c["maturity"], "#5b6b7b")
         pai = (
             f'<div class="pai"><div class="pai-value">{esc(c["pai_display"])}</div>'
-            f'<div class="pai-scale">of 4.0</div>'
-            f'<div class="maturity {_cls(c["maturity"])}">'
-            f"{esc(c['maturity'])}</div></div>"
+            f'<div class="pai-scale">of {d.score(d.scale[1])}</div>'
+            f'<div class="maturity"{paint(band)}>{esc(c["maturity"])}</div></div>'
         )
     else:
         missing = ", ".join(x["id"] for x in c["dimensions"] if x["score"] is None)
@@ -139,22 +224,25 @@ def executive_summary(d: Deliverable) -> Html:
             f'<div class="pai"><div class="pai-value">–</div><div class="maturity">'
             f"Incomplete: insufficient evidence in {esc(missing)}</div></div>"
         )
-    counts = severity_counts(d)
+    colors = _severity_colors(d)
     tiles = "".join(
-        f'<div class="tile {s}"><div class="n">{counts[s]}</div><div class="l">{s}</div></div>'
-        for s in SEVERITIES
+        f'<div class="tile"{paint(colors.get(s, "#5b6b7b"))}><div class="n">{n}</div>'
+        f'<div class="l">{esc(s)}</div></div>'
+        for s, n in severity_counts(d).items()
     )
     people = stakeholder_counts(d)
     evidence = ", ".join(f"{n} {p}" for p, n in people.items() if n)
     n_metrics = d.results.metrics.height
     blind = [s["id"] for s in c["signals"] if s["divergence_class"] == "blind_spot"]
     hidden = [s["id"] for s in c["signals"] if s["divergence_class"] == "hidden_strength"]
-    top = top_gaps(d)
+    first = phases(rb)[0]
+    firsts = first_phase_gaps(d)
+    top = firsts[:5]
     top_html = (
         "".join(f"<li>{esc(gap_sentence(d, g))}</li>" for g in top)
-        or "<li>No P1 gap: the foundation holds.</li>"
+        or f"<li>No {esc(first['priority'])} gap: nothing for phase {first['phase']}.</li>"
     )
-    more = len([g for g in c["gaps"] if g["priority"] == "P1"]) - len(top)
+    more = len(firsts) - len(top)
     chart = _chart(d, "dimensions")
     modules = ", ".join(mod["name"] for mod in c["installation_modules"]) or "none"
     head = (
@@ -173,10 +261,15 @@ def executive_summary(d: Deliverable) -> Html:
         f'<p class="small">{len(c["gaps"])} gaps in all; {len(blind)} blind spots, '
         f"{len(hidden)} hidden strengths. Evidence from {esc(evidence)} stakeholders"
         f"{f' and {n_metrics} metrics' if n_metrics else ''}.</p></div>"
-        f'<div class="col-right"><h3>Dimension scores against the {threshold:g} threshold</h3>'
-        f"{chart}</div></div>"
-        f'<h3>Top priorities (P1, phase 1: days 0-90)</h3><ol class="top">{top_html}</ol>'
-        + (f'<p class="small">…and {more} more P1 gap(s) in the roadmap.</p>' if more > 0 else "")
+        f'<div class="col-right"><h3>Dimension scores against '
+        f"{_threshold_text(d.thresholds())}</h3>{chart}</div></div>"
+        f"<h3>Top priorities ({esc(first['priority'])}, phase {first['phase']}: "
+        f'{_phase_span(first)})</h3><ol class="top">{top_html}</ol>'
+        + (
+            f'<p class="small">…and {more} more {esc(first["priority"])} gap(s) in the roadmap.</p>'
+            if more > 0
+            else ""
+        )
         + f'<p class="small"><b>Installation modules in scope:</b> {esc(modules)}.</p>'
     )
     return Html(f'<section class="executive">{body}</section>')
@@ -185,10 +278,18 @@ def executive_summary(d: Deliverable) -> Html:
 def priority_matrix(d: Deliverable) -> Html:
     """Every gap by severity and tier; cells labelled with the rule's priority."""
     svg = _chart(d, "matrix")
+    esc_rule, dv = d.rulebook["escalation"], d.rulebook["divergence"]
+    why = (
+        f"leadership rates it at least {_count(dv['blind_spot_at_or_above'], 'point')} "
+        "above operational reality (a blind spot)"
+        if esc_rule["divergence_class"] == "blind_spot"
+        else "leadership rates it at least "
+        f"{_count(-dv['hidden_strength_at_or_below'], 'point')} below operational reality "
+        "(a hidden strength)"
+    )
     lead = (
         "Priority follows from severity and tier by rule: foundations first. "
-        "* marks a gap escalated one level because leadership rates it at least one "
-        "point above operational reality (a blind spot)."
+        f"* marks a gap escalated {_count(esc_rule['levels'], 'level')} because {why}."
     )
     return _section(
         "matrix", "Priority matrix", _figure(svg, "Gaps by severity and tier"), esc(lead)
@@ -196,16 +297,17 @@ def priority_matrix(d: Deliverable) -> Html:
 
 
 def roadmap(d: Deliverable) -> Html:
-    """The three phases with their gaps in roadmap order, and the modules in scope."""
-    phases = d.rulebook["phases"]
+    """The phases with their gaps in roadmap order, and the modules in scope."""
+    plan = phases(d.rulebook)
     gaps = d.contract["gaps"]
     svg = _chart(d, "roadmap")
     cols = []
-    for p in phases:
+    for p in plan:
         items = (
             "".join(
-                f"<li>{_badge(g['severity'])} <b>{esc(g['signal_id'])}</b> "
-                f'{esc(d.names[g["signal_id"]])} <span class="muted">({fmt(g["score"], 2)})</span></li>'
+                f"<li>{_severity(d, g['severity'])} <b>{esc(g['signal_id'])}</b> "
+                f'{esc(d.names[g["signal_id"]])} <span class="muted">({d.fine(g["score"])})'
+                "</span></li>"
                 for g in gaps
                 if g["phase"] == p["phase"]
             )
@@ -213,7 +315,7 @@ def roadmap(d: Deliverable) -> Html:
         )
         cols.append(
             f'<div class="phase"><h3>Phase {p["phase"]}: {esc(p["name"])}</h3>'
-            f'<div class="muted">days {p["start_day"]}-{p["end_day"]} · '
+            f'<div class="muted">{_phase_span(p)} · '
             f"{esc(p['priority'])}</div><ul>{items}</ul></div>"
         )
     mods = "".join(
@@ -232,7 +334,7 @@ def roadmap(d: Deliverable) -> Html:
         "roadmap",
         "Roadmap",
         _figure(svg, "Phases and the gaps they address")
-        + f'<div class="phases">{"".join(cols)}</div>'
+        + f'<div class="phases" style="--n: {len(cols)}">{"".join(cols)}</div>'
         + table,
     )
 
@@ -246,14 +348,14 @@ def _signal_row(d: Deliverable, s: dict) -> str:
         if s["validated"]
         else "provisional"
     )
-    agreement = fmt(s["agreement"], 2) + (" (low)" if s["low_consensus"] else "")
+    agreement = d.fine(s["agreement"]) + (" (low)" if s["low_consensus"] else "")
     return (
         f'<tr class="{"gap" if gap else ""}"><td><b>{esc(s["id"])}</b> '
-        f'{esc(d.names[s["id"]])}</td><td class="num">{fmt(s["score"], 2)}</td>'
-        f'<td class="num">{fmt(s["strategic"], 2)}</td><td class="num">'
-        f"{fmt(s['reality'], 2)}</td><td>{esc(charts.CLASS_LABELS[s['divergence_class']])}"
+        f'{esc(d.names[s["id"]])}</td><td class="num">{d.fine(s["score"])}</td>'
+        f'<td class="num">{d.fine(s["strategic"])}</td><td class="num">'
+        f"{d.fine(s['reality'])}</td><td>{esc(charts.CLASS_LABELS[s['divergence_class']])}"
         f'</td><td class="num">{agreement}</td><td>{state}</td><td>'
-        + (_badge(gap["severity"]) + " " + esc(gap["priority"]) if gap else "")
+        + (_severity(d, gap["severity"]) + " " + esc(gap["priority"]) if gap else "")
         + "</td></tr>"
     )
 
@@ -264,7 +366,7 @@ def dimension_pages(d: Deliverable) -> Html:
     blocks = []
     for dim, spec in zip(d.contract["dimensions"], d.rulebook.dimensions):
         rows = "".join(_signal_row(d, d.signal(s.id)) for s in spec.signals)
-        score = fmt(dim["score"]) if dim["score"] is not None else "insufficient evidence"
+        score = d.score(dim["score"]) if dim["score"] is not None else "insufficient evidence"
         blocks.append(
             f'<div class="dimension"><h3>{esc(dim["id"])} · {esc(dim["name"])}</h3>'
             f'<p class="muted">Tier {spec.tier} ({esc(d.rulebook["tiers"][spec.tier])}) · '
@@ -280,28 +382,31 @@ def dimension_pages(d: Deliverable) -> Html:
 
 def divergence(d: Deliverable) -> Html:
     """Blind spots and hidden strengths across all signals in one picture."""
-    sigs = d.contract["signals"]
+    sigs, dec = d.contract["signals"], d.rulebook["display_decimals"]
     svg = _chart(d, "divergence")
 
     def listing(cls: str) -> str:
         items = [
             f"<li><b>{esc(s['id'])}</b> {esc(d.names[s['id']])}: leadership "
-            f"{fmt(s['strategic'], 2)}, reality {fmt(s['reality'], 2)} "
-            f"(divergence {s['divergence']:+.2f})</li>"
+            f"{d.fine(s['strategic'])}, reality {d.fine(s['reality'])} "
+            f"(divergence {signed(s['divergence'], dec + 1)})</li>"
             for s in sigs
             if s["divergence_class"] == cls
         ]
         return f"<ul>{''.join(items)}</ul>" if items else '<p class="muted">None.</p>'
 
     low = [s["id"] for s in sigs if s["low_consensus"]]
+    dv, cut = d.rulebook["divergence"], d.rulebook["agreement"]["low_consensus_below"]
     body = (
         _figure(svg, "Leadership (strategic) against reality, per signal")
         + '<div class="two"><div><h3>Blind spots</h3><p class="small">Leadership assumes '
-        f"more structure than operational reality shows.</p>{listing('blind_spot')}</div>"
+        "more structure than operational reality shows (by "
+        f"{dv['blind_spot_at_or_above']:g} or more).</p>{listing('blind_spot')}</div>"
         '<div><h3>Hidden strengths</h3><p class="small">Reality is ahead of what '
-        f"leadership believes.</p>{listing('hidden_strength')}</div></div>"
+        f"leadership believes (by {-dv['hidden_strength_at_or_below']:g} or more).</p>"
+        f"{listing('hidden_strength')}</div></div>"
         + (
-            f'<p class="small">Low consensus among stakeholders (agreement below 0.5): '
+            f'<p class="small">Low consensus among stakeholders (agreement below {cut:g}): '
             f"{esc(', '.join(low))}.</p>"
             if low
             else ""
@@ -313,7 +418,13 @@ def divergence(d: Deliverable) -> Html:
 def evidence_appendix(d: Deliverable) -> Html:
     """For every gap, the quotes that support it, attributed by perspective (and by
     role only where enough stakeholders share it); then the evidence gaps."""
-    blocks = []
+    rb = d.rulebook
+    blocks = [
+        f'<p class="lead">Documented ratings at or below {rb["gap_evidence_max_rating"]} '
+        "support each gap. A quote names the role of its author only when at least "
+        f"{rb['anonymity_min_role_group']} stakeholders share both its perspective and "
+        "its role; otherwise the perspective alone.</p>"
+    ]
     for g in d.contract["gaps"]:
         quotes = "".join(
             f"<blockquote><p>{esc(e['text'])} <cite>{esc(e['perspective'])}"
@@ -325,11 +436,12 @@ def evidence_appendix(d: Deliverable) -> Html:
         quotes = (
             f'<div class="quotes">{quotes}</div>'
             if quotes
-            else '<p class="muted">No documented rating at or below 2.</p>'
+            else '<p class="muted">No documented rating at or below '
+            f"{d.rulebook['gap_evidence_max_rating']}.</p>"
         )
         blocks.append(
             f'<div class="gap-evidence"><h3>{esc(g["signal_id"])} '
-            f"{esc(d.names[g['signal_id']])} {_badge(g['severity'])} "
+            f"{esc(d.names[g['signal_id']])} {_severity(d, g['severity'])} "
             f'{esc(g["priority"])}</h3><p class="q">{esc(d.questions[g["signal_id"]])}'
             f"</p>{quotes}</div>"
         )
@@ -350,6 +462,22 @@ def evidence_appendix(d: Deliverable) -> Html:
     )
 
 
+# The methodology card's Markdown as inert HTML: raw HTML in a rulebook text shows as
+# text, and no link, image or autolink is made.
+_CARD = MarkdownIt("commonmark", {"html": False}).disable(["link", "image", "autolink"])
+
+
+def methodology(d: Deliverable) -> Html:
+    """Appendix: every rule of the rulebook these results were scored with (the
+    methodology card, as `paos rulebook show` prints it)."""
+    card = methodology_card(d.rulebook).split("\n", 1)[1]  # the title is the h2 here
+    return _section(
+        "methodology",
+        f"Methodology applied: {d.rulebook['title']}",
+        f'<div class="card">{_CARD.render(card)}</div>',
+    )
+
+
 def reproducibility(d: Deliverable) -> Html:
     """The stamp: rulebook id and sha256, paos version, evidence hashes, run date."""
     st = stamp(d)
@@ -367,14 +495,16 @@ def reproducibility(d: Deliverable) -> Html:
     )
 
 
-def architecture_check(check: dict, constraint_at: int = 2) -> Html:
-    """The one-page Architecture Check: recommendation, the six screening answers."""
-    likely = check["constraints"]
-    svg = charts.to_svg(charts.screening_bars(check["dimensions"], constraint_at))
+def architecture_check(check: dict) -> Html:
+    """The one-page Architecture Check: recommendation, one screening answer per
+    dimension, against the rulebook's screening cut."""
+    likely, constraint_at = check["constraints"], check["constraint_at_or_below"]
+    lo, hi = check["rating_scale"]
+    svg = charts.to_svg(charts.screening_bars(check["dimensions"], constraint_at, (lo, hi)))
     rows = "".join(
         f"<tr><td><b>{esc(d['id'])}</b> {esc(d['name'])}</td><td>{esc(d['question'])}</td>"
         f'<td class="num">{d["rating"]} {esc(d["level"])}</td><td>'
-        + (_badge("critical", "likely") if d["constraint_likely"] else "–")
+        + (_badge("likely", charts.SEVERITY_RAMP[0]) if d["constraint_likely"] else "–")
         + f"</td><td>{esc(d['note'])}</td></tr>"
         for d in check["dimensions"]
     )
@@ -416,16 +546,17 @@ def benchmark(d: Deliverable) -> Html:
             "benchmark",
             "Benchmark",
             f"<p>{esc(b['status'].capitalize())}: "
-            f"{group['size']} past engagement(s) under this rulebook; at least 5 "
-            "are needed.</p>",
+            f"{group['size']} past engagement(s) under this rulebook; at least "
+            f"{d.rulebook['benchmark_min_peers']} are needed.</p>",
         )
 
     def row(label: str, f: dict) -> str:
         pct = f"{f['percentile']:.0f}" if f.get("percentile") is not None else "–"
         return (
-            f'<tr><td>{esc(label)}</td><td class="num">{fmt(f["value"])}</td>'
-            f'<td class="num">{pct}</td><td class="num">{fmt(f.get("q1"))}</td>'
-            f'<td class="num">{fmt(f.get("median"))}</td><td class="num">{fmt(f.get("q3"))}'
+            f'<tr><td>{esc(label)}</td><td class="num">{d.score(f["value"])}</td>'
+            f'<td class="num">{pct}</td><td class="num">{d.score(f.get("q1"))}</td>'
+            f'<td class="num">{d.score(f.get("median"))}</td><td class="num">'
+            f"{d.score(f.get('q3'))}"
             f'</td><td class="num">{f["n"]}</td></tr>'
         )
 
@@ -455,13 +586,12 @@ def reassessment(d: Deliverable) -> Html:
             if d.reassessment_note
             else Html("")
         )
-    c = d.reassessment
-    from paos.portfolio.reassessment import signed
+    c, dec = d.reassessment, d.rulebook["display_decimals"]
 
     dims = "".join(
-        f'<tr><td>{esc(x["id"])} {esc(x["name"])}</td><td class="num">{fmt(x["baseline"])}</td>'
-        f'<td class="num">{fmt(x["follow_up"])}</td><td class="num">'
-        f"{esc(signed(x['delta']) or '–')}</td></tr>"
+        f'<tr><td>{esc(x["id"])} {esc(x["name"])}</td><td class="num">{d.score(x["baseline"])}'
+        f'</td><td class="num">{d.score(x["follow_up"])}</td><td class="num">'
+        f"{esc(signed(x['delta'], dec) or '–')}</td></tr>"
         for x in c["dimensions"]
     )
     p = c["pai"]
@@ -486,8 +616,8 @@ def reassessment(d: Deliverable) -> Html:
     )
     body = (
         f'<p class="lead">Baseline {esc(c["baseline"])} → this diagnostic '
-        f"{esc(c['follow_up'])}. PAI {fmt(p['baseline'])} → {fmt(p['follow_up'])} "
-        f"(<b>{esc(signed(p['delta']) or 'no delta: PAI incomplete')}</b>).</p>{note}"
+        f"{esc(c['follow_up'])}. PAI {d.score(p['baseline'])} → {d.score(p['follow_up'])} "
+        f"(<b>{esc(signed(p['delta'], dec) or 'no delta: PAI incomplete')}</b>).</p>{note}"
         '<table class="grid"><thead><tr><th>dimension</th><th>baseline</th><th>now</th>'
         f"<th>change</th></tr></thead><tbody>{dims}</tbody></table>"
         f'<div class="two"><div><h3>Gaps closed ({len(c["gaps_closed"])})</h3><p>'

@@ -43,3 +43,13 @@ def display_expr(expr: pl.Expr, decimals: int = 1, compare_decimals: int = 6) ->
         return kept.cast(pl.String)
     whole, frac = kept // 10**decimals, kept % 10**decimals
     return pl.format("{}.{}", whole, frac.cast(pl.String).str.zfill(decimals))
+
+
+def signed(delta: float | None, decimals: int = 1) -> str | None:
+    """A delta for display: '+0.3', '-0.3', '0.0' (no sign when it shows as zero)."""
+    if delta is None:
+        return None
+    shown = display(abs(delta), decimals)
+    if float(shown) == 0:
+        return shown
+    return ("+" if delta > 0 else "-") + shown

@@ -51,6 +51,8 @@ def screen(ratings: dict[str, int], rulebook: Rulebook) -> dict:
     any_constraint = any(d["constraint_likely"] for d in dims)
     return {
         "rulebook": {"id": rulebook.id, "sha256": rulebook.sha256},
+        "rating_scale": [rulebook["rating_scale"]["min"], rulebook["rating_scale"]["max"]],
+        "constraint_at_or_below": rule["constraint_at_or_below"],
         "dimensions": dims,
         "constraints": [d["id"] for d in dims if d["constraint_likely"]],
         "recommendation": rule["recommendation_if_constraint"]

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from paos.errors import PaosError
-from paos.method._numbers import display
+from paos.method._numbers import display, signed
 from paos.method.diagnostic import diagnose
 from paos.method.results import contract
 from paos.method.rulebook import Rulebook, load_rulebook
@@ -25,16 +25,6 @@ from paos.method.rulebook import Rulebook, load_rulebook
 
 def _delta(before: float | None, after: float | None) -> float | None:
     return None if before is None or after is None else after - before
-
-
-def signed(delta: float | None, decimals: int = 1) -> str | None:
-    """A delta for display: '+0.3', '-0.3', '0.0' (no sign when it shows as zero)."""
-    if delta is None:
-        return None
-    shown = display(abs(delta), decimals)
-    if float(shown) == 0:
-        return shown
-    return ("+" if delta > 0 else "-") + shown
 
 
 def _severity_rank(severities: Sequence[str]) -> dict[str, int]:

@@ -18,8 +18,10 @@ import polars as pl
 from paos._defaults import DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos._files import atomic_write_text, csv_text
 from paos.deliverables import charts
-from paos.deliverables.sections import Html, esc
+from paos.deliverables.report import scale_of, severities
+from paos.deliverables.sections import Html, esc, paint
 from paos.errors import PaosError
+from paos.method._numbers import display
 from paos.method.rulebook import Rulebook, load_rulebook
 from paos.portfolio.store import read_store
 
@@ -29,6 +31,7 @@ class Portfolio:
     runs: pl.DataFrame  # latest run per engagement under the rulebook id
     rulebook: Rulebook
     run_date: str
+    left_out: int = 0  # runs under the same rulebook id but another sha256
 
 
 def collect(
@@ -57,15 +60,16 @@ def dimension_scores(p: Portfolio) -> pl.DataFrame:
 
 
 def gap_frequency(p: Portfolio) -> pl.DataFrame:
-    """How often each signal is a gap, and a blind spot, across the portfolio."""
-    n = p.runs.height
+    """How often each signal is a gap (and of the most severe band), and a blind spot,
+    across the portfolio."""
+    n, top_severity = p.runs.height, severities(p.rulebook)[0]
     gaps = (
         p.runs.select("gaps")
         .explode("gaps")
         .unnest("gaps")
         .filter(pl.col("signal_id").is_not_null())
         .group_by("signal_id")
-        .agg(gaps=pl.len(), critical=(pl.col("severity") == "critical").sum())
+        .agg(gaps=pl.len(), most_severe=(pl.col("severity") == top_severity).sum())
     )
     blind = (
         p.runs.select("signals")
@@ -89,7 +93,7 @@ def gap_frequency(p: Portfolio) -> pl.DataFrame:
         .join(blind, on="signal_id", how="left")
         .fill_null(0)
         .with_columns(share=pl.col("gaps") / n)
-        .sort(["gaps", "critical", "signal_id"], descending=[True, True, False])
+        .sort(["gaps", "most_severe", "signal_id"], descending=[True, True, False])
     )
 
 
@@ -132,13 +136,22 @@ def overview(p: Portfolio) -> Html:
         f'<div class="meta">Assessed {first} to {last} · rulebook {esc(p.rulebook.id)} · '
         f"run {esc(p.run_date)}</div></header>"
     )
-    tiles = (
-        f'<div class="tiles"><div class="tile medium"><div class="n">{r.height}</div>'
-        f'<div class="l">engagements</div></div><div class="tile high"><div class="n">'
-        f'{med:.1f}</div><div class="l">median PAI</div></div><div class="tile critical">'
-        f'<div class="n">{per_engagement:.0f}</div><div class="l">gaps per '
-        "engagement</div></div></div>"
-        if med is not None
+    dec = p.rulebook["display_decimals"]
+    ramp = charts.ramp(3, charts.SEVERITY_RAMP)[::-1]
+    figures = [
+        (str(r.height), "engagements"),
+        (display(med, dec) if med is not None else "–", "median PAI"),
+        (f"{per_engagement:.0f}", "gaps per engagement"),
+    ]
+    tiles = '<div class="tiles">' + "".join(
+        f'<div class="tile"{paint(color)}><div class="n">{n}</div><div class="l">{label}</div>'
+        "</div>"
+        for (n, label), color in zip(figures, ramp)
+    )
+    tiles += "</div>" + (
+        f'<p class="small">{p.left_out} engagement(s) scored under another version of '
+        f"rulebook {esc(p.rulebook.id)} are left out.</p>"
+        if p.left_out
         else ""
     )
     return Html(f'<section class="executive">{head}{tiles}</section>')
@@ -150,7 +163,9 @@ def pai_distribution(p: Portfolio) -> Html:
         alt.Chart(df)
         .mark_bar()
         .encode(
-            x=alt.X("pai:Q", bin=alt.Bin(extent=[1, 4], step=0.25), title="PAI"),
+            x=alt.X(
+                "pai:Q", bin=alt.Bin(extent=list(scale_of(p.rulebook)), step=0.25), title="PAI"
+            ),
             y=alt.Y("count():Q", title="engagements"),
             color=alt.Color("stage:N", title="stage", legend=alt.Legend(orient="bottom")),
         )
@@ -162,23 +177,37 @@ def pai_distribution(p: Portfolio) -> Html:
 def dimension_distributions(p: Portfolio) -> Html:
     df = dimension_scores(p).to_pandas()
     order = [d.id for d in p.rulebook.dimensions]
+    x = alt.X("dimension:N", sort=order, title=None)
     box = (
         alt.Chart(df)
         .mark_boxplot(extent="min-max", size=26)
         .encode(
-            x=alt.X("dimension:N", sort=order, title=None),
-            y=alt.Y("score:Q", scale=alt.Scale(domain=[1, 4]), title="dimension score"),
+            x=x,
+            y=alt.Y(
+                "score:Q",
+                scale=alt.Scale(domain=list(scale_of(p.rulebook))),
+                title="dimension score",
+            ),
         )
     )
-    rule = (
-        alt.Chart(alt.Data(values=[{"t": p.rulebook.signals[0].threshold}]))
-        .mark_rule(strokeDash=[4, 3], color=charts.INK)
-        .encode(y="t:Q")
+    ticks = (  # each dimension's signal thresholds
+        alt.Chart(
+            alt.Data(
+                values=[
+                    {"dimension": d.id, "t": t}
+                    for d in p.rulebook.dimensions
+                    for t in sorted({s.threshold for s in d.signals})
+                ]
+            )
+        )
+        .mark_tick(color=charts.INK, thickness=2, size=34, strokeDash=[4, 2])
+        .encode(x=x, y="t:Q")
     )
     return _section(
         "portfolio",
         "Dimension distributions",
-        charts.to_svg((box + rule).properties(width=560, height=240)),
+        charts.to_svg((box + ticks).properties(width=560, height=240))
+        + '<p class="small">Dashed ticks: each dimension\'s signal threshold(s).</p>',
     )
 
 
@@ -187,10 +216,12 @@ def by_industry_stage(p: Portfolio) -> Html:
         p.runs.filter(pl.col("pai").is_not_null())
         .group_by("industry", "stage")
         .agg(median=pl.col("pai").median(), n=pl.len())
-        .with_columns(label=pl.format("{} (n={})", pl.col("median").round(1), "n"))
         .to_pandas()
     )
-    stages = ["startup", "scale-up", "growth", "enterprise"]
+    dec, (lo, hi) = p.rulebook["display_decimals"], scale_of(p.rulebook)
+    df["label"] = [f"{display(m, dec)} (n={n})" for m, n in zip(df["median"], df["n"])]
+    known = list(p.rulebook["company_stages"])
+    stages = known + sorted({str(s) for s in df["stage"].dropna()} - set(known))
     base = alt.Chart(df).encode(
         x=alt.X("stage:N", sort=stages, title=None, axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y("industry:N", title=None),
@@ -198,7 +229,7 @@ def by_industry_stage(p: Portfolio) -> Html:
     heat = base.mark_rect().encode(
         color=alt.Color(
             "median:Q",
-            scale=alt.Scale(domain=[1.5, 3.5], scheme="redyellowgreen"),
+            scale=alt.Scale(domain=[lo + 0.5, hi - 0.5], scheme="redyellowgreen"),
             title="median PAI",
         )
     )
@@ -215,7 +246,7 @@ def frequent_findings(p: Portfolio, top: int = 10) -> Html:
     df = freq.head(top).with_columns(label=pl.format("{} {}", "signal_id", "name")).to_pandas()
     chart = (
         alt.Chart(df)
-        .mark_bar(color="#b42318")
+        .mark_bar(color=charts.SEVERITY_RAMP[0])
         .encode(
             x=alt.X(
                 "share:Q", axis=alt.Axis(format="%"), title="share of engagements with the gap"
@@ -249,7 +280,7 @@ def over_time(p: Portfolio) -> Html:
         .mark_circle(size=45, opacity=0.75)
         .encode(
             x=alt.X("assessed_on:T", title="assessed on"),
-            y=alt.Y("pai:Q", scale=alt.Scale(domain=[1, 4]), title="PAI"),
+            y=alt.Y("pai:Q", scale=alt.Scale(domain=list(scale_of(p.rulebook))), title="PAI"),
             color=alt.Color("stage:N", legend=alt.Legend(orient="bottom")),
         )
     )

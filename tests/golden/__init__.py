@@ -4,8 +4,6 @@ them (tests/golden/regenerate.py); the tests only compare."""
 
 from __future__ import annotations
 
-import re
-from html import unescape
 from pathlib import Path
 
 GOLDEN = Path(__file__).resolve().parent
@@ -20,6 +18,7 @@ SECTIONS = [
     "dimension_pages",
     "divergence",
     "evidence_appendix",
+    "methodology",
     "reproducibility",
 ]
 RUN_DATE = "2026-11-24"
@@ -33,17 +32,10 @@ def results_json(name: str) -> str:
     return to_json(contract(diagnose(DEMO / name))) + "\n"
 
 
-def _text(html: str) -> str:
-    html = re.sub(r"<svg.*?</svg>", "[chart]", html, flags=re.S)
-    html = re.sub(r"<(br|/p|/li|/tr|/h[1-6]|/div|/blockquote)\b[^>]*>", "\n", html)
-    text = unescape(re.sub(r"<[^>]+>", "", html))
-    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
-
-
 def section_texts(name: str) -> str:
     """The visible text of every section of a demo engagement's deliverable (charts
     shown as [chart]; no results store, so no benchmark section)."""
     from paos.deliverables import report, sections
 
     d = report.deliverable(DEMO / name, run_date=RUN_DATE)
-    return "".join(f"== {s}\n{_text(str(getattr(sections, s)(d)))}\n" for s in SECTIONS)
+    return "".join(f"== {s}\n{getattr(sections, s)(d).text()}\n" for s in SECTIONS)

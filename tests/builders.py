@@ -92,7 +92,7 @@ def evidence(
         },
         schema_overrides={"industry": pl.String, "stage": pl.String, "baseline": pl.String},
     )
-    return validated(Evidence(eng, st, ra, me))
+    return validated(Evidence(eng, st, ra, me), RB)
 
 
 def run(ratings: list[tuple], metrics: dict[str, float] | None = None, rulebook=RB, **kw) -> dict:

@@ -7,16 +7,18 @@ problem at once) and fills in an empty metrics frame where none was given.
 
 from __future__ import annotations
 
+import functools
+
 import pandera.polars as pa
 import polars as pl
 
+from paos._defaults import ID_PATTERN
 from paos._types import Evidence
+from paos.method.rulebook import Rulebook
 
 ENGAGEMENTS = pa.DataFrameSchema(
     {
-        "engagement_id": pa.Column(
-            pl.String, pa.Check.str_matches(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"), unique=True
-        ),
+        "engagement_id": pa.Column(pl.String, pa.Check.str_matches(f"^{ID_PATTERN}$"), unique=True),
         "client": pa.Column(pl.String),
         "assessed_on": pa.Column(pl.Date),
         "rulebook": pa.Column(pl.String),
@@ -24,32 +26,6 @@ ENGAGEMENTS = pa.DataFrameSchema(
         "stage": pa.Column(pl.String, nullable=True),
         "baseline": pa.Column(pl.String, nullable=True),
     },
-    strict=False,
-)
-
-STAKEHOLDERS = pa.DataFrameSchema(
-    {
-        "engagement_id": pa.Column(pl.String),
-        "stakeholder_id": pa.Column(pl.String),
-        "role": pa.Column(pl.String),
-        "perspective": pa.Column(pl.String, pa.Check.isin(["strategic", "operational", "partner"])),
-    },
-    unique=["engagement_id", "stakeholder_id"],
-    strict=False,
-)
-
-RATINGS = pa.DataFrameSchema(
-    {
-        "engagement_id": pa.Column(pl.String),
-        "stakeholder_id": pa.Column(pl.String),
-        "signal_id": pa.Column(pl.String),
-        "rating": pa.Column(pl.Int8, pa.Check.in_range(1, 4), nullable=True),
-        "perspective": pa.Column(pl.String, pa.Check.isin(["strategic", "operational", "partner"])),
-        "role": pa.Column(pl.String),
-        "evidence": pa.Column(pl.String, nullable=True),
-        "line": pa.Column(pl.Int32, nullable=True),
-    },
-    unique=["engagement_id", "stakeholder_id", "signal_id"],
     strict=False,
 )
 
@@ -63,6 +39,41 @@ METRICS = pa.DataFrameSchema(
     strict=False,
 )
 
+
+@functools.lru_cache(maxsize=32)
+def people_schemas(
+    perspectives: tuple[str, ...], lo: int, hi: int
+) -> tuple[pa.DataFrameSchema, pa.DataFrameSchema]:
+    """The stakeholders and ratings schemas under a rulebook's declarable
+    perspectives and rating scale."""
+    perspective = pa.Column(pl.String, pa.Check.isin(list(perspectives)))
+    stakeholders = pa.DataFrameSchema(
+        {
+            "engagement_id": pa.Column(pl.String),
+            "stakeholder_id": pa.Column(pl.String),
+            "role": pa.Column(pl.String),
+            "perspective": perspective,
+        },
+        unique=["engagement_id", "stakeholder_id"],
+        strict=False,
+    )
+    ratings = pa.DataFrameSchema(
+        {
+            "engagement_id": pa.Column(pl.String),
+            "stakeholder_id": pa.Column(pl.String),
+            "signal_id": pa.Column(pl.String),
+            "rating": pa.Column(pl.Int8, pa.Check.in_range(lo, hi), nullable=True),
+            "perspective": perspective,
+            "role": pa.Column(pl.String),
+            "evidence": pa.Column(pl.String, nullable=True),
+            "line": pa.Column(pl.Int32, nullable=True),
+        },
+        unique=["engagement_id", "stakeholder_id", "signal_id"],
+        strict=False,
+    )
+    return stakeholders, ratings
+
+
 EMPTY_METRICS = {
     "engagement_id": pl.String,
     "metric_id": pl.String,
@@ -73,13 +84,18 @@ EMPTY_METRICS = {
 }
 
 
-def validated(ev: Evidence) -> Evidence:
-    """Check every frame of `ev` against its schema; raises pandera's SchemaErrors."""
+def validated(ev: Evidence, rulebook: Rulebook) -> Evidence:
+    """Check every frame of `ev` against its schema under `rulebook` (its declarable
+    perspectives and rating scale); raises pandera's SchemaErrors."""
     metrics = ev.metrics if ev.metrics is not None else pl.DataFrame(schema=EMPTY_METRICS)
+    scale = rulebook["rating_scale"]
+    stakeholders, ratings = people_schemas(
+        tuple(rulebook["stakeholder_perspectives"]), scale["min"], scale["max"]
+    )
     return Evidence(
         engagements=ENGAGEMENTS.validate(ev.engagements, lazy=True),
-        stakeholders=STAKEHOLDERS.validate(ev.stakeholders, lazy=True),
-        ratings=RATINGS.validate(ev.ratings, lazy=True),
+        stakeholders=stakeholders.validate(ev.stakeholders, lazy=True),
+        ratings=ratings.validate(ev.ratings, lazy=True),
         metrics=METRICS.validate(metrics, lazy=True),
         files=ev.files,
     )

@@ -338,10 +338,14 @@ def _with_optional(table: Table, name: str, src: int) -> pl.DataFrame:
     )
 
 
-def _meta(raw: RawEngagement, problems: list[Problem], refusals: set[Problem]) -> dict:
+def _meta(
+    raw: RawEngagement, problems: list[Problem], refusals: set[Problem], overridden: bool = False
+) -> dict:
     """The engagement's meta data, checked: every key known, every value free of
-    control characters, the required ones there, id, date and rulebook valid. A value
-    refused for its characters (into `refusals`) is not reported again."""
+    control characters, the required ones there, id, date and rulebook valid (any
+    rulebook name goes when the caller scores under a rulebook of its choice,
+    `overridden`). A value refused for its characters (into `refusals`) is not
+    reported again."""
     where: dict[str, Any] = {"file": raw.meta_file, "sheet": raw.meta_sheet}
     meta = {k: raw.meta.get(k) for k in (*META_REQUIRED, *META_OPTIONAL)}
     line = lambda k: raw.meta_lines.get(k)  # noqa: E731
@@ -398,7 +402,7 @@ def _meta(raw: RawEngagement, problems: list[Problem], refusals: set[Problem]) -
                 )
             )
     book = str(meta["rulebook"] or DEFAULT_RULEBOOK).strip()
-    if book not in known_rulebooks():
+    if not overridden and book not in known_rulebooks():
         problems.append(
             Problem(
                 rule="is not a known rulebook version (known: "
@@ -474,7 +478,7 @@ def check_engagements(
     for i, raw in enumerate(raws):
         if raw.unreadable:
             continue
-        metas[i] = _meta(raw, problems[i], refusals[i])
+        metas[i] = _meta(raw, problems[i], refusals[i], overridden=rulebook is not None)
         for table in raw.tables.values():
             refusals[i].update(_unsafe_cells(table))
         book = rulebook.id if rulebook else metas[i]["rulebook"]
@@ -725,7 +729,7 @@ def _typed(
         ],
         schema={"engagement_id": pl.String, "file": pl.String, "sha256": pl.String},
     )
-    return validated(Evidence(eng, people, ratings, metrics, files))
+    return validated(Evidence(eng, people, ratings, metrics, files), rulebook)
 
 
 def load_evidence(sources: Iterable[str | Path], rulebook: Rulebook | None = None) -> Evidence:

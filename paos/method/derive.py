@@ -157,7 +157,7 @@ def _find_parent(book: Rulebook) -> tuple[Rulebook, str]:
         seen.append(f"{cand} has sha256 {par.sha256[:12]}…")
     raise RulebookError(
         f"rulebook {book.path.name}: parent {rec['id']} sha256 {rec['sha256'][:12]}… not "
-        f"found ({'; '.join(seen)}: it changed since this copy was made); pass --against "
+        f"found: {'; '.join(seen)}, so it changed since this copy was made; pass --against "
         "the original file"
     )
 
@@ -212,8 +212,8 @@ def _by(items: list[dict], key: str) -> dict:
 
 
 def _text(what: str, a: object, b: object) -> str:
-    short = all(isinstance(x, str) and len(x) <= 40 for x in (a, b))
-    return f"{what} {_v(a)} → {_v(b)}" if short else f"{what} changed"
+    short = all(isinstance(x, str) and len(x) <= 80 for x in (a, b))
+    return f"{what} {a!r} → {b!r}" if short else f"{what} changed"
 
 
 def differences(old: dict, new: dict) -> list[str]:

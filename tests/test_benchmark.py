@@ -34,6 +34,8 @@ SUBJECT = {
     "stage": "scale-up",
     "assessed_on": DAY,
     "rulebook_id": "paos-v1",
+    "rulebook_sha256": "0" * 64,
+    "min_peers": 5,
     "pai": 3.0,
     "dimensions": {"FIT": 3.0, "REC": 1.0},
 }

@@ -123,6 +123,6 @@ def test_console_script_runs_as_a_process():
 
 
 def test_rulebook_card_command():
-    out = invoke("rulebook").stdout
+    out = invoke("rulebook", "show").stdout
     assert out.startswith("# Partner Architecture Diagnostic, methodology v1")
     assert "FIT-01 Ideal partner profile" in out

@@ -21,7 +21,7 @@ from paos import EvidenceError, RulebookError, load_evidence, load_rulebook, sco
 from paos.method.card import methodology_card
 from paos.method.check import screen
 from paos.method.results import contracts
-from paos.method.rulebook import RULEBOOK_DIR, schema_paths
+from paos.method.rulebook import RULEBOOK_DIR, optional_paths, schema_paths
 from tests.builders import META, RATINGS, STAKEHOLDERS, write_engagement
 
 BASE = yaml.safe_load((RULEBOOK_DIR / "paos-v1.yaml").read_text(encoding="utf-8"))
@@ -45,7 +45,9 @@ def file_paths(node, prefix="", maps=("levels", "tiers", "perspectives", "rubric
 
 
 def test_file_keys_are_exactly_the_implemented_keys():
-    assert file_paths(BASE) == schema_paths()
+    # `parent` is optional: only a rulebook made by `paos rulebook new` has it
+    assert optional_paths() == {"parent.id", "parent.sha256"}
+    assert file_paths(BASE) == schema_paths() - optional_paths()
 
 
 def test_loaded_rulebook_carries_id_and_sha256():
@@ -267,6 +269,8 @@ RULES = {
 }
 
 DESCRIPTIVE = {
+    "parent.id": lambda r: r.update(parent={"id": "paos-v0", "sha256": "a" * 64}),
+    "parent.sha256": lambda r: r.update(parent={"id": "paos-v0", "sha256": "b" * 64}),
     "title": _set("title", "Other title"),
     "version": _set("version", 9),
     "rating_scale.levels.*.name": _set("rating_scale.levels.1.name", "Missing"),

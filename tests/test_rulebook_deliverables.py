@@ -103,6 +103,8 @@ SHOWN = {
     "dimensions[].signals[].threshold": ("executive_summary", "thresholds (2.75-3.25)"),
     "dimensions[].signals[].weight": ("methodology", "(threshold 2.75, weight 4)"),
     "title": ("methodology", "Methodology applied: Other title"),
+    "parent.id": ("methodology", "Derived from rulebook paos-v0"),
+    "parent.sha256": ("methodology", "b" * 64),
     "version": ("methodology", "version 9"),
     "rating_scale.levels.*.name": ("check", "1 Missing"),
     "rating_scale.levels.*.meaning": ("methodology", "Absent: nothing"),

@@ -204,7 +204,8 @@ def test_metrics_file_is_optional(tmp_path):
             META.replace("paos-v1", "paos-v9"),
             4,
             "rulebook",
-            "'paos-v9' is not a known rulebook version (known: paos-v1)",
+            "'paos-v9' is not a known rulebook version (known: paos-v1; for a custom "
+            "rulebook pass --rulebook PATH)",
         ),
         (META.replace("client: Acme\n", ""), None, "client", "required key is missing"),
         (META + "baseline: ../x\n", 5, "baseline", "is not a valid engagement id"),

@@ -138,11 +138,12 @@ def baseline_comparison(
         if cand.exists():
             base = diagnose(cand, d.rulebook)
             check_pair(base.engagements.to_dicts()[0], d.meta)
-            return compare(contract(base), d.contract), ""
+            return compare(contract(base), d.contract, severities=severities(d.rulebook)), ""
     row = find_run(store, base_id, d.rulebook.id) if store else None
     if row is not None:  # another client's run must never reach this report
         check_pair(row, d.meta)
-        return compare(contract_from_row(row, d.rulebook), d.contract), ""
+        base_c = contract_from_row(row, d.rulebook)
+        return compare(base_c, d.contract, severities=severities(d.rulebook)), ""
     return None, (
         f"The baseline diagnostic {base_id} was not found next to this engagement"
         + (" nor in the results store." if store else " (no results store given).")

@@ -541,13 +541,19 @@ def benchmark(d: Deliverable) -> Html:
     if b is None:
         return Html("")
     group = b["peer_group"]
+    left = (
+        f'<p class="small">Left out: {b["left_out"]} past engagement(s) of other clients '
+        "scored under another rulebook, or another version of this one.</p>"
+        if b["left_out"]
+        else ""
+    )
     if b["status"] != "ok":
         return _section(
             "benchmark",
             "Benchmark",
             f"<p>{esc(b['status'].capitalize())}: "
             f"{group['size']} past engagement(s) under this rulebook; at least "
-            f"{d.rulebook['benchmark_min_peers']} are needed.</p>",
+            f"{b['min_peers']} are needed.</p>{left}",
         )
 
     def row(label: str, f: dict) -> str:
@@ -570,7 +576,7 @@ def benchmark(d: Deliverable) -> Html:
         "Percentile: the share of peers scoring below (ties count half).</p>"
         '<table class="grid"><thead><tr><th></th><th>this engagement</th><th>percentile'
         "</th><th>lower quartile</th><th>median</th><th>upper quartile</th><th>peers</th>"
-        f"</tr></thead><tbody>{rows}</tbody></table>"
+        f"</tr></thead><tbody>{rows}</tbody></table>{left}"
     )
     return _section("benchmark", "Benchmark", body)
 

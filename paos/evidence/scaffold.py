@@ -25,7 +25,7 @@ from paos._defaults import ID_PATTERN
 from paos.errors import PaosError
 from paos.evidence.intake import LOOKUP_COLUMNS, NOTE_COLUMN
 from paos.evidence.validate import COLUMNS, SOURCES
-from paos.method.rulebook import Rulebook
+from paos.method.rulebook import RULEBOOK_DIR, Rulebook
 
 FIXED_TIME = dt.datetime(2026, 1, 1)  # workbook properties and zip entries: same bytes
 RATING_ROWS = 500  # ratings rows pre-filled with drop-downs and lookups
@@ -61,6 +61,8 @@ def engagement_yaml(engagement_id: str, rulebook: Rulebook) -> str:
     values = {"id": engagement_id, "rulebook": rulebook.id}
     for key, note in META:
         value = values.get(key)
+        if key == "rulebook" and rulebook.path.parent != RULEBOOK_DIR:
+            note += f" Custom rulebook {rulebook.path}: score with --rulebook {rulebook.path}."
         # Quoted, so an id like 1.0, no or null stays the text it is.
         lines += [f"# {note}", f'{key}: "{value}"' if value else f"{key}:"]
     return "\n".join(lines) + "\n"

@@ -44,8 +44,8 @@ METRICS = pa.DataFrameSchema(
 def people_schemas(
     perspectives: tuple[str, ...], lo: int, hi: int
 ) -> tuple[pa.DataFrameSchema, pa.DataFrameSchema]:
-    """The stakeholders and ratings schemas under a rulebook's declarable
-    perspectives and rating scale."""
+    """The stakeholders and ratings schemas under a rulebook's perspectives (declared,
+    or derived from a role) and rating scale."""
     perspective = pa.Column(pl.String, pa.Check.isin(list(perspectives)))
     stakeholders = pa.DataFrameSchema(
         {
@@ -85,12 +85,12 @@ EMPTY_METRICS = {
 
 
 def validated(ev: Evidence, rulebook: Rulebook) -> Evidence:
-    """Check every frame of `ev` against its schema under `rulebook` (its declarable
-    perspectives and rating scale); raises pandera's SchemaErrors."""
+    """Check every frame of `ev` against its schema under `rulebook` (its perspectives
+    and rating scale); raises pandera's SchemaErrors."""
     metrics = ev.metrics if ev.metrics is not None else pl.DataFrame(schema=EMPTY_METRICS)
     scale = rulebook["rating_scale"]
     stakeholders, ratings = people_schemas(
-        tuple(rulebook["stakeholder_perspectives"]), scale["min"], scale["max"]
+        tuple(rulebook["perspectives"]), scale["min"], scale["max"]
     )
     return Evidence(
         engagements=ENGAGEMENTS.validate(ev.engagements, lazy=True),

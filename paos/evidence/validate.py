@@ -339,13 +339,16 @@ def _with_optional(table: Table, name: str, src: int) -> pl.DataFrame:
 
 
 def _meta(
-    raw: RawEngagement, problems: list[Problem], refusals: set[Problem], overridden: bool = False
+    raw: RawEngagement,
+    problems: list[Problem],
+    refusals: set[Problem],
+    rulebook: Rulebook | None = None,
 ) -> dict:
     """The engagement's meta data, checked: every key known, every value free of
-    control characters, the required ones there, id, date and rulebook valid (any
-    rulebook name goes when the caller scores under a rulebook of its choice,
-    `overridden`). A value refused for its characters (into `refusals`) is not
-    reported again."""
+    control characters, the required ones there, id, date and rulebook valid (any id
+    when `rulebook` is given: it is scored under that one, e.g. a custom rulebook
+    file the engagement names by id). A value refused for its characters (into
+    `refusals`) is not reported again."""
     where: dict[str, Any] = {"file": raw.meta_file, "sheet": raw.meta_sheet}
     meta = {k: raw.meta.get(k) for k in (*META_REQUIRED, *META_OPTIONAL)}
     line = lambda k: raw.meta_lines.get(k)  # noqa: E731
@@ -402,12 +405,12 @@ def _meta(
                 )
             )
     book = str(meta["rulebook"] or DEFAULT_RULEBOOK).strip()
-    if not overridden and book not in known_rulebooks():
+    if book not in known_rulebooks() and rulebook is None:
         problems.append(
             Problem(
                 rule="is not a known rulebook version (known: "
                 + ", ".join(known_rulebooks())
-                + ")",
+                + "; for a custom rulebook pass --rulebook PATH)",
                 line=line("rulebook"),
                 column="rulebook",
                 value=book,
@@ -478,7 +481,7 @@ def check_engagements(
     for i, raw in enumerate(raws):
         if raw.unreadable:
             continue
-        metas[i] = _meta(raw, problems[i], refusals[i], overridden=rulebook is not None)
+        metas[i] = _meta(raw, problems[i], refusals[i], rulebook)
         for table in raw.tables.values():
             refusals[i].update(_unsafe_cells(table))
         book = rulebook.id if rulebook else metas[i]["rulebook"]

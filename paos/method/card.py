@@ -1,6 +1,6 @@
 """The methodology card: a rulebook rendered as readable Markdown.
 
-`paos rulebook [ID|PATH]` prints it, so an analyst or methodology owner can
+`paos rulebook show [ID|PATH]` prints it, so an analyst or methodology owner can
 read exactly which rules a results file was scored under.
 """
 
@@ -22,6 +22,14 @@ def methodology_card(rb: Rulebook) -> str:
         "",
         f"Rulebook `{rb.id}` version {r['version']}, sha256 `{rb.sha256}`.",
         "",
+    ]
+    if rb.parent:
+        out += [
+            f"Derived from rulebook `{rb.parent['id']}`, sha256 `{rb.parent['sha256']}` "
+            "(`paos rulebook check` lists what differs).",
+            "",
+        ]
+    out += [
         f"Comparisons on values rounded to {r['comparison_decimals']} decimals; scores "
         f"shown with {r['display_decimals']} decimal(s), rounded half up.",
         "",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from paos._defaults import DEFAULT_RULEBOOK
+from paos._defaults import DEFAULT_RULEBOOK, ID_PATTERN
 from paos.errors import FaultError, RulebookError
 from paos.evidence.intake import MAX_META_BYTES, Refused, read_file, read_yaml
 
@@ -35,6 +36,13 @@ class _MapOf:
         self.key, self.value = key, value
 
 
+class _Optional:
+    """A key a rulebook may leave out (the bundled ones do)."""
+
+    def __init__(self, item):
+        self.item = item
+
+
 _num = (int, float)
 _SIGNAL = {
     "id": str,
@@ -46,6 +54,9 @@ _SIGNAL = {
 }
 SCHEMA = {
     "id": str,
+    # A rulebook made by `paos rulebook new` names the rulebook it was copied from,
+    # so `paos rulebook check` can tell what differs without guessing.
+    "parent": _Optional({"id": str, "sha256": str}),
     "title": str,
     "version": int,
     "comparison_decimals": int,
@@ -107,7 +118,19 @@ def schema_paths(schema=SCHEMA, prefix: str = "") -> set[str]:
         )
     if isinstance(schema, _MapOf):
         return schema_paths(schema.value, prefix + ".*")
+    if isinstance(schema, _Optional):
+        return schema_paths(schema.item, prefix)
     return {prefix}
+
+
+def optional_paths(schema=SCHEMA, prefix: str = "") -> set[str]:
+    """The key paths of `schema_paths` under an optional key (e.g. `parent.id`)."""
+    out: set[str] = set()
+    for key, sub in schema.items():
+        where = f"{prefix}.{key}" if prefix else key
+        if isinstance(sub, _Optional):
+            out |= schema_paths(sub.item, where)
+    return out
 
 
 def _check(value, schema, path: str, errors: list[str]):
@@ -123,7 +146,10 @@ def _check(value, schema, path: str, errors: list[str]):
                 )
         for key, sub in schema.items():
             where = f"{path}.{key}" if path else key
-            if key not in value:
+            if isinstance(sub, _Optional):
+                if key in value:
+                    _check(value[key], sub.item, where, errors)
+            elif key not in value:
                 errors.append(f"key {where}: missing")
             else:
                 _check(value[key], sub, where, errors)
@@ -200,6 +226,13 @@ class Rulebook:
     @property
     def decimals(self) -> int:
         return self.raw["comparison_decimals"]
+
+    @property
+    def parent(self) -> dict[str, str] | None:
+        """{"id", "sha256"} of the rulebook this one was made from (`paos rulebook new`),
+        or None for a rulebook made by hand (the bundled ones)."""
+        par = self.raw.get("parent")
+        return {"id": par["id"], "sha256": par["sha256"]} if par else None
 
     @cached_property
     def dimensions(self) -> tuple[Dimension, ...]:
@@ -291,94 +324,196 @@ class Rulebook:
         )
 
 
+_BROKEN = (KeyError, TypeError, IndexError, AttributeError, ValueError)
+
+
+class _Rules:
+    """Collects the problems of `_consistency`; a rule whose data the schema already
+    refused (a missing key, a value of the wrong type) is skipped, not raised, so
+    every other rule is still checked and every problem is listed."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def __call__(self, rule, *args) -> None:
+        try:
+            rule(*args)
+        except _BROKEN:
+            pass
+
+    def add(self, text: str) -> None:
+        self.errors.append(text)
+
+
 def _consistency(raw: dict) -> list[str]:
-    """Rules the schema alone cannot state: references and orderings."""
-    errors = []
-    lo, hi = raw["rating_scale"]["min"], raw["rating_scale"]["max"]
-    levels = list(range(lo, hi + 1))
-    if sorted(raw["rating_scale"]["levels"]) != levels:
-        errors.append(f"key rating_scale.levels: must define every level {lo}..{hi}")
-    persp = raw["perspectives"]
-    if raw["strategic_perspective"] not in persp:
-        errors.append("key strategic_perspective: not one of the perspectives")
-    for i, p in enumerate(raw["stakeholder_perspectives"]):
-        if p not in persp:
-            errors.append(f"key stakeholder_perspectives[{i}]: {p!r} is not a perspective")
-    seen_roles: dict[str, str] = {}
-    for name, p in persp.items():
+    """Rules the schema alone cannot state: references and orderings. Each rule is
+    checked on its own, so a file with several problems gets every one listed."""
+    rules = _Rules()
+    err = rules.add
+    ctx: dict = {}
+
+    def scale() -> None:
+        lo, hi = raw["rating_scale"]["min"], raw["rating_scale"]["max"]
+        ctx["lo"], ctx["hi"], ctx["levels"] = lo, hi, list(range(lo, hi + 1))
+        if sorted(raw["rating_scale"]["levels"]) != ctx["levels"]:
+            err(f"key rating_scale.levels: must define every level {lo}..{hi}")
+
+    def parent() -> None:
+        if "parent" not in raw:
+            return
+        par = raw["parent"]
+        if not re.fullmatch(ID_PATTERN, str(par["id"])):
+            err(f"key parent.id: {par['id']!r} is not a rulebook id")
+        if par["id"] == raw["id"]:
+            err("key parent.id: a rulebook cannot be its own parent; give this one another id")
+        if not re.fullmatch(r"[0-9a-f]{64}", str(par["sha256"])):
+            err("key parent.sha256: must be the 64 lower-case hex digits of a sha256")
+
+    def ident() -> None:
+        if not re.fullmatch(ID_PATTERN, raw["id"]):
+            err(f"key id: {raw['id']!r} is not a rulebook id (letters, digits, . _ -)")
+
+    def perspectives() -> None:
+        persp = raw["perspectives"]
+        if raw["strategic_perspective"] not in persp:
+            err("key strategic_perspective: not one of the perspectives")
+        for i, p in enumerate(raw["stakeholder_perspectives"]):
+            if p not in persp:
+                err(f"key stakeholder_perspectives[{i}]: {p!r} is not a perspective")
+        seen_roles: dict[str, str] = {}
+        for name, p in persp.items():
+            rules(perspective, name, p, seen_roles)
+
+    def perspective(name, p, seen_roles) -> None:
         if p["weight"] <= 0:
-            errors.append(f"key perspectives.{name}.weight: must be > 0")
+            err(f"key perspectives.{name}.weight: must be > 0")
         for role in p["roles"]:
             if role.lower() in seen_roles:
-                errors.append(
+                err(
                     f"key perspectives.{name}.roles: role {role!r} is also in "
                     f"{seen_roles[role.lower()]}"
                 )
             seen_roles[role.lower()] = name
-    sev = [s["name"] for s in raw["severity"]]
-    mins = [s["min_shortfall"] for s in raw["severity"]]
-    if mins != sorted(mins, reverse=True) or mins[-1] != 0:
-        errors.append(
-            "key severity: bands must be ordered by min_shortfall, descending, the last at 0"
-        )
-    tiers = sorted(raw["tiers"])
-    seen = set()
-    for i, rule in enumerate(raw["priority"]):
-        if rule["severity"] not in sev:
-            errors.append(f"key priority[{i}].severity: {rule['severity']!r} is not a severity")
-        for t in rule["tiers"]:
-            if t not in raw["tiers"]:
-                errors.append(f"key priority[{i}].tiers: {t} is not a tier")
-            if (rule["severity"], t) in seen:
-                errors.append(
-                    f"key priority[{i}]: {rule['severity']} in tier {t} already has a priority"
-                )
-            seen.add((rule["severity"], t))
-    missing = [(s, t) for s in sev for t in tiers if (s, t) not in seen]
-    if missing:
-        errors.append(
-            "key priority: no rule for " + ", ".join(f"{s} in tier {t}" for s, t in missing)
-        )
-    prios = sorted({r["priority"] for r in raw["priority"]})
-    if sorted(p["priority"] for p in raw["phases"]) != prios:
-        errors.append("key phases: need exactly one phase per priority " + ", ".join(prios))
-    if raw["escalation"]["divergence_class"] not in ("blind_spot", "hidden_strength"):
-        errors.append("key escalation.divergence_class: must be blind_spot or hidden_strength")
-    mat = [m["min"] for m in raw["maturity"]]
-    if mat != sorted(mat) or mat[0] != lo:
-        errors.append(f"key maturity: bands must ascend by min, the first at {lo}")
-    sig_ids: set[str] = set()
-    dim_ids: set[str] = set()
-    for i, d in enumerate(raw["dimensions"]):
+
+    def severity() -> None:
+        mins = [s["min_shortfall"] for s in raw["severity"]]
+        if mins != sorted(mins, reverse=True) or mins[-1] != 0:
+            err("key severity: bands must be ordered by min_shortfall, descending, the last at 0")
+        names = [s["name"] for s in raw["severity"]]
+        if len(set(names)) != len(names):
+            err("key severity: a band name is listed twice")
+
+    def priority() -> None:
+        sev = [s["name"] for s in raw["severity"]]
+        tiers = sorted(raw["tiers"])
+        seen = set()
+        for i, rule in enumerate(raw["priority"]):
+            if rule["severity"] not in sev:
+                err(f"key priority[{i}].severity: {rule['severity']!r} is not a severity")
+            for t in rule["tiers"]:
+                if t not in raw["tiers"]:
+                    err(f"key priority[{i}].tiers: {t} is not a tier")
+                if (rule["severity"], t) in seen:
+                    err(f"key priority[{i}]: {rule['severity']} in tier {t} already has a priority")
+                seen.add((rule["severity"], t))
+        missing = [(s, t) for s in sev for t in tiers if (s, t) not in seen]
+        if missing:
+            err("key priority: no rule for " + ", ".join(f"{s} in tier {t}" for s, t in missing))
+
+    def phases() -> None:
+        prios = sorted({r["priority"] for r in raw["priority"]})
+        if sorted(p["priority"] for p in raw["phases"]) != prios:
+            err("key phases: need exactly one phase per priority " + ", ".join(prios))
+        for i, p in enumerate(raw["phases"]):
+            if p["end_day"] <= p["start_day"]:
+                err(f"key phases[{i}].end_day: must come after start_day {p['start_day']}")
+
+    def escalation() -> None:
+        if raw["escalation"]["divergence_class"] not in ("blind_spot", "hidden_strength"):
+            err("key escalation.divergence_class: must be blind_spot or hidden_strength")
+
+    def maturity() -> None:
+        mat = [m["min"] for m in raw["maturity"]]
+        if mat != sorted(mat) or mat[0] != ctx["lo"]:
+            err(f"key maturity: bands must ascend by min, the first at {ctx['lo']}")
+
+    def dimensions() -> None:
+        sig_ids: set[str] = set()
+        dim_ids: set[str] = set()
+        ctx["sig_ids"] = sig_ids
+        for i, d in enumerate(raw["dimensions"]):
+            rules(dimension, i, d, dim_ids, sig_ids)
+
+    def dimension(i, d, dim_ids, sig_ids) -> None:
         if d["id"] in dim_ids:
-            errors.append(f"key dimensions[{i}].id: duplicate {d['id']!r}")
+            err(f"key dimensions[{i}].id: duplicate {d['id']!r}")
         dim_ids.add(d["id"])
         if d["tier"] not in raw["tiers"]:
-            errors.append(f"key dimensions[{i}].tier: {d['tier']} is not a tier")
+            err(f"key dimensions[{i}].tier: {d['tier']} is not a tier")
         if d["weight"] <= 0:
-            errors.append(f"key dimensions[{i}].weight: must be > 0")
+            err(f"key dimensions[{i}].weight: must be > 0")
         for j, s in enumerate(d["signals"]):
-            where = f"key dimensions[{i}].signals[{j}]"
-            if s["id"] in sig_ids:
-                errors.append(f"{where}.id: duplicate {s['id']!r}")
-            sig_ids.add(s["id"])
-            if sorted(s["rubric"]) != levels:
-                errors.append(f"{where}.rubric: must define every level {lo}..{hi}")
-            if s["weight"] <= 0:
-                errors.append(f"{where}.weight: must be > 0")
-            if not lo <= s["threshold"] <= hi:
-                errors.append(f"{where}.threshold: must lie within {lo}..{hi}")
-    if raw["benchmark_min_peers"] < 1:
-        errors.append("key benchmark_min_peers: must be at least 1")
-    if len(set(raw["company_stages"])) != len(raw["company_stages"]):
-        errors.append("key company_stages: a stage is listed twice")
-    for i, m in enumerate(raw["metrics"]):
-        if m["signal"] not in sig_ids:
-            errors.append(f"key metrics[{i}].signal: {m['signal']!r} is not a signal id")
+            rules(signal, f"key dimensions[{i}].signals[{j}]", s, sig_ids)
+
+    def signal(where, s, sig_ids) -> None:
+        if s["id"] in sig_ids:
+            err(f"{where}.id: duplicate {s['id']!r}")
+        sig_ids.add(s["id"])
+        lo, hi = ctx["lo"], ctx["hi"]
+        if sorted(s["rubric"]) != ctx["levels"]:
+            err(f"{where}.rubric: must define every level {lo}..{hi}")
+        if s["weight"] <= 0:
+            err(f"{where}.weight: must be > 0")
+        if not lo <= s["threshold"] <= hi:
+            err(f"{where}.threshold: must lie within {lo}..{hi}")
+
+    def benchmark() -> None:
+        if raw["benchmark_min_peers"] < 1:
+            err("key benchmark_min_peers: must be at least 1")
+
+    def stages() -> None:
+        if len(set(raw["company_stages"])) != len(raw["company_stages"]):
+            err("key company_stages: a stage is listed twice")
+
+    def metrics() -> None:
+        for i, m in enumerate(raw["metrics"]):
+            rules(metric, i, m)
+
+    def metric(i, m) -> None:
+        if "sig_ids" in ctx and m["signal"] not in ctx["sig_ids"]:
+            err(f"key metrics[{i}].signal: {m['signal']!r} is not a signal id")
         if m["direction"] not in ("higher", "lower"):
-            errors.append(f"key metrics[{i}].direction: must be higher or lower")
-        if len(m["cuts"]) != hi - lo or list(m["cuts"]) != sorted(set(m["cuts"])):
-            errors.append(f"key metrics[{i}].cuts: need {hi - lo} strictly ascending cut points")
+            err(f"key metrics[{i}].direction: must be higher or lower")
+        n = ctx["hi"] - ctx["lo"]
+        if len(m["cuts"]) != n or list(m["cuts"]) != sorted(set(m["cuts"])):
+            err(f"key metrics[{i}].cuts: need {n} strictly ascending cut points")
+
+    for rule in (
+        scale,
+        ident,
+        parent,
+        perspectives,
+        severity,
+        priority,
+        phases,
+        escalation,
+        maturity,
+        dimensions,
+        benchmark,
+        stages,
+        metrics,
+    ):
+        rules(rule)
+    return rules.errors
+
+
+def rulebook_problems(raw: object) -> list[str]:
+    """Every problem of a parsed rulebook, one line each: structure (`SCHEMA`), then
+    the rules that relate keys (`_consistency`); empty when it is valid."""
+    errors: list[str] = []
+    _check(raw, SCHEMA, "", errors)
+    if isinstance(raw, dict):
+        errors += [e for e in _consistency(raw) if e not in errors]
     return errors
 
 
@@ -423,18 +558,15 @@ def load_rulebook(ref: str | Path = DEFAULT_RULEBOOK) -> Rulebook:
         text = data.decode("utf-8")
         _, _, refused = read_yaml(text, path.name)
         if refused:
-            raise RulebookError("rulebook " + "; ".join(str(p) for p in refused))
+            raise RulebookError("\n".join(f"rulebook {p}" for p in refused))
         raw = yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - safe, and checked above
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise RulebookError(
             f"rulebook {path.name}: not readable YAML ({exc})".replace("\n", " ")
         ) from exc
-    errors: list[str] = []
-    _check(raw, SCHEMA, "", errors)
-    if not errors:
-        errors = _consistency(raw)
+    errors = rulebook_problems(raw)
     if errors:
-        raise RulebookError(f"rulebook {path.name}: " + "; ".join(errors))
+        raise RulebookError("\n".join(f"rulebook {path.name}: {e}" for e in errors))
     book = Rulebook(raw["id"], path, sha, raw)
     _CACHE[(str(path), sha)] = book
     return book

@@ -1,17 +1,22 @@
 """Benchmarking an engagement against past engagements (methodology §10).
 
-Past engagements come from the results store (`paos.portfolio.store.read_store`): same
-rulebook id, assessed on or before the subject's date, other clients only
-(names compared trimmed and case-insensitively; a store row without a client
-name is never counted as "another client"), never the subject itself.
+Past engagements come from the results store (`paos.portfolio.store.read_store`): scored
+with the very rulebook of the subject (same id and same sha256 of its file, so
+a tailored or edited rulebook is never mixed with another), assessed on or
+before the subject's date, other clients only (names compared trimmed and
+case-insensitively; a store row without a client name is never counted as
+"another client"), never the subject itself. Past engagements of other clients
+scored only under another rulebook (or another version of its file) are left
+out and counted (`left_out`).
 
 Peer group: the most specific of same industry and stage, same industry,
-same stage, whole portfolio that holds at least `MIN_PEERS` past engagements;
-under `MIN_PEERS` in the whole portfolio the status is "insufficient
-benchmark data". Each figure (PAI, each dimension) is then computed over the
-peers that have it: the PAI over complete engagements only, a dimension over
-the engagements that scored it. A figure with fewer than `MIN_PEERS` values
-shows its count only, so no aggregate can stand for one client's score.
+same stage, whole portfolio that holds at least `min_peers` past engagements
+(the rulebook's `benchmark_min_peers`); under `min_peers` in the whole
+portfolio the status is "insufficient benchmark data". Each figure (PAI, each
+dimension) is then computed over the peers that have it: the PAI over complete
+engagements only, a dimension over the engagements that scored it. A figure
+with fewer than `min_peers` values shows its count only, so no aggregate can
+stand for one client's score.
 
 Percentile rank of v among N past values x (rounded to 6 decimals first):
 100 * (count(x < v) + 0.5 * count(x == v)) / N. Median and quartiles are
@@ -32,8 +37,8 @@ import polars as pl
 from paos._types import Results
 from paos.errors import PaosError
 from paos.method._numbers import cmp, display
+from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
 
-MIN_PEERS = 5
 DECIMALS = 6
 INSUFFICIENT = "insufficient benchmark data"
 # Peer groups, most specific first: (key, the subject attributes that must match).
@@ -75,7 +80,7 @@ def _date(value: Any) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _label(key: str | None, subject: dict, opened: bool) -> str:
+def _label(key: str | None, subject: dict, opened: bool, min_peers: int) -> str:
     industry = (subject.get("industry") or "").strip()
     stage = (subject.get("stage") or "").strip()
     if key == "industry_stage":
@@ -84,31 +89,40 @@ def _label(key: str | None, subject: dict, opened: bool) -> str:
         return f"same {key}: {industry if key == 'industry' else stage}"
     if key == "portfolio":
         return (
-            f"whole portfolio (no industry or stage peer group holds {MIN_PEERS} past engagements)"
+            f"whole portfolio (no industry or stage peer group holds {min_peers} past engagements)"
             if opened
             else "whole portfolio"
         )
-    return f"{INSUFFICIENT} (fewer than {MIN_PEERS} past engagements in the portfolio)"
+    return f"{INSUFFICIENT} (fewer than {min_peers} past engagements in the portfolio)"
 
 
 def peers(store_frame: pl.DataFrame, subject: dict) -> tuple[dict, pl.DataFrame]:
     """The peer group of `subject` and its past engagements (store rows).
 
-    Returns ({"key", "label", "size"}, rows). `key` is "industry_stage",
+    Returns ({"key", "label", "size", "left_out"}, rows). `key` is "industry_stage",
     "industry", "stage", "portfolio", or None when the whole portfolio holds
-    fewer than `MIN_PEERS` past engagements (rows are then that portfolio).
+    fewer than `min_peers` past engagements (rows are then that portfolio).
+    `left_out` counts the past engagements of other clients that have no run
+    under the subject's rulebook (id and sha256), only under another one.
     The rows carry other clients' data: for computing aggregates, never for
     showing.
     """
+    min_peers = _min_peers(subject)
     frame = store_frame
     if "run_at" in frame.columns:  # several runs of one engagement: the latest counts
         frame = frame.sort("run_at", nulls_last=False)
-    past = frame.filter(
-        pl.col("rulebook_id") == subject["rulebook_id"],
+    eligible = frame.filter(
         pl.col("assessed_on") <= _date(subject["assessed_on"]),
         pl.col("engagement_id") != subject["engagement_id"],
         _norm(pl.col("client")) != (_norm_value(subject.get("client")) or ""),
-    ).unique("engagement_id", keep="last", maintain_order=True)
+    )
+    same = (pl.col("rulebook_id") == subject["rulebook_id"]) & (
+        pl.col("rulebook_sha256") == subject["rulebook_sha256"]
+    )
+    past = eligible.filter(same).unique("engagement_id", keep="last", maintain_order=True)
+    left_out = eligible.filter(~pl.col("engagement_id").is_in(past["engagement_id"].implode()))[
+        "engagement_id"
+    ].n_unique()
     wanted = {a: _norm_value(subject.get(a)) for a in ("industry", "stage")}
     past = past.with_columns(
         **{
@@ -124,15 +138,23 @@ def peers(store_frame: pl.DataFrame, subject: dict) -> tuple[dict, pl.DataFrame]
         stage=pl.col("_same_stage").sum(),
         portfolio=pl.len(),
     ).row(0, named=True)
-    key = next((k for k, _ in GROUPS if counts[k] >= MIN_PEERS), None)
+    key = next((k for k, _ in GROUPS if counts[k] >= min_peers), None)
     needs = dict(GROUPS).get(key, ()) if key else ()
     rows = past.filter(*[pl.col(f"_same_{a}") for a in needs]) if needs else past
     rows = rows.drop("_same_industry", "_same_stage")
     opened = any(v is not None for v in wanted.values())
-    return {"key": key, "label": _label(key, subject, opened), "size": rows.height}, rows
+    group = {
+        "key": key,
+        "label": _label(key, subject, opened, min_peers),
+        "size": rows.height,
+        "left_out": left_out,
+    }
+    return group, rows
 
 
-def _figures(values: pl.DataFrame, subject_values: dict[str, float | None]) -> list[dict]:
+def _figures(
+    values: pl.DataFrame, subject_values: dict[str, float | None], min_peers: int
+) -> list[dict]:
     """Per figure (in `subject_values` order): value, percentile, median, q1, q3, n.
 
     `values` is long: one row per (figure, x) past value. Vectorised over figures.
@@ -158,7 +180,7 @@ def _figures(values: pl.DataFrame, subject_values: dict[str, float | None]) -> l
         )
         .sort("order")
     )
-    enough = pl.col("n") >= MIN_PEERS
+    enough = pl.col("n") >= min_peers
     return stats.select(
         id="figure",
         value="value",
@@ -173,14 +195,19 @@ def _figures(values: pl.DataFrame, subject_values: dict[str, float | None]) -> l
 def benchmark(store_frame: pl.DataFrame, subject: dict) -> dict:
     """Benchmark `subject` (see `subject_from_results`) against the store's past engagements.
 
-    Returns {"engagement_id", "rulebook", "peer_group": {"key", "label", "size"},
+    Returns {"engagement_id", "rulebook", "rulebook_sha256", "min_peers",
+    "peer_group": {"key", "label", "size"}, "left_out",
     "status": "ok" | "insufficient benchmark data", "pai": {...},
     "dimensions": [{...}, ...]}, each figure {"value", "percentile", "median",
     "q1", "q3", "n"} (dimensions also "id", in the subject's order). Percentile,
-    median and quartiles are None when the figure has fewer than `MIN_PEERS`
-    values, and always when the status is insufficient.
+    median and quartiles are None when the figure has fewer than `min_peers`
+    values, and always when the status is insufficient. `left_out` counts the
+    past engagements of other clients scored only under another rulebook or
+    another version of its file.
     """
+    min_peers = _min_peers(subject)
     group, rows = peers(store_frame, subject)
+    left_out = group.pop("left_out")
     if group["key"] is None:
         rows = rows.clear()  # no aggregate at all below the portfolio minimum
     pai_values = rows.filter(
@@ -193,16 +220,28 @@ def benchmark(store_frame: pl.DataFrame, subject: dict) -> dict:
         .unnest("dimensions")
         .select(figure="id", x="score")
     )
-    pai = _figures(pai_values, {"pai": subject.get("pai")})[0]
+    pai = _figures(pai_values, {"pai": subject.get("pai")}, min_peers)[0]
     del pai["id"]
     return {
         "engagement_id": subject["engagement_id"],
         "rulebook": subject["rulebook_id"],
+        "rulebook_sha256": subject["rulebook_sha256"],
+        "min_peers": min_peers,
         "peer_group": group,
+        "left_out": left_out,
         "status": "ok" if group["key"] else INSUFFICIENT,
         "pai": pai,
-        "dimensions": _figures(dim_values, dict(subject.get("dimensions") or {})),
+        "dimensions": _figures(dim_values, dict(subject.get("dimensions") or {}), min_peers),
     }
+
+
+def _min_peers(subject: dict) -> int:
+    if "min_peers" not in subject or "rulebook_sha256" not in subject:
+        raise PaosError(
+            "a benchmark subject needs its rulebook's sha256 and minimum peers: make it "
+            "with subject_from_results or subject_from_row"
+        )
+    return int(subject["min_peers"])
 
 
 def subject_from_results(results: Results, engagement_id: str | None = None) -> dict:
@@ -228,17 +267,33 @@ def subject_from_results(results: Results, engagement_id: str | None = None) -> 
         "stage": r.get("stage"),
         "assessed_on": r["assessed_on"],
         "rulebook_id": results.rulebook.id,
+        "rulebook_sha256": results.rulebook.sha256,
+        "min_peers": results.rulebook["benchmark_min_peers"],
         "pai": r["pai"] if r.get("status", "complete") == "complete" else None,
         "dimensions": dict(zip(dims["dimension"].to_list(), dims["score"].to_list())),
     }
 
 
-def subject_from_row(row: dict | pl.DataFrame) -> dict:
-    """The benchmark subject of one results-store row (a dict or a one-row frame)."""
+def subject_from_row(row: dict | pl.DataFrame, rulebook: Rulebook | None = None) -> dict:
+    """The benchmark subject of one results-store row (a dict or a one-row frame).
+
+    Its minimum peers come from the rulebook the row was scored with: `rulebook`,
+    or else the bundled rulebook of the row's id if it has the row's sha256; any
+    other rulebook must be passed (a custom file is never guessed)."""
     if isinstance(row, pl.DataFrame):
         if row.height != 1:
             raise PaosError(f"expected one store row, got {row.height}")
         row = row.row(0, named=True)
+    if rulebook is None and row["rulebook_id"] in known_rulebooks():
+        rulebook = load_rulebook(row["rulebook_id"])
+    if rulebook is None or (rulebook.id, rulebook.sha256) != (
+        row["rulebook_id"],
+        row["rulebook_sha256"],
+    ):
+        raise PaosError(
+            f"run {row['engagement_id']} was scored under rulebook {row['rulebook_id']} "
+            f"sha256 {str(row['rulebook_sha256'])[:12]}…: pass that rulebook"
+        )
     complete = row.get("status", "complete") == "complete"
     return {
         "engagement_id": row["engagement_id"],
@@ -247,6 +302,8 @@ def subject_from_row(row: dict | pl.DataFrame) -> dict:
         "stage": row.get("stage"),
         "assessed_on": row["assessed_on"],
         "rulebook_id": row["rulebook_id"],
+        "rulebook_sha256": row["rulebook_sha256"],
+        "min_peers": rulebook["benchmark_min_peers"],
         "pai": row["pai"] if complete else None,
         "dimensions": {d["id"]: d["score"] for d in row.get("dimensions") or []},
     }
@@ -264,21 +321,27 @@ def _line(name: str, f: dict) -> str:
 def benchmark_text(b: dict) -> str:
     """A readable terminal summary of a `benchmark` result (aggregates only)."""
     head = f"Benchmark of {b['engagement_id']} (rulebook {b['rulebook']})"
-    group = b["peer_group"]
+    group, min_peers = b["peer_group"], b["min_peers"]
+    left = (
+        f"Left out: {b['left_out']} past engagement(s) of other clients scored under "
+        "another rulebook or another version of this one."
+    )
     if b["status"] != "ok":
         return (
             f"{head}\n{INSUFFICIENT}: {group['size']} past engagement(s) of other "
-            f"clients in the portfolio; at least {MIN_PEERS} are needed."
+            f"clients in the portfolio under this rulebook; at least {min_peers} are "
+            f"needed.\n{left}"
         )
     lines = [
         head,
         f"Peer group: {group['label']}; {group['size']} past engagements",
+        left,
         "",
         f"{'':<8}{'value':>7}{'percentile':>12}{'median':>8}{'Q1-Q3':>12}{'n':>5}",
         _line("PAI", b["pai"]),
     ]
     lines += [_line(d["id"], d) for d in b["dimensions"]]
-    few = [d["id"] for d in [{"id": "PAI", **b["pai"]}, *b["dimensions"]] if d["n"] < MIN_PEERS]
+    few = [d["id"] for d in [{"id": "PAI", **b["pai"]}, *b["dimensions"]] if d["n"] < min_peers]
     if few:
-        lines += ["", f"Fewer than {MIN_PEERS} peer scores (count shown only): {', '.join(few)}"]
+        lines += ["", f"Fewer than {min_peers} peer scores (count shown only): {', '.join(few)}"]
     return "\n".join(lines)

@@ -28,24 +28,35 @@ from paos.portfolio.store import read_store
 
 @dataclass
 class Portfolio:
-    runs: pl.DataFrame  # latest run per engagement under the rulebook id
+    runs: pl.DataFrame  # latest run per engagement under the rulebook (id and sha256)
     rulebook: Rulebook
     run_date: str
-    left_out: int = 0  # runs under the same rulebook id but another sha256
+    # Engagements in the store with no run under this rulebook's sha256 (scored only
+    # under another rulebook, or another version of this one's file): not in `runs`.
+    left_out: int = 0
 
 
 def collect(
     store: str | Path = DEFAULT_STORE, rulebook: str | None = None, run_date: str | None = None
 ) -> Portfolio:
-    """The latest run of every engagement in the store scored under `rulebook`."""
+    """The latest run of every engagement in the store scored under `rulebook` (its id
+    and the sha256 of its file: runs of another version are left out and counted)."""
     book = load_rulebook(rulebook or DEFAULT_RULEBOOK)
-    runs = read_store(store).filter(pl.col("rulebook_id") == book.id)
+    everything = read_store(store)
+    same = (pl.col("rulebook_id") == book.id) & (pl.col("rulebook_sha256") == book.sha256)
+    runs = everything.filter(same)
+    left_out = everything.filter(~pl.col("engagement_id").is_in(runs["engagement_id"].implode()))[
+        "engagement_id"
+    ].n_unique()
     if runs.height == 0:
         raise PaosError(
-            f"{store}: no engagement scored under rulebook {book.id}; run "
-            "`paos batch <portfolio> --scores-only` first"
+            f"{store}: no engagement scored under rulebook {book.id} (sha256 "
+            f"{book.sha256[:12]}…; {left_out} scored under another rulebook or version); "
+            "run `paos batch <portfolio> --scores-only"
+            + (f" --rulebook {rulebook}" if rulebook else "")
+            + "` first"
         )
-    return Portfolio(runs, book, run_date or dt.date.today().isoformat())
+    return Portfolio(runs, book, run_date or dt.date.today().isoformat(), left_out)
 
 
 def dimension_scores(p: Portfolio) -> pl.DataFrame:
@@ -149,8 +160,9 @@ def overview(p: Portfolio) -> Html:
         for (n, label), color in zip(figures, ramp)
     )
     tiles += "</div>" + (
-        f'<p class="small">{p.left_out} engagement(s) scored under another version of '
-        f"rulebook {esc(p.rulebook.id)} are left out.</p>"
+        f'<p class="small">Left out: {p.left_out} engagement(s) with no run under this '
+        f"rulebook (scored under another rulebook, or another version of "
+        f"{esc(p.rulebook.id)}).</p>"
         if p.left_out
         else ""
     )

@@ -28,6 +28,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[notebooks,dev]'
+	@# An editable install leaves out pyproject's data-files: link the board template
+	@# where nbconvert finds its template `paos` (a link, so edits show at once).
+	mkdir -p $(VENV)/share/jupyter/nbconvert/templates
+	rm -rf $(VENV)/share/jupyter/nbconvert/templates/paos
+	ln -s $(CURDIR)/paos/deliverables/templates/board $(VENV)/share/jupyter/nbconvert/templates/paos
 	touch $@
 
 demo: setup

@@ -9,10 +9,9 @@ from pathlib import Path
 import nbformat
 from nbconvert.exporters import TemplateExporter
 
+from paos.bundled import BOARD_TEMPLATE, TEMPLATES
 from paos.deliverables._browser import print_pdf
 from paos.errors import plain
-
-TEMPLATES = Path(__file__).parent / "templates"
 
 
 class BoardExporter(TemplateExporter):
@@ -34,7 +33,7 @@ def notebook_html(notebook: str | Path | nbformat.NotebookNode, title: str = "")
         if isinstance(notebook, nbformat.NotebookNode)
         else nbformat.read(str(notebook), as_version=4)
     )
-    exporter = BoardExporter(template_name="board", extra_template_basedirs=[str(TEMPLATES)])
+    exporter = BoardExporter(template_name=BOARD_TEMPLATE, extra_template_basedirs=[str(TEMPLATES)])
     exporter.exclude_input = True
     body, _ = exporter.from_notebook_node(nb, resources={"paos_title": plain(title)})
     return body

@@ -42,12 +42,12 @@ from paos._files import (
     sweep_leftovers,
     writable_folder,
 )
-from paos.errors import FaultError, NotebookError, PaosError
+from paos.bundled import NOTEBOOKS
+from paos.errors import FaultError, NotebookError, PaosError, plain
 
 if TYPE_CHECKING:
     from paos.deliverables._browser import Browser
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 DIAGNOSTIC = "diagnostic.ipynb"
 STAGES = ("validate", "execute", "html", "pdf", "publish")
 
@@ -61,7 +61,8 @@ class RunResult:
 
 
 def notebook_path(name: str = DIAGNOSTIC) -> Path:
-    """The bundled notebook template (PAOS_NOTEBOOKS overrides the folder)."""
+    """The notebook template shipped in the package, `paos/notebooks/` (the
+    PAOS_NOTEBOOKS environment variable overrides the folder)."""
     folder = Path(os.environ.get("PAOS_NOTEBOOKS", NOTEBOOKS))
     path = folder / name
     if not path.is_file():
@@ -159,13 +160,16 @@ def _engine() -> type:
     return OneWriteEngine
 
 
-def execute_notebook(template: Path, output: Path, parameters: dict, cwd: Path) -> None:
+def execute_notebook(
+    template: Path, output: Path, parameters: dict, cwd: Path, title: str = ""
+) -> None:
     """Run `template` with papermill into `output`, in a kernel whose working folder
     is `cwd`, given when the kernel is launched (papermill's own `cwd=` changes this
     process's working folder, under every thread). The kernel's own stderr (its
     start-up warnings) is dropped; cell errors stay in the notebook. A failure names
     the cell (or what stopped the kernel). The executed notebook is written however
-    the run ends, unless it never started."""
+    the run ends, unless it never started. A `title` goes in its metadata, where
+    nbconvert's templates (`paos` too) take the page title from."""
     import nbformat
     import papermill as pm
     from papermill.engines import papermill_engines
@@ -174,9 +178,12 @@ def execute_notebook(template: Path, output: Path, parameters: dict, cwd: Path) 
     papermill_engines.register("paos", _engine())
     start = {"cwd": str(cwd), "stderr": subprocess.DEVNULL}
     keep: dict = {}
+    nb = nbformat.read(str(template), as_version=4)
+    if title:
+        nb.metadata["title"] = plain(title)
     try:
         pm.execute_notebook(
-            nbformat.read(str(template), as_version=4),
+            nb,
             None,
             parameters=parameters,
             engine_name="paos",
@@ -334,7 +341,11 @@ def deliver(
         t = time.perf_counter()
         try:
             execute_notebook(
-                template, nb_out, {**parameters, "output_dir": str(staging)}, cwd=staging
+                template,
+                nb_out,
+                {**parameters, "output_dir": str(staging)},
+                cwd=staging,
+                title=title,
             )
         except NotebookError as err:
             kept = _keep_failed(staging, out, target_id)

@@ -139,7 +139,7 @@ def engine_contracts(engagements_: list[tuple[str, list[dict], list[dict], list[
         orient="row",
         schema={"engagement_id": pl.String, "metric_id": pl.String, "value": pl.Float64},
     )
-    ev = validated(Evidence(eng, sh, rt, mt))
+    ev = validated(Evidence(eng, sh, rt, mt), _rulebook())
     return {c["engagement_id"]: c for c in contracts(score(ev, _rulebook()))}
 
 

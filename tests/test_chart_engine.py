@@ -231,13 +231,6 @@ def test_check_and_portfolio_charts_are_valid_vega_lite(validating, tmp_path):
     )
     run_batch(DATA / "portfolio" / "engagements", store=tmp_path, scores_only=True)
     p = portfolio.collect(tmp_path)
-    for name in (
-        "overview",
-        "pai_distribution",
-        "dimension_distributions",
-        "by_industry_stage",
-        "frequent_findings",
-        "over_time",
-    ):
+    for name in portfolio.PAGES:
         str(getattr(portfolio, name)(p))
     assert len(validating) >= 6

@@ -146,6 +146,12 @@ def test_notebook_is_stored_clean_and_holds_no_logic():
     assert all(
         re.match(r"^(from paos(\.\w+)* import|(report|sections)\.)", c.source) for c in code[1:]
     )
+    from paos.deliverables.sections import PAGES
+
+    shown = [
+        c.source.strip() for c in code if c.source.startswith("sections.") and "(d)" in c.source
+    ]
+    assert shown == [f"sections.{name}(d)" for name in PAGES]
 
 
 def test_existing_report_needs_force(tmp_path):

@@ -27,27 +27,6 @@ from paos.portfolio import report as portfolio
 from paos.portfolio.batch import run_batch
 from tests.test_rulebook import BASE, DESCRIPTIVE, RULES, _write
 
-ENGAGEMENT_SECTIONS = [
-    "executive_summary",
-    "priority_matrix",
-    "roadmap",
-    "reassessment",
-    "benchmark",
-    "dimension_pages",
-    "divergence",
-    "evidence_appendix",
-    "methodology",
-    "reproducibility",
-]
-PORTFOLIO_SECTIONS = [
-    "overview",
-    "pai_distribution",
-    "dimension_distributions",
-    "by_industry_stage",
-    "frequent_findings",
-    "over_time",
-]
-
 _ORG = BASE["dimensions"][5]
 # key -> (where, text shown or a pattern): `where` is a section of the engagement's
 # deliverable (the methodology appendix for the rules no other section states),
@@ -194,11 +173,11 @@ def render_all(rb_path: Path, tmp: Path) -> dict[str, str]:
     d = report.deliverable(follow, rb_path, "2026-11-24", store)
     assert d.benchmark is not None and d.reassessment is not None
     sections.draw_charts(d)
-    shown = {name: getattr(sections, name)(d).text() for name in ENGAGEMENT_SECTIONS}
+    shown = {name: getattr(sections, name)(d).text() for name in sections.PAGES}
     result = check.assess(write_answers(tmp / "answers.yaml", rb), rb_path, "2026-11-24")
     shown["check"] = sections.architecture_check(result).text()
     p = portfolio.collect(store, str(rb_path), "2026-11-24")
-    for name in PORTFOLIO_SECTIONS:
+    for name in portfolio.PAGES:
         h = getattr(portfolio, name)(p)
         shown[name] = f"{h.text()}\n{h.html}"  # with the charts' SVG: their labels
     return shown

@@ -59,6 +59,17 @@ def collect(
     return Portfolio(runs, book, run_date or dt.date.today().isoformat(), left_out)
 
 
+# The sections of the portfolio report in page order, as its notebook shows them.
+PAGES = (
+    "overview",
+    "pai_distribution",
+    "dimension_distributions",
+    "by_industry_stage",
+    "frequent_findings",
+    "over_time",
+)
+
+
 def dimension_scores(p: Portfolio) -> pl.DataFrame:
     """One row per engagement and dimension score."""
     return (

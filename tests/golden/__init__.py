@@ -9,18 +9,6 @@ from pathlib import Path
 GOLDEN = Path(__file__).resolve().parent
 DEMO = GOLDEN.parents[1] / "data" / "engagements"
 ENGAGEMENTS = ["alpine-2026-10", "harbor-2026-11.xlsx", "meridian-2026-06", "northwind-2026-09"]
-SECTIONS = [
-    "executive_summary",
-    "priority_matrix",
-    "roadmap",
-    "reassessment",
-    "benchmark",
-    "dimension_pages",
-    "divergence",
-    "evidence_appendix",
-    "methodology",
-    "reproducibility",
-]
 RUN_DATE = "2026-11-24"
 
 
@@ -38,4 +26,4 @@ def section_texts(name: str) -> str:
     from paos.deliverables import report, sections
 
     d = report.deliverable(DEMO / name, run_date=RUN_DATE)
-    return "".join(f"== {s}\n{getattr(sections, s)(d).text()}\n" for s in SECTIONS)
+    return "".join(f"== {s}\n{getattr(sections, s)(d).text()}\n" for s in sections.PAGES)

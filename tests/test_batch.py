@@ -239,6 +239,7 @@ def test_dask_executor_matches_local(tmp_path):
     assert a.equals(b) and a.height == 3
 
 
+@pytest.mark.slow
 def test_dask_executor_delivers_reports_from_worker_threads(tmp_path):
     # a worker with two threads: one browser per thread, one chart engine per process
     from distributed import LocalCluster

@@ -20,7 +20,6 @@ from tests.builders import RATINGS, write_engagement
 
 DEMO = Path(__file__).parent.parent / "data" / "engagements"
 ENGAGEMENTS = sorted(DEMO.iterdir())
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +42,7 @@ def _pages(path: Path) -> int:
     return int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ENGAGEMENTS, ids=lambda p: p.name)
 def test_run_writes_every_deliverable(reports, path):
     c = contract(diagnose(path))
@@ -78,6 +78,7 @@ def test_run_writes_every_deliverable(reports, path):
         assert section in text
 
 
+@pytest.mark.slow
 def test_hostile_evidence_is_shown_as_text(reports):
     folder = reports["alpine-2026-10"].folder
     html = (folder / "executive_summary.html").read_text()
@@ -105,6 +106,7 @@ class _Refs(HTMLParser):
                 self.refs.append(v)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["northwind-2026-09", "alpine-2026-10"])
 def test_html_loads_nothing_from_outside(reports, name):
     html = (reports[name].folder / "executive_summary.html").read_text()
@@ -117,6 +119,7 @@ def test_html_loads_nothing_from_outside(reports, name):
     assert "@import" not in html
 
 
+@pytest.mark.slow
 def test_evidence_quotes_are_anonymous(reports):
     html = (reports["alpine-2026-10"].folder / "executive_summary.html").read_text()
     names = [
@@ -126,6 +129,7 @@ def test_evidence_quotes_are_anonymous(reports):
     assert [n for n in names if n and n in html] == []
 
 
+@pytest.mark.slow
 def test_stamp_carries_rulebook_and_evidence_hashes(reports):
     import hashlib
 
@@ -154,6 +158,7 @@ def test_notebook_is_stored_clean_and_holds_no_logic():
     assert shown == [f"sections.{name}(d)" for name in PAGES]
 
 
+@pytest.mark.slow
 def test_existing_report_needs_force(tmp_path):
     src = write_engagement(tmp_path / "src")
     first = run_engagement(src, tmp_path / "out", progress=None)
@@ -182,6 +187,7 @@ def notebook_with(tmp_path, code: str) -> Path:
     return template
 
 
+@pytest.mark.slow
 def test_failing_cell_names_stage_and_cell_and_keeps_notebook(tmp_path):
     template = notebook_with(tmp_path, "raise ValueError('broken on purpose')")
     src = write_engagement(tmp_path / "src")
@@ -198,6 +204,7 @@ def test_failing_cell_names_stage_and_cell_and_keeps_notebook(tmp_path):
     assert [ln.split()[0] for ln in lines] == ["[1/5]"]
 
 
+@pytest.mark.slow
 def test_dead_kernel_names_the_stage_and_keeps_the_notebook(tmp_path):
     # papermill writes the notebook once, at the end: also when the kernel dies
     template = notebook_with(tmp_path, "import os; os._exit(3)")
@@ -212,6 +219,7 @@ def test_dead_kernel_names_the_stage_and_keeps_the_notebook(tmp_path):
     assert not (tmp_path / "out" / "acme-2026").exists()
 
 
+@pytest.mark.slow
 def test_pdf_failure_leaves_no_half_written_report(tmp_path, monkeypatch):
     monkeypatch.setenv("PAOS_CHROMIUM", "/bin/false")
     src = write_engagement(tmp_path / "src")
@@ -267,6 +275,7 @@ def test_esc_keeps_text_visible():
     assert esc("<b>x</b>\n& 'y'") == "&lt;b&gt;x&lt;/b&gt;<br>&amp; &#x27;y&#x27;"
 
 
+@pytest.mark.slow
 def test_run_records_itself_in_the_store(tmp_path):
     src = write_engagement(tmp_path / "src")
     store = tmp_path / "store"

@@ -70,6 +70,13 @@ PAGES = (
 )
 
 
+def stage_order(p: Portfolio, stages) -> list[str]:
+    """The rulebook's company stages in its order, then any other stage found,
+    alphabetically."""
+    known = list(p.rulebook["company_stages"])
+    return known + sorted({str(s) for s in stages.dropna()} - set(known))
+
+
 def dimension_scores(p: Portfolio) -> pl.DataFrame:
     """One row per engagement and dimension score."""
     return (
@@ -190,7 +197,12 @@ def pai_distribution(p: Portfolio) -> Html:
                 "pai:Q", bin=alt.Bin(extent=list(scale_of(p.rulebook)), step=0.25), title="PAI"
             ),
             y=alt.Y("count():Q", title="engagements"),
-            color=alt.Color("stage:N", title="stage", legend=alt.Legend(orient="bottom")),
+            color=alt.Color(
+                "stage:N",
+                title="stage",
+                sort=stage_order(p, df["stage"]),
+                legend=alt.Legend(orient="bottom"),
+            ),
         )
         .properties(width=560, height=220)
     )
@@ -243,8 +255,7 @@ def by_industry_stage(p: Portfolio) -> Html:
     )
     dec, (lo, hi) = p.rulebook["display_decimals"], scale_of(p.rulebook)
     df["label"] = [f"{display(m, dec)} (n={n})" for m, n in zip(df["median"], df["n"])]
-    known = list(p.rulebook["company_stages"])
-    stages = known + sorted({str(s) for s in df["stage"].dropna()} - set(known))
+    stages = stage_order(p, df["stage"])
     base = alt.Chart(df).encode(
         x=alt.X("stage:N", sort=stages, title=None, axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y("industry:N", title=None),
@@ -304,7 +315,9 @@ def over_time(p: Portfolio) -> Html:
         .encode(
             x=alt.X("assessed_on:T", title="assessed on"),
             y=alt.Y("pai:Q", scale=alt.Scale(domain=list(scale_of(p.rulebook))), title="PAI"),
-            color=alt.Color("stage:N", legend=alt.Legend(orient="bottom")),
+            color=alt.Color(
+                "stage:N", sort=stage_order(p, df["stage"]), legend=alt.Legend(orient="bottom")
+            ),
         )
     )
     median = (

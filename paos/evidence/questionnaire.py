@@ -34,7 +34,7 @@ from html import escape
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
@@ -308,10 +308,13 @@ def _html(rulebook: Rulebook, perspective: str | None) -> bytes:
 
 HEADER_ROW = 9  # the signal table's header row; one row per signal below it
 XLSX_COLUMNS = ["signal_id", "dimension", "signal", "question", "answer", COMMENT_PROMPT]
-RESPONDENT_CELL, ROLE_CELL = "B6", "B7"
+RESPONDENT_CELL, ROLE_CELL = "D6", "D7"  # their labels in A6:C6 and A7:C7
+WIDTHS = [10, 24, 24, 48, 58, 40]  # of XLSX_COLUMNS
 _INPUT = PatternFill("solid", fgColor="FFF2CC")
 _HEAD = PatternFill("solid", fgColor="D9E1F2")
 _TOP = Alignment(vertical="top", wrap_text=True)
+_EDGE = Side(style="thin", color="BFBFBF")
+_BOX = Border(left=_EDGE, right=_EDGE, top=_EDGE, bottom=_EDGE)
 
 
 def _dropdown(ws, ref: str, formula: str, prompt: str) -> None:
@@ -329,8 +332,13 @@ def _dropdown(ws, ref: str, formula: str, prompt: str) -> None:
     ws.add_data_validation(dv)
 
 
+def _lines(text: object, width: float) -> int:
+    """About how many lines `text` wraps to in a column `width` characters wide."""
+    return max(1, -(-len(str(text)) // max(1, int(width) - 2)))
+
+
 def _input(cell) -> None:
-    cell.fill = _INPUT
+    cell.fill, cell.border = _INPUT, _BOX
     cell.alignment = _TOP
     cell.number_format = "@"
     cell.protection = Protection(locked=False)
@@ -350,9 +358,11 @@ def _xlsx(rulebook: Rulebook, perspective: str | None) -> bytes:
     ws["A4"] = "Fill in the yellow cells; pick answers from the drop-downs."
     for ref in ("A3", "A4"):
         ws[ref].font = Font(italic=True, color="404040")
-    ws["A6"], ws["A7"] = "Respondent", ROLE_QUESTION
-    ws["A6"].font = ws["A7"].font = Font(bold=True)
-    ws["A7"].alignment = _TOP
+    for r, label in ((6, "Respondent (name or code)"), (7, ROLE_QUESTION)):
+        ws.cell(r, 1, label).font = Font(bold=True)
+        ws.cell(r, 1).alignment = _TOP
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=3)
+        ws.row_dimensions[r].height = 20
     for ref in (RESPONDENT_CELL, ROLE_CELL):
         _input(ws[ref])
     role_list = qs[0].choices
@@ -360,7 +370,7 @@ def _xlsx(rulebook: Rulebook, perspective: str | None) -> bytes:
     for i, label in enumerate(role_list, start=2):
         lists.cell(i, 1, neutralise(label))
     _dropdown(ws, ROLE_CELL, f"lists!$A$2:$A${len(role_list) + 1}", "Pick your role.")
-    for j, (name, width) in enumerate(zip(XLSX_COLUMNS, [10, 24, 24, 48, 58, 40]), start=1):
+    for j, (name, width) in enumerate(zip(XLSX_COLUMNS, WIDTHS), start=1):
         cell = ws.cell(HEADER_ROW, j, name)
         cell.font, cell.fill, cell.alignment = Font(bold=True), _HEAD, _TOP
         ws.column_dimensions[cell.column_letter].width = width
@@ -386,7 +396,17 @@ def _xlsx(rulebook: Rulebook, perspective: str | None) -> bytes:
         )
         for col in "EF":
             _input(ws[f"{col}{row}"])
+        # Rows do not grow to their wrapped text everywhere (LibreOffice): set heights,
+        # with room for the chosen answer and a comment.
+        ws.row_dimensions[row].height = 15 * max(
+            3, *(_lines(v, w) for v, w in zip([*values, q.choices[0]], WIDTHS))
+        )
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.protection.sheet = True  # only the yellow cells take input; no password
     ws.protection.formatColumns = ws.protection.formatRows = False  # widths may change
     lists.protection.sheet = True

@@ -136,6 +136,39 @@ def new(
         typer.echo(f"wrote {path}")
 
 
+@app.command()
+def questionnaire(
+    rulebook: Annotated[
+        str, typer.Option("--rulebook", help="Rulebook id (paos-v1) or path.")
+    ] = "paos-v1",
+    perspective: Annotated[
+        str | None,
+        typer.Option("--perspective", help="Only this perspective's roles (e.g. partner)."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="html (printable), xlsx, csv or qualtrics (TXT).")
+    ] = "html",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="File to write (default: questionnaire-<rulebook>.<format>)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a questionnaire paos wrote there.")
+    ] = False,
+) -> None:
+    """Write the stakeholder questionnaire: the role, then each signal's question with
+    its rubric levels as answers, for a survey tool or on paper.
+
+    Example: paos questionnaire --format qualtrics --perspective partner
+    """
+    from paos.evidence.questionnaire import write_questionnaire
+    from paos.method.rulebook import load_rulebook
+
+    with _guard():
+        path = write_questionnaire(load_rulebook(rulebook), fmt, perspective, out, force)
+    typer.echo(f"wrote {printable(path)}")
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m paos`
     sys.exit(app())
 

@@ -124,3 +124,46 @@ def rating_from_answer(
         f"is not a rating ({lo}-{hi}, '{lo} - …', a level name such as "
         f"'{scale['levels'][hi]['name']}', or blank / '{CANNOT_JUDGE}')"
     )
+
+
+# -- question ids and titles -------------------------------------------------
+# Survey tools export each answer under the question's id (Qualtrics: its export
+# tag) or, where a tool has no ids (a form built from the csv), under its title. Both
+# carry the signal id, so an export names what each column answers.
+
+ROLE_ID = "ROLE"  # the role question's id
+ROLE_QUESTION = "Which of these best describes your role?"
+COMMENT_ID_SUFFIX = "_why"  # FIT-01 is the rating question, FIT-01_why its comment
+
+
+def comment_id(signal_id: str) -> str:
+    """The id of a signal's comment question: FIT-01 -> FIT-01_why."""
+    return signal_id + COMMENT_ID_SUFFIX
+
+
+def question_title(signal: Signal) -> str:
+    """A rating question's title where a tool keeps no id: '[FIT-01] Is it ...?'"""
+    return f"[{signal.id}] {signal.question}"
+
+
+def comment_title(signal: Signal) -> str:
+    """A comment question's title where a tool keeps no id: '[FIT-01] Why?'"""
+    return f"[{signal.id}] {COMMENT_PROMPT}"
+
+
+def question_of(text: object, rulebook: Rulebook) -> tuple[str, bool] | None:
+    """(signal id, whether it is the comment) of a column an export names by a
+    question id ('FIT-01', 'FIT-01_why') or title ('[FIT-01] ...', '[FIT-01] Why?');
+    None for any other column (the role question too: compare with `ROLE_ID`)."""
+    raw = str(text or "").strip()
+    known = {s.id.casefold(): s.id for s in rulebook.signals}
+    m = re.fullmatch(r"\[([^\]]+)\]\s*(.*)", raw, re.S)
+    if m:
+        sid = known.get(m.group(1).strip().casefold())
+        return None if sid is None else (sid, normalise(m.group(2)) == normalise(COMMENT_PROMPT))
+    key = raw.casefold()
+    if key in known:
+        return known[key], False
+    if key.endswith(COMMENT_ID_SUFFIX) and key[: -len(COMMENT_ID_SUFFIX)] in known:
+        return known[key[: -len(COMMENT_ID_SUFFIX)]], True
+    return None

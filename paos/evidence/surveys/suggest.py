@@ -5,7 +5,6 @@ it cannot guess at all gets `"?"`, which is refused until it is edited."""
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from paos.evidence.surveys.formats import Export
@@ -14,13 +13,12 @@ from paos.evidence.surveys.matching import plan_columns
 from paos.evidence.vocabulary import NotARating, normalise, rating_from_answer, role_labels
 from paos.method.rulebook import Rulebook
 
-GUESS_FROM = 0.35  # similarity from which a column gets a signal as its guess
+GUESS_FROM = 0.5  # share of a signal's telling words from which it is a column's guess
 MAX_LISTED = 50  # distinct role answers or answers listed
 _STOP = frozenset(
     "a an the is are it of to with and or in on for do does your you we our there which "
-    "what how by be as at from that this".split()
+    "what how by be as at from that this partner partners new".split()
 )
-_NUMBERING = re.compile(r"^\s*(?:q?\d+[.):-]?|[a-z]\))\s+", re.IGNORECASE)
 
 
 def yaml_quote(text: str) -> str:
@@ -50,19 +48,18 @@ def _words(text: str) -> set[str]:
 
 
 def guess_signal(header: str, rulebook: Rulebook) -> tuple[str, float, str] | None:
-    """(signal id, similarity, its question) of the signal whose question or name is
-    most like `header`, if any is at least `GUESS_FROM` alike."""
-    text = normalise(_NUMBERING.sub("", header))
+    """(signal id, share of words, its question) of the signal whose name or question
+    shares the largest share of its telling words with `header` (at least
+    `GUESS_FROM`), if any."""
     words = _words(header)
     best: tuple[str, float, str] | None = None
     for s in rulebook.signals:
         score = 0.0
-        for ref in (s.question, s.name):
-            ratio = difflib.SequenceMatcher(None, text, normalise(ref)).ratio()
+        for ref in (s.name, s.question):
             ws = _words(ref)
-            overlap = len(words & ws) / len(ws | words) if ws | words else 0.0
-            score = max(score, ratio, overlap * 1.5)
-        if best is None or score > best[1]:
+            if ws:
+                score = max(score, len(words & ws) / len(ws))
+        if score > 0 and (best is None or score > best[1]):
             best = (s.id, score, s.question)
     return best if best and best[1] >= GUESS_FROM else None
 
@@ -70,6 +67,7 @@ def guess_signal(header: str, rulebook: Rulebook) -> tuple[str, float, str] | No
 def suggest_text(export: Export, rulebook: Rulebook) -> str:
     plan = plan_columns(export, rulebook, None)
     ignored = {c.index: why for c, why in plan.ignored}
+    guessed: dict[int, str] = {}
     roles = ", ".join(role_labels(rulebook))
     lines = [
         f"# paos import mapping for {_note(str(export.path), 200)} ({export.tool_name} export),",
@@ -103,8 +101,9 @@ def suggest_text(export: Export, rulebook: Rulebook) -> str:
                 )
             else:
                 sid, score, question = guess
+                guessed[j] = sid
                 lines.append(
-                    f"  {key}: {sid}  # CHECK: guessed ({score:.2f} alike): {_note(question, 60)}"
+                    f"  {key}: {sid}  # CHECK: guessed ({score:.0%} of its words): {_note(question, 60)}"
                 )
     role_cols = plan.columns("role")
     unknown_roles: list[str] = []
@@ -118,15 +117,16 @@ def suggest_text(export: Export, rulebook: Rulebook) -> str:
         lines += [f'  {yaml_quote(t)}: "?"  # CHECK' for t in unknown_roles[:MAX_LISTED]]
     signals = {s.id: s for s in rulebook.signals}
     odd: list[str] = []
-    for j, t in sorted(plan.targets.items()):
-        if t.kind != "rating" or t.signal is None:
-            continue
+    rating_columns: dict[int, str] = {
+        j: t.signal for j, t in plan.targets.items() if t.kind == "rating" and t.signal
+    }
+    for j, sid in sorted({**rating_columns, **guessed}.items()):
         for row in export.rows:
             text = (row[j] or "").strip()
             if not text or text in odd:
                 continue
             try:
-                rating_from_answer(text, rulebook, signals[t.signal])
+                rating_from_answer(text, rulebook, signals[sid])
             except NotARating:
                 odd.append(text)
     if odd:

@@ -457,9 +457,15 @@ def test_an_unknown_question_column_is_refused_by_name(eng, tmp_path):
         [
             ["Timestamp", "Role", Q["FIT-01"], "How happy are you with partners?"],
             ["2026/02/01", "CEO", "3", "very"],
+            ["2026/02/02", "CEO", "0", ""],
         ],
     )
-    refused(eng, export, "column How happy are you with partners?: is a question paos cannot match")
+    refused(
+        eng,
+        export,
+        "column How happy are you with partners?: is a question paos cannot match",
+        f"line 3, column {Q['FIT-01']}: '0' is not a rating",  # every problem at once
+    )
 
 
 def test_a_rating_outside_the_scale_is_refused_with_file_line_column_value(eng, tmp_path):

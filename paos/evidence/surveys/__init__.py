@@ -101,11 +101,9 @@ def import_export(
     maps: Mapping | None = load_mapping(Path(mapping), rb) if mapping else None
     export = _read(Path(export_path))
     plan = plan_columns(export, rb, maps)
-    if plan.problems:
-        raise EvidenceError(plan.problems)
     responses = read_responses(export, plan, rb, maps, complete_only)
-    if responses.problems:
-        raise EvidenceError(responses.problems)
+    if plan.problems or responses.problems:  # every problem at once, columns first
+        raise EvidenceError(plan.problems + responses.problems)
     if not responses.people:
         raise EvidenceError([export.problem("holds no response with a rating or a comment")])
     existing = read_existing(folder)

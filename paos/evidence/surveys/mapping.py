@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from paos._defaults import ID_PATTERN
-from paos.errors import EvidenceError, Problem
-from paos.evidence.intake import MAX_META_BYTES, decode, read_file, read_yaml
+from paos.errors import EvidenceError, FaultError, Problem
+from paos.evidence.intake import MAX_META_BYTES, Refused, decode, read_file, read_yaml
 from paos.evidence.vocabulary import normalise, role_from_answer
 from paos.method.rulebook import Rulebook
 
@@ -92,9 +92,14 @@ def parse_target(value: str, rulebook: Rulebook) -> Target | None:
 def load_mapping(path: Path, rulebook: Rulebook) -> Mapping:
     """Read and check a mapping file; `EvidenceError` listing every problem."""
     label = str(path)
-    data = read_file(path, label, MAX_META_BYTES)
     nested: dict[tuple, int] = {}
-    tree, lines, problems = read_yaml(decode(data, label), label, nested)
+    try:
+        text = decode(read_file(path, label, MAX_META_BYTES), label)
+    except Refused as err:
+        if err.fault:
+            raise FaultError(str(err.problem)) from None
+        raise EvidenceError([err.problem]) from None
+    tree, lines, problems = read_yaml(text, label, nested)
     out = Mapping(label)
     if problems:
         raise EvidenceError(problems)

@@ -169,6 +169,86 @@ def questionnaire(
     typer.echo(f"wrote {printable(path)}")
 
 
+@app.command("import")
+def import_cmd(
+    export: Annotated[
+        Path,
+        typer.Argument(
+            help="Survey export: Qualtrics, Google Forms or SurveyMonkey CSV, Microsoft "
+            "Forms or SurveyMonkey .xlsx, or PAOS's wide layout.",
+            show_default=False,
+        ),
+    ],
+    into: Annotated[
+        Path | None,
+        typer.Option("--into", help="Engagement folder (made by paos new) to write into."),
+    ] = None,
+    rulebook: RulebookOpt = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", help="Mapping file: column meanings, role labels, answers."),
+    ] = None,
+    append: Annotated[
+        bool, typer.Option("--append", help="Add to the stakeholders and ratings there.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the stakeholders and ratings there.")
+    ] = False,
+    complete_only: Annotated[
+        bool, typer.Option("--complete-only", help="Leave out incomplete responses.")
+    ] = False,
+    prefix: Annotated[
+        str | None,
+        typer.Option("--prefix", help="Stakeholder id prefix (default: the tool's, e.g. qx)."),
+    ] = None,
+    suggest: Annotated[
+        bool,
+        typer.Option("--suggest", help="Write a starter mapping file instead of importing."),
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="With --suggest: the mapping file to write.")
+    ] = None,
+) -> None:
+    """Import a survey export into an engagement's stakeholders.csv and ratings.csv
+    (both or neither), then validate the engagement.
+
+    Example: paos import responses.csv --into engagements/acme-2026-12
+    """
+    from paos.evidence.surveys import import_export, suggest_mapping, summary_text
+
+    with _guard():
+        if suggest:
+            if into is not None and rulebook is None:
+                from paos.evidence.surveys import engagement_rulebook
+
+                rulebook = str(engagement_rulebook(into, None).path)
+            text = suggest_mapping(export, rulebook)
+            if out is None:
+                typer.echo(text, nl=False)
+                return
+            from paos._files import atomic_write_text
+
+            if out.exists() and not force:
+                raise PaosError(f"{out} exists; choose another --out or replace it with --force")
+            atomic_write_text(out, text)
+            typer.echo(f"wrote {out}")
+            return
+        if into is None:
+            raise PaosError("give the engagement folder to import into: --into FOLDER")
+        if out is not None:
+            raise PaosError("--out is for --suggest; the import writes into --into")
+        result = import_export(
+            export, into, rulebook, mapping, append, force, complete_only, prefix
+        )
+    typer.echo(summary_text(result))
+    if result.invalid:
+        _stage(f"{printable(into)}: written, but not valid evidence yet (paos validate says):")
+        for line in result.invalid:
+            _stage(f"  {line}")
+    else:
+        typer.echo(f"{printable(into)}: valid")
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m paos`
     sys.exit(app())
 

@@ -1,0 +1,201 @@
+"""`paos import`: survey exports (Qualtrics, Google Forms, Microsoft Forms,
+SurveyMonkey, PAOS's wide layout) into an engagement's stakeholders.csv and
+ratings.csv.
+
+Reading (`formats`) recognises the tool by its header rows; matching (`matching`)
+gives every column a meaning from the rulebook's questions, signal ids and the
+questionnaire's words (`paos.evidence.vocabulary`), or from a mapping file
+(`mapping`); `responses` turns each row into a stakeholder and ratings; `write`
+writes both files or neither. Every problem is collected and reported at once,
+and nothing is written if there is one. After writing, the engagement is
+validated as `paos validate` does, so the analyst learns at once what is still
+missing (typically engagement.yaml's client and date)."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from paos._defaults import DEFAULT_RULEBOOK
+from paos.errors import EvidenceError, FaultError, PaosError, Problem
+from paos.evidence.intake import Refused, read_meta
+from paos.evidence.surveys.formats import Column, Export, read_export
+from paos.evidence.surveys.mapping import Mapping, load_mapping
+from paos.evidence.surveys.matching import Plan, plan_columns
+from paos.evidence.surveys.responses import (
+    Responses,
+    perspectives,
+    read_responses,
+    settle_ids,
+)
+from paos.evidence.surveys.suggest import suggest_text
+from paos.evidence.surveys.write import (
+    FILES,
+    RATING_COLUMNS,
+    STAKEHOLDER_COLUMNS,
+    folder_problem,
+    read_existing,
+    table_text,
+    write_both,
+)
+from paos.method.rulebook import Rulebook, load_rulebook
+
+__all__ = ["ImportResult", "import_export", "suggest_mapping", "summary_text"]
+
+
+@dataclass
+class ImportResult:
+    export: Export
+    plan: Plan
+    responses: Responses
+    rulebook: Rulebook
+    written: list[Path] = field(default_factory=list)
+    per_perspective: Counter = field(default_factory=Counter)
+    invalid: list[str] = field(default_factory=list)  # `paos validate`'s lines, if any
+    seconds: float = 0.0  # reading, matching and writing (not the validation)
+
+
+def _read(path: Path) -> Export:
+    try:
+        return read_export(Path(path))
+    except Refused as err:
+        if err.fault:
+            raise FaultError(str(err.problem)) from None
+        raise EvidenceError([err.problem]) from None
+
+
+def engagement_rulebook(folder: Path, ref: str | Path | None) -> Rulebook:
+    """`--rulebook`, else the rulebook engagement.yaml names, else the default."""
+    if ref is not None:
+        return load_rulebook(ref)
+    meta = read_meta(folder).meta.get("rulebook")
+    return load_rulebook(str(meta).strip() if meta else DEFAULT_RULEBOOK)
+
+
+def import_export(
+    export_path: str | Path,
+    into: str | Path,
+    rulebook: str | Path | None = None,
+    mapping: str | Path | None = None,
+    append: bool = False,
+    force: bool = False,
+    complete_only: bool = False,
+    prefix: str | None = None,
+    validate: bool = True,
+) -> ImportResult:
+    """Import one survey export into the engagement folder `into` (see the module
+    docstring). Raises `EvidenceError` listing every problem (nothing written), or
+    `FaultError` for a fault of the environment."""
+    start = time.perf_counter()
+    folder = Path(into)
+    if append and force:
+        raise PaosError(
+            "--append and --force exclude each other: add to the evidence or replace it"
+        )
+    bad = folder_problem(folder)
+    if bad:
+        raise EvidenceError([bad])
+    rb = engagement_rulebook(folder, rulebook)
+    maps: Mapping | None = load_mapping(Path(mapping), rb) if mapping else None
+    export = _read(Path(export_path))
+    plan = plan_columns(export, rb, maps)
+    responses = read_responses(export, plan, rb, maps, complete_only)
+    if plan.problems or responses.problems:  # every problem at once, columns first
+        raise EvidenceError(plan.problems + responses.problems)
+    if not responses.people:
+        raise EvidenceError([export.problem("holds no response with a rating or a comment")])
+    existing = read_existing(folder)
+    filled = [f"{n}.csv" for n, (_, rows) in existing.items() if rows]
+    if filled and not (append or force):
+        raise EvidenceError(
+            [
+                Problem(
+                    str(folder),
+                    f"holds evidence already ({', '.join(filled)}); add this export to it "
+                    "with --append, or replace it with --force",
+                )
+            ]
+        )
+    if force:
+        existing = {n: (h, []) for n, (h, _) in existing.items()}
+    taken = set()
+    if "stakeholders" in existing:
+        header, rows = existing["stakeholders"]
+        if "stakeholder_id" in header:
+            at = header.index("stakeholder_id")
+            taken = {r[at].strip() for r in rows if at < len(r)}
+    pfx = prefix if prefix is not None else (maps.prefix if maps else None)
+    problems = settle_ids(export, responses, pfx, taken)
+    if problems:
+        raise EvidenceError(problems)
+    people = [[p.stakeholder_id, p.role, p.perspective, None, None] for p in responses.people]
+    ratings = [
+        [responses.people[i].stakeholder_id, sid, value, comment, "survey"]
+        for i, sid, value, comment in responses.ratings
+    ]
+    texts = {
+        "stakeholders": table_text(STAKEHOLDER_COLUMNS, existing.get("stakeholders"), people),
+        "ratings": table_text(RATING_COLUMNS, existing.get("ratings"), ratings),
+    }
+    assert set(texts) == set(FILES)
+    result = ImportResult(export, plan, responses, rb)
+    result.written = write_both(folder, texts)
+    result.per_perspective = perspectives(responses, rb)
+    result.seconds = time.perf_counter() - start
+    if validate:
+        from paos.evidence.validate import load_evidence
+
+        try:
+            load_evidence([folder], rb)
+        except FaultError:
+            raise
+        except PaosError as err:
+            result.invalid = err.lines()
+    return result
+
+
+def suggest_mapping(export_path: str | Path, rulebook: str | Path | None = None) -> str:
+    """A starter mapping file (YAML text) for an export: every column with paos's
+    best guess of its meaning, to edit and pass back with --mapping."""
+    rb = load_rulebook(rulebook or DEFAULT_RULEBOOK)
+    return suggest_text(_read(Path(export_path)), rb)
+
+
+def _names(columns: list[Column], limit: int = 8) -> str:
+    keys = [c.key for c in columns]
+    shown = ", ".join(keys[:limit])
+    return shown + (f", ... ({len(keys)} in all)" if len(keys) > limit else "")
+
+
+def summary_text(r: ImportResult) -> str:
+    """What was imported, in a few lines."""
+    res, ex = r.responses, r.export
+    per = ", ".join(f"{k} {v}" for k, v in sorted(r.per_perspective.items()))
+    comments = sum(1 for *_, c in res.ratings if c is not None)
+    rated = sum(1 for _, _, v, _ in res.ratings if v is not None)
+    signals = {t.signal for t in r.plan.targets.values() if t.kind == "rating"}
+    lines = [
+        f"{ex.path}: {ex.tool_name} export, {len(res.people)} respondents imported ({per})",
+        f"  {len(signals)} signals asked; {rated} ratings, {comments} comments, "
+        f"{res.blanks} blank answers (blank, N/A, Cannot judge)",
+        f"  incomplete responses: {res.incomplete} imported"
+        + (f", {res.left_out} left out (--complete-only)" if res.left_out else ""),
+    ]
+    if res.empty:
+        lines.append(f"  left out: {res.empty} responses without a rating or comment")
+    by_why: dict[str, list[Column]] = {}
+    for col, why in r.plan.ignored:
+        by_why.setdefault(why, []).append(col)
+    for why, cols in by_why.items():
+        lines.append(f"  ignored ({why}): {_names(cols)}")
+    ids = [p.stakeholder_id for p in res.people]
+    lines.append(
+        f"  stakeholder ids: {ids[0]} .. {ids[-1]}"
+        if len(ids) > 1
+        else f"  stakeholder id: {ids[0]}"
+    )
+    for path in r.written:
+        lines.append(f"wrote {path}")
+    return "\n".join(lines)

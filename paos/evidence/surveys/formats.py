@@ -1,0 +1,264 @@
+"""Survey exports as paos reads them: which tool wrote the file, and its header rows
+turned into columns (header text, question id, sub-row) over the response rows.
+
+Recognised by their header rows alone, never by the file name:
+
+- Qualtrics CSV: a row of column ids (`StartDate`, `ResponseId`, `Q1`, `Q1_TEXT`),
+  a row of question texts and (the current form) a row of `{"ImportId": ...}`;
+  the legacy form has the first two rows only.
+- Google Forms CSV: `Timestamp` first, one column per question headed by its text,
+  grid rows as `Question [Row]`.
+- Microsoft Forms (.xlsx): `ID`, `Start time`, `Completion time`, `Email`, `Name`.
+- SurveyMonkey (CSV or .xlsx): `Respondent ID`, `Collector ID`, ... and a second
+  header row (`Response`, `Open-Ended Response` or the option labels) under each
+  question, whose text heads only its first column.
+- PAOS's wide layout: `stakeholder_id`, `role`, a column per signal id.
+
+Anything else with one header row is read as a plain table whose every column needs
+a meaning (`--mapping`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from paos.errors import Problem
+from paos.evidence.intake import (
+    MAX_COLUMNS,
+    MAX_TABLE_BYTES,
+    Refused,
+    column_label,
+    csv_rows,
+    decode,
+    read_file,
+    workbook_sheets,
+)
+from paos.evidence.vocabulary import normalise
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls")
+
+QUALTRICS_META = (
+    "StartDate",
+    "EndDate",
+    "Status",
+    "IPAddress",
+    "Progress",
+    "Duration (in seconds)",
+    "Finished",
+    "RecordedDate",
+    "ResponseId",
+    "RecipientLastName",
+    "RecipientFirstName",
+    "RecipientEmail",
+    "ExternalReference",
+    "LocationLatitude",
+    "LocationLongitude",
+    "DistributionChannel",
+    "UserLanguage",
+    # the legacy export's names
+    "ResponseID",
+    "ResponseSet",
+    "Name",
+    "ExternalDataReference",
+    "EmailAddress",
+)
+GOOGLE_META = ("Timestamp", "Email Address", "Email")
+MSFORMS_META = ("ID", "Start time", "Completion time", "Email", "Name", "Last modified time")
+SURVEYMONKEY_META = (
+    "Respondent ID",
+    "Collector ID",
+    "Start Date",
+    "End Date",
+    "IP Address",
+    "Email Address",
+    "First Name",
+    "Last Name",
+    "Custom Data 1",
+)
+TOOL_NAMES = {
+    "qualtrics": "Qualtrics",
+    "google": "Google Forms",
+    "msforms": "Microsoft Forms",
+    "surveymonkey": "SurveyMonkey",
+    "wide": "PAOS wide layout",
+    "table": "plain table (one header row)",
+}
+# The respondent's id, per tool (normalised header); Google Forms has none.
+RESPONSE_ID = {
+    "qualtrics": ("responseid",),
+    "msforms": ("id",),
+    "surveymonkey": ("respondent id",),
+    "wide": ("stakeholder id",),
+}
+# SurveyMonkey's second header row under a question with one column.
+SM_SINGLE = ("response", "open ended response")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an export: where it is, what heads it, how messages name it."""
+
+    index: int
+    text: str  # the question text (Qualtrics: its row 2; SurveyMonkey: the question)
+    qid: str | None = None  # Qualtrics column id (Q5, Q5_TEXT, FIT-01)
+    sub: str | None = None  # SurveyMonkey's second header row for this column
+    letter: str = ""  # as the file shows it: A, B, ... in a sheet, 1, 2, ... in a CSV
+
+    @property
+    def key(self) -> str:
+        """The column's name in messages and in a mapping file: the Qualtrics id, the
+        header text, or `question [option]` under a SurveyMonkey option row."""
+        if self.qid:
+            return self.qid
+        if self.sub and normalise(self.sub) not in SM_SINGLE:
+            return f"{self.text} [{self.sub}]" if self.text else self.sub
+        return self.text or f"column {self.letter}"
+
+    @property
+    def words(self) -> str:
+        """All header text of the column, for matching."""
+        return " ".join(p for p in (self.qid, self.text, self.sub) if p)
+
+
+@dataclass
+class Export:
+    """A survey export as read: its tool, columns and response rows."""
+
+    path: Path
+    label: str  # the file as messages name it (with the sheet when a workbook)
+    tool: str
+    columns: list[Column]
+    rows: list[list[str | None]]  # response rows, each as wide as `columns`
+    first_line: int  # the spreadsheet line of rows[0]
+    sheet: str | None = None
+    metadata: list[Column] = field(default_factory=list)  # ignored as the tool's own
+    id_column: Column | None = None  # the tool's response id
+    finished_column: Column | None = None  # Qualtrics `Finished`
+
+    @property
+    def tool_name(self) -> str:
+        return TOOL_NAMES[self.tool]
+
+    def problem(
+        self, rule: str, line: int | None = None, column: str | None = None, value=None
+    ) -> Problem:
+        return Problem(self.label, rule, line, column, value, self.sheet)
+
+
+def _text(cell: str | None) -> str:
+    return (cell or "").strip()
+
+
+def read_rows(path: Path) -> tuple[list[list[str | None]], str | None]:
+    """The rows of a CSV file or of a workbook's one sheet holding data (a workbook
+    with responses on several sheets is refused: paos would not know which to read)."""
+    label = str(path)
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        sheets = [
+            (name, rows)
+            for name, rows in workbook_sheets(path)
+            if any(_text(c) for row in rows for c in row)
+        ]
+        if not sheets:
+            raise Refused(Problem(label, "holds no data (every sheet is blank)"))
+        if len(sheets) > 1:
+            names = ", ".join(repr(n) for n, _ in sheets)
+            raise Refused(
+                Problem(
+                    label,
+                    f"holds data on {len(sheets)} sheets ({names}); an export has its "
+                    "responses on one: delete the others or save that sheet on its own",
+                )
+            )
+        return [list(r) for r in sheets[0][1]], sheets[0][0]
+    text = decode(read_file(path, label, MAX_TABLE_BYTES), label)
+    return [[c if c != "" else None for c in row] for row in csv_rows(text, label)], None
+
+
+def _is_import_id(cell: str | None) -> bool:
+    text = _text(cell)
+    if not text.startswith("{"):
+        return False
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(value, dict) and "ImportId" in value
+
+
+def detect(rows: list[list[str | None]]) -> str:
+    """Which tool wrote these rows (see the module docstring)."""
+    head = [normalise(c) for c in rows[0]] if rows else []
+    names = set(head)
+    if "stakeholder id" in names and "role" in names:
+        return "wide"
+    if "respondent id" in names and "collector id" in names:
+        return "surveymonkey"
+    if {"responseid", "startdate"} & names and (
+        "responseid" in names or "finished" in names or "enddate" in names
+    ):
+        return "qualtrics"
+    if head[:1] == ["timestamp"]:
+        return "google"
+    if head[:3] == ["id", "start time", "completion time"]:
+        return "msforms"
+    return "table"
+
+
+def read_export(path: Path) -> Export:
+    """Read an export file and lay out its columns; `Refused` if it cannot be read."""
+    label = str(path)
+    rows, sheet = read_rows(path)
+    while rows and not any(_text(c) for c in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise Refused(Problem(label, "is empty"))
+    width = max(len(r) for r in rows)
+    if width > MAX_COLUMNS:
+        raise Refused(Problem(label, f"has more than {MAX_COLUMNS} columns", 1, None, None, sheet))
+    rows = [r + [None] * (width - len(r)) for r in rows]
+    tool = detect(rows)
+    letter = lambda j: column_label(j, sheet)  # noqa: E731
+    if tool == "qualtrics":
+        three = len(rows) > 2 and any(_is_import_id(c) for c in rows[2])
+        texts = rows[1] if len(rows) > 1 else [None] * width
+        columns = [
+            Column(
+                j, _text(texts[j]) or _text(rows[0][j]), _text(rows[0][j]) or None, None, letter(j)
+            )
+            for j in range(width)
+        ]
+        skip = 3 if three else 2
+    elif tool == "surveymonkey":
+        subs = rows[1] if len(rows) > 1 else [None] * width
+        columns, current = [], ""
+        for j in range(width):
+            current = _text(rows[0][j]) or current
+            columns.append(Column(j, current, None, _text(subs[j]) or None, letter(j)))
+        skip = 2
+    else:
+        columns = [Column(j, _text(rows[0][j]), None, None, letter(j)) for j in range(width)]
+        skip = 1
+    body = rows[skip:]
+    export = Export(path, label, tool, columns, body, skip + 1, sheet)
+    meta = {
+        "qualtrics": QUALTRICS_META,
+        "google": GOOGLE_META,
+        "msforms": MSFORMS_META,
+        "surveymonkey": SURVEYMONKEY_META,
+    }.get(tool, ())
+    known = {normalise(m) for m in meta}
+    for col in columns:
+        name = normalise(col.qid if tool == "qualtrics" else col.text)
+        is_meta = name in known
+        if tool == "qualtrics" and (col.qid or "").startswith("Q_"):
+            is_meta = True  # Qualtrics' own extras: Q_RecaptchaScore, Q_RelevantIDDuplicate
+        if is_meta:
+            export.metadata.append(col)
+        if name in RESPONSE_ID.get(tool, ()) and export.id_column is None:
+            export.id_column = col
+        if tool == "qualtrics" and name == "finished":
+            export.finished_column = col
+    return export

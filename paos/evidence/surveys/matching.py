@@ -1,0 +1,270 @@
+"""Columns of an export to meanings: a signal's rating, its comment (evidence), the
+respondent's role or perspective, or ignored. A mapping file decides first; then,
+column by column in file order:
+
+1. the tool's own metadata columns are ignored (and reported as such);
+2. a Qualtrics `_TEXT` (or `_why`, `_comment`, `_evidence`) companion of a rating
+   column, or SurveyMonkey's `Open-Ended Response` / `Other (please specify)` under
+   a rating question, is that signal's comment;
+3. a header holding a signal id as a word (`FIT-01`, `FIT-01_why`) is its rating,
+   or its comment when the id is followed by why/comment/evidence/text;
+4. a header holding a signal's question text (case, spacing and punctuation
+   ignored; after a numbering or a dimension name, or as a grid row
+   `Partner Fit [question]`) is its rating, or its comment when the rest of the
+   header says comment/why/evidence; a header that is a signal's name is its rating;
+5. a header starting with Why, Comment or Evidence right after a rating column is
+   that signal's comment;
+6. a header with the word `role` is the role, with `perspective` the perspective.
+
+Any other column is refused by name: nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from paos.errors import Problem
+from paos.evidence.surveys.formats import Column, Export
+from paos.evidence.surveys.mapping import Mapping, Target
+from paos.evidence.vocabulary import normalise
+from paos.method.rulebook import Rulebook
+
+COMMENT_WORDS = frozenset(
+    {"why", "comment", "comments", "evidence", "explain", "explanation", "reason", "text"}
+)
+COMMENT_STARTS = ("why", "comment", "evidence")
+SM_COMMENT_SUBS = ("open ended response", "other please specify", "comment", "comments")
+PERSONAL = re.compile(r"e ?mail|name|ip ?address|latitude|longitude", re.IGNORECASE)
+WIDE_PERSONAL = ("name", "function")  # the wide layout's person columns paos leaves out
+
+
+@dataclass
+class Plan:
+    """What each column of an export means, and what was refused."""
+
+    targets: dict[int, Target] = field(default_factory=dict)  # by column index
+    how: dict[int, str] = field(default_factory=dict)  # why paos chose it
+    ignored: list[tuple[Column, str]] = field(default_factory=list)  # (column, why)
+    problems: list[Problem] = field(default_factory=list)
+
+    def columns(self, kind: str) -> list[int]:
+        return [j for j, t in self.targets.items() if t.kind == kind]
+
+
+def _padded(text: str) -> str:
+    return f" {normalise(text)} "
+
+
+class Matcher:
+    """The rulebook's signals, ready to be found in header texts."""
+
+    def __init__(self, rulebook: Rulebook):
+        self.rb = rulebook
+        self.questions = [(_padded(s.question), s.id) for s in rulebook.signals]
+        self.questions.sort(key=lambda q: -len(q[0]))
+        self.names = {normalise(s.name): s.id for s in rulebook.signals}
+        prefixes = sorted({s.id.rsplit("-", 1)[0] for s in rulebook.signals}, key=len)[::-1]
+        self.ids = {
+            (s.id.rsplit("-", 1)[0].upper(), int(s.id.rsplit("-", 1)[1])): s.id
+            for s in rulebook.signals
+            if re.fullmatch(r"[A-Za-z]+-\d+", s.id)
+        }
+        self.id_re = re.compile(
+            r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, prefixes)) + r")[-_](\d+)(?![0-9])"
+            r"(.*)$",
+            re.IGNORECASE | re.S,
+        )
+
+    def by_id(self, text: str) -> tuple[str, str] | None:
+        """(signal id, the text after it) when `text` holds a signal id as a word."""
+        for m in self.id_re.finditer(text):
+            sid = self.ids.get((m.group(1).upper(), int(m.group(2))))
+            if sid:
+                return sid, m.group(3)
+        return None
+
+    def by_question(self, text: str) -> tuple[str, str] | None:
+        """(signal id, the rest of the header) when `text` holds a question's text."""
+        padded = _padded(text)
+        for question, sid in self.questions:
+            at = padded.find(question)
+            if at >= 0:
+                return sid, padded[:at] + " " + padded[at + len(question) :]
+        return None
+
+    def classify(self, col: Column) -> tuple[Target, str] | None:
+        """A column's meaning by rules 3, 4 and 6 (the ones that need no neighbour)."""
+        for text in (col.qid, col.words):
+            found = self.by_id(text or "")
+            if found:
+                sid, rest = found
+                kind = "comment" if set(normalise(rest).split()) & COMMENT_WORDS else "rating"
+                return Target(kind, sid), "signal id in the header"
+        found = self.by_question(col.text + " " + (col.sub or ""))
+        if found:
+            sid, rest = found
+            kind = "comment" if set(normalise(rest).split()) & COMMENT_WORDS else "rating"
+            return Target(kind, sid), "question text"
+        name = normalise(col.sub if col.sub and not col.text else col.text)
+        if name in self.names:
+            return Target("rating", self.names[name]), "signal name"
+        words = set(normalise(col.words).split())
+        if "role" in words or "roles" in words:
+            return Target("role"), "role question"
+        if "perspective" in words:
+            return Target("perspective"), "perspective question"
+        return None
+
+
+def _blank_column(export: Export, j: int) -> bool:
+    return all(not (row[j] or "").strip() for row in export.rows)
+
+
+def plan_columns(export: Export, rulebook: Rulebook, mapping: Mapping | None) -> Plan:
+    """Decide every column's meaning (see the module docstring)."""
+    plan = Plan()
+    matcher = Matcher(rulebook)
+    meta = {c.index for c in export.metadata}
+    mapped: dict[str, tuple[Target, int]] = mapping.columns if mapping else {}
+    seen_keys: set[str] = set()
+    for col in export.columns:
+        j = col.index
+        key = normalise(col.key)
+        entry = mapped.get(key)
+        if entry is None and not col.sub:
+            entry = mapped.get(normalise(col.text))
+        if entry is not None:
+            seen_keys.add(key if key in mapped else normalise(col.text))
+            target = entry[0]
+            if target.kind == "ignore":
+                plan.ignored.append((col, "mapping file"))
+            elif PERSONAL.search(col.key) and (j in meta or target.kind == "stakeholder_id"):
+                plan.problems.append(
+                    export.problem(
+                        "holds personal data (names, e-mail or IP addresses), which paos "
+                        "never copies into an engagement; map it to ignore",
+                        1,
+                        col.key,
+                    )
+                )
+            else:
+                plan.targets[j], plan.how[j] = target, "mapping file"
+            continue
+        if j in meta:
+            plan.ignored.append((col, f"{export.tool_name} metadata"))
+            continue
+        if not col.key.strip() or col.key == f"column {col.letter}":
+            if not _blank_column(export, j):
+                plan.problems.append(
+                    export.problem(
+                        "has answers but no header: paos cannot tell what they answer",
+                        1,
+                        col.letter,
+                    )
+                )
+            continue
+        if export.tool == "wide":
+            found = _wide(col, matcher, rulebook)
+            if found is None:
+                name = normalise(col.text)
+                if name in WIDE_PERSONAL:
+                    plan.ignored.append((col, "personal data, not copied"))
+                    continue
+            else:
+                plan.targets[j], plan.how[j] = found
+                continue
+        prev = plan.targets.get(j - 1)
+        prev_col = export.columns[j - 1] if j else None
+        companion = _companion(col, plan, export)
+        if companion is not None:
+            plan.targets[j], plan.how[j] = Target("comment", companion), "comment companion"
+            continue
+        if (
+            prev is not None
+            and prev.kind == "rating"
+            and prev_col is not None
+            and col.sub
+            and normalise(col.sub) in SM_COMMENT_SUBS
+            and col.text == prev_col.text
+        ):
+            plan.targets[j], plan.how[j] = Target("comment", prev.signal), "comment companion"
+            continue
+        found = matcher.classify(col)
+        if found is not None and found[0].kind in ("rating", "comment"):
+            plan.targets[j], plan.how[j] = found
+            continue
+        head = normalise(col.sub if col.sub and normalise(col.sub) not in SM_COMMENT_SUBS else "")
+        head = head or normalise(col.text)
+        if prev is not None and prev.kind == "rating" and head.startswith(COMMENT_STARTS):
+            plan.targets[j], plan.how[j] = Target("comment", prev.signal), "comment after a rating"
+            continue
+        if found is not None:
+            plan.targets[j], plan.how[j] = found
+            continue
+        plan.problems.append(
+            export.problem(
+                "is a question paos cannot match to a signal, comment or role; give its "
+                "meaning in a mapping file (--mapping; paos import --suggest EXPORT "
+                "writes a starter) or map it to ignore",
+                1,
+                col.key,
+            )
+        )
+    for key, (_target, line) in mapped.items():
+        if key not in seen_keys:
+            plan.problems.append(
+                Problem(
+                    mapping.file if mapping else "",
+                    f"names no column of {export.label}",
+                    line,
+                    key,
+                )
+            )
+    _check_unique(plan, export)
+    return plan
+
+
+def _wide(col: Column, matcher: Matcher, rulebook: Rulebook) -> tuple[Target, str] | None:
+    name = col.text.strip().lower()
+    ids = {s.id.lower(): s.id for s in rulebook.signals}
+    if name in ids:
+        return Target("rating", ids[name]), "signal id"
+    if name.endswith("_evidence") and name[: -len("_evidence")] in ids:
+        return Target("comment", ids[name[: -len("_evidence")]]), "signal id"
+    if name in ("role", "perspective", "stakeholder_id"):
+        return Target(name), "wide layout"
+    return None
+
+
+def _companion(col: Column, plan: Plan, export: Export) -> str | None:
+    """The signal of the rating column this Qualtrics `_TEXT`/`_why` column belongs to."""
+    if not col.qid:
+        return None
+    m = re.fullmatch(r"(.+?)(?:_\d+)?_(text|why|comments?|evidence)", col.qid, re.IGNORECASE)
+    if not m:
+        return None
+    for j, target in plan.targets.items():
+        if target.kind == "rating" and export.columns[j].qid == m.group(1):
+            return target.signal
+    return None
+
+
+def _check_unique(plan: Plan, export: Export) -> None:
+    """A signal rated (or commented) in two columns, or two role columns, is refused."""
+    seen: dict[tuple[str, str | None], int] = {}
+    for j in sorted(plan.targets):
+        t = plan.targets[j]
+        if t.kind == "ignore":
+            continue
+        first = seen.setdefault((t.kind, t.signal), j)
+        if first != j:
+            what = f"{t.kind} of {t.signal}" if t.signal else f"the {t.kind}"
+            plan.problems.append(
+                export.problem(
+                    f"holds {what}, as column {export.columns[first].key!r} does too; map "
+                    "one of them to ignore (or to another signal) in a mapping file",
+                    1,
+                    export.columns[j].key,
+                )
+            )

@@ -1,0 +1,266 @@
+"""Response rows to stakeholders and ratings, cell by cell: every cell of a planned
+column is used (a rating, a comment, a role, an id) or refused with its file, line,
+column and value."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from paos.errors import Problem
+from paos.evidence.intake import listed
+from paos.evidence.surveys.formats import Export
+from paos.evidence.surveys.mapping import Mapping, role_target
+from paos.evidence.surveys.matching import Plan
+from paos.evidence.vocabulary import NotARating, normalise, rating_from_answer, role_labels
+from paos.method.rulebook import Rulebook
+
+DEFAULT_PREFIX = {
+    "qualtrics": "qx",
+    "google": "gf",
+    "msforms": "ms",
+    "surveymonkey": "sm",
+    "table": "r",
+    "wide": "",
+}
+FALSE = frozenset({"false", "0", "no"})
+_UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass
+class Person:
+    line: int
+    raw_id: str
+    role: str
+    perspective: str | None
+    complete: bool
+    stakeholder_id: str = ""
+
+
+@dataclass
+class Responses:
+    """What the rows hold, before ids are settled and files written."""
+
+    people: list[Person] = field(default_factory=list)
+    ratings: list[tuple[int, str, int | None, str | None]] = field(
+        default_factory=list
+    )  # (person index, signal id, rating, comment)
+    blanks: int = 0  # rating cells with no rating (blank, N/A, Cannot judge)
+    incomplete: int = 0  # incomplete responses imported
+    left_out: int = 0  # incomplete responses left out (--complete-only)
+    empty: int = 0  # responses without a single rating or comment
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _clean(cell: str | None) -> str:
+    return (cell or "").strip()
+
+
+def read_responses(
+    export: Export,
+    plan: Plan,
+    rulebook: Rulebook,
+    mapping: Mapping | None,
+    complete_only: bool = False,
+) -> Responses:
+    """Every response row as a person and their ratings (see the module docstring)."""
+    out = Responses()
+    persp = rulebook["stakeholder_perspectives"]
+    needs = {r.strip().lower() for r in rulebook["roles_requiring_perspective"]}
+    signals = {s.id: s for s in rulebook.signals}
+    answers = mapping.answers if mapping else {}
+    roles_map = mapping.roles if mapping else {}
+    key = {j: export.columns[j].key for j in plan.targets}
+    rating_cols = [(j, t.signal) for j, t in sorted(plan.targets.items()) if t.kind == "rating"]
+    comment_cols = {t.signal: j for j, t in plan.targets.items() if t.kind == "comment"}
+    order = [s.id for s in rulebook.signals]
+    rated = {sid for _, sid in rating_cols}
+    wanted = [sid for sid in order if sid in rated or sid in comment_cols]
+    rating_col = {sid: j for j, sid in rating_cols}
+    role_col = next(iter(plan.columns("role")), None)
+    persp_col = next(iter(plan.columns("perspective")), None)
+    id_col = next(iter(plan.columns("stakeholder_id")), None)
+    if id_col is None and export.id_column is not None:
+        id_col = export.id_column.index
+    fin = export.finished_column.index if export.finished_column else None
+    if role_col is None and not (mapping and (mapping.role or mapping.perspective)):
+        out.problems.append(
+            export.problem(
+                "has no role column (a question whose header holds the word 'role'); map "
+                "the role question with `<column>: role` in a mapping file, or give every "
+                "respondent's role with `role: <role id>`",
+            )
+        )
+        return out
+    memo: dict[tuple[str, str], int | None | str] = {}
+    known_roles = ", ".join(role_labels(rulebook).values())
+    bad: dict[str, list[Problem]] = {"rating": [], "role": [], "perspective": [], "id": []}
+
+    def rating(sid: str, text: str) -> int | None | str:
+        k = (sid, text)
+        if k not in memo:
+            norm = normalise(text)
+            if norm in answers:
+                memo[k] = answers[norm]
+            else:
+                try:
+                    memo[k] = rating_from_answer(text, rulebook, signals[sid])
+                except NotARating as exc:
+                    memo[k] = str(exc)
+        return memo[k]
+
+    for i, row in enumerate(export.rows):
+        line = export.first_line + i
+        if not any(_clean(c) for c in row):
+            continue
+        complete = fin is None or normalise(row[fin]) not in FALSE
+        answered = [
+            sid
+            for sid in wanted
+            if (sid in rating_col and _clean(row[rating_col[sid]]))
+            or (sid in comment_cols and _clean(row[comment_cols[sid]]))
+        ]
+        if not answered:
+            out.empty += 1
+            continue
+        if not complete and complete_only:
+            out.left_out += 1
+            continue
+        # role and perspective
+        role: str | None = mapping.role if mapping else None
+        if role_col is not None:
+            text = _clean(row[role_col])
+            if text:
+                role = roles_map.get(normalise(text)) or role_target(text, rulebook)
+                if role is None:
+                    bad["role"].append(
+                        export.problem(
+                            f"is not a role of the rulebook ({known_roles}); map it under "
+                            "`roles:` in a mapping file",
+                            line,
+                            key[role_col],
+                            text,
+                        )
+                    )
+                    continue
+        perspective = mapping.perspective if mapping else None
+        if persp_col is not None and _clean(row[persp_col]):
+            text = _clean(row[persp_col])
+            perspective = normalise(text)
+            if perspective not in persp:
+                bad["perspective"].append(
+                    export.problem(
+                        f"is not a perspective ({', '.join(persp)})", line, key[persp_col], text
+                    )
+                )
+                continue
+        if role is None:
+            if perspective is None:
+                bad["role"].append(
+                    export.problem(
+                        "is blank; every respondent with answers needs a role",
+                        line,
+                        key[role_col] if role_col is not None else None,
+                    )
+                )
+                continue
+            role = "other"
+        if role in needs and perspective is None:
+            bad["role"].append(
+                export.problem(
+                    f"has no default perspective: give one ({', '.join(persp)}) in a "
+                    "perspective column or as `perspective:` in a mapping file",
+                    line,
+                    key[role_col] if role_col is not None else None,
+                    role,
+                )
+            )
+            continue
+        raw_id = _clean(row[id_col]) if id_col is not None else ""
+        if id_col is not None and not raw_id:
+            bad["id"].append(
+                export.problem(
+                    "is blank; every response needs its id", line, export.columns[id_col].key
+                )
+            )
+            continue
+        person = len(out.people)
+        out.people.append(Person(line, raw_id or str(i + 1), role, perspective, complete))
+        out.incomplete += not complete
+        for sid in wanted:
+            value: int | None = None
+            if sid in rating_col:
+                got = rating(sid, _clean(row[rating_col[sid]]))
+                if isinstance(got, str):
+                    bad["rating"].append(
+                        export.problem(got, line, key[rating_col[sid]], row[rating_col[sid]])
+                    )
+                    continue
+                value = got
+            comment = row[comment_cols[sid]] if sid in comment_cols else None
+            if comment is not None and not comment.strip():
+                comment = None
+            if value is None:
+                out.blanks += sid in rating_col
+                if comment is None:
+                    continue
+            out.ratings.append((person, sid, value, comment))
+    for kind, found in bad.items():
+        out.problems += listed(found, f"a {kind} refused")
+    return out
+
+
+def settle_ids(
+    export: Export,
+    responses: Responses,
+    prefix: str | None,
+    taken: set[str],
+) -> list[Problem]:
+    """Give every person a stakeholder id `<prefix>-<response id>` (the row number
+    where the tool has none), valid as an id and free in `taken` (the ids of the
+    engagement already): without an explicit prefix, the tool's prefix is numbered
+    (qx, qx2, qx3, ...) until no id collides. Returns the problems (ids repeated
+    in the export, or colliding under an explicit prefix)."""
+    problems: list[Problem] = []
+    base = DEFAULT_PREFIX[export.tool] if prefix is None else prefix
+    raw = [(_UNSAFE_ID.sub("-", p.raw_id).strip("-._") or str(p.line)) for p in responses.people]
+    seen: dict[str, int] = {}
+    for p, r in zip(responses.people, raw, strict=True):
+        first = seen.setdefault(r.lower(), p.line)
+        if first != p.line:
+            column = export.id_column.key if export.id_column else None
+            problems.append(
+                export.problem(
+                    f"is the same response id as line {first}; each response needs its own",
+                    p.line,
+                    column,
+                    p.raw_id,
+                )
+            )
+    if problems:
+        return listed(problems, "a repeated response id")
+    lowered = {t.lower() for t in taken}
+    for n in range(1, 1000):
+        stem = base if n == 1 else f"{base}{n}"
+        ids = [(f"{stem}-{r}" if stem else r)[:64] for r in raw]
+        clash = [i for i in ids if i.lower() in lowered]
+        if not clash or prefix is not None or not base:
+            break
+    if clash:
+        problems.append(
+            export.problem(
+                f"gives stakeholder ids the engagement has already ({', '.join(clash[:5])}"
+                f"{', ...' if len(clash) > 5 else ''}); give another prefix (--prefix)"
+            )
+        )
+        return problems
+    for p, sid in zip(responses.people, ids, strict=True):
+        p.stakeholder_id = sid
+    return problems
+
+
+def perspectives(responses: Responses, rulebook: Rulebook) -> Counter:
+    """Respondents per perspective (declared, else their role's)."""
+    roles = rulebook.role_perspectives
+    return Counter(p.perspective or roles.get(p.role, "?") for p in responses.people)

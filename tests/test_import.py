@@ -93,7 +93,13 @@ def files(folder: Path) -> dict[str, bytes]:
 # --- exports as the tools write them ------------------------------------------
 
 
-def qualtrics(path: Path, answers: list[dict], legacy: bool = False, numeric: bool = False) -> Path:
+def qualtrics(
+    path: Path,
+    answers: list[dict],
+    legacy: bool = False,
+    numeric: bool = False,
+    from_paos: bool = False,
+) -> Path:
     """A Qualtrics export: Q1 role, Q2 FIT-01 with Q2_TEXT its comment, Q3 a matrix
     row `Partner Fit - <FIT-02>`, and a question whose id is the signal id (FIT-03
     with FIT-03_why)."""
@@ -106,6 +112,8 @@ def qualtrics(path: Path, answers: list[dict], legacy: bool = False, numeric: bo
         ("FIT-03_why", "Why?"),
     ]
     meta = [m for m in QUALTRICS_META if not legacy or m[0] != "ResponseId"]
+    if from_paos:  # the embedded data of a survey made by `paos questionnaire`
+        meta = [*meta, ("paos_rulebook", "paos_rulebook", "paos_rulebook")]
     if legacy:
         meta = [("ResponseID", "ResponseID", "")] + meta
     ids = [m[0] for m in meta] + [q[0] for q in qs]
@@ -127,6 +135,7 @@ def qualtrics(path: Path, answers: list[dict], legacy: bool = False, numeric: bo
             "RecipientFirstName": f"First{n}",
             "RecipientLastName": f"Last{n}",
             "Progress": "100" if done else "40",
+            "paos_rulebook": "paos-v1",
         }
         rows.append(
             [meta_values.get(m[0], "2026-02-01 10:00:00") for m in meta]
@@ -177,6 +186,26 @@ def test_qualtrics_three_rows_with_choice_text(eng, tmp_path):
     assert "4 ratings, 3 comments, 2 blank answers" in text
     assert "incomplete responses: 1 imported" in text
     assert "ignored (Qualtrics metadata): StartDate" in text
+
+
+def test_a_numeric_qualtrics_export_of_a_paos_questionnaire_reads_cannot_judge(eng, tmp_path):
+    """Qualtrics exports a choice as its position; in a survey `paos questionnaire`
+    made (its embedded data names the rulebook) the one after the levels is 'Cannot
+    judge'. Without that declaration a 5 stays what it says: off the scale."""
+    answers = [{"Q1": "CEO", "Q2": "5", "Q2_TEXT": "can't say", "Q3_1": "4", "FIT-03": "1"}]
+    import_export(qualtrics(tmp_path / "paos.csv", answers, numeric=True, from_paos=True), eng)
+    _, ratings = imported(eng)
+    assert ratings == {
+        ("qx-R_0001xYz", "FIT-01"): (None, "can't say"),
+        ("qx-R_0001xYz", "FIT-02"): (4, None),
+        ("qx-R_0001xYz", "FIT-03"): (1, None),
+    }
+    refused(
+        eng,
+        qualtrics(tmp_path / "other.csv", answers, numeric=True),
+        "'5' is not a rating (1-4 or blank)",
+        force=True,
+    )
 
 
 def test_qualtrics_legacy_two_rows_with_numeric_values(eng, tmp_path):

@@ -57,6 +57,9 @@ QUALTRICS_META = (
     "LocationLongitude",
     "DistributionChannel",
     "UserLanguage",
+    # the embedded data `paos questionnaire --format qualtrics` declares
+    "paos_rulebook",
+    "paos_perspective",
     # the legacy export's names
     "ResponseID",
     "ResponseSet",

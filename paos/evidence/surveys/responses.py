@@ -97,12 +97,22 @@ def read_responses(
     known_roles = ", ".join(role_labels(rulebook).values())
     bad: dict[str, list[Problem]] = {"rating": [], "role": [], "perspective": [], "id": []}
 
+    # A Qualtrics survey made by `paos questionnaire` (its embedded data names the
+    # rulebook) exported as numbers gives each choice's position: the levels from the
+    # lowest, then "Cannot judge".
+    positions = export.tool == "qualtrics" and any(
+        c.key == "paos_rulebook" for c in export.metadata
+    )
+    lo, hi = rulebook["rating_scale"]["min"], rulebook["rating_scale"]["max"]
+
     def rating(sid: str, text: str) -> int | None | str:
         k = (sid, text)
         if k not in memo:
             norm = normalise(text)
             if norm in answers:
                 memo[k] = answers[norm]
+            elif positions and text.strip().isdigit() and 1 <= int(text) <= hi - lo + 2:
+                memo[k] = lo + int(text) - 1 if int(text) <= hi - lo + 1 else None
             else:
                 try:
                     memo[k] = rating_from_answer(text, rulebook, signals[sid])

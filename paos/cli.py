@@ -21,7 +21,10 @@ app = typer.Typer(
 )
 
 Engagement = Annotated[
-    Path, typer.Argument(help="Engagement folder or .xlsx workbook.", show_default=False)
+    Path,
+    typer.Argument(
+        help="Engagement folder or workbook (.xlsx, .xlsm, .ods, .xls).", show_default=False
+    ),
 ]
 RulebookOpt = Annotated[
     str | None,

@@ -1,5 +1,6 @@
-"""Stage 1: read an engagement (folder of CSV + engagement.yaml, or one .xlsx
-workbook) into raw string tables that remember where every cell came from.
+"""Stage 1: read an engagement (folder of CSV + engagement.yaml, or one workbook:
+.xlsx, .xlsm, .ods or .xls) into raw string tables that remember where every cell
+came from.
 
 Nothing is interpreted here beyond layout: values stay text, blank cells
 become null, each row keeps its spreadsheet line (header = line 1). Problems
@@ -12,7 +13,9 @@ a size; CSV goes through the csv module in strict mode, so an unclosed quote or 
 short row is a problem, never swallowed or padded rows; YAML is read as parser
 events, so no alias is expanded, no tag constructed and every value stays the
 text written; a workbook's zip parts are checked for size and ratio before
-openpyxl inflates them.
+openpyxl or calamine inflates them, and an .ods or .xls file is scanned for the
+extent of its sheets and its formulas before calamine reads it (see "Workbooks"
+below).
 
 No cell is dropped silently: a value under a blank header (or right of the last
 one in a sheet) is refused, and so is (in `validate`) a column or key the format
@@ -61,7 +64,7 @@ NO_HEADER = "has a value but its column has no header"
 # What one input may cost. Each is far above any real engagement.
 MAX_TABLE_BYTES = 64 * 2**20  # one CSV file (at worst ~15x this in memory while parsed)
 MAX_META_BYTES = 2**20  # engagement.yaml, an answers file, a rulebook
-MAX_WORKBOOK_BYTES = 64 * 2**20  # one .xlsx/.xlsm file as stored
+MAX_WORKBOOK_BYTES = 64 * 2**20  # one .xlsx/.xlsm/.ods/.xls file as stored
 MAX_PART_BYTES = 32 * 2**20  # one part (file) of a workbook once inflated
 MAX_PARTS_BYTES = 64 * 2**20  # all parts of a workbook once inflated (~30 s to read)
 MAX_RATIO = 100  # inflated/compressed size of a part larger than RATIO_FROM
@@ -674,13 +677,382 @@ def _open_workbook(data: bytes):
     return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
 
 
-def _sheets(wb, path: Path, problems: list[Problem]) -> dict[str, object]:
-    """The workbook's sheets by normalised name; two sheets that read the same are
-    refused, naming both, rather than one of them chosen silently."""
+# --- Workbooks: .xlsx/.xlsm through openpyxl, .ods/.xls through calamine ----------
+#
+# Which reader, and why (measured on data/engagements/harbor-2026-11.xlsx, 3 sheets,
+# 293 cells, mean of 20 reads on the 2-core dev machine): openpyxl 7.2 ms, calamine
+# 0.33 ms. .xlsx stays on openpyxl all the same: python-calamine (0.9) cannot tell a
+# formula cell from a value (it gives the value the formula last showed, which paos
+# refuses to use), and it lays a sheet out densely from its first to its last cell
+# before anything can be checked, so two cells at A1 and XFD1048576 in a 2 KB .xlsx
+# abort the process asking for 512 GiB (calamine issue #693), where openpyxl streams
+# rows and `_sheet_rows` stops at the limits. .ods and .xls have no reader but
+# calamine worth having, so for them paos first scans the file itself, bounded and
+# streaming, for the extent of every sheet and for formula cells, and hands it to
+# calamine only when every sheet is within the limits (calamine lays out every
+# sheet of an .ods or .xls file as it opens it) and, for the engagement workbook,
+# with the formulas known:
+#   .xlsx/.xlsm  zip checked by `_zip_refusal`; openpyxl streams the rows; a formula
+#                is a cell of type "f" (its text is shown).
+#   .ods         zip checked by `_zip_refusal`; content.xml is read once by expat
+#                (no DTD allowed) for each sheet's filled extent, repeats counted
+#                (`number-rows-repeated`, `number-columns-repeated`), and for cells
+#                with a `table:formula` attribute (its text is shown); then calamine
+#                reads the values.
+#   .xls         OLE2, not a zip: bounded by MAX_WORKBOOK_BYTES as stored; olefile
+#                gives the Workbook stream, whose BIFF8 records are walked once for
+#                the sheets (BOUNDSHEET), each cell's position and FORMULA records
+#                (a formula's text is not decoded: shown as "="); encrypted files and
+#                Excel 5/95 files are refused; then calamine reads the values.
+# A sheet of an .ods or .xls file counts as the rectangle calamine lays out, from A1
+# to its last filled row and column (a sparse sheet counts its blanks), so the
+# MAX_CELLS limit holds for what is actually built in memory.
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls")
+_KIND = {".xlsx": ".xlsx", ".xlsm": ".xlsx", ".ods": ".ods", ".xls": ".xls"}
+
+
+def is_workbook(path: Path) -> bool:
+    """Whether paos reads `path` as a workbook (by its suffix)."""
+    return path.suffix.lower() in WORKBOOK_SUFFIXES
+
+
+@dataclass
+class _Extent:
+    """What a scan found in one sheet of an .ods or .xls file: the filled rows as
+    runs (first line, number of lines, last filled column from 1) and the formula
+    cells (line, column index, formula text)."""
+
+    runs: list[tuple[int, int, int]] = field(default_factory=list)
+    formulas: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+def _bound(extent: _Extent, label: str, name: str) -> None:
+    """`Refused` (naming the sheet) if the sheet calamine would lay out exceeds
+    MAX_ROWS, MAX_COLUMNS or MAX_CELLS; the messages are those of `_sheet_rows`."""
+    last = width = 0
+    for first, count, cols in sorted(extent.runs):
+        if first > MAX_ROWS or first + count - 1 > MAX_ROWS and cols <= MAX_COLUMNS:
+            raise Refused(
+                Problem(label, f"has rows beyond line {MAX_ROWS}", None, None, None, name)
+            )
+        if cols > MAX_COLUMNS:
+            raise Refused(
+                Problem(
+                    label,
+                    f"has cells beyond column {MAX_COLUMNS}; delete the columns after it",
+                    first,
+                    None,
+                    None,
+                    name,
+                )
+            )
+        last, width = max(last, first + count - 1), max(width, cols)
+    if last * width > MAX_CELLS:
+        line = MAX_CELLS // width + 1
+        raise Refused(Problem(label, f"has more than {MAX_CELLS} cells", line, None, None, name))
+
+
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
+_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
+
+
+def _repeat(value: str | None) -> int:
+    if value is None:
+        return 1
+    count = int(value)
+    if count < 1:
+        raise ValueError(f"a repeat count of {count}")
+    return count
+
+
+def _ods_scan(data: bytes) -> dict[str, _Extent]:
+    """Each sheet of an .ods file by name with its extent and formulas, from one
+    streaming read of content.xml (raises on any damage or zip bomb)."""
+    from xml.parsers import expat
+
+    why = _zip_refusal(data)
+    if why:
+        raise ValueError(why)
+    sheets: dict[str, _Extent] = {}
+    sheet: _Extent | None = None
+    at = {"row": 0, "rows": 1, "last": 0, "col": 0, "depth": 0}
+    cell: list = []  # [first column, columns, filled, formula] of the open cell
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal sheet
+        if at["depth"]:
+            at["depth"] += 1
+            if tag == _TABLE + "table":
+                raise ValueError("a table inside a cell")
+        elif tag == _TABLE + "table":
+            if sheet is not None:
+                raise ValueError("a table inside a table")
+            name = attrs.get(_TABLE + "name", "")
+            if name in sheets:
+                raise ValueError(f"two sheets named {name!r}")
+            sheet = sheets[name] = _Extent()
+            at["row"] = 0
+        elif sheet is None:
+            return
+        elif tag == _TABLE + "table-row":
+            at.update(rows=_repeat(attrs.get(_TABLE + "number-rows-repeated")), last=0, col=0)
+        elif tag in (_TABLE + "table-cell", _TABLE + "covered-table-cell"):
+            count = _repeat(attrs.get(_TABLE + "number-columns-repeated"))
+            formula = attrs.get(_TABLE + "formula")
+            cell[:] = [at["col"], count, _OFFICE + "value-type" in attrs, formula]
+            at["col"] += count
+            at["depth"] = 1
+
+    def end(tag: str) -> None:
+        nonlocal sheet
+        if at["depth"]:
+            at["depth"] -= 1
+            if at["depth"] == 0:
+                first, count, filled, formula = cell
+                if filled or formula is not None:
+                    at["last"] = first + count
+                if formula is not None and sheet is not None:
+                    text = formula.split(":", 1)[1] if formula.startswith("of:") else formula
+                    sheet.formulas.append((at["row"] + 1, first, text or "="))
+        elif sheet is None:
+            return
+        elif tag == _TABLE + "table-row":
+            if at["last"]:
+                sheet.runs.append((at["row"] + 1, at["rows"], at["last"]))
+            at["row"] += at["rows"]
+        elif tag == _TABLE + "table":
+            sheet = None
+
+    def text(chars: str) -> None:
+        if at["depth"] and chars.strip():
+            cell[2] = True
+
+    def refuse_dtd(*_: object) -> None:
+        raise ValueError("content.xml declares a DTD")
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    parser.StartDoctypeDeclHandler = refuse_dtd
+    parser.EntityDeclHandler = refuse_dtd
+    with zipfile.ZipFile(io.BytesIO(data)) as z, z.open("content.xml") as fh:
+        parser.ParseFile(fh)
+    return sheets
+
+
+# BIFF8 records that place a cell: (row, column) are their first two 16-bit fields.
+_XLS_CELLS = {0x0006, 0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, 0x00D6, 0x0201}
+_XLS_RANGES = {0x00BD, 0x00BE}  # MULRK, MULBLANK: row, first column, ..., last column
+_XLS_FORMULA, _XLS_BOF, _XLS_EOF = 0x0006, 0x0809, 0x000A
+
+
+def _biff(stream: bytes, pos: int):
+    """The BIFF records of `stream` from `pos`: (type, body) each."""
+    import struct
+
+    while pos + 4 <= len(stream):
+        kind, size = struct.unpack_from("<HH", stream, pos)
+        yield kind, stream[pos + 4 : pos + 4 + size]
+        pos += 4 + size
+
+
+def _xls_scan(data: bytes) -> dict[str, _Extent]:
+    """Each worksheet of an .xls (BIFF8) file by name with its extent and formula
+    cells, from one walk of the Workbook stream's records (raises on any damage, an
+    encrypted file or an Excel 5/95 one)."""
+    import struct
+
+    import olefile
+
+    with olefile.OleFileIO(io.BytesIO(data)) as ole:
+        if not ole.exists("Workbook"):
+            raise ValueError(
+                "no Excel 97-2003 Workbook stream (an Excel 5/95 file, or not a "
+                "workbook); save it as .xlsx"
+            )
+        stream = ole.openstream("Workbook").read()
+    found: list[tuple[str, int]] = []
+    for kind, body in _biff(stream, 0):
+        if kind == _XLS_BOF and struct.unpack_from("<H", body)[0] != 0x0600:
+            raise ValueError("not a BIFF8 (Excel 97-2003) workbook; save it as .xlsx")
+        if kind == 0x002F:
+            raise ValueError("it is encrypted (password-protected); save it without a password")
+        if kind == 0x00FC and struct.unpack_from("<I", body, 4)[0] > len(stream) // 3:
+            raise ValueError("its shared string table claims more strings than it holds")
+        if kind == 0x0085:  # BOUNDSHEET: stream offset, state, type, name
+            offset, _, sheet_type, chars, flags = struct.unpack_from("<IBBBB", body)
+            raw_name = body[8 : 8 + chars * (2 if flags & 1 else 1)]
+            name = raw_name.decode("utf-16-le" if flags & 1 else "latin-1")
+            if sheet_type == 0:
+                found.append((name, offset))
+        if kind == _XLS_EOF:
+            break
+    sheets: dict[str, _Extent] = {}
+    for name, offset in found:
+        if name in sheets:
+            raise ValueError(f"two sheets named {name!r}")
+        extent = sheets[name] = _Extent()
+        last: dict[int, int] = {}
+        depth, ended = 0, False
+        for kind, body in _biff(stream, offset):
+            if kind == _XLS_BOF:
+                depth += 1
+            elif kind == _XLS_EOF:
+                depth -= 1
+                if depth <= 0:
+                    ended = depth == 0
+                    break
+            elif depth == 1 and kind == 0x0200:  # DIMENSION: calamine reserves this size
+                rows_from, rows_to, cols_from, cols_to = struct.unpack_from("<IIHH", body)
+                if rows_from > rows_to or cols_from > cols_to:
+                    raise ValueError(f"sheet {name!r} declares an impossible size")
+                if (rows_to - rows_from) * (cols_to - cols_from) > MAX_CELLS:
+                    raise ValueError(f"sheet {name!r} declares more than {MAX_CELLS} cells")
+            elif depth == 1 and (kind in _XLS_CELLS or kind in _XLS_RANGES):
+                row, col = struct.unpack_from("<HH", body)
+                if kind in _XLS_RANGES:
+                    col = struct.unpack_from("<H", body, len(body) - 2)[0]
+                last[row] = max(last.get(row, 0), col + 1)
+                if kind == _XLS_FORMULA:
+                    extent.formulas.append((row + 1, col, "="))
+        if not ended:
+            raise ValueError(f"sheet {name!r} ends early")
+        extent.runs = [(row + 1, 1, cols) for row, cols in sorted(last.items())]
+    return sheets
+
+
+class _Book:
+    """A workbook open for reading: its sheet names in order, and each sheet's rows
+    as text with its formula cells ((line, column index, formula text) each)."""
+
+    names: list[str]
+
+    def rows(
+        self, name: str, label: str, shown: str
+    ) -> tuple[list[list[str | None]], list[tuple[int, int, str]]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class _OpenpyxlBook(_Book):
+    def __init__(self, data: bytes) -> None:
+        self.wb = _open_workbook(data)
+        self.names = list(self.wb.sheetnames)
+
+    def rows(
+        self, name: str, label: str, shown: str
+    ) -> tuple[list[list[str | None]], list[tuple[int, int, str]]]:
+        return _sheet_rows(self.wb[name], label, shown)
+
+    def close(self) -> None:
+        self.wb.close()
+
+
+class _CalamineBook(_Book):
+    def __init__(self, data: bytes, suffix: str, label: str) -> None:
+        from python_calamine import CalamineWorkbook
+
+        self.extents = _ods_scan(data) if suffix == ".ods" else _xls_scan(data)
+        for name, extent in self.extents.items():
+            _bound(extent, label, name)
+        self.wb = _calamine(CalamineWorkbook.from_filelike, io.BytesIO(data))
+        missing = set(self.extents) - set(self.wb.sheet_names)
+        if missing:
+            raise ValueError(f"sheet {sorted(missing)[0]!r} cannot be read")
+        self.names = [n for n in self.wb.sheet_names if n in self.extents]
+
+    def rows(
+        self, name: str, label: str, shown: str
+    ) -> tuple[list[list[str | None]], list[tuple[int, int, str]]]:
+        sheet = _calamine(self.wb.get_sheet_by_name, name)
+        grid = _calamine(sheet.to_python, skip_empty_area=False)
+        rows: list[list[str | None]] = []
+        for values in grid:
+            row = [_cell(v) for v in values]
+            while row and row[-1] is None:
+                row.pop()
+            rows.append(row)
+        while rows and not rows[-1]:
+            rows.pop()
+        return rows, list(self.extents[name].formulas)
+
+    def close(self) -> None:
+        self.wb.close()
+
+
+def _calamine(call, *args, **kwargs):
+    """`call(*args, **kwargs)` into calamine, whose Rust code panics on some damaged
+    files: a panic (a BaseException from pyo3) becomes a ValueError like any damage."""
+    try:
+        return call(*args, **kwargs)
+    except Exception:
+        raise
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
+        raise ValueError(f"the reader failed: {exc}") from None
+
+
+def _open_book(data: bytes, path: Path) -> _Book:
+    """The workbook in `data`, read as its suffix says; raises `Refused` for a sheet
+    over the limits (.ods, .xls) and anything else on damage."""
+    suffix = path.suffix.lower()
+    if suffix in (".ods", ".xls"):
+        return _CalamineBook(data, suffix, str(path))
+    return _OpenpyxlBook(data)
+
+
+def _unreadable(path: Path, exc: Exception, sheet: str | None = None) -> Problem:
+    kind = _KIND.get(path.suffix.lower(), ".xlsx")
+    return Problem(
+        str(path), f"is not a readable {kind} workbook ({_reason(exc)})", None, None, None, sheet
+    )
+
+
+def workbook_sheets(path: Path) -> list[tuple[str, list[list[str | None]]]]:
+    """Every sheet of an .xlsx, .xlsm, .ods or .xls workbook: its name and its rows
+    as text (cells as `_cell` gives them: 3.0 is "3", dates ISO, blanks None; row i is
+    line i + 1), bounded like `_sheet_rows` (MAX_ROWS, MAX_COLUMNS, MAX_CELLS; a
+    sheet's declared size costs nothing). Raises `Refused`, one problem naming the
+    file (and the sheet where there is one), for a file that is not a regular file
+    or is too large, a damaged file, a zip bomb, a sheet over the limits or a formula
+    in any cell (the first one is named)."""
+    path = Path(path)
+    label = str(path)
+    data = read_file(path, label, MAX_WORKBOOK_BYTES)
+    sheet: str | None = None
+    try:
+        book = _open_book(data, path)
+        try:
+            out: list[tuple[str, list[list[str | None]]]] = []
+            for sheet in book.names:
+                rows, formulas = book.rows(sheet, label, sheet)
+                if formulas:
+                    line, j, text = min(formulas)
+                    raise Refused(
+                        Problem(label, FORMULA, line, column_label(j, sheet), text, sheet)
+                    )
+                out.append((sheet, rows))
+            return out
+        finally:
+            book.close()
+    except Refused:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any damage a reader meets
+        raise Refused(_unreadable(path, exc, sheet)) from None
+
+
+def _sheets(sheet_names: list[str], path: Path, problems: list[Problem]) -> dict[str, str | None]:
+    """The workbook's sheet names by normalised name; two sheets that read the same
+    are refused (None), naming both, rather than one of them chosen silently."""
     names: dict[str, list[str]] = {}
-    for name in wb.sheetnames:
+    for name in sheet_names:
         names.setdefault(name.strip().lower(), []).append(name)
-    out: dict[str, Any] = {}
+    out: dict[str, str | None] = {}
     for key, group in names.items():
         if len(group) > 1 and key in ("engagement", *TABLES):
             shown = " and ".join("'" + g + "'" for g in group)
@@ -693,7 +1065,7 @@ def _sheets(wb, path: Path, problems: list[Problem]) -> dict[str, object]:
             )
             out[key] = None
         else:
-            out[key] = wb[group[0]]
+            out[key] = group[0]
     return out
 
 
@@ -767,9 +1139,10 @@ def _sheet_table(
 
 
 def read_workbook(path: Path) -> RawEngagement:
-    """Read a single .xlsx workbook with sheets engagement, stakeholders, ratings, metrics.
-    Whatever is wrong with the file (not a zip, a damaged part, a zip bomb) is one
-    problem, never a traceback."""
+    """Read a single workbook (.xlsx, .xlsm, .ods or .xls) with sheets engagement,
+    stakeholders, ratings, metrics. Whatever is wrong with the file (not a zip, a
+    damaged part, a zip bomb, an .ods or .xls sheet over the limits) is one problem,
+    never a traceback."""
     raw = RawEngagement(path, meta_file=str(path), meta_sheet="engagement")
     try:
         data = read_file(path, str(path), MAX_WORKBOOK_BYTES)
@@ -779,15 +1152,16 @@ def read_workbook(path: Path) -> RawEngagement:
         return raw
     raw.files.append((path.name, hashlib.sha256(data).hexdigest()))
     try:
-        wb = _open_workbook(data)
+        book = _open_book(data, path)
         try:
-            sheets = _sheets(wb, path, raw.problems)
+            sheets = _sheets(book.names, path, raw.problems)
             for name in ("engagement", *TABLES):
-                if sheets.get(name) is None:
+                sheet = sheets.get(name)
+                if sheet is None:
                     raw.meta_unread |= name == "engagement" and name in sheets
                     continue
                 try:
-                    rows, formulas = _sheet_rows(sheets[name], str(path), name)
+                    rows, formulas = book.rows(sheet, str(path), name)
                 except Refused as err:
                     raw.refused(err)
                     raw.meta_unread |= name == "engagement"
@@ -799,11 +1173,14 @@ def read_workbook(path: Path) -> RawEngagement:
                     if table is not None:
                         raw.tables[name] = table
         finally:
-            wb.close()
-    except Exception as exc:  # noqa: BLE001 - any damage openpyxl or zipfile meets
-        raw.problems.append(
-            Problem(str(path), f"is not a readable .xlsx workbook ({_reason(exc)})")
-        )
+            book.close()
+    except Refused as err:  # an .ods or .xls sheet over the limits: nothing is read
+        raw.refused(err)
+        raw.unreadable = True
+        raw.tables.clear()
+        return raw
+    except Exception as exc:  # noqa: BLE001 - any damage a reader or zipfile meets
+        raw.problems.append(_unreadable(path, exc))
         raw.unreadable = True
         raw.tables.clear()
         return raw
@@ -919,15 +1296,20 @@ def _capped_kinds(problems: list[Problem]) -> list[Problem]:
 
 
 def read_engagement(source: str | Path) -> RawEngagement:
-    """Read a folder or an .xlsx workbook; a missing source is itself a problem.
-    Never raises for what is on disk: every refusal is a problem of the result."""
+    """Read a folder or a workbook (.xlsx, .xlsm, .ods, .xls); a missing source is
+    itself a problem. Never raises for what is on disk: every refusal is a problem of
+    the result."""
     path = Path(source)
     if path.is_dir():
         return read_folder(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm") and os.path.lexists(path):
+    if is_workbook(path) and os.path.lexists(path):
         return read_workbook(path)
     raw = RawEngagement(path, unreadable=True)
-    rule = "is not an engagement folder or .xlsx workbook" if path.exists() else "does not exist"
+    rule = (
+        "is not an engagement folder or workbook (.xlsx, .xlsm, .ods, .xls)"
+        if path.exists()
+        else "does not exist"
+    )
     raw.problems.append(Problem(str(path), rule))
     return raw
 
@@ -1040,16 +1422,17 @@ def read_meta(source: str | Path) -> RawEngagement:
         raw.meta_file = str(path / "engagement.yaml")
         if os.path.lexists(path / "engagement.yaml"):
             _yaml_meta(path / "engagement.yaml", raw.meta_file, raw)
-    elif path.suffix.lower() in (".xlsx", ".xlsm") and os.path.lexists(path):
+    elif is_workbook(path) and os.path.lexists(path):
         raw.meta_file, raw.meta_sheet = str(path), "engagement"
         try:
-            wb = _open_workbook(read_file(path, str(path), MAX_WORKBOOK_BYTES))
+            book = _open_book(read_file(path, str(path), MAX_WORKBOOK_BYTES), path)
             try:
-                sheets = _sheets(wb, path, raw.problems)
-                if sheets.get("engagement") is not None:
-                    _sheet_meta(*_sheet_rows(sheets["engagement"], str(path), "engagement"), raw)
+                sheets = _sheets(book.names, path, raw.problems)
+                sheet = sheets.get("engagement")
+                if sheet is not None:
+                    _sheet_meta(*book.rows(sheet, str(path), "engagement"), raw)
             finally:
-                wb.close()
+                book.close()
         except Exception:  # noqa: BLE001 - unreadable: the full read reports it
             pass
     return raw

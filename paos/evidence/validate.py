@@ -30,6 +30,7 @@ from paos.evidence.intake import (
     RawEngagement,
     Table,
     cascade,
+    is_workbook,
     listed,
     more,
     read_engagement,
@@ -441,7 +442,7 @@ def _tables(
         ]
         tables["ratings"] = long
         tables.setdefault("stakeholders", people)
-    workbook = raw.source.suffix.lower() in (".xlsx", ".xlsm")
+    workbook = is_workbook(raw.source)
     for name in ("stakeholders", "ratings"):
         label = str(raw.source) if workbook else str(raw.source / f"{name}.csv")
         if name not in tables and not any(p.file == label for p in problems):

@@ -34,7 +34,7 @@ from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos._files import separate_folders, sweep_leftovers, writable_folder
 from paos._types import Evidence
 from paos.errors import EvidenceError, PaosError
-from paos.evidence.intake import RawEngagement, read_engagement, read_meta
+from paos.evidence.intake import RawEngagement, is_workbook, read_engagement, read_meta
 from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
 from paos.portfolio._progressbar import Progress
 from paos.portfolio.store import evidence_digest, readable_run, run_file, store_rows, write_runs
@@ -53,8 +53,9 @@ class Outcome:
 
 
 def discover(portfolio: str | Path) -> list[Path]:
-    """Every engagement under `portfolio`: folders holding engagement.yaml, and .xlsx
-    workbooks that are not inside such a folder. Hidden folders are skipped."""
+    """Every engagement under `portfolio`: folders holding engagement.yaml, and
+    workbooks (.xlsx, .xlsm, .ods, .xls) that are not inside such a folder. Hidden
+    folders and files, and Excel's lock files (~$name), are skipped."""
     root = Path(portfolio)
     if not root.is_dir():
         raise PaosError(f"{root}: not a folder")
@@ -62,7 +63,9 @@ def discover(portfolio: str | Path) -> list[Path]:
     for meta in root.rglob("engagement.yaml"):
         if not any(part.startswith(".") for part in meta.relative_to(root).parts):
             found.add(meta.parent)
-    for book in root.rglob("*.xlsx"):
+    for book in root.rglob("*"):
+        if not is_workbook(book):
+            continue
         rel = book.relative_to(root).parts
         if not any(p.startswith((".", "~$")) for p in rel) and not any(
             parent in found for parent in book.parents

@@ -1436,31 +1436,3 @@ def read_meta(source: str | Path) -> RawEngagement:
         except Exception:  # noqa: BLE001 - unreadable: the full read reports it
             pass
     return raw
-
-
-# stand-in: replaced by the calamine reader
-def workbook_sheets(path: Path) -> list[tuple[str, list[list[str | None]]]]:
-    """Each sheet's name and its rows as text (bounded like `_sheet_rows`); a formula
-    anywhere is refused (`Refused` with one problem), as is a workbook that cannot be
-    read."""
-    label = str(path)
-    data = read_file(path, label, MAX_WORKBOOK_BYTES)
-    try:
-        wb = _open_workbook(data)
-    except Exception as exc:  # noqa: BLE001 - any damage openpyxl or zipfile meets
-        raise Refused(Problem(label, f"is not a readable workbook ({_reason(exc)})")) from None
-    out: list[tuple[str, list[list[str | None]]]] = []
-    try:
-        for name in wb.sheetnames:
-            rows, formulas = _sheet_rows(wb[name], label, name)
-            if formulas:
-                line, j, text = formulas[0]
-                raise Refused(Problem(label, FORMULA, line, column_label(j, name), text, name))
-            out.append((name, rows))
-    except Refused:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise Refused(Problem(label, f"is not a readable workbook ({_reason(exc)})")) from None
-    finally:
-        wb.close()
-    return out

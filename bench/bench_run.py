@@ -384,8 +384,8 @@ PROFILE = textwrap.dedent(r"""
 def cli_run(engagement: Path) -> dict:
     """`python -m paos run` once in a fresh process, on this source tree. It runs in a
     temporary folder, so the CLI's default results store (data/results, relative)
-    is a fresh one there: the run is recorded as an analyst's would be, and the
-    repository's store is left alone."""
+    is a fresh one there, beside the reports: the run is recorded as an analyst's
+    would be, and the repository's store is left alone."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(
@@ -394,8 +394,17 @@ def cli_run(engagement: Path) -> dict:
     }
     with tempfile.TemporaryDirectory(prefix="paos-bench-cli-") as tmp:
         t = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-m", "paos", "run", str(engagement), "--out", tmp, "--force"],
+        proc = subprocess.run(  # reports and store apart: paos refuses overlapping ones
+            [
+                sys.executable,
+                "-m",
+                "paos",
+                "run",
+                str(engagement),
+                "--out",
+                str(Path(tmp) / "reports"),
+                "--force",
+            ],
             capture_output=True,
             text=True,
             env=env,

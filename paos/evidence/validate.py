@@ -506,8 +506,19 @@ def check_engagements(
 def _unsafe_cells(table: Table) -> list[Problem]:
     """Every cell of a table holding a control character (or, in a column that becomes
     a label, a bidirectional control): the first `MAX_REPORTED` of the file, then one
-    line counting the rest. One vectorised scan per column."""
+    line counting the rest. A clean table (the common case) costs one vectorised scan
+    of its rows' cells joined (a control character cannot arise from joining); only
+    a table with a hit is scanned column by column to name the cells."""
     f = table.frame
+    probe = pl.DataFrame(  # positional names: a header may read like a regex ("*", "^$")
+        [f.get_column(c).alias(f"c{j}") for j, c in enumerate(table.header)]
+    )
+    labels = [f"c{j}" for j, c in enumerate(table.header) if c in LABEL_COLUMNS]
+    if probe.width and not probe.select(
+        pl.concat_str(pl.all(), ignore_nulls=True).str.contains(CONTROL_PL).any()
+        | pl.concat_str(labels or [pl.lit("")], ignore_nulls=True).str.contains(BIDI_PL).any()
+    ).item():
+        return []
     hits = []
     for c in table.header:  # renamed: a header may read like a regex ("*", "^$")
         col = f.get_column(c).alias("value")

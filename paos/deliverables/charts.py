@@ -222,7 +222,9 @@ def priority_matrix(
             {
                 "x": tier_ids.index(g["tier"]) + 0.2 + col * 0.3,
                 "y": top[g["severity"]] - 0.38 - row * 0.2,
-                "label": g["signal_id"] + ("*" if g["escalated"] else ""),
+                "label": g["signal_id"]
+                + ("*" if g["escalated"] else "")
+                + ("†" if g.get("robust") is False else ""),
             }
         )
     heads = [

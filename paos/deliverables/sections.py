@@ -206,6 +206,31 @@ def _chart(d: Deliverable, name: str) -> str:
     return charts.svg_of(drawing)
 
 
+# How a finding that hinges on one person is marked (robustness-v1): in text, and in
+# the charts' labels.
+FRAGILE = "depends on one stakeholder's answers"
+FRAGILE_MARK = "†"
+
+
+def _fragile(g: dict) -> bool:
+    """A gap that changes when some one stakeholder is left out (robust false; a gap
+    without robustness, fewer than 2 raters, is not marked)."""
+    return g.get("robust") is False
+
+
+def _pai_range(d: Deliverable) -> str:
+    """'2.1–2.3 leaving any one stakeholder out', or '' when there is no range."""
+    r = d.contract.get("robustness") or {}
+    if r.get("pai_min") is None or r.get("pai_max") is None:
+        return ""
+    lo, hi = d.score(r["pai_min"]), d.score(r["pai_max"])
+    return (
+        f"{lo}–{hi} leaving any one stakeholder out"
+        if lo != hi
+        else (f"{lo} leaving any one stakeholder out")
+    )
+
+
 def _count(n: float, word: str) -> str:
     """'1 point', '0.5 points', '2 levels'."""
     return f"{n:g} {word}" + ("" if n == 1 else "s")
@@ -232,7 +257,8 @@ def executive_summary(d: Deliverable) -> Html:
         pai = (
             f'<div class="pai"><div class="pai-value">{esc(c["pai_display"])}</div>'
             f'<div class="pai-scale">of {d.score(d.scale[1])}</div>'
-            f'<div class="maturity"{paint(band)}>{esc(c["maturity"])}</div></div>'
+            + (f'<div class="pai-range">{esc(_pai_range(d))}</div>' if _pai_range(d) else "")
+            + f'<div class="maturity"{paint(band)}>{esc(c["maturity"])}</div></div>'
         )
     else:
         missing = ", ".join(x["id"] for x in c["dimensions"] if x["score"] is None)
@@ -255,7 +281,12 @@ def executive_summary(d: Deliverable) -> Html:
     firsts = first_phase_gaps(d)
     top = firsts[:5]
     top_html = (
-        "".join(f"<li>{esc(gap_sentence(d, g))}</li>" for g in top)
+        "".join(
+            f"<li>{esc(gap_sentence(d, g))}"
+            + (f' <span class="fragile">{FRAGILE_MARK} {FRAGILE}</span>' if _fragile(g) else "")
+            + "</li>"
+            for g in top
+        )
         or f"<li>No {esc(first['priority'])} gap: nothing for phase {first['phase']}.</li>"
     )
     more = len(firsts) - len(top)
@@ -306,6 +337,11 @@ def priority_matrix(d: Deliverable) -> Html:
     lead = (
         "Priority follows from severity and tier by rule: foundations first. "
         f"* marks a gap escalated {_count(esc_rule['levels'], 'level')} because {why}."
+        + (
+            f" {FRAGILE_MARK} marks a gap that {FRAGILE}: leaving that one person out changes it."
+            if any(_fragile(g) for g in d.contract["gaps"])
+            else ""
+        )
     )
     return _section(
         "matrix", "Priority matrix", _figure(svg, "Gaps by severity and tier"), esc(lead)
@@ -323,7 +359,9 @@ def roadmap(d: Deliverable) -> Html:
             "".join(
                 f"<li>{_severity(d, g['severity'])} <b>{esc(g['signal_id'])}</b> "
                 f'{esc(d.names[g["signal_id"]])} <span class="muted">({d.fine(g["score"])})'
-                "</span></li>"
+                "</span>"
+                + (f' <span class="fragile">{FRAGILE_MARK}</span>' if _fragile(g) else "")
+                + "</li>"
                 for g in gaps
                 if g["phase"] == p["phase"]
             )
@@ -346,10 +384,18 @@ def roadmap(d: Deliverable) -> Html:
         if mods
         else "<p>No installation module is in scope: no gap was found.</p>"
     )
+    fragile = [g["signal_id"] for g in gaps if _fragile(g)]
+    note = (
+        f'<p class="small">{FRAGILE_MARK} {FRAGILE} ({esc(", ".join(fragile))}): confirm '
+        "it before acting on it.</p>"
+        if fragile
+        else ""
+    )
     return _section(
         "roadmap",
         "Roadmap",
         _figure(svg, "Phases and the gaps they address")
+        + note
         + f'<div class="phases" style="--n: {len(cols)}">{"".join(cols)}</div>'
         + table,
     )
@@ -372,6 +418,7 @@ def _signal_row(d: Deliverable, s: dict) -> str:
         f"{d.fine(s['reality'])}</td><td>{esc(charts.CLASS_LABELS[s['divergence_class']])}"
         f'</td><td class="num">{agreement}</td><td>{state}</td><td>'
         + (_severity(d, gap["severity"]) + " " + esc(gap["priority"]) if gap else "")
+        + (f" {FRAGILE_MARK}" if gap and _fragile(gap) else "")
         + "</td></tr>"
     )
 
@@ -380,8 +427,17 @@ def dimension_pages(d: Deliverable) -> Html:
     """One block per dimension: score, coverage, and every signal with strategic
     against reality, divergence class, agreement, validated or provisional."""
     blocks = []
+    near = set((d.contract.get("robustness") or {}).get("near_gaps") or [])
     for dim, spec in zip(d.contract["dimensions"], d.rulebook.dimensions):
         rows = "".join(_signal_row(d, d.signal(s.id)) for s in spec.signals)
+        misses = [s for s in spec.signals if s.id in near]
+        rows_note = (
+            '<p class="small">Near miss (a gap when one stakeholder is left out): '
+            + "; ".join(f"<b>{esc(s.id)}</b> {esc(s.name)}" for s in misses)
+            + ".</p>"
+            if misses
+            else ""
+        )
         score = d.score(dim["score"]) if dim["score"] is not None else "insufficient evidence"
         blocks.append(
             f'<div class="dimension"><h3>{esc(dim["id"])} · {esc(dim["name"])}</h3>'
@@ -391,7 +447,7 @@ def dimension_pages(d: Deliverable) -> Html:
             f'{esc(spec.decides)}.</p><table class="grid"><thead><tr><th>signal</th>'
             f"<th>score</th><th>leadership</th><th>reality</th><th>divergence</th>"
             f"<th>agreement</th><th>evidence</th><th>gap</th></tr></thead><tbody>{rows}"
-            f"</tbody></table></div>"
+            f"</tbody></table>{rows_note}</div>"
         )
     return _section("dimensions", "Dimensions", "".join(blocks))
 

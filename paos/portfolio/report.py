@@ -70,6 +70,16 @@ PAGES = (
 )
 
 
+def robust_share(p: Portfolio) -> tuple[int, int] | None:
+    """(robust gaps, gaps whose robustness is known) across the portfolio; None when
+    no run in the store carries robustness (older runs, or fewer than 2 raters)."""
+    gaps = p.runs.select("gaps").explode("gaps").unnest("gaps")
+    if "robust" not in gaps.columns:
+        return None
+    known = gaps.filter(pl.col("robust").is_not_null())
+    return (int(known["robust"].sum()), known.height) if known.height else None
+
+
 def stage_order(p: Portfolio, stages) -> list[str]:
     """The rulebook's company stages in its order, then any other stage found,
     alphabetically."""
@@ -177,12 +187,22 @@ def overview(p: Portfolio) -> Html:
         "</div>"
         for (n, label), color in zip(figures, ramp)
     )
-    tiles += "</div>" + (
-        f'<p class="small">Left out: {p.left_out} engagement(s) with no run under this '
-        f"rulebook (scored under another rulebook, or another version of "
-        f"{esc(p.rulebook.id)}).</p>"
-        if p.left_out
-        else ""
+    share = robust_share(p)
+    tiles += (
+        "</div>"
+        + (
+            f'<p class="small">Robust gaps: {share[0] / share[1]:.0%} of {share[1]} gaps hold '
+            "whichever one stakeholder is left out (robustness-v1).</p>"
+            if share
+            else ""
+        )
+        + (
+            f'<p class="small">Left out: {p.left_out} engagement(s) with no run under this '
+            f"rulebook (scored under another rulebook, or another version of "
+            f"{esc(p.rulebook.id)}).</p>"
+            if p.left_out
+            else ""
+        )
     )
     return Html(f'<section class="executive">{head}{tiles}</section>')
 

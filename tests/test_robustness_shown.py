@@ -1,0 +1,66 @@
+"""The deliverable shows how much each finding depends on one stakeholder
+(robustness-v1, "In the deliverable"): the PAI range, non-robust priority gaps
+marked in the summary, matrix and roadmap, and near misses per dimension."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from paos.deliverables import report, sections
+
+DEMO = Path(__file__).parent.parent / "data" / "engagements" / "northwind-2026-09"
+
+
+@pytest.fixture(scope="module")
+def fragile():
+    """Northwind with its robustness as the engine reports it, and its first gap
+    made fragile and a non-gap a near miss whatever the evidence says, so that each
+    mark is seen to follow the contract."""
+    d = report.deliverable(DEMO, run_date="2026-11-24")
+    c = d.contract
+    first = c["gaps"][0]
+    first.update(robust=False, changed_in=2)
+    for g in c["gaps"][1:]:
+        g.update(robust=True, changed_in=0)
+    gaps = {g["signal_id"] for g in c["gaps"]}
+    near = next(s["id"] for s in c["signals"] if s["id"] not in gaps)
+    c["robustness"] = {
+        "variants": 13,
+        "pai_min": 2.04,
+        "pai_max": 2.31,
+        "robust_gaps": len(c["gaps"]) - 1,
+        "near_gaps": [near],
+    }
+    d.drawings.clear()
+    return d, first["signal_id"], near
+
+
+def test_the_summary_shows_the_pai_range_and_marks_a_fragile_priority(fragile):
+    d, sid, _ = fragile
+    text = sections.executive_summary(d).text()
+    assert "2.0–2.3 leaving any one stakeholder out" in text
+    line = next(ln for ln in text.splitlines() if ln.startswith(sid))
+    assert line.endswith("† depends on one stakeholder's answers")
+    assert sum("depends on one stakeholder" in ln for ln in text.splitlines()) == 1
+
+
+def test_matrix_roadmap_and_dimensions_mark_it(fragile):
+    d, sid, near = fragile
+    matrix = sections.priority_matrix(d)
+    assert "† marks a gap that depends on one stakeholder's answers" in matrix.text()
+    assert f">{sid}*†<" in matrix.html or f">{sid}†<" in matrix.html
+    roadmap = sections.roadmap(d).text()
+    assert f"depends on one stakeholder's answers ({sid})" in roadmap
+    dims = sections.dimension_pages(d).text()
+    assert f"Near miss (a gap when one stakeholder is left out): {near} " in dims
+
+
+def test_without_robustness_nothing_is_marked():
+    d = report.deliverable(DEMO, run_date="2026-11-24")
+    d.contract.pop("robustness", None)
+    for g in d.contract["gaps"]:
+        g.pop("robust", None)
+    text = sections.executive_summary(d).text() + sections.roadmap(d).text()
+    assert "†" not in text and "leaving any one stakeholder out" not in text

@@ -34,6 +34,7 @@ removed by the next command on that folder; a concurrent run's is not.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import errno
 import io
 import itertools
@@ -43,6 +44,7 @@ import shutil
 import socket
 import stat
 import tempfile
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -424,3 +426,23 @@ def publish_folder(staging: Path, target: Path, force: bool, keep_marker: bool =
         _write_marker(target, target.name)
     else:
         (target / MARKER).unlink(missing_ok=True)
+
+
+def workbook_bytes(wb, at: dt.datetime) -> bytes:
+    """An openpyxl workbook as .xlsx bytes that are the same on every run: its
+    properties dated `at`, and its zip entries too (openpyxl's own save stamps the
+    current time into both, so it writes through ExcelWriter and re-packs)."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    wb.properties.created = wb.properties.modified = at
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).write_data()
+    packed = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=at.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            dst.writestr(entry, src.read(info.filename))
+    return packed.getvalue()

@@ -28,7 +28,6 @@ import io
 import json
 import random
 import sys
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +37,8 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere in the checkout
     sys.path.insert(0, str(ROOT))
 
 import openpyxl  # noqa: E402
-from openpyxl.writer.excel import ExcelWriter  # noqa: E402
 
+from paos._files import workbook_bytes  # noqa: E402
 from paos.evidence.vocabulary import CANNOT_JUDGE, choice_text, role_label  # noqa: E402
 from paos.method.rulebook import Signal, load_rulebook  # noqa: E402
 
@@ -257,21 +256,9 @@ def ms_forms(people, answers, signals) -> bytes:
             c.number_format = "m/d/yy h:mm:ss"
     wb.properties.creator = "Microsoft Forms"
     wb.properties.lastModifiedBy = "PAOS survey generator"
-    wb.properties.created = FIXED_TIME
-    wb.properties.modified = FIXED_TIME
     # openpyxl's save stamps the clock into the properties and the zip entries: write
     # through ExcelWriter, then re-pack with fixed entry times (as data/generate_demo.py).
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).write_data()
-    packed = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            dst.writestr(entry, src.read(info.filename))
-    return packed.getvalue()
+    return workbook_bytes(wb, FIXED_TIME)
 
 
 # --- SurveyMonkey ----------------------------------------------------------------------

@@ -25,7 +25,6 @@ replaced only with `force` and only when it carries the mark.
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import zipfile
@@ -36,9 +35,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.writer.excel import ExcelWriter
 
-from paos._files import atomic_write_bytes, csv_text, neutralise
+from paos._files import atomic_write_bytes, csv_text, neutralise, workbook_bytes
 from paos.errors import FaultError, PaosError, plain
 from paos.evidence.scaffold import FIXED_TIME
 from paos.evidence.vocabulary import (
@@ -414,18 +412,7 @@ def _xlsx(rulebook: Rulebook, perspective: str | None) -> bytes:
     props = wb.properties
     props.creator = props.lastModifiedBy = GENERATOR
     props.title = plain(title)
-    props.created = props.modified = FIXED_TIME
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).write_data()  # save() would stamp the current time
-    packed = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            dst.writestr(entry, src.read(info.filename))
-    return packed.getvalue()
+    return workbook_bytes(wb, FIXED_TIME)
 
 
 # -- writing -------------------------------------------------------------------

@@ -9,9 +9,7 @@ question and rubric shown beside the rating. paos reads either as it is.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,9 +17,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.writer.excel import ExcelWriter
 
 from paos._defaults import ID_PATTERN
+from paos._files import workbook_bytes
 from paos.errors import PaosError
 from paos.evidence.intake import LOOKUP_COLUMNS, NOTE_COLUMN
 from paos.evidence.validate import COLUMNS, SOURCES
@@ -115,18 +113,7 @@ def collection_workbook(engagement_id: str, rulebook: Rulebook) -> bytes:
     props = wb.properties
     props.creator = props.lastModifiedBy = "paos new"
     props.title = f"PAOS collection workbook {engagement_id}"
-    props.created = props.modified = FIXED_TIME
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).write_data()  # save() would stamp the current time
-    packed = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            dst.writestr(entry, src.read(info.filename))
-    return packed.getvalue()
+    return workbook_bytes(wb, FIXED_TIME)
 
 
 def _header(ws, names: Sequence[str | None], widths: list[float]) -> None:

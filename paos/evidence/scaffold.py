@@ -112,13 +112,19 @@ def collection_workbook(engagement_id: str, rulebook: Rulebook) -> bytes:
     _metrics_sheet(wb.create_sheet("metrics"), rulebook)
     _signals_sheet(wb.create_sheet("signals"), rulebook)
     _lists_sheet(wb.create_sheet("lists"), rulebook)
+    return workbook_bytes(wb, "paos new", f"PAOS collection workbook {engagement_id}")
+
+
+def workbook_bytes(wb: Workbook, creator: str, title: str) -> bytes:
+    """The .xlsx bytes of `wb`, the same for the same content: fixed timestamps in
+    the workbook properties and on every zip entry (`save()` would stamp the time)."""
     props = wb.properties
-    props.creator = props.lastModifiedBy = "paos new"
-    props.title = f"PAOS collection workbook {engagement_id}"
+    props.creator = props.lastModifiedBy = creator
+    props.title = title
     props.created = props.modified = FIXED_TIME
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).write_data()  # save() would stamp the current time
+        ExcelWriter(wb, archive).write_data()
     packed = io.BytesIO()
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():

@@ -514,10 +514,13 @@ def _unsafe_cells(table: Table) -> list[Problem]:
         [f.get_column(c).alias(f"c{j}") for j, c in enumerate(table.header)]
     )
     labels = [f"c{j}" for j, c in enumerate(table.header) if c in LABEL_COLUMNS]
-    if probe.width and not probe.select(
-        pl.concat_str(pl.all(), ignore_nulls=True).str.contains(CONTROL_PL).any()
-        | pl.concat_str(labels or [pl.lit("")], ignore_nulls=True).str.contains(BIDI_PL).any()
-    ).item():
+    if (
+        probe.width
+        and not probe.select(
+            pl.concat_str(pl.all(), ignore_nulls=True).str.contains(CONTROL_PL).any()
+            | pl.concat_str(labels or [pl.lit("")], ignore_nulls=True).str.contains(BIDI_PL).any()
+        ).item()
+    ):
         return []
     hits = []
     for c in table.header:  # renamed: a header may read like a regex ("*", "^$")

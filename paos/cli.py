@@ -346,7 +346,8 @@ def run(
     ] = DEFAULT_STORE,
 ) -> None:
     """Run the engagement notebook and write the board deliverables: executed
-    notebook, results.json, gaps.csv, executive_summary.html and .pdf.
+    notebook, results.json, gaps.csv, actions.xlsx (the action plan the client
+    tracks), executive_summary.html and .pdf.
 
     Example: paos run data/engagements/northwind-2026-09 --out reports
     """
@@ -476,9 +477,21 @@ def compare(
     follow_up: Annotated[Path, typer.Argument(help="The re-assessment.", show_default=False)],
     json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     rulebook: RulebookOpt = None,
+    actions: Annotated[
+        Path | None,
+        typer.Option(
+            "--actions",
+            help="The baseline's action plan as the client returned it (default: "
+            "actions.xlsx inside the baseline engagement folder, when there).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Progress between a baseline diagnostic and a re-assessment: PAI and dimension
-    deltas, gaps closed, new and persisting with their severity change.
+    deltas, gaps closed, new and persisting with their severity change, and for
+    closed and persisting gaps the status and owner the client recorded in the
+    baseline's action plan (actions.xlsx). A plan that cannot be read (a formula in
+    it, damage) is one note: the comparison goes on without statuses.
 
     Example: paos compare engagements/acme-2025-03 engagements/acme-2026-02
     """
@@ -487,7 +500,7 @@ def compare(
     from paos.portfolio.reassessment import compare_paths, compare_text
 
     with _guard():
-        c = compare_paths(baseline, follow_up, rulebook)
+        c = compare_paths(baseline, follow_up, rulebook, actions)
     typer.echo(js.dumps(c, indent=2, ensure_ascii=False) if json else compare_text(c))
 
 

@@ -190,6 +190,7 @@ def test_interrupted_batch_keeps_finished_work_and_resumes(tmp_path):
     for name in finished:  # every published report is whole
         assert sorted(f.name for f in (out / name).iterdir()) == [
             ".paos-report",
+            "actions.xlsx",
             "diagnostic.ipynb",
             "executive_summary.html",
             "executive_summary.pdf",

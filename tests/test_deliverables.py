@@ -49,6 +49,7 @@ def test_run_writes_every_deliverable(reports, path):
     r = reports[c["engagement_id"]]
     assert r.folder.name == c["engagement_id"]
     assert sorted(r.files) == [
+        "actions.xlsx",
         "diagnostic.ipynb",
         "executive_summary.html",
         "executive_summary.pdf",

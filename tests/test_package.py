@@ -164,6 +164,7 @@ def test_wheel_installed_in_a_fresh_venv_runs_outside_the_checkout(tmp_path):
     seconds["paos run"] = time.perf_counter() - t
     report = work / "out" / DEMO.name
     assert sorted(p.name for p in report.iterdir() if not p.name.startswith(".")) == [
+        "actions.xlsx",
         "diagnostic.ipynb",
         "executive_summary.html",
         "executive_summary.pdf",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from paos import __version__
-from paos._files import atomic_write_text, csv_text
+from paos._files import atomic_write_bytes, atomic_write_text, csv_text
 from paos._types import Results
 from paos.method._numbers import display
 from paos.method.diagnostic import diagnose
@@ -261,8 +261,11 @@ def gap_rows(d: Deliverable) -> tuple[list[str], list[list]]:
 
 
 def save_results(d: Deliverable, output_dir: str | Path | None) -> list[Path]:
-    """Write results.json (the results contract) and gaps.csv (formula-safe) to
-    `output_dir`, atomically; nothing when no folder is given."""
+    """Write results.json (the results contract), gaps.csv (formula-safe) and
+    actions.xlsx (the action plan, `paos.deliverables.actions`) to `output_dir`,
+    atomically; nothing when no folder is given."""
+    from paos.deliverables.actions import ACTIONS_FILE, actions_workbook
+
     if not output_dir:
         return []
     out = Path(output_dir)
@@ -270,4 +273,5 @@ def save_results(d: Deliverable, output_dir: str | Path | None) -> list[Path]:
     return [
         atomic_write_text(out / "results.json", to_json(d.contract) + "\n"),
         atomic_write_text(out / "gaps.csv", csv_text(header, rows)),
+        atomic_write_bytes(out / ACTIONS_FILE, actions_workbook(d)),
     ]

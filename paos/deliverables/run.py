@@ -223,7 +223,8 @@ def run_engagement(
     browser: Browser | None = None,
 ) -> RunResult:
     """Produce the deliverables of one engagement in `<out>/<engagement id>/`:
-    the executed notebook, results.json, gaps.csv, executive_summary.html/.pdf.
+    the executed notebook, results.json, gaps.csv, actions.xlsx (the action plan,
+    `paos.deliverables.actions`), executive_summary.html/.pdf.
     With a results `store`, the run is recorded there, and the deliverable gains a
     benchmark section once the store holds past engagements. The PDF is printed with
     `browser` if given (a batch worker's), else with one launched for this run.

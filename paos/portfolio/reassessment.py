@@ -4,7 +4,9 @@ Pure functions on two results contracts (evidence-and-results.md). `compare`
 gives the progress object (PAI and dimension deltas, gaps closed, new and
 persisting, gaps no longer assessed); `compare_text` prints it; `check_pair`
 refuses pairs that are not a baseline and its follow-up; `compare_paths` reads,
-scores and compares two engagements on disk.
+scores and compares two engagements on disk; `attach_actions` adds what the
+client recorded in the baseline's action plan (actions.xlsx, see
+`paos.deliverables.actions`).
 
 Deltas are stored at full precision (follow-up minus baseline) and shown with
 `signed`: a sign and one decimal, half up on the magnitude, as the methodology
@@ -13,10 +15,11 @@ shows scores (so +0.25 shows as +0.3 and -0.25 as -0.3).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from paos.errors import PaosError
+from paos.errors import PaosError, printable
 from paos.method._numbers import display, signed
 from paos.method.diagnostic import diagnose
 from paos.method.results import contract
@@ -165,19 +168,58 @@ def check_pair(baseline_meta: dict, follow_up_meta: dict) -> None:
         )
 
 
+def default_actions(baseline_path: str | Path) -> Path | None:
+    """Where the client's action plan of a baseline is looked for by default:
+    `actions.xlsx` inside the baseline engagement folder (where the analyst drops
+    the file the client returned), if it is there. None for a workbook baseline or
+    a folder without one."""
+    from paos.deliverables.actions import ACTIONS_FILE
+
+    path = Path(baseline_path) / ACTIONS_FILE
+    return path if Path(baseline_path).is_dir() and os.path.lexists(path) else None
+
+
+def attach_actions(c: dict, path: str | Path) -> dict:
+    """Add to a `compare` object what the client recorded in the baseline's action
+    plan at `path` (`paos.deliverables.actions.read_actions`), in place:
+
+    - `actions`: {"file": path, "read": whether statuses were read, "notes": one
+      line per problem (a formula or damage in the file: nothing read; an unknown
+      status, a row for a signal that is not a baseline gap, a repeated row)};
+    - when read, each entry of `gaps_closed` and `gaps_persisting` gains `action`:
+      {"status": "open" | "in progress" | "done" | None, "owner": text | None},
+      or None when the plan has no row for that gap.
+    """
+    from paos.deliverables.actions import read_actions
+
+    gaps = [g["signal_id"] for g in (*c["gaps_closed"], *c["gaps_persisting"])]
+    found, notes = read_actions(path, {*gaps, *c["no_longer_assessed"]}, c["baseline"])
+    c["actions"] = {"file": str(path), "read": found is not None, "notes": notes}
+    if found is not None:
+        for g in (*c["gaps_closed"], *c["gaps_persisting"]):
+            g["action"] = found.get(g["signal_id"])
+    return c
+
+
 def compare_paths(
     baseline_path: str | Path,
     follow_up_path: str | Path,
     rulebook: str | Path | Rulebook | None = None,
+    actions: str | Path | None = None,
 ) -> dict:
     """Read, validate, check and compare two engagements on disk.
 
     With `rulebook` both are scored under it; without, each under the rulebook
     its engagement.yaml names (`rulebook.same` then says whether they differ).
-    Adds `assessed_on` (ISO dates of both) to the `compare` object.
+    Adds `assessed_on` (ISO dates of both) to the `compare` object, and the
+    client's statuses (`attach_actions`) from the action plan `actions`, by default
+    the baseline folder's actions.xlsx when there is one (`default_actions`); a
+    named `actions` file that does not exist is refused (`PaosError`).
 
     >>> progress = compare_paths("engagements/acme-2025", "engagements/acme-2026")
     """
+    if actions is not None and not os.path.lexists(actions):
+        raise PaosError(f"action plan {actions}: no such file; check the path")
     book = load_rulebook(rulebook) if isinstance(rulebook, (str, Path)) else rulebook
     res_b, res_f = diagnose(baseline_path, book), diagnose(follow_up_path, book)
     meta_b, meta_f = res_b.engagements.to_dicts()[0], res_f.engagements.to_dicts()[0]
@@ -190,6 +232,9 @@ def compare_paths(
         "baseline": meta_b["assessed_on"].isoformat(),
         "follow_up": meta_f["assessed_on"].isoformat(),
     }
+    plan = Path(actions) if actions is not None else default_actions(baseline_path)
+    if plan is not None:
+        attach_actions(out, plan)
     return out
 
 
@@ -236,7 +281,7 @@ def compare_text(c: dict) -> str:
     out.append("")
     out.append(f"Gaps closed ({len(c['gaps_closed'])}):" + ("" if c["gaps_closed"] else " none"))
     for g in c["gaps_closed"]:
-        out.append(f"  {g['signal_id']:<8}was {g['severity']} ({g['priority']})")
+        out.append(f"  {g['signal_id']:<8}was {g['severity']} ({g['priority']})" + _client(g))
     out.append(f"Gaps new ({len(c['gaps_new'])}):" + ("" if c["gaps_new"] else " none"))
     for g in c["gaps_new"]:
         out.append(f"  {g['signal_id']:<8}{g['severity']} ({g['priority']})")
@@ -249,11 +294,27 @@ def compare_text(c: dict) -> str:
         out.append(
             f"  {g['signal_id']:<8}{severity:<22}{g['change']:<11}shortfall "
             f"{display(g['shortfall_baseline'], 2)} -> "
-            f"{display(g['shortfall_follow_up'], 2)}"
+            f"{display(g['shortfall_follow_up'], 2)}" + _client(g)
         )
     if c["no_longer_assessed"]:
         out.append(
             "No longer assessed (baseline gaps without evidence in the follow-up, "
             f"neither closed nor persisting): {', '.join(c['no_longer_assessed'])}"
         )
+    plan = c.get("actions")
+    if plan:
+        state = "statuses read" if plan["read"] else "no statuses read"
+        out += ["", f"Client action plan: {plan['file']} ({state})"]
+        out += [f"  note: {printable(n)}" for n in plan["notes"]]
     return "\n".join(out)
+
+
+def _client(g: dict) -> str:
+    """What the client recorded for a gap, when an action plan was read."""
+    if "action" not in g:
+        return ""
+    a = g["action"]
+    if a is None:
+        return "  client: not in the plan"
+    said = a["status"] or "no status"
+    return f"  client: {said}" + (f", owner {printable(a['owner'])}" if a["owner"] else "")

@@ -22,6 +22,7 @@ DEMO = Path(__file__).parent.parent.parent / "data" / "engagements"
 PORTFOLIO = Path(__file__).parent.parent.parent / "data" / "portfolio" / "engagements"
 REPORT = [
     ".paos-report",
+    "actions.xlsx",
     "diagnostic.ipynb",
     "executive_summary.html",
     "executive_summary.pdf",

@@ -26,6 +26,7 @@ from tests.waiting import wait_for
 DEMO = Path(__file__).parent.parent.parent / "data" / "engagements"
 REPORT = [
     ".paos-report",
+    "actions.xlsx",
     "diagnostic.ipynb",
     "executive_summary.html",
     "executive_summary.pdf",

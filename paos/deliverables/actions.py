@@ -1,0 +1,280 @@
+"""actions.xlsx: the action plan a client tracks, and reading it back at re-assessment.
+
+`paos run` writes `actions.xlsx` into every deliverable folder (`save_results`):
+one row per gap in roadmap order with its due date and installation module, and
+blank `owner`, `status` (drop-down: open, in progress, done) and `notes` columns
+for the client to keep up to date. At the re-assessment the analyst drops the file
+the client returned into the baseline engagement's folder (or names it with
+`paos compare --actions FILE`) and `read_actions` gives back the recorded status
+and owner of each gap.
+
+Layout of the sheet `actions` (the only sheet):
+
+- rows 1-3: a title block (`PAOS action plan`, then `engagement`/id, `client`,
+  `assessed on`, `rulebook` as label/value pairs on row 2, a one-line how-to on row 3);
+- row 5 (`HEADER_ROW`): the table's header, `COLUMNS`; the gaps from row 6 on.
+
+The reader does not rely on row 5: it takes the first row (of the first 20) whose
+cells include `signal_id` and `status`, so a client who inserts rows above the
+table does not break it.
+
+Every text cell is written as a value and neutralised (`paos._files.neutralise`):
+text starting like a formula gets a leading apostrophe, so no cell can run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from paos._files import neutralise, workbook_bytes
+
+if TYPE_CHECKING:
+    from paos.deliverables.report import Deliverable
+
+ACTIONS_FILE = "actions.xlsx"
+SHEET = "actions"
+HEADER_ROW = 5  # the table's header; gaps from the row below
+STATUSES = ("open", "in progress", "done")
+COLUMNS = (  # name, width
+    ("signal_id", 10),
+    ("signal", 30),
+    ("dimension", 11),
+    ("severity", 10),
+    ("priority", 9),
+    ("phase", 7),
+    ("due", 12),
+    ("installation module", 30),
+    ("robust", 8),
+    ("owner", 18),
+    ("status", 13),
+    ("notes", 45),
+)
+HEADER = [name for name, _ in COLUMNS]
+_SCAN_ROWS = 20  # how far down the reader looks for the header row
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _yes_no(value: object) -> str | None:
+    return None if value is None else ("yes" if value else "no")
+
+
+def action_rows(d: Deliverable) -> tuple[list[str], list[list]]:
+    """The action plan's header and rows: one per gap of `d.contract`, in roadmap
+    order. `due` is the assessment date plus the end day of the gap's phase (None
+    when either is unknown); `installation module` the module whose signals hold
+    the gap; `robust` yes/no from the gap's `robust` field, blank when it is null or
+    absent; owner, status and notes blank."""
+    from paos.deliverables.report import phases
+
+    assessed = _date(d.meta.get("assessed_on"))
+    end_day = {p["phase"]: p["end_day"] for p in phases(d.rulebook)}
+    module: dict[str, str] = {}
+    for m in d.contract["installation_modules"]:
+        for sid in m["signals"]:
+            module.setdefault(sid, m["name"])
+    rows = []
+    for g in d.contract["gaps"]:
+        sid = g["signal_id"]
+        days = end_day.get(g["phase"])
+        due = assessed + dt.timedelta(days=days) if assessed and days is not None else None
+        rows.append(
+            [
+                sid,
+                d.names.get(sid, ""),
+                g["dimension"],
+                g["severity"],
+                g["priority"],
+                g["phase"],
+                due,
+                module.get(sid),
+                _yes_no(g.get("robust")),
+                None,
+                None,
+                None,
+            ]
+        )
+    return HEADER, rows
+
+
+def actions_workbook(d: Deliverable) -> bytes:
+    """The bytes of actions.xlsx (the same for the same deliverable: dated on the
+    assessment day)."""
+    header, rows = action_rows(d)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    bold = Font(bold=True)
+    assessed = _date(d.meta.get("assessed_on"))
+    ws["A1"] = "PAOS action plan"
+    ws["A1"].font = Font(bold=True, size=14)
+    block = [
+        ("engagement", d.engagement_id),
+        ("client", d.meta.get("client")),
+        ("assessed on", assessed.isoformat() if assessed else None),
+        ("rulebook", d.contract["rulebook"]["id"]),
+    ]
+    for k, (label, value) in enumerate(block):
+        ws.cell(2, 2 * k + 1, label).font = bold
+        ws.cell(2, 2 * k + 2, neutralise(value))
+    ws["A3"] = (
+        f"One row per gap in roadmap order ({len(rows)}). Keep owner, status "
+        f"({', '.join(STATUSES)}) and notes up to date; the re-assessment reads them back."
+    )
+    for j, (name, width) in enumerate(COLUMNS, start=1):
+        cell = ws.cell(HEADER_ROW, j, name)
+        cell.font = bold
+        cell.fill = PatternFill("solid", fgColor="D9E1F2")
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+        ws.column_dimensions[get_column_letter(j)].width = width
+    top = Alignment(vertical="top", wrap_text=True)
+    due_col = header.index("due") + 1
+    typed = {header.index(c) + 1 for c in ("owner", "status", "notes")}
+    for i, row in enumerate(rows, start=HEADER_ROW + 1):
+        for j, value in enumerate(row, start=1):
+            cell = ws.cell(i, j, neutralise(value))
+            cell.alignment = top
+            if j == due_col and value is not None:
+                cell.number_format = "yyyy-mm-dd"
+            elif j in typed:
+                cell.number_format = "@"  # Excel keeps what the client types as text
+    first, last = HEADER_ROW + 1, HEADER_ROW + max(len(rows), 1)
+    status = get_column_letter(header.index("status") + 1)
+    dv = DataValidation(
+        type="list",
+        formula1='"' + ",".join(STATUSES) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="status",
+        error="A status is one of: " + ", ".join(STATUSES) + ".",
+    )
+    dv.add(f"{status}{first}:{status}{last}")
+    ws.add_data_validation(dv)
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(header))}{last}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    wb.properties.creator = wb.properties.lastModifiedBy = "paos run"
+    wb.properties.title = f"PAOS action plan {d.engagement_id}"
+    assessed = dt.date.fromisoformat(str(d.meta["assessed_on"]))
+    return workbook_bytes(wb, dt.datetime.combine(assessed, dt.time()))
+
+
+# --- reading a returned action plan ---------------------------------------------
+
+
+def _key(text: str | None) -> str:
+    return " ".join((text or "").replace("_", " ").replace("-", " ").split()).casefold()
+
+
+def _status(text: str | None) -> str | None:
+    """A status as one of `STATUSES` (case, spaces, '-' and '_' ignored), '' when
+    blank, None when it is none of them."""
+    key = _key(text)
+    if not key:
+        return ""
+    return next((s for s in STATUSES if _key(s) == key), None)
+
+
+def _text(cell: str | None) -> str | None:
+    text = (cell or "").strip()
+    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
+        text = text[1:]  # as paos neutralised it
+    return text or None
+
+
+def read_actions(
+    path: str | Path, gaps: set[str] | list[str], engagement_id: str | None = None
+) -> tuple[dict[str, dict] | None, list[str]]:
+    """The status and owner the client recorded per gap, and one note per problem.
+
+    Returns ({signal id: {"status": "open" | "in progress" | "done" | None,
+    "owner": text | None}}, notes). Only rows whose signal id is in `gaps` count.
+    Never raises for the file's content: a file that cannot be read (missing,
+    damaged, too large, a formula in any cell: paos reads values only) gives None
+    and one note; an unknown status is kept as None with a note; a row for
+    a signal that is not a gap, a repeated row (the first counts) and a plan of
+    another engagement (row 2's `engagement`, when present) are notes too.
+    """
+    from paos.evidence.intake import Refused, workbook_sheets
+
+    label = str(path)
+    try:
+        sheets = workbook_sheets(Path(path))
+    except Refused as exc:
+        return None, [f"{exc.problem}; statuses not read"]
+    except (OSError, ValueError) as exc:  # belt and braces: never crash a comparison
+        return None, [f"{label}: cannot be read ({exc}); statuses not read"]
+    if not sheets:
+        return None, [f"{label}: has no sheet; statuses not read"]
+    name, rows = next(((n, r) for n, r in sheets if n.strip().casefold() == SHEET), sheets[0])
+    where = f"{label} (sheet {name})"
+    head = None
+    for i, row in enumerate(rows[:_SCAN_ROWS]):
+        cells = [_key(c) for c in row]
+        if cells and cells[0] == "engagement" and len(cells) > 1 and engagement_id:
+            said = _text(row[1])
+            if said and said != engagement_id:
+                return None, [
+                    f"{where} line {i + 1}: is the action plan of {said}, not of "
+                    f"{engagement_id}; statuses not read"
+                ]
+        if "signal id" in cells and "status" in cells:
+            head = i, {c: j for j, c in reversed(list(enumerate(cells))) if c}
+            break
+    if head is None:
+        return None, [
+            f"{where}: no header row with signal_id and status in its first "
+            f"{_SCAN_ROWS} rows; statuses not read"
+        ]
+    at, cols = head
+    gaps = set(gaps)
+    found: dict[str, dict] = {}
+    notes: list[str] = []
+
+    def cell(row: list[str | None], col: str) -> str | None:
+        j = cols.get(col)
+        return _text(row[j]) if j is not None and j < len(row) else None
+
+    for i, row in enumerate(rows[at + 1 :], start=at + 2):
+        sid = cell(row, "signal id")
+        if sid is None:
+            continue
+        sid = sid.upper()
+        line = f"{where} line {i}"
+        if sid not in gaps:
+            notes.append(f"{line}: {sid} is not a gap of the baseline; row ignored")
+            continue
+        if sid in found:
+            notes.append(f"{line}: {sid} is listed again; the first row counts")
+            continue
+        given = cell(row, "status")
+        status = _status(given)
+        if status is None:
+            notes.append(
+                f"{line}: status {given!r} of {sid} is not one of "
+                f"{', '.join(STATUSES)}; taken as not recorded"
+            )
+        found[sid] = {"status": status or None, "owner": cell(row, "owner")}
+    return found, notes

@@ -232,3 +232,14 @@ def test_missing_named_plan_is_refused(tmp_path):
     base, follow = pair(tmp_path)
     with pytest.raises(PaosError, match="no such file"):
         compare_paths(base, follow, actions=tmp_path / "nope.xlsx")
+
+
+def test_the_follow_up_deliverable_shows_what_the_client_recorded(tmp_path):
+    """The plan dropped into the baseline folder reaches the follow-up's progress page."""
+    from paos.deliverables import sections
+
+    base, follow = pair(tmp_path)
+    client_plan(base, base / "actions.xlsx", {"FIT-01": ("Ana", "done")})
+    text = sections.reassessment(deliverable(follow, run_date="2026-05-10")).text()
+    assert "FIT-01 (high; client: done, Ana)" in text
+    assert "The client's action plan of the baseline: statuses read." in text

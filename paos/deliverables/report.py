@@ -130,7 +130,7 @@ def baseline_comparison(
 ) -> tuple[dict | None, str]:
     """Compare with the baseline: its evidence next to this engagement (scored under
     the same rulebook), else its latest run in the store."""
-    from paos.portfolio.reassessment import check_pair, compare
+    from paos.portfolio.reassessment import attach_actions, check_pair, compare, default_actions
     from paos.portfolio.store import contract_from_row, find_run
 
     base_id = d.meta["baseline"]
@@ -138,7 +138,9 @@ def baseline_comparison(
         if cand.exists():
             base = diagnose(cand, d.rulebook)
             check_pair(base.engagements.to_dicts()[0], d.meta)
-            return compare(contract(base), d.contract, severities=severities(d.rulebook)), ""
+            c = compare(contract(base), d.contract, severities=severities(d.rulebook))
+            plan = default_actions(cand)  # the plan the client returned, if dropped there
+            return (attach_actions(c, plan) if plan else c), ""
     row = find_run(store, base_id, d.rulebook.id) if store else None
     if row is not None:  # another client's run must never reach this report
         check_pair(row, d.meta)

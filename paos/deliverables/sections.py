@@ -674,19 +674,37 @@ def reassessment(d: Deliverable) -> Html:
     )
     p = c["pai"]
 
+    def client(g: dict) -> str:
+        """What the client recorded in the baseline's action plan, if it was read."""
+        a = g.get("action")
+        if not a or not a.get("status"):
+            return ""
+        return f"; client: {esc(a['status'])}" + (f", {esc(a['owner'])}" if a.get("owner") else "")
+
     def gaps(items: list[dict], key: str = "severity") -> str:
-        return ", ".join(f"{esc(g['signal_id'])} ({esc(g[key])})" for g in items) or "none"
+        return (
+            ", ".join(f"{esc(g['signal_id'])} ({esc(g[key])}{client(g)})" for g in items) or "none"
+        )
 
     persisting = (
         "".join(
             f"<li><b>{esc(g['signal_id'])}</b> {esc(d.names.get(g['signal_id'], ''))}: "
-            f"{esc(g['severity_baseline'])} → {esc(g['severity_follow_up'])} ({esc(g['change'])})"
-            "</li>"
+            f"{esc(g['severity_baseline'])} → {esc(g['severity_follow_up'])} ({esc(g['change'])}"
+            f"{client(g)})</li>"
             for g in c["gaps_persisting"]
         )
         or "<li>none</li>"
     )
-    note = (
+    plan = c.get("actions")
+    plan_note = (
+        '<p class="small">The client\'s action plan of the baseline: '
+        + ("statuses read." if plan["read"] else "no statuses read.")
+        + "".join(f"<br>{esc(n)}" for n in plan["notes"])
+        + "</p>"
+        if plan
+        else ""
+    )
+    note = plan_note + (
         ""
         if c["rulebook"]["same"]
         else '<p class="small">Scored under different '

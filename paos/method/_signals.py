@@ -103,10 +103,11 @@ def score_signals(
 
 
 def signals_from_aggregates(
-    per_signal: pl.DataFrame, engagement_ids: pl.Series, rulebook: Rulebook
+    per_signal: pl.DataFrame, engagement_ids: pl.Series, rulebook: Rulebook, grid: bool = True
 ) -> pl.DataFrame:
     """`score_signals` from the aggregates of `signal_aggregates` (keyed by any
-    `engagement_id`: robustness passes variant ids here)."""
+    `engagement_id`: robustness passes variant ids here). Without `grid`, only the
+    signals with evidence (the `no_evidence` rows left out: no later stage counts them)."""
     strategic = rulebook["strategic_perspective"]
     weights = rulebook.perspective_weights  # includes `data` (metrics)
     people = [p for p in weights if p != "data"]  # rated by stakeholders
@@ -150,12 +151,15 @@ def signals_from_aggregates(
             pl.lit(0.0), 1 - pl.col("variance").clip(lower_bound=0) / ag["null_variance"]
         )
     )
-    grid = pl.DataFrame({ENG: engagement_ids.unique().sort()}).join(
-        rulebook.signal_table(), how="cross"
-    )
+    if grid:
+        full = pl.DataFrame({ENG: engagement_ids.unique().sort()}).join(
+            rulebook.signal_table(), how="cross"
+        )
+        joined = full.join(per_signal, on=[ENG, "signal_id"], how="left")
+    else:
+        joined = per_signal.join(rulebook.signal_table(), on="signal_id", how="inner")
     return (
-        grid.join(per_signal, on=[ENG, "signal_id"], how="left")
-        .with_columns(
+        joined.with_columns(
             pl.col("n_ratings").fill_null(0).cast(pl.Int32),
             pl.col("n_perspectives").fill_null(0).cast(pl.Int32),
             agreement.alias("agreement"),

@@ -31,7 +31,7 @@ from paos.method._divergence import classify_divergence
 from paos.method._gaps import detect_gaps
 from paos.method._index import score_dimensions, score_index
 from paos.method._numbers import cmp
-from paos.method._signals import people_aggs, signal_aggregates, signals_from_aggregates
+from paos.method._signals import signal_aggregates, signals_from_aggregates
 from paos.method.rulebook import Rulebook
 
 VID = "_variant"  # variant id (UInt32), passed to the v1 stages as `engagement_id`
@@ -58,27 +58,48 @@ def _variant_results(
     engs = variants.select(ENG).unique()
     ratings = evidence.ratings.join(engs, on=ENG, how="semi")
     full = signal_aggregates(ratings, metric_rated.join(engs, on=ENG, how="semi"), rulebook)
+    people = [p for p in rulebook.perspective_weights if p != "data"]
+    names = [f"{a}_{p}" for p in people for a in ("n", "s", "ss")]
+    code = {s.id: i for i, s in enumerate(rulebook.signals)}
+    width = len(code)
+    sig = pl.col("signal_id").replace_strict(code, return_dtype=pl.Int64)
+    # Each rater's own part, one row per rating (ratings are unique per engagement,
+    # stakeholder and signal), keyed by variant and signal as one integer.
+    r = pl.col("rating").cast(pl.Float64)
     own = (
         ratings.filter(pl.col("rating").is_not_null())
-        .group_by(ENG, SID, "signal_id")
-        .agg(people_aggs(rulebook))
+        .join(variants, on=[ENG, SID], how="inner")
+        .select(
+            (pl.col(VID).cast(pl.Int64) * width + sig).alias("_key"),
+            *[
+                x
+                for p in people
+                for x in (
+                    (pl.col("perspective") == p).cast(pl.UInt32).alias(f"n_{p}_k"),
+                    pl.when(pl.col("perspective") == p).then(r).otherwise(0.0).alias(f"s_{p}_k"),
+                    pl.when(pl.col("perspective") == p)
+                    .then(r * r)
+                    .otherwise(0.0)
+                    .alias(f"ss_{p}_k"),
+                )
+            ],
+        )
     )
-    people = [
-        f"{a}_{p}" for p in rulebook.perspective_weights if p != "data" for a in ("n", "s", "ss")
-    ]
     aggregates = (
-        variants.join(full, on=ENG, how="inner")
-        .join(own, on=[ENG, SID, "signal_id"], how="left", suffix="_k")
+        variants.select(VID, ENG)
+        .join(full, on=ENG, how="inner")
+        .with_columns(_key=pl.col(VID).cast(pl.Int64) * width + sig)
+        .join(own, on="_key", how="left")
         .select(
             pl.col(VID).alias(ENG),
             "signal_id",
-            *[(pl.col(c) - pl.col(f"{c}_k").fill_null(0)).alias(c) for c in people],
+            *[(pl.col(c) - pl.col(f"{c}_k").fill_null(0)).alias(c) for c in names],
             "n_data",
             "s_data",
         )
     )
     signals = classify_divergence(
-        signals_from_aggregates(aggregates, variants[VID], rulebook), rulebook
+        signals_from_aggregates(aggregates, variants[VID], rulebook, grid=False), rulebook
     )
     gaps = detect_gaps(signals, rulebook)
     index = score_index(score_dimensions(signals, gaps, rulebook), rulebook)

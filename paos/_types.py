@@ -42,6 +42,10 @@ class Results:
     metrics: pl.DataFrame  # metric-derived ratings
     stakeholders: pl.DataFrame | None = None  # who gave evidence (never shown by name)
     files: pl.DataFrame | None = None  # evidence files and their sha256
+    # robustness of findings (robustness-v1.md), one row per engagement; set by
+    # `paos.method.robustness.robustness`, which also adds `changed_in` and `robust`
+    # to the gaps. None when not computed (plain `score()`).
+    robustness: pl.DataFrame | None = None
 
     def engagement_ids(self) -> list[str]:
         return self.engagements[ENG].to_list()

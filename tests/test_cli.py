@@ -27,6 +27,7 @@ KEYS = [
     "signals",
     "gaps",
     "installation_modules",
+    "robustness",
 ]
 
 

@@ -79,6 +79,12 @@ def engine_contracts(engagements_: list[tuple[str, list[dict], list[dict], list[
 
     Each item is (engagement_id, stakeholders, ratings, metrics) as the reference takes them.
     """
+    ev = engine_evidence(engagements_)
+    return {c["engagement_id"]: c for c in contracts(score(ev, _rulebook()))}
+
+
+def engine_evidence(engagements_: list[tuple[str, list[dict], list[dict], list[dict]]]) -> Evidence:
+    """The engine's validated input frames for `engine_contracts`' items."""
     ids = [e[0] for e in engagements_]
     eng = pl.DataFrame(
         {
@@ -139,8 +145,7 @@ def engine_contracts(engagements_: list[tuple[str, list[dict], list[dict], list[
         orient="row",
         schema={"engagement_id": pl.String, "metric_id": pl.String, "value": pl.Float64},
     )
-    ev = validated(Evidence(eng, sh, rt, mt), _rulebook())
-    return {c["engagement_id"]: c for c in contracts(score(ev, _rulebook()))}
+    return validated(Evidence(eng, sh, rt, mt), _rulebook())
 
 
 def engine_contract(stakeholders: list[dict], ratings: list[dict], metrics: list[dict]) -> dict:

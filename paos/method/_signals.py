@@ -57,6 +57,40 @@ def metric_ratings(metrics: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
     )
 
 
+def people_aggs(rulebook: Rulebook) -> list[pl.Expr]:
+    """Per perspective rated by people: count, sum and sum of squares of the ratings
+    (`n_<p>`, `s_<p>`, `ss_<p>`). Integer sums are exact, so they do not depend on
+    row order, and one rater's part can be taken out of them exactly (robustness)."""
+    r = pl.col("rating").cast(pl.Float64)
+    aggs = []
+    for p in rulebook.perspective_weights:
+        if p == "data":
+            continue
+        rp = pl.when(pl.col("perspective") == p).then(r)  # null for other perspectives
+        aggs += [
+            rp.count().alias(f"n_{p}"),
+            rp.sum().alias(f"s_{p}"),
+            (rp * rp).sum().alias(f"ss_{p}"),
+        ]
+    return aggs
+
+
+def signal_aggregates(
+    ratings: pl.DataFrame, metric_rated: pl.DataFrame, rulebook: Rulebook
+) -> pl.DataFrame:
+    """Per engagement and signal with any rating or metric: the people aggregates
+    (`people_aggs`) and the metric part (`n_data`, `s_data`). One pass over the ratings."""
+    r = pl.col("rating").cast(pl.Float64)
+    data = metric_rated.lazy().group_by(ENG, "signal_id").agg(n_data=r.count(), s_data=r.sum())
+    return (
+        ratings.lazy()
+        .group_by(ENG, "signal_id")
+        .agg(people_aggs(rulebook))
+        .join(data, on=[ENG, "signal_id"], how="full", coalesce=True)
+        .collect(engine="streaming")
+    )  # about 2x the in-memory engine here
+
+
 def score_signals(
     ratings: pl.DataFrame, metric_rated: pl.DataFrame, engagement_ids: pl.Series, rulebook: Rulebook
 ) -> pl.DataFrame:
@@ -64,28 +98,19 @@ def score_signals(
     agreement (r_wg), validated, n_ratings, status. Every signal of the catalogue
     appears for every engagement, `no_evidence` where nothing rated it.
     """
+    aggregates = signal_aggregates(ratings, metric_rated, rulebook)
+    return signals_from_aggregates(aggregates, engagement_ids, rulebook)
+
+
+def signals_from_aggregates(
+    per_signal: pl.DataFrame, engagement_ids: pl.Series, rulebook: Rulebook, grid: bool = True
+) -> pl.DataFrame:
+    """`score_signals` from the aggregates of `signal_aggregates` (keyed by any
+    `engagement_id`: robustness passes variant ids here). Without `grid`, only the
+    signals with evidence (the `no_evidence` rows left out: no later stage counts them)."""
     strategic = rulebook["strategic_perspective"]
     weights = rulebook.perspective_weights  # includes `data` (metrics)
     people = [p for p in weights if p != "data"]  # rated by stakeholders
-    r = pl.col("rating").cast(pl.Float64)
-    # One pass over the ratings, one column per perspective: count, sum and sum of
-    # squares. Integer sums are exact, so they do not depend on row order.
-    aggs = []
-    for p in people:
-        rp = pl.when(pl.col("perspective") == p).then(r)  # null for other perspectives
-        aggs += [
-            rp.count().alias(f"n_{p}"),
-            rp.sum().alias(f"s_{p}"),
-            (rp * rp).sum().alias(f"ss_{p}"),
-        ]
-    data = metric_rated.lazy().group_by(ENG, "signal_id").agg(n_data=r.count(), s_data=r.sum())
-    per_signal = (
-        ratings.lazy()
-        .group_by(ENG, "signal_id")
-        .agg(aggs)
-        .join(data, on=[ENG, "signal_id"], how="full", coalesce=True)
-        .collect(engine="streaming")
-    )  # about 2x the in-memory engine here
     counts = {p: pl.col(f"n_{p}").fill_null(0) for p in weights}
     per_signal = per_signal.select(
         ENG,
@@ -126,12 +151,15 @@ def score_signals(
             pl.lit(0.0), 1 - pl.col("variance").clip(lower_bound=0) / ag["null_variance"]
         )
     )
-    grid = pl.DataFrame({ENG: engagement_ids.unique().sort()}).join(
-        rulebook.signal_table(), how="cross"
-    )
+    if grid:
+        full = pl.DataFrame({ENG: engagement_ids.unique().sort()}).join(
+            rulebook.signal_table(), how="cross"
+        )
+        joined = full.join(per_signal, on=[ENG, "signal_id"], how="left")
+    else:
+        joined = per_signal.join(rulebook.signal_table(), on="signal_id", how="inner")
     return (
-        grid.join(per_signal, on=[ENG, "signal_id"], how="left")
-        .with_columns(
+        joined.with_columns(
             pl.col("n_ratings").fill_null(0).cast(pl.Int32),
             pl.col("n_perspectives").fill_null(0).cast(pl.Int32),
             agreement.alias("agreement"),

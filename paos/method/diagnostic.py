@@ -8,6 +8,7 @@ from pathlib import Path
 from paos._types import Evidence, Results
 from paos.evidence.validate import load_evidence
 from paos.method.engine import score
+from paos.method.robustness import robustness
 from paos.method.rulebook import Rulebook, load_rulebook
 
 
@@ -33,7 +34,8 @@ def diagnose(
 
 def score_evidence(evidence: Evidence, rulebook: str | Path | Rulebook | None = None) -> Results:
     """Score evidence already validated, under `rulebook` or else the one its
-    engagements name (which must then be the same for all)."""
+    engagements name (which must then be the same for all), with the robustness
+    of the findings (robustness-v1.md)."""
     book = (
         rulebook if isinstance(rulebook, Rulebook) or rulebook is None else load_rulebook(rulebook)
     )
@@ -47,4 +49,4 @@ def score_evidence(evidence: Evidence, rulebook: str | Path | Rulebook | None = 
                 f"({', '.join(named)}); score them separately or pass one rulebook"
             )
         book = load_rulebook(named[0])
-    return score(evidence, book)
+    return robustness(evidence, book, score(evidence, book))

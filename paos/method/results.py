@@ -27,6 +27,11 @@ def contracts(results: Results) -> Iterator[dict]:
     dims, sigs = _parts(results.dimensions, ids), _parts(results.signals, ids)
     gaps, mods = _parts(results.gaps, ids), _parts(results.modules, ids)
     evid = _parts(results.evidence, ids)
+    rob = (
+        {r[ENG]: r for r in results.robustness.to_dicts()}
+        if results.robustness is not None
+        else None
+    )
     perspectives = list(rb.perspective_weights)
     for eng in results.engagements.to_dicts():
         i = eng[ENG]
@@ -40,7 +45,7 @@ def contracts(results: Results) -> Iterator[dict]:
                     "text": e["text"],
                 }
             )
-        yield {
+        c = {
             "engagement_id": i,
             "rulebook": {"id": rb.id, "sha256": rb.sha256},
             "status": eng["status"],
@@ -90,6 +95,11 @@ def contracts(results: Results) -> Iterator[dict]:
                     "provisional": g["provisional"],
                     "priority": g["priority"],
                     "phase": g["phase"],
+                    **(
+                        {"changed_in": g["changed_in"], "robust": g["robust"]}
+                        if rob is not None
+                        else {}
+                    ),
                     "evidence": by_signal.get(g["signal_id"], []),
                 }
                 for g in gaps[i]
@@ -104,6 +114,16 @@ def contracts(results: Results) -> Iterator[dict]:
                 for m in mods[i]
             ],
         }
+        if rob is not None:  # robustness-v1.md, when computed (see `robustness()`)
+            r = rob.get(i) or {"variants": 0}
+            c["robustness"] = {
+                "variants": r["variants"],
+                "pai_min": r.get("pai_min"),
+                "pai_max": r.get("pai_max"),
+                "robust_gaps": r.get("robust_gaps"),
+                "near_gaps": list(r["near_gaps"]) if r.get("near_gaps") is not None else None,
+            }
+        yield c
 
 
 def contract(results: Results, engagement_id: str | None = None) -> dict:
@@ -127,6 +147,12 @@ def summary_text(c: dict, rulebook_title: str = "") -> str:
     ]
     if c["status"] == "complete":
         out.append(f"Partner Architecture Index: {c['pai_display']}  ({c['maturity']})")
+        rob = c.get("robustness")
+        if rob and rob["pai_min"] is not None:
+            out.append(
+                f"PAI {c['pai_display']}; {display(rob['pai_min'])}-{display(rob['pai_max'])}"
+                " leaving any one stakeholder out"
+            )
     else:
         missing = [d["id"] for d in c["dimensions"] if d["score"] is None]
         out.append(
@@ -148,7 +174,11 @@ def summary_text(c: dict, rulebook_title: str = "") -> str:
         for g in c["gaps"]:
             flags = [
                 f
-                for f, on in (("escalated", g["escalated"]), ("provisional", g["provisional"]))
+                for f, on in (
+                    ("escalated", g["escalated"]),
+                    ("provisional", g["provisional"]),
+                    ("not robust", g.get("robust") is False),
+                )
                 if on
             ]
             out.append(
@@ -159,6 +189,14 @@ def summary_text(c: dict, rulebook_title: str = "") -> str:
             )
     else:
         out.append("No gaps: every scored signal meets its threshold.")
+    rob = c.get("robustness")
+    if rob and rob["variants"]:
+        robust = rob["robust_gaps"]
+        out.append(
+            f"Robustness: {robust} of {len(c['gaps'])} gaps hold leaving any one of "
+            f"{rob['variants']} stakeholders out"
+            + (f"; near gaps: {', '.join(rob['near_gaps'])}" if rob["near_gaps"] else "")
+        )
     no_ev = [s["id"] for s in c["signals"] if s["status"] == "no_evidence"]
     if no_ev:
         out.append(f"Evidence gaps (no rating at all): {', '.join(no_ev)}")

@@ -121,6 +121,7 @@ def score_sources(
     and writing."""
     from paos.evidence.validate import check_engagements
     from paos.method.engine import score
+    from paos.method.robustness import robustness
 
     t0 = time.perf_counter()
     clock = timings if timings is not None else {}
@@ -171,7 +172,7 @@ def score_sources(
             part = _subset(evidence, None if rulebook else book_id)
             if part.engagements.height == 0:
                 continue
-            rows = store_rows(score(part, book))
+            rows = store_rows(robustness(part, book, score(part, book)))
             lap("score")
             for path, (eid, src) in zip(
                 write_runs(rows, store),

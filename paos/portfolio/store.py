@@ -54,6 +54,17 @@ _GAP = pl.Struct(
         "provisional": pl.Boolean,
         "priority": pl.String,
         "phase": pl.Int8,
+        "changed_in": pl.Int32,  # robustness-v1.md; null in files written before it
+        "robust": pl.Boolean,
+    }
+)
+_ROBUSTNESS = pl.Struct(
+    {
+        "variants": pl.Int32,
+        "pai_min": pl.Float64,
+        "pai_max": pl.Float64,
+        "robust_gaps": pl.Int32,
+        "near_gaps": pl.List(pl.String),
     }
 )
 _DIMENSION = pl.Struct(
@@ -86,8 +97,13 @@ STORE_SCHEMA: pl.Schema = pl.Schema(
         "dimensions": pl.List(_DIMENSION),
         "signals": pl.List(_SIGNAL),
         "gaps": pl.List(_GAP),
+        "robustness": _ROBUSTNESS,
     }
 )
+# Columns and gap fields added after the first store files: a file without them
+# still reads, with nulls.
+_LATER_COLUMNS = ("robustness",)
+_LATER_GAP_FIELDS = ("changed_in", "robust")
 
 
 def evidence_digest(files: Iterable[tuple[str, str]]) -> str:
@@ -135,7 +151,14 @@ def store_rows(results: Results, run_at: dt.datetime | None = None) -> pl.DataFr
             "n_ratings",
         )
     )
-    gap = results.gaps.group_by(eng, maintain_order=True).agg(
+    gaps = results.gaps.with_columns(
+        [
+            pl.lit(None, _GAP.to_schema()[f]).alias(f)
+            for f in _LATER_GAP_FIELDS
+            if f not in results.gaps.columns
+        ]
+    )
+    gap = gaps.group_by(eng, maintain_order=True).agg(
         gaps=pl.struct(
             "signal_id",
             "dimension",
@@ -146,6 +169,8 @@ def store_rows(results: Results, run_at: dt.datetime | None = None) -> pl.DataFr
             "provisional",
             "priority",
             "phase",
+            "changed_in",
+            "robust",
         )
     )
     dim = results.dimensions.group_by(eng, maintain_order=True).agg(
@@ -158,8 +183,14 @@ def store_rows(results: Results, run_at: dt.datetime | None = None) -> pl.DataFr
         if results.files is not None
         else pl.DataFrame(schema={eng: pl.String, "evidence_sha256": pl.String})
     )
+    rob = (
+        results.robustness.select(eng, robustness=pl.struct(*_ROBUSTNESS.to_schema()))
+        if results.robustness is not None
+        else pl.DataFrame(schema={eng: pl.String, "robustness": _ROBUSTNESS})
+    )
     frame = (
         results.engagements.join(sig, on=eng, how="left")
+        .join(rob, on=eng, how="left")
         .join(gap, on=eng, how="left")
         .join(dim, on=eng, how="left")
         .join(digests, on=eng, how="left")
@@ -229,7 +260,7 @@ class StoreWarning(PaosWarning):
 
 def _problem(path: Path, schema: Mapping[str, pl.DataType]) -> str | None:
     """Why a run file with this schema cannot be read as a store row, if it cannot."""
-    missing = [c for c in STORE_SCHEMA if c not in schema]
+    missing = [c for c in STORE_SCHEMA if c not in schema and c not in _LATER_COLUMNS]
     if missing:
         return (
             f"not a results-store run file (no column {', '.join(missing[:3])}"
@@ -237,6 +268,27 @@ def _problem(path: Path, schema: Mapping[str, pl.DataType]) -> str | None:
             + ")"
         )
     return None
+
+
+def _upgrade(frame: pl.DataFrame) -> pl.DataFrame:
+    """A run file of an earlier store version with the columns and gap fields added
+    since (null): robustness-v1.md came after the first store files."""
+    frame = frame.with_columns(
+        [pl.lit(None, STORE_SCHEMA[c]).alias(c) for c in _LATER_COLUMNS if c not in frame.columns]
+    )
+    gap = frame.schema["gaps"]
+    inner = gap.inner if isinstance(gap, pl.List) else None
+    if isinstance(inner, pl.Struct):
+        have = {f.name for f in inner.fields}
+        add = [f for f in _LATER_GAP_FIELDS if f not in have]
+        if add:
+            types = _GAP.to_schema()
+            frame = frame.with_columns(
+                pl.col("gaps").list.eval(
+                    pl.element().struct.with_fields([pl.lit(None, types[f]).alias(f) for f in add])
+                )
+            )
+    return frame
 
 
 def readable_run(path: Path) -> bool:
@@ -263,7 +315,7 @@ def _read_run(path: Path) -> pl.DataFrame | None:
     problem = _problem(path, frame.schema)
     if problem is None:
         try:
-            return frame.select([pl.col(c).cast(t) for c, t in STORE_SCHEMA.items()])
+            return _upgrade(frame).select([pl.col(c).cast(t) for c, t in STORE_SCHEMA.items()])
         except (Exception, pl.exceptions.PanicException):  # noqa: BLE001
             problem = "not a results-store run file (columns of other types)"
     warnings.warn(StoreWarning(path, problem), stacklevel=3)
@@ -301,6 +353,7 @@ def contract_from_row(row: dict, rulebook) -> dict:
         "dimensions": [{**d, "name": names.get(d["id"], d["id"])} for d in row["dimensions"]],
         "signals": row["signals"],
         "gaps": row["gaps"],
+        "robustness": row.get("robustness"),
     }
 
 

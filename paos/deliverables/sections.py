@@ -224,11 +224,9 @@ def _pai_range(d: Deliverable) -> str:
     if r.get("pai_min") is None or r.get("pai_max") is None:
         return ""
     lo, hi = d.score(r["pai_min"]), d.score(r["pai_max"])
-    return (
-        f"{lo}–{hi} leaving any one stakeholder out"
-        if lo != hi
-        else (f"{lo} leaving any one stakeholder out")
-    )
+    if lo == hi:
+        return f"stays {lo} leaving any one stakeholder out"
+    return f"{lo}–{hi} leaving any one stakeholder out"
 
 
 def _count(n: float, word: str) -> str:

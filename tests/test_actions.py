@@ -68,7 +68,8 @@ def test_rows_are_the_gaps_in_roadmap_order_with_due_dates(demo):
         assert g["signal_id"] in next(
             m["signals"] for m in demo.contract["installation_modules"] if m["name"] == r[7]
         )
-        assert r[8:] == (None, None, None, None)  # robust unknown; owner, status, notes
+        assert r[8] == {True: "yes", False: "no"}[g["robust"]]  # as the contract says
+        assert r[9:] == (None, None, None)  # owner, status, notes: the client's
     first = rows[0]
     assert first[6].date() == dt.date(2026, 9, 17) + dt.timedelta(days=90)  # P1 ends day 90
 
@@ -84,6 +85,7 @@ def test_robust_yes_no_blank(demo):
     d.contract = copy.deepcopy(demo.contract)
     for g, robust in zip(d.contract["gaps"], (True, False, None), strict=False):
         g["robust"] = robust
+    d.contract["gaps"][3].pop("robust")  # a contract without robustness
     col = HEADER.index("robust")
     assert [r[col] for r in action_rows(d)[1][:4]] == ["yes", "no", None, None]
 

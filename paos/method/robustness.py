@@ -221,7 +221,9 @@ def robustness(evidence: Evidence, rulebook: Rulebook, results: Results) -> Resu
     frame with `changed_in` and `robust`."""
     scorer = _Scorer(rulebook)
     width = len(scorer.signal_ids)
-    rated = evidence.ratings.filter(pl.col("rating").is_not_null())
+    rated = evidence.ratings.select(ENG, SID, "signal_id", "perspective", "rating").filter(
+        pl.col("rating").is_not_null()
+    )
     raters = rated.select(ENG, SID).unique()
     n_raters = raters.group_by(ENG).len("n").filter(pl.col("n") >= 2).sort(ENG)
     engs = n_raters.select(ENG).with_row_index(_E)

@@ -19,9 +19,10 @@ sentence), so such an engagement has `variants` 0, `pai_min`, `pai_max`,
 `robust_gaps` and `near_gaps` null, and every gap `changed_in` and `robust` null
 (no variant was scored, so nothing is known either way).
 
-`pai_min`/`pai_max` are the smallest and largest variant PAI under the
-comparison rule, i.e. the PAIs rounded to 6 decimals (so values that compare
-equal are one value, whatever the float noise).
+`pai_min`/`pai_max` are the smallest and largest variant PAI at full precision,
+as the contract gives `pai` (numbers are full precision; rounding to 6 decimals is
+the rule for comparisons, and rounding the reported ends flipped near-ties of the
+7th decimal between equally valid float paths).
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ import polars as pl
 
 from paos._types import ENG, Evidence, Results
 from paos.method._divergence import CLASSES
-from paos.method._numbers import cmp
 from paos.method.rulebook import Rulebook
 
 VID = "_variant"  # variant id (UInt32): engagements in order, raters in order within
@@ -361,8 +361,8 @@ def robustness(evidence: Evidence, rulebook: Rulebook, results: Results) -> Resu
         .filter(pl.col("pai").is_not_nan())
         .group_by(_E)
         .agg(
-            pai_min=cmp(pl.col("pai"), rulebook.decimals).min(),
-            pai_max=cmp(pl.col("pai"), rulebook.decimals).max(),
+            pai_min=pl.col("pai").min(),  # full precision, as the contract's `pai`
+            pai_max=pl.col("pai").max(),
         )
         .join(engs, on=_E, how="inner")
         .drop(_E)

@@ -50,30 +50,10 @@ TARGET_RATIO = 3.0
 TARGET_PEAK = 2 * GIB
 OUT = Path(__file__).parent / "results" / "engine.json"
 
-STRATEGIC_ROLES = [
-    "ceo",
-    "founder",
-    "cro",
-    "cmo",
-    "cfo",
-    "coo",
-    "cpo",
-    "board",
-    "head_of_partnerships",
-]
-OPERATIONAL_ROLES = [
-    "partner_manager",
-    "channel_manager",
-    "sales",
-    "sales_ops",
-    "revops",
-    "marketing",
-    "customer_success",
-    "finance",
-    "product",
-    "legal",
-    "operations",
-]
+# The roles a stakeholder of each perspective may hold, from the rulebook (in its order).
+_ROLES = load_rulebook("paos-v1")["perspectives"]
+STRATEGIC_ROLES = list(_ROLES["strategic"]["roles"])
+OPERATIONAL_ROLES = list(_ROLES["operational"]["roles"])
 QUOTES = [
     "No one owns this; it depends on who asks.",
     "We have a slide, but nobody uses it.",

@@ -13,6 +13,15 @@ from paos._types import Evidence
 from paos.evidence.schemas import validated
 
 RB = load_rulebook("paos-v1")
+# What a published report folder holds (sorted), besides paos's `.paos-report` marker.
+REPORT_FILES = [
+    "actions.xlsx",
+    "diagnostic.ipynb",
+    "executive_summary.html",
+    "executive_summary.pdf",
+    "gaps.csv",
+    "results.json",
+]
 DEFAULT_ROLE = {"strategic": "ceo", "operational": "sales", "partner": "partner"}
 
 

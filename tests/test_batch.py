@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from paos.cli import app
 from paos.portfolio.batch import discover, failure_table, run_batch
 from paos.portfolio.store import STORE_SCHEMA, read_store
+from tests.builders import REPORT_FILES
 from tests.waiting import wait_for
 
 DEMO = Path(__file__).parent.parent / "data" / "engagements"
@@ -190,12 +191,7 @@ def test_interrupted_batch_keeps_finished_work_and_resumes(tmp_path):
     for name in finished:  # every published report is whole
         assert sorted(f.name for f in (out / name).iterdir()) == [
             ".paos-report",
-            "actions.xlsx",
-            "diagnostic.ipynb",
-            "executive_summary.html",
-            "executive_summary.pdf",
-            "gaps.csv",
-            "results.json",
+            *REPORT_FILES,
         ]
     assert len(finished) < 4
     rest = _by_id(run_batch(root, out=out, store=store, jobs=2))

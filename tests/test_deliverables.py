@@ -16,7 +16,7 @@ from paos._files import csv_text, neutralise
 from paos.deliverables.run import notebook_path, run_engagement
 from paos.deliverables.sections import esc
 from paos.errors import NotebookError
-from tests.builders import RATINGS, write_engagement
+from tests.builders import RATINGS, REPORT_FILES, write_engagement
 
 DEMO = Path(__file__).parent.parent / "data" / "engagements"
 ENGAGEMENTS = sorted(DEMO.iterdir())
@@ -48,14 +48,7 @@ def test_run_writes_every_deliverable(reports, path):
     c = contract(diagnose(path))
     r = reports[c["engagement_id"]]
     assert r.folder.name == c["engagement_id"]
-    assert sorted(r.files) == [
-        "actions.xlsx",
-        "diagnostic.ipynb",
-        "executive_summary.html",
-        "executive_summary.pdf",
-        "gaps.csv",
-        "results.json",
-    ]
+    assert sorted(r.files) == REPORT_FILES
     assert json.loads((r.folder / "results.json").read_text()) == json.loads(json.dumps(c))
     html = (r.folder / "executive_summary.html").read_text()
     assert f'<div class="pai-value">{c["pai_display"]}</div>' in html

@@ -20,6 +20,8 @@ import nbformat
 import pytest
 import yaml
 
+from tests.builders import REPORT_FILES
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "engagements" / "northwind-2026-09"
 NOTEBOOKS = sorted((ROOT / "paos" / "notebooks").glob("*.ipynb"))
@@ -163,14 +165,7 @@ def test_wheel_installed_in_a_fresh_venv_runs_outside_the_checkout(tmp_path):
     run("paos", "run", f"engagements/{DEMO.name}", "--out", "out", "--run-date", "2026-11-24")
     seconds["paos run"] = time.perf_counter() - t
     report = work / "out" / DEMO.name
-    assert sorted(p.name for p in report.iterdir() if not p.name.startswith(".")) == [
-        "actions.xlsx",
-        "diagnostic.ipynb",
-        "executive_summary.html",
-        "executive_summary.pdf",
-        "gaps.csv",
-        "results.json",
-    ]
+    assert sorted(p.name for p in report.iterdir() if not p.name.startswith(".")) == REPORT_FILES
     assert (report / "executive_summary.pdf").read_bytes().startswith(b"%PDF-")
 
     t = time.perf_counter()

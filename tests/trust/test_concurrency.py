@@ -17,18 +17,11 @@ import yaml
 
 from paos.portfolio.batch import run_batch
 from paos.portfolio.store import read_store
+from tests.builders import REPORT_FILES
 
 DEMO = Path(__file__).parent.parent.parent / "data" / "engagements"
 PORTFOLIO = Path(__file__).parent.parent.parent / "data" / "portfolio" / "engagements"
-REPORT = [
-    ".paos-report",
-    "actions.xlsx",
-    "diagnostic.ipynb",
-    "executive_summary.html",
-    "executive_summary.pdf",
-    "gaps.csv",
-    "results.json",
-]
+REPORT = [".paos-report", *REPORT_FILES]
 CLIENTS = {"northwind-2026-09": None, "meridian-2026-06": None, "alpine-2026-10": None}
 
 

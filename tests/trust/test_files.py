@@ -21,18 +21,11 @@ from paos._files import is_report, make_staging, publish_folder, sweep_leftovers
 from paos.cli import app
 from paos.portfolio.batch import run_batch
 from paos.portfolio.store import find_run, read_store
+from tests.builders import REPORT_FILES
 from tests.waiting import wait_for
 
 DEMO = Path(__file__).parent.parent.parent / "data" / "engagements"
-REPORT = [
-    ".paos-report",
-    "actions.xlsx",
-    "diagnostic.ipynb",
-    "executive_summary.html",
-    "executive_summary.pdf",
-    "gaps.csv",
-    "results.json",
-]
+REPORT = [".paos-report", *REPORT_FILES]
 
 
 def _portfolio(root: Path, *names: str) -> Path:

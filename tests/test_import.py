@@ -176,7 +176,7 @@ def test_qualtrics_three_rows_with_choice_text(eng, tmp_path):
     assert ratings == {
         ("qx-R_0001xYz", "FIT-01"): (3, TRICKY),
         ("qx-R_0001xYz", "FIT-02"): (2, None),
-        ("qx-R_0001xYz", "FIT-03"): (4, "'=HYPERLINK(1)"),
+        ("qx-R_0001xYz", "FIT-03"): (4, "=HYPERLINK(1)"),  # as written (issue 16 item 14)
         ("qx-R_0002xYz", "FIT-01"): (None, "never seen it"),
         ("qx-R_0002xYz", "FIT-03"): (1, None),
     }

@@ -29,6 +29,7 @@ Any other column is refused by name: nothing is dropped silently.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from paos.errors import Problem
@@ -42,7 +43,12 @@ COMMENT_WORDS = frozenset(
 )
 COMMENT_STARTS = ("why", "comment", "evidence")
 SM_COMMENT_SUBS = ("open ended response", "other please specify", "comment", "comments")
-PERSONAL = re.compile(r"e ?mail|name|ip ?address|latitude|longitude", re.IGNORECASE)
+# Header words of personal data, in the survey tools' languages (English, German,
+# French, Spanish), compared without accents: `personal_header`.
+PERSONAL_WORDS = frozenset(
+    "name names vorname nachname familienname nom prenom nombre apellido apellidos "
+    "courriel correo phone telephone telefon tel mobile handy ip latitude longitude".split()
+)
 WIDE_PERSONAL = ("name", "function")  # the wide layout's person columns paos leaves out
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
@@ -58,6 +64,23 @@ class Plan:
 
     def columns(self, kind: str) -> list[int]:
         return [j for j, t in self.targets.items() if t.kind == kind]
+
+
+def personal_header(text: str) -> bool:
+    """Whether a header names personal data: a name, an e-mail or IP address, a phone
+    number, a location (`E-Mail-Adresse`, `Courriel`, `Prénom`, `Telefon`, `IP`)."""
+    plain = "".join(
+        c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
+    )
+    words = [w for w in re.split(r"[^0-9a-z]+", plain) if w]
+    joined = "".join(words)
+    return "ipaddress" in joined or any(
+        w in PERSONAL_WORDS
+        or "mail" in w  # e-mail, email, mailadresse, emailaddress
+        or w.endswith("name")  # firstname, username, vorname
+        or w.startswith(("telefon", "phone"))
+        for w in words
+    )
 
 
 def _padded(text: str) -> str:
@@ -156,7 +179,9 @@ def plan_columns(export: Export, rulebook: Rulebook, mapping: Mapping | None) ->
             target = entry[0]
             if target.kind == "ignore":
                 plan.ignored.append((col, "mapping file"))
-            elif PERSONAL.search(col.key) and (j in meta or target.kind == "stakeholder_id"):
+            elif personal_header(col.key) and (
+                j in meta or target.kind in ("stakeholder_id", "comment")
+            ):
                 plan.problems.append(
                     export.problem(
                         "holds personal data (names, e-mail or IP addresses), which paos "
@@ -282,7 +307,11 @@ def _settle_kinds(plan: Plan, export: Export, rulebook: Rulebook, mapping: Mappi
         if t.kind in ("rating", "comment") and t.signal and plan.how[j] != "mapping file":
             by_signal.setdefault(t.signal, []).append(j)
     for sid, cols in by_signal.items():
-        holds = lambda j: _holds(export, j, signals[sid], rulebook, answers)  # noqa: E731
+        signal = signals[sid]
+
+        def holds(j: int, signal: Signal = signal) -> str:
+            return _holds(export, j, signal, rulebook, answers)
+
         kinds = [plan.targets[j].kind for j in cols]
         if "rating" not in kinds:
             rating = [j for j in cols if holds(j) == "ratings"]

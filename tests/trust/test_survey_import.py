@@ -91,6 +91,20 @@ def test_a_respondent_already_imported_with_other_answers_is_refused(eng, tmp_pa
     ) in text
 
 
+def test_a_respondent_imported_under_another_prefix_is_recognised(eng, tmp_path):
+    export = qualtrics(tmp_path / "whole.csv", ANSWERS[:2])
+    import_export(export, eng, prefix="internal")
+    refused(
+        eng,
+        export,
+        "line 4, column ResponseId: 'R_0001xYz' was imported before, with the same answers, "
+        "as stakeholder internal-R_0001xYz (another prefix); a respondent counts once",
+        append=True,
+    )
+    import_export(export, eng, prefix="internal", append=True)
+    assert _ids(eng) == ["internal-R_0001xYz", "internal-R_0002xYz"]
+
+
 def test_an_identical_response_without_a_response_id_is_refused_on_append(eng, tmp_path):
     """Google Forms has no response id: a row number is no identity, so a second
     export's rows get ids of their own (gf2-1); a response that answers exactly as one

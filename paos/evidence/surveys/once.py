@@ -21,7 +21,7 @@ from paos._files import FORMULA_STARTS
 from paos.errors import Problem
 from paos.evidence.intake import listed
 from paos.evidence.surveys.formats import Export
-from paos.evidence.surveys.responses import Responses
+from paos.evidence.surveys.responses import Responses, stakeholder_id
 
 # (role, perspective, {signal id: (rating, comment)}) of one stakeholder
 Answers = tuple[str, str, dict[str, tuple[int | None, str]]]
@@ -77,21 +77,25 @@ def new_answers(responses: Responses) -> list[Answers]:
 
 
 def _difference(there: Answers, here: Answers) -> str:
+    """The first difference between two stakeholders' answers, as a message says it."""
     if there[0] != here[0]:
         return f"role: {there[0]} there, {here[0]} here"
     if there[1] != here[1]:
-        return f"perspective: {there[1] or 'the role'}'s there, {here[1] or 'the role'}'s here"
+        return f"perspective: {there[1] or 'none'} there, {here[1] or 'none'} here"
     for sid in sorted(set(there[2]) | set(here[2])):
         a, b = there[2].get(sid), here[2].get(sid)
         if a == b:
             continue
         if a is None or b is None:
-            return f"{sid}: {'no answer' if a is None else 'an answer'} there, {'no answer' if b is None else 'an answer'} here"
+            return f"{sid}: answered {'here, not there' if a is None else 'there, not here'}"
         if a[0] != b[0]:
-            show = lambda v: "no rating" if v is None else str(v)  # noqa: E731
-            return f"{sid}: {show(a[0])} there, {show(b[0])} here"
+            return f"{sid}: {_shown(a[0])} there, {_shown(b[0])} here"
         return f"{sid}: another comment"
     return ""
+
+
+def _shown(rating: int | None) -> str:
+    return "no rating" if rating is None else str(rating)
 
 
 def count_once(
@@ -110,11 +114,25 @@ def count_once(
     column = export.id_column.key if export.id_column else None
     problems: list[Problem] = []
     keep: list[int] = []
+    ids = {k.casefold(): k for k in _original_ids(existing)}
     if responses.ids_given:
         for i, p in enumerate(responses.people):
             old = there.get(p.stakeholder_id.casefold())
             if old is None:
-                keep.append(i)
+                other = _under_another_prefix(p.raw_id, here[i], there)
+                if other is None:
+                    keep.append(i)
+                    continue
+                problems.append(
+                    export.problem(
+                        f"{p.raw_id!r} was imported before, with the same answers, as "
+                        f"stakeholder {ids.get(other, other)} (another prefix); a "
+                        "respondent counts once: import this export with the prefix used "
+                        "then (--prefix), or remove the response from it",
+                        p.line,
+                        responses.id_key or column,
+                    )
+                )
             elif old == here[i]:
                 responses.skipped.append(p.stakeholder_id)
             else:
@@ -123,7 +141,9 @@ def count_once(
                         f"{p.raw_id!r} was imported before as stakeholder {p.stakeholder_id} "
                         f"with other answers ({_difference(old, here[i])}); a respondent "
                         "counts once: remove the response from this export, or import the "
-                        "newer export whole with --force",
+                        "newer export whole with --force (if this export is another survey "
+                        "whose response ids repeat the first one's, give it a --prefix of "
+                        "its own)",
                         p.line,
                         responses.id_key or column,
                     )
@@ -132,7 +152,6 @@ def count_once(
         same: dict[tuple, str] = {}
         for sid, answers in there.items():
             same.setdefault(_key(answers), sid)
-        ids = {k.casefold(): k for k in _original_ids(existing)}
         for i, p in enumerate(responses.people):
             twin = same.get(_key(here[i]))
             if twin is None:
@@ -153,6 +172,16 @@ def count_once(
     if len(keep) < len(responses.people):
         responses.keep_only(keep)
     return []
+
+
+def _under_another_prefix(raw: str, answers: Answers, there: dict[str, Answers]) -> str | None:
+    """The stakeholder (case folded) that is this response imported under another
+    prefix: its id ends in the same response id and its answers are the same."""
+    end = "-" + stakeholder_id("", raw).casefold()
+    for sid, old in there.items():
+        if sid.endswith(end) and old == answers:
+            return sid
+    return None
 
 
 def _key(answers: Answers) -> tuple:

@@ -21,7 +21,7 @@ from paos._files import FORMULA_STARTS
 from paos.errors import Problem
 from paos.evidence.intake import listed
 from paos.evidence.surveys.formats import Export
-from paos.evidence.surveys.responses import Responses, stakeholder_id
+from paos.evidence.surveys.responses import MAX_ID, Responses, stakeholder_id
 
 # (role, perspective, {signal id: (rating, comment)}) of one stakeholder
 Answers = tuple[str, str, dict[str, tuple[int | None, str]]]
@@ -116,10 +116,11 @@ def count_once(
     keep: list[int] = []
     ids = {k.casefold(): k for k in _original_ids(existing)}
     if responses.ids_given:
+        ending = _by_ending(there)
         for i, p in enumerate(responses.people):
             old = there.get(p.stakeholder_id.casefold())
             if old is None:
-                other = _under_another_prefix(p.raw_id, here[i], there)
+                other = _under_another_prefix(p.raw_id, here[i], there, ending)
                 if other is None:
                     keep.append(i)
                     continue
@@ -174,12 +175,26 @@ def count_once(
     return []
 
 
-def _under_another_prefix(raw: str, answers: Answers, there: dict[str, Answers]) -> str | None:
+def _by_ending(there: dict[str, Answers]) -> dict[str, list[str]]:
+    """The stakeholders (case folded) by each ending of their id after a '-': the
+    response id they may have been imported from under some prefix (linear in the
+    ids' length, so a large engagement costs no quadratic search)."""
+    out: dict[str, list[str]] = {}
+    for sid in there:
+        # a response id paos makes into an id is at most MAX_ID characters long
+        for at in range(max(0, len(sid) - MAX_ID - 1), len(sid)):
+            if sid[at] == "-":
+                out.setdefault(sid[at + 1 :], []).append(sid)
+    return out
+
+
+def _under_another_prefix(
+    raw: str, answers: Answers, there: dict[str, Answers], ending: dict[str, list[str]]
+) -> str | None:
     """The stakeholder (case folded) that is this response imported under another
     prefix: its id ends in the same response id and its answers are the same."""
-    end = "-" + stakeholder_id("", raw).casefold()
-    for sid, old in there.items():
-        if sid.endswith(end) and old == answers:
+    for sid in ending.get(stakeholder_id("", raw).casefold(), ()):
+        if there[sid] == answers:
             return sid
     return None
 

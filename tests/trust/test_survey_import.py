@@ -151,6 +151,14 @@ def test_response_ids_that_read_alike_once_cleaned_stay_two_respondents(eng, tmp
     assert len(_ids(eng)) == 2
 
 
+def test_a_prefix_that_is_no_id_is_refused(eng, tmp_path):
+    """The stakeholders.csv import writes holds ids as made: a --prefix that would
+    start them like a formula, or hold spaces, is refused before anything is read."""
+    export = qualtrics(tmp_path / "q.csv", ANSWERS[:1])
+    for bad in ("=1+1", "a b", "x" * 25):
+        refused(eng, export, f"--prefix {bad!r} is not a usable id prefix", prefix=bad)
+
+
 # --- personal data, whatever the header ---------------------------------------------
 
 

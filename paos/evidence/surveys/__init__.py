@@ -14,16 +14,17 @@ missing (typically engagement.yaml's client and date)."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from paos._defaults import DEFAULT_RULEBOOK
+from paos._defaults import DEFAULT_RULEBOOK, ID_PATTERN
 from paos.errors import EvidenceError, FaultError, PaosError, Problem
 from paos.evidence.intake import Refused, read_meta
 from paos.evidence.surveys.formats import Column, Export, read_export
-from paos.evidence.surveys.mapping import Mapping, load_mapping
+from paos.evidence.surveys.mapping import MAX_PREFIX, Mapping, load_mapping
 from paos.evidence.surveys.matching import Plan, plan_columns
 from paos.evidence.surveys.once import count_once
 from paos.evidence.surveys.responses import (
@@ -95,6 +96,11 @@ def import_export(
     if append and force:
         raise PaosError(
             "--append and --force exclude each other: add to the evidence or replace it"
+        )
+    if prefix and (not re.fullmatch(ID_PATTERN, prefix) or len(prefix) > MAX_PREFIX):
+        raise PaosError(
+            f"--prefix {prefix!r} is not a usable id prefix (letters, digits, '.', '_', "
+            f"'-'; at most {MAX_PREFIX})"
         )
     bad = folder_problem(folder)
     if bad:

@@ -7,10 +7,11 @@ gives every column a meaning from the rulebook's questions, signal ids and the
 questionnaire's words (`paos.evidence.vocabulary`), or from a mapping file
 (`mapping`); `responses` turns each row into a stakeholder and ratings; with
 `--append`, `once` recognises the respondents the engagement holds already (every
-respondent counts once); `write` writes both files or neither. Every problem is collected and reported at once,
-and nothing is written if there is one. After writing, the engagement is
-validated as `paos validate` does, so the analyst learns at once what is still
-missing (typically engagement.yaml's client and date)."""
+respondent counts once); `write` writes both files or neither. Every problem is
+collected and reported at once, and nothing is written if there is one. After
+writing, the engagement is validated as `paos validate` does, so the analyst
+learns at once what is still missing (typically engagement.yaml's client and
+date)."""
 
 from __future__ import annotations
 

@@ -184,8 +184,9 @@ def plan_columns(export: Export, rulebook: Rulebook, mapping: Mapping | None) ->
             ):
                 plan.problems.append(
                     export.problem(
-                        "holds personal data (names, e-mail or IP addresses), which paos "
-                        "never copies into an engagement; map it to ignore",
+                        "holds personal data (names, e-mail or IP addresses, phone "
+                        "numbers), which paos never copies into an engagement; map it to "
+                        "ignore",
                         1,
                         col.key,
                     )

@@ -91,6 +91,19 @@ def test_a_respondent_already_imported_with_other_answers_is_refused(eng, tmp_pa
     ) in text
 
 
+def test_a_second_form_numbering_its_responses_alike_needs_a_prefix_of_its_own(eng, tmp_path):
+    """Microsoft Forms numbers each form's responses 1, 2, ...: a second form's
+    response 1 is not the first form's, and paos cannot tell that from an edited
+    response; refused, then imported with a prefix of its own."""
+    head = ["ID", "Start time", "Completion time", "What is your role?", "FIT-01"]
+    internal = csv_file(tmp_path / "internal.csv", [head, ["1", "t", "t", "CEO", "3"]])
+    partners = csv_file(tmp_path / "partners.csv", [head, ["1", "t", "t", "Partner", "2"]])
+    import_export(internal, eng)
+    refused(eng, partners, "give it a --prefix of its own", append=True)
+    import_export(partners, eng, append=True, prefix="partner")
+    assert _ids(eng) == ["ms-1", "partner-1"]
+
+
 def test_a_respondent_imported_under_another_prefix_is_recognised(eng, tmp_path):
     export = qualtrics(tmp_path / "whole.csv", ANSWERS[:2])
     import_export(export, eng, prefix="internal")

@@ -42,7 +42,7 @@ def methodology_card(rb: Rulebook) -> str:
         if name == rb.metric_perspective:
             roles = "(metric-derived ratings)"
         else:
-            roles = ", ".join(p["roles"]) or "(no roles: declared by stakeholders)"
+            roles = ", ".join(p["roles"]) or "(no roles)"
         out.append(f"- `{name}` weight {_fmt(p['weight'])}: {roles}")
     out += [
         "",

@@ -292,11 +292,18 @@ def test_compare_of_contracts_scored_with_a_custom_rulebook_file():
     """The library's compare, given only two contracts scored with a rulebook file (not
     bundled), reads the severity order from the contracts: no rulebook lookup by id."""
     strict = load_rulebook(STRICT)
-    base = run([("o0", "operational", s, 3) for s in ALL if s != "FIT-01"]
-               + [("o0", "operational", "FIT-01", 3), ("o1", "operational", "FIT-01", 2)],
-               eid="a", rulebook=strict)
-    follow = run([("o0", "operational", s, 3) for s in ALL if s != "FIT-01"]
-                 + [("o0", "operational", "FIT-01", 1)], eid="b", rulebook=strict)
+    base = run(
+        [("o0", "operational", s, 3) for s in ALL if s != "FIT-01"]
+        + [("o0", "operational", "FIT-01", 3), ("o1", "operational", "FIT-01", 2)],
+        eid="a",
+        rulebook=strict,
+    )
+    follow = run(
+        [("o0", "operational", s, 3) for s in ALL if s != "FIT-01"]
+        + [("o0", "operational", "FIT-01", 1)],
+        eid="b",
+        rulebook=strict,
+    )
     assert base["rulebook"]["severity"] == ["critical", "high", "medium"]
     p = compare(base, follow)
     assert p["rulebook"] == {"baseline": "paos-strict", "follow_up": "paos-strict", "same": True}
@@ -313,7 +320,11 @@ def test_compare_of_contracts_scored_with_a_custom_rulebook_file():
 def test_compare_reads_each_contract_s_own_order():
     base, follow = rated({"FIT-01": 1}, "a"), rated({"FIT-01": 2}, "b")
     for c in (base, follow):  # a custom rulebook that lists its bands the other way round
-        c["rulebook"] = {"id": "acme-v1", "sha256": "1" * 64, "severity": ["medium", "high", "critical"]}
+        c["rulebook"] = {
+            "id": "acme-v1",
+            "sha256": "1" * 64,
+            "severity": ["medium", "high", "critical"],
+        }
     assert compare(base, follow)["gaps_persisting"][0]["change"] == "worsened"
 
 

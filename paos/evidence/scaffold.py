@@ -191,8 +191,7 @@ def _stakeholders_sheet(ws, rulebook: Rulebook) -> None:
         f"lists!$A$2:$A${n_roles + 1}",
         "Pick a role; it gives the stakeholder's perspective (see the lists sheet). "
         f"For {needs + ' or ' if needs else ''}a role not listed, fill in perspective too.",
-        "Not a known role: fill in perspective too"
-        + (f", or pick {needs}." if needs else "."),
+        "Not a known role: fill in perspective too" + (f", or pick {needs}." if needs else "."),
         warn=True,
     )
     _validate(

@@ -148,7 +148,12 @@ def text_problem(text: str) -> str | None:
         return None
     for i, ch in enumerate(text):
         code = ord(ch)
-        if ch == "\t" or printable(ch) != ch or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
+        if (
+            ch == "\t"
+            or printable(ch) != ch
+            or 0xD800 <= code <= 0xDFFF
+            or code in (0xFFFE, 0xFFFF)
+        ):
             return f"must be one line of printable text (U+{code:04X} at character {i + 1})"
     return None
 
@@ -274,7 +279,9 @@ def numeric_paths(schema=SCHEMA, prefix: str = "") -> set[str]:
             out |= numeric_paths(sub, f"{prefix}.{key}" if prefix else key)
         return out
     if isinstance(schema, _ListOf):
-        return numeric_paths(schema.item, prefix + "[]" if isinstance(schema.item, dict) else prefix)
+        return numeric_paths(
+            schema.item, prefix + "[]" if isinstance(schema.item, dict) else prefix
+        )
     if isinstance(schema, _MapOf):
         return numeric_paths(schema.value, prefix + ".*")
     if isinstance(schema, _Optional):
@@ -290,7 +297,10 @@ def _numbers(value, schema, path: str, spath: str):
         for key, sub in schema.items():
             if key in value:
                 yield from _numbers(
-                    value[key], sub, f"{path}.{key}" if path else key, f"{spath}.{key}" if spath else key
+                    value[key],
+                    sub,
+                    f"{path}.{key}" if path else key,
+                    f"{spath}.{key}" if spath else key,
                 )
     elif isinstance(schema, _ListOf) and isinstance(value, list):
         sub = spath + "[]" if isinstance(schema.item, dict) else spath
@@ -613,10 +623,7 @@ def _consistency(raw: dict) -> list[str]:
     def divergence() -> None:
         dv = raw["divergence"]
         if not dv["hidden_strength_at_or_below"] < dv["blind_spot_at_or_above"]:
-            err(
-                "key divergence.blind_spot_at_or_above: must be above "
-                "hidden_strength_at_or_below"
-            )
+            err("key divergence.blind_spot_at_or_above: must be above hidden_strength_at_or_below")
 
     def escalation() -> None:
         if raw["escalation"]["divergence_class"] not in ("blind_spot", "hidden_strength"):

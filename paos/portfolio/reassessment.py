@@ -77,9 +77,7 @@ def compare(baseline: dict, follow_up: dict, *, severities: Sequence[str] | None
     if severities is None:
         severities = [*_severities(follow_up), *_severities(baseline)]
     rank = _severity_rank(severities)
-    unknown = sorted(
-        {g["severity"] for g in (*baseline["gaps"], *follow_up["gaps"])} - set(rank)
-    )
+    unknown = sorted({g["severity"] for g in (*baseline["gaps"], *follow_up["gaps"])} - set(rank))
     if unknown:
         raise PaosError(
             f"severity {', '.join(map(repr, unknown))} is not in the severity order "

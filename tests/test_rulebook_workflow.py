@@ -189,12 +189,23 @@ def test_unchanged_copy_has_no_difference(book):
         (lambda r: r["dimensions"][0]["signals"][1]["rubric"].update({2: "x"}),
          "FIT-02 rubric level 2 changed"),
         (lambda r: r["phases"][2].update(name="Grow"), "phase 3 named Grow (was Scale)"),
+        (lambda r: r.update(metric_perspective="data"), None),  # named as it was: no change
     ],
 )  # fmt: skip
 def test_difference_lines(change, line):
     new = yaml.safe_load((RULEBOOK_DIR / "paos-v1.yaml").read_text())
     change(new)
-    assert differences(V1.raw, new) == [line]
+    assert differences(V1.raw, new) == ([line] if line else [])
+
+
+def test_a_renamed_metric_perspective_is_a_difference():
+    new = yaml.safe_load((RULEBOOK_DIR / "paos-v1.yaml").read_text())
+    new["perspectives"]["measured"] = new["perspectives"].pop("data")
+    assert differences(V1.raw, new) == [
+        "perspective data removed",
+        "perspective measured added",
+        "metric perspective 'data' → 'measured'",
+    ]
 
 
 def test_check_needs_the_recorded_parent_or_against(tmp_path, book):

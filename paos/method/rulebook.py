@@ -453,7 +453,7 @@ class Rulebook:
         """The perspective of metric-derived ratings: `metric_perspective` when the file
         names it, else the one perspective with no roles that stakeholders cannot
         declare (loading refuses a rulebook where that is not exactly one)."""
-        return self.raw.get("metric_perspective") or _metric_perspectives(self.raw)[0]
+        return self.raw.get("metric_perspective") or metric_perspectives(self.raw)[0]
 
     @cached_property
     def people_perspectives(self) -> list[str]:
@@ -563,7 +563,7 @@ def _consistency(raw: dict) -> list[str]:
 
     def metric_perspective() -> None:
         named = raw.get("metric_perspective")
-        found = _metric_perspectives(raw)
+        found = metric_perspectives(raw)
         if named is None:
             if len(found) != 1:
                 err(
@@ -694,7 +694,7 @@ def _consistency(raw: dict) -> list[str]:
     return rules.errors
 
 
-def _metric_perspectives(raw: dict) -> list[str]:
+def metric_perspectives(raw: dict) -> list[str]:
     """The perspectives that can be the metric one: no roles, not declarable by a
     stakeholder, not the strategic perspective."""
     return [

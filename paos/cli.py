@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from paos._defaults import DEFAULT_OUT, DEFAULT_STORE
+from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos.errors import FaultError, PaosError, printable
 
 app = typer.Typer(
@@ -134,7 +134,7 @@ def new(
     from paos.method.rulebook import load_rulebook
 
     with _guard():
-        written = new_engagement(folder, load_rulebook(rulebook or "paos-v1"), engagement_id)
+        written = new_engagement(folder, load_rulebook(rulebook or DEFAULT_RULEBOOK), engagement_id)
     for path in written:
         typer.echo(f"wrote {path}")
 
@@ -142,8 +142,8 @@ def new(
 @app.command()
 def questionnaire(
     rulebook: Annotated[
-        str, typer.Option("--rulebook", help="Rulebook id (paos-v1) or path.")
-    ] = "paos-v1",
+        str, typer.Option("--rulebook", help=f"Rulebook id ({DEFAULT_RULEBOOK}) or path.")
+    ] = DEFAULT_RULEBOOK,
     perspective: Annotated[
         str | None,
         typer.Option("--perspective", help="Only this perspective's roles (e.g. partner)."),
@@ -265,7 +265,7 @@ app.add_typer(rulebook_app, name="rulebook")
 
 @rulebook_app.command("show")
 def rulebook_show(
-    ref: Annotated[str, typer.Argument(help="Rulebook id or path.")] = "paos-v1",
+    ref: Annotated[str, typer.Argument(help="Rulebook id or path.")] = DEFAULT_RULEBOOK,
 ) -> None:
     """Print a rulebook as a readable methodology card (Markdown).
 

@@ -671,3 +671,25 @@ def test_500_respondents_import_quickly(eng, tmp_path):
     print(f"\n500-respondent Qualtrics import: {took:.3f} s (then validation {check:.3f} s)")
     assert len(result.responses.people) == 500
     assert result.responses.incomplete == 50
+
+
+def test_a_respondent_with_only_a_perspective_takes_the_rulebook_s_role(eng, tmp_path):
+    """The role of a respondent who gave a perspective and no role is the rulebook's
+    (`roles_requiring_perspective`), never a name written in the code."""
+    import yaml
+
+    raw = yaml.safe_load(RB.path.read_text(encoding="utf-8"))
+    raw.update(id="acme-roles", roles_requiring_perspective=["unlisted"])
+    book = tmp_path / "acme-roles.yaml"
+    book.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    export = csv_file(
+        tmp_path / "wide.csv",
+        [
+            ["stakeholder_id", "role", "perspective", "FIT-01"],
+            ["s1", "", "partner", "3"],
+            ["s2", "ceo", "", "2"],
+        ],
+    )
+    import_export(export, eng, rulebook=book)
+    stakeholders = (eng / "stakeholders.csv").read_text(encoding="utf-8")
+    assert "s1,unlisted,partner" in stakeholders and ",other," not in stakeholders

@@ -40,6 +40,7 @@ SHOWN = {
     "perspectives.*.weight": ("methodology", "operational weight 1:"),
     "perspectives.*.roles": ("methodology", "channel_manager, sales_ops"),
     "strategic_perspective": ("methodology", "Strategic perspective: partner"),
+    "metric_perspective": ("methodology", "audit weight 1: (metric-derived ratings)"),
     "stakeholder_perspectives": ("methodology", "Declarable perspectives: strategic, operational;"),
     "roles_requiring_perspective": ("methodology", "roles that need one: wizard"),
     "divergence.blind_spot_at_or_above": ("divergence", "shows (by 0.5 or more)"),

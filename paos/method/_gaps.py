@@ -144,7 +144,7 @@ def gap_evidence(
     data = data.select(
         ENG,
         "signal_id",
-        pl.lit("data").alias("perspective"),
+        pl.lit(rulebook.metric_perspective).alias("perspective"),
         pl.lit(None, dtype=pl.String).alias("role"),
         pl.col("rating").cast(pl.Int8),
         pl.format(

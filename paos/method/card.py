@@ -39,7 +39,10 @@ def methodology_card(rb: Rulebook) -> str:
     out += [f"- {lvl} **{v['name']}**: {v['meaning']}" for lvl, v in scale["levels"].items()]
     out += ["", "## Perspectives", ""]
     for name, p in r["perspectives"].items():
-        roles = ", ".join(p["roles"]) or "(metric-derived ratings)"
+        if name == rb.metric_perspective:
+            roles = "(metric-derived ratings)"
+        else:
+            roles = ", ".join(p["roles"]) or "(no roles)"
         out.append(f"- `{name}` weight {_fmt(p['weight'])}: {roles}")
     out += [
         "",

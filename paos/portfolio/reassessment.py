@@ -23,7 +23,7 @@ from paos.errors import PaosError, printable
 from paos.method._numbers import display, signed
 from paos.method.diagnostic import diagnose
 from paos.method.results import contract
-from paos.method.rulebook import Rulebook, load_rulebook
+from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
 
 
 def _delta(before: float | None, after: float | None) -> float | None:
@@ -39,7 +39,19 @@ def _severity_rank(severities: Sequence[str]) -> dict[str, int]:
 
 
 def _severities(c: dict) -> list[str]:
-    return [s["name"] for s in load_rulebook(c["rulebook"]["id"])["severity"]]
+    """The severity names of a contract's rulebook, most severe first: the order the
+    contract carries (`rulebook.severity`), or, for a contract written before paos
+    recorded it (a stored run), the order of the bundled rulebook with that id."""
+    rb = c["rulebook"]
+    if rb.get("severity"):
+        return list(rb["severity"])
+    if rb["id"] not in known_rulebooks():
+        raise PaosError(
+            f"the results of {c['engagement_id']} do not carry their severity order "
+            f"(written before paos recorded it) and rulebook {rb['id']} is not bundled; "
+            "score the engagement again, or pass severities="
+        )
+    return [s["name"] for s in load_rulebook(rb["id"])["severity"]]
 
 
 def compare(baseline: dict, follow_up: dict, *, severities: Sequence[str] | None = None) -> dict:
@@ -56,15 +68,21 @@ def compare(baseline: dict, follow_up: dict, *, severities: Sequence[str] | None
     - `no_longer_assessed`: baseline gaps with no evidence in the follow-up:
       neither closed nor persisting, the follow-up cannot tell.
 
-    `severities` lists severity names, most severe first; by default the
-    follow-up's rulebook order (then the baseline's, for names it lacks).
-    `rulebook.same` is true only for the same rulebook id and file hash.
+    `severities` lists severity names, most severe first; by default the order
+    each contract carries (`rulebook.severity`): the follow-up's, then the
+    baseline's for names it lacks. `rulebook.same` is true only for the same
+    rulebook id and file hash. Raises `PaosError` when a gap's severity is not
+    in the order.
     """
     if severities is None:
-        severities = _severities(follow_up)
-        if baseline["rulebook"]["id"] != follow_up["rulebook"]["id"]:
-            severities = [*severities, *_severities(baseline)]
+        severities = [*_severities(follow_up), *_severities(baseline)]
     rank = _severity_rank(severities)
+    unknown = sorted({g["severity"] for g in (*baseline["gaps"], *follow_up["gaps"])} - set(rank))
+    if unknown:
+        raise PaosError(
+            f"severity {', '.join(map(repr, unknown))} is not in the severity order "
+            f"({', '.join(rank)}); compare contracts scored under these rulebooks"
+        )
     rb_b, rb_f = baseline["rulebook"], follow_up["rulebook"]
 
     dims_b = {d["id"]: d for d in baseline["dimensions"]}

@@ -217,8 +217,11 @@ def read_responses(
                     )
                 )
                 continue
+        # a respondent who gave only a perspective takes the rulebook's role for that
+        # (`roles_requiring_perspective`, `other` in paos-v1), when it has one
+        fallback = [r.strip().lower() for r in rulebook["roles_requiring_perspective"][:1]]
         if role is None:
-            if perspective is None:
+            if perspective is None or not fallback:
                 bad["role"].append(
                     export.problem(
                         "is blank; every respondent with answers needs a role",
@@ -227,7 +230,7 @@ def read_responses(
                     )
                 )
                 continue
-            role = "other"
+            role = fallback[0]
         if role in needs and perspective is None:
             bad["role"].append(
                 export.problem(

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from paos.method._keys import ENG, KEYS
 from paos.method._numbers import cmp
 from paos.method.rulebook import Rulebook
 
-ENG = "engagement_id"
-GAP_ORDER = [ENG, "priority_rank", "tier", "severity_rank", "score_cmp", "signal_id"]
+GAP_ORDER = [*KEYS, "priority_rank", "tier", "severity_rank", "score_cmp", "signal_id"]
 
 
 def _rules(rulebook: Rulebook) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -75,7 +75,7 @@ def detect_gaps(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
         .join(phases, on="priority", how="left")
         .sort(GAP_ORDER)
         .select(
-            ENG,
+            *KEYS,
             "signal_id",
             "dimension",
             "tier",

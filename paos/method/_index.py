@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from paos.method._keys import ENG, KEYS
 from paos.method._numbers import band, cmp, display_expr
 from paos.method.rulebook import Rulebook
-
-ENG = "engagement_id"
 
 
 def maturity(expr: pl.Expr, rulebook: Rulebook) -> pl.Expr:
@@ -18,26 +17,80 @@ def maturity(expr: pl.Expr, rulebook: Rulebook) -> pl.Expr:
     return pl.when(expr.is_not_null()).then(band(cmp(expr, rulebook.decimals), bands))
 
 
-def score_dimensions(signals: pl.DataFrame, gaps: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
-    """Per engagement and dimension: weighted score over scored signals, coverage,
-    status, maturity and gap count. Below the minimum coverage the score is null.
-    """
-    scored = pl.col("status") == "scored"
-    w = pl.col("signal_weight")
-    per_dim = signals.group_by(ENG, "dimension").agg(
-        n_scored=scored.sum(),
-        wsum=(w * pl.col("score")).filter(scored).sum(),
-        w=w.filter(scored).sum(),
+def _kahan(terms: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
+    """Compensated (Kahan) sum of the values whose condition holds, in the order given:
+    the sum a polars group-by gave the dimension scores when the engine was written,
+    now spelled out so it does not depend on how polars picks its group-by path."""
+    total, comp = pl.lit(0.0), pl.lit(0.0)
+    for value, keep in terms:
+        y = value - comp
+        t = total + y
+        comp = pl.when(keep).then((t - total) - y).otherwise(comp)
+        total = pl.when(keep).then(t).otherwise(total)
+    return total
+
+
+def _plain(terms: list[pl.Expr]) -> pl.Expr:
+    """Sum of the non-null values in the order given, one addition after the other."""
+    total = pl.lit(0.0)
+    for value in terms:
+        total = total + value.fill_null(0.0)
+    return total
+
+
+def _columns(frame: pl.DataFrame, width: int, exprs: dict[str, pl.Expr]) -> pl.DataFrame:
+    """`frame` holds `width` rows per unit (engagement, variant), always in the same
+    order: one row per unit, with `<name><i>` the value of `exprs[name]` on its i-th row."""
+    return frame.select(
+        pl.col(KEYS).gather_every(width),
+        *[
+            e.gather_every(width, offset=i).alias(f"{n}{i}")
+            for n, e in exprs.items()
+            for i in range(width)
+        ],
     )
-    gap_count = gaps.group_by(ENG, "dimension").len("gap_count")
-    engs = signals.select(ENG).unique(maintain_order=True)
+
+
+def score_dimensions(signals: pl.DataFrame, gaps: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
+    """Per engagement, variant and dimension: weighted score over scored signals,
+    coverage, status, maturity and gap count. Below the minimum coverage the score is
+    null. `signals` as `signals_from_aggregates` lays it out (every catalogue signal of a
+    unit, in catalogue order); a dimension's sums run over its signals in that order.
+    """
+    order = {s.id: i for i, s in enumerate(rulebook.signals)}
+    wide = _columns(
+        signals,
+        len(order),
+        {
+            "x": pl.col("signal_weight") * pl.col("score"),
+            "w": pl.col("signal_weight"),
+            "k": pl.col("status") == "scored",
+        },
+    )
+    members = [[order[s.id] for s in d.signals] for d in rulebook.dimensions]
+    per_dim = wide.select(
+        *KEYS,
+        n_scored=pl.concat_list(
+            [pl.sum_horizontal([pl.col(f"k{j}").cast(pl.UInt32) for j in m]) for m in members]
+        ),
+        wsum=pl.concat_list(
+            [_kahan([(pl.col(f"x{j}"), pl.col(f"k{j}")) for j in m]) for m in members]
+        ),
+        w=pl.concat_list(
+            [_kahan([(pl.col(f"w{j}"), pl.col(f"k{j}")) for j in m]) for m in members]
+        ),
+        dimension=pl.lit([d.id for d in rulebook.dimensions]),
+    ).explode("n_scored", "wsum", "w", "dimension")
+    gap_count = gaps.group_by(*KEYS, "dimension").len("gap_count")
     enough = cmp(pl.col("coverage"), rulebook.decimals) >= rulebook["min_coverage"]
+    dims = rulebook.dimension_table()
     return (
-        engs.join(rulebook.dimension_table(), how="cross")
-        .join(per_dim, on=[ENG, "dimension"], how="left")
-        .join(gap_count, on=[ENG, "dimension"], how="left")
+        per_dim.select(*KEYS, "dimension")
+        .join(dims, on="dimension", how="left", maintain_order="left")
+        .hstack(per_dim.select("n_scored", "wsum", "w"))
+        .join(gap_count, on=[*KEYS, "dimension"], how="left", maintain_order="left")
         .with_columns(
-            coverage=pl.col("n_scored").fill_null(0) / pl.col("n_signals"),
+            coverage=pl.col("n_scored") / pl.col("n_signals"),
             gap_count=pl.col("gap_count").fill_null(0).cast(pl.Int32),
         )
         .with_columns(
@@ -52,17 +105,26 @@ def score_dimensions(signals: pl.DataFrame, gaps: pl.DataFrame, rulebook: Rulebo
 
 
 def score_index(dimensions: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
-    """Per engagement: PAI (weighted mean of the dimension scores), status, display
-    and maturity; `incomplete` names the dimensions without a score.
+    """Per engagement and variant: PAI (weighted mean of the dimension scores, summed in
+    dimension order), status, display and maturity; `incomplete` names the dimensions
+    without a score. `dimensions` as `score_dimensions` lays it out.
     """
-    w = pl.col("dimension_weight")
+    names = [d.id for d in rulebook.dimensions]
+    width = len(names)
+    wide = _columns(
+        dimensions,
+        width,
+        {"x": pl.col("dimension_weight") * pl.col("score"), "w": pl.col("dimension_weight")},
+    )
+    missing = pl.concat_list(
+        [pl.when(pl.col(f"x{i}").is_null()).then(pl.lit(n)) for i, n in enumerate(names)]
+    ).list.drop_nulls()
     out = (
-        dimensions.group_by(ENG, maintain_order=True)
-        .agg(
-            pai=(w * pl.col("score")).sum() / w.sum(),
-            missing=pl.col("dimension")
-            .filter(pl.col("score").is_null())
-            .sort_by(pl.col("dimension_order").filter(pl.col("score").is_null())),
+        wide.select(
+            *KEYS,
+            pai=_plain([pl.col(f"x{i}") for i in range(width)])
+            / _plain([pl.col(f"w{i}") for i in range(width)]),
+            missing=missing,
         )
         .with_columns(
             status=pl.when(pl.col("missing").list.len() == 0)

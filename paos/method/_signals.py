@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from paos.method._keys import ENG, FULL, KEYS
 from paos.method._numbers import cmp
 from paos.method.rulebook import Rulebook
-
-ENG = "engagement_id"
 
 
 def metric_table(rulebook: Rulebook) -> pl.DataFrame:
@@ -76,9 +75,9 @@ def people_aggs(rulebook: Rulebook) -> list[pl.Expr]:
 def signal_aggregates(
     ratings: pl.DataFrame, metric_rated: pl.DataFrame, rulebook: Rulebook
 ) -> pl.DataFrame:
-    """Per engagement and signal with any rating or metric: the people aggregates
-    (`people_aggs`) and the metric perspective's part (`n_<m>`, `s_<m>`, m the rulebook's
-    `metric_perspective`). One pass over the ratings."""
+    """Per engagement and signal with any rating or metric, every rater included:
+    the people aggregates (`people_aggs`) and the metric perspective's part (`n_<m>`,
+    `s_<m>`, m the rulebook's `metric_perspective`). One pass over the ratings."""
     r = pl.col("rating").cast(pl.Float64)
     m = rulebook.metric_perspective
     data = (
@@ -100,25 +99,48 @@ def score_signals(
 ) -> pl.DataFrame:
     """Per engagement and signal: perspective means, score V, strategic S, reality R,
     agreement (r_wg), validated, n_ratings, status. Every signal of the catalogue
-    appears for every engagement, `no_evidence` where nothing rated it.
+    appears for every engagement, `no_evidence` where nothing rated it. Variant 0:
+    every rater's ratings count.
     """
     aggregates = signal_aggregates(ratings, metric_rated, rulebook)
-    return signals_from_aggregates(aggregates, engagement_ids, rulebook)
+    units = pl.DataFrame({ENG: engagement_ids.unique().sort()}).with_columns(FULL)
+    return signals_from_aggregates(aggregates, units, rulebook)
 
 
 def signals_from_aggregates(
-    per_signal: pl.DataFrame, engagement_ids: pl.Series, rulebook: Rulebook, grid: bool = True
+    per_signal: pl.DataFrame,
+    units: pl.DataFrame,
+    rulebook: Rulebook,
+    left_out: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """`score_signals` from the aggregates of `signal_aggregates` (keyed by any
-    `engagement_id`: robustness passes variant ids here). Without `grid`, only the
-    signals with evidence (the `no_evidence` rows left out: no later stage counts them)."""
+    """`score_signals` for the (engagement, variant) rows of `units`, from the
+    aggregates of `signal_aggregates` (`per_signal`, every rater) minus, for a variant
+    k > 0, rater k's own part: `left_out`, keyed by engagement, variant and signal
+    (`people_aggs` of k's ratings; integer sums, so the difference is exact). One row
+    per unit and catalogue signal: units in the order given, signals in catalogue order
+    (the later stages read the frame in that layout)."""
     strategic = rulebook["strategic_perspective"]
     weights = rulebook.perspective_weights  # includes the metric perspective
     people = rulebook.people_perspectives  # rated by stakeholders
+    grid = units.select(KEYS).join(
+        rulebook.signal_table(), how="cross", maintain_order="left_right"
+    )
+    joined = grid.join(per_signal, on=[ENG, "signal_id"], how="left", maintain_order="left")
+    if left_out is not None:
+        parts = [f"{a}_{p}" for p in people for a in ("n", "s", "ss")]
+        joined = joined.join(
+            left_out.select(*KEYS, "signal_id", *[pl.col(c).alias(f"_k_{c}") for c in parts]),
+            on=[*KEYS, "signal_id"],
+            how="left",
+            maintain_order="left",
+        ).select(
+            pl.exclude(parts, *[f"_k_{c}" for c in parts]),
+            *[(pl.col(c) - pl.col(f"_k_{c}").fill_null(0)).alias(c) for c in parts],
+        )
     counts = {p: pl.col(f"n_{p}").fill_null(0) for p in weights}
-    per_signal = per_signal.select(
-        ENG,
-        "signal_id",
+    evidence = pl.col("n_ratings") > 0
+    per_signal = joined.select(
+        *grid.columns,
         *[
             pl.when(counts[p] > 0).then(pl.col(f"s_{p}") / counts[p]).alias(f"mean_{p}")
             for p in weights
@@ -130,7 +152,7 @@ def signals_from_aggregates(
         pl.sum_horizontal([counts[p] for p in people]).alias("n_people"),
         pl.sum_horizontal([pl.col(f"s_{p}") for p in people]).alias("s_people"),
         pl.sum_horizontal([pl.col(f"ss_{p}") for p in people]).alias("ss_people"),
-    ).filter(pl.col("n_ratings") > 0)
+    )
 
     def weighted(names: list[str]) -> pl.Expr:
         """Weighted mean of the perspective means present, in a fixed order."""
@@ -142,30 +164,23 @@ def signals_from_aggregates(
 
     n, s1, s2 = pl.col("n_people"), pl.col("s_people"), pl.col("ss_people")
     per_signal = per_signal.with_columns(
-        score=weighted(list(weights)),
+        score=pl.when(evidence).then(weighted(list(weights))),
         strategic=pl.col(f"mean_{strategic}"),
-        reality=weighted([p for p in weights if p != strategic]),
+        reality=pl.when(evidence).then(weighted([p for p in weights if p != strategic])),
         variance=(s2 - s1 * s1 / n) / (n - 1),
     ).drop("s_people", "ss_people")
 
     ag = rulebook["agreement"]
     d = rulebook.decimals
-    agreement = pl.when(pl.col("n_people") >= ag["min_ratings"]).then(
+    agreement = pl.when(evidence & (pl.col("n_people") >= ag["min_ratings"])).then(
         pl.max_horizontal(
             pl.lit(0.0), 1 - pl.col("variance").clip(lower_bound=0) / ag["null_variance"]
         )
     )
-    if grid:
-        full = pl.DataFrame({ENG: engagement_ids.unique().sort()}).join(
-            rulebook.signal_table(), how="cross"
-        )
-        joined = full.join(per_signal, on=[ENG, "signal_id"], how="left")
-    else:
-        joined = per_signal.join(rulebook.signal_table(), on="signal_id", how="inner")
     return (
-        joined.with_columns(
-            pl.col("n_ratings").fill_null(0).cast(pl.Int32),
-            pl.col("n_perspectives").fill_null(0).cast(pl.Int32),
+        per_signal.with_columns(
+            pl.col("n_ratings").cast(pl.Int32),
+            pl.col("n_perspectives").cast(pl.Int32),
             agreement.alias("agreement"),
         )
         .with_columns(

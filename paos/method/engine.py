@@ -1,7 +1,9 @@
 """The scoring engine: validated evidence frames in, every result frame out.
 
 Pure and vectorised: scores any number of engagements in one pass, and the
-same input in any row order gives the same output.
+same input in any row order gives the same output. The stages are keyed by
+(engagement, variant); what `score()` reports is variant 0 of each engagement, every
+rater included (robustness runs the same stages on the other variants).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from paos._types import ENG, Evidence, Results
 from paos.method._divergence import classify_divergence
 from paos.method._gaps import detect_gaps, gap_evidence
 from paos.method._index import installation_modules, score_dimensions, score_index
+from paos.method._keys import VARIANT
 from paos.method._signals import metric_ratings, score_signals
 from paos.method.rulebook import Rulebook
 
@@ -22,7 +25,8 @@ def score(evidence: Evidence, rulebook: Rulebook) -> Results:
     signals = classify_divergence(signals, rulebook)
     gaps = detect_gaps(signals, rulebook)
     dimensions = score_dimensions(signals, gaps, rulebook)
-    index = score_index(dimensions, rulebook)
+    index = score_index(dimensions, rulebook).drop(VARIANT)
+    signals, gaps, dimensions = (f.drop(VARIANT) for f in (signals, gaps, dimensions))
     engagements = evidence.engagements.join(index, on=ENG, how="left").sort(ENG)
     return Results(
         rulebook=rulebook,

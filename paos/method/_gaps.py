@@ -30,8 +30,11 @@ def _rules(rulebook: Rulebook) -> tuple[pl.DataFrame, pl.DataFrame]:
     return prio, phases
 
 
-def detect_gaps(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
-    """One row per gap, in roadmap order within each engagement.
+def detect_gaps(
+    signals: pl.DataFrame, rulebook: Rulebook, roadmap_order: bool = True
+) -> pl.DataFrame:
+    """One row per gap, in roadmap order within each engagement and variant (in no
+    particular order without `roadmap_order`: robustness only compares them).
 
     A scored signal is a gap iff V < threshold; severity from the shortfall,
     raised by escalation for the rulebook's divergence class, priority from
@@ -61,7 +64,7 @@ def detect_gaps(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
         {"severity_rank": list(range(len(names))), "severity": names},
         schema={"severity_rank": pl.Int8, "severity": pl.String},
     )
-    return (
+    gaps = (
         signals.filter(
             (pl.col("status") == "scored") & (cmp(pl.col("score"), d) < pl.col("threshold"))
         )
@@ -73,26 +76,27 @@ def detect_gaps(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
         .join(sev_names, on="severity_rank", how="left")
         .join(prio, on=["severity", "tier"], how="left")
         .join(phases, on="priority", how="left")
-        .sort(GAP_ORDER)
-        .select(
-            *KEYS,
-            "signal_id",
-            "dimension",
-            "tier",
-            "dimension_order",
-            "score",
-            "threshold",
-            "shortfall",
-            "severity",
-            "severity_rank",
-            "escalated",
-            "provisional",
-            "priority",
-            "priority_rank",
-            "phase",
-            "divergence_class",
-            "score_cmp",
-        )
+    )
+    if roadmap_order:
+        gaps = gaps.sort(GAP_ORDER)
+    return gaps.select(
+        *KEYS,
+        "signal_id",
+        "dimension",
+        "tier",
+        "dimension_order",
+        "score",
+        "threshold",
+        "shortfall",
+        "severity",
+        "severity_rank",
+        "escalated",
+        "provisional",
+        "priority",
+        "priority_rank",
+        "phase",
+        "divergence_class",
+        "score_cmp",
     )
 
 

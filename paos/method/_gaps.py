@@ -30,6 +30,13 @@ def _rules(rulebook: Rulebook) -> tuple[pl.DataFrame, pl.DataFrame]:
     return prio, phases
 
 
+def is_gap(rulebook: Rulebook) -> pl.Expr:
+    """A signal is a gap iff it is scored and V < threshold (compared at the rulebook's
+    decimals)."""
+    score = cmp(pl.col("score"), rulebook.decimals)
+    return (pl.col("status") == "scored") & (score < pl.col("threshold"))
+
+
 def detect_gaps(
     signals: pl.DataFrame, rulebook: Rulebook, roadmap_order: bool = True
 ) -> pl.DataFrame:
@@ -65,9 +72,7 @@ def detect_gaps(
         schema={"severity_rank": pl.Int8, "severity": pl.String},
     )
     gaps = (
-        signals.filter(
-            (pl.col("status") == "scored") & (cmp(pl.col("score"), d) < pl.col("threshold"))
-        )
+        signals.filter(is_gap(rulebook))
         .with_columns(shortfall=pl.col("threshold") - pl.col("score"))
         .with_columns(base_rank=base, escalated=escalated)
         .with_columns(

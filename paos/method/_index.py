@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from paos.method._gaps import is_gap
 from paos.method._keys import ENG, KEYS
 from paos.method._numbers import band, cmp, display_expr
 from paos.method.rulebook import Rulebook
@@ -51,7 +52,7 @@ def _columns(frame: pl.DataFrame, width: int, exprs: dict[str, pl.Expr]) -> pl.D
     )
 
 
-def score_dimensions(signals: pl.DataFrame, gaps: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
+def score_dimensions(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
     """Per engagement, variant and dimension: weighted score over scored signals,
     coverage, status, maturity and gap count. Below the minimum coverage the score is
     null. `signals` as `signals_from_aggregates` lays it out (every catalogue signal of a
@@ -65,33 +66,36 @@ def score_dimensions(signals: pl.DataFrame, gaps: pl.DataFrame, rulebook: Rulebo
             "x": pl.col("signal_weight") * pl.col("score"),
             "w": pl.col("signal_weight"),
             "k": pl.col("status") == "scored",
+            "g": is_gap(rulebook),
         },
     )
     members = [[order[s.id] for s in d.signals] for d in rulebook.dimensions]
+
+    def count(flag: str) -> pl.Expr:
+        return pl.concat_list(
+            [pl.sum_horizontal([pl.col(f"{flag}{j}").cast(pl.UInt32) for j in m]) for m in members]
+        )
+
     per_dim = wide.select(
         *KEYS,
-        n_scored=pl.concat_list(
-            [pl.sum_horizontal([pl.col(f"k{j}").cast(pl.UInt32) for j in m]) for m in members]
-        ),
+        n_scored=count("k"),
         wsum=pl.concat_list(
             [_kahan([(pl.col(f"x{j}"), pl.col(f"k{j}")) for j in m]) for m in members]
         ),
         w=pl.concat_list(
             [_kahan([(pl.col(f"w{j}"), pl.col(f"k{j}")) for j in m]) for m in members]
         ),
-        dimension=pl.lit([d.id for d in rulebook.dimensions]),
-    ).explode("n_scored", "wsum", "w", "dimension")
-    gap_count = gaps.group_by(*KEYS, "dimension").len("gap_count")
-    enough = cmp(pl.col("coverage"), rulebook.decimals) >= rulebook["min_coverage"]
+        gap_count=count("g"),
+    ).explode("n_scored", "wsum", "w", "gap_count")
     dims = rulebook.dimension_table()
+    at = pl.int_range(0, per_dim.height, eager=True) % dims.height  # dimension order per unit
+    enough = cmp(pl.col("coverage"), rulebook.decimals) >= rulebook["min_coverage"]
     return (
-        per_dim.select(*KEYS, "dimension")
-        .join(dims, on="dimension", how="left", maintain_order="left")
-        .hstack(per_dim.select("n_scored", "wsum", "w"))
-        .join(gap_count, on=[*KEYS, "dimension"], how="left", maintain_order="left")
+        pl.concat([per_dim.select(KEYS), dims.select(pl.all().gather(at))], how="horizontal")
+        .hstack(per_dim.select("n_scored", "wsum", "w", "gap_count"))
         .with_columns(
             coverage=pl.col("n_scored") / pl.col("n_signals"),
-            gap_count=pl.col("gap_count").fill_null(0).cast(pl.Int32),
+            gap_count=pl.col("gap_count").cast(pl.Int32),
         )
         .with_columns(
             score=pl.when(enough).then(pl.col("wsum") / pl.col("w")),

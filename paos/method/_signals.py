@@ -94,6 +94,22 @@ def signal_aggregates(
     )  # about 2x the in-memory engine here
 
 
+def aggregate_columns(rulebook: Rulebook) -> list[str]:
+    """The columns of `signal_aggregates` besides its keys."""
+    m = rulebook.metric_perspective
+    people = [f"{a}_{p}" for p in rulebook.people_perspectives for a in ("n", "s", "ss")]
+    return [*people, f"n_{m}", f"s_{m}"]
+
+
+def grid(units: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
+    """One row per (engagement, variant) of `units` and catalogue signal, with the
+    signal's rulebook columns: units in the order given, signals in catalogue order.
+    The layout every later stage reads."""
+    return units.select(KEYS).join(
+        rulebook.signal_table(), how="cross", maintain_order="left_right"
+    )
+
+
 def score_signals(
     ratings: pl.DataFrame, metric_rated: pl.DataFrame, engagement_ids: pl.Series, rulebook: Rulebook
 ) -> pl.DataFrame:
@@ -104,43 +120,26 @@ def score_signals(
     """
     aggregates = signal_aggregates(ratings, metric_rated, rulebook)
     units = pl.DataFrame({ENG: engagement_ids.unique().sort()}).with_columns(FULL)
-    return signals_from_aggregates(aggregates, units, rulebook)
+    cells = grid(units, rulebook).join(
+        aggregates, on=[ENG, "signal_id"], how="left", maintain_order="left"
+    )
+    return signals_from_aggregates(cells, rulebook)
 
 
-def signals_from_aggregates(
-    per_signal: pl.DataFrame,
-    units: pl.DataFrame,
-    rulebook: Rulebook,
-    left_out: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """`score_signals` for the (engagement, variant) rows of `units`, from the
-    aggregates of `signal_aggregates` (`per_signal`, every rater) minus, for a variant
-    k > 0, rater k's own part: `left_out`, keyed by engagement, variant and signal
-    (`people_aggs` of k's ratings; integer sums, so the difference is exact). One row
-    per unit and catalogue signal: units in the order given, signals in catalogue order
-    (the later stages read the frame in that layout)."""
+def signals_from_aggregates(cells: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
+    """`score_signals` from `cells`: the `grid` of some (engagement, variant) units with
+    their aggregates (`aggregate_columns`, null or 0 where nothing rated the signal).
+    Variant 0 has those of `signal_aggregates`; robustness gives variant k those minus
+    rater k's own part (`people_aggs` of k's ratings; integer sums, so exact)."""
     strategic = rulebook["strategic_perspective"]
     weights = rulebook.perspective_weights  # includes the metric perspective
     people = rulebook.people_perspectives  # rated by stakeholders
-    grid = units.select(KEYS).join(
-        rulebook.signal_table(), how="cross", maintain_order="left_right"
-    )
-    joined = grid.join(per_signal, on=[ENG, "signal_id"], how="left", maintain_order="left")
-    if left_out is not None:
-        parts = [f"{a}_{p}" for p in people for a in ("n", "s", "ss")]
-        joined = joined.join(
-            left_out.select(*KEYS, "signal_id", *[pl.col(c).alias(f"_k_{c}") for c in parts]),
-            on=[*KEYS, "signal_id"],
-            how="left",
-            maintain_order="left",
-        ).select(
-            pl.exclude(parts, *[f"_k_{c}" for c in parts]),
-            *[(pl.col(c) - pl.col(f"_k_{c}").fill_null(0)).alias(c) for c in parts],
-        )
+    layout = [c for c in cells.columns if c not in aggregate_columns(rulebook)]
+    joined = cells
     counts = {p: pl.col(f"n_{p}").fill_null(0) for p in weights}
     evidence = pl.col("n_ratings") > 0
     per_signal = joined.select(
-        *grid.columns,
+        *layout,
         *[
             pl.when(counts[p] > 0).then(pl.col(f"s_{p}") / counts[p]).alias(f"mean_{p}")
             for p in weights

@@ -24,7 +24,7 @@ def score(evidence: Evidence, rulebook: Rulebook) -> Results:
     signals = score_signals(evidence.ratings, rated, ids, rulebook)
     signals = classify_divergence(signals, rulebook)
     gaps = detect_gaps(signals, rulebook)
-    dimensions = score_dimensions(signals, gaps, rulebook)
+    dimensions = score_dimensions(signals, rulebook)
     index = score_index(dimensions, rulebook).drop(VARIANT)
     signals, gaps, dimensions = (f.drop(VARIANT) for f in (signals, gaps, dimensions))
     engagements = evidence.engagements.join(index, on=ENG, how="left").sort(ENG)

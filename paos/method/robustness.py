@@ -27,6 +27,7 @@ the rule for comparisons, and rounding the reported ends flipped near-ties of th
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 
 import polars as pl
 
@@ -35,7 +36,13 @@ from paos.method._divergence import classify_divergence
 from paos.method._gaps import detect_gaps
 from paos.method._index import score_dimensions, score_index
 from paos.method._keys import KEYS, VARIANT
-from paos.method._signals import people_aggs, signal_aggregates, signals_from_aggregates
+from paos.method._signals import (
+    aggregate_columns,
+    grid,
+    people_aggs,
+    signal_aggregates,
+    signals_from_aggregates,
+)
 from paos.method.rulebook import Rulebook
 
 SID = "stakeholder_id"
@@ -56,36 +63,88 @@ _CHUNK = "_chunk"
 FINDING = ["signal_id", "severity", "priority"]  # what makes a gap the same gap
 
 
-def _variants(
+def _codes(col: str, values: list[str]) -> pl.Expr:
+    """Index of `col` in `values` (UInt32), null when not among them."""
+    return pl.col(col).replace_strict(
+        values, list(range(len(values))), default=None, return_dtype=pl.UInt32
+    )
+
+
+def _scatter(size: int, at: pl.Series, values: pl.Series) -> pl.Series:
+    """A column of `size` zeros with `values` at the positions `at`."""
+    return pl.zeros(size, dtype=pl.Float64, eager=True).scatter(at, values.cast(pl.Float64))
+
+
+def _variant_cells(
     evidence: Evidence, rulebook: Rulebook, results: Results
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """The raters per engagement with at least 2 (`n_raters`), and for every variant
-    k > 0: its units (engagement, variant, chunk), rater k's own part per signal and
-    its engagement's aggregates, the last two with the chunk of their engagement."""
+) -> tuple[pl.DataFrame, Iterator[pl.DataFrame]]:
+    """The raters per engagement with at least 2 (`n_raters`), and the cells of every
+    variant k > 0 (`grid` with `aggregate_columns`: the engagement's aggregates minus
+    rater k's part), in chunks of whole engagements.
+
+    The aggregates are laid out by integer positions, not joined by key: a chunk's
+    variant v (0-based, in engagement and rater order) and catalogue signal j are row
+    v * width + j of its grid; its engagement e's aggregates are at e * width + j."""
+    ids = [s.id for s in rulebook.signals]
+    width = len(ids)
+    people = [f"{a}_{p}" for p in rulebook.people_perspectives for a in ("n", "s", "ss")]
     rated = evidence.ratings.select(ENG, SID, "signal_id", "perspective", "rating").filter(
         pl.col("rating").is_not_null()
     )
     raters = rated.select(ENG, SID).unique()
     n_raters = raters.group_by(ENG).len("n").filter(pl.col("n") >= 2).sort(ENG)
-    chunks = n_raters.select(
-        ENG, (pl.col("n").cum_sum() // CHUNK_VARIANTS).cast(pl.UInt32).alias(_CHUNK)
-    )
+    engs = n_raters.select(
+        ENG,
+        (pl.col("n").cum_sum() // CHUNK_VARIANTS).cast(pl.UInt32).alias(_CHUNK),
+    ).with_columns(_e=pl.int_range(pl.len(), dtype=pl.UInt32).over(_CHUNK))
     units = (
-        raters.join(chunks, on=ENG, how="inner")
+        raters.join(engs, on=ENG, how="inner")
         .sort(ENG, SID)
-        .with_columns((pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over(ENG)).alias(VARIANT))
+        .with_columns(
+            _v=pl.int_range(pl.len(), dtype=pl.UInt32).over(_CHUNK),
+            **{VARIANT: pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over(ENG)},
+        )
     )
-    left_out = (
+    own = (
         rated.join(units, on=[ENG, SID], how="inner")
-        .group_by(*KEYS, "signal_id")
-        .agg(*people_aggs(rulebook), pl.col(_CHUNK).first())
+        .with_columns(_cell=pl.col("_v") * width + _codes("signal_id", ids))
+        .drop_nulls("_cell")
+        .group_by(_CHUNK, "_cell")
+        .agg(*people_aggs(rulebook))
     )
-    per_signal = signal_aggregates(
-        evidence.ratings.join(chunks, on=ENG, how="semi"),
-        results.metrics.join(chunks, on=ENG, how="semi"),
-        rulebook,
-    ).join(chunks, on=ENG, how="inner")
-    return n_raters, units.select(*KEYS, _CHUNK), left_out, per_signal
+    full = (
+        signal_aggregates(
+            evidence.ratings.join(engs, on=ENG, how="semi"),
+            results.metrics.join(engs, on=ENG, how="semi"),
+            rulebook,
+        )
+        .join(engs, on=ENG, how="inner")
+        .with_columns(_cell=pl.col("_e") * width + _codes("signal_id", ids))
+        .drop_nulls("_cell")
+    )
+    parts = [f.partition_by(_CHUNK, as_dict=True, include_key=False) for f in (units, own, full)]
+    columns = aggregate_columns(rulebook)
+
+    def chunks() -> Iterator[pl.DataFrame]:
+        for key, chunk_units in parts[0].items():
+            size = chunk_units.height * width
+            chunk_engs = int(chunk_units["_e"].max() or 0) + 1
+            mine, theirs = parts[1].get(key), parts[2][key]
+            # each variant's row of its engagement's aggregates
+            at = (chunk_units["_e"].cast(pl.Int64) * width).repeat_by(width).explode()
+            at = at + pl.Series(list(range(width)) * chunk_units.height, dtype=pl.Int64)
+            aggregates = {}
+            for c in columns:
+                base = _scatter(chunk_engs * width, theirs["_cell"], theirs[c].fill_null(0))
+                value = base.gather(at)
+                if c in people and mine is not None:
+                    value = value - _scatter(size, mine["_cell"], mine[c])
+                aggregates[c] = value
+            yield grid(chunk_units, rulebook).with_columns(
+                pl.Series(c, v) for c, v in aggregates.items()
+            )
+
+    return n_raters, chunks()
 
 
 def _score_variants(
@@ -93,22 +152,12 @@ def _score_variants(
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Per engagement with variants: the number of raters; every variant's gaps
     (engagement, variant, `FINDING`) and PAI (engagement, variant, pai)."""
-    n_raters, units, left_out, per_signal = _variants(evidence, rulebook, results)
-    parts = [
-        p.partition_by(_CHUNK, as_dict=True, include_key=False)
-        for p in (units, left_out, per_signal)
-    ]
+    n_raters, chunks = _variant_cells(evidence, rulebook, results)
     gaps, index = [], []
-    for key, chunk_units in parts[0].items():
-        signals = signals_from_aggregates(
-            parts[2].get(key, per_signal.clear().drop(_CHUNK)),
-            chunk_units,
-            rulebook,
-            left_out=parts[1].get(key),
-        )
-        signals = classify_divergence(signals, rulebook)
+    for cells in chunks:
+        signals = classify_divergence(signals_from_aggregates(cells, rulebook), rulebook)
         chunk_gaps = detect_gaps(signals, rulebook, roadmap_order=False)
-        dimensions = score_dimensions(signals, chunk_gaps, rulebook)
+        dimensions = score_dimensions(signals, rulebook)
         gaps.append(chunk_gaps.select(*KEYS, *FINDING))
         index.append(score_index(dimensions, rulebook).select(*KEYS, "pai"))
     gap_schema = {ENG: pl.String, VARIANT: pl.UInt32, **dict.fromkeys(FINDING, pl.String)}

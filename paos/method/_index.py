@@ -76,17 +76,22 @@ def score_dimensions(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
             [pl.sum_horizontal([pl.col(f"{flag}{j}").cast(pl.UInt32) for j in m]) for m in members]
         )
 
-    per_dim = wide.select(
-        *KEYS,
-        n_scored=count("k"),
-        wsum=pl.concat_list(
-            [_kahan([(pl.col(f"x{j}"), pl.col(f"k{j}")) for j in m]) for m in members]
-        ),
-        w=pl.concat_list(
-            [_kahan([(pl.col(f"w{j}"), pl.col(f"k{j}")) for j in m]) for m in members]
-        ),
-        gap_count=count("g"),
-    ).explode("n_scored", "wsum", "w", "gap_count")
+    per_dim = (
+        wide.lazy()
+        .select(  # lazy: each Kahan step's terms computed once (CSE)
+            *KEYS,
+            n_scored=count("k"),
+            wsum=pl.concat_list(
+                [_kahan([(pl.col(f"x{j}"), pl.col(f"k{j}")) for j in m]) for m in members]
+            ),
+            w=pl.concat_list(
+                [_kahan([(pl.col(f"w{j}"), pl.col(f"k{j}")) for j in m]) for m in members]
+            ),
+            gap_count=count("g"),
+        )
+        .explode("n_scored", "wsum", "w", "gap_count")
+        .collect()
+    )
     dims = rulebook.dimension_table()
     at = pl.int_range(0, per_dim.height, eager=True) % dims.height  # dimension order per unit
     enough = cmp(pl.col("coverage"), rulebook.decimals) >= rulebook["min_coverage"]

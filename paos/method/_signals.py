@@ -56,20 +56,28 @@ def metric_ratings(metrics: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
     )
 
 
+def rating_parts(rulebook: Rulebook) -> list[pl.Expr]:
+    """Each rating's part in the people aggregates, per perspective p rated by people:
+    `n_<p>` 1 for a non-blank rating from p, `s_<p>` the rating and `ss_<p>` its square
+    (0 otherwise). Integer values, so their sums are exact in any order, and one
+    rater's part can be taken out of them exactly (robustness)."""
+    r = pl.col("rating").cast(pl.Float64)
+    parts = []
+    for p in rulebook.people_perspectives:
+        mine = (pl.col("perspective") == p) & pl.col("rating").is_not_null()
+        rp = pl.when(mine).then(r).otherwise(0.0)
+        parts += [
+            mine.cast(pl.UInt32).alias(f"n_{p}"),
+            rp.alias(f"s_{p}"),
+            (rp * rp).alias(f"ss_{p}"),
+        ]
+    return parts
+
+
 def people_aggs(rulebook: Rulebook) -> list[pl.Expr]:
     """Per perspective rated by people: count, sum and sum of squares of the ratings
-    (`n_<p>`, `s_<p>`, `ss_<p>`). Integer sums are exact, so they do not depend on
-    row order, and one rater's part can be taken out of them exactly (robustness)."""
-    r = pl.col("rating").cast(pl.Float64)
-    aggs = []
-    for p in rulebook.people_perspectives:
-        rp = pl.when(pl.col("perspective") == p).then(r)  # null for other perspectives
-        aggs += [
-            rp.count().alias(f"n_{p}"),
-            rp.sum().alias(f"s_{p}"),
-            (rp * rp).sum().alias(f"ss_{p}"),
-        ]
-    return aggs
+    (`n_<p>`, `s_<p>`, `ss_<p>`), the sums of `rating_parts` (computed first)."""
+    return [pl.col(e.meta.output_name()).sum() for e in rating_parts(rulebook)]
 
 
 def signal_aggregates(
@@ -87,6 +95,7 @@ def signal_aggregates(
     )
     return (
         ratings.lazy()
+        .with_columns(rating_parts(rulebook))
         .group_by(ENG, "signal_id")
         .agg(people_aggs(rulebook))
         .join(data, on=[ENG, "signal_id"], how="full", coalesce=True)

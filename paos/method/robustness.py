@@ -39,7 +39,7 @@ from paos.method._keys import KEYS, VARIANT
 from paos.method._signals import (
     aggregate_columns,
     grid,
-    people_aggs,
+    rating_parts,
     signal_aggregates,
     signals_from_aggregates,
 )
@@ -105,19 +105,19 @@ def _variant_cells(
             **{VARIANT: pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over(ENG)},
         )
     )
+    # one row per rating: ratings are unique per engagement, stakeholder and signal
+    # (evidence schema), so a variant's cell holds at most one rating of its rater
     own = (
         rated.join(units, on=[ENG, SID], how="inner")
-        .with_columns(_cell=pl.col("_v") * width + _codes("signal_id", ids))
+        .select(
+            _CHUNK,
+            (pl.col("_v") * width + _codes("signal_id", ids)).alias("_cell"),
+            *rating_parts(rulebook),
+        )
         .drop_nulls("_cell")
-        .group_by(_CHUNK, "_cell")
-        .agg(*people_aggs(rulebook))
     )
     full = (
-        signal_aggregates(
-            evidence.ratings.join(engs, on=ENG, how="semi"),
-            results.metrics.join(engs, on=ENG, how="semi"),
-            rulebook,
-        )
+        signal_aggregates(evidence.ratings, results.metrics, rulebook)
         .join(engs, on=ENG, how="inner")
         .with_columns(_cell=pl.col("_e") * width + _codes("signal_id", ids))
         .drop_nulls("_cell")
@@ -128,7 +128,7 @@ def _variant_cells(
     def chunks() -> Iterator[pl.DataFrame]:
         for key, chunk_units in parts[0].items():
             size = chunk_units.height * width
-            chunk_engs = int(chunk_units["_e"].max() or 0) + 1
+            chunk_engs = chunk_units["_e"].n_unique()  # numbered 0, 1, ... in the chunk
             mine, theirs = parts[1].get(key), parts[2][key]
             # each variant's row of its engagement's aggregates
             at = (chunk_units["_e"].cast(pl.Int64) * width).repeat_by(width).explode()

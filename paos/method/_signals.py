@@ -139,7 +139,7 @@ def signals_from_aggregates(cells: pl.DataFrame, rulebook: Rulebook) -> pl.DataF
     """`score_signals` from `cells`: the `grid` of some (engagement, variant) units with
     their aggregates (`aggregate_columns`, null or 0 where nothing rated the signal).
     Variant 0 has those of `signal_aggregates`; robustness gives variant k those minus
-    rater k's own part (`people_aggs` of k's ratings; integer sums, so exact)."""
+    rater k's own part (the `rating_parts` of k's ratings; integer sums, so exact)."""
     strategic = rulebook["strategic_perspective"]
     weights = rulebook.perspective_weights  # includes the metric perspective
     people = rulebook.people_perspectives  # rated by stakeholders

@@ -8,8 +8,8 @@ variant 0; here every variant k > 0 of a portfolio goes through the same stages
 `score_dimensions`, `score_index`) at once, in chunks of whole engagements. Nothing
 is re-aggregated per variant: leaving k out changes only the counts and sums of the
 signals k rated, so a variant's aggregates are the engagement's aggregates minus k's
-own part (`people_aggs` of k's ratings; integer sums, so exact), which
-`signals_from_aggregates` subtracts. Each variant's gaps and PAI are then compared
+own part (the `rating_parts` of k's ratings; integer sums, so exact), placed by
+position in the grid the stages read. Each variant's gaps and PAI are then compared
 with the full result.
 
 Reading of the spec for fewer than 2 raters: "every other robustness field

@@ -12,6 +12,8 @@ import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
+
 from paos import __version__
 from paos._files import atomic_write_bytes, atomic_write_text, csv_text
 from paos._types import Results
@@ -197,11 +199,14 @@ def first_phase_gaps(d: Deliverable) -> list[dict]:
 
 
 def stakeholder_counts(d: Deliverable) -> dict[str, int]:
-    """How many stakeholders gave evidence, per perspective (rulebook order)."""
+    """How many stakeholders gave evidence, per perspective (rulebook order): those
+    with at least one non-blank rating (a stakeholder listed but rating nothing gave
+    none)."""
     st = d.results.stakeholders
     counts = {p: 0 for p in d.rulebook["stakeholder_perspectives"]}
     if st is not None:
-        for p in st.filter(engagement_id=d.engagement_id)["perspective"].to_list():
+        mine = st.filter(pl.col("engagement_id") == d.engagement_id, pl.col("rated"))
+        for p in mine["perspective"].to_list():
             counts[p] = counts.get(p, 0) + 1
     return counts
 

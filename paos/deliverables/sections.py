@@ -492,8 +492,8 @@ def evidence_appendix(d: Deliverable) -> Html:
     blocks = [
         f'<p class="lead">Documented ratings at or below {rb["gap_evidence_max_rating"]} '
         "support each gap. A quote names the role of its author only when at least "
-        f"{rb['anonymity_min_role_group']} stakeholders share both its perspective and "
-        "its role; otherwise the perspective alone.</p>"
+        f"{rb['anonymity_min_role_group']} stakeholders who gave a rating share both its "
+        "perspective and its role; otherwise the perspective alone.</p>"
     ]
     for g in d.contract["gaps"]:
         quotes = "".join(

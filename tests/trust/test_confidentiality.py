@@ -1,0 +1,52 @@
+"""Issue 16, findings 8, 9 and 11: only stakeholders who rated hide a quote's author or
+count as evidence; the PAI range is shown only where it identifies nobody; a benchmark
+peer is another client, counted once."""
+
+from __future__ import annotations
+
+from paos.deliverables.report import deliverable, stakeholder_counts
+from paos.deliverables.sections import evidence_appendix, executive_summary
+from tests.builders import write_engagement
+
+# --- finding 8: anonymity and evidence counts from raters only -------------------
+
+PEOPLE = [
+    ["stakeholder_id", "role", "perspective"],
+    ["c", "ceo", ""],
+    ["s1", "sales", ""],  # the one sales stakeholder who rates
+    ["s2", "sales", ""],  # listed, rates nothing
+    ["s3", "sales", ""],  # a row with a blank rating only ("cannot judge")
+]
+RATED_BY_ONE = [
+    ["stakeholder_id", "signal_id", "rating", "evidence"],
+    ["c", "FIT-01", "4", "we have a profile"],
+    ["s1", "FIT-01", "1", "only the one sales rater says this"],
+    ["s3", "FIT-01", "", "cannot judge"],
+]
+
+
+def test_a_role_listed_three_times_but_rated_by_one_is_not_attributed(tmp_path):
+    folder = write_engagement(tmp_path / "e", stakeholders=PEOPLE, ratings=RATED_BY_ONE)
+    d = deliverable(folder)
+    (quote,) = [e for g in d.contract["gaps"] for e in g["evidence"] if e["perspective"] == "operational"]
+    assert quote["text"] == "only the one sales rater says this"
+    assert quote["role"] is None
+    text = evidence_appendix(d).text()
+    assert "only the one sales rater says this" in text
+    assert "operational · sales" not in text and "sales" not in text.split("says this")[1]
+
+
+def test_the_summary_counts_only_stakeholders_who_rated(tmp_path):
+    folder = write_engagement(tmp_path / "e", stakeholders=PEOPLE, ratings=RATED_BY_ONE)
+    d = deliverable(folder)
+    assert stakeholder_counts(d)["operational"] == 1  # 3 listed, 1 rated
+    assert "Evidence from 1 strategic, 1 operational stakeholders" in executive_summary(d).text()
+
+
+def test_a_role_is_attributed_once_three_of_it_rated(tmp_path):
+    ratings = [*RATED_BY_ONE[:3], ["s2", "FIT-02", "3", ""], ["s3", "FIT-02", "2", ""]]
+    folder = write_engagement(tmp_path / "e", stakeholders=PEOPLE, ratings=ratings)
+    d = deliverable(folder)
+    roles = {e["text"]: e["role"] for g in d.contract["gaps"] for e in g["evidence"]}
+    assert roles["only the one sales rater says this"] == "sales"
+    assert stakeholder_counts(d)["operational"] == 3

@@ -20,6 +20,7 @@ from paos.deliverables.report import (
     first_phase_gaps,
     gap_sentence,
     maturities,
+    pai_range,
     phases,
     priorities,
     severities,
@@ -218,17 +219,6 @@ def _fragile(g: dict) -> bool:
     return g.get("robust") is False
 
 
-def _pai_range(d: Deliverable) -> str:
-    """'2.1–2.3 leaving any one stakeholder out', or '' when there is no range."""
-    r = d.contract.get("robustness") or {}
-    if r.get("pai_min") is None or r.get("pai_max") is None:
-        return ""
-    lo, hi = d.score(r["pai_min"]), d.score(r["pai_max"])
-    if lo == hi:
-        return f"stays {lo} leaving any one stakeholder out"
-    return f"{lo}–{hi} leaving any one stakeholder out"
-
-
 def _count(n: float, word: str) -> str:
     """'1 point', '0.5 points', '2 levels'."""
     return f"{n:g} {word}" + ("" if n == 1 else "s")
@@ -255,7 +245,7 @@ def executive_summary(d: Deliverable) -> Html:
         pai = (
             f'<div class="pai"><div class="pai-value">{esc(c["pai_display"])}</div>'
             f'<div class="pai-scale">of {d.score(d.scale[1])}</div>'
-            + (f'<div class="pai-range">{esc(_pai_range(d))}</div>' if _pai_range(d) else "")
+            + (f'<div class="pai-range">{esc(pai_range(d))}</div>' if pai_range(d) else "")
             + f'<div class="maturity"{paint(band)}>{esc(c["maturity"])}</div></div>'
         )
     else:

@@ -4,9 +4,11 @@ peer is another client, counted once."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from paos.deliverables.report import deliverable, stakeholder_counts
 from paos.deliverables.sections import evidence_appendix, executive_summary
-from tests.builders import write_engagement
+from tests.builders import RB, write_engagement
 
 # --- finding 8: anonymity and evidence counts from raters only -------------------
 
@@ -50,3 +52,42 @@ def test_a_role_is_attributed_once_three_of_it_rated(tmp_path):
     roles = {e["text"]: e["role"] for g in d.contract["gaps"] for e in g["evidence"]}
     assert roles["only the one sales rater says this"] == "sales"
     assert stakeholder_counts(d)["operational"] == 3
+
+
+# --- finding 9: the PAI range only with enough raters ------------------------------
+
+
+def _everyone(folder: Path, n: int) -> Path:
+    """An engagement whose n stakeholders (half strategic, half operational) rate
+    every signal, differently enough that leaving one out moves the PAI."""
+    people = [["stakeholder_id", "role", "perspective"]]
+    ratings = [["stakeholder_id", "signal_id", "rating", "evidence"]]
+    for i in range(n):
+        people.append([f"p{i}", "ceo" if i % 2 else "sales", ""])
+        for j, s in enumerate(RB.signals):
+            ratings.append([f"p{i}", s.id, str(1 + (i + j) % 4), ""])
+    return write_engagement(folder, stakeholders=people, ratings=ratings)
+
+
+def test_the_pai_range_is_withheld_below_twice_the_anonymity_minimum(tmp_path):
+    least = 2 * RB["anonymity_min_role_group"]
+    d = deliverable(_everyone(tmp_path / "few", least - 1))
+    r = d.contract["robustness"]
+    assert r["variants"] == least - 1 and r["pai_min"] is not None  # results.json keeps it
+    text = executive_summary(d).text()
+    assert "leaving any one stakeholder out" not in text
+    assert (
+        "Range leaving one stakeholder out withheld to protect anonymity "
+        f"({least - 1} stakeholders rated; it is shown from {least})"
+    ) in text
+    assert sum("withheld" in line for line in text.splitlines()) == 1
+
+
+def test_the_pai_range_is_shown_from_twice_the_anonymity_minimum(tmp_path):
+    least = 2 * RB["anonymity_min_role_group"]
+    d = deliverable(_everyone(tmp_path / "enough", least))
+    r = d.contract["robustness"]
+    lo, hi = d.score(r["pai_min"]), d.score(r["pai_max"])
+    text = executive_summary(d).text()
+    assert "withheld" not in text
+    assert (f"{lo}–{hi}" if lo != hi else f"stays {lo}") + " leaving any one stakeholder out" in text

@@ -595,15 +595,16 @@ def architecture_check(check: dict) -> Html:
 
 
 def benchmark(d: Deliverable) -> Html:
-    """Where this engagement stands among past engagements (aggregates only: peer
-    count, median, quartiles, percentile; never another client's name or score)."""
+    """Where this engagement stands among other clients, the latest past engagement
+    of each (aggregates only: peer count, median, quartiles, percentile; never
+    another client's name or score)."""
     b = d.benchmark
     if b is None:
         return Html("")
     group = b["peer_group"]
     left = (
-        f'<p class="small">Left out: {b["left_out"]} past engagement(s) of other clients '
-        "scored under another rulebook, or another version of this one.</p>"
+        f'<p class="small">Left out: {b["left_out"]} other client(s) whose past engagements '
+        "were scored under another rulebook, or another version of this one.</p>"
         if b["left_out"]
         else ""
     )
@@ -612,8 +613,8 @@ def benchmark(d: Deliverable) -> Html:
             "benchmark",
             "Benchmark",
             f"<p>{esc(b['status'].capitalize())}: "
-            f"{group['size']} past engagement(s) under this rulebook; at least "
-            f"{b['min_peers']} are needed.</p>{left}",
+            f"{group['size']} other client(s) with a past engagement under this rulebook; "
+            f"at least {b['min_peers']} are needed.</p>{left}",
         )
 
     def row(label: str, f: dict) -> str:
@@ -631,8 +632,9 @@ def benchmark(d: Deliverable) -> Html:
         row(f"{x['id']} {names.get(x['id'], '')}", x) for x in b["dimensions"]
     )
     body = (
-        f'<p class="lead">Peer group: {esc(group["label"])} ({group["size"]} past '
-        "engagements of other clients, same rulebook, assessed on or before this one). "
+        f'<p class="lead">Peer group: {esc(group["label"])} ({group["size"]} other '
+        "clients, the latest past engagement of each: same rulebook, assessed on or "
+        "before this one). "
         "Percentile: the share of peers scoring below (ties count half).</p>"
         '<table class="grid"><thead><tr><th></th><th>this engagement</th><th>percentile'
         "</th><th>lower quartile</th><th>median</th><th>upper quartile</th><th>peers</th>"

@@ -102,7 +102,8 @@ def methodology_card(rb: Rulebook) -> str:
         f'constraint likely -> "{r["screening"]["recommendation_if_constraint"]}", '
         f'otherwise "{r["screening"]["recommendation_otherwise"]}".',
         f"- Peer benchmarks: a score is placed among peers when at least "
-        f"{r['benchmark_min_peers']} past engagements scored with this rulebook hold it.",
+        f"{r['benchmark_min_peers']} other clients (the latest engagement of each) scored "
+        "with this rulebook hold it.",
         "- Company stages, in order: " + ", ".join(r["company_stages"]) + ".",
         "",
         "## Metrics",

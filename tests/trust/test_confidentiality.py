@@ -4,11 +4,19 @@ peer is another client, counted once."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from pathlib import Path
 
+import polars as pl
+from typer.testing import CliRunner
+
+from paos import score
+from paos.cli import app
 from paos.deliverables.report import deliverable, stakeholder_counts
-from paos.deliverables.sections import evidence_appendix, executive_summary
-from tests.builders import RB, write_engagement
+from paos.deliverables.sections import benchmark, evidence_appendix, executive_summary
+from paos.portfolio.store import store_rows, write_runs
+from tests.builders import RB, everywhere, evidence, write_engagement
 
 # --- finding 8: anonymity and evidence counts from raters only -------------------
 
@@ -91,3 +99,29 @@ def test_the_pai_range_is_shown_from_twice_the_anonymity_minimum(tmp_path):
     text = executive_summary(d).text()
     assert "withheld" not in text
     assert (f"{lo}–{hi}" if lo != hi else f"stays {lo}") + " leaving any one stakeholder out" in text
+
+
+# --- finding 11: a benchmark peer is another client, counted once -----------------
+
+
+def _past(eid: str, client: str, op: list[int], on: dt.date):
+    ev = evidence(everywhere(op), eid=eid)
+    eng = ev.engagements.with_columns(client=pl.lit(client), assessed_on=pl.lit(on))
+    return score(dataclasses.replace(ev, engagements=eng), RB)
+
+
+def test_the_deliverable_never_benchmarks_against_one_clients_assessments(tmp_path):
+    """Five past assessments of one other client: one peer, no quartiles printed."""
+    runs = [_past(f"globex-{y}", "Globex", [1 + y % 4], dt.date(y, 1, 1)) for y in range(2020, 2025)]
+    write_runs(pl.concat([store_rows(r) for r in runs]), tmp_path / "store")
+    folder = write_engagement(tmp_path / "acme")
+    d = deliverable(folder, store=tmp_path / "store")
+    assert d.benchmark is not None and d.benchmark["peer_group"]["size"] == 1
+    text = benchmark(d).text()
+    assert "Insufficient benchmark data: 1 other client(s) with a past engagement" in text
+    assert "quartile" not in text
+    cli = CliRunner().invoke(
+        app, ["benchmark", str(folder), "--store", str(tmp_path / "store")]
+    )
+    assert cli.exit_code == 0, cli.output
+    assert "1 other client(s) with a past engagement" in cli.stdout

@@ -142,7 +142,7 @@ def baseline_comparison(
             check_pair(base.engagements.to_dicts()[0], d.meta)
             c = compare(contract(base), d.contract, severities=severities(d.rulebook))
             plan = default_actions(cand)  # the plan the client returned, if dropped there
-            return (attach_actions(c, plan) if plan else c), ""
+            return (attach_actions(c, plan, cand) if plan else c), ""
     row = find_run(store, base_id, d.rulebook.id) if store else None
     if row is not None:  # another client's run must never reach this report
         check_pair(row, d.meta)

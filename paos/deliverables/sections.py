@@ -28,6 +28,7 @@ from paos.deliverables.report import (
     stakeholder_counts,
     stamp,
 )
+from paos.errors import BIDI
 from paos.method._numbers import signed
 from paos.method.card import methodology_card
 
@@ -87,14 +88,10 @@ class Html:
         return self.text()
 
 
-# Characters that change the direction of the text around them: bidi controls and
-# right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko, ... and their
-# presentation forms). Text holding one is isolated in <bdi>, so a quote ending in
-# U+202E cannot reverse the attribution printed after it.
-_BIDI = re.compile(
-    "[\u0590-\u08ff\u200e\u200f\u202a-\u202e\u2066-\u2069\ufb1d-\ufdff"
-    "\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]"
-)
+# Text holding a character that changes the direction of the text around it
+# (`paos.errors.BIDI`) is isolated in <bdi>, so a quote ending in U+202E cannot
+# reverse the attribution printed after it.
+_BIDI = BIDI
 
 
 def esc(text: object) -> str:

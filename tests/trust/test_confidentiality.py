@@ -38,7 +38,9 @@ RATED_BY_ONE = [
 def test_a_role_listed_three_times_but_rated_by_one_is_not_attributed(tmp_path):
     folder = write_engagement(tmp_path / "e", stakeholders=PEOPLE, ratings=RATED_BY_ONE)
     d = deliverable(folder)
-    (quote,) = [e for g in d.contract["gaps"] for e in g["evidence"] if e["perspective"] == "operational"]
+    (quote,) = [
+        e for g in d.contract["gaps"] for e in g["evidence"] if e["perspective"] == "operational"
+    ]
     assert quote["text"] == "only the one sales rater says this"
     assert quote["role"] is None
     text = evidence_appendix(d).text()
@@ -98,7 +100,9 @@ def test_the_pai_range_is_shown_from_twice_the_anonymity_minimum(tmp_path):
     lo, hi = d.score(r["pai_min"]), d.score(r["pai_max"])
     text = executive_summary(d).text()
     assert "withheld" not in text
-    assert (f"{lo}–{hi}" if lo != hi else f"stays {lo}") + " leaving any one stakeholder out" in text
+    assert (
+        f"{lo}–{hi}" if lo != hi else f"stays {lo}"
+    ) + " leaving any one stakeholder out" in text
 
 
 # --- finding 11: a benchmark peer is another client, counted once -----------------
@@ -112,7 +116,9 @@ def _past(eid: str, client: str, op: list[int], on: dt.date):
 
 def test_the_deliverable_never_benchmarks_against_one_clients_assessments(tmp_path):
     """Five past assessments of one other client: one peer, no quartiles printed."""
-    runs = [_past(f"globex-{y}", "Globex", [1 + y % 4], dt.date(y, 1, 1)) for y in range(2020, 2025)]
+    runs = [
+        _past(f"globex-{y}", "Globex", [1 + y % 4], dt.date(y, 1, 1)) for y in range(2020, 2025)
+    ]
     write_runs(pl.concat([store_rows(r) for r in runs]), tmp_path / "store")
     folder = write_engagement(tmp_path / "acme")
     d = deliverable(folder, store=tmp_path / "store")
@@ -120,8 +126,6 @@ def test_the_deliverable_never_benchmarks_against_one_clients_assessments(tmp_pa
     text = benchmark(d).text()
     assert "Insufficient benchmark data: 1 other client(s) with a past engagement" in text
     assert "quartile" not in text
-    cli = CliRunner().invoke(
-        app, ["benchmark", str(folder), "--store", str(tmp_path / "store")]
-    )
+    cli = CliRunner().invoke(app, ["benchmark", str(folder), "--store", str(tmp_path / "store")])
     assert cli.exit_code == 0, cli.output
     assert "1 other client(s) with a past engagement" in cli.stdout

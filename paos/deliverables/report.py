@@ -17,6 +17,7 @@ import polars as pl
 from paos import __version__
 from paos._files import atomic_write_bytes, atomic_write_text, csv_text
 from paos._types import Results
+from paos.errors import isolate
 from paos.method._numbers import display
 from paos.method.diagnostic import diagnose
 from paos.method.results import contract, to_json
@@ -149,7 +150,7 @@ def baseline_comparison(
         base_c = contract_from_row(row, d.rulebook)
         return compare(base_c, d.contract, severities=severities(d.rulebook)), ""
     return None, (
-        f"The baseline diagnostic {base_id} was not found next to this engagement"
+        f"The baseline diagnostic {isolate(base_id)} was not found next to this engagement"
         + (" nor in the results store." if store else " (no results store given).")
     )
 

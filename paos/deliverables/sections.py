@@ -28,7 +28,7 @@ from paos.deliverables.report import (
     stakeholder_counts,
     stamp,
 )
-from paos.errors import BIDI
+from paos.errors import BIDI, isolate
 from paos.method._numbers import signed
 from paos.method.card import methodology_card
 
@@ -545,7 +545,7 @@ def reproducibility(d: Deliverable) -> Html:
         ("paos version", st["paos_version"]),
         ("run date", st["run_date"]),
     ]
-    rows += [(f"evidence {f['file']}", f["sha256"]) for f in st["evidence_files"]]
+    rows += [(f"evidence {isolate(f['file'])}", f["sha256"]) for f in st["evidence_files"]]
     body = "".join(f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in rows)
     return Html(
         f'<section class="stamp"><h2>Reproducibility</h2><table class="kv">{body}</table></section>'

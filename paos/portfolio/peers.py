@@ -40,7 +40,7 @@ from typing import Any
 import polars as pl
 
 from paos._types import Results
-from paos.errors import PaosError
+from paos.errors import PaosError, isolate
 from paos.method._numbers import cmp, display
 from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
 
@@ -86,8 +86,9 @@ def _date(value: Any) -> dt.date:
 
 
 def _label(key: str | None, subject: dict, opened: bool, min_peers: int) -> str:
-    industry = (subject.get("industry") or "").strip()
-    stage = (subject.get("stage") or "").strip()
+    # the engagement's own words inside a sentence of paos's: direction isolated
+    industry = isolate((subject.get("industry") or "").strip())
+    stage = isolate((subject.get("stage") or "").strip())
     if key == "industry_stage":
         return f"same industry and stage: {industry} / {stage}"
     if key in ("industry", "stage"):

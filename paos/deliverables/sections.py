@@ -88,19 +88,15 @@ class Html:
         return self.text()
 
 
-# Text holding a character that changes the direction of the text around it
-# (`paos.errors.BIDI`) is isolated in <bdi>, so a quote ending in U+202E cannot
-# reverse the attribution printed after it.
-_BIDI = BIDI
-
-
 def esc(text: object) -> str:
     """Visible text, safe in HTML: markup escaped, newlines kept as line breaks, and
     text that could reorder its neighbours isolated (<bdi>). For element content only;
     attributes take `_cls`."""
     text = "" if text is None else str(text)
     html = escape(text, quote=True).replace("\n", "<br>")
-    return f"<bdi>{html}</bdi>" if _BIDI.search(text) else html
+    # isolated when it holds a character that changes the direction of the text around
+    # it (`paos.errors.BIDI`): a quote ending in U+202E cannot reverse its attribution
+    return f"<bdi>{html}</bdi>" if BIDI.search(text) else html
 
 
 def _cls(name: object) -> str:

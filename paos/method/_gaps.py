@@ -111,20 +111,21 @@ def raters(ratings: pl.DataFrame) -> pl.DataFrame:
 def gap_evidence(
     gaps: pl.DataFrame,
     ratings: pl.DataFrame,
+    rated_by: pl.DataFrame,
     metric_rated: pl.DataFrame,
     rulebook: Rulebook,
 ) -> pl.DataFrame:
     """The evidence of every gap: documented stakeholder ratings at or below the
     rulebook's level, then the metric-derived ratings. Quotes are attributed by
-    perspective, and by role only where enough raters (`raters`) share that
-    perspective and role.
+    perspective, and by role only where enough raters (`rated_by`, from `raters`)
+    share that perspective and role.
     """
     keys = gaps.select(ENG, "signal_id")
     # A quote shows "perspective · role", so the group that must be large enough is the
     # stakeholders sharing both: one strategic partner manager among operational ones
     # would otherwise be named by the attribution. Only raters count: a stakeholder
     # listed without a single rating hides nobody.
-    shared = raters(ratings).group_by(ENG, "perspective", "role").len("role_count")
+    shared = rated_by.group_by(ENG, "perspective", "role").len("role_count")
     min_group = rulebook["anonymity_min_role_group"]
     order = {p: i for i, p in enumerate(rulebook.perspective_weights)}
     text = pl.col("evidence").str.strip_chars()

@@ -26,19 +26,21 @@ def score(evidence: Evidence, rulebook: Rulebook) -> Results:
     dimensions = score_dimensions(signals, gaps, rulebook)
     index = score_index(dimensions, rulebook)
     engagements = evidence.engagements.join(index, on=ENG, how="left").sort(ENG)
+    who = raters(evidence.ratings)  # once: anonymity and the evidence counts
     return Results(
         rulebook=rulebook,
         engagements=engagements,
         dimensions=dimensions.sort(ENG, "dimension_order"),
         signals=signals.sort(ENG, "signal_order"),
         gaps=gaps,
-        evidence=gap_evidence(gaps, evidence.ratings, rated, rulebook),
+        evidence=gap_evidence(gaps, evidence.ratings, who, rated, rulebook),
         modules=installation_modules(gaps, rulebook),
         metrics=rated,
         stakeholders=evidence.stakeholders.join(
-            raters(evidence.ratings).select(ENG, "stakeholder_id", rated=pl.lit(True)),
+            who.select(ENG, "stakeholder_id", rated=pl.lit(True)),
             on=[ENG, "stakeholder_id"],
             how="left",
+            maintain_order="left",
         ).with_columns(pl.col("rated").fill_null(False)),
         files=evidence.files,
     )

@@ -450,8 +450,9 @@ def benchmark_cmd(
     json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     rulebook: RulebookOpt = None,
 ) -> None:
-    """Percentile rank of the PAI and of each dimension among past engagements of
-    other clients (same rulebook version, assessed on or before this one).
+    """Percentile rank of the PAI and of each dimension among other clients, the
+    latest past engagement of each (same rulebook version, assessed on or before
+    this one).
 
     Example: paos benchmark data/engagements/northwind-2026-09 --store data/results
     """

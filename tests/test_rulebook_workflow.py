@@ -307,7 +307,7 @@ def test_benchmark_leaves_out_other_rulebook_files_and_counts_them():
     rows.append(row("x", rulebook="paos-strict"))
     b = benchmark(store(*rows), SUBJECT)
     assert b["status"] == "ok" and b["peer_group"]["size"] == 5 and b["left_out"] == 4
-    assert "Left out: 4 past engagement(s)" in benchmark_text(b)
+    assert "Left out: 4 other client(s)" in benchmark_text(b)
     only_other = benchmark(store(*[{**r, "rulebook_sha256": other} for r in group(6)]), SUBJECT)
     assert only_other["status"] == "insufficient benchmark data"
     assert only_other["peer_group"]["size"] == 0 and only_other["left_out"] == 6

@@ -34,6 +34,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from paos._files import neutralise, workbook_bytes
+from paos.errors import inline
 
 if TYPE_CHECKING:
     from paos.deliverables.report import Deliverable
@@ -205,7 +206,10 @@ def _text(cell: str | None) -> str | None:
 
 
 def read_actions(
-    path: str | Path, gaps: set[str] | list[str], engagement_id: str | None = None
+    path: str | Path,
+    gaps: set[str] | list[str],
+    engagement_id: str | None = None,
+    folder: str | Path | None = None,
 ) -> tuple[dict[str, dict] | None, list[str]]:
     """The status and owner the client recorded per gap, and one note per problem.
 
@@ -216,20 +220,30 @@ def read_actions(
     and one note; an unknown status is kept as None with a note; a row for
     a signal that is not a gap, a repeated row (the first counts) and a plan of
     another engagement (row 2's `engagement`, when present) are notes too.
-    """
-    from paos.evidence.intake import Refused, workbook_sheets
 
-    label = str(path)
+    With `folder` (the baseline folder the plan was found in), a symbolic link
+    resolving outside it is not read (a note). Notes name the file by its name, never
+    its folder: they reach the client's deliverable, which holds no local path. Every
+    value from the file is escaped and isolated (`paos.errors.inline`) so none can
+    reorder the note's words.
+    """
+    from paos.evidence.intake import OUTSIDE, Refused, outside, workbook_sheets
+
+    file_name = Path(path).name
+    label = inline(file_name)
+    if folder is not None and outside(Path(path), Path(folder)):
+        return None, [f"{label}: {OUTSIDE}; statuses not read"]
     try:
-        sheets = workbook_sheets(Path(path))
+        sheets = workbook_sheets(Path(path), file_name)
     except Refused as exc:
-        return None, [f"{exc.problem}; statuses not read"]
+        return None, [f"{exc.problem.isolated()}; statuses not read"]
     except (OSError, ValueError) as exc:  # belt and braces: never crash a comparison
-        return None, [f"{label}: cannot be read ({exc}); statuses not read"]
+        why = getattr(exc, "strerror", None) or type(exc).__name__
+        return None, [f"{label}: cannot be read ({why}); statuses not read"]
     if not sheets:
         return None, [f"{label}: has no sheet; statuses not read"]
     name, rows = next(((n, r) for n, r in sheets if n.strip().casefold() == SHEET), sheets[0])
-    where = f"{label} (sheet {name})"
+    where = f"{label} (sheet {inline(name)})"
     head = None
     for i, row in enumerate(rows[:_SCAN_ROWS]):
         cells = [_key(c) for c in row]
@@ -237,8 +251,8 @@ def read_actions(
             said = _text(row[1])
             if said and said != engagement_id:
                 return None, [
-                    f"{where} line {i + 1}: is the action plan of {said}, not of "
-                    f"{engagement_id}; statuses not read"
+                    f"{where} line {i + 1}: is the action plan of {inline(said)}, not of "
+                    f"{inline(engagement_id)}; statuses not read"
                 ]
         if "signal id" in cells and "status" in cells:
             head = i, {c: j for j, c in reversed(list(enumerate(cells))) if c}
@@ -264,16 +278,16 @@ def read_actions(
         sid = sid.upper()
         line = f"{where} line {i}"
         if sid not in gaps:
-            notes.append(f"{line}: {sid} is not a gap of the baseline; row ignored")
+            notes.append(f"{line}: {inline(sid)} is not a gap of the baseline; row ignored")
             continue
         if sid in found:
-            notes.append(f"{line}: {sid} is listed again; the first row counts")
+            notes.append(f"{line}: {inline(sid)} is listed again; the first row counts")
             continue
         given = cell(row, "status")
         status = _status(given)
         if status is None:
             notes.append(
-                f"{line}: status {given!r} of {sid} is not one of "
+                f"{line}: status '{inline(given)}' of {inline(sid)} is not one of "
                 f"{', '.join(STATUSES)}; taken as not recorded"
             )
         found[sid] = {"status": status or None, "owner": cell(row, "owner")}

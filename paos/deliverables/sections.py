@@ -20,6 +20,7 @@ from paos.deliverables.report import (
     first_phase_gaps,
     gap_sentence,
     maturities,
+    pai_range,
     phases,
     priorities,
     severities,
@@ -27,6 +28,7 @@ from paos.deliverables.report import (
     stakeholder_counts,
     stamp,
 )
+from paos.errors import BIDI, isolate
 from paos.method._numbers import signed
 from paos.method.card import methodology_card
 
@@ -86,23 +88,15 @@ class Html:
         return self.text()
 
 
-# Characters that change the direction of the text around them: bidi controls and
-# right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko, ... and their
-# presentation forms). Text holding one is isolated in <bdi>, so a quote ending in
-# U+202E cannot reverse the attribution printed after it.
-_BIDI = re.compile(
-    "[\u0590-\u08ff\u200e\u200f\u202a-\u202e\u2066-\u2069\ufb1d-\ufdff"
-    "\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]"
-)
-
-
 def esc(text: object) -> str:
     """Visible text, safe in HTML: markup escaped, newlines kept as line breaks, and
     text that could reorder its neighbours isolated (<bdi>). For element content only;
     attributes take `_cls`."""
     text = "" if text is None else str(text)
     html = escape(text, quote=True).replace("\n", "<br>")
-    return f"<bdi>{html}</bdi>" if _BIDI.search(text) else html
+    # isolated when it holds a character that changes the direction of the text around
+    # it (`paos.errors.BIDI`): a quote ending in U+202E cannot reverse its attribution
+    return f"<bdi>{html}</bdi>" if BIDI.search(text) else html
 
 
 def _cls(name: object) -> str:
@@ -218,17 +212,6 @@ def _fragile(g: dict) -> bool:
     return g.get("robust") is False
 
 
-def _pai_range(d: Deliverable) -> str:
-    """'2.1–2.3 leaving any one stakeholder out', or '' when there is no range."""
-    r = d.contract.get("robustness") or {}
-    if r.get("pai_min") is None or r.get("pai_max") is None:
-        return ""
-    lo, hi = d.score(r["pai_min"]), d.score(r["pai_max"])
-    if lo == hi:
-        return f"stays {lo} leaving any one stakeholder out"
-    return f"{lo}–{hi} leaving any one stakeholder out"
-
-
 def _count(n: float, word: str) -> str:
     """'1 point', '0.5 points', '2 levels'."""
     return f"{n:g} {word}" + ("" if n == 1 else "s")
@@ -255,7 +238,7 @@ def executive_summary(d: Deliverable) -> Html:
         pai = (
             f'<div class="pai"><div class="pai-value">{esc(c["pai_display"])}</div>'
             f'<div class="pai-scale">of {d.score(d.scale[1])}</div>'
-            + (f'<div class="pai-range">{esc(_pai_range(d))}</div>' if _pai_range(d) else "")
+            + (f'<div class="pai-range">{esc(pai_range(d))}</div>' if pai_range(d) else "")
             + f'<div class="maturity"{paint(band)}>{esc(c["maturity"])}</div></div>'
         )
     else:
@@ -492,8 +475,8 @@ def evidence_appendix(d: Deliverable) -> Html:
     blocks = [
         f'<p class="lead">Documented ratings at or below {rb["gap_evidence_max_rating"]} '
         "support each gap. A quote names the role of its author only when at least "
-        f"{rb['anonymity_min_role_group']} stakeholders share both its perspective and "
-        "its role; otherwise the perspective alone.</p>"
+        f"{rb['anonymity_min_role_group']} stakeholders who gave a rating share both its "
+        "perspective and its role; otherwise the perspective alone.</p>"
     ]
     for g in d.contract["gaps"]:
         quotes = "".join(
@@ -558,7 +541,7 @@ def reproducibility(d: Deliverable) -> Html:
         ("paos version", st["paos_version"]),
         ("run date", st["run_date"]),
     ]
-    rows += [(f"evidence {f['file']}", f["sha256"]) for f in st["evidence_files"]]
+    rows += [(f"evidence {isolate(f['file'])}", f["sha256"]) for f in st["evidence_files"]]
     body = "".join(f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in rows)
     return Html(
         f'<section class="stamp"><h2>Reproducibility</h2><table class="kv">{body}</table></section>'
@@ -605,15 +588,16 @@ def architecture_check(check: dict) -> Html:
 
 
 def benchmark(d: Deliverable) -> Html:
-    """Where this engagement stands among past engagements (aggregates only: peer
-    count, median, quartiles, percentile; never another client's name or score)."""
+    """Where this engagement stands among other clients, the latest past engagement
+    of each (aggregates only: peer count, median, quartiles, percentile; never
+    another client's name or score)."""
     b = d.benchmark
     if b is None:
         return Html("")
     group = b["peer_group"]
     left = (
-        f'<p class="small">Left out: {b["left_out"]} past engagement(s) of other clients '
-        "scored under another rulebook, or another version of this one.</p>"
+        f'<p class="small">Left out: {b["left_out"]} other client(s) whose past engagements '
+        "were scored under another rulebook, or another version of this one.</p>"
         if b["left_out"]
         else ""
     )
@@ -622,8 +606,8 @@ def benchmark(d: Deliverable) -> Html:
             "benchmark",
             "Benchmark",
             f"<p>{esc(b['status'].capitalize())}: "
-            f"{group['size']} past engagement(s) under this rulebook; at least "
-            f"{b['min_peers']} are needed.</p>{left}",
+            f"{group['size']} other client(s) with a past engagement under this rulebook; "
+            f"at least {b['min_peers']} are needed.</p>{left}",
         )
 
     def row(label: str, f: dict) -> str:
@@ -641,8 +625,9 @@ def benchmark(d: Deliverable) -> Html:
         row(f"{x['id']} {names.get(x['id'], '')}", x) for x in b["dimensions"]
     )
     body = (
-        f'<p class="lead">Peer group: {esc(group["label"])} ({group["size"]} past '
-        "engagements of other clients, same rulebook, assessed on or before this one). "
+        f'<p class="lead">Peer group: {esc(group["label"])} ({group["size"]} other '
+        "clients, the latest past engagement of each: same rulebook, assessed on or "
+        "before this one). "
         "Percentile: the share of peers scoring below (ties count half).</p>"
         '<table class="grid"><thead><tr><th></th><th>this engagement</th><th>percentile'
         "</th><th>lower quartile</th><th>median</th><th>upper quartile</th><th>peers</th>"

@@ -100,12 +100,13 @@ def methodology_card(rb: Rulebook) -> str:
         "- Maturity: " + ", ".join(f"{m['name']} from {_fmt(m['min'])}" for m in r["maturity"]),
         f"- Gap evidence: documented ratings at or below {r['gap_evidence_max_rating']}; "
         f"quotes attributed by role only when {r['anonymity_min_role_group']} "
-        "stakeholders share both its perspective and its role.",
+        "stakeholders who gave a rating share both its perspective and its role.",
         f"- Screening: a dimension rated <= {r['screening']['constraint_at_or_below']} is a "
         f'constraint likely -> "{r["screening"]["recommendation_if_constraint"]}", '
         f'otherwise "{r["screening"]["recommendation_otherwise"]}".',
         f"- Peer benchmarks: a score is placed among peers when at least "
-        f"{r['benchmark_min_peers']} past engagements scored with this rulebook hold it.",
+        f"{r['benchmark_min_peers']} other clients (the latest engagement of each) scored "
+        "with this rulebook hold it.",
         "- Company stages, in order: " + ", ".join(r["company_stages"]) + ".",
         "",
         "## Metrics",

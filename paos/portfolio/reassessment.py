@@ -197,9 +197,11 @@ def default_actions(baseline_path: str | Path) -> Path | None:
     return path if Path(baseline_path).is_dir() and os.path.lexists(path) else None
 
 
-def attach_actions(c: dict, path: str | Path) -> dict:
+def attach_actions(c: dict, path: str | Path, folder: str | Path | None = None) -> dict:
     """Add to a `compare` object what the client recorded in the baseline's action
-    plan at `path` (`paos.deliverables.actions.read_actions`), in place:
+    plan at `path` (`paos.deliverables.actions.read_actions`), in place. With
+    `folder` (the baseline folder, where the plan was found rather than named), a
+    symbolic link resolving outside that folder is not read (a note says so).
 
     - `actions`: {"file": path, "read": whether statuses were read, "notes": one
       line per problem (a formula or damage in the file: nothing read; an unknown
@@ -211,7 +213,7 @@ def attach_actions(c: dict, path: str | Path) -> dict:
     from paos.deliverables.actions import read_actions
 
     gaps = [g["signal_id"] for g in (*c["gaps_closed"], *c["gaps_persisting"])]
-    found, notes = read_actions(path, {*gaps, *c["no_longer_assessed"]}, c["baseline"])
+    found, notes = read_actions(path, {*gaps, *c["no_longer_assessed"]}, c["baseline"], folder)
     c["actions"] = {"file": str(path), "read": found is not None, "notes": notes}
     if found is not None:
         for g in (*c["gaps_closed"], *c["gaps_persisting"]):
@@ -250,9 +252,10 @@ def compare_paths(
         "baseline": meta_b["assessed_on"].isoformat(),
         "follow_up": meta_f["assessed_on"].isoformat(),
     }
-    plan = Path(actions) if actions is not None else default_actions(baseline_path)
-    if plan is not None:
-        attach_actions(out, plan)
+    if actions is not None:  # named by the analyst: read wherever it is
+        attach_actions(out, actions)
+    elif (plan := default_actions(baseline_path)) is not None:  # found in the folder
+        attach_actions(out, plan, baseline_path)
     return out
 
 

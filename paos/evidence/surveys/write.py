@@ -27,7 +27,8 @@ FILES = {"stakeholders": STAKEHOLDER_COLUMNS, "ratings": RATING_COLUMNS}
 
 def read_existing(folder: Path) -> dict[str, tuple[list[str], list[list[str]]]]:
     """The header and data rows of the folder's stakeholders.csv and ratings.csv
-    (missing files are left out; blank rows dropped)."""
+    (missing files are left out; blank rows dropped; a symbolic link resolving
+    outside the folder is refused: another client's rows never join these)."""
     out: dict[str, tuple[list[str], list[list[str]]]] = {}
     for name in FILES:
         path = folder / f"{name}.csv"
@@ -35,7 +36,8 @@ def read_existing(folder: Path) -> dict[str, tuple[list[str], list[list[str]]]]:
             continue
         try:
             rows = csv_rows(
-                decode(read_file(path, str(path), MAX_TABLE_BYTES), str(path)), str(path)
+                decode(read_file(path, str(path), MAX_TABLE_BYTES, folder), str(path)),
+                str(path),
             )
         except Refused as err:
             if err.fault:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from paos.deliverables import report, sections
+from paos.deliverables import check_page, report, sections
 from paos.method import check
 from paos.method.rulebook import Rulebook, load_rulebook, schema_paths
 from paos.portfolio import report as portfolio
@@ -175,7 +175,7 @@ def render_all(rb_path: Path, tmp: Path) -> dict[str, str]:
     sections.draw_charts(d)
     shown = {name: getattr(sections, name)(d).text() for name in sections.PAGES}
     result = check.assess(write_answers(tmp / "answers.yaml", rb), rb_path, "2026-11-24")
-    shown["check"] = sections.architecture_check(result).text()
+    shown["check"] = check_page.architecture_check(result).text()
     p = portfolio.collect(store, str(rb_path), "2026-11-24")
     for name in portfolio.PAGES:
         h = getattr(portfolio, name)(p)

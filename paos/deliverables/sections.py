@@ -565,45 +565,6 @@ def reproducibility(d: Deliverable) -> Html:
     )
 
 
-def architecture_check(check: dict) -> Html:
-    """The one-page Architecture Check: recommendation, one screening answer per
-    dimension, against the rulebook's screening cut."""
-    likely, constraint_at = check["constraints"], check["constraint_at_or_below"]
-    lo, hi = check["rating_scale"]
-    svg = charts.to_svg(charts.screening_bars(check["dimensions"], constraint_at, (lo, hi)))
-    rows = "".join(
-        f"<tr><td><b>{esc(d['id'])}</b> {esc(d['name'])}</td><td>{esc(d['question'])}</td>"
-        f'<td class="num">{d["rating"]} {esc(d["level"])}</td><td>'
-        + (_badge("likely", charts.SEVERITY_RAMP[0]) if d["constraint_likely"] else "–")
-        + f"</td><td>{esc(d['note'])}</td></tr>"
-        for d in check["dimensions"]
-    )
-    verdict = "recommend" if likely else "clear"
-    head = (
-        f'<header class="cover"><div class="kicker">Partner Architecture Check · '
-        f'screening</div><h1>{esc(check["prospect"])}</h1><div class="meta">'
-        + (f"Assessed {esc(check['assessed_on'])} · " if check["assessed_on"] else "")
-        + (f"analyst {esc(check['analyst'])} · " if check["analyst"] else "")
-        + f"rulebook {esc(check['rulebook']['id'])} · {esc(check['id'])}</div></header>"
-    )
-    why = (
-        f"A structural constraint is likely in {esc(', '.join(likely))}: rated at or below "
-        f"{constraint_at} on the screening question."
-        if likely
-        else f"No dimension was rated at or below {constraint_at}."
-    )
-    body = (
-        f'{head}<div class="verdict {verdict}"><div class="kicker">Recommendation</div>'
-        f'<div class="big">{esc(check["recommendation"])}</div><p>{why}</p></div>'
-        f'{svg}<table class="grid check"><thead><tr><th>dimension</th><th>screening '
-        f"question</th><th>rating</th><th>constraint</th><th>note</th></tr></thead>"
-        f'<tbody>{rows}</tbody></table><p class="small">A screening, not a diagnostic: no '
-        f"PAI is computed from a check. Run on {esc(check['run_date'])}; rulebook sha256 "
-        f"{esc(check['rulebook']['sha256'])}.</p>"
-    )
-    return Html(f'<section class="check-page">{body}</section>')
-
-
 def benchmark(d: Deliverable) -> Html:
     """Where this engagement stands among past engagements (aggregates only: peer
     count, median, quartiles, percentile; never another client's name or score)."""

@@ -443,7 +443,7 @@ def run_portfolio_report(
 ) -> RunResult:
     """The portfolio benchmark report in `<out>/portfolio-<rulebook id>/`."""
     from paos.portfolio.batch import absolute_rulebook
-    from paos.portfolio.report import collect
+    from paos.portfolio.report import collect, meta
 
     t0 = time.perf_counter()
     rulebook = absolute_rulebook(rulebook)
@@ -459,4 +459,5 @@ def run_portfolio_report(
         "Portfolio benchmark",
         "portfolio_benchmark",
         time.perf_counter() - t0,
+        meta=meta(p),
     )

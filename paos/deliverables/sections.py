@@ -40,8 +40,10 @@ class _PlainText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.in_svg = 0
+        self.in_style = False  # a <style> element's text is not visible
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.in_style = tag == "style"
         if tag == "svg":
             if not self.in_svg:
                 self.parts.append("[chart]")
@@ -52,13 +54,14 @@ class _PlainText(HTMLParser):
             self.parts.append("  ")
 
     def handle_endtag(self, tag: str) -> None:
+        self.in_style = False
         if tag == "svg":
             self.in_svg -= 1
         elif tag in _BLOCKS and not self.in_svg:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.in_svg:
+        if not self.in_svg and not self.in_style:
             self.parts.append(data)
 
 

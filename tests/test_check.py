@@ -159,3 +159,12 @@ def test_footer_text_is_inert_css():
     content = style.split("content: ", 1)[1].split('";', 1)[0]
     assert "<" not in style.replace("<style>", "").replace("</style>", "")
     assert '"' not in content[1:] and "}" not in content
+
+
+def test_a_cut_outside_the_scale_draws_and_names_no_line():
+    check = _check([3, 3, 3, 3, 3, 3])
+    check["constraint_at_or_below"], check["constraint_level"] = 0, ""
+    layers = charts.spec(screening_chart(check))["layer"]
+    assert not [x for x in layers if x["mark"]["type"] == "rule"]
+    page = architecture_check(check).text()
+    assert "dashed" not in page and "all 6 are rated above 0" in page

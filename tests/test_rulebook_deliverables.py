@@ -65,7 +65,7 @@ SHOWN = {
     "metrics[].signal": ("methodology", "partner_activation_rate (%) -> ONB-01"),
     "metrics[].direction": ("methodology", "active_partners_per_manager (count) -> ORG-03, higher"),
     "metrics[].cuts": ("methodology", "cut points 1, 2, 3"),
-    "screening.constraint_at_or_below": ("check", "at or below 1"),
+    "screening.constraint_at_or_below": ("check", "rated 1 (Absent) or below"),
     "screening.recommendation_if_constraint": ("check", "Diagnose"),
     "screening.recommendation_otherwise": ("check", "Fine"),
     "anonymity_min_role_group": ("evidence_appendix", "at least 1 stakeholders"),

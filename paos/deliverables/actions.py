@@ -32,6 +32,7 @@ text starting like a formula gets a leading apostrophe, so no cell can run.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -155,7 +156,7 @@ def action_rows(d: Deliverable) -> tuple[list[str], list[list]]:
     return HEADER, rows
 
 
-def row_height(values: list, widths: list[float], line: float = 15.0) -> float:
+def row_height(values: list, widths: Sequence[float], line: float = 15.0) -> float:
     """Points a row needs to show every wrapped text whole: the most lines any cell
     takes at its column's width (characters), one line of `line` points each."""
     lines = 1

@@ -27,6 +27,13 @@ def cut_text(check: dict) -> str:
     return f"{at} ({level}) or below" if level else f"{at} or below"
 
 
+def cut_drawn(check: dict) -> bool:
+    """Whether the cut falls inside the scale, where the chart draws it (between the
+    last rating that flags a constraint and the next)."""
+    lo, hi = check["rating_scale"]
+    return lo <= check["constraint_at_or_below"] + 0.5 <= hi
+
+
 def title(check: dict) -> str:
     """The page's action title, by rule: the dimensions rated at or below the cut,
     by name, with their count; or that none is."""
@@ -43,7 +50,7 @@ def title(check: dict) -> str:
     return f"{count} {verb} a likely structural constraint: {join_names(likely)}"
 
 
-def screening_chart(check: dict) -> alt.LayerChart:
+def screening_chart(check: dict) -> alt.LayerChart | alt.FacetChart:
     """One dot per dimension at its screening rating, on the rating scale from its
     minimum, coloured by whether a constraint is likely; the cut is a labelled line
     between the last rating that flags a constraint and the next."""
@@ -102,7 +109,9 @@ def screening_chart(check: dict) -> alt.LayerChart:
         .mark_text(align="right", baseline="bottom", dx=-4, dy=-4, color=charts.INK, fontSize=10)
         .encode(x=alt.X("t:Q", scale=x_scale), y=alt.YValue(0), text=alt.Text("txt:N"))
     )
-    return (line + dots + values + line_label).properties(width=450, height=20 * len(rows))
+    # a cut below the scale (0) or at its top draws no line
+    marks = [line, dots, values, line_label] if cut_drawn(check) else [dots, values]
+    return alt.layer(*marks).properties(width=450, height=20 * len(rows))
 
 
 def meta(check: dict) -> dict[str, str]:
@@ -156,8 +165,9 @@ def architecture_check(check: dict) -> Html:
         f'{head}<h2 class="action-title">{esc(title(check))}</h2>'
         f'<div class="verdict {verdict}"><div class="kicker">Recommendation</div>'
         f'<div class="big">{esc(check["recommendation"])}</div><p>{why}</p></div>'
-        f"<figure>{svg}<figcaption>Dots: each dimension's screening rating; dashed line: "
-        "the screening cut.</figcaption></figure>"
+        f"<figure>{svg}<figcaption>Dots: each dimension's screening rating"
+        + ("; dashed line: the screening cut." if cut_drawn(check) else ".")
+        + "</figcaption></figure>"
         '<table class="grid check"><thead><tr><th>dimension</th><th>screening '
         "question</th><th>rating</th><th>constraint</th><th>note</th></tr></thead>"
         f'<tbody>{rows}</tbody></table><p class="small">A screening, not a diagnostic: no '

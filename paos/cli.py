@@ -158,17 +158,33 @@ def questionnaire(
     force: Annotated[
         bool, typer.Option("--force", help="Replace a questionnaire paos wrote there.")
     ] = False,
+    client: Annotated[
+        str | None, typer.Option("--client", help="The client's name, shown on the form.")
+    ] = None,
+    engagement: Annotated[
+        Path | None,
+        typer.Option("--engagement", help="Take the client's name from this engagement."),
+    ] = None,
+    return_to: Annotated[
+        str | None,
+        typer.Option("--return-to", help="Who gets the form back (a name or an email)."),
+    ] = None,
 ) -> None:
-    """Write the stakeholder questionnaire: the role, then each signal's question with
+    """Write the stakeholder questionnaire: what it is for, how long it takes, how the
+    answers are used and how to return it; the role, then each signal's question with
     its rubric levels as answers, for a survey tool or on paper.
 
-    Example: paos questionnaire --format qualtrics --perspective partner
+    Example: paos questionnaire --format qualtrics --perspective partner --client "Acme GmbH"
     """
-    from paos.evidence.questionnaire import write_questionnaire
+    from paos.evidence.questionnaire import About, client_of, write_questionnaire
     from paos.method.rulebook import load_rulebook
 
     with _guard():
-        path = write_questionnaire(load_rulebook(rulebook), fmt, perspective, out, force)
+        if client and engagement:
+            raise PaosError("give --client or --engagement, not both")
+        name = client or (client_of(engagement) if engagement else "")
+        about = About(name.strip(), (return_to or "").strip())
+        path = write_questionnaire(load_rulebook(rulebook), fmt, perspective, out, force, about)
     typer.echo(f"wrote {printable(path)}")
 
 

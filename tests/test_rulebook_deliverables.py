@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from paos.deliverables import report, sections
+from paos.deliverables import check_page, report, sections
 from paos.method import check
 from paos.method.rulebook import Rulebook, load_rulebook, schema_paths
 from paos.portfolio import report as portfolio
@@ -66,7 +66,7 @@ SHOWN = {
     "metrics[].signal": ("methodology", "partner_activation_rate (%) -> ONB-01"),
     "metrics[].direction": ("methodology", "active_partners_per_manager (count) -> ORG-03, higher"),
     "metrics[].cuts": ("methodology", "cut points 1, 2, 3"),
-    "screening.constraint_at_or_below": ("check", "at or below 1"),
+    "screening.constraint_at_or_below": ("check", "rated 1 (Absent) or below"),
     "screening.recommendation_if_constraint": ("check", "Diagnose"),
     "screening.recommendation_otherwise": ("check", "Fine"),
     "anonymity_min_role_group": ("evidence_appendix", "at least 1 stakeholders"),
@@ -176,7 +176,7 @@ def render_all(rb_path: Path, tmp: Path) -> dict[str, str]:
     sections.draw_charts(d)
     shown = {name: getattr(sections, name)(d).text() for name in sections.PAGES}
     result = check.assess(write_answers(tmp / "answers.yaml", rb), rb_path, "2026-11-24")
-    shown["check"] = sections.architecture_check(result).text()
+    shown["check"] = check_page.architecture_check(result).text()
     p = portfolio.collect(store, str(rb_path), "2026-11-24")
     for name in portfolio.PAGES:
         h = getattr(portfolio, name)(p)

@@ -42,8 +42,10 @@ class _PlainText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.in_svg = 0
+        self.in_style = False  # a <style> element's text is not visible
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.in_style = tag == "style"
         if tag == "svg":
             if not self.in_svg:
                 self.parts.append("[chart]")
@@ -54,13 +56,14 @@ class _PlainText(HTMLParser):
             self.parts.append("  ")
 
     def handle_endtag(self, tag: str) -> None:
+        self.in_style = False
         if tag == "svg":
             self.in_svg -= 1
         elif tag in _BLOCKS and not self.in_svg:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.in_svg:
+        if not self.in_svg and not self.in_style:
             self.parts.append(data)
 
 
@@ -546,45 +549,6 @@ def reproducibility(d: Deliverable) -> Html:
     return Html(
         f'<section class="stamp"><h2>Reproducibility</h2><table class="kv">{body}</table></section>'
     )
-
-
-def architecture_check(check: dict) -> Html:
-    """The one-page Architecture Check: recommendation, one screening answer per
-    dimension, against the rulebook's screening cut."""
-    likely, constraint_at = check["constraints"], check["constraint_at_or_below"]
-    lo, hi = check["rating_scale"]
-    svg = charts.to_svg(charts.screening_bars(check["dimensions"], constraint_at, (lo, hi)))
-    rows = "".join(
-        f"<tr><td><b>{esc(d['id'])}</b> {esc(d['name'])}</td><td>{esc(d['question'])}</td>"
-        f'<td class="num">{d["rating"]} {esc(d["level"])}</td><td>'
-        + (_badge("likely", charts.SEVERITY_RAMP[0]) if d["constraint_likely"] else "–")
-        + f"</td><td>{esc(d['note'])}</td></tr>"
-        for d in check["dimensions"]
-    )
-    verdict = "recommend" if likely else "clear"
-    head = (
-        f'<header class="cover"><div class="kicker">Partner Architecture Check · '
-        f'screening</div><h1>{esc(check["prospect"])}</h1><div class="meta">'
-        + (f"Assessed {esc(check['assessed_on'])} · " if check["assessed_on"] else "")
-        + (f"analyst {esc(check['analyst'])} · " if check["analyst"] else "")
-        + f"rulebook {esc(check['rulebook']['id'])} · {esc(check['id'])}</div></header>"
-    )
-    why = (
-        f"A structural constraint is likely in {esc(', '.join(likely))}: rated at or below "
-        f"{constraint_at} on the screening question."
-        if likely
-        else f"No dimension was rated at or below {constraint_at}."
-    )
-    body = (
-        f'{head}<div class="verdict {verdict}"><div class="kicker">Recommendation</div>'
-        f'<div class="big">{esc(check["recommendation"])}</div><p>{why}</p></div>'
-        f'{svg}<table class="grid check"><thead><tr><th>dimension</th><th>screening '
-        f"question</th><th>rating</th><th>constraint</th><th>note</th></tr></thead>"
-        f'<tbody>{rows}</tbody></table><p class="small">A screening, not a diagnostic: no '
-        f"PAI is computed from a check. Run on {esc(check['run_date'])}; rulebook sha256 "
-        f"{esc(check['rulebook']['sha256'])}.</p>"
-    )
-    return Html(f'<section class="check-page">{body}</section>')
 
 
 def benchmark(d: Deliverable) -> Html:

@@ -9,7 +9,7 @@ DEMO   ?= data/engagements/northwind-2026-09
 # back in tests; fonts make the reports render the same everywhere.
 SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-liberation
 
-.PHONY: setup system demo test bench golden clean
+.PHONY: setup system demo test check bench golden clean
 
 setup: system $(VENV)/.installed
 
@@ -44,7 +44,13 @@ test: setup
 	$(BIN)/ruff check paos tests bench data
 	$(BIN)/ruff format --check paos tests bench data
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q
+
+check: setup  # the inner loop: lint, types and the tests not marked slow, on both cores
+	$(BIN)/ruff check paos tests bench data
+	$(BIN)/ruff format --check paos tests bench data
+	$(BIN)/mypy
+	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -q -m "not slow" -n 2
 
 golden: setup  # rewrite tests/golden/ after an intended change of numbers or wording; review the diff
 	$(BIN)/python tests/golden/regenerate.py

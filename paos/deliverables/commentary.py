@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from markdown_it import MarkdownIt
 
@@ -164,10 +164,15 @@ def render(found: list[Cell], contract: dict, decimals: int, dimensions: list[st
             try:
                 value = env.compile_expression(expr, undefined_to_none=False)(**context)
                 text = _shown(value, decimals)
-            except (TemplateError, LookupError, TypeError, ValueError, ArithmeticError) as exc:
+            except (UndefinedError, LookupError):
                 raise CommentaryError(
-                    f"commentary {cell.label}: unknown placeholder {{{{ {expr} }}}} "
-                    f"({type(exc).__name__}: {exc})".replace("\n", " ")
+                    f"commentary {cell.label}: unknown placeholder {{{{ {expr} }}}}: it names "
+                    "nothing in the results contract (`paos score --json` shows its names)"
+                ) from None
+            except (TemplateError, TypeError, ValueError, ArithmeticError) as exc:
+                raise CommentaryError(
+                    f"commentary {cell.label}: placeholder {{{{ {expr} }}}} cannot be "
+                    f"shown ({exc})".replace("\n", " ")
                 ) from None
             if len(text) > MAX_VALUE_CHARS:
                 raise CommentaryError(

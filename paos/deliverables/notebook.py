@@ -182,7 +182,7 @@ def for_run(engagement: Path) -> Path | None:
     have, want = template_version(nb), template_version(_read(template()))
     if have != want:
         raise NotebookTemplateError(
-            f"{path} was made from diagnostic template version {have or 'unknown'}, this "
+            f"{path} was made from diagnostic template version {'unknown' if have is None else have}, this "
             f"paos has version {want}: run `paos notebook {engagement} --force` (your "
             "notebook is kept beside it, renamed) and copy your cells into the new one"
         )

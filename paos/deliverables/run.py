@@ -236,6 +236,7 @@ def run_engagement(
     rulebook = absolute_rulebook(rulebook)
     engagement = Path(engagement).resolve()
     evidence = load_evidence([engagement], load_rulebook(rulebook) if rulebook else None)
+    template = template or for_run(engagement) or notebook_path()  # the engagement's own first
     if store:
         separate_folders(out, store)
     out = writable_folder(out, "--out")  # bad evidence has written nothing
@@ -246,7 +247,7 @@ def run_engagement(
     client = evidence.engagements["client"][0]
     result = deliver(
         eid,
-        template or for_run(engagement) or notebook_path(),  # the engagement's own first
+        template,
         {
             # The notebook runs as `<deliverable>/diagnostic.ipynb` (the kernel works
             # there): its commentary is its own, relative paths start beside it.

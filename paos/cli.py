@@ -131,10 +131,9 @@ def new(
 
     Example: paos new engagements/acme-2026-12
     """
+    from paos.deliverables.notebook import write_notebook
     from paos.evidence.scaffold import new_engagement
     from paos.method.rulebook import load_rulebook
-
-    from paos.deliverables.notebook import write_notebook
 
     with _guard():
         written = new_engagement(folder, load_rulebook(rulebook or "paos-v1"), engagement_id)

@@ -204,7 +204,7 @@ def test_commentary_is_inert(northwind):
         northwind,
         (
             "commentary",
-            '<script>alert(1)</script> <img src=x onerror=y> [site](http://evil.example) '
+            "<script>alert(1)</script> <img src=x onerror=y> [site](http://evil.example) "
             "![i](http://evil.example/i.png) <http://evil.example> **bold**",
         ),
     )["summary"]
@@ -291,7 +291,9 @@ def test_the_delivered_notebook_holds_no_staging_path_and_reruns_in_its_folder(d
     assert "staging" not in text and str(result.folder.parent) not in text
     nb = nbformat.reads(text, as_version=4)
     (injected,) = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert 'output_dir = "."' in injected.source and 'notebook = "diagnostic.ipynb"' in injected.source
+    assert (
+        'output_dir = "."' in injected.source and 'notebook = "diagnostic.ipynb"' in injected.source
+    )
     before = {p: p.stat().st_mtime_ns for p in tmp.rglob("*")}
     again = tmp / "elsewhere" / "again.ipynb"
     again.parent.mkdir()

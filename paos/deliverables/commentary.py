@@ -95,7 +95,7 @@ class _ById(list):
     """A list of records that a placeholder may also index by id:
     `dimensions.FIT` or `gaps["FIT-01"]` (gaps are keyed by their signal)."""
 
-    def __getitem__(self, key):  # type: ignore[override]
+    def __getitem__(self, key):
         if isinstance(key, str):
             for item in self:
                 if isinstance(item, dict) and key in (item.get("id"), item.get("signal_id")):

@@ -370,3 +370,14 @@ def test_the_portfolio_notebook_runs_on_the_store_make_demo_fills(tmp_path):
         check=True,
     )  # fmt: skip
     assert '"ename"' not in (tmp_path / "p.ipynb").read_text()
+
+
+def test_a_huge_notebook_is_refused_before_it_is_read(tmp_path):
+    folder = _engagement(tmp_path)
+    write_notebook(folder)
+    with open(folder / "diagnostic.ipynb", "r+b") as f:
+        f.truncate(commentary.MAX_NOTEBOOK_BYTES + 1)  # sparse: costs no disk
+    with pytest.raises(NotebookTemplateError, match="larger than 64 MiB"):
+        for_run(folder)
+    with pytest.raises(commentary.CommentaryError, match="larger than 64 MiB"):
+        commentary.read(folder / "diagnostic.ipynb")

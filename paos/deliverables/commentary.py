@@ -31,6 +31,7 @@ SUMMARY = "summary"  # the placement of a cell tagged plain `commentary`
 MAX_CELLS = 200  # bounded work on a hostile notebook
 MAX_CHARS = 20_000  # per cell
 MAX_VALUE_CHARS = 200  # what one placeholder may render to
+MAX_NOTEBOOK_BYTES = 64 << 20  # a notebook with its outputs (charts) is a few MiB
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
 _MD = MarkdownIt("commonmark", {"html": False}).disable(["link", "image", "autolink"])
 
@@ -79,6 +80,8 @@ def cells(nb: Mapping) -> list[Cell]:
 def read(path: str | Path) -> list[Cell]:
     """The commentary cells of the notebook file at `path`."""
     try:
+        if Path(path).stat().st_size > MAX_NOTEBOOK_BYTES:
+            raise CommentaryError(f"{path}: larger than {MAX_NOTEBOOK_BYTES >> 20} MiB")
         nb = json.loads(Path(path).read_bytes())
     except OSError as exc:
         from paos._files import fault

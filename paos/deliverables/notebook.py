@@ -48,7 +48,11 @@ def template_version(nb: dict) -> int | None:
 
 
 def _read(path: Path) -> dict:
+    from paos.deliverables.commentary import MAX_NOTEBOOK_BYTES
+
     try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            raise NotebookTemplateError(f"{path}: larger than {MAX_NOTEBOOK_BYTES >> 20} MiB")
         nb = json.loads(path.read_bytes())
     except OSError as exc:
         from paos._files import fault

@@ -39,6 +39,8 @@ demo: setup
 	$(BIN)/paos validate $(DEMO)
 	$(BIN)/paos score $(DEMO)
 	$(BIN)/paos run $(DEMO) --out reports --force
+	@# the results store that `paos portfolio-report` and notebooks/portfolio_benchmark read
+	$(BIN)/paos batch data/portfolio/engagements --scores-only
 
 test: setup
 	$(BIN)/ruff check paos tests bench data

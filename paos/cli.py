@@ -125,18 +125,44 @@ def new(
     ] = None,
     rulebook: RulebookOpt = None,
 ) -> None:
-    """Scaffold a blank engagement: CSV files with headers and an .xlsx collection
-    workbook with drop-downs and each signal's question and rubric.
+    """Scaffold a blank engagement: CSV files with headers, an .xlsx collection
+    workbook with drop-downs and each signal's question and rubric, and the
+    engagement's own notebook (see `paos notebook`).
 
     Example: paos new engagements/acme-2026-12
     """
+    from paos.deliverables.notebook import write_notebook
     from paos.evidence.scaffold import new_engagement
     from paos.method.rulebook import load_rulebook
 
     with _guard():
         written = new_engagement(folder, load_rulebook(rulebook or DEFAULT_RULEBOOK), engagement_id)
+        written += write_notebook(folder)
     for path in written:
         typer.echo(f"wrote {path}")
+
+
+@app.command()
+def notebook(
+    folder: Annotated[Path, typer.Argument(help="Engagement folder.", show_default=False)],
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write a new one; the old one is kept beside it, renamed."),
+    ] = False,
+) -> None:
+    """Write the engagement's own notebook, FOLDER/diagnostic.ipynb, from the template:
+    open it in JupyterLab to explore and add commentary; `paos run` executes it.
+    An existing notebook is never overwritten.
+
+    Example: paos notebook data/engagements/northwind-2026-09 && jupyter lab
+    """
+    from paos.deliverables.notebook import write_notebook
+
+    with _guard():
+        written = write_notebook(folder, force)
+    typer.echo(f"wrote {written[0]}")
+    for path in written[1:]:
+        typer.echo(f"kept the old one as {path}")
 
 
 @app.command()
@@ -361,7 +387,8 @@ def run(
         ),
     ] = DEFAULT_STORE,
 ) -> None:
-    """Run the engagement notebook and write the board deliverables: executed
+    """Run the engagement's own notebook (the template if it has none, see
+    `paos notebook`) and write the board deliverables: executed
     notebook, results.json, gaps.csv, actions.xlsx (the action plan the client
     tracks), executive_summary.html and .pdf.
 

@@ -27,8 +27,10 @@ DEMO = ROOT / "data" / "engagements" / "northwind-2026-09"
 NOTEBOOKS = sorted((ROOT / "paos" / "notebooks").glob("*.ipynb"))
 
 
-def test_notebooks_folder_is_the_package_folder():
-    assert (ROOT / "notebooks").resolve() == ROOT / "paos" / "notebooks"
+def test_the_notebook_templates_are_in_the_package_only_and_the_readme_says_so():
+    assert not os.path.lexists(ROOT / "notebooks")  # no second copy to edit by mistake
+    readme = (ROOT / "README.md").read_text()
+    assert "`paos/notebooks/`" in readme and "`paos notebook`" in readme
     assert [p.name for p in NOTEBOOKS] == [
         "architecture_check.ipynb",
         "diagnostic.ipynb",
@@ -55,7 +57,7 @@ def _parameters(notebook: Path, cwd: Path) -> dict:
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_defaults_do_not_depend_on_the_working_folder(notebook, tmp_path):
-    seen = [_parameters(notebook, cwd) for cwd in (ROOT, ROOT / "notebooks", tmp_path)]
+    seen = [_parameters(notebook, cwd) for cwd in (ROOT, ROOT / "paos" / "notebooks", tmp_path)]
     assert seen[0] == seen[1] == seen[2]
     paths = {k: Path(v) for k, v in seen[0].items() if v}
     assert paths and all(

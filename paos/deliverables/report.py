@@ -17,7 +17,7 @@ import polars as pl
 from paos import __version__
 from paos._files import atomic_write_bytes, atomic_write_text, csv_text
 from paos._types import Results
-from paos.errors import isolate
+from paos.errors import PaosError, isolate
 from paos.method._numbers import display
 from paos.method.diagnostic import diagnose
 from paos.method.results import contract, to_json
@@ -40,6 +40,9 @@ class Deliverable:
     reassessment: dict | None = None  # comparison with the baseline diagnostic
     reassessment_note: str = ""  # why there is no comparison although a baseline is named
     drawings: dict = field(default_factory=dict)  # chart name -> its SVG to come (a Future)
+    # The analyst's commentary, placement (summary or a dimension id) -> safe HTML.
+    commentary: dict[str, list[str]] = field(default_factory=dict)
+    base: Path = field(default_factory=Path.cwd)  # relative paths start here: the notebook's folder
 
     @property
     def engagement_id(self) -> str:
@@ -98,10 +101,27 @@ def deliverable(
     rulebook: str | Path | None = None,
     run_date: str | None = None,
     store: str | Path | None = None,
+    notebook: str | Path = "",
 ) -> Deliverable:
     """Read, validate and score one engagement and gather its deliverable data:
     with a results `store`, its benchmark against past engagements; when its
-    engagement.yaml names a `baseline`, the comparison with that diagnostic."""
+    engagement.yaml names a `baseline`, the comparison with that diagnostic.
+    Called from a `notebook` (its path; JupyterLab's own counts, see
+    `paos.deliverables.notebook.here`), relative paths start in its folder and its
+    commentary cells are rendered (`paos.deliverables.commentary`)."""
+    from paos.deliverables import commentary
+    from paos.deliverables.notebook import here, resolve
+
+    nb = here(notebook)
+    if nb is not None and not nb.is_file():
+        raise PaosError(
+            f"this notebook says it is {nb}, which does not exist (moved?): run it in "
+            "JupyterLab or with `paos run`, or write a new one with `paos notebook`"
+        )
+    engagement = resolve(engagement, nb)
+    store = resolve(store, nb) if store else None
+    if rulebook and Path(rulebook).suffix in (".yaml", ".yml"):
+        rulebook = resolve(rulebook, nb)
     results = diagnose(engagement, rulebook or None)
     rb = results.rulebook
     c = contract(results)
@@ -115,7 +135,12 @@ def deliverable(
         run_date=run_date or dt.date.today().isoformat(),
         names={s.id: s.name for s in rb.signals},
         questions={s.id: s.question for s in rb.signals},
+        base=nb.parent if nb else Path.cwd(),
     )
+    if nb is not None:
+        d.commentary = commentary.render(
+            commentary.read(nb), c, rb["display_decimals"], [x.id for x in rb.dimensions]
+        )
     if store:
         from paos.portfolio.peers import benchmark, subject_from_results
         from paos.portfolio.store import read_store
@@ -298,7 +323,7 @@ def save_results(d: Deliverable, output_dir: str | Path | None) -> list[Path]:
 
     if not output_dir:
         return []
-    out = Path(output_dir)
+    out = d.base / output_dir  # relative to the notebook's folder
     header, rows = gap_rows(d)
     return [
         atomic_write_text(out / "results.json", to_json(d.contract) + "\n"),

@@ -42,7 +42,6 @@ from paos._files import (
     sweep_leftovers,
     writable_folder,
 )
-from paos.bundled import NOTEBOOKS
 from paos.errors import FaultError, NotebookError, PaosError, plain
 
 if TYPE_CHECKING:
@@ -63,11 +62,9 @@ class RunResult:
 def notebook_path(name: str = DIAGNOSTIC) -> Path:
     """The notebook template shipped in the package, `paos/notebooks/` (the
     PAOS_NOTEBOOKS environment variable overrides the folder)."""
-    folder = Path(os.environ.get("PAOS_NOTEBOOKS", NOTEBOOKS))
-    path = folder / name
-    if not path.is_file():
-        raise PaosError(f"notebook template {path} is missing")
-    return path
+    from paos.deliverables.notebook import template
+
+    return template(name)
 
 
 def _say(progress: Callable[[str], None] | None, i: int, stage: str, text: str) -> None:
@@ -192,7 +189,7 @@ def execute_notebook(
             log_output=False,
             kernel_start=start,
             keep=keep,
-            paths=(str(template), str(output)),
+            paths=(str(template), output.name),  # no staging path in the delivered notebook
         )
     except PapermillExecutionError as exc:
         raise NotebookError(
@@ -230,6 +227,7 @@ def run_engagement(
     `browser` if given (a batch worker's), else with one launched for this run.
     An `out` or `store` that cannot be written is refused (`FaultError`) before any
     work starts."""
+    from paos.deliverables.notebook import for_run
     from paos.evidence.validate import load_evidence
     from paos.method.rulebook import load_rulebook
     from paos.portfolio.batch import absolute_rulebook
@@ -238,6 +236,7 @@ def run_engagement(
     rulebook = absolute_rulebook(rulebook)
     engagement = Path(engagement).resolve()
     evidence = load_evidence([engagement], load_rulebook(rulebook) if rulebook else None)
+    template = template or for_run(engagement) or notebook_path()  # the engagement's own first
     if store:
         separate_folders(out, store)
     out = writable_folder(out, "--out")  # bad evidence has written nothing
@@ -248,8 +247,11 @@ def run_engagement(
     client = evidence.engagements["client"][0]
     result = deliver(
         eid,
-        template or notebook_path(),
+        template,
         {
+            # The notebook runs as `<deliverable>/diagnostic.ipynb` (the kernel works
+            # there): its commentary is its own, relative paths start beside it.
+            "notebook": DIAGNOSTIC,
             "engagement": str(engagement),
             "rulebook": rulebook or "",
             "run_date": run_date or "",
@@ -340,12 +342,15 @@ def deliver(
             except PaosError as exc:  # no Chromium: say so before the notebook runs
                 raise NotebookError(f"{target_id}: stage pdf failed ({exc})") from None
         nb_out = staging / (notebook_name or template.name)
+        shutil.copyfile(template, nb_out)  # the notebook it runs as, read by its kernel
         t = time.perf_counter()
         try:
             execute_notebook(
                 template,
                 nb_out,
-                {**parameters, "output_dir": str(staging)},
+                # relative to the kernel's working folder, the staging folder: the
+                # delivered notebook writes beside itself when it runs again
+                {**parameters, "output_dir": "."},
                 cwd=staging,
                 title=title,
             )

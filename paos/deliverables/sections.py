@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from markdown_it import MarkdownIt
 
 from paos.deliverables import charts
+from paos.deliverables.commentary import SUMMARY
 from paos.deliverables.report import (
     Deliverable,
     first_phase_gaps,
@@ -228,6 +229,18 @@ def _threshold_text(thresholds: dict[str, list[float]]) -> str:
     return f"their signals' thresholds ({values[0]:g}-{values[-1]:g})"
 
 
+def _commentary(d: Deliverable, placement: str) -> str:
+    """The analyst's commentary placed here (HTML made safe by
+    `paos.deliverables.commentary`), marked apart from the rule-derived findings."""
+    items = d.commentary.get(placement)
+    return (
+        '<aside class="commentary"><div class="commentary-label">Analyst\'s commentary'
+        f"</div>{''.join(items)}</aside>"
+        if items
+        else ""
+    )
+
+
 def _phase_span(p: dict) -> str:
     return f"days {p['start_day']}-{p['end_day']}"
 
@@ -302,6 +315,7 @@ def executive_summary(d: Deliverable) -> Html:
             else ""
         )
         + f'<p class="small"><b>Installation modules in scope:</b> {esc(modules)}.</p>'
+        + _commentary(d, SUMMARY)
     )
     return Html(f'<section class="executive">{body}</section>')
 
@@ -431,7 +445,7 @@ def dimension_pages(d: Deliverable) -> Html:
             f'{esc(spec.decides)}.</p><table class="grid"><thead><tr><th>signal</th>'
             f"<th>score</th><th>leadership</th><th>reality</th><th>divergence</th>"
             f"<th>agreement</th><th>evidence</th><th>gap</th></tr></thead><tbody>{rows}"
-            f"</tbody></table>{rows_note}</div>"
+            f"</tbody></table>{rows_note}{_commentary(d, dim['id'])}</div>"
         )
     return _section("dimensions", "Dimensions", "".join(blocks))
 

@@ -9,8 +9,8 @@ Recognised by their header rows alone, never by the file name:
 - Google Forms CSV: `Timestamp` first, one column per question headed by its text,
   grid rows as `Question [Row]`.
 - Microsoft Forms (.xlsx): `ID`, `Start time`, `Completion time`, `Email`, `Name`.
-- SurveyMonkey (CSV or .xlsx): `Respondent ID`, `Collector ID`, ... and a second
-  header row (`Response`, `Open-Ended Response` or the option labels) under each
+- SurveyMonkey (CSV or .xlsx): `Respondent ID`, `Collector ID`, ... (or the older
+  spelling `RespondentID`, `CollectorID`, `StartDate`, ...) and a second header row (`Response`, `Open-Ended Response` or the option labels) under each
   question, whose text heads only its first column.
 - PAOS's wide layout: `stakeholder_id`, `role`, a column per signal id.
 
@@ -79,6 +79,16 @@ SURVEYMONKEY_META = (
     "First Name",
     "Last Name",
     "Custom Data 1",
+    # the older spelling (exports before SurveyMonkey's 2013 redesign)
+    "RespondentID",
+    "CollectorID",
+    "StartDate",
+    "EndDate",
+    "IPAddress",
+    "Email",
+    "FirstName",
+    "LastName",
+    "CustomData",
 )
 TOOL_NAMES = {
     "qualtrics": "Qualtrics",
@@ -92,7 +102,7 @@ TOOL_NAMES = {
 RESPONSE_ID = {
     "qualtrics": ("responseid",),
     "msforms": ("id",),
-    "surveymonkey": ("respondent id",),
+    "surveymonkey": ("respondent id", "respondentid"),
     "wide": ("stakeholder id",),
 }
 # SurveyMonkey's second header row under a question with one column.
@@ -197,8 +207,8 @@ def detect(rows: list[list[str | None]]) -> str:
     names = set(head)
     if "stakeholder id" in names and "role" in names:
         return "wide"
-    if "respondent id" in names and "collector id" in names:
-        return "surveymonkey"
+    if {"respondent id", "respondentid"} & names and {"collector id", "collectorid"} & names:
+        return "surveymonkey"  # before Qualtrics: the older spelling has StartDate too
     if {"responseid", "startdate"} & names and (
         "responseid" in names or "finished" in names or "enddate" in names
     ):

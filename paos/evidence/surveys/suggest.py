@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import re
 
-from paos.evidence.surveys.formats import Export
+from paos.evidence.surveys.formats import (
+    GOOGLE_META,
+    MSFORMS_META,
+    QUALTRICS_META,
+    SURVEYMONKEY_META,
+    Export,
+)
 from paos.evidence.surveys.mapping import role_target
 from paos.evidence.surveys.matching import plan_columns
 from paos.evidence.vocabulary import NotARating, normalise, rating_from_answer, role_labels
@@ -41,6 +47,21 @@ def _note(text: str, limit: int = 70) -> str:
     """Text for a comment after a value: one line, no control characters, short."""
     flat = " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", " ", text).split())
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+# Every survey tool's metadata column names, spaces left out ("Custom Data 1" and
+# "CustomData" alike): such a column is suggested as ignored, never guessed a signal.
+_META = frozenset(
+    normalise(m).replace(" ", "")
+    for m in (*QUALTRICS_META, *GOOGLE_META, *MSFORMS_META, *SURVEYMONKEY_META)
+)
+_CUSTOM = re.compile(r"customdata\d*|customvariable\d*")
+
+
+def looks_like_metadata(header: str) -> bool:
+    """Whether a header is a survey tool's metadata column in any spelling."""
+    compact = normalise(header).replace(" ", "")
+    return compact in _META or bool(_CUSTOM.fullmatch(compact))
 
 
 def _words(text: str) -> set[str]:
@@ -92,6 +113,8 @@ def suggest_text(export: Export, rulebook: Rulebook) -> str:
         elif j in plan.targets:
             t = plan.targets[j]
             lines.append(f"  {key}: {yaml_quote(str(t))}  # {plan.how[j]}: {_note(col.words)}")
+        elif looks_like_metadata(col.text):
+            lines.append(f"  {key}: ignore  # CHECK: a survey tool's metadata column")
         else:
             guess = guess_signal(col.words, rulebook)
             if guess is None:

@@ -482,7 +482,8 @@ def compare(
         typer.Option(
             "--actions",
             help="The baseline's action plan as the client returned it (default: "
-            "actions.xlsx inside the baseline engagement folder, when there).",
+            "actions.xlsx, .xlsm, .ods or .xls inside the baseline engagement folder, "
+            "when there).",
             show_default=False,
         ),
     ] = None,

@@ -21,6 +21,7 @@ from pathlib import Path
 from paos._defaults import DEFAULT_RULEBOOK
 from paos.errors import EvidenceError, FaultError, PaosError, Problem
 from paos.evidence.intake import Refused, read_meta
+from paos.evidence.surveys import bounds
 from paos.evidence.surveys.formats import Column, Export, read_export
 from paos.evidence.surveys.mapping import Mapping, load_mapping
 from paos.evidence.surveys.matching import Plan, plan_columns
@@ -101,7 +102,9 @@ def import_export(
     maps: Mapping | None = load_mapping(Path(mapping), rb) if mapping else None
     export = _read(Path(export_path))
     plan = plan_columns(export, rb, maps)
-    responses = read_responses(export, plan, rb, maps, complete_only)
+    responses = read_responses(export, plan, rb, maps, complete_only, max_rows=bounds.ROWS)
+    if responses.over:  # reading stopped there: only this line is sure
+        raise EvidenceError([bounds.too_many(export, *responses.over)])
     if plan.problems or responses.problems:  # every problem at once, columns first
         raise EvidenceError(plan.problems + responses.problems)
     if not responses.people:
@@ -130,16 +133,24 @@ def import_export(
     problems = settle_ids(export, responses, pfx, taken)
     if problems:
         raise EvidenceError(problems)
-    people = [[p.stakeholder_id, p.role, p.perspective, None, None] for p in responses.people]
-    ratings = [
+    # generators: the rows are laid out as the CSV text is written, never held twice
+    people = ([p.stakeholder_id, p.role, p.perspective, None, None] for p in responses.people)
+    ratings = (
         [responses.people[i].stakeholder_id, sid, value, comment, "survey"]
         for i, sid, value, comment in responses.ratings
-    ]
+    )
     texts = {
         "stakeholders": table_text(STAKEHOLDER_COLUMNS, existing.get("stakeholders"), people),
         "ratings": table_text(RATING_COLUMNS, existing.get("ratings"), ratings),
     }
     assert set(texts) == set(FILES)
+    counts = {
+        "stakeholders": len(existing.get("stakeholders", ([], []))[1]) + len(responses.people),
+        "ratings": len(existing.get("ratings", ([], []))[1]) + len(responses.ratings),
+    }
+    too_large = bounds.oversized(folder, counts, texts)
+    if too_large:
+        raise EvidenceError([too_large])
     result = ImportResult(export, plan, responses, rb)
     result.written = write_both(folder, texts)
     result.per_perspective = perspectives(responses, rb)

@@ -35,6 +35,7 @@ from paos.evidence.intake import (
     read_file,
     workbook_sheets,
 )
+from paos.evidence.surveys import stream
 from paos.evidence.vocabulary import normalise
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls")
@@ -143,12 +144,14 @@ class Export:
     label: str  # the file as messages name it (with the sheet when a workbook)
     tool: str
     columns: list[Column]
-    rows: list[list[str | None]]  # response rows, each as wide as `columns`
+    # response rows, each as wide as `columns` (of a CSV export: parsed on each pass)
+    rows: list[list[str | None]] | stream.CsvRows
     first_line: int  # the spreadsheet line of rows[0]
     sheet: str | None = None
     metadata: list[Column] = field(default_factory=list)  # ignored as the tool's own
     id_column: Column | None = None  # the tool's response id
     finished_column: Column | None = None  # Qualtrics `Finished`
+    filled: set[int] = field(default_factory=set)  # columns with a value in a response row
 
     @property
     def tool_name(self) -> str:
@@ -221,17 +224,28 @@ def detect(rows: list[list[str | None]]) -> str:
 
 
 def read_export(path: Path) -> Export:
-    """Read an export file and lay out its columns; `Refused` if it cannot be read."""
+    """Read an export file and lay out its columns; `Refused` if it cannot be read.
+    A CSV export is scanned once and its rows parsed again on each pass
+    (`stream.CsvRows`), never held as lists; a workbook's rows are held as read."""
     label = str(path)
-    rows, sheet = read_rows(path)
-    while rows and not any(_text(c) for c in rows[-1]):
-        rows.pop()
-    if not rows:
-        raise Refused(Problem(label, "is empty"))
-    width = max(len(r) for r in rows)
-    if width > MAX_COLUMNS:
-        raise Refused(Problem(label, f"has more than {MAX_COLUMNS} columns", 1, None, None, sheet))
-    rows = [r + [None] * (width - len(r)) for r in rows]
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        rows, sheet = read_rows(path)
+        while rows and not any(_text(c) for c in rows[-1]):
+            rows.pop()
+        if not rows:
+            raise Refused(Problem(label, "is empty"))
+        width = max(len(r) for r in rows)
+        if width > MAX_COLUMNS:
+            raise Refused(
+                Problem(label, f"has more than {MAX_COLUMNS} columns", 1, None, None, sheet)
+            )
+        rows = [r + [None] * (width - len(r)) for r in rows]
+        scanned = None
+    else:
+        scanned, sheet = stream.scan(path), None
+        if not scanned.end:
+            raise Refused(Problem(label, "is empty"))
+        rows, width = scanned.head, scanned.width
     tool = detect(rows)
     letter = lambda j: column_label(j, sheet)  # noqa: E731
     if tool == "qualtrics":
@@ -254,8 +268,12 @@ def read_export(path: Path) -> Export:
     else:
         columns = [Column(j, _text(rows[0][j]), None, None, letter(j)) for j in range(width)]
         skip = 1
-    body = rows[skip:]
-    export = Export(path, label, tool, columns, body, skip + 1, sheet)
+    if scanned is None:
+        body: list[list[str | None]] | stream.CsvRows = rows[skip:]
+        filled = {j for row in rows[skip:] for j, c in enumerate(row) if _text(c)}
+    else:
+        body, filled = scanned.rows(skip), scanned.filled(skip)
+    export = Export(path, label, tool, columns, body, skip + 1, sheet, filled=filled)
     meta = {
         "qualtrics": QUALTRICS_META,
         "google": GOOGLE_META,

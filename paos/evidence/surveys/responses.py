@@ -28,7 +28,7 @@ FALSE = frozenset({"false", "0", "no"})
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-@dataclass
+@dataclass(slots=True)  # one per response: a large export holds hundreds of thousands
 class Person:
     line: int
     raw_id: str
@@ -51,6 +51,8 @@ class Responses:
     left_out: int = 0  # incomplete responses left out (--complete-only)
     empty: int = 0  # responses without a single rating or comment
     problems: list[Problem] = field(default_factory=list)
+    # (file, line) when reading stopped: the file would get more rows than `max_rows`
+    over: tuple[str, int] | None = None
 
 
 def _clean(cell: str | None) -> str:
@@ -63,8 +65,11 @@ def read_responses(
     rulebook: Rulebook,
     mapping: Mapping | None,
     complete_only: bool = False,
+    max_rows: int | None = None,
 ) -> Responses:
-    """Every response row as a person and their ratings (see the module docstring)."""
+    """Every response row as a person and their ratings (see the module docstring).
+    With `max_rows`, reading stops (`over` set) at the response that would give
+    stakeholders.csv or ratings.csv more rows than that: what is held stays bounded."""
     out = Responses()
     persp = rulebook["stakeholder_perspectives"]
     needs = {r.strip().lower() for r in rulebook["roles_requiring_perspective"]}
@@ -94,6 +99,7 @@ def read_responses(
         )
         return out
     memo: dict[tuple[str, str], int | None | str] = {}
+    role_memo: dict[str, str | None] = {}
     known_roles = ", ".join(role_labels(rulebook).values())
     bad: dict[str, list[Problem]] = {"rating": [], "role": [], "perspective": [], "id": []}
 
@@ -142,7 +148,9 @@ def read_responses(
         if role_col is not None:
             text = _clean(row[role_col])
             if text:
-                role = roles_map.get(normalise(text)) or role_target(text, rulebook)
+                if text not in role_memo:  # a role answer is read once, not per row
+                    role_memo[text] = roles_map.get(normalise(text)) or role_target(text, rulebook)
+                role = role_memo[text]
                 if role is None:
                     bad["role"].append(
                         export.problem(
@@ -216,6 +224,9 @@ def read_responses(
                 if comment is None:
                     continue
             out.ratings.append((person, sid, value, comment))
+        if max_rows is not None and max(len(out.people), len(out.ratings)) > max_rows:
+            out.over = ("stakeholders" if len(out.people) > max_rows else "ratings", line)
+            break
     for kind, found in bad.items():
         out.problems += listed(found, f"a {kind} refused")
     return out

@@ -178,7 +178,9 @@ def import_cmd(
         Path,
         typer.Argument(
             help="Survey export: Qualtrics, Google Forms or SurveyMonkey CSV, Microsoft "
-            "Forms or SurveyMonkey .xlsx, or PAOS's wide layout.",
+            "Forms or SurveyMonkey .xlsx, or PAOS's wide layout; or questionnaires "
+            "returned filled in (paos questionnaire --format xlsx): one workbook, or a "
+            "folder of them (one respondent each).",
             show_default=False,
         ),
     ],

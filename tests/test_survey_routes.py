@@ -6,6 +6,7 @@ memory)."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import re
@@ -23,6 +24,7 @@ from paos.evidence.scaffold import new_engagement
 from paos.evidence.surveys import bounds, import_export, suggest_mapping
 from paos.evidence.validate import load_evidence
 from paos.method.rulebook import load_rulebook
+from tests.ods import xlsx_as_ods
 
 ROOT = Path(__file__).resolve().parents[1]
 RB = load_rulebook("paos-v1")
@@ -263,3 +265,202 @@ def test_a_64_mib_export_is_refused_in_bounded_memory(eng, tmp_path):
     [line] = (r.stdout + r.stderr).splitlines()
     assert line.startswith(f"{export} line ") and "more ratings and comments" in line
     assert files(eng) == before
+
+
+# --- the offline questionnaire, returned filled in ----------------------------------
+
+
+def returned(
+    path: Path,
+    respondent: str | None,
+    role: str | None,
+    answers: dict[str, tuple[str | None, str | None]],
+    perspective: str | None = None,
+    edit=None,
+) -> Path:
+    """`paos questionnaire --format xlsx` as a stakeholder returns it: respondent and
+    role filled in, and per signal id (answer, comment); `edit(workbook)` changes it
+    further. Saved as .xlsx, or as .ods when `path` says so."""
+    from openpyxl import load_workbook
+
+    from paos.evidence.questionnaire import render
+
+    wb = load_workbook(io.BytesIO(render(RB, "xlsx", perspective)))
+    ws = wb["questionnaire"]
+    ws["D6"], ws["D7"] = respondent, role
+    rows = {ws.cell(r, 1).value: r for r in range(10, ws.max_row + 1)}
+    for sid, (answer, comment) in answers.items():
+        ws.cell(rows[sid], 5, answer)
+        ws.cell(rows[sid], 6, comment)
+    if edit is not None:
+        edit(wb)
+    buf = io.BytesIO()
+    wb.save(buf)
+    if path.suffix == ".ods":
+        xlsx_as_ods(buf.getvalue(), path)
+    else:
+        path.write_bytes(buf.getvalue())
+    return path
+
+
+def choice(sid: str, level: int) -> str:
+    return f"{level} - {SIG[sid].rubric[level]}"
+
+
+def digest(respondent: str) -> str:
+    return hashlib.sha256(" ".join(respondent.casefold().split()).encode()).hexdigest()[:10]
+
+
+def test_one_returned_questionnaire_imports_as_one_respondent(eng, tmp_path):
+    form = returned(
+        tmp_path / "alex.xlsx",
+        "Alex Example",
+        "CEO",
+        {
+            "FIT-01": (choice("FIT-01", 3), "Written criteria, applied\nevery time"),
+            "FIT-02": ("Cannot judge", None),
+            "ECO-01": (choice("ECO-01", 2), None),
+        },
+    )
+    r = CliRunner().invoke(app, ["import", str(form), "--into", str(eng)])
+    assert r.exit_code == 0, r.output
+    sid = f"q-{digest('Alex Example')}"
+    assert r.output.splitlines()[:2] == [
+        f"{form}: returned paos questionnaire export, 1 respondents imported (strategic 1)",
+        f"  {len(RB.signals)} signals asked; 2 ratings, 1 comments, {len(RB.signals) - 2} blank "
+        "answers (blank, N/A, Cannot judge)",
+    ]
+    people, ratings = imported(eng)
+    assert people == {sid: ("ceo", "strategic")}
+    assert ratings == {
+        (sid, "FIT-01"): (3, "Written criteria, applied\nevery time"),
+        (sid, "ECO-01"): (2, None),
+    }
+    text = (eng / "stakeholders.csv").read_text() + (eng / "ratings.csv").read_text()
+    assert "Alex" not in text
+
+
+def test_a_folder_of_returned_questionnaires_in_name_order(eng, tmp_path):
+    folder = tmp_path / "returned"
+    folder.mkdir()
+    returned(folder / "b-kim.xlsx", "Kim", "Partner Manager", {"FIT-01": ("2", "So-so")})
+    returned(folder / "a-robin.ods", "Robin", "Partner", {"FIT-01": (choice("FIT-01", 4), None)})
+    result = import_export(folder, eng)
+    assert [p.stakeholder_id for p in result.responses.people] == [
+        f"q-{digest('Robin')}",
+        f"q-{digest('Kim')}",
+    ]
+    people, ratings = imported(eng)
+    assert people == {
+        f"q-{digest('Robin')}": ("partner", "partner"),
+        f"q-{digest('Kim')}": ("partner_manager", "operational"),
+    }
+    assert ratings == {
+        (f"q-{digest('Robin')}", "FIT-01"): (4, None),
+        (f"q-{digest('Kim')}", "FIT-01"): (2, "So-so"),
+    }
+
+
+def test_two_questionnaires_of_one_respondent_are_refused(eng, tmp_path):
+    folder = tmp_path / "returned"
+    folder.mkdir()
+    returned(folder / "first.xlsx", "Alex Example", "CEO", {"FIT-01": ("3", None)})
+    returned(folder / "second.xlsx", "  alex   EXAMPLE ", "CEO", {"FIT-01": ("2", None)})
+    before = files(eng)
+    with pytest.raises(EvidenceError) as info:
+        import_export(folder, eng)
+    assert info.value.lines() == [
+        f"{folder / 'second.xlsx'} line 6: is a questionnaire of the same respondent as "
+        "first.xlsx (the same name or code); each respondent counts once: keep one of them"
+    ]
+    assert files(eng) == before
+
+
+def test_every_cell_of_a_returned_questionnaire_is_used_or_refused(eng, tmp_path):
+    def scribble(wb):
+        ws = wb["questionnaire"]
+        ws["H12"] = "call me"  # a note beside the table
+        ws["C4"] = "see below"  # a note in the heading
+        ws.cell(ws.max_row + 1, 1, "XYZ-99")  # a row for no signal
+        ws.cell(ws.max_row, 5, "3")
+        wb.create_sheet("notes")["B2"] = "more notes"
+
+    form = returned(
+        tmp_path / "form.xlsx",
+        "Alex",
+        "CEO",
+        {"FIT-01": ("Excellent", None), "FIT-02": ("3", None)},
+        edit=scribble,
+    )
+    before = files(eng)
+    with pytest.raises(EvidenceError) as info:
+        import_export(form, eng)
+    last = 10 + len(RB.signals)
+    assert sorted(info.value.lines()) == sorted(
+        [
+            f"{form} (sheet notes) line 2, column B: 'more notes' holds data on sheet "
+            "'notes' (1 cells); a returned questionnaire has its answers on sheet "
+            "'questionnaire' only: delete the others",
+            f"{form} (sheet questionnaire) line 4, column C: 'see below' is not a cell of "
+            "the questionnaire to fill; delete it",
+            f"{form} (sheet questionnaire) line 10, column E: 'Excellent' is not a rating "
+            "(1-4, '1 - …', a level name such as 'Scalable', or blank / 'Cannot judge')",
+            f"{form} (sheet questionnaire) line 12, column H: 'call me' is not a cell of "
+            "the questionnaire to fill; delete it",
+            f"{form} (sheet questionnaire) line {last}, column A: 'XYZ-99' is not a signal "
+            "of the rulebook; the row cannot be read",
+        ]
+    )
+    assert files(eng) == before
+
+
+def test_blank_respondent_or_role_and_a_role_of_another_perspective_are_refused(eng, tmp_path):
+    blank = returned(tmp_path / "blank.xlsx", None, None, {"FIT-01": ("3", None)})
+    other = returned(
+        tmp_path / "other.xlsx", "Kim", "CEO", {"FIT-01": ("3", None)}, perspective="partner"
+    )
+    with pytest.raises(EvidenceError) as info:
+        import_export(blank, eng)
+    assert info.value.lines() == [
+        f"{blank} (sheet questionnaire) line 6: the respondent's name or code is blank; "
+        "give one (paos copies neither: it tells respondents apart)",
+        f"{blank} (sheet questionnaire) line 7: the role is blank; pick the respondent's "
+        "role from the drop-down",
+    ]
+    with pytest.raises(EvidenceError) as info:
+        import_export(other, eng)
+    assert info.value.lines() == [
+        f"{other} (sheet questionnaire) line 7: 'CEO' is a role of the strategic "
+        "perspective, but this questionnaire is for the partner perspective"
+    ]
+
+
+def test_a_reworded_and_rearranged_questionnaire_reads_the_same(eng, tmp_path):
+    """Read by its names, not its cells: other explanatory text, rows added above the
+    table, another sheet name."""
+
+    def rework(wb):
+        ws = wb["questionnaire"]
+        ws["A3"] = "Please answer every question you can; your role decides nothing here."
+        ws.insert_rows(5, 2)
+        ws["A5"] = "Thank you for your time."
+        ws.title = "Fragebogen"
+
+    form = returned(tmp_path / "form.xlsx", "Alex", "CEO", {"FIT-01": ("3", "ok")}, edit=rework)
+    import_export(form, eng)
+    people, ratings = imported(eng)
+    assert people == {f"q-{digest('Alex')}": ("ceo", "strategic")}
+    assert ratings == {(f"q-{digest('Alex')}", "FIT-01"): (3, "ok")}
+
+
+def test_a_folder_with_anything_but_workbooks_is_refused(eng, tmp_path):
+    folder = tmp_path / "returned"
+    folder.mkdir()
+    returned(folder / "a.xlsx", "Alex", "CEO", {"FIT-01": ("3", None)})
+    (folder / "notes.txt").write_text("x")
+    with pytest.raises(EvidenceError) as info:
+        import_export(folder, eng)
+    assert info.value.lines() == [
+        f"{folder / 'notes.txt'}: is not a workbook (.xlsx, .xlsm, .ods, .xls); a folder "
+        "to import holds returned questionnaires only"
+    ]

@@ -98,6 +98,7 @@ TOOL_NAMES = {
     "surveymonkey": "SurveyMonkey",
     "wide": "PAOS wide layout",
     "table": "plain table (one header row)",
+    "questionnaire": "returned paos questionnaire",
 }
 # The respondent's id, per tool (normalised header); Google Forms has none.
 RESPONSE_ID = {
@@ -167,14 +168,17 @@ def _text(cell: str | None) -> str:
     return (cell or "").strip()
 
 
-def read_rows(path: Path) -> tuple[list[list[str | None]], str | None]:
+def read_rows(
+    path: Path, read: list[tuple[str, list[list[str | None]]]] | None = None
+) -> tuple[list[list[str | None]], str | None]:
     """The rows of a CSV file or of a workbook's one sheet holding data (a workbook
-    with responses on several sheets is refused: paos would not know which to read)."""
+    with responses on several sheets is refused: paos would not know which to read);
+    `read`: the workbook's sheets when they were read already."""
     label = str(path)
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         sheets = [
             (name, rows)
-            for name, rows in workbook_sheets(path)
+            for name, rows in (read if read is not None else workbook_sheets(path))
             if any(_text(c) for row in rows for c in row)
         ]
         if not sheets:
@@ -223,13 +227,16 @@ def detect(rows: list[list[str | None]]) -> str:
     return "table"
 
 
-def read_export(path: Path) -> Export:
+def read_export(
+    path: Path, sheets: list[tuple[str, list[list[str | None]]]] | None = None
+) -> Export:
     """Read an export file and lay out its columns; `Refused` if it cannot be read.
     A CSV export is scanned once and its rows parsed again on each pass
-    (`stream.CsvRows`), never held as lists; a workbook's rows are held as read."""
+    (`stream.CsvRows`), never held as lists; a workbook's rows are held as read
+    (`sheets`: a workbook's sheets when they were read already)."""
     label = str(path)
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        rows, sheet = read_rows(path)
+        rows, sheet = read_rows(path, sheets)
         while rows and not any(_text(c) for c in rows[-1]):
             rows.pop()
         if not rows:

@@ -23,6 +23,7 @@ DEFAULT_PREFIX = {
     "surveymonkey": "sm",
     "table": "r",
     "wide": "",
+    "questionnaire": "q",
 }
 FALSE = frozenset({"false", "0", "no"})
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")

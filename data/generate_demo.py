@@ -2,7 +2,7 @@
 """Generate the synthetic PAOS demo engagements.
 
 Writes four fictional engagements (three folders and one workbook) in the
-evidence format of shared/spec/evidence-and-results.md:
+evidence format of docs/spec/evidence-and-results.md:
 
     northwind-2026-09/     scale-up SaaS; leadership overestimates its structure
     meridian-2026-06/      mature IT-services ecosystem; all eight metrics

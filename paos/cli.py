@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from paos._defaults import DEFAULT_OUT, DEFAULT_STORE
+from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos.errors import FaultError, PaosError, printable
 
 app = typer.Typer(
@@ -134,7 +134,7 @@ def new(
     from paos.method.rulebook import load_rulebook
 
     with _guard():
-        written = new_engagement(folder, load_rulebook(rulebook or "paos-v1"), engagement_id)
+        written = new_engagement(folder, load_rulebook(rulebook or DEFAULT_RULEBOOK), engagement_id)
     for path in written:
         typer.echo(f"wrote {path}")
 
@@ -142,8 +142,8 @@ def new(
 @app.command()
 def questionnaire(
     rulebook: Annotated[
-        str, typer.Option("--rulebook", help="Rulebook id (paos-v1) or path.")
-    ] = "paos-v1",
+        str, typer.Option("--rulebook", help=f"Rulebook id ({DEFAULT_RULEBOOK}) or path.")
+    ] = DEFAULT_RULEBOOK,
     perspective: Annotated[
         str | None,
         typer.Option("--perspective", help="Only this perspective's roles (e.g. partner)."),
@@ -158,17 +158,33 @@ def questionnaire(
     force: Annotated[
         bool, typer.Option("--force", help="Replace a questionnaire paos wrote there.")
     ] = False,
+    client: Annotated[
+        str | None, typer.Option("--client", help="The client's name, shown on the form.")
+    ] = None,
+    engagement: Annotated[
+        Path | None,
+        typer.Option("--engagement", help="Take the client's name from this engagement."),
+    ] = None,
+    return_to: Annotated[
+        str | None,
+        typer.Option("--return-to", help="Who gets the form back (a name or an email)."),
+    ] = None,
 ) -> None:
-    """Write the stakeholder questionnaire: the role, then each signal's question with
+    """Write the stakeholder questionnaire: what it is for, how long it takes, how the
+    answers are used and how to return it; the role, then each signal's question with
     its rubric levels as answers, for a survey tool or on paper.
 
-    Example: paos questionnaire --format qualtrics --perspective partner
+    Example: paos questionnaire --format qualtrics --perspective partner --client "Acme GmbH"
     """
-    from paos.evidence.questionnaire import write_questionnaire
+    from paos.evidence.questionnaire import About, client_of, write_questionnaire
     from paos.method.rulebook import load_rulebook
 
     with _guard():
-        path = write_questionnaire(load_rulebook(rulebook), fmt, perspective, out, force)
+        if client and engagement:
+            raise PaosError("give --client or --engagement, not both")
+        name = client or (client_of(engagement) if engagement else "")
+        about = About(name.strip(), (return_to or "").strip())
+        path = write_questionnaire(load_rulebook(rulebook), fmt, perspective, out, force, about)
     typer.echo(f"wrote {printable(path)}")
 
 
@@ -267,7 +283,7 @@ app.add_typer(rulebook_app, name="rulebook")
 
 @rulebook_app.command("show")
 def rulebook_show(
-    ref: Annotated[str, typer.Argument(help="Rulebook id or path.")] = "paos-v1",
+    ref: Annotated[str, typer.Argument(help="Rulebook id or path.")] = DEFAULT_RULEBOOK,
 ) -> None:
     """Print a rulebook as a readable methodology card (Markdown).
 
@@ -452,8 +468,9 @@ def benchmark_cmd(
     json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     rulebook: RulebookOpt = None,
 ) -> None:
-    """Percentile rank of the PAI and of each dimension among past engagements of
-    other clients (same rulebook version, assessed on or before this one).
+    """Percentile rank of the PAI and of each dimension among other clients, the
+    latest past engagement of each (same rulebook version, assessed on or before
+    this one).
 
     Example: paos benchmark data/engagements/northwind-2026-09 --store data/results
     """

@@ -33,6 +33,33 @@ def printable(value: object) -> str:
     return _UNSAFE.sub(lambda m: _NAMED.get(m.group(), f"\\u{ord(m.group()):04x}"), str(value))
 
 
+# Characters that change the direction of the text around them: bidi controls and
+# right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko, ... and their
+# presentation forms). HTML isolates text holding one in <bdi>
+# (`paos.deliverables.sections.esc`), plain text between FSI and PDI (`isolate`).
+BIDI = re.compile(
+    "[\u0590-\u08ff\u200e\u200f\u202a-\u202e\u2066-\u2069\ufb1d-\ufdff"
+    "\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolate(value: object) -> str:
+    """`value` as text to place inside a sentence of paos's own: between FSI and PDI
+    (Unicode isolates) when it holds a character that could reorder its neighbours,
+    so an override in a client's id reverses that id alone, never the sentence
+    around it; unchanged otherwise. For text that reaches a document (HTML, PDF);
+    the terminal shows such characters escaped (`printable`)."""
+    text = "" if value is None else str(value)
+    return f"{FSI}{text}{PDI}" if BIDI.search(text) else text
+
+
+def inline(value: object) -> str:
+    """A value from input as a sentence of paos's in a document shows it: controls
+    escaped (`printable`), then direction isolated (`isolate`)."""
+    return isolate(printable("" if value is None else value))
+
+
 def plain(value: object) -> str:
     """`value` without control or bidi characters: for places that can hold neither
     escapes nor isolation, such as a document title."""
@@ -88,6 +115,23 @@ class Problem:
             where += f", column {self.column}"
         said = f"{_show(self.value)} {self.rule}" if self.value is not None else self.rule
         return printable(f"{where}: {said}")
+
+    def isolated(self) -> str:
+        """The line as a document shows it (a note in a deliverable): as `str()`, with
+        the file, sheet and value each isolated (`isolate`), so none can reorder the
+        words of the line around it."""
+        where = inline(self.file)
+        if self.sheet:
+            where += f" (sheet {inline(self.sheet)})"
+        if self.line is not None:
+            where += f" line {self.line}"
+        if self.column is not None:
+            where += f", column {inline(self.column)}"
+        rule = printable(self.rule)
+        if self.value is None:
+            return f"{where}: {rule}"
+        shown = _show(self.value)
+        return f"{where}: '{isolate(shown[1:-1])}' {rule}"
 
     def sort_key(self) -> tuple:
         return (

@@ -1,6 +1,6 @@
 """An independent, deliberately naive reference implementation of PAOS methodology v1.
 
-Written from /work/shared/spec/methodology-v1.md (sections 2-8), signals-v1.md and
+Written from docs/spec/methodology-v1.md (sections 2-8), signals-v1.md and
 evidence-and-results.md alone, in plain Python (no polars, no paos imports), one
 function per methodology rule. The test suite uses it as an oracle to cross-check
 the real engine. The paos-v1 constants are hard-coded here on purpose: this file

@@ -136,6 +136,7 @@ def test_new_rulebook_version_adds_to_history(tmp_path):
     run_batch(root, store=store, scores_only=True)
     raw = yaml.safe_load((RULEBOOK_DIR / "paos-v1.yaml").read_text())
     raw["dimensions"][0]["signals"][0]["threshold"] = 3.0
+    raw["id"] = "paos-v1-strict"  # a bundled id names the bundled file alone
     book = tmp_path / "paos-v1-strict.yaml"
     book.write_text(yaml.safe_dump(raw))
     outcomes = run_batch(root, store=store, scores_only=True, rulebook=str(book))

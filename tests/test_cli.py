@@ -101,6 +101,7 @@ def test_rulebook_override_changes_hash(tmp_path):
 
     raw = yaml.safe_load((RULEBOOK_DIR / "paos-v1.yaml").read_text())
     raw["dimensions"][0]["signals"][0]["threshold"] = 3.5
+    raw["id"] = "strict"  # a bundled id names the bundled file alone
     book = tmp_path / "strict.yaml"
     book.write_text(yaml.safe_dump(raw))
     base = json.loads(invoke("score", DEMO / "meridian-2026-06", "--json").stdout)

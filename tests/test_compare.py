@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
-from paos import PaosError
+from paos import PaosError, load_rulebook
 from paos.portfolio.reassessment import check_pair, compare, compare_paths, compare_text, signed
 from tests.builders import RATINGS, RB, run, write_engagement
 
@@ -280,3 +281,103 @@ def test_compare_paths_refuses_the_wrong_order(tmp_path):
     )
     with pytest.raises(PaosError, match="after follow-up acme-2025"):
         compare_paths(follow, base)
+
+
+# --- a contract carries what comparing it needs (issue 16, item 4) -------------------
+
+STRICT = Path(__file__).parent.parent / "data" / "rulebooks" / "paos-strict.yaml"
+
+
+def test_compare_of_contracts_scored_with_a_custom_rulebook_file():
+    """The library's compare, given only two contracts scored with a rulebook file (not
+    bundled), reads the severity order from the contracts: no rulebook lookup by id."""
+    strict = load_rulebook(STRICT)
+    base = run(
+        [("o0", "operational", s, 3) for s in ALL if s != "FIT-01"]
+        + [("o0", "operational", "FIT-01", 3), ("o1", "operational", "FIT-01", 2)],
+        eid="a",
+        rulebook=strict,
+    )
+    follow = run(
+        [("o0", "operational", s, 3) for s in ALL if s != "FIT-01"]
+        + [("o0", "operational", "FIT-01", 1)],
+        eid="b",
+        rulebook=strict,
+    )
+    assert base["rulebook"]["severity"] == ["critical", "high", "medium"]
+    p = compare(base, follow)
+    assert p["rulebook"] == {"baseline": "paos-strict", "follow_up": "paos-strict", "same": True}
+    assert p["gaps_persisting"][0] == {
+        "signal_id": "FIT-01",
+        "severity_baseline": "high",
+        "severity_follow_up": "critical",
+        "change": "worsened",
+        "shortfall_baseline": 0.5,
+        "shortfall_follow_up": 2.0,
+    }
+
+
+def test_compare_reads_each_contract_s_own_order():
+    base, follow = rated({"FIT-01": 1}, "a"), rated({"FIT-01": 2}, "b")
+    for c in (base, follow):  # a custom rulebook that lists its bands the other way round
+        c["rulebook"] = {
+            "id": "acme-v1",
+            "sha256": "1" * 64,
+            "severity": ["medium", "high", "critical"],
+        }
+    assert compare(base, follow)["gaps_persisting"][0]["change"] == "worsened"
+
+
+def test_a_stored_contract_without_an_order_still_compares_under_a_bundled_id():
+    base, follow = rated({"FIT-01": 1}, "a"), rated({"FIT-01": 2}, "b")
+    for c in (base, follow):
+        del c["rulebook"]["severity"]  # as `contract_from_row` builds it from the store
+    assert compare(base, follow)["gaps_persisting"][0]["change"] == "improved"
+
+
+def test_a_contract_without_an_order_under_a_custom_id_is_refused_in_one_line():
+    base, follow = rated({"FIT-01": 1}, "a"), rated({"FIT-01": 2}, "b")
+    base["rulebook"] = {"id": "acme-v1", "sha256": "1" * 64}
+    with pytest.raises(PaosError) as info:
+        compare(base, follow)
+    assert info.value.lines() == [
+        "the results of a do not carry their severity order (written before paos "
+        "recorded it) and rulebook acme-v1 is not bundled; score the engagement again, "
+        "or pass severities="
+    ]
+
+
+def test_a_severity_outside_the_order_is_refused():
+    base, follow = rated({"FIT-01": 1}, "a"), rated({"FIT-01": 2}, "b")
+    with pytest.raises(PaosError, match="severity 'critical' is not in the severity order"):
+        compare(base, follow, severities=["high", "medium"])
+
+
+# --- contract() of several engagements refuses (issue 16, item 5) -------------------
+
+
+def test_contract_of_several_engagements_names_them_instead_of_picking_one():
+    import polars as pl
+
+    from paos import contract, score
+    from paos._types import Evidence
+    from paos.evidence.schemas import validated
+    from tests.builders import evidence
+
+    one = evidence([("o0", "operational", "FIT-01", 2)], eid="zeta-2026")
+    two = evidence([("o0", "operational", "FIT-01", 3)], eid="alpha-2026")
+    both = validated(
+        Evidence(*(pl.concat([getattr(one, f), getattr(two, f)]) for f in
+                   ("engagements", "stakeholders", "ratings", "metrics"))),
+        RB,
+    )  # fmt: skip
+    results = score(both, RB)
+    with pytest.raises(PaosError) as info:
+        contract(results)
+    assert info.value.lines() == [
+        "these results hold 2 engagements (alpha-2026, zeta-2026); name one: "
+        "contract(results, ENGAGEMENT_ID), or use contracts(results)"
+    ]
+    assert contract(results, "alpha-2026")["engagement_id"] == "alpha-2026"
+    with pytest.raises(PaosError, match="engagement 'beta' is not in these results"):
+        contract(results, "beta")

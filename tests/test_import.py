@@ -176,7 +176,7 @@ def test_qualtrics_three_rows_with_choice_text(eng, tmp_path):
     assert ratings == {
         ("qx-R_0001xYz", "FIT-01"): (3, TRICKY),
         ("qx-R_0001xYz", "FIT-02"): (2, None),
-        ("qx-R_0001xYz", "FIT-03"): (4, "'=HYPERLINK(1)"),
+        ("qx-R_0001xYz", "FIT-03"): (4, "=HYPERLINK(1)"),  # as written (issue 16 item 14)
         ("qx-R_0002xYz", "FIT-01"): (None, "never seen it"),
         ("qx-R_0002xYz", "FIT-03"): (1, None),
     }
@@ -277,6 +277,52 @@ def test_google_forms_grid_headers(eng, tmp_path):
         ("gf-2", "REC-01"): (4, None),
     }
     assert result.responses.blanks == 1
+
+
+@pytest.mark.parametrize("why", [True, False], ids=["with why", "without why"])
+def test_a_question_whose_words_say_reason_is_still_its_rating(eng, tmp_path, why):
+    """Issue 16 item 2: '[REC-04] Is there a tested reason ...' (as `paos questionnaire
+    --format csv` titles it) holds ratings; a word of the question ('reason') never
+    makes it a comment column."""
+    title = f"[REC-04] {Q['REC-04']}"
+    header = ["Timestamp", "Which of these best describes your role?", title]
+    rows = [["2026/02/01 10:00:00", "CEO", f"3 - {SIG['REC-04'].rubric[3]}"]]
+    rows.append(["2026/02/02 10:00:00", "Sales", "Emerging"])
+    rows.append(["2026/02/03 10:00:00", "Partner", "Cannot judge"])
+    if why:
+        header.append("[REC-04] Why?")
+        for row, comment in zip(rows, ["a tested reason, yes", "", "no idea"], strict=True):
+            row.append(comment)
+    result = import_export(csv_file(tmp_path / "forms.csv", [header, *rows]), eng)
+    assert result.invalid == []
+    _, ratings = imported(eng)
+    assert ratings == {
+        ("gf-1", "REC-04"): (3, "a tested reason, yes" if why else None),
+        ("gf-2", "REC-04"): (2, None),
+        **({("gf-3", "REC-04"): (None, "no idea")} if why else {}),
+    }
+
+
+def test_a_column_kind_follows_its_answers_not_its_words(eng, tmp_path):
+    """A header naming a signal with a comment word outside its question ('FIT-01
+    explanation') whose every answer is a rating, and no other column of that signal:
+    its answers say it is the rating. Free text after it stays its comment."""
+    export = csv_file(
+        tmp_path / "forms.csv",
+        [
+            ["Timestamp", "Role", "FIT-01 explanation", "FIT-02", "FIT-02 notes"],
+            ["2026/02/01 10:00:00", "CEO", "3", "Defined", "written down in the wiki"],
+            ["2026/02/02 10:00:00", "CEO", "Cannot judge", "1", ""],
+        ],
+    )
+    result = import_export(export, eng)
+    assert result.plan.how[2] == "answers are ratings"
+    _, ratings = imported(eng)
+    assert ratings == {
+        ("gf-1", "FIT-01"): (3, None),
+        ("gf-1", "FIT-02"): (3, "written down in the wiki"),
+        ("gf-2", "FIT-02"): (1, None),
+    }
 
 
 def test_microsoft_forms_xlsx(eng, tmp_path):
@@ -625,3 +671,25 @@ def test_500_respondents_import_quickly(eng, tmp_path):
     print(f"\n500-respondent Qualtrics import: {took:.3f} s (then validation {check:.3f} s)")
     assert len(result.responses.people) == 500
     assert result.responses.incomplete == 50
+
+
+def test_a_respondent_with_only_a_perspective_takes_the_rulebook_s_role(eng, tmp_path):
+    """The role of a respondent who gave a perspective and no role is the rulebook's
+    (`roles_requiring_perspective`), never a name written in the code."""
+    import yaml
+
+    raw = yaml.safe_load(RB.path.read_text(encoding="utf-8"))
+    raw.update(id="acme-roles", roles_requiring_perspective=["unlisted"])
+    book = tmp_path / "acme-roles.yaml"
+    book.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    export = csv_file(
+        tmp_path / "wide.csv",
+        [
+            ["stakeholder_id", "role", "perspective", "FIT-01"],
+            ["s1", "", "partner", "3"],
+            ["s2", "ceo", "", "2"],
+        ],
+    )
+    import_export(export, eng, rulebook=book)
+    stakeholders = (eng / "stakeholders.csv").read_text(encoding="utf-8")
+    assert "s1,unlisted,partner" in stakeholders and ",other," not in stakeholders

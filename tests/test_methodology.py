@@ -243,6 +243,7 @@ def test_several_metrics_on_one_signal_average(tmp_path):
     import yaml
 
     raw = yaml.safe_load(RB.path.read_text())
+    raw["id"] = "paos-v1-two-metrics"  # a bundled id names the bundled file alone
     raw["metrics"].append(
         {
             "id": "partner_nps",

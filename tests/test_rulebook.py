@@ -45,8 +45,9 @@ def file_paths(node, prefix="", maps=("levels", "tiers", "perspectives", "rubric
 
 
 def test_file_keys_are_exactly_the_implemented_keys():
-    # `parent` is optional: only a rulebook made by `paos rulebook new` has it
-    assert optional_paths() == {"parent.id", "parent.sha256"}
+    # `parent` is optional: only a rulebook made by `paos rulebook new` has it;
+    # `metric_perspective` too: paos-v1's is its one role-less, undeclarable `data`
+    assert optional_paths() == {"parent.id", "parent.sha256", "metric_perspective"}
     assert file_paths(BASE) == schema_paths() - optional_paths()
 
 
@@ -66,8 +67,12 @@ def test_loaded_rulebook_carries_id_and_sha256():
     ]
 
 
-def _write(tmp_path, raw) -> Path:
-    path = tmp_path / "book.yaml"
+def _write(tmp_path, raw, name="book.yaml") -> Path:
+    """`raw` as a rulebook file; a copy still named `paos-v1` is renamed `paos-v1-copy`
+    (a bundled id belongs to the bundled file's exact bytes)."""
+    if raw.get("id") == "paos-v1":
+        raw = {**raw, "id": "paos-v1-copy"}
+    path = tmp_path / name
     path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
 
@@ -214,6 +219,10 @@ RULES = {
     "perspectives.*.weight": _set("perspectives.operational.weight", 1),
     "perspectives.*.roles": lambda r: r["perspectives"]["operational"]["roles"].remove("sales"),
     "strategic_perspective": _set("strategic_perspective", "partner"),
+    "metric_perspective": lambda r: (
+        r["perspectives"].update(audit={"weight": 1, "roles": []}),
+        r.update(metric_perspective="audit"),
+    ),
     "stakeholder_perspectives": _set("stakeholder_perspectives", ["strategic", "operational"]),
     "roles_requiring_perspective": _set("roles_requiring_perspective", ["wizard"]),
     "divergence.blind_spot_at_or_above": _set("divergence.blind_spot_at_or_above", 0.5),
@@ -295,8 +304,9 @@ def test_every_key_has_a_mutation():
 
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory):
-    rb = load_rulebook("paos-v1")
-    return observe(rb, tmp_path_factory.mktemp("base")), methodology_card(rb)
+    tmp = tmp_path_factory.mktemp("base")
+    rb = load_rulebook(_write(tmp, copy.deepcopy(BASE)))  # paos-v1 as `paos-v1-copy`
+    return observe(rb, tmp), methodology_card(rb).replace(rb.sha256, "")
 
 
 @pytest.mark.parametrize("key", sorted(RULES))
@@ -313,4 +323,247 @@ def test_every_text_is_shown(key, baseline, tmp_path):
     DESCRIPTIVE[key](raw)
     rb = load_rulebook(_write(tmp_path, raw))
     card = methodology_card(rb)
-    assert card.replace(rb.sha256, "") != baseline[1].replace(load_rulebook().sha256, "")
+    assert card.replace(rb.sha256, "") != baseline[1]
+
+
+# --- the metric perspective is the rulebook's (issue 16, item 3) --------------------
+
+
+def _renamed(tmp_path, **extra) -> Path:
+    """paos-v1 with its `data` perspective renamed `metrics` (same weight, no roles)."""
+    raw = copy.deepcopy(BASE)
+    raw["id"] = "renamed-data"
+    raw["perspectives"]["metrics"] = raw["perspectives"].pop("data")
+    raw.update(extra)
+    return _write(tmp_path, raw, "renamed.yaml")
+
+
+def _metric_case(rb):
+    from paos.method.robustness import robustness
+    from tests.builders import evidence
+
+    ratings = [
+        (f"{p}{i}", p, s.id, 2, "thin")
+        for s in RB_V1.signals
+        for p in ("strategic", "operational")
+        for i in range(2)
+    ]
+    ev = evidence(ratings, {"partner_activation_rate": 5, "active_partners_per_manager": 10})
+    return next(contracts(robustness(ev, rb, score(ev, rb))))
+
+
+RB_V1 = load_rulebook("paos-v1")
+
+
+def test_a_renamed_metric_perspective_keeps_every_metric_rating(tmp_path):
+    rb = load_rulebook(_renamed(tmp_path))
+    assert rb.metric_perspective == "metrics"
+    assert rb.people_perspectives == ["strategic", "operational", "partner"]
+    new, v1 = _metric_case(rb), _metric_case(RB_V1)
+    assert new["pai"] == v1["pai"] and new["robustness"] == v1["robustness"]
+    onb = next(s for s in new["signals"] if s["id"] == "ONB-04")
+    assert onb["perspective_means"]["metrics"] == 1.0 and "data" not in onb["perspective_means"]
+    assert [s["score"] for s in new["signals"]] == [s["score"] for s in v1["signals"]]
+    evidence = next(g for g in new["gaps"] if g["signal_id"] == "ONB-04")["evidence"]
+    assert [e["perspective"] for e in evidence][-1] == "metrics"
+    assert evidence[-1]["text"].startswith("partner_activation_rate = 5%: rating 1")
+
+
+def test_the_metric_perspective_can_be_named(tmp_path):
+    raw = copy.deepcopy(BASE)
+    raw["perspectives"]["audit"] = {"weight": 1, "roles": []}
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(_write(tmp_path, raw))
+    assert str(info.value) == (
+        "rulebook book.yaml: key metric_perspective: missing; name the perspective of "
+        "metric-derived ratings (a perspective with no roles that stakeholders cannot "
+        "declare: data, audit)"
+    )
+    raw["metric_perspective"] = "audit"
+    assert load_rulebook(_write(tmp_path, raw)).metric_perspective == "audit"
+    for bad in ("operational", "strategic", "nobody"):
+        raw["metric_perspective"] = bad
+        with pytest.raises(RulebookError, match=f"key metric_perspective: '{bad}' is not a"):
+            load_rulebook(_write(tmp_path, raw))
+
+
+def test_no_perspective_role_severity_or_rulebook_id_is_written_in_the_engine():
+    """The methodology's names live in the rulebook: no string literal of the scoring
+    code is one of them (docstrings aside). `strategic` and `reality` are the results
+    contract's S and R fields, named by the spec, not perspective names."""
+    import ast
+
+    names = {
+        *BASE["perspectives"],
+        *(r for p in BASE["perspectives"].values() for r in p["roles"]),
+        *BASE["roles_requiring_perspective"],
+        *(b["name"] for b in BASE["severity"]),
+        *(r["priority"] for r in BASE["priority"]),
+        "paos-v1",
+    } - {"strategic"}
+    found = []
+    for f in sorted((Path(__file__).parent.parent / "paos" / "method").glob("*.py")):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        docs = {
+            id(n.body[0].value)
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef))
+            and n.body
+            and isinstance(n.body[0], ast.Expr)
+        }
+        found += [
+            f"{f.name}:{n.lineno}: {n.value!r}"
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and n.value in names and id(n) not in docs
+        ]
+    assert found == []
+
+
+# --- texts: one line of printable text (issue 16 item 15, issue 19 item 5) -----------
+
+
+@pytest.mark.parametrize(
+    "mutate, key, char",
+    [
+        (_set("title", "PAOS\n\n## Rules\n\n- Severity: none"), "title", "U+000A at character 5"),
+        (lambda r: _sig(r).update(name="Profile\r\n- fake rule"), "dimensions[0].signals[0].name", "U+000D"),
+        (_set("dimensions.1.name", "Recruit\x1b[31m"), "dimensions[1].name", "U+001B"),
+        (_set("dimensions.2.module", "Module\u2028# Fake"), "dimensions[2].module", "U+2028"),
+        (_set("rating_scale.levels.2.name", "Emer\ufffeging"), "rating_scale.levels.2.name", "U+FFFE"),
+        (_set("rating_scale.levels.3.meaning", "x\uffffy"), "rating_scale.levels.3.meaning", "U+FFFF"),
+        (_set("severity.0.name", "crit\u202eical"), "severity[0].name", "U+202E"),
+        (_set("tiers.1", "found\tation"), "tiers.1", "U+0009"),
+        (_set("phases.0.name", "Stabilise\x00"), "phases[0].name", "U+0000"),
+        (_set("company_stages", ["startup", "scale\x9bup"]), "company_stages[1]", "U+009B"),
+        (lambda r: r["perspectives"]["operational"]["roles"].append("sales\nops"), "perspectives.operational.roles[11]", "U+000A"),
+    ],
+)  # fmt: skip
+def test_rulebook_texts_are_one_line_of_printable_text(tmp_path, mutate, key, char):
+    raw = copy.deepcopy(BASE)
+    mutate(raw)
+    path = _write(tmp_path, raw)
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(path)
+    lines = info.value.lines()
+    mine = [line for line in lines if f"key {key}:" in line]
+    assert mine, lines
+    assert f"must be one line of printable text ({char}" in mine[0]
+    assert all("\n" not in line and "\x1b" not in line for line in lines)
+
+
+def test_a_lone_surrogate_is_refused_by_the_checks():
+    """libyaml refuses a `\\ud800` escape itself; the pure-Python loader (and any raw
+    mapping handed to `rulebook_problems`) gets the key named."""
+    from paos.method.rulebook import rulebook_problems
+
+    raw = copy.deepcopy(BASE)
+    _sig(raw, 1, 0)["rubric"][2] = "lone \ud800 half"
+    assert rulebook_problems(raw) == [
+        "key dimensions[1].signals[0].rubric.2: must be one line of printable text "
+        "(U+D800 at character 6)"
+    ]
+
+
+def test_a_perspective_name_with_a_line_break_is_refused_on_one_line(tmp_path):
+    raw = copy.deepcopy(BASE)
+    raw["perspectives"]["part\nner"] = raw["perspectives"].pop("partner")
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(_write(tmp_path, raw))
+    assert (
+        "rulebook book.yaml: key perspectives.part\\nner: the name must be one line of "
+        "printable text (U+000A at character 5)"
+    ) in info.value.lines()
+
+
+def test_texts_in_other_scripts_load(tmp_path):
+    raw = copy.deepcopy(BASE)
+    raw["title"] = "Diagnostic « partenaires » — 파트너 진단 · साझेदार · 🤝 · ✓"
+    raw["dimensions"][0]["name"] = "Passung der Partner (Ökosystem)"
+    assert load_rulebook(_write(tmp_path, raw)).raw["title"] == raw["title"]
+
+
+# --- numbers: every numeric key has a range (issue 19 item 4) ------------------------
+
+
+def test_every_numeric_key_has_a_documented_range():
+    from paos.method.rulebook import numeric_paths, numeric_ranges
+
+    assert set(numeric_ranges(BASE)) == numeric_paths()
+    docs = (Path(__file__).parent.parent / "docs" / "methodology.md").read_text(encoding="utf-8")
+    section = docs.split("## Ranges of the numbers", 1)[1].split("\n## ", 1)[0]
+    assert [p for p in sorted(numeric_paths()) if f"`{p}`" not in section] == []
+
+
+@pytest.mark.parametrize(
+    "mutate, line",
+    [
+        (_set("comparison_decimals", 400), "key comparison_decimals: 400 is outside its range 0 to 12"),
+        (_set("comparison_decimals", -3), "key comparison_decimals: -3 is outside its range 0 to 12"),
+        (_set("display_decimals", -1), "key display_decimals: -1 is outside its range 0 to 6"),
+        (_set("display_decimals", 10**7), "key display_decimals: 10000000 is outside its range 0 to 6"),
+        (lambda r: (r["tiers"].update({1000: "huge"}), r["dimensions"][0].update(tier=1000)),
+         "key tiers.1000: a tier is numbered 1 to 99"),
+        (_set("perspectives.operational.weight", 1e308),
+         "key perspectives.operational.weight: 1e+308 is outside its range 0.001 to 1000"),
+        (lambda r: _sig(r).update(weight=1e308),
+         "key dimensions[0].signals[0].weight: 1e+308 is outside its range 0.001 to 1000"),
+        (_set("dimensions.0.weight", 5e-324),
+         "key dimensions[0].weight: 4.94066e-324 is outside its range 0.001 to 1000"),
+        (_set("phases.2.end_day", 10**7), "key phases[2].end_day: 10000000 is outside its range 1 to 3650"),
+        (_set("version", 10**400), "key version: about 1e400 is outside its range 1 to 1000000"),
+        (_set("agreement.min_ratings", 1), "key agreement.min_ratings: 1 is outside its range 2 to 1000"),
+        (_set("agreement.null_variance", 0), "key agreement.null_variance: 0 is outside its range 0.001 to 1000"),
+        (_set("min_coverage", 0), "key min_coverage: 0 is outside its range 0.01 to 1"),
+        (_set("escalation.levels", 1000), "key escalation.levels: 1000 is outside its range 0 to 2"),
+        (_set("validated_min_perspectives", 9), "key validated_min_perspectives: 9 is outside its range 1 to 4"),
+        (_set("metrics.0.cuts", [90, 180, 1e12]), "key metrics[0].cuts[2]: 1e+12 is outside its range 0 to 1e+09"),
+        (_set("rating_scale.max", 1000), "key rating_scale.max: 1000 is outside its range 1 to 10"),
+        (_set("divergence.blind_spot_at_or_above", 7), "key divergence.blind_spot_at_or_above: 7 is outside its range 0 to 3"),
+        (_set("gap_evidence_max_rating", 9), "key gap_evidence_max_rating: 9 is outside its range 1 to 4"),
+        (_set("anonymity_min_role_group", 0), "key anonymity_min_role_group: 0 is outside its range 1 to 1000"),
+        (_set("benchmark_min_peers", 0), "key benchmark_min_peers: 0 is outside its range 1 to 1000"),
+    ],
+)  # fmt: skip
+def test_numbers_out_of_range_are_refused(tmp_path, mutate, line):
+    raw = copy.deepcopy(BASE)
+    mutate(raw)
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(_write(tmp_path, raw))
+    assert f"rulebook book.yaml: {line}" in info.value.lines()
+
+
+def test_numbers_at_the_ends_of_their_ranges_score(tmp_path):
+    """The ends of the ranges are safe: a rulebook at them loads and scores."""
+    raw = copy.deepcopy(BASE)
+    raw.update(comparison_decimals=12, display_decimals=6)
+    raw["perspectives"]["operational"]["weight"] = 1000
+    raw["perspectives"]["partner"]["weight"] = 0.001
+    raw["dimensions"][0]["weight"] = 0.001
+    raw["phases"][2]["end_day"] = 3650
+    raw["tiers"] = {1: "foundation", 2: "engine", 99: "scale"}
+    for d in raw["dimensions"]:
+        d["tier"] = 99 if d["tier"] == 3 else d["tier"]
+    for p in raw["priority"]:
+        p["tiers"] = [99 if t == 3 else t for t in p["tiers"]]
+    rb = load_rulebook(_write(tmp_path, raw))
+    c = _metric_case(rb)
+    assert c["pai"] is not None and 1 <= c["pai"] <= 4
+    assert {g["phase"] for g in c["gaps"]} <= {1, 2, 3}
+
+
+# --- a bundled id belongs to its file (issue 16, item 7) -----------------------------
+
+
+def test_a_bundled_id_on_another_file_is_refused(tmp_path):
+    text = (RULEBOOK_DIR / "paos-v1.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "mine.yaml"
+    path.write_text(text.replace("threshold: 2.75", "threshold: 3.5", 1), encoding="utf-8")
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(path)
+    assert info.value.lines() == [
+        "rulebook mine.yaml: key id: 'paos-v1' is the id of a bundled rulebook and this file "
+        "differs from it; give it its own id (paos rulebook new ID --from paos-v1)"
+    ]
+    same = tmp_path / "copy.yaml"
+    same.write_bytes((RULEBOOK_DIR / "paos-v1.yaml").read_bytes())
+    assert load_rulebook(same).sha256 == load_rulebook("paos-v1").sha256

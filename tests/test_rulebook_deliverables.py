@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from paos.deliverables import report, sections
+from paos.deliverables import check_page, report, sections
 from paos.method import check
 from paos.method.rulebook import Rulebook, load_rulebook, schema_paths
 from paos.portfolio import report as portfolio
@@ -40,6 +40,7 @@ SHOWN = {
     "perspectives.*.weight": ("methodology", "operational weight 1:"),
     "perspectives.*.roles": ("methodology", "channel_manager, sales_ops"),
     "strategic_perspective": ("methodology", "Strategic perspective: partner"),
+    "metric_perspective": ("methodology", "audit weight 1: (metric-derived ratings)"),
     "stakeholder_perspectives": ("methodology", "Declarable perspectives: strategic, operational;"),
     "roles_requiring_perspective": ("methodology", "roles that need one: wizard"),
     "divergence.blind_spot_at_or_above": ("divergence", "shows (by 0.5 or more)"),
@@ -65,7 +66,7 @@ SHOWN = {
     "metrics[].signal": ("methodology", "partner_activation_rate (%) -> ONB-01"),
     "metrics[].direction": ("methodology", "active_partners_per_manager (count) -> ORG-03, higher"),
     "metrics[].cuts": ("methodology", "cut points 1, 2, 3"),
-    "screening.constraint_at_or_below": ("check", "at or below 1"),
+    "screening.constraint_at_or_below": ("check", "rated 1 (Absent) or below"),
     "screening.recommendation_if_constraint": ("check", "Diagnose"),
     "screening.recommendation_otherwise": ("check", "Fine"),
     "anonymity_min_role_group": ("evidence_appendix", "at least 1 stakeholders"),
@@ -175,7 +176,7 @@ def render_all(rb_path: Path, tmp: Path) -> dict[str, str]:
     sections.draw_charts(d)
     shown = {name: getattr(sections, name)(d).text() for name in sections.PAGES}
     result = check.assess(write_answers(tmp / "answers.yaml", rb), rb_path, "2026-11-24")
-    shown["check"] = sections.architecture_check(result).text()
+    shown["check"] = check_page.architecture_check(result).text()
     p = portfolio.collect(store, str(rb_path), "2026-11-24")
     for name in portfolio.PAGES:
         h = getattr(portfolio, name)(p)

@@ -119,10 +119,10 @@ def test_check_lists_every_problem_one_line_each(book):
         "version of paos)",
         "rulebook acme-v1.yaml: key agreement.null_variance: missing",
         "rulebook acme-v1.yaml: key dimensions[0].signals[0].threshold: 'high' is not a number",
+        "rulebook acme-v1.yaml: key benchmark_min_peers: 0 is outside its range 1 to 1000",
         "rulebook acme-v1.yaml: key priority[0].severity: 'critical' is not a severity",
         "rulebook acme-v1.yaml: key priority: no rule for severe in tier 1, severe in tier 2, "
         "severe in tier 3",
-        "rulebook acme-v1.yaml: key benchmark_min_peers: must be at least 1",
     ]
 
 
@@ -189,12 +189,23 @@ def test_unchanged_copy_has_no_difference(book):
         (lambda r: r["dimensions"][0]["signals"][1]["rubric"].update({2: "x"}),
          "FIT-02 rubric level 2 changed"),
         (lambda r: r["phases"][2].update(name="Grow"), "phase 3 named Grow (was Scale)"),
+        (lambda r: r.update(metric_perspective="data"), None),  # named as it was: no change
     ],
 )  # fmt: skip
 def test_difference_lines(change, line):
     new = yaml.safe_load((RULEBOOK_DIR / "paos-v1.yaml").read_text())
     change(new)
-    assert differences(V1.raw, new) == [line]
+    assert differences(V1.raw, new) == ([line] if line else [])
+
+
+def test_a_renamed_metric_perspective_is_a_difference():
+    new = yaml.safe_load((RULEBOOK_DIR / "paos-v1.yaml").read_text())
+    new["perspectives"]["measured"] = new["perspectives"].pop("data")
+    assert differences(V1.raw, new) == [
+        "perspective data removed",
+        "perspective measured added",
+        "metric perspective 'data' → 'measured'",
+    ]
 
 
 def test_check_needs_the_recorded_parent_or_against(tmp_path, book):
@@ -248,7 +259,11 @@ def test_scoring_commands_take_a_rulebook_path(tmp_path):
     north = DEMO / "northwind-2026-09"
     assert invoke("validate", north, "--rulebook", STRICT).exit_code == 0
     c = json.loads(invoke("score", north, "--json", "--rulebook", STRICT).stdout)
-    assert c["rulebook"] == {"id": "paos-strict", "sha256": strict.sha256}
+    assert c["rulebook"] == {
+        "id": "paos-strict",
+        "sha256": strict.sha256,
+        "severity": ["critical", "high", "medium"],
+    }
     base = json.loads(invoke("score", north, "--json").stdout)
     count = lambda c, s: sum(g["severity"] == s for g in c["gaps"])  # noqa: E731
     assert (count(base, "critical"), count(c, "critical")) == (10, 17)
@@ -292,7 +307,7 @@ def test_benchmark_leaves_out_other_rulebook_files_and_counts_them():
     rows.append(row("x", rulebook="paos-strict"))
     b = benchmark(store(*rows), SUBJECT)
     assert b["status"] == "ok" and b["peer_group"]["size"] == 5 and b["left_out"] == 4
-    assert "Left out: 4 past engagement(s)" in benchmark_text(b)
+    assert "Left out: 4 other client(s)" in benchmark_text(b)
     only_other = benchmark(store(*[{**r, "rulebook_sha256": other} for r in group(6)]), SUBJECT)
     assert only_other["status"] == "insufficient benchmark data"
     assert only_other["peer_group"]["size"] == 0 and only_other["left_out"] == 6
@@ -338,3 +353,66 @@ def _same_id_other_bytes(tmp_path: Path, src: Path) -> Path:
     path.parent.mkdir()
     path.write_bytes(src.read_bytes())
     return path
+
+
+# --- what a custom file may hold (issues 16 and 19) ----------------------------------
+
+
+def test_check_refuses_names_that_are_not_one_line_of_printable_text(book):
+    """A name with a line break would add a heading and a rule to the Methodology
+    appendix; an ESC would stop the chart engine: each is refused, one line per key."""
+    edit(
+        book,
+        ("title: Partner Architecture Diagnostic, methodology v1",
+         'title: "PAOS\\n\\n## Rules\\n\\n- Severity: none"'),
+        ("name: Partner Fit\n", 'name: "Partner \\eFit"\n'),
+        ("module: Partner Recruitment System", 'module: "Recruit\\u2028# Fake rule"'),
+    )  # fmt: skip
+    result = invoke("rulebook", "check", book)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "rulebook acme-v1.yaml: key title: must be one line of printable text "
+        "(U+000A at character 5)",
+        "rulebook acme-v1.yaml: key dimensions[0].name: must be one line of printable text "
+        "(U+001B at character 9)",
+        "rulebook acme-v1.yaml: key dimensions[1].module: must be one line of printable "
+        "text (U+2028 at character 8)",
+    ]
+    scored = invoke("score", DEMO / "meridian-2026-06", "--json", "--rulebook", book)
+    assert scored.exit_code == 2 and scored.stdout == ""
+    assert len(scored.stderr.splitlines()) == 3
+
+
+def test_check_refuses_numbers_outside_their_range(book):
+    edit(
+        book,
+        ("comparison_decimals: 6", "comparison_decimals: 400"),
+        ("display_decimals: 1", "display_decimals: -1"),
+        ("weight: 2\n", "weight: 1.0e+308\n"),
+        ("end_day: 365}", "end_day: 10000000}"),
+    )
+    result = invoke("rulebook", "check", book)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "rulebook acme-v1.yaml: key comparison_decimals: 400 is outside its range 0 to 12",
+        "rulebook acme-v1.yaml: key display_decimals: -1 is outside its range 0 to 6",
+        "rulebook acme-v1.yaml: key perspectives.operational.weight: 1e+308 is outside its "
+        "range 0.001 to 1000",
+        "rulebook acme-v1.yaml: key phases[2].end_day: 10000000 is outside its range 1 to 3650",
+    ]
+
+
+def test_a_file_claiming_a_bundled_id_is_refused(tmp_path):
+    path = tmp_path / "mine.yaml"
+    text = (RULEBOOK_DIR / "paos-v1.yaml").read_text(encoding="utf-8")
+    path.write_text(text.replace("benchmark_min_peers: 5", "benchmark_min_peers: 2"), "utf-8")
+    line = (
+        "rulebook mine.yaml: key id: 'paos-v1' is the id of a bundled rulebook and this "
+        "file differs from it; give it its own id (paos rulebook new ID --from paos-v1)"
+    )
+    for args in (
+        ("rulebook", "check", path),
+        ("score", DEMO / "meridian-2026-06", "--json", "--rulebook", path),
+    ):
+        result = invoke(*args)
+        assert (result.exit_code, result.stdout, result.stderr) == (2, "", line + "\n")

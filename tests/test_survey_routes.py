@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from paos.cli import app
 from paos.errors import EvidenceError
+from paos.evidence.questionnaire import HEADER_ROW, PERSPECTIVE_CELL, RESPONDENT_CELL, ROLE_CELL
 from paos.evidence.scaffold import new_engagement
 from paos.evidence.surveys import import_export, suggest_mapping
 from paos.evidence.validate import load_evidence
@@ -23,6 +24,8 @@ from tests.ods import xlsx_as_ods
 
 ROOT = Path(__file__).resolve().parents[1]
 RB = load_rulebook("paos-v1")
+NAME_LINE, ROLE_LINE = int(RESPONDENT_CELL[1:]), int(ROLE_CELL[1:])  # of the questionnaire
+FIRST = HEADER_ROW + 1  # its first signal's line
 SIG = {s.id: s for s in RB.signals}
 Q = {sid: s.question for sid, s in SIG.items()}
 
@@ -163,6 +166,7 @@ def returned(
     answers: dict[str, tuple[str | None, str | None]],
     perspective: str | None = None,
     edit=None,
+    declared: str | None = None,
 ) -> Path:
     """`paos questionnaire --format xlsx` as a stakeholder returns it: respondent and
     role filled in, and per signal id (answer, comment); `edit(workbook)` changes it
@@ -173,8 +177,10 @@ def returned(
 
     wb = load_workbook(io.BytesIO(render(RB, "xlsx", perspective)))
     ws = wb["questionnaire"]
-    ws["D6"], ws["D7"] = respondent, role
-    rows = {ws.cell(r, 1).value: r for r in range(10, ws.max_row + 1)}
+    ws[RESPONDENT_CELL], ws[ROLE_CELL] = respondent, role
+    rows = {ws.cell(r, 1).value: r for r in range(HEADER_ROW + 1, ws.max_row + 1)}
+    if declared is not None:
+        ws[PERSPECTIVE_CELL] = declared
     for sid, (answer, comment) in answers.items():
         ws.cell(rows[sid], 5, answer)
         ws.cell(rows[sid], 6, comment)
@@ -256,7 +262,7 @@ def test_two_questionnaires_of_one_respondent_are_refused(eng, tmp_path):
     with pytest.raises(EvidenceError) as info:
         import_export(folder, eng)
     assert info.value.lines() == [
-        f"{folder / 'second.xlsx'} line 6: is a questionnaire of the same respondent as "
+        f"{folder / 'second.xlsx'} line {NAME_LINE}: is a questionnaire of the same respondent as "
         "first.xlsx (the same name or code); each respondent counts once: keep one of them"
     ]
     assert files(eng) == before
@@ -265,8 +271,8 @@ def test_two_questionnaires_of_one_respondent_are_refused(eng, tmp_path):
 def test_every_cell_of_a_returned_questionnaire_is_used_or_refused(eng, tmp_path):
     def scribble(wb):
         ws = wb["questionnaire"]
-        ws["H12"] = "call me"  # a note beside the table
-        ws["C4"] = "see below"  # a note in the heading
+        ws[f"H{FIRST + 2}"] = "call me"  # a note beside the table
+        ws[f"C{HEADER_ROW - 1}"] = "see below"  # a note above the table
         ws.cell(ws.max_row + 1, 1, "XYZ-99")  # a row for no signal
         ws.cell(ws.max_row, 5, "3")
         wb.create_sheet("notes")["B2"] = "more notes"
@@ -281,17 +287,17 @@ def test_every_cell_of_a_returned_questionnaire_is_used_or_refused(eng, tmp_path
     before = files(eng)
     with pytest.raises(EvidenceError) as info:
         import_export(form, eng)
-    last = 10 + len(RB.signals)
+    last = FIRST + len(RB.signals)
     assert sorted(info.value.lines()) == sorted(
         [
             f"{form} (sheet notes) line 2, column B: 'more notes' holds data on sheet "
             "'notes' (1 cells); a returned questionnaire has its answers on sheet "
             "'questionnaire' only: delete the others",
-            f"{form} (sheet questionnaire) line 4, column C: 'see below' is not a cell of "
+            f"{form} (sheet questionnaire) line {HEADER_ROW - 1}, column C: 'see below' is not a cell of "
             "the questionnaire to fill; delete it",
-            f"{form} (sheet questionnaire) line 10, column E: 'Excellent' is not a rating "
+            f"{form} (sheet questionnaire) line {FIRST}, column E: 'Excellent' is not a rating "
             "(1-4, '1 - …', a level name such as 'Scalable', or blank / 'Cannot judge')",
-            f"{form} (sheet questionnaire) line 12, column H: 'call me' is not a cell of "
+            f"{form} (sheet questionnaire) line {FIRST + 2}, column H: 'call me' is not a cell of "
             "the questionnaire to fill; delete it",
             f"{form} (sheet questionnaire) line {last}, column A: 'XYZ-99' is not a signal "
             "of the rulebook; the row cannot be read",
@@ -308,16 +314,17 @@ def test_blank_respondent_or_role_and_a_role_of_another_perspective_are_refused(
     with pytest.raises(EvidenceError) as info:
         import_export(blank, eng)
     assert info.value.lines() == [
-        f"{blank} (sheet questionnaire) line 6: the respondent's name or code is blank; "
+        f"{blank} (sheet questionnaire) line {NAME_LINE}: the respondent's name or code is blank; "
         "give one (paos copies neither: it tells respondents apart)",
-        f"{blank} (sheet questionnaire) line 7: the role is blank; pick the respondent's "
+        f"{blank} (sheet questionnaire) line {ROLE_LINE}: the role is blank; pick the respondent's "
         "role from the drop-down",
     ]
     with pytest.raises(EvidenceError) as info:
         import_export(other, eng)
     assert info.value.lines() == [
-        f"{other} (sheet questionnaire) line 7: 'CEO' is a role of the strategic "
-        "perspective, but this questionnaire is for the partner perspective"
+        f"{other} (sheet questionnaire) line {ROLE_LINE}: 'CEO' is a role of the strategic "
+        "perspective, but the questionnaire says partner: answer the perspective question "
+        "only for a role without one"
     ]
 
 
@@ -328,8 +335,10 @@ def test_a_reworded_and_rearranged_questionnaire_reads_the_same(eng, tmp_path):
     def rework(wb):
         ws = wb["questionnaire"]
         ws["A3"] = "Please answer every question you can; your role decides nothing here."
-        ws.insert_rows(5, 2)
-        ws["A5"] = "Thank you for your time."
+        ws.unmerge_cells(f"A{NAME_LINE}:C{NAME_LINE}")
+        ws[f"A{NAME_LINE}"] = "Respondent (name or code)"  # as the first version asked
+        ws.insert_rows(2, 2)
+        ws["A2"] = "Thank you for your time."
         ws.title = "Fragebogen"
 
     form = returned(tmp_path / "form.xlsx", "Alex", "CEO", {"FIT-01": ("3", "ok")}, edit=rework)
@@ -350,3 +359,29 @@ def test_a_folder_with_anything_but_workbooks_is_refused(eng, tmp_path):
         f"{folder / 'notes.txt'}: is not a workbook (.xlsx, .xlsm, .ods, .xls); a folder "
         "to import holds returned questionnaires only"
     ]
+
+
+def test_the_role_other_takes_the_perspective_question(eng, tmp_path):
+    form = returned(
+        tmp_path / "eve.xlsx", "Eve", "Other", {"FIT-01": ("3", None)}, declared="Partner"
+    )
+    import_export(form, eng)
+    people, _ = imported(eng)
+    assert people == {f"q-{digest('Eve')}": ("other", "partner")}
+    unanswered = returned(tmp_path / "ida.xlsx", "Ida", "Other", {"FIT-01": ("3", None)})
+    with pytest.raises(EvidenceError) as info:
+        import_export(unanswered, eng, append=True)
+    assert info.value.lines() == [
+        f"{unanswered} (sheet questionnaire) line {ROLE_LINE}: 'Other' has no perspective of "
+        "its own and the perspective question is not answered; pick the respondent's "
+        "perspective"
+    ]
+
+
+def test_the_same_workbook_imported_again_counts_once(eng, tmp_path):
+    form = returned(tmp_path / "alex.xlsx", "Alex", "CEO", {"FIT-01": ("3", "ok")})
+    import_export(form, eng)
+    before = imported(eng)
+    result = import_export(form, eng, append=True)
+    assert result.responses.skipped == [f"q-{digest('Alex')}"]
+    assert imported(eng) == before

@@ -6,7 +6,7 @@ benchmarking: 56 fictional clients in six industries and four stages, assessed
 between 2024-01 and 2026-10, eight of them assessed twice (a diagnostic and a
 follow-up 6-12 months later whose engagement.yaml names the first as
 `baseline`). Every engagement is a folder in the evidence format of
-shared/spec/evidence-and-results.md (engagement.yaml, stakeholders.csv,
+docs/spec/evidence-and-results.md (engagement.yaml, stakeholders.csv,
 ratings.csv and, for about half, metrics.csv).
 
 Structure built into the numbers (see data/portfolio/README.md):

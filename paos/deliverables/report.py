@@ -12,9 +12,12 @@ import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
+
 from paos import __version__
 from paos._files import atomic_write_bytes, atomic_write_text, csv_text
 from paos._types import Results
+from paos.errors import isolate
 from paos.method._numbers import display
 from paos.method.diagnostic import diagnose
 from paos.method.results import contract, to_json
@@ -140,14 +143,14 @@ def baseline_comparison(
             check_pair(base.engagements.to_dicts()[0], d.meta)
             c = compare(contract(base), d.contract, severities=severities(d.rulebook))
             plan = default_actions(cand)  # the plan the client returned, if dropped there
-            return (attach_actions(c, plan) if plan else c), ""
+            return (attach_actions(c, plan, cand) if plan else c), ""
     row = find_run(store, base_id, d.rulebook.id) if store else None
     if row is not None:  # another client's run must never reach this report
         check_pair(row, d.meta)
         base_c = contract_from_row(row, d.rulebook)
         return compare(base_c, d.contract, severities=severities(d.rulebook)), ""
     return None, (
-        f"The baseline diagnostic {base_id} was not found next to this engagement"
+        f"The baseline diagnostic {isolate(base_id)} was not found next to this engagement"
         + (" nor in the results store." if store else " (no results store given).")
     )
 
@@ -197,13 +200,38 @@ def first_phase_gaps(d: Deliverable) -> list[dict]:
 
 
 def stakeholder_counts(d: Deliverable) -> dict[str, int]:
-    """How many stakeholders gave evidence, per perspective (rulebook order)."""
+    """How many stakeholders gave evidence, per perspective (rulebook order): those
+    with at least one non-blank rating (a stakeholder listed but rating nothing gave
+    none)."""
     st = d.results.stakeholders
     counts = {p: 0 for p in d.rulebook["stakeholder_perspectives"]}
     if st is not None:
-        for p in st.filter(engagement_id=d.engagement_id)["perspective"].to_list():
+        mine = st.filter(pl.col("engagement_id") == d.engagement_id, pl.col("rated"))
+        for p in mine["perspective"].to_list():
             counts[p] = counts.get(p, 0) + 1
     return counts
+
+
+def pai_range(d: Deliverable) -> str:
+    """The PAI's range leaving any one stakeholder out (robustness-v1), as every
+    client-facing file shows it: '2.1–2.3 leaving any one stakeholder out', or one
+    line saying it is withheld when fewer than twice the rulebook's
+    `anonymity_min_role_group` stakeholders rated (with few raters each end is close
+    to one person's own result, and the full PAI beside a leave-one-out PAI gives away
+    the left-out person's share); '' when there is no range."""
+    r = d.contract.get("robustness") or {}
+    if r.get("pai_min") is None or r.get("pai_max") is None:
+        return ""
+    raters, least = r["variants"], 2 * d.rulebook["anonymity_min_role_group"]
+    if raters < least:
+        return (
+            "Range leaving one stakeholder out withheld to protect anonymity "
+            f"({raters} stakeholders rated; it is shown from {least})"
+        )
+    lo, hi = d.score(r["pai_min"]), d.score(r["pai_max"])
+    if lo == hi:
+        return f"stays {lo} leaving any one stakeholder out"
+    return f"{lo}–{hi} leaving any one stakeholder out"
 
 
 def stamp(d: Deliverable) -> dict:

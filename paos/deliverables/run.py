@@ -304,13 +304,14 @@ def deliver(
     validate_seconds: float = 0.0,
     notebook_name: str | None = None,
     browser: Browser | None = None,
+    meta: dict | None = None,
 ) -> RunResult:
     """Execute `template` with `parameters` (+ output_dir) and publish the executed
     notebook, what it saved, and its HTML and PDF as `<out>/<target_id>/`.
     Without a `browser`, one is launched before the notebook runs, so that it has
     started by the time the HTML is there to print. A fault of the environment (a
     full disk, a folder that cannot be written) is a `FaultError` naming the path;
-    nothing is published then."""
+    nothing is published then. `meta` goes in the HTML's <meta> elements."""
     from paos.deliverables._browser import Browser
     from paos.deliverables._render import html_to_pdf, notebook_html
 
@@ -361,7 +362,7 @@ def deliver(
         t = time.perf_counter()
         html = staging / f"{html_name}.html"
         try:
-            page = notebook_html(nb_out, title)
+            page = notebook_html(nb_out, title, meta)
         except Exception as exc:  # nbconvert raises many kinds
             raise NotebookError(
                 f"{target_id}: stage html failed ({type(exc).__name__}: {exc})"
@@ -410,6 +411,7 @@ def run_check(
 ) -> RunResult:
     """The Architecture Check of a prospect: `<out>/<id>/architecture_check.html/.pdf`,
     check.json and the executed notebook."""
+    from paos.deliverables.check_page import meta
     from paos.method.check import assess
     from paos.portfolio.batch import absolute_rulebook
 
@@ -427,6 +429,7 @@ def run_check(
         f"{check['prospect']} · Architecture Check",
         "architecture_check",
         time.perf_counter() - t0,
+        meta=meta(check),
     )
 
 
@@ -440,7 +443,7 @@ def run_portfolio_report(
 ) -> RunResult:
     """The portfolio benchmark report in `<out>/portfolio-<rulebook id>/`."""
     from paos.portfolio.batch import absolute_rulebook
-    from paos.portfolio.report import collect
+    from paos.portfolio.report import collect, meta
 
     t0 = time.perf_counter()
     rulebook = absolute_rulebook(rulebook)
@@ -456,4 +459,5 @@ def run_portfolio_report(
         "Portfolio benchmark",
         "portfolio_benchmark",
         time.perf_counter() - t0,
+        meta=meta(p),
     )

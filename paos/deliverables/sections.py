@@ -21,6 +21,7 @@ from paos.deliverables.report import (
     first_phase_gaps,
     gap_sentence,
     maturities,
+    pai_range,
     phases,
     priorities,
     severities,
@@ -28,6 +29,7 @@ from paos.deliverables.report import (
     stakeholder_counts,
     stamp,
 )
+from paos.errors import BIDI, isolate
 from paos.method._numbers import signed
 from paos.method.card import methodology_card
 
@@ -41,8 +43,10 @@ class _PlainText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.in_svg = 0
+        self.in_style = False  # a <style> element's text is not visible
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.in_style = tag == "style"
         if tag == "svg":
             if not self.in_svg:
                 self.parts.append("[chart]")
@@ -53,13 +57,14 @@ class _PlainText(HTMLParser):
             self.parts.append("  ")
 
     def handle_endtag(self, tag: str) -> None:
+        self.in_style = False
         if tag == "svg":
             self.in_svg -= 1
         elif tag in _BLOCKS and not self.in_svg:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.in_svg:
+        if not self.in_svg and not self.in_style:
             self.parts.append(data)
 
 
@@ -87,23 +92,15 @@ class Html:
         return self.text()
 
 
-# Characters that change the direction of the text around them: bidi controls and
-# right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko, ... and their
-# presentation forms). Text holding one is isolated in <bdi>, so a quote ending in
-# U+202E cannot reverse the attribution printed after it.
-_BIDI = re.compile(
-    "[\u0590-\u08ff\u200e\u200f\u202a-\u202e\u2066-\u2069\ufb1d-\ufdff"
-    "\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]"
-)
-
-
 def esc(text: object) -> str:
     """Visible text, safe in HTML: markup escaped, newlines kept as line breaks, and
     text that could reorder its neighbours isolated (<bdi>). For element content only;
     attributes take `_cls`."""
     text = "" if text is None else str(text)
     html = escape(text, quote=True).replace("\n", "<br>")
-    return f"<bdi>{html}</bdi>" if _BIDI.search(text) else html
+    # isolated when it holds a character that changes the direction of the text around
+    # it (`paos.errors.BIDI`): a quote ending in U+202E cannot reverse its attribution
+    return f"<bdi>{html}</bdi>" if BIDI.search(text) else html
 
 
 def _cls(name: object) -> str:
@@ -219,17 +216,6 @@ def _fragile(g: dict) -> bool:
     return g.get("robust") is False
 
 
-def _pai_range(d: Deliverable) -> str:
-    """'2.1–2.3 leaving any one stakeholder out', or '' when there is no range."""
-    r = d.contract.get("robustness") or {}
-    if r.get("pai_min") is None or r.get("pai_max") is None:
-        return ""
-    lo, hi = d.score(r["pai_min"]), d.score(r["pai_max"])
-    if lo == hi:
-        return f"stays {lo} leaving any one stakeholder out"
-    return f"{lo}–{hi} leaving any one stakeholder out"
-
-
 def _count(n: float, word: str) -> str:
     """'1 point', '0.5 points', '2 levels'."""
     return f"{n:g} {word}" + ("" if n == 1 else "s")
@@ -256,7 +242,7 @@ def executive_summary(d: Deliverable) -> Html:
         pai = (
             f'<div class="pai"><div class="pai-value">{esc(c["pai_display"])}</div>'
             f'<div class="pai-scale">of {d.score(d.scale[1])}</div>'
-            + (f'<div class="pai-range">{esc(_pai_range(d))}</div>' if _pai_range(d) else "")
+            + (f'<div class="pai-range">{esc(pai_range(d))}</div>' if pai_range(d) else "")
             + f'<div class="maturity"{paint(band)}>{esc(c["maturity"])}</div></div>'
         )
     else:
@@ -493,8 +479,8 @@ def evidence_appendix(d: Deliverable) -> Html:
     blocks = [
         f'<p class="lead">Documented ratings at or below {rb["gap_evidence_max_rating"]} '
         "support each gap. A quote names the role of its author only when at least "
-        f"{rb['anonymity_min_role_group']} stakeholders share both its perspective and "
-        "its role; otherwise the perspective alone.</p>"
+        f"{rb['anonymity_min_role_group']} stakeholders who gave a rating share both its "
+        "perspective and its role; otherwise the perspective alone.</p>"
     ]
     for g in d.contract["gaps"]:
         quotes = "".join(
@@ -559,62 +545,24 @@ def reproducibility(d: Deliverable) -> Html:
         ("paos version", st["paos_version"]),
         ("run date", st["run_date"]),
     ]
-    rows += [(f"evidence {f['file']}", f["sha256"]) for f in st["evidence_files"]]
+    rows += [(f"evidence {isolate(f['file'])}", f["sha256"]) for f in st["evidence_files"]]
     body = "".join(f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in rows)
     return Html(
         f'<section class="stamp"><h2>Reproducibility</h2><table class="kv">{body}</table></section>'
     )
 
 
-def architecture_check(check: dict) -> Html:
-    """The one-page Architecture Check: recommendation, one screening answer per
-    dimension, against the rulebook's screening cut."""
-    likely, constraint_at = check["constraints"], check["constraint_at_or_below"]
-    lo, hi = check["rating_scale"]
-    svg = charts.to_svg(charts.screening_bars(check["dimensions"], constraint_at, (lo, hi)))
-    rows = "".join(
-        f"<tr><td><b>{esc(d['id'])}</b> {esc(d['name'])}</td><td>{esc(d['question'])}</td>"
-        f'<td class="num">{d["rating"]} {esc(d["level"])}</td><td>'
-        + (_badge("likely", charts.SEVERITY_RAMP[0]) if d["constraint_likely"] else "–")
-        + f"</td><td>{esc(d['note'])}</td></tr>"
-        for d in check["dimensions"]
-    )
-    verdict = "recommend" if likely else "clear"
-    head = (
-        f'<header class="cover"><div class="kicker">Partner Architecture Check · '
-        f'screening</div><h1>{esc(check["prospect"])}</h1><div class="meta">'
-        + (f"Assessed {esc(check['assessed_on'])} · " if check["assessed_on"] else "")
-        + (f"analyst {esc(check['analyst'])} · " if check["analyst"] else "")
-        + f"rulebook {esc(check['rulebook']['id'])} · {esc(check['id'])}</div></header>"
-    )
-    why = (
-        f"A structural constraint is likely in {esc(', '.join(likely))}: rated at or below "
-        f"{constraint_at} on the screening question."
-        if likely
-        else f"No dimension was rated at or below {constraint_at}."
-    )
-    body = (
-        f'{head}<div class="verdict {verdict}"><div class="kicker">Recommendation</div>'
-        f'<div class="big">{esc(check["recommendation"])}</div><p>{why}</p></div>'
-        f'{svg}<table class="grid check"><thead><tr><th>dimension</th><th>screening '
-        f"question</th><th>rating</th><th>constraint</th><th>note</th></tr></thead>"
-        f'<tbody>{rows}</tbody></table><p class="small">A screening, not a diagnostic: no '
-        f"PAI is computed from a check. Run on {esc(check['run_date'])}; rulebook sha256 "
-        f"{esc(check['rulebook']['sha256'])}.</p>"
-    )
-    return Html(f'<section class="check-page">{body}</section>')
-
-
 def benchmark(d: Deliverable) -> Html:
-    """Where this engagement stands among past engagements (aggregates only: peer
-    count, median, quartiles, percentile; never another client's name or score)."""
+    """Where this engagement stands among other clients, the latest past engagement
+    of each (aggregates only: peer count, median, quartiles, percentile; never
+    another client's name or score)."""
     b = d.benchmark
     if b is None:
         return Html("")
     group = b["peer_group"]
     left = (
-        f'<p class="small">Left out: {b["left_out"]} past engagement(s) of other clients '
-        "scored under another rulebook, or another version of this one.</p>"
+        f'<p class="small">Left out: {b["left_out"]} other client(s) whose past engagements '
+        "were scored under another rulebook, or another version of this one.</p>"
         if b["left_out"]
         else ""
     )
@@ -623,8 +571,8 @@ def benchmark(d: Deliverable) -> Html:
             "benchmark",
             "Benchmark",
             f"<p>{esc(b['status'].capitalize())}: "
-            f"{group['size']} past engagement(s) under this rulebook; at least "
-            f"{b['min_peers']} are needed.</p>{left}",
+            f"{group['size']} other client(s) with a past engagement under this rulebook; "
+            f"at least {b['min_peers']} are needed.</p>{left}",
         )
 
     def row(label: str, f: dict) -> str:
@@ -642,8 +590,9 @@ def benchmark(d: Deliverable) -> Html:
         row(f"{x['id']} {names.get(x['id'], '')}", x) for x in b["dimensions"]
     )
     body = (
-        f'<p class="lead">Peer group: {esc(group["label"])} ({group["size"]} past '
-        "engagements of other clients, same rulebook, assessed on or before this one). "
+        f'<p class="lead">Peer group: {esc(group["label"])} ({group["size"]} other '
+        "clients, the latest past engagement of each: same rulebook, assessed on or "
+        "before this one). "
         "Percentile: the share of peers scoring below (ties count half).</p>"
         '<table class="grid"><thead><tr><th></th><th>this engagement</th><th>percentile'
         "</th><th>lower quartile</th><th>median</th><th>upper quartile</th><th>peers</th>"

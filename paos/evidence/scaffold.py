@@ -182,6 +182,7 @@ def _stakeholders_sheet(ws, rulebook: Rulebook) -> None:
     last = TABLE_ROWS + 1
     n_roles = len(rulebook.role_perspectives) + len(rulebook["roles_requiring_perspective"])
     persp = rulebook["stakeholder_perspectives"]
+    needs = " or ".join(f"'{r}'" for r in rulebook["roles_requiring_perspective"])
     _text_cells(ws, "A", TABLE_ROWS)
     _validate(
         ws,
@@ -189,8 +190,8 @@ def _stakeholders_sheet(ws, rulebook: Rulebook) -> None:
         "list",
         f"lists!$A$2:$A${n_roles + 1}",
         "Pick a role; it gives the stakeholder's perspective (see the lists sheet). "
-        "For 'other' or a role not listed, fill in perspective too.",
-        "Not a known role: fill in perspective too, or pick 'other'.",
+        f"For {needs + ' or ' if needs else ''}a role not listed, fill in perspective too.",
+        "Not a known role: fill in perspective too" + (f", or pick {needs}." if needs else "."),
         warn=True,
     )
     _validate(
@@ -198,7 +199,9 @@ def _stakeholders_sheet(ws, rulebook: Rulebook) -> None:
         f"C2:C{last}",
         "list",
         '"' + ",".join(persp) + '"',
-        "Blank: the role's own perspective. Required for 'other' or an unlisted role.",
+        "Blank: the role's own perspective. Required for "
+        + (f"{needs} or " if needs else "")
+        + "an unlisted role.",
         "A perspective is one of: " + ", ".join(persp) + ".",
     )
 

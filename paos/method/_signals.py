@@ -32,7 +32,7 @@ def metric_table(rulebook: Rulebook) -> pl.DataFrame:
 
 
 def metric_ratings(metrics: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
-    """Turn metric values into `data` ratings by their bands (section 6).
+    """Turn metric values into ratings of the metric perspective by their bands (section 6).
 
     Higher is better: the lowest level plus the number of cut points the value
     reaches (v >= c). Lower is better: the highest level minus the number of
@@ -63,9 +63,7 @@ def people_aggs(rulebook: Rulebook) -> list[pl.Expr]:
     row order, and one rater's part can be taken out of them exactly (robustness)."""
     r = pl.col("rating").cast(pl.Float64)
     aggs = []
-    for p in rulebook.perspective_weights:
-        if p == "data":
-            continue
+    for p in rulebook.people_perspectives:
         rp = pl.when(pl.col("perspective") == p).then(r)  # null for other perspectives
         aggs += [
             rp.count().alias(f"n_{p}"),
@@ -79,9 +77,15 @@ def signal_aggregates(
     ratings: pl.DataFrame, metric_rated: pl.DataFrame, rulebook: Rulebook
 ) -> pl.DataFrame:
     """Per engagement and signal with any rating or metric: the people aggregates
-    (`people_aggs`) and the metric part (`n_data`, `s_data`). One pass over the ratings."""
+    (`people_aggs`) and the metric perspective's part (`n_<m>`, `s_<m>`, m the rulebook's
+    `metric_perspective`). One pass over the ratings."""
     r = pl.col("rating").cast(pl.Float64)
-    data = metric_rated.lazy().group_by(ENG, "signal_id").agg(n_data=r.count(), s_data=r.sum())
+    m = rulebook.metric_perspective
+    data = (
+        metric_rated.lazy()
+        .group_by(ENG, "signal_id")
+        .agg(r.count().alias(f"n_{m}"), r.sum().alias(f"s_{m}"))
+    )
     return (
         ratings.lazy()
         .group_by(ENG, "signal_id")
@@ -109,8 +113,8 @@ def signals_from_aggregates(
     `engagement_id`: robustness passes variant ids here). Without `grid`, only the
     signals with evidence (the `no_evidence` rows left out: no later stage counts them)."""
     strategic = rulebook["strategic_perspective"]
-    weights = rulebook.perspective_weights  # includes `data` (metrics)
-    people = [p for p in weights if p != "data"]  # rated by stakeholders
+    weights = rulebook.perspective_weights  # includes the metric perspective
+    people = rulebook.people_perspectives  # rated by stakeholders
     counts = {p: pl.col(f"n_{p}").fill_null(0) for p in weights}
     per_signal = per_signal.select(
         ENG,

@@ -39,7 +39,10 @@ def methodology_card(rb: Rulebook) -> str:
     out += [f"- {lvl} **{v['name']}**: {v['meaning']}" for lvl, v in scale["levels"].items()]
     out += ["", "## Perspectives", ""]
     for name, p in r["perspectives"].items():
-        roles = ", ".join(p["roles"]) or "(metric-derived ratings)"
+        if name == rb.metric_perspective:
+            roles = "(metric-derived ratings)"
+        else:
+            roles = ", ".join(p["roles"]) or "(no roles)"
         out.append(f"- `{name}` weight {_fmt(p['weight'])}: {roles}")
     out += [
         "",
@@ -97,12 +100,13 @@ def methodology_card(rb: Rulebook) -> str:
         "- Maturity: " + ", ".join(f"{m['name']} from {_fmt(m['min'])}" for m in r["maturity"]),
         f"- Gap evidence: documented ratings at or below {r['gap_evidence_max_rating']}; "
         f"quotes attributed by role only when {r['anonymity_min_role_group']} "
-        "stakeholders share both its perspective and its role.",
+        "stakeholders who gave a rating share both its perspective and its role.",
         f"- Screening: a dimension rated <= {r['screening']['constraint_at_or_below']} is a "
         f'constraint likely -> "{r["screening"]["recommendation_if_constraint"]}", '
         f'otherwise "{r["screening"]["recommendation_otherwise"]}".',
         f"- Peer benchmarks: a score is placed among peers when at least "
-        f"{r['benchmark_min_peers']} past engagements scored with this rulebook hold it.",
+        f"{r['benchmark_min_peers']} other clients (the latest engagement of each) scored "
+        "with this rulebook hold it.",
         "- Company stages, in order: " + ", ".join(r["company_stages"]) + ".",
         "",
         "## Metrics",

@@ -25,7 +25,13 @@ import yaml
 
 from paos._defaults import ID_PATTERN
 from paos.errors import FaultError, PaosError, RulebookError, printable
-from paos.method.rulebook import RULEBOOK_DIR, Rulebook, known_rulebooks, load_rulebook
+from paos.method.rulebook import (
+    RULEBOOK_DIR,
+    Rulebook,
+    known_rulebooks,
+    load_rulebook,
+    metric_perspectives,
+)
 
 
 def _valid_id(new_id: str) -> None:
@@ -306,9 +312,15 @@ def _perspectives(old, new, add, num, text) -> None:
             else:
                 add(f"role {role} moved from {a} to {b}")
     text("strategic perspective", old["strategic_perspective"], new["strategic_perspective"])
+    text("metric perspective", _metric(old), _metric(new))
     for k in ("stakeholder_perspectives", "roles_requiring_perspective"):
         if old[k] != new[k]:
             add(f"{k.replace('_', ' ')} {_v(old[k])} → {_v(new[k])}")
+
+
+def _metric(raw: dict) -> str:
+    """The metric perspective of a valid parsed rulebook (named, or its one candidate)."""
+    return raw.get("metric_perspective") or metric_perspectives(raw)[0]
 
 
 def _severity(old, new, add) -> dict[str, str]:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import polars as pl
 
 from paos._types import Results
+from paos.errors import PaosError
 from paos.method._numbers import display
 
 ENG = "engagement_id"
@@ -47,7 +48,13 @@ def contracts(results: Results) -> Iterator[dict]:
             )
         c = {
             "engagement_id": i,
-            "rulebook": {"id": rb.id, "sha256": rb.sha256},
+            # `severity`: the band names, most severe first, so two contracts compare
+            # without the rulebook file at hand (docs/methodology.md, readings)
+            "rulebook": {
+                "id": rb.id,
+                "sha256": rb.sha256,
+                "severity": [b["name"] for b in rb["severity"]],
+            },
             "status": eng["status"],
             "pai": eng["pai"],
             "pai_display": eng["pai_display"],
@@ -127,11 +134,21 @@ def contracts(results: Results) -> Iterator[dict]:
 
 
 def contract(results: Results, engagement_id: str | None = None) -> dict:
-    """The results contract of one engagement (the only one if not named)."""
-    for c in contracts(results):
-        if engagement_id is None or c["engagement_id"] == engagement_id:
-            return c
-    raise KeyError(engagement_id)
+    """The results contract of one engagement: `engagement_id`, or the only one.
+    Raises `PaosError` naming the engagements when results hold several and none is
+    named, or the one named is not among them."""
+    ids = results.engagement_ids()
+    if engagement_id is None and len(ids) != 1:
+        raise PaosError(
+            f"these results hold {len(ids)} engagements ({', '.join(ids) or 'none'}); "
+            "name one: contract(results, ENGAGEMENT_ID), or use contracts(results)"
+        )
+    wanted = ids[0] if engagement_id is None else engagement_id
+    if wanted not in ids:
+        raise PaosError(
+            f"engagement {wanted!r} is not in these results ({', '.join(ids) or 'none'})"
+        )
+    return next(c for c in contracts(results) if c["engagement_id"] == wanted)
 
 
 def to_json(obj: dict) -> str:

@@ -101,9 +101,10 @@ class _Scorer:
 
     def __init__(self, rulebook: Rulebook) -> None:
         self.d = rulebook.decimals
-        self.weights = rulebook.perspective_weights  # includes `data` (metrics)
+        self.weights = rulebook.perspective_weights  # includes the metric perspective
         self.perspectives = list(self.weights)
-        self.people = [p for p in self.perspectives if p != "data"]
+        self.metric = rulebook.metric_perspective
+        self.people = rulebook.people_perspectives
         self.strategic = rulebook["strategic_perspective"]
         signals = rulebook.signals
         self.signal_ids = [s.id for s in signals]
@@ -263,8 +264,9 @@ def robustness(evidence: Evidence, rulebook: Rulebook, results: Results) -> Resu
         .drop_nulls("signal_id")
     )
     data_cell = data[_E].to_numpy().astype(np.int64) * width + data["signal_id"].to_numpy()
-    full_n["data"] = np.bincount(data_cell, minlength=cells).astype(np.float64)
-    full_s["data"] = np.bincount(data_cell, weights=data["rating"].to_numpy(), minlength=cells)
+    m = scorer.metric
+    full_n[m] = np.bincount(data_cell, minlength=cells).astype(np.float64)
+    full_s[m] = np.bincount(data_cell, weights=data["rating"].to_numpy(), minlength=cells)
     for a in (full_n, full_s):
         for k in a:
             a[k] = a[k].reshape(n_engs, width)
@@ -312,7 +314,7 @@ def robustness(evidence: Evidence, rulebook: Rulebook, results: Results) -> Resu
         )
         n = {k: full_n[k][e] - own_n[k].reshape(-1, width) for k in scorer.people}
         s = {k: full_s[k][e] - own_s[k].reshape(-1, width) for k in scorer.people}
-        n["data"], s["data"] = full_n["data"][e], full_s["data"][e]
+        n[m], s[m] = full_n[m][e], full_s[m][e]
         code, pai[v0:v1] = scorer.score(n, s)
         # only a cell the left-out rater rated can differ from the full result
         flat = np.zeros(size, dtype=bool)

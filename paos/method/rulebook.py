@@ -20,7 +20,7 @@ import polars as pl
 import yaml
 
 from paos._defaults import DEFAULT_RULEBOOK, ID_PATTERN
-from paos.errors import FaultError, RulebookError
+from paos.errors import FaultError, RulebookError, printable
 from paos.evidence.intake import MAX_META_BYTES, Refused, read_file, read_yaml
 
 RULEBOOK_DIR = Path(__file__).parent.parent / "rulebooks"
@@ -64,6 +64,10 @@ SCHEMA = {
     "rating_scale": {"min": int, "max": int, "levels": _MapOf(int, {"name": str, "meaning": str})},
     "tiers": _MapOf(int, str),
     "perspectives": _MapOf(str, {"weight": _num, "roles": _ListOf(str)}),
+    # The perspective of metric-derived ratings. Optional: without it, it is the one
+    # perspective that holds no roles and that no stakeholder may declare (`data` in
+    # paos-v1); a rulebook where that is not exactly one perspective must name it.
+    "metric_perspective": _Optional(str),
     "strategic_perspective": str,
     "stakeholder_perspectives": _ListOf(str),
     "roles_requiring_perspective": _ListOf(str),
@@ -133,6 +137,27 @@ def optional_paths(schema=SCHEMA, prefix: str = "") -> set[str]:
     return out
 
 
+def text_problem(text: str) -> str | None:
+    """Why `text` is not one line of printable text, or None when it is. Refused: line
+    breaks, tabs and every other control character, the bidirectional and zero-width
+    format characters (what `printable` escapes), and what XML cannot hold (lone
+    surrogates, U+FFFE, U+FFFF): a rulebook's texts reach Markdown, HTML, SVG and
+    spreadsheets, where such a character breaks a line, reorders text or kills the
+    chart engine."""
+    if text.isprintable():  # the common case; implies none of the characters below
+        return None
+    for i, ch in enumerate(text):
+        code = ord(ch)
+        if (
+            ch == "\t"
+            or printable(ch) != ch
+            or 0xD800 <= code <= 0xDFFF
+            or code in (0xFFFE, 0xFFFF)
+        ):
+            return f"must be one line of printable text (U+{code:04X} at character {i + 1})"
+    return None
+
+
 def _check(value, schema, path: str, errors: list[str]):
     if isinstance(schema, dict):
         if not isinstance(value, dict):
@@ -164,9 +189,12 @@ def _check(value, schema, path: str, errors: list[str]):
             errors.append(f"key {path}: expected a non-empty mapping")
             return
         for key, item in value.items():
+            where = f"{path}.{printable(key)}"
             if not isinstance(key, schema.key):
-                errors.append(f"key {path}.{key}: key must be {schema.key.__name__}")
-            _check(item, schema.value, f"{path}.{key}", errors)
+                errors.append(f"key {where}: key must be {schema.key.__name__}")
+            elif isinstance(key, str) and (why := text_problem(key)):
+                errors.append(f"key {where}: the name {why}")
+            _check(item, schema.value, where, errors)
     else:
         kinds = schema if isinstance(schema, tuple) else (schema,)
         ok = isinstance(value, kinds) and not isinstance(value, bool)
@@ -177,6 +205,138 @@ def _check(value, schema, path: str, errors: list[str]):
         if not ok:
             want = "a number" if schema is _num else f"a {kinds[0].__name__}"
             errors.append(f"key {path}: {value!r} is not {want}")
+        elif isinstance(value, str) and (why := text_problem(value)):
+            errors.append(f"key {path}: {why}")
+
+
+# The range of every numeric key, inclusive (docs/methodology.md, "Ranges of the
+# numbers"): what scoring holds without an integer overflow (tiers and phases are
+# 8-bit), a NaN or a silent loss of precision (weights), a date past the calendar
+# (phase days) or a rounding polars cannot do (decimals). `lo`..`hi` is the rating
+# scale, `span` its width. Numbers: the schema's `int` and number leaves.
+WEIGHT_RANGE = (0.001, 1000)
+MAX_TIER = 99
+MAX_DAY = 3650  # ten years of roadmap
+
+
+def numeric_ranges(raw: dict) -> dict[str, tuple[float, float]]:
+    """The range of each numeric key path of `schema_paths`, for the parsed rulebook
+    `raw` (some depend on its rating scale, severity bands and perspectives; those are
+    left out while the keys they depend on are broken)."""
+    out: dict[str, tuple[float, float]] = {
+        "version": (1, 1_000_000),
+        "comparison_decimals": (0, 12),
+        "display_decimals": (0, 6),
+        "rating_scale.min": (0, 9),
+        "rating_scale.max": (1, 10),
+        "perspectives.*.weight": WEIGHT_RANGE,
+        "agreement.null_variance": WEIGHT_RANGE,
+        "agreement.min_ratings": (2, 1000),
+        "agreement.low_consensus_below": (0, 1),
+        "min_coverage": (0.01, 1),
+        "priority[].tiers": (1, MAX_TIER),
+        "phases[].phase": (1, MAX_TIER),
+        "phases[].start_day": (0, MAX_DAY - 1),
+        "phases[].end_day": (1, MAX_DAY),
+        "metrics[].cuts": (0, 1e9),
+        "anonymity_min_role_group": (1, 1000),
+        "benchmark_min_peers": (1, 1000),
+        "dimensions[].tier": (1, MAX_TIER),
+        "dimensions[].weight": WEIGHT_RANGE,
+        "dimensions[].signals[].weight": WEIGHT_RANGE,
+    }
+    try:
+        lo, hi = raw["rating_scale"]["min"], raw["rating_scale"]["max"]
+        if all(isinstance(x, int) and not isinstance(x, bool) for x in (lo, hi)) and lo < hi:
+            span = hi - lo
+            out |= {
+                "divergence.blind_spot_at_or_above": (0, span),
+                "divergence.hidden_strength_at_or_below": (-span, 0),
+                "severity[].min_shortfall": (0, span),
+                "maturity[].min": (lo, hi),
+                "screening.constraint_at_or_below": (lo - 1, hi),
+                "gap_evidence_max_rating": (lo, hi),
+                "dimensions[].signals[].threshold": (lo, hi),
+            }
+    except _BROKEN:
+        pass
+    try:
+        out["escalation.levels"] = (0, len(raw["severity"]) - 1)
+    except _BROKEN:
+        pass
+    try:
+        out["validated_min_perspectives"] = (1, len(raw["perspectives"]))
+    except _BROKEN:
+        pass
+    return out
+
+
+def numeric_paths(schema=SCHEMA, prefix: str = "") -> set[str]:
+    """The key paths of `schema_paths` that hold numbers (each needs a range)."""
+    if isinstance(schema, dict):
+        out: set[str] = set()
+        for key, sub in schema.items():
+            out |= numeric_paths(sub, f"{prefix}.{key}" if prefix else key)
+        return out
+    if isinstance(schema, _ListOf):
+        return numeric_paths(
+            schema.item, prefix + "[]" if isinstance(schema.item, dict) else prefix
+        )
+    if isinstance(schema, _MapOf):
+        return numeric_paths(schema.value, prefix + ".*")
+    if isinstance(schema, _Optional):
+        return numeric_paths(schema.item, prefix)
+    return {prefix} if schema in (int, _num) else set()
+
+
+def _numbers(value, schema, path: str, spath: str):
+    """(path, schema path, number) of every numeric leaf of `value` the schema accepts."""
+    if isinstance(schema, _Optional):
+        yield from _numbers(value, schema.item, path, spath)
+    elif isinstance(schema, dict) and isinstance(value, dict):
+        for key, sub in schema.items():
+            if key in value:
+                yield from _numbers(
+                    value[key],
+                    sub,
+                    f"{path}.{key}" if path else key,
+                    f"{spath}.{key}" if spath else key,
+                )
+    elif isinstance(schema, _ListOf) and isinstance(value, list):
+        sub = spath + "[]" if isinstance(schema.item, dict) else spath
+        for i, item in enumerate(value):
+            yield from _numbers(item, schema.item, f"{path}[{i}]", sub)
+    elif isinstance(schema, _MapOf) and isinstance(value, dict):
+        for key, item in value.items():
+            yield from _numbers(item, schema.value, f"{path}.{printable(key)}", spath + ".*")
+    elif schema in (int, _num):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if ok and (not isinstance(value, float) or math.isfinite(value)):
+            yield path, spath, value
+
+
+def _range_problems(raw: dict) -> list[str]:
+    ranges = numeric_ranges(raw)
+    out = []
+    for path, spath, value in _numbers(raw, SCHEMA, "", ""):
+        if spath in ranges:
+            lo, hi = ranges[spath]
+            if not lo <= value <= hi:
+                out.append(f"key {path}: {_g(value)} is outside its range {_g(lo)} to {_g(hi)}")
+    try:
+        for t in raw["tiers"]:
+            if isinstance(t, int) and not 1 <= t <= MAX_TIER:
+                out.append(f"key tiers.{_g(t)}: a tier is numbered 1 to {MAX_TIER}")
+    except _BROKEN:
+        pass
+    return out
+
+
+def _g(x: float) -> str:
+    """A number as a message shows it: short, never thousands of digits."""
+    if isinstance(x, int) and abs(x) >= 10**15:
+        return f"about {'-' if x < 0 else ''}1e{int(abs(x).bit_length() * 0.30103)}"
+    return f"{x:.6g}" if isinstance(x, float) else str(x)
 
 
 @dataclass(frozen=True)
@@ -285,7 +445,20 @@ class Rulebook:
 
     @cached_property
     def perspective_weights(self) -> dict[str, float]:
+        """Every perspective's weight, the metric perspective included, in file order."""
         return {name: float(p["weight"]) for name, p in self.raw["perspectives"].items()}
+
+    @cached_property
+    def metric_perspective(self) -> str:
+        """The perspective of metric-derived ratings: `metric_perspective` when the file
+        names it, else the one perspective with no roles that stakeholders cannot
+        declare (loading refuses a rulebook where that is not exactly one)."""
+        return self.raw.get("metric_perspective") or metric_perspectives(self.raw)[0]
+
+    @cached_property
+    def people_perspectives(self) -> list[str]:
+        """The perspectives stakeholders rate from (every one but the metric one)."""
+        return [p for p in self.perspective_weights if p != self.metric_perspective]
 
     def signal_table(self) -> pl.DataFrame:
         """One row per signal in catalogue order, with its dimension's tier and order."""
@@ -354,6 +527,9 @@ def _consistency(raw: dict) -> list[str]:
 
     def scale() -> None:
         lo, hi = raw["rating_scale"]["min"], raw["rating_scale"]["max"]
+        if hi <= lo:
+            err(f"key rating_scale.max: must be above min {lo}")
+            return
         ctx["lo"], ctx["hi"], ctx["levels"] = lo, hi, list(range(lo, hi + 1))
         if sorted(raw["rating_scale"]["levels"]) != ctx["levels"]:
             err(f"key rating_scale.levels: must define every level {lo}..{hi}")
@@ -380,13 +556,29 @@ def _consistency(raw: dict) -> list[str]:
         for i, p in enumerate(raw["stakeholder_perspectives"]):
             if p not in persp:
                 err(f"key stakeholder_perspectives[{i}]: {p!r} is not a perspective")
+        rules(metric_perspective)
         seen_roles: dict[str, str] = {}
         for name, p in persp.items():
             rules(perspective, name, p, seen_roles)
 
+    def metric_perspective() -> None:
+        named = raw.get("metric_perspective")
+        found = metric_perspectives(raw)
+        if named is None:
+            if len(found) != 1:
+                err(
+                    "key metric_perspective: missing; name the perspective of metric-derived "
+                    "ratings (a perspective with no roles that stakeholders cannot declare: "
+                    + (", ".join(found) if found else "none here")
+                    + ")"
+                )
+        elif named not in found:
+            err(
+                f"key metric_perspective: {named!r} is not a perspective with no roles that "
+                "stakeholders cannot declare, other than the strategic one"
+            )
+
     def perspective(name, p, seen_roles) -> None:
-        if p["weight"] <= 0:
-            err(f"key perspectives.{name}.weight: must be > 0")
         for role in p["roles"]:
             if role.lower() in seen_roles:
                 err(
@@ -428,6 +620,11 @@ def _consistency(raw: dict) -> list[str]:
             if p["end_day"] <= p["start_day"]:
                 err(f"key phases[{i}].end_day: must come after start_day {p['start_day']}")
 
+    def divergence() -> None:
+        dv = raw["divergence"]
+        if not dv["hidden_strength_at_or_below"] < dv["blind_spot_at_or_above"]:
+            err("key divergence.blind_spot_at_or_above: must be above hidden_strength_at_or_below")
+
     def escalation() -> None:
         if raw["escalation"]["divergence_class"] not in ("blind_spot", "hidden_strength"):
             err("key escalation.divergence_class: must be blind_spot or hidden_strength")
@@ -450,8 +647,6 @@ def _consistency(raw: dict) -> list[str]:
         dim_ids.add(d["id"])
         if d["tier"] not in raw["tiers"]:
             err(f"key dimensions[{i}].tier: {d['tier']} is not a tier")
-        if d["weight"] <= 0:
-            err(f"key dimensions[{i}].weight: must be > 0")
         for j, s in enumerate(d["signals"]):
             rules(signal, f"key dimensions[{i}].signals[{j}]", s, sig_ids)
 
@@ -462,14 +657,6 @@ def _consistency(raw: dict) -> list[str]:
         lo, hi = ctx["lo"], ctx["hi"]
         if sorted(s["rubric"]) != ctx["levels"]:
             err(f"{where}.rubric: must define every level {lo}..{hi}")
-        if s["weight"] <= 0:
-            err(f"{where}.weight: must be > 0")
-        if not lo <= s["threshold"] <= hi:
-            err(f"{where}.threshold: must lie within {lo}..{hi}")
-
-    def benchmark() -> None:
-        if raw["benchmark_min_peers"] < 1:
-            err("key benchmark_min_peers: must be at least 1")
 
     def stages() -> None:
         if len(set(raw["company_stages"])) != len(raw["company_stages"]):
@@ -496,10 +683,10 @@ def _consistency(raw: dict) -> list[str]:
         severity,
         priority,
         phases,
+        divergence,
         escalation,
         maturity,
         dimensions,
-        benchmark,
         stages,
         metrics,
     ):
@@ -507,14 +694,29 @@ def _consistency(raw: dict) -> list[str]:
     return rules.errors
 
 
+def metric_perspectives(raw: dict) -> list[str]:
+    """The perspectives that can be the metric one: no roles, not declarable by a
+    stakeholder, not the strategic perspective."""
+    return [
+        name
+        for name, p in raw["perspectives"].items()
+        if not p["roles"]
+        and name not in raw["stakeholder_perspectives"]
+        and name != raw["strategic_perspective"]
+    ]
+
+
 def rulebook_problems(raw: object) -> list[str]:
-    """Every problem of a parsed rulebook, one line each: structure (`SCHEMA`), then
-    the rules that relate keys (`_consistency`); empty when it is valid."""
+    """Every problem of a parsed rulebook, one line each: structure (`SCHEMA`), the
+    ranges of its numbers (`numeric_ranges`), then the rules that relate keys
+    (`_consistency`); empty when it is valid. Texts from the file are escaped
+    (`printable`), so each problem stays one line."""
     errors: list[str] = []
     _check(raw, SCHEMA, "", errors)
     if isinstance(raw, dict):
+        errors += _range_problems(raw)
         errors += [e for e in _consistency(raw) if e not in errors]
-    return errors
+    return [printable(e) for e in errors]
 
 
 def resolve_rulebook_path(ref: str | Path) -> Path:
@@ -527,6 +729,27 @@ def resolve_rulebook_path(ref: str | Path) -> Path:
 
 def known_rulebooks() -> list[str]:
     return sorted(p.stem for p in RULEBOOK_DIR.glob("*.yaml"))
+
+
+def _bundled_id_taken(path: Path, book_id: str, sha: str) -> str | None:
+    """Why a file that is not the bundled rulebook `book_id` may not carry its id, or
+    None: a bundled id names that file's exact bytes, so a results file, a store run
+    and a deliverable naming it always mean the same methodology."""
+    if book_id not in known_rulebooks():
+        return None
+    bundled = RULEBOOK_DIR / f"{book_id}.yaml"
+    try:
+        if path.resolve() == bundled.resolve():
+            return None
+        same = hashlib.sha256(bundled.read_bytes()).hexdigest() == sha
+    except OSError as exc:
+        raise FaultError(f"{bundled}: cannot read the bundled rulebook ({exc})") from None
+    if same:
+        return None
+    return (
+        f"key id: {book_id!r} is the id of a bundled rulebook and this file differs from "
+        f"it; give it its own id (paos rulebook new ID --from {book_id})"
+    )
 
 
 _CACHE: dict[tuple[str, str], Rulebook] = {}
@@ -565,6 +788,8 @@ def load_rulebook(ref: str | Path = DEFAULT_RULEBOOK) -> Rulebook:
             f"rulebook {path.name}: not readable YAML ({exc})".replace("\n", " ")
         ) from exc
     errors = rulebook_problems(raw)
+    if not errors and (taken := _bundled_id_taken(path, raw["id"], sha)):
+        errors.append(taken)
     if errors:
         raise RulebookError("\n".join(f"rulebook {path.name}: {e}" for e in errors))
     book = Rulebook(raw["id"], path, sha, raw)

@@ -23,7 +23,7 @@ from paos.errors import EvidenceError, FaultError, PaosError, Problem, printable
 from paos.method._numbers import display, signed
 from paos.method.diagnostic import diagnose
 from paos.method.results import contract
-from paos.method.rulebook import Rulebook, load_rulebook
+from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
 
 
 def _delta(before: float | None, after: float | None) -> float | None:
@@ -39,7 +39,19 @@ def _severity_rank(severities: Sequence[str]) -> dict[str, int]:
 
 
 def _severities(c: dict) -> list[str]:
-    return [s["name"] for s in load_rulebook(c["rulebook"]["id"])["severity"]]
+    """The severity names of a contract's rulebook, most severe first: the order the
+    contract carries (`rulebook.severity`), or, for a contract written before paos
+    recorded it (a stored run), the order of the bundled rulebook with that id."""
+    rb = c["rulebook"]
+    if rb.get("severity"):
+        return list(rb["severity"])
+    if rb["id"] not in known_rulebooks():
+        raise PaosError(
+            f"the results of {c['engagement_id']} do not carry their severity order "
+            f"(written before paos recorded it) and rulebook {rb['id']} is not bundled; "
+            "score the engagement again, or pass severities="
+        )
+    return [s["name"] for s in load_rulebook(rb["id"])["severity"]]
 
 
 def compare(baseline: dict, follow_up: dict, *, severities: Sequence[str] | None = None) -> dict:
@@ -56,15 +68,21 @@ def compare(baseline: dict, follow_up: dict, *, severities: Sequence[str] | None
     - `no_longer_assessed`: baseline gaps with no evidence in the follow-up:
       neither closed nor persisting, the follow-up cannot tell.
 
-    `severities` lists severity names, most severe first; by default the
-    follow-up's rulebook order (then the baseline's, for names it lacks).
-    `rulebook.same` is true only for the same rulebook id and file hash.
+    `severities` lists severity names, most severe first; by default the order
+    each contract carries (`rulebook.severity`): the follow-up's, then the
+    baseline's for names it lacks. `rulebook.same` is true only for the same
+    rulebook id and file hash. Raises `PaosError` when a gap's severity is not
+    in the order.
     """
     if severities is None:
-        severities = _severities(follow_up)
-        if baseline["rulebook"]["id"] != follow_up["rulebook"]["id"]:
-            severities = [*severities, *_severities(baseline)]
+        severities = [*_severities(follow_up), *_severities(baseline)]
     rank = _severity_rank(severities)
+    unknown = sorted({g["severity"] for g in (*baseline["gaps"], *follow_up["gaps"])} - set(rank))
+    if unknown:
+        raise PaosError(
+            f"severity {', '.join(map(repr, unknown))} is not in the severity order "
+            f"({', '.join(rank)}); compare contracts scored under these rulebooks"
+        )
     rb_b, rb_f = baseline["rulebook"], follow_up["rulebook"]
 
     dims_b = {d["id"]: d for d in baseline["dimensions"]}
@@ -207,9 +225,11 @@ def default_actions(baseline_path: str | Path) -> Path | None:
     return folder / found[0] if found else None
 
 
-def attach_actions(c: dict, path: str | Path) -> dict:
+def attach_actions(c: dict, path: str | Path, folder: str | Path | None = None) -> dict:
     """Add to a `compare` object what the client recorded in the baseline's action
-    plan at `path` (`paos.deliverables.actions.read_actions`), in place:
+    plan at `path` (`paos.deliverables.actions.read_actions`), in place. With
+    `folder` (the baseline folder, where the plan was found rather than named), a
+    symbolic link resolving outside that folder is not read (a note says so).
 
     - `actions`: {"file": path, "read": whether statuses were read, "notes": one
       line per problem (a formula or damage in the file: nothing read; an unknown
@@ -221,7 +241,7 @@ def attach_actions(c: dict, path: str | Path) -> dict:
     from paos.deliverables.actions import read_actions
 
     gaps = [g["signal_id"] for g in (*c["gaps_closed"], *c["gaps_persisting"])]
-    found, notes = read_actions(path, {*gaps, *c["no_longer_assessed"]}, c["baseline"])
+    found, notes = read_actions(path, {*gaps, *c["no_longer_assessed"]}, c["baseline"], folder)
     c["actions"] = {"file": str(path), "read": found is not None, "notes": notes}
     if found is not None:
         for g in (*c["gaps_closed"], *c["gaps_persisting"]):
@@ -260,9 +280,10 @@ def compare_paths(
         "baseline": meta_b["assessed_on"].isoformat(),
         "follow_up": meta_f["assessed_on"].isoformat(),
     }
-    plan = Path(actions) if actions is not None else default_actions(baseline_path)
-    if plan is not None:
-        attach_actions(out, plan)
+    if actions is not None:  # named by the analyst: read wherever it is
+        attach_actions(out, actions)
+    elif (plan := default_actions(baseline_path)) is not None:  # found in the folder
+        attach_actions(out, plan, baseline_path)
     return out
 
 

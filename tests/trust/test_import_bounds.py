@@ -76,6 +76,8 @@ def test_appending_past_the_limits_validation_reads_is_refused(eng, tmp_path, mo
     import_export(export, eng)
     before = files(eng)
     rows = len((eng / "ratings.csv").read_text().splitlines()) - 1
+    export = tmp_path / "second.csv"  # other respondents: other answers
+    google_forms_export(export, 6_000, answers="2")
     monkeypatch.setattr(bounds, "ROWS", rows + 5)  # room for less than one more response
     with pytest.raises(EvidenceError) as info:
         import_export(export, eng, append=True, prefix="more")

@@ -6,26 +6,30 @@ stakeholders.csv and ratings.csv.
 Reading (`formats`) recognises the tool by its header rows; matching (`matching`)
 gives every column a meaning from the rulebook's questions, signal ids and the
 questionnaire's words (`paos.evidence.vocabulary`), or from a mapping file
-(`mapping`); `responses` turns each row into a stakeholder and ratings; `write`
-writes both files or neither. Every problem is collected and reported at once,
-and nothing is written if there is one. After writing, the engagement is
-validated as `paos validate` does, so the analyst learns at once what is still
-missing (typically engagement.yaml's client and date)."""
+(`mapping`); `responses` turns each row into a stakeholder and ratings; with
+`--append`, `once` recognises the respondents the engagement holds already (every
+respondent counts once); `write` writes both files or neither. Every problem is
+collected and reported at once, and nothing is written if there is one. After
+writing, the engagement is validated as `paos validate` does, so the analyst
+learns at once what is still missing (typically engagement.yaml's client and
+date)."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from paos._defaults import DEFAULT_RULEBOOK
+from paos._defaults import DEFAULT_RULEBOOK, ID_PATTERN
 from paos.errors import EvidenceError, FaultError, PaosError, Problem
 from paos.evidence.intake import Refused, read_meta
 from paos.evidence.surveys import bounds
 from paos.evidence.surveys.formats import Column, Export, read_export
-from paos.evidence.surveys.mapping import Mapping, load_mapping
+from paos.evidence.surveys.mapping import MAX_PREFIX, Mapping, load_mapping
 from paos.evidence.surveys.matching import Plan, plan_columns
+from paos.evidence.surveys.once import count_once
 from paos.evidence.surveys.responses import (
     Responses,
     perspectives,
@@ -97,6 +101,11 @@ def import_export(
         raise PaosError(
             "--append and --force exclude each other: add to the evidence or replace it"
         )
+    if prefix and (not re.fullmatch(ID_PATTERN, prefix) or len(prefix) > MAX_PREFIX):
+        raise PaosError(
+            f"--prefix {prefix!r} is not a usable id prefix (letters, digits, '.', '_', "
+            f"'-'; at most {MAX_PREFIX})"
+        )
     bad = folder_problem(folder)
     if bad:
         raise EvidenceError([bad])
@@ -142,6 +151,8 @@ def import_export(
             taken = {r[at].strip() for r in rows if at < len(r)}
     pfx = prefix if prefix is not None else (maps.prefix if maps else None)
     problems = settle_ids(export, responses, pfx, taken)
+    if append and not problems:
+        problems = count_once(export, responses, existing)  # every respondent once
     if problems:
         raise EvidenceError(problems)
     # generators: the rows are laid out as the CSV text is written, never held twice
@@ -163,7 +174,8 @@ def import_export(
     if too_large:
         raise EvidenceError([too_large])
     result = ImportResult(export, plan, responses, rb)
-    result.written = write_both(folder, texts)
+    if responses.people:  # else every response was imported before: nothing new
+        result.written = write_both(folder, texts)
     result.per_perspective = perspectives(responses, rb)
     result.seconds = time.perf_counter() - start
     if validate:
@@ -197,6 +209,10 @@ def _names(columns: list[Column], limit: int = 8) -> str:
     return shown + (f", ... ({len(keys)} in all)" if len(keys) > limit else "")
 
 
+def _span(ids: list[str]) -> str:
+    return f"{ids[0]} .. {ids[-1]}" if len(ids) > 1 else ids[0]
+
+
 def summary_text(r: ImportResult) -> str:
     """What was imported, in a few lines."""
     res, ex = r.responses, r.export
@@ -205,7 +221,13 @@ def summary_text(r: ImportResult) -> str:
     rated = sum(1 for _, _, v, _ in res.ratings if v is not None)
     signals = {t.signal for t in r.plan.targets.values() if t.kind == "rating"}
     lines = [
-        f"{ex.path}: {ex.tool_name} export, {len(res.people)} respondents imported ({per})",
+        f"{ex.path}: {ex.tool_name} export, {len(res.people)} respondents imported"
+        + (f" ({per})" if per else "")
+        + (
+            "; nothing new: every response of this export was imported before"
+            if not res.people
+            else ""
+        ),
         f"  {len(signals)} signals asked; {rated} ratings, {comments} comments, "
         f"{res.blanks} blank answers (blank, N/A, Cannot judge)",
         f"  incomplete responses: {res.incomplete} imported"
@@ -218,12 +240,16 @@ def summary_text(r: ImportResult) -> str:
         by_why.setdefault(why, []).append(col)
     for why, cols in by_why.items():
         lines.append(f"  ignored ({why}): {_names(cols)}")
+    if res.skipped:
+        lines.append(
+            f"  already imported, skipped: {len(res.skipped)} responses with the same "
+            f"answers ({_span(res.skipped)})"
+        )
     ids = [p.stakeholder_id for p in res.people]
-    lines.append(
-        f"  stakeholder ids: {ids[0]} .. {ids[-1]}"
-        if len(ids) > 1
-        else f"  stakeholder id: {ids[0]}"
-    )
+    if ids:
+        lines.append(
+            f"  stakeholder ids: {_span(ids)}" if len(ids) > 1 else f"  stakeholder id: {ids[0]}"
+        )
     for path in r.written:
         lines.append(f"wrote {path}")
     return "\n".join(lines)

@@ -37,6 +37,7 @@ KEYS = ("format", "prefix", "role", "perspective", "columns", "roles", "answers"
 SIMPLE_TARGETS = ("role", "perspective", "stakeholder_id", "ignore")
 BLANK_WORDS = ("blank", "none", "null", "no rating", "")
 _COMMENT = re.compile(r"^comment\s+(?:of\s+)?(\S+)$", re.IGNORECASE)
+MAX_PREFIX = 24  # characters of a stakeholder id prefix
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,11 @@ def load_mapping(path: Path, rulebook: Rulebook) -> Mapping:
     persp = rulebook["stakeholder_perspectives"]
     if tree.get("prefix"):
         prefix = str(tree["prefix"]).strip()
-        if not re.fullmatch(ID_PATTERN, prefix) or len(prefix) > 24:
-            p("is not a usable id prefix (letters, digits, '.', '_', '-'; at most 24)", "prefix")
+        if not re.fullmatch(ID_PATTERN, prefix) or len(prefix) > MAX_PREFIX:
+            p(
+                f"is not a usable id prefix (letters, digits, '.', '_', '-'; at most {MAX_PREFIX})",
+                "prefix",
+            )
         out.prefix = prefix
     if tree.get("role"):
         role = role_target(str(tree["role"]), rulebook)

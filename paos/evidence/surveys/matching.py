@@ -12,9 +12,16 @@ column by column in file order:
    ignored; after a numbering or a dimension name, or as a grid row
    `Partner Fit [question]`) is its rating, or its comment when the rest of the
    header says comment/why/evidence; a header that is a signal's name is its rating;
+   the signal's own question and name never count as saying comment
+   (`[REC-04] Is there a tested reason ...?` is REC-04's rating);
 5. a header starting with Why, Comment or Evidence right after a rating column is
    that signal's comment;
-6. a header with the word `role` is the role, with `perspective` the perspective.
+6. a header with the word `role` is the role, with `perspective` the perspective;
+7. then what the columns hold settles their kind: of the columns rules 2-5 gave
+   one signal, a comment column whose answers are all ratings (a number, `3 - ...`,
+   a level name, Cannot judge) is the rating when the signal has no rating column,
+   and of two rating columns the second is the comment when it holds free text
+   and the first does not.
 
 Any other column is refused by name: nothing is dropped silently.
 """
@@ -22,21 +29,28 @@ Any other column is refused by name: nothing is dropped silently.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from paos.errors import Problem
 from paos.evidence.surveys.formats import Column, Export
 from paos.evidence.surveys.mapping import Mapping, Target
-from paos.evidence.vocabulary import normalise
-from paos.method.rulebook import Rulebook
+from paos.evidence.vocabulary import NotARating, normalise, rating_from_answer
+from paos.method.rulebook import Rulebook, Signal
 
 COMMENT_WORDS = frozenset(
     {"why", "comment", "comments", "evidence", "explain", "explanation", "reason", "text"}
 )
 COMMENT_STARTS = ("why", "comment", "evidence")
 SM_COMMENT_SUBS = ("open ended response", "other please specify", "comment", "comments")
-PERSONAL = re.compile(r"e ?mail|name|ip ?address|latitude|longitude", re.IGNORECASE)
+# Header words of personal data, in the survey tools' languages (English, German,
+# French, Spanish), compared without accents: `personal_header`.
+PERSONAL_WORDS = frozenset(
+    "name names vorname nachname familienname nom prenom nombre apellido apellidos "
+    "courriel correo phone telephone telefon tel mobile handy ip latitude longitude".split()
+)
 WIDE_PERSONAL = ("name", "function")  # the wide layout's person columns paos leaves out
+_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
 
 @dataclass
@@ -52,6 +66,23 @@ class Plan:
         return [j for j, t in self.targets.items() if t.kind == kind]
 
 
+def personal_header(text: str) -> bool:
+    """Whether a header names personal data: a name, an e-mail or IP address, a phone
+    number, a location (`E-Mail-Adresse`, `Courriel`, `Prénom`, `Telefon`, `IP`)."""
+    plain = "".join(
+        c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
+    )
+    words = [w for w in re.split(r"[^0-9a-z]+", plain) if w]
+    joined = "".join(words)
+    return "ipaddress" in joined or any(
+        w in PERSONAL_WORDS
+        or "mail" in w  # e-mail, email, mailadresse, emailaddress
+        or w.endswith("name")  # firstname, username, vorname
+        or w.startswith(("telefon", "phone"))
+        for w in words
+    )
+
+
 def _padded(text: str) -> str:
     return f" {normalise(text)} "
 
@@ -64,6 +95,9 @@ class Matcher:
         self.questions = [(_padded(s.question), s.id) for s in rulebook.signals]
         self.questions.sort(key=lambda q: -len(q[0]))
         self.names = {normalise(s.name): s.id for s in rulebook.signals}
+        # a signal's own words (its question, its name), which never say what kind of
+        # column names it: '[REC-04] Is there a tested reason ...?' is not a comment
+        self.own = {s.id: (_padded(s.question), _padded(s.name)) for s in rulebook.signals}
         prefixes = sorted({s.id.rsplit("-", 1)[0] for s in rulebook.signals}, key=len)[::-1]
         self.ids = {
             (s.id.rsplit("-", 1)[0].upper(), int(s.id.rsplit("-", 1)[1])): s.id
@@ -93,19 +127,25 @@ class Matcher:
                 return sid, padded[:at] + " " + padded[at + len(question) :]
         return None
 
+    def kind(self, sid: str, rest: str) -> str:
+        """`comment` when the header, apart from the signal's id, question and name,
+        says why/comment/evidence; else `rating`."""
+        text = _padded(rest)
+        for own in self.own[sid]:
+            text = text.replace(own, " ")
+        return "comment" if set(text.split()) & COMMENT_WORDS else "rating"
+
     def classify(self, col: Column) -> tuple[Target, str] | None:
         """A column's meaning by rules 3, 4 and 6 (the ones that need no neighbour)."""
         for text in (col.qid, col.words):
             found = self.by_id(text or "")
             if found:
                 sid, rest = found
-                kind = "comment" if set(normalise(rest).split()) & COMMENT_WORDS else "rating"
-                return Target(kind, sid), "signal id in the header"
+                return Target(self.kind(sid, rest), sid), "signal id in the header"
         found = self.by_question(col.text + " " + (col.sub or ""))
         if found:
             sid, rest = found
-            kind = "comment" if set(normalise(rest).split()) & COMMENT_WORDS else "rating"
-            return Target(kind, sid), "question text"
+            return Target(self.kind(sid, rest), sid), "question text"
         name = normalise(col.sub if col.sub and not col.text else col.text)
         if name in self.names:
             return Target("rating", self.names[name]), "signal name"
@@ -139,11 +179,14 @@ def plan_columns(export: Export, rulebook: Rulebook, mapping: Mapping | None) ->
             target = entry[0]
             if target.kind == "ignore":
                 plan.ignored.append((col, "mapping file"))
-            elif PERSONAL.search(col.key) and (j in meta or target.kind == "stakeholder_id"):
+            elif personal_header(col.key) and (
+                j in meta or target.kind in ("stakeholder_id", "comment")
+            ):
                 plan.problems.append(
                     export.problem(
-                        "holds personal data (names, e-mail or IP addresses), which paos "
-                        "never copies into an engagement; map it to ignore",
+                        "holds personal data (names, e-mail or IP addresses, phone "
+                        "numbers), which paos never copies into an engagement; map it to "
+                        "ignore",
                         1,
                         col.key,
                     )
@@ -221,8 +264,65 @@ def plan_columns(export: Export, rulebook: Rulebook, mapping: Mapping | None) ->
                     key,
                 )
             )
+    _settle_kinds(plan, export, rulebook, mapping)
     _check_unique(plan, export)
     return plan
+
+
+def _holds(export: Export, j: int, signal: Signal, rulebook: Rulebook, answers: dict) -> str:
+    """What column `j` holds for `signal`: `ratings` (every answer reads as a rating
+    or no rating, one at least as a rating), `text` (an answer that is no rating),
+    or `nothing` (blank, or only no-rating answers)."""
+    seen: set[str] = set()
+    rated = False
+    for row in export.rows:
+        text = (row[j] or "").strip()
+        if not text or text in seen:
+            continue
+        seen.add(text)
+        key = normalise(text)
+        if key in answers:
+            rated = rated or answers[key] is not None
+            continue
+        if _NUMBER.fullmatch(text):  # a number is an answer, never free text
+            rated = True
+            continue
+        try:
+            rated = rating_from_answer(text, rulebook, signal) is not None or rated
+        except NotARating:
+            return "text"
+    return "ratings" if rated else "nothing"
+
+
+def _settle_kinds(plan: Plan, export: Export, rulebook: Rulebook, mapping: Mapping | None) -> None:
+    """A column's kind follows from what it holds and where it stands: of the columns
+    the headers gave one signal (a mapping file's choices are final), a comment column
+    whose answers are ratings is the rating when the signal has no rating column; of
+    two rating columns, the second is the comment when it holds free text and the
+    first does not."""
+    answers = mapping.answers if mapping else {}
+    signals = {s.id: s for s in rulebook.signals}
+    by_signal: dict[str, list[int]] = {}
+    for j in sorted(plan.targets):
+        t = plan.targets[j]
+        if t.kind in ("rating", "comment") and t.signal and plan.how[j] != "mapping file":
+            by_signal.setdefault(t.signal, []).append(j)
+    for sid, cols in by_signal.items():
+        signal = signals[sid]
+
+        def holds(j: int, signal: Signal = signal) -> str:
+            return _holds(export, j, signal, rulebook, answers)
+
+        kinds = [plan.targets[j].kind for j in cols]
+        if "rating" not in kinds:
+            rating = [j for j in cols if holds(j) == "ratings"]
+            if len(rating) == 1:
+                plan.targets[rating[0]] = Target("rating", sid)
+                plan.how[rating[0]] = "answers are ratings"
+        elif kinds == ["rating", "rating"] and holds(cols[1]) == "text":
+            if holds(cols[0]) != "text":
+                plan.targets[cols[1]] = Target("comment", sid)
+                plan.how[cols[1]] = "free text after its rating"
 
 
 def _wide(col: Column, matcher: Matcher, rulebook: Rulebook) -> tuple[Target, str] | None:

@@ -4,6 +4,8 @@ column and value."""
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,6 +29,9 @@ DEFAULT_PREFIX = {
 }
 FALSE = frozenset({"false", "0", "no"})
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_ID = 64  # characters of a stakeholder id paos makes
+_DIGEST = 10  # hex characters of the response id's hash in an id paos had to alter
+_EMAIL = re.compile(r"(?:mailto:)?[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]{2,}", re.IGNORECASE)
 
 
 @dataclass(slots=True)  # one per response: a large export holds hundreds of thousands
@@ -54,6 +59,31 @@ class Responses:
     problems: list[Problem] = field(default_factory=list)
     # (file, line) when reading stopped: the file would get more rows than `max_rows`
     over: tuple[str, int] | None = None
+    ids_given: bool = False  # the rows carry response ids (else row numbers stand in)
+    id_key: str | None = None  # the column of those ids, as messages name it
+    skipped: list[str] = field(default_factory=list)  # imported before, same answers
+    blank_by: Counter = field(default_factory=Counter)  # blank answers per person
+
+    def keep_only(self, keep: list[int]) -> None:
+        """Only the people at these indexes, with their ratings and counts."""
+        index = {old: new for new, old in enumerate(keep)}
+        self.incomplete -= sum(not p.complete for i, p in enumerate(self.people) if i not in index)
+        self.blanks -= sum(n for i, n in self.blank_by.items() if i not in index)
+        self.blank_by = Counter({index[i]: n for i, n in self.blank_by.items() if i in index})
+        self.people = [self.people[i] for i in keep]
+        self.ratings = [(index[i], s, v, c) for i, s, v, c in self.ratings if i in index]
+
+
+def personal(text: str) -> str | None:
+    """What personal data a whole cell is (an e-mail or an IP address), or None."""
+    text = text.strip()
+    if _EMAIL.fullmatch(text):
+        return "an e-mail address"
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    return "an IP address"
 
 
 def _clean(cell: str | None) -> str:
@@ -89,6 +119,8 @@ def read_responses(
     id_col = next(iter(plan.columns("stakeholder_id")), None)
     if id_col is None and export.id_column is not None:
         id_col = export.id_column.index
+    out.ids_given = id_col is not None
+    out.id_key = export.columns[id_col].key if id_col is not None else None
     fin = export.finished_column.index if export.finished_column else None
     if role_col is None and not (mapping and (mapping.role or mapping.perspective)):
         out.problems.append(
@@ -102,7 +134,27 @@ def read_responses(
     memo: dict[tuple[str, str], int | None | str] = {}
     role_memo: dict[str, str | None] = {}
     known_roles = ", ".join(role_labels(rulebook).values())
-    bad: dict[str, list[Problem]] = {"rating": [], "role": [], "perspective": [], "id": []}
+    bad: dict[str, list[Problem]] = {
+        "rating": [],
+        "role": [],
+        "perspective": [],
+        "id": [],
+        "personal": [],
+    }
+
+    def guard(text: str, j: int) -> bool:
+        """Whether a cell paos would copy is personal data (then refused)."""
+        what = personal(text)
+        if what is not None:
+            bad["personal"].append(
+                export.problem(
+                    f"is {what}, personal data paos never copies into an engagement; "
+                    "delete it from the export, or map the column to ignore",
+                    line,
+                    key.get(j, export.columns[j].key),
+                )
+            )
+        return what is not None
 
     # A Qualtrics survey made by `paos questionnaire` (its embedded data names the
     # rulebook) exported as numbers gives each choice's position: the levels from the
@@ -174,8 +226,11 @@ def read_responses(
                     )
                 )
                 continue
+        # a respondent who gave only a perspective takes the rulebook's role for that
+        # (`roles_requiring_perspective`, `other` in paos-v1), when it has one
+        fallback = [r.strip().lower() for r in rulebook["roles_requiring_perspective"][:1]]
         if role is None:
-            if perspective is None:
+            if perspective is None or not fallback:
                 bad["role"].append(
                     export.problem(
                         "is blank; every respondent with answers needs a role",
@@ -184,7 +239,7 @@ def read_responses(
                     )
                 )
                 continue
-            role = "other"
+            role = fallback[0]
         if role in needs and perspective is None:
             bad["role"].append(
                 export.problem(
@@ -204,6 +259,8 @@ def read_responses(
                 )
             )
             continue
+        if raw_id and guard(raw_id, id_col):  # type: ignore[arg-type]
+            continue
         person = len(out.people)
         out.people.append(Person(line, raw_id or str(i + 1), role, perspective, complete))
         out.incomplete += not complete
@@ -220,8 +277,11 @@ def read_responses(
             comment = row[comment_cols[sid]] if sid in comment_cols else None
             if comment is not None and not comment.strip():
                 comment = None
+            if comment is not None and guard(comment, comment_cols[sid]):
+                continue
             if value is None:
                 out.blanks += sid in rating_col
+                out.blank_by[person] += sid in rating_col
                 if comment is None:
                     continue
             out.ratings.append((person, sid, value, comment))
@@ -229,8 +289,25 @@ def read_responses(
             out.over = ("stakeholders" if len(out.people) > max_rows else "ratings", line)
             break
     for kind, found in bad.items():
-        out.problems += listed(found, f"a {kind} refused")
+        out.problems += listed(
+            found, "personal data" if kind == "personal" else f"a {kind} refused"
+        )
     return out
+
+
+def stakeholder_id(stem: str, raw: str) -> str:
+    """`<stem>-<response id>`, as an id may be written (letters, digits, '.', '_', '-';
+    at most `MAX_ID`). A response id that has to be altered to fit (other
+    characters, or too long) ends in a hash of the whole id instead, so two response
+    ids never become one stakeholder and the same response id always gives the same
+    stakeholder id."""
+    part = _UNSAFE_ID.sub("-", raw).strip("-._")
+    full = f"{stem}-{part}" if stem and part else stem or part
+    if part == raw and len(full) <= MAX_ID:
+        return full
+    digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:_DIGEST]
+    head = full[: MAX_ID - _DIGEST - 1].rstrip("-._")
+    return f"{head}-{digest}" if head else digest
 
 
 def settle_ids(
@@ -239,37 +316,39 @@ def settle_ids(
     prefix: str | None,
     taken: set[str],
 ) -> list[Problem]:
-    """Give every person a stakeholder id `<prefix>-<response id>` (the row number
-    where the tool has none), valid as an id and free in `taken` (the ids of the
-    engagement already): without an explicit prefix, the tool's prefix is numbered
-    (qx, qx2, qx3, ...) until no id collides. Returns the problems (ids repeated
-    in the export, or colliding under an explicit prefix)."""
+    """Give every person a stakeholder id `<prefix>-<response id>` (`stakeholder_id`;
+    the row number where the tool has none). Response ids identify respondents: an
+    id the engagement has already (`taken`) is that respondent, whom `once.count_once`
+    then recognises, so the tool's prefix is kept. Row numbers identify no one: without
+    an explicit prefix, the tool's prefix is numbered (gf, gf2, gf3, ...) until no id
+    collides. Returns the problems (ids repeated in the export, or row numbers that
+    collide under an explicit prefix)."""
     problems: list[Problem] = []
     base = DEFAULT_PREFIX[export.tool] if prefix is None else prefix
-    raw = [(_UNSAFE_ID.sub("-", p.raw_id).strip("-._") or str(p.line)) for p in responses.people]
+    raw = [p.raw_id for p in responses.people]
     seen: dict[str, int] = {}
-    for p, r in zip(responses.people, raw, strict=True):
-        first = seen.setdefault(r.lower(), p.line)
+    for p in responses.people:
+        first = seen.setdefault(stakeholder_id(base, p.raw_id).casefold(), p.line)
         if first != p.line:
-            column = export.id_column.key if export.id_column else None
             problems.append(
                 export.problem(
-                    f"is the same response id as line {first}; each response needs its own",
+                    f"is the same response id as line {first} (ids are compared without "
+                    "case); each response needs its own",
                     p.line,
-                    column,
+                    responses.id_key,
                     p.raw_id,
                 )
             )
     if problems:
         return listed(problems, "a repeated response id")
-    lowered = {t.lower() for t in taken}
+    lowered = {t.casefold() for t in taken}
     for n in range(1, 1000):
         stem = base if n == 1 else f"{base}{n}"
-        ids = [(f"{stem}-{r}" if stem else r)[:64] for r in raw]
-        clash = [i for i in ids if i.lower() in lowered]
-        if not clash or prefix is not None or not base:
+        ids = [stakeholder_id(stem, r) for r in raw]
+        clash = [i for i in ids if i.casefold() in lowered]
+        if not clash or responses.ids_given or prefix is not None or not base:
             break
-    if clash:
+    if clash and not responses.ids_given:
         problems.append(
             export.problem(
                 f"gives stakeholder ids the engagement has already ({', '.join(clash[:5])}"

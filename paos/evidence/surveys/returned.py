@@ -7,14 +7,15 @@ header row holding `signal_id` and `answer` (the questionnaire's table). It is r
 by its names, not by fixed cells, so a questionnaire whose wording or layout
 changes reads the same:
 
-- above the table, the row whose label names the respondent ("Respondent (name or
-  code)") and the row whose label asks the role (`ROLE_QUESTION`): the value right
-  of each label is the answer. The respondent's name or code is never copied: it
-  tells respondents apart (two workbooks of one respondent are refused) and gives
-  the stakeholder id a stable, non-identifying suffix (a hash of it). The heading's
-  "Rulebook <id>" must be the engagement's rulebook, and "for the <perspective>
-  perspective", when there, is the respondent's declared perspective (their role
-  must be of it);
+- above the table, the rows whose labels ask the respondent's name or code
+  (`NAME_FIELD`), the role (`ROLE_QUESTION`) and, where a role has no perspective
+  of its own ("Other"), the perspective (`PERSPECTIVE_QUESTION`): the value right
+  of each label is the answer. The name or code is never copied: it tells
+  respondents apart (two workbooks of one respondent are refused) and gives the
+  stakeholder id a stable, non-identifying suffix (a hash of it). The heading's
+  "rulebook <id>" must be the engagement's rulebook, and "for the <perspective>
+  perspective", when there, is the perspective the respondent answers from (a
+  role of another perspective is refused);
 - in the table, per row: `signal_id`, the `answer` (a choice of the drop-down, or
   any answer `rating_from_answer` reads) and the comment (`Why?`); the other columns
   the questionnaire writes (dimension, signal, question) are its own text, ignored
@@ -43,18 +44,18 @@ from paos.evidence.intake import (
     listed,
     workbook_sheets,
 )
-from paos.evidence.questionnaire import XLSX_COLUMNS
+from paos.evidence.questionnaire import NAME_FIELD, XLSX_COLUMNS
 from paos.evidence.surveys.formats import Column, Export
-from paos.evidence.surveys.mapping import Target
+from paos.evidence.surveys.mapping import Target, role_target
 from paos.evidence.surveys.matching import Plan
 from paos.evidence.surveys.responses import Person, Responses
 from paos.evidence.vocabulary import (
     COMMENT_PROMPT,
+    PERSPECTIVE_QUESTION,
     ROLE_QUESTION,
     NotARating,
     normalise,
     rating_from_answer,
-    role_from_answer,
     role_labels,
 )
 from paos.method.rulebook import Rulebook
@@ -62,12 +63,13 @@ from paos.method.rulebook import Rulebook
 TOOL = "questionnaire"
 ID_COLUMN, ANSWER_COLUMN = normalise("signal_id"), normalise("answer")
 COMMENT_COLUMN = normalise(COMMENT_PROMPT)
-RESPONDENT_LABEL = "Respondent (name or code)"  # as `paos questionnaire` labels it
+# The respondent's label, as `paos questionnaire` writes it now and wrote it before.
+RESPONDENT_LABELS = (NAME_FIELD, "Respondent (name or code)")
 LISTS_SHEET = "lists"  # the drop-downs' choices, hidden
 HEAD_SCAN = 60  # rows searched for the table's header
 DIGEST = 10  # hex characters of the respondent's hash in a stakeholder id
 _RULEBOOK = re.compile(r"\brulebook\s+(\S+?),?\s+version\b", re.IGNORECASE)
-_PERSPECTIVE = re.compile(r"\bfor the\s+(.+?)\s+perspective\b", re.IGNORECASE)
+_PERSPECTIVE = re.compile(r"\bfor the\s+(\w+)\s+perspective\b", re.IGNORECASE)
 
 Sheets = list[tuple[str, list[list[str | None]]]]
 
@@ -98,10 +100,13 @@ def _header(rows: list[list[str | None]]) -> int | None:
     return None
 
 
-def _label_rows(block: list[tuple[int, list[tuple[int, str]]]], label: str, word: str) -> list[int]:
-    """The rows above the table whose label (first cell) is `label`, else (a reworded
-    questionnaire) a short label holding `word`."""
-    exact = [i for i, cells in block if normalise(cells[0][1]) == normalise(label)]
+def _label_rows(
+    block: list[tuple[int, list[tuple[int, str]]]], labels: tuple[str, ...], word: str
+) -> list[int]:
+    """The rows above the table whose label (first cell) is one of `labels`, else (a
+    reworded questionnaire) a short label holding `word`."""
+    wanted = {normalise(label) for label in labels}
+    exact = [i for i, cells in block if normalise(cells[0][1]) in wanted]
     return exact or [
         i
         for i, cells in block
@@ -178,12 +183,20 @@ def _read_form(path: Path, sheets: Sheets, rb: Rulebook, problems: list[Problem]
         if cells:
             block.append((i, cells))
     label_rows = {
-        "respondent": _label_rows(block, RESPONDENT_LABEL, r"\brespondent\b"),
-        "role": _label_rows(block, ROLE_QUESTION, r"\broles?\b"),
+        "respondent": _label_rows(block, RESPONDENT_LABELS, r"\brespondent\b|\bname or code\b"),
+        "role": _label_rows(block, (ROLE_QUESTION,), r"\broles?\b"),
+        "perspective": _label_rows(block, (PERSPECTIVE_QUESTION,), r"\bperspective\b"),
     }
+    label_rows["role"] = [i for i in label_rows["role"] if i not in label_rows["perspective"]]
     inputs: dict[str, tuple[int, str]] = {}
     for kind, found in label_rows.items():
-        what = "the respondent's name or code" if kind == "respondent" else "the role"
+        what = {
+            "respondent": "the respondent's name or code",
+            "role": "the role",
+            "perspective": "the perspective",
+        }[kind]
+        if not found and kind == "perspective":
+            continue  # asked only where a role needs it
         if not found:
             bad.append(
                 Problem(label, f"has no row asking {what} above its table", None, None, None, name)
@@ -228,37 +241,44 @@ def _read_form(path: Path, sheets: Sheets, rb: Rulebook, problems: list[Problem]
                 i,
                 None,
             )
+    declared = None  # the perspective question's answer
+    if "perspective" in inputs:
+        i, value = inputs["perspective"]
+        declared = normalise(value) if value else None
+        if declared is not None and declared not in rb["stakeholder_perspectives"]:
+            known = ", ".join(rb["stakeholder_perspectives"])
+            refuse(f"is not a perspective ({known})", i, None, value)
+            declared = None
     if "role" in inputs:
         i, value = inputs["role"]
-        role = role_from_answer(value, rb) if value else None
+        role = role_target(value, rb) if value else None
         needs = {r.strip().lower() for r in rb["roles_requiring_perspective"]}
         own = rb.role_perspectives.get(role) if role else None
+        wanted = declared or form.perspective
         if not value:
             refuse("the role is blank; pick the respondent's role from the drop-down", i, None)
         elif role is None:
             known = ", ".join(role_labels(rb).values())
             refuse(f"is not a role of the rulebook ({known})", i, None, value)
-        elif form.perspective and own and own != form.perspective:
+        elif own and wanted and own != wanted:
             refuse(
-                f"is a role of the {own} perspective, but this questionnaire is for the "
-                f"{form.perspective} perspective",
+                f"is a role of the {own} perspective, but the questionnaire says "
+                f"{wanted}: answer the perspective question only for a role without one",
                 i,
                 None,
                 value,
             )
-        elif role in needs and form.perspective is None:
+        elif role in needs and wanted is None:
             refuse(
-                "has no default perspective and the questionnaire names none; send the "
-                "questionnaire of the respondent's perspective (paos questionnaire "
-                "--perspective ...)",
+                "has no perspective of its own and the perspective question is not "
+                "answered; pick the respondent's perspective",
                 i,
                 None,
                 value,
             )
         else:
             form.role = role
-            if own:  # the role's own perspective: not declared again
-                form.perspective = None
+            form.perspective = None if own else wanted  # a role's own: not declared
     # the table: one row per signal
     cols = {normalise(c): j for j, c in reversed(list(enumerate(rows[head]))) if _text(c)}
     own_text = {normalise(c) for c in XLSX_COLUMNS} - {ID_COLUMN, ANSWER_COLUMN, COMMENT_COLUMN}
@@ -389,7 +409,7 @@ def _returned(path: Path, forms: list[_Form], problems: list[Problem], rb: Ruleb
     for col in columns:
         plan.targets[col.index] = Target("rating", col.text)
         plan.how[col.index] = "returned questionnaire"
-    out = Responses()
+    out = Responses(ids_given=True)  # a respondent's id is the same at every import
     for form in forms:
         if form.role is None or form.answers is None:
             continue

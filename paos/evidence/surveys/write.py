@@ -2,8 +2,10 @@
 neither. Both files are written and synced in a staging folder of this process
 first, then renamed into place; if the second rename fails, the first file is put
 back as it was. Rows already in the folder (`--append`) keep their cells as
-written; new cells are neutralised (`_files.neutralise`) so no answer runs as a
-formula."""
+written. New cells hold the respondent's text exactly (no apostrophe before text
+that starts like a formula): these files are evidence, read back by paos as typed,
+like a ratings.csv typed by hand; the outputs made for a spreadsheet (a report's
+gaps.csv and actions.xlsx) are the ones neutralised (`_files.neutralise`)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from paos._files import fault, make_staging, neutralise
+from paos._files import fault, make_staging
 from paos.errors import EvidenceError, FaultError, Problem
 from paos.evidence.intake import MAX_TABLE_BYTES, Refused, csv_rows, decode, read_file
 
@@ -25,7 +27,8 @@ FILES = {"stakeholders": STAKEHOLDER_COLUMNS, "ratings": RATING_COLUMNS}
 
 def read_existing(folder: Path) -> dict[str, tuple[list[str], list[list[str]]]]:
     """The header and data rows of the folder's stakeholders.csv and ratings.csv
-    (missing files are left out; blank rows dropped)."""
+    (missing files are left out; blank rows dropped; a symbolic link resolving
+    outside the folder is refused: another client's rows never join these)."""
     out: dict[str, tuple[list[str], list[list[str]]]] = {}
     for name in FILES:
         path = folder / f"{name}.csv"
@@ -33,7 +36,8 @@ def read_existing(folder: Path) -> dict[str, tuple[list[str], list[list[str]]]]:
             continue
         try:
             rows = csv_rows(
-                decode(read_file(path, str(path), MAX_TABLE_BYTES), str(path)), str(path)
+                decode(read_file(path, str(path), MAX_TABLE_BYTES, folder), str(path)),
+                str(path),
             )
         except Refused as err:
             if err.fault:
@@ -50,7 +54,7 @@ def table_text(
     new: Iterable[Sequence[object]],
 ) -> str:
     """CSV text: the old header (with any of `columns` it lacks added) and rows as they
-    were, then the new rows (given in `columns` order) neutralised."""
+    were, then the new rows (given in `columns` order) as they are."""
     header = list(old[0]) if old and old[0] else []
     header += [c for c in columns if c not in header]
     at = {c: columns.index(c) for c in columns}
@@ -61,10 +65,7 @@ def table_text(
         writer.writerow(row + [""] * (len(header) - len(row)))
     for values in new:
         writer.writerow(
-            [
-                "" if c not in at or values[at[c]] is None else neutralise(str(values[at[c]]))
-                for c in header
-            ]
+            ["" if c not in at or values[at[c]] is None else str(values[at[c]]) for c in header]
         )
     return buf.getvalue()
 

@@ -1,0 +1,284 @@
+"""Issue 16, `paos import`: every respondent counts once (an overlapping or repeated
+export is recognised, never renamed and counted again), two respondents never become
+one, personal data stays out whatever its header says, and evidence keeps what the
+respondent wrote (formula safety belongs to the files made for a spreadsheet)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from typer.testing import CliRunner
+
+from paos.cli import app
+from paos.deliverables.report import deliverable, save_results
+from paos.evidence.scaffold import new_engagement
+from paos.evidence.surveys import import_export, summary_text
+from tests.test_import import RB, SIG, csv_file, files, imported, qualtrics, refused
+
+ANSWERS = [
+    {"Q1": role, "Q2": str(n % 4 + 1), "Q3_1": "Defined", "FIT-03": str((n + 1) % 4 + 1)}
+    for n, role in enumerate(
+        ["CEO", "Sales", "Sales", "Partner", "RevOps", "Partner Manager", "CFO", "Partner"]
+    )
+]
+
+
+@pytest.fixture
+def eng(tmp_path):
+    """An engagement as `paos new` makes it, client and date filled in."""
+    folder = tmp_path / "acme"
+    new_engagement(folder, RB, "acme")
+    text = (folder / "engagement.yaml").read_text()
+    text = text.replace("client:\n", 'client: "Acme"\n')
+    (folder / "engagement.yaml").write_text(
+        text.replace("assessed_on:\n", 'assessed_on: "2026-03-01"\n')
+    )
+    return folder
+
+
+def _ids(folder) -> list[str]:
+    return sorted(imported(folder)[0])
+
+
+# --- every respondent counts once ---------------------------------------------------
+
+
+def test_respondents_counted_once_when_an_overlapping_export_is_appended(eng, tmp_path):
+    """The first 3 responses imported, then the whole export appended: the 3 are
+    recognised (same response ids, same answers) and skipped with a line saying so;
+    only the 5 new ones are added. Appending the same export again adds nothing."""
+    import_export(qualtrics(tmp_path / "first.csv", ANSWERS[:3]), eng)
+    whole = qualtrics(tmp_path / "whole.csv", ANSWERS)
+    result = import_export(whole, eng, append=True)
+    assert result.invalid == []
+    assert _ids(eng) == [f"qx-R_{n:04d}xYz" for n in range(1, 9)]
+    text = summary_text(result)
+    assert "5 respondents imported" in text
+    assert (
+        "  already imported, skipped: 3 responses with the same answers "
+        "(qx-R_0001xYz .. qx-R_0003xYz)"
+    ) in text
+    before = files(eng)
+    again = import_export(whole, eng, append=True)
+    assert files(eng) == before, "appending the same export twice changed the evidence"
+    assert len(again.responses.people) == 0
+    assert "already imported, skipped: 8 responses" in summary_text(again)
+    people, ratings = imported(eng)
+    assert len(people) == 8 and len(ratings) == 8 * 3
+
+
+def test_the_cli_says_what_it_skipped(eng, tmp_path):
+    export = qualtrics(tmp_path / "whole.csv", ANSWERS[:2])
+    import_export(export, eng)
+    r = CliRunner().invoke(app, ["import", str(export), "--into", str(eng), "--append"])
+    assert r.exit_code == 0, r.output
+    assert "nothing new: every response of this export was imported before" in r.output
+    assert "already imported, skipped: 2 responses with the same answers" in r.output
+
+
+def test_a_respondent_already_imported_with_other_answers_is_refused(eng, tmp_path):
+    import_export(qualtrics(tmp_path / "first.csv", ANSWERS[:3]), eng)
+    changed = [dict(a) for a in ANSWERS]
+    changed[1]["Q2"] = "1"  # R_0002 answered FIT-01 with 2 then; this export says 1
+    text = refused(eng, qualtrics(tmp_path / "later.csv", changed), append=True)
+    assert (
+        "line 5, column ResponseId: 'R_0002xYz' was imported before as stakeholder "
+        "qx-R_0002xYz with other answers (FIT-01: 2 there, 1 here); a respondent counts "
+        "once: remove the response from this export, or import the newer export whole "
+        "with --force"
+    ) in text
+
+
+def test_a_second_form_numbering_its_responses_alike_needs_a_prefix_of_its_own(eng, tmp_path):
+    """Microsoft Forms numbers each form's responses 1, 2, ...: a second form's
+    response 1 is not the first form's, and paos cannot tell that from an edited
+    response; refused, then imported with a prefix of its own."""
+    head = ["ID", "Start time", "Completion time", "What is your role?", "FIT-01"]
+    internal = csv_file(tmp_path / "internal.csv", [head, ["1", "t", "t", "CEO", "3"]])
+    partners = csv_file(tmp_path / "partners.csv", [head, ["1", "t", "t", "Partner", "2"]])
+    import_export(internal, eng)
+    refused(eng, partners, "give it a --prefix of its own", append=True)
+    import_export(partners, eng, append=True, prefix="partner")
+    assert _ids(eng) == ["ms-1", "partner-1"]
+
+
+def test_a_respondent_imported_under_another_prefix_is_recognised(eng, tmp_path):
+    export = qualtrics(tmp_path / "whole.csv", ANSWERS[:2])
+    import_export(export, eng, prefix="internal")
+    refused(
+        eng,
+        export,
+        "line 4, column ResponseId: 'R_0001xYz' was imported before, with the same answers, "
+        "as stakeholder internal-R_0001xYz (another prefix); a respondent counts once",
+        append=True,
+    )
+    import_export(export, eng, prefix="internal", append=True)
+    assert _ids(eng) == ["internal-R_0001xYz", "internal-R_0002xYz"]
+
+
+def test_an_identical_response_without_a_response_id_is_refused_on_append(eng, tmp_path):
+    """Google Forms has no response id: a row number is no identity, so a second
+    export's rows get ids of their own (gf2-1); a response that answers exactly as one
+    already imported (the same export appended again) is refused, not counted twice."""
+    header = ["Timestamp", "Role", f"FIT-01 {SIG['FIT-01'].question}", "FIT-01 why"]
+    rows = [["2026/02/01 10:00:00", "CEO", "3", "we have a profile"]]
+    rows.append(["2026/02/01 11:00:00", "Sales", "2", ""])
+    export = csv_file(tmp_path / "forms.csv", [header, *rows])
+    import_export(export, eng)
+    text = refused(eng, export, append=True)
+    assert (
+        "line 2: answers exactly as stakeholder gf-1 already in the engagement (role, "
+        "ratings and comments); this export has no response ids, so paos cannot tell "
+        "a second respondent from the same response imported twice"
+    ) in text
+    other = csv_file(tmp_path / "other.csv", [header, ["2026/03/01 10:00:00", "CEO", "4", ""]])
+    import_export(other, eng, append=True)
+    assert _ids(eng) == ["gf-1", "gf-2", "gf2-1"]
+
+
+# --- two respondents never become one -------------------------------------------------
+
+
+def test_response_ids_differing_after_64_characters_stay_two_respondents(eng, tmp_path):
+    long = "R_" + "a" * 70
+    export = qualtrics(tmp_path / "long.csv", ANSWERS[:3])
+    text = export.read_text(encoding="utf-8-sig")
+    text = text.replace("R_0001xYz", long + "X").replace("R_0002xYz", long + "Y")
+    export.write_text(text, encoding="utf-8-sig")
+    result = import_export(export, eng)
+    assert result.invalid == []
+    ids = _ids(eng)
+    assert len(ids) == 3 and all(len(i) <= 64 for i in ids)
+    # the same export again is recognised: its ids are the same
+    assert len(import_export(export, eng, append=True).responses.people) == 0
+
+
+def test_response_ids_that_read_alike_once_cleaned_stay_two_respondents(eng, tmp_path):
+    export = qualtrics(tmp_path / "odd.csv", ANSWERS[:2])
+    text = export.read_text(encoding="utf-8-sig")
+    text = text.replace("R_0001xYz", "R 7").replace("R_0002xYz", "R-7")
+    export.write_text(text, encoding="utf-8-sig")
+    assert import_export(export, eng).invalid == []
+    assert len(_ids(eng)) == 2
+
+
+def test_a_prefix_that_is_no_id_is_refused(eng, tmp_path):
+    """The stakeholders.csv import writes holds ids as made: a --prefix that would
+    start them like a formula, or hold spaces, is refused before anything is read."""
+    export = qualtrics(tmp_path / "q.csv", ANSWERS[:1])
+    for bad in ("=1+1", "a b", "x" * 25):
+        refused(eng, export, f"--prefix {bad!r} is not a usable id prefix", prefix=bad)
+
+
+# --- personal data, whatever the header ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "E-Mail-Adresse",
+        "Mail",
+        "Courriel",
+        "Correo electrónico",
+        "Name",
+        "Vorname",
+        "Nachname",
+        "Nom",
+        "Prénom",
+        "Phone number",
+        "Telefon",
+        "IP",
+    ],
+)
+def test_a_personal_column_mapped_to_the_id_is_refused(eng, tmp_path, header):
+    export = csv_file(
+        tmp_path / "forms.csv",
+        [["Timestamp", header, "Role", "FIT-01"], ["2026/02/01", "p-17", "CEO", "3"]],
+    )
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(f'columns:\n  "{header}": stakeholder_id\n', encoding="utf-8")
+    refused(eng, export, f"column {header}: holds personal data", mapping=mapping)
+
+
+@pytest.mark.parametrize(
+    ("value", "what"),
+    [
+        ("person0@northwind-analytics.de", "an e-mail address"),
+        ("198.51.100.23", "an IP address"),
+        ("2001:db8::17", "an IP address"),
+    ],
+)
+def test_a_column_whose_values_are_addresses_is_refused_whatever_its_header(
+    eng, tmp_path, value, what
+):
+    export = csv_file(
+        tmp_path / "forms.csv",
+        [
+            ["Timestamp", "Teilnehmer", "Role", "FIT-01", "Why?"],
+            ["2026/02/01", "t-1", "CEO", "3", ""],
+            ["2026/02/02", value, "CEO", "2", "ok"],
+        ],
+    )
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("columns:\n  Teilnehmer: stakeholder_id\n", encoding="utf-8")
+    text = refused(
+        eng, export, f"line 3, column Teilnehmer: is {what}, personal data", mapping=mapping
+    )
+    assert value not in text  # the message does not repeat the address
+    comment = csv_file(
+        tmp_path / "comment.csv",
+        [["Timestamp", "Role", "FIT-01", "Why?"], ["2026/02/01", "CEO", "3", value]],
+    )
+    refused(eng, comment, f"line 2, column Why?: is {what}, personal data")
+
+
+def test_a_wide_layout_keyed_by_e_mail_is_refused(eng, tmp_path):
+    export = csv_file(
+        tmp_path / "wide.csv",
+        [["stakeholder_id", "role", "FIT-01"], ["ann@client.example", "ceo", "3"]],
+    )
+    refused(eng, export, "line 2, column stakeholder_id: is an e-mail address")
+
+
+# --- evidence keeps what the respondent wrote ------------------------------------------
+
+FORMULA = "=HYPERLINK(1)"
+BULLETS = "- first point\n- second point"
+
+
+def test_imported_evidence_keeps_the_respondents_text(eng, tmp_path):
+    """Issue 16 item 14: ratings.csv is evidence, read back by paos: it holds the
+    text as written (no apostrophe to show in HTML and PDF); the deliverable's CSV
+    output, made for a spreadsheet, is formula-safe."""
+    answers = [
+        {"Q1": "CEO", "Q2": "1", "Q2_TEXT": FORMULA, "FIT-03": "1", "FIT-03_why": BULLETS},
+        {"Q1": "Sales", "Q2": "1", "FIT-03": "1"},
+    ]
+    import_export(qualtrics(tmp_path / "q.csv", answers), eng)
+    _, ratings = imported(eng)
+    assert ratings[("qx-R_0001xYz", "FIT-01")] == (1, FORMULA)
+    assert ratings[("qx-R_0001xYz", "FIT-03")] == (1, BULLETS)
+    rows = list(csv.reader(io.StringIO((eng / "ratings.csv").read_text(encoding="utf-8"))))
+    assert [r[3] for r in rows if r[0] == "qx-R_0001xYz"] == [FORMULA, BULLETS]
+    d = deliverable(eng)
+    save_results(d, tmp_path / "out")
+    gaps = list(csv.DictReader(io.StringIO((tmp_path / "out" / "gaps.csv").read_text())))
+    shown = {g["evidence"] for g in gaps if g["evidence"]}
+    assert "'" + FORMULA in shown
+    assert "'- first point\n'- second point" in shown
+
+
+def test_appending_keeps_the_rows_already_there_as_written(eng, tmp_path):
+    """A row the analyst added for a respondent from another source (an interview)
+    stays as typed; the respondent's survey answers are what is compared."""
+    import_export(qualtrics(tmp_path / "q.csv", ANSWERS[:1]), eng)
+    with (eng / "ratings.csv").open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerow(
+            ["qx-R_0001xYz", "REC-01", "2", "'=typed by hand", "interview"]
+        )
+    result = import_export(qualtrics(tmp_path / "q2.csv", ANSWERS[:2]), eng, append=True)
+    assert [p.stakeholder_id for p in result.responses.people] == ["qx-R_0002xYz"]
+    _, ratings = imported(eng)
+    assert ratings[("qx-R_0001xYz", "REC-01")] == (2, "'=typed by hand")

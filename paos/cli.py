@@ -220,7 +220,9 @@ def import_cmd(
         Path,
         typer.Argument(
             help="Survey export: Qualtrics, Google Forms or SurveyMonkey CSV, Microsoft "
-            "Forms or SurveyMonkey .xlsx, or PAOS's wide layout.",
+            "Forms or SurveyMonkey .xlsx, or PAOS's wide layout; or questionnaires "
+            "returned filled in (paos questionnaire --format xlsx): one workbook, or a "
+            "folder of them (one respondent each).",
             show_default=False,
         ),
     ],
@@ -526,7 +528,8 @@ def compare(
         typer.Option(
             "--actions",
             help="The baseline's action plan as the client returned it (default: "
-            "actions.xlsx inside the baseline engagement folder, when there).",
+            "actions.xlsx, .xlsm, .ods or .xls inside the baseline engagement folder, "
+            "when there).",
             show_default=False,
         ),
     ] = None,

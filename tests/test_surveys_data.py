@@ -28,6 +28,7 @@ NAMES = [
     "northwind-google-forms.csv",
     "northwind-ms-forms.xlsx",
     "northwind-surveymonkey.csv",
+    "northwind-surveymonkey-legacy.csv",
 ]
 
 
@@ -130,7 +131,7 @@ def read_back(name: str):
                 continue
             if answer in ("", no_rating):
                 rating = None
-            elif name.endswith("surveymonkey.csv"):
+            elif "surveymonkey" in name:
                 rating = LEVELS[answer]
             elif name.endswith("ms-forms.xlsx"):
                 rating = int(answer)

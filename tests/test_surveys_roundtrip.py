@@ -44,6 +44,7 @@ def test_there_is_an_export_of_every_tool():
         "northwind-google-forms.csv",
         "northwind-ms-forms.xlsx",
         "northwind-qualtrics.csv",
+        "northwind-surveymonkey-legacy.csv",
         "northwind-surveymonkey.csv",
     ]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from html import escape
 from html.parser import HTMLParser
+from pathlib import PurePath
 
 from markdown_it import MarkdownIt
 
@@ -658,7 +659,8 @@ def reassessment(d: Deliverable) -> Html:
     )
     plan = c.get("actions")
     plan_note = (
-        '<p class="small">The client\'s action plan of the baseline: '
+        '<p class="small">The client\'s action plan of the baseline '
+        + f"({esc(PurePath(plan['file']).name)}): "
         + ("statuses read." if plan["read"] else "no statuses read.")
         + "".join(f"<br>{esc(n)}" for n in plan["notes"])
         + "</p>"

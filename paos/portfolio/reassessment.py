@@ -19,7 +19,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from paos.errors import PaosError, printable
+from paos.errors import EvidenceError, FaultError, PaosError, Problem, printable
 from paos.method._numbers import display, signed
 from paos.method.diagnostic import diagnose
 from paos.method.results import contract
@@ -187,14 +187,42 @@ def check_pair(baseline_meta: dict, follow_up_meta: dict) -> None:
 
 
 def default_actions(baseline_path: str | Path) -> Path | None:
-    """Where the client's action plan of a baseline is looked for by default:
-    `actions.xlsx` inside the baseline engagement folder (where the analyst drops
-    the file the client returned), if it is there. None for a workbook baseline or
-    a folder without one."""
+    """Where the client's action plan of a baseline is looked for by default: the
+    workbook named `actions` inside the baseline engagement folder (where the analyst
+    drops the file the client returned) in any format paos reads (actions.xlsx as paos
+    wrote it, or saved again as .xlsm, .ods or .xls; the name's case ignored), if it
+    is there. None for a workbook baseline or a folder without one. Two such files
+    are refused (`EvidenceError`, one line naming both): paos would not know which
+    one the client meant; a folder that cannot be listed is a `FaultError`."""
     from paos.deliverables.actions import ACTIONS_FILE
+    from paos.evidence.intake import WORKBOOK_SUFFIXES
 
-    path = Path(baseline_path) / ACTIONS_FILE
-    return path if Path(baseline_path).is_dir() and os.path.lexists(path) else None
+    folder = Path(baseline_path)
+    if not folder.is_dir():
+        return None
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        raise FaultError(
+            f"{folder}: cannot be listed ({exc.strerror or exc}); check its permissions"
+        ) from None
+    stem = Path(ACTIONS_FILE).stem.casefold()
+    found = [
+        n
+        for n in names
+        if Path(n).stem.casefold() == stem and Path(n).suffix.lower() in WORKBOOK_SUFFIXES
+    ]
+    if len(found) > 1:
+        raise EvidenceError(
+            [
+                Problem(
+                    str(folder),
+                    f"holds {len(found)} action plans ({', '.join(found)}); keep the one "
+                    "the client returned and move the others away, or name it with --actions",
+                )
+            ]
+        )
+    return folder / found[0] if found else None
 
 
 def attach_actions(c: dict, path: str | Path, folder: str | Path | None = None) -> dict:
@@ -233,7 +261,7 @@ def compare_paths(
     its engagement.yaml names (`rulebook.same` then says whether they differ).
     Adds `assessed_on` (ISO dates of both) to the `compare` object, and the
     client's statuses (`attach_actions`) from the action plan `actions`, by default
-    the baseline folder's actions.xlsx when there is one (`default_actions`); a
+    the baseline folder's actions workbook when there is one (`default_actions`); a
     named `actions` file that does not exist is refused (`PaosError`).
 
     >>> progress = compare_paths("engagements/acme-2025", "engagements/acme-2026")

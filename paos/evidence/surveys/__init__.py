@@ -1,6 +1,7 @@
 """`paos import`: survey exports (Qualtrics, Google Forms, Microsoft Forms,
-SurveyMonkey, PAOS's wide layout) into an engagement's stakeholders.csv and
-ratings.csv.
+SurveyMonkey, PAOS's wide layout) and the offline questionnaire returned filled in
+(one workbook or a folder of them, `returned`) into an engagement's
+stakeholders.csv and ratings.csv.
 
 Reading (`formats`) recognises the tool by its header rows; matching (`matching`)
 gives every column a meaning from the rulebook's questions, signal ids and the
@@ -24,6 +25,7 @@ from pathlib import Path
 from paos._defaults import DEFAULT_RULEBOOK, ID_PATTERN
 from paos.errors import EvidenceError, FaultError, PaosError, Problem
 from paos.evidence.intake import Refused, read_meta
+from paos.evidence.surveys import bounds
 from paos.evidence.surveys.formats import Column, Export, read_export
 from paos.evidence.surveys.mapping import MAX_PREFIX, Mapping, load_mapping
 from paos.evidence.surveys.matching import Plan, plan_columns
@@ -34,6 +36,7 @@ from paos.evidence.surveys.responses import (
     read_responses,
     settle_ids,
 )
+from paos.evidence.surveys.returned import Returned, Sheets, read_returned
 from paos.evidence.surveys.suggest import suggest_text
 from paos.evidence.surveys.write import (
     FILES,
@@ -61,9 +64,9 @@ class ImportResult:
     seconds: float = 0.0  # reading, matching and writing (not the validation)
 
 
-def _read(path: Path) -> Export:
+def _read(path: Path, sheets: Sheets | None = None) -> Export:
     try:
-        return read_export(Path(path))
+        return read_export(Path(path), sheets)
     except Refused as err:
         if err.fault:
             raise FaultError(str(err.problem)) from None
@@ -108,9 +111,20 @@ def import_export(
         raise EvidenceError([bad])
     rb = engagement_rulebook(folder, rulebook)
     maps: Mapping | None = load_mapping(Path(mapping), rb) if mapping else None
-    export = _read(Path(export_path))
-    plan = plan_columns(export, rb, maps)
-    responses = read_responses(export, plan, rb, maps, complete_only)
+    got = read_returned(Path(export_path), rb)
+    if isinstance(got, Returned):  # questionnaires returned filled in: no columns to map
+        if maps is not None:
+            raise PaosError(
+                f"{export_path}: returned questionnaires are read as paos wrote them; "
+                "leave out --mapping"
+            )
+        export, plan, responses = got.export, got.plan, got.responses
+    else:
+        export = _read(Path(export_path), got)
+        plan = plan_columns(export, rb, maps)
+        responses = read_responses(export, plan, rb, maps, complete_only, max_rows=bounds.ROWS)
+    if responses.over:  # reading stopped there: only this line is sure
+        raise EvidenceError([bounds.too_many(export, *responses.over)])
     if plan.problems or responses.problems:  # every problem at once, columns first
         raise EvidenceError(plan.problems + responses.problems)
     if not responses.people:
@@ -141,16 +155,24 @@ def import_export(
         problems = count_once(export, responses, existing)  # every respondent once
     if problems:
         raise EvidenceError(problems)
-    people = [[p.stakeholder_id, p.role, p.perspective, None, None] for p in responses.people]
-    ratings = [
+    # generators: the rows are laid out as the CSV text is written, never held twice
+    people = ([p.stakeholder_id, p.role, p.perspective, None, None] for p in responses.people)
+    ratings = (
         [responses.people[i].stakeholder_id, sid, value, comment, "survey"]
         for i, sid, value, comment in responses.ratings
-    ]
+    )
     texts = {
         "stakeholders": table_text(STAKEHOLDER_COLUMNS, existing.get("stakeholders"), people),
         "ratings": table_text(RATING_COLUMNS, existing.get("ratings"), ratings),
     }
     assert set(texts) == set(FILES)
+    counts = {
+        "stakeholders": len(existing.get("stakeholders", ([], []))[1]) + len(responses.people),
+        "ratings": len(existing.get("ratings", ([], []))[1]) + len(responses.ratings),
+    }
+    too_large = bounds.oversized(folder, counts, texts)
+    if too_large:
+        raise EvidenceError([too_large])
     result = ImportResult(export, plan, responses, rb)
     if responses.people:  # else every response was imported before: nothing new
         result.written = write_both(folder, texts)
@@ -172,7 +194,13 @@ def suggest_mapping(export_path: str | Path, rulebook: str | Path | None = None)
     """A starter mapping file (YAML text) for an export: every column with paos's
     best guess of its meaning, to edit and pass back with --mapping."""
     rb = load_rulebook(rulebook or DEFAULT_RULEBOOK)
-    return suggest_text(_read(Path(export_path)), rb)
+    got = read_returned(Path(export_path), rb)
+    if isinstance(got, Returned):
+        raise PaosError(
+            f"{export_path}: holds returned questionnaires, which paos import reads as "
+            "they are: no mapping needed"
+        )
+    return suggest_text(_read(Path(export_path), got), rb)
 
 
 def _names(columns: list[Column], limit: int = 8) -> str:

@@ -158,7 +158,7 @@ class Matcher:
 
 
 def _blank_column(export: Export, j: int) -> bool:
-    return all(not (row[j] or "").strip() for row in export.rows)
+    return j not in export.filled
 
 
 def plan_columns(export: Export, rulebook: Rulebook, mapping: Mapping | None) -> Plan:

@@ -25,6 +25,7 @@ DEFAULT_PREFIX = {
     "surveymonkey": "sm",
     "table": "r",
     "wide": "",
+    "questionnaire": "q",
 }
 FALSE = frozenset({"false", "0", "no"})
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
@@ -33,7 +34,7 @@ _DIGEST = 10  # hex characters of the response id's hash in an id paos had to al
 _EMAIL = re.compile(r"(?:mailto:)?[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]{2,}", re.IGNORECASE)
 
 
-@dataclass
+@dataclass(slots=True)  # one per response: a large export holds hundreds of thousands
 class Person:
     line: int
     raw_id: str
@@ -56,6 +57,8 @@ class Responses:
     left_out: int = 0  # incomplete responses left out (--complete-only)
     empty: int = 0  # responses without a single rating or comment
     problems: list[Problem] = field(default_factory=list)
+    # (file, line) when reading stopped: the file would get more rows than `max_rows`
+    over: tuple[str, int] | None = None
     ids_given: bool = False  # the rows carry response ids (else row numbers stand in)
     id_key: str | None = None  # the column of those ids, as messages name it
     skipped: list[str] = field(default_factory=list)  # imported before, same answers
@@ -93,8 +96,11 @@ def read_responses(
     rulebook: Rulebook,
     mapping: Mapping | None,
     complete_only: bool = False,
+    max_rows: int | None = None,
 ) -> Responses:
-    """Every response row as a person and their ratings (see the module docstring)."""
+    """Every response row as a person and their ratings (see the module docstring).
+    With `max_rows`, reading stops (`over` set) at the response that would give
+    stakeholders.csv or ratings.csv more rows than that: what is held stays bounded."""
     out = Responses()
     persp = rulebook["stakeholder_perspectives"]
     needs = {r.strip().lower() for r in rulebook["roles_requiring_perspective"]}
@@ -126,6 +132,7 @@ def read_responses(
         )
         return out
     memo: dict[tuple[str, str], int | None | str] = {}
+    role_memo: dict[str, str | None] = {}
     known_roles = ", ".join(role_labels(rulebook).values())
     bad: dict[str, list[Problem]] = {
         "rating": [],
@@ -194,7 +201,9 @@ def read_responses(
         if role_col is not None:
             text = _clean(row[role_col])
             if text:
-                role = roles_map.get(normalise(text)) or role_target(text, rulebook)
+                if text not in role_memo:  # a role answer is read once, not per row
+                    role_memo[text] = roles_map.get(normalise(text)) or role_target(text, rulebook)
+                role = role_memo[text]
                 if role is None:
                     bad["role"].append(
                         export.problem(
@@ -276,6 +285,9 @@ def read_responses(
                 if comment is None:
                     continue
             out.ratings.append((person, sid, value, comment))
+        if max_rows is not None and max(len(out.people), len(out.ratings)) > max_rows:
+            out.over = ("stakeholders" if len(out.people) > max_rows else "ratings", line)
+            break
     for kind, found in bad.items():
         out.problems += listed(
             found, "personal data" if kind == "personal" else f"a {kind} refused"

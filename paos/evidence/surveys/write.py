@@ -13,7 +13,7 @@ import csv
 import io
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from paos._files import fault, make_staging
@@ -51,7 +51,7 @@ def read_existing(folder: Path) -> dict[str, tuple[list[str], list[list[str]]]]:
 def table_text(
     columns: list[str],
     old: tuple[list[str], list[list[str]]] | None,
-    new: Sequence[Sequence[object]],
+    new: Iterable[Sequence[object]],
 ) -> str:
     """CSV text: the old header (with any of `columns` it lacks added) and rows as they
     were, then the new rows (given in `columns` order) as they are."""

@@ -582,7 +582,10 @@ def made_by_paos(path: Path, fmt: str) -> bool:
         if fmt == "xlsx":
             with zipfile.ZipFile(path) as archive:
                 core = archive.read("docProps/core.xml").decode("utf-8", "replace")
-            return f"<dc:creator>{GENERATOR}</dc:creator>" in core
+            # The element, not its spelling: openpyxl writes namespaces differently with
+            # and without lxml installed.
+            found = re.search(r"<dc:creator(?: [^>]*)?>([^<]*)</dc:creator>", core)
+            return found is not None and found[1] == GENERATOR
         with open(path, "rb") as fh:
             head = fh.read(4096).decode("utf-8", "replace")
     except (OSError, zipfile.BadZipFile, KeyError):

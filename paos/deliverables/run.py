@@ -22,6 +22,7 @@ import logging
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,9 +112,13 @@ def _engine() -> type:
             start_timeout=60,
             execution_timeout=None,
             kernel_start=None,
+            kernel_folder=None,
             **kwargs,
         ):
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            if kernel_folder is not None:
+                kwargs["km"] = _kernel_manager(kernel_name, kernel_folder)
+                kernel_start = {**(kernel_start or {}), "cleanup_kc": True}
             final = merge_kwargs(
                 kwargs,
                 timeout=execution_timeout,
@@ -160,6 +165,42 @@ def _engine() -> type:
     return OneWriteEngine
 
 
+def _kernel_manager(kernel_name: str, folder: str):
+    """A kernel manager whose kernel talks over Unix sockets in `folder` (ZeroMQ's
+    `ipc` transport) instead of TCP ports on localhost. jupyter_client picks TCP ports
+    by binding, closing and writing them to the connection file; another process can
+    take one before the kernel binds it, and the kernel dies before it replies to
+    kernel_info (jupyter_client issue 154: two `paos run` started together, batch
+    workers). Socket files in a folder this run made cannot be taken by anyone else."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    return AsyncKernelManager(
+        kernel_name=kernel_name,
+        transport="ipc",
+        connection_file=os.path.join(folder, "kernel.json"),
+    )
+
+
+# A Unix socket's path holds at most 107 bytes (sun_path); the kernel's are
+# `<folder>/kernel-ipc-<n>`.
+_SOCKET_PATH_MAX = 100
+
+
+def _socket_folder() -> tempfile.TemporaryDirectory:
+    """A private folder (mode 0700) for one kernel's connection file and sockets."""
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="paos-kernel-")
+    except OSError as exc:
+        raise fault(exc, Path(tempfile.gettempdir()), "kernel sockets:") from None
+    if len(os.fsencode(folder.name)) + len("/kernel-ipc-99") > _SOCKET_PATH_MAX:
+        folder.cleanup()
+        raise FaultError(
+            f"{tempfile.gettempdir()}: too long a path for the kernel's sockets; "
+            "set TMPDIR to a shorter folder"
+        )
+    return folder
+
+
 def execute_notebook(
     template: Path, output: Path, parameters: dict, cwd: Path, title: str = ""
 ) -> None:
@@ -181,6 +222,7 @@ def execute_notebook(
     nb = nbformat.read(str(template), as_version=4)
     if title:
         nb.metadata["title"] = plain(title)
+    sockets = _socket_folder()
     try:
         pm.execute_notebook(
             nb,
@@ -191,6 +233,7 @@ def execute_notebook(
             progress_bar=False,
             log_output=False,
             kernel_start=start,
+            kernel_folder=sockets.name,
             keep=keep,
             paths=(str(template), str(output)),
         )
@@ -207,6 +250,7 @@ def execute_notebook(
             f"stage execute failed ({type(exc).__name__}: {exc})".replace("\n", " ")
         ) from None
     finally:
+        sockets.cleanup()
         if "nb" in keep:
             atomic_write_text(output, nbformat.writes(keep["nb"]))
 

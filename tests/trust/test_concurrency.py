@@ -173,3 +173,31 @@ def test_dask_threads_with_relative_paths_never_mix_clients(tmp_path, monkeypatc
     assert [o.status for o in outcomes] == ["done"] * 3, [o.reason for o in outcomes]
     _assert_reports_are_their_own(client / "r", ids)
     _assert_store_rows(client / "s", ids)
+
+
+# kernels started at once cannot take each other's ports ------------------------------------
+
+
+def test_a_kernel_talks_over_sockets_in_a_private_folder_not_ports(tmp_path):
+    """jupyter_client picks TCP ports by binding and closing them; another process can
+    take one before the kernel binds it and the kernel dies before kernel_info (issue
+    19 item 10). The kernel gets Unix sockets in a folder only this run can write."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from paos.deliverables.run import execute_notebook
+
+    template, output = tmp_path / "probe.ipynb", tmp_path / "probe.out.ipynb"
+    probe = (
+        "import json, os\n"
+        "from ipykernel.connect import get_connection_info\n"
+        "info = json.loads(get_connection_info())\n"
+        "folder = os.path.dirname(info['ip'])\n"
+        "print(info['transport'], folder, oct(os.stat(folder).st_mode & 0o777))"
+    )
+    nbformat.write(new_notebook(cells=[new_code_cell(probe)]), str(template))
+    execute_notebook(template, output, {}, cwd=tmp_path)
+    printed = nbformat.read(str(output), as_version=4).cells[-1].outputs[0]["text"]
+    transport, folder, mode = printed.split()
+    assert (transport, mode) == ("ipc", "0o700"), printed
+    assert not os.path.exists(folder)  # removed with the kernel

@@ -703,7 +703,9 @@ def _open_workbook(data: bytes):
 #                is a cell of type "f" (its text is shown).
 #   .ods         zip checked by `_zip_refusal`; content.xml is read once by expat
 #                (no DTD allowed) for each sheet's filled extent, repeats counted
-#                (`number-rows-repeated`, `number-columns-repeated`), and for cells
+#                (`number-rows-repeated`, `number-columns-repeated`; a cell counts
+#                as filled if it has text, a space element or any office: attribute,
+#                the value-type or a value without one), and for cells
 #                with a `table:formula` attribute (its text is shown); then calamine
 #                reads the values.
 #   .xls         OLE2, not a zip: bounded by MAX_WORKBOOK_BYTES as stored; olefile
@@ -762,6 +764,8 @@ def _bound(extent: _Extent, label: str, name: str) -> None:
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
+_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 "
+_TEXT_SPACES = {_TEXT + "s", _TEXT + "tab", _TEXT + "line-break"}
 
 
 def _repeat(value: str | None) -> int:
@@ -792,6 +796,8 @@ def _ods_scan(data: bytes) -> dict[str, _Extent]:
             at["depth"] += 1
             if tag == _TABLE + "table":
                 raise ValueError("a table inside a cell")
+            if tag in _TEXT_SPACES:  # a space, tab or line break is text too
+                cell[2] = True
         elif tag == _TABLE + "table":
             if sheet is not None:
                 raise ValueError("a table inside a table")
@@ -807,7 +813,11 @@ def _ods_scan(data: bytes) -> dict[str, _Extent]:
         elif tag in (_TABLE + "table-cell", _TABLE + "covered-table-cell"):
             count = _repeat(attrs.get(_TABLE + "number-columns-repeated"))
             formula = attrs.get(_TABLE + "formula")
-            cell[:] = [at["col"], count, _OFFICE + "value-type" in attrs, formula]
+            # calamine takes a cell's value from any of office:value, date-value,
+            # time-value, boolean-value, string-value, with or without value-type:
+            # every office: attribute counts, so no spelling of a value is missed.
+            filled = any(name.startswith(_OFFICE) for name in attrs)
+            cell[:] = [at["col"], count, filled, formula]
             at["col"] += count
             at["depth"] = 1
 

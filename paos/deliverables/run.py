@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -39,6 +38,7 @@ from paos._files import (
     publish_folder,
     release,
     remove_owned,
+    remove_staging,
     separate_folders,
     sweep_leftovers,
     writable_folder,
@@ -439,7 +439,7 @@ def deliver(
         if own_browser is not None:
             own_browser.close()
         if os.path.lexists(staging) and owned(staging):
-            shutil.rmtree(staging, ignore_errors=True)
+            remove_staging(staging)
     files = {p.name: p for p in sorted(target.iterdir()) if not p.name.startswith(".")}
     return RunResult(target_id, target, files, seconds)
 

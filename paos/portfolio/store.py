@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import shutil
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -25,7 +24,7 @@ import polars as pl
 
 from paos import __version__
 from paos._defaults import DEFAULT_STORE
-from paos._files import PaosWarning, atomic_write_bytes, make_staging
+from paos._files import PaosWarning, atomic_write_bytes, make_staging, remove_staging
 from paos._types import Results
 from paos.evidence.intake import CONTROL_PL
 
@@ -244,7 +243,7 @@ def write_runs(rows: pl.DataFrame, store: str | Path = DEFAULT_STORE) -> list[Pa
             row.write_parquet(buf)
             out.append(atomic_write_bytes(path, buf.getvalue(), work))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        remove_staging(work)
     return out
 
 

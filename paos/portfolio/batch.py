@@ -320,11 +320,56 @@ def _run_local(sources, out, store, jobs, force, rulebook, bar) -> list[Outcome]
                 outcome = Outcome(src, None, "failed", "worker", _reason(exc))
             results[src] = outcome
             bar.advance(failed=outcome.status == "failed")
-    except KeyboardInterrupt:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM as the CLI turns it into one
+        _stop_workers(pool)
         raise
     pool.shutdown(wait=True)
     return [results[str(s)] for s in sources]
+
+
+_STOP_WAIT = 10.0  # seconds the workers' kernels and browsers get to end by themselves
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool at once, its workers' kernels, Playwright drivers and Chromiums
+    with it, so nothing is left running (or publishing) once the batch has exited.
+
+    The workers are killed outright: one cannot publish a report after that, and the
+    staging folder it leaves is marked as its own, so the next command removes it.
+    Their children end by themselves when their parent dies (a kernel polls its
+    parent; Playwright's driver reads from the worker's pipe and closes Chromium on
+    its end), and are killed if they have not gone within `_STOP_WAIT` seconds.
+    Waiting for the running engagements instead (the pool's own shutdown) let them
+    publish minutes after the batch had exited."""
+    import psutil
+
+    workers = []
+    for process in list(getattr(pool, "_processes", {}).values()):
+        try:
+            workers.append(psutil.Process(process.pid))
+        except (psutil.Error, TypeError):
+            continue
+    family = list(workers)
+    for worker in workers:
+        try:
+            family += worker.children(recursive=True)
+        except psutil.Error:
+            continue
+    for worker in workers:
+        try:
+            worker.kill()
+        except psutil.Error:
+            continue
+    pool.shutdown(wait=False, cancel_futures=True)
+    _, alive = psutil.wait_procs(family, timeout=_STOP_WAIT)
+    for process in alive:
+        try:
+            for child in process.children(recursive=True):
+                child.kill()
+            process.kill()
+        except psutil.Error:
+            continue
+    psutil.wait_procs(alive, timeout=_STOP_WAIT)
 
 
 def duplicate_ids(sources: list[Path]) -> dict[str, Outcome]:

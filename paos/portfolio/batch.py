@@ -33,7 +33,7 @@ import polars as pl
 from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos._files import separate_folders, sweep_leftovers, writable_folder
 from paos._types import Evidence
-from paos.errors import EvidenceError, PaosError
+from paos.errors import EvidenceError, FaultError, PaosError
 from paos.evidence.intake import RawEngagement, is_workbook, read_engagement, read_meta
 from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
 from paos.portfolio._progressbar import Progress
@@ -270,7 +270,7 @@ def run_batch(
     if executor not in ("local", "dask"):
         raise PaosError(f"unknown executor {executor!r} (local or dask)")
     sources = discover(Path(os.path.abspath(portfolio)))
-    jobs = jobs or os.cpu_count() or 1
+    limit, jobs = jobs, jobs or os.cpu_count() or 1
     if not scores_only:
         separate_folders(out, store)
     store = writable_folder(store, "--store")
@@ -279,7 +279,9 @@ def run_batch(
     sweep_leftovers(out, store)  # what a killed paos process left there, only that
     bar = Progress(len(sources), "scoring" if scores_only else "deliverables", stream=stream)
     if executor == "dask":
-        return _run_dask(sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar)
+        return _run_dask(
+            sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar, limit
+        )
     if scores_only:
         book = load_rulebook(rulebook) if rulebook else None
         return score_sources(sources, store, book, force, bar)
@@ -385,9 +387,19 @@ def duplicate_ids(sources: list[Path]) -> dict[str, Outcome]:
     }
 
 
+# A Dask batch with no worker: after `_NO_WORKER_SAY` seconds it says so; after
+# `_NO_WORKER_STOP` it stops, the engagements not finished failing with the reason.
+_NO_WORKER_SAY = 30.0
+_NO_WORKER_STOP = 120.0
+_CONNECT = 10.0  # seconds to reach the scheduler
+_POLL = 0.5  # seconds between looks at the scheduler while nothing finishes
+
+
 def _run_dask(
-    sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar
+    sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar, limit=None
 ) -> list[Outcome]:
+    """Run the work on a Dask cluster: with `limit` (--jobs), at most that many
+    engagements at once (scores-only chunks: `jobs * 4`, each one task)."""
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -398,38 +410,94 @@ def _run_dask(
         ) from None
     if not scheduler:
         raise PaosError("--executor dask needs --scheduler tcp://HOST:PORT")
+    try:
+        client = Client(scheduler, timeout=_CONNECT)
+    except ValueError as exc:
+        raise PaosError(f"--scheduler {scheduler}: not a scheduler address ({exc})") from None
+    except OSError as exc:  # TimeoutError included
+        raise FaultError(
+            f"Dask scheduler {scheduler}: cannot be reached ({_reason(exc)}); check that it "
+            "runs and that the address is right, then run again"
+        ) from None
     results: dict[str, Outcome] = duplicate_ids(sources)
     bar.advance(len(results), failed=len(results))
-    with Client(scheduler) as client:
+    todo = [str(s) for s in sources if str(s) not in results]
+    work = _chunks(todo, jobs * 4) if scores_only else [[s] for s in todo]
+
+    def submit(chunk: list[str]):
         if scores_only:
-            work = _chunks([str(s) for s in sources if str(s) not in results], jobs * 4)
-            futures = client.map(
-                _score_chunk, work, store=str(store), rulebook=rulebook, force=force, pure=False
+            return client.submit(
+                _score_chunk, chunk, store=str(store), rulebook=rulebook, force=force, pure=False
             )
-        else:
-            work = [[str(s)] for s in sources if str(s) not in results]
-            futures = client.map(
-                deliver_one,
-                [w[0] for w in work],
-                out=str(out),
-                store=str(store),
-                rulebook=rulebook,
-                force=force,
-                pure=False,
-            )
-        chunk_of = {fut.key: chunk for fut, chunk in zip(futures, work)}
-        for fut in dask_completed(futures):
-            try:
-                got = fut.result()
-                outcomes = [Outcome(**o) for o in got] if scores_only else [got]
-            except Exception as exc:  # noqa: BLE001 - a worker died, ...: these fail alone
-                outcomes = [
-                    Outcome(src, None, "failed", "worker", _reason(exc))
-                    for src in chunk_of[fut.key]
-                ]
-            for outcome in outcomes:
-                results[outcome.source] = outcome
-                bar.advance(failed=outcome.status == "failed")
+        return client.submit(
+            deliver_one,
+            chunk[0],
+            out=str(out),
+            store=str(store),
+            rulebook=rulebook,
+            force=force,
+            pure=False,
+        )
+
+    with client:
+        waiting = list(work)
+        running: dict[str, list[str]] = {}
+        done = dask_completed()
+        submitted: list = []
+        most = limit or len(work) or 1
+
+        def top_up() -> None:
+            while waiting and len(running) < most:
+                chunk = waiting.pop(0)
+                fut = submit(chunk)
+                running[fut.key] = chunk
+                submitted.append(fut)
+                done.add(fut)
+
+        try:
+            top_up()
+            seen, said = time.monotonic(), False
+            while running:
+                ready = done.next_batch(block=False)
+                if not ready:
+                    if client.scheduler_info(n_workers=1)["workers"]:
+                        seen, said = time.monotonic(), False
+                    quiet = time.monotonic() - seen
+                    if quiet >= _NO_WORKER_STOP:
+                        reason = (
+                            f"no Dask worker at {scheduler} for {quiet:.0f} s; not run: start "
+                            "workers and run the same command again"
+                        )
+                        for chunk in [*running.values(), *waiting]:
+                            for src in chunk:
+                                results[src] = Outcome(src, None, "failed", "worker", reason)
+                                bar.advance(failed=True)
+                        client.cancel(submitted)
+                        break
+                    if quiet >= _NO_WORKER_SAY and not said:
+                        bar.say(
+                            f"no Dask worker has been seen at {scheduler} for {quiet:.0f} s; "
+                            f"waiting up to {_NO_WORKER_STOP:.0f} s"
+                        )
+                        said = True
+                    time.sleep(_POLL)
+                    continue
+                for fut in ready:
+                    chunk = running.pop(fut.key)
+                    try:
+                        got = fut.result()
+                        outcomes = [Outcome(**o) for o in got] if scores_only else [got]
+                    except Exception as exc:  # noqa: BLE001 - a worker died, ...: these fail alone
+                        outcomes = [
+                            Outcome(src, None, "failed", "worker", _reason(exc)) for src in chunk
+                        ]
+                    for outcome in outcomes:
+                        results[outcome.source] = outcome
+                        bar.advance(failed=outcome.status == "failed")
+                top_up()
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: nothing more is started
+            client.cancel(submitted)
+            raise
     return [results[str(s)] for s in sources]
 
 

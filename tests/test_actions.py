@@ -345,3 +345,15 @@ def test_a_plan_holding_a_control_character_is_not_read(tmp_path, owner):
     assert p["actions"]["read"] is False, note
     assert note.startswith(f"{plan} (sheet actions) line 3 column J: holds a control character")
     assert note.endswith("; statuses not read") and "action" not in p["gaps_closed"][0]
+
+
+def test_the_follow_up_deliverable_shows_one_note_for_a_plan_over_its_bound(tmp_path):
+    """50,000 rows once made 50,000 notes on the progress page, which Chromium could
+    not print within 120 s; the page now holds one note naming the plan."""
+    from paos.deliverables import sections
+
+    base, follow = pair(tmp_path)
+    plan = big_plan(base / "actions.xlsx", 50_000, {"FIT-01": "done"})
+    text = sections.reassessment(deliverable(follow, run_date="2026-05-10")).text()
+    assert "The client's action plan of the baseline: no statuses read." in text
+    assert text.count(str(plan)) == 1 and "has more than 1000 rows with a signal id" in text

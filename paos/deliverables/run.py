@@ -186,17 +186,22 @@ def _kernel_manager(kernel_name: str, folder: str):
 _SOCKET_PATH_MAX = 100
 
 
-def _socket_folder() -> tempfile.TemporaryDirectory:
-    """A private folder (mode 0700) for one kernel's connection file and sockets."""
+def _socket_folder() -> Path:
+    """A private folder (mode 0700) for one kernel's connection file and sockets: a
+    staging folder of this process in the system's temporary folder, so that what a
+    killed run leaves there (a kernel killed with its batch worker) is removed by the
+    next run, like any staging folder whose owner is gone (`paos._files`)."""
+    tmp = Path(tempfile.gettempdir())
+    sweep_leftovers(tmp)
     try:
-        folder = tempfile.TemporaryDirectory(prefix="paos-kernel-")
+        folder = make_staging(tmp, "paos-kernel")
+        os.chmod(folder, 0o700)
     except OSError as exc:
-        raise fault(exc, Path(tempfile.gettempdir()), "kernel sockets:") from None
-    if len(os.fsencode(folder.name)) + len("/kernel-ipc-99") > _SOCKET_PATH_MAX:
-        folder.cleanup()
+        raise fault(exc, tmp, "kernel sockets:") from None
+    if len(os.fsencode(str(folder))) + len("/kernel-ipc-99") > _SOCKET_PATH_MAX:
+        remove_staging(folder)
         raise FaultError(
-            f"{tempfile.gettempdir()}: too long a path for the kernel's sockets; "
-            "set TMPDIR to a shorter folder"
+            f"{tmp}: too long a path for the kernel's sockets; set TMPDIR to a shorter folder"
         )
     return folder
 
@@ -233,7 +238,7 @@ def execute_notebook(
             progress_bar=False,
             log_output=False,
             kernel_start=start,
-            kernel_folder=sockets.name,
+            kernel_folder=str(sockets),
             keep=keep,
             paths=(str(template), str(output)),
         )
@@ -250,7 +255,7 @@ def execute_notebook(
             f"stage execute failed ({type(exc).__name__}: {exc})".replace("\n", " ")
         ) from None
     finally:
-        sockets.cleanup()
+        remove_staging(sockets)
         if "nb" in keep:
             atomic_write_text(output, nbformat.writes(keep["nb"]))
 

@@ -201,3 +201,30 @@ def test_a_kernel_talks_over_sockets_in_a_private_folder_not_ports(tmp_path):
     transport, folder, mode = printed.split()
     assert (transport, mode) == ("ipc", "0o700"), printed
     assert not os.path.exists(folder)  # removed with the kernel
+
+
+def test_a_killed_runs_kernel_sockets_are_removed_by_the_next_run(tmp_path):
+    """A batch worker killed with its kernel cannot remove the kernel's socket folder;
+    it is a staging folder of its own, so the next run's sweep removes it."""
+    from paos.deliverables.run import _socket_folder
+
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os; from paos.deliverables.run import _socket_folder\n"
+            "f = _socket_folder(); (f / 'kernel.json').write_text('{}'); print(f, flush=True)\n"
+            "os._exit(9)",  # killed: no clean-up runs
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    left = Path(made.stdout.strip())
+    assert made.returncode == 9 and (left / "kernel.json").is_file(), made.stderr
+    mine = _socket_folder()
+    try:
+        assert not left.exists()
+        assert oct(mine.stat().st_mode & 0o777) == "0o700"
+    finally:
+        shutil.rmtree(mine)

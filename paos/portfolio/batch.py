@@ -395,6 +395,34 @@ _CONNECT = 10.0  # seconds to reach the scheduler
 _POLL = 0.5  # seconds between looks at the scheduler while nothing finishes
 
 
+class _WorkerWatch:
+    """Whether a Dask cluster has been without a worker for too long: it says so
+    after `_NO_WORKER_SAY` seconds, and gives the reason to stop after
+    `_NO_WORKER_STOP` (tasks wait for ever on a cluster without workers)."""
+
+    def __init__(self, client, scheduler: str, bar: Progress) -> None:
+        self.client, self.scheduler, self.bar = client, scheduler, bar
+        self.seen, self.said = time.monotonic(), False
+
+    def gone(self) -> str | None:
+        """The reason to stop, once no worker has been seen for `_NO_WORKER_STOP`."""
+        if self.client.scheduler_info(n_workers=1)["workers"]:
+            self.seen, self.said = time.monotonic(), False
+        quiet = time.monotonic() - self.seen
+        if quiet >= _NO_WORKER_STOP:
+            return (
+                f"no Dask worker at {self.scheduler} for {quiet:.0f} s; not run: start "
+                "workers and run the same command again"
+            )
+        if quiet >= _NO_WORKER_SAY and not self.said:
+            self.bar.say(
+                f"no Dask worker has been seen at {self.scheduler} for {quiet:.0f} s; "
+                f"waiting up to {_NO_WORKER_STOP:.0f} s"
+            )
+            self.said = True
+        return None
+
+
 def _run_dask(
     sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar, limit=None
 ) -> list[Outcome]:
@@ -456,30 +484,17 @@ def _run_dask(
 
         try:
             top_up()
-            seen, said = time.monotonic(), False
+            watch = _WorkerWatch(client, scheduler, bar)
             while running:
                 ready = done.next_batch(block=False)
                 if not ready:
-                    if client.scheduler_info(n_workers=1)["workers"]:
-                        seen, said = time.monotonic(), False
-                    quiet = time.monotonic() - seen
-                    if quiet >= _NO_WORKER_STOP:
-                        reason = (
-                            f"no Dask worker at {scheduler} for {quiet:.0f} s; not run: start "
-                            "workers and run the same command again"
-                        )
+                    if reason := watch.gone():
                         for chunk in [*running.values(), *waiting]:
                             for src in chunk:
                                 results[src] = Outcome(src, None, "failed", "worker", reason)
                                 bar.advance(failed=True)
                         client.cancel(submitted)
                         break
-                    if quiet >= _NO_WORKER_SAY and not said:
-                        bar.say(
-                            f"no Dask worker has been seen at {scheduler} for {quiet:.0f} s; "
-                            f"waiting up to {_NO_WORKER_STOP:.0f} s"
-                        )
-                        said = True
                     time.sleep(_POLL)
                     continue
                 for fut in ready:

@@ -7,7 +7,12 @@ BIN    := $(VENV)/bin
 DEMO   ?= data/engagements/northwind-2026-09
 # Debian packages: headless Chromium prints the PDF; poppler's pdftotext/pdfinfo read it
 # back in tests; fonts make the reports render the same everywhere.
-SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-liberation
+# Fonts: DejaVu and Liberation for Latin, Greek, Cyrillic, Arabic and Hebrew; WenQuanYi
+# Micro Hei for Chinese, Japanese and Korean (5 MB, where Noto CJK is 91 MB); Lohit
+# for Devanagari (Hindi), Loma for Thai, Symbola for emoji (outlines, so a PDF
+# keeps them as text; the colour emoji font prints them as images).
+SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-liberation \
+	fonts-wqy-microhei fonts-lohit-deva fonts-tlwg-loma-ttf fonts-symbola
 
 .PHONY: setup system demo test check bench golden clean
 

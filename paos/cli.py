@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 from typing import Annotated
@@ -34,6 +36,32 @@ RulebookOpt = Annotated[
 ]
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt, so that both stop a
+    command the same way (a run publishes nothing; a batch stops its workers and
+    their browsers); the exit status is 143 instead of 130."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@app.callback()
+def _signals() -> None:
+    """Before every command: SIGTERM stops it like Ctrl-C. Only the CLI installs
+    signal handlers (library code never changes process-wide state)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+
+
+def _stopped(err: KeyboardInterrupt, what: str) -> None:
+    """One line saying the command stopped and what is left, then exit 130 (Ctrl-C)
+    or 143 (SIGTERM)."""
+    terminated = isinstance(err, Terminated)
+    typer.echo(f"{'terminated' if terminated else 'interrupted'}: {what}", err=True)
+    raise typer.Exit(143 if terminated else 130)
+
+
 def _fail(err: PaosError) -> None:
     """One line per problem on stderr, then exit 2 (bad input) or 1 (a fault of the
     environment, `FaultError`)."""
@@ -43,9 +71,10 @@ def _fail(err: PaosError) -> None:
 
 
 @contextlib.contextmanager
-def _guard():
+def _guard(stopped: str = "stopped; nothing was published"):
     """Around a command: a `PaosError` or a fault of the operating system (`OSError`)
-    becomes its lines on stderr and the exit status; each warning paos gives while
+    becomes its lines on stderr and the exit status; Ctrl-C or SIGTERM one line
+    (`stopped`: what is left) and 130 or 143; each warning paos gives while
     carrying on (an unreadable store file skipped) is one line on stderr."""
     from paos._files import PaosWarning, fault
     from paos.errors import printable
@@ -60,6 +89,8 @@ def _guard():
                 _fail(err)
             except OSError as err:
                 _fail(fault(err))
+            except KeyboardInterrupt as err:
+                _stopped(err, stopped)
     finally:  # outside catch_warnings: re-shown warnings must not be recorded
         for w in caught:
             if issubclass(w.category, PaosWarning):
@@ -398,7 +429,7 @@ def run(
     """
     from paos.deliverables.run import run_engagement
 
-    with _guard():
+    with _guard("stopped; nothing was published, an earlier report is as it was"):
         result = run_engagement(
             engagement, out, rulebook, force, run_date, progress=_stage, store=store
         )
@@ -469,18 +500,14 @@ def batch(
     """
     from paos.portfolio.batch import failure_table, run_batch, summary
 
-    try:
-        with _guard():
-            outcomes = run_batch(
-                portfolio, out, store, jobs, scores_only, executor, scheduler, force, rulebook
-            )
-    except KeyboardInterrupt:
-        typer.echo(
-            "interrupted: finished engagements are kept; run the same command again "
-            "to finish the rest",
-            err=True,
+    left = (
+        "workers stopped; finished engagements are kept; run the same command again "
+        "to finish the rest"
+    )
+    with _guard(left):
+        outcomes = run_batch(
+            portfolio, out, store, jobs, scores_only, executor, scheduler, force, rulebook
         )
-        raise typer.Exit(130) from None
     typer.echo(summary(outcomes))
     table = failure_table(outcomes)
     if table:

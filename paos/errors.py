@@ -20,9 +20,11 @@ from dataclasses import dataclass
 
 # C0/C1 controls (but tab), DEL, and the Unicode format characters that change how
 # text around them is shown: bidi embeddings, overrides and isolates, marks, zero
-# widths, the BOM and the line/paragraph separators.
+# widths, the BOM and the line/paragraph separators; and what XML cannot hold
+# (lone surrogates, U+FFFE, U+FFFF).
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069"
+    "\ud800-\udfff\ufeff\ufffe\uffff]"
 )
 _NAMED = {"\n": "\\n", "\r": "\\r", "\x1b": "\\e"}
 

@@ -6,6 +6,9 @@ import copy
 import datetime as dt
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -380,3 +383,114 @@ def test_a_plan_in_the_previous_layout_is_still_read(tmp_path):
     }
     other, notes = read_actions(tmp_path / "old.xlsx", {"FIT-01"}, "acme-2026")
     assert other is None and "is the action plan of acme-2025" in notes[0]
+
+
+# a returned plan is bounded: its rows, its notes, the memory it takes -------------------
+
+
+def big_plan(to: Path, unknown: int, edits: dict[str, str] | None = None) -> Path:
+    """A plan of acme-2025 as a client might return it: the gaps in `edits` (signal id
+    -> status), then `unknown` rows of signal ids that are no gap."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("actions")
+    ws.append(["PAOS action plan"])
+    ws.append(["engagement", "acme-2025"])
+    ws.append([])
+    ws.append([])
+    ws.append(HEADER)
+    status = HEADER.index("status")
+    for sid, given in (edits or {}).items():
+        ws.append([sid, *[None] * (status - 1), given])
+    for k in range(unknown):
+        ws.append([f"ZZZ-{k:05d}", *[None] * (status - 1), "open"])
+    wb.save(to)
+    return to
+
+
+def test_notes_of_one_kind_are_listed_up_to_twenty_then_counted(tmp_path):
+    base, follow = pair(tmp_path)
+    big_plan(base / "actions.xlsx", 500, {"FIT-01": "done", "FIT-02": "blocked"})
+    p = compare_paths(base, follow)
+    notes = p["actions"]["notes"]
+    assert p["actions"]["read"] and p["gaps_closed"][0]["action"]["status"] == "done"
+    assert len(notes) == 22, notes  # the unknown status, 20 rows, one count
+    assert "'blocked' of FIT-02" in notes[0]
+    assert all("is not a gap of the baseline" in n for n in notes[1:21])
+    assert notes[21].endswith(
+        "line 28: ... and 480 more rows from this line on: a signal that is not a gap "
+        "(only the first 20 are listed)"
+    )
+
+
+def test_a_plan_of_50000_rows_is_refused_in_one_line_naming_it(tmp_path):
+    base, follow = pair(tmp_path)
+    plan = big_plan(tmp_path / "returned.xlsx", 50_000, {"FIT-01": "done"})
+    r = subprocess.run(
+        ["prlimit", f"--as={3 * 2**30}", "--", sys.executable, "-m", "paos", "compare"]
+        + [str(base), str(follow), "--actions", str(plan)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert len(r.stdout) < 10_000, len(r.stdout)
+    line = next(x for x in r.stdout.splitlines() if "returned.xlsx" in x and "more than" in x)
+    assert line.strip() == (
+        f"note: {plan.name} (sheet actions) line 1006: has more than 1000 rows with a signal id "
+        "(a plan has one row per gap); statuses not read"
+    )
+    p = compare_paths(base, follow, actions=plan)
+    assert p["actions"] == {"file": str(plan), "read": False, "notes": [line.strip()[6:]]}
+    assert "action" not in p["gaps_closed"][0]
+
+
+def ods_plan(to: Path, rows: list[list[str | None]]) -> Path:
+    """An .ods action plan whose sheet `actions` holds `rows` (text cells)."""
+    from xml.sax.saxutils import escape
+
+    from tests.test_workbook_formats import _ods
+
+    def cell(value: str | None) -> str:
+        if value is None:
+            return "<table:table-cell/>"
+        return (
+            '<table:table-cell office:value-type="string">'
+            f"<text:p>{escape(value)}</text:p></table:table-cell>"
+        )
+
+    body = "".join(
+        "<table:table-row>" + "".join(map(cell, row)) + "</table:table-row>" for row in rows
+    )
+    return _ods(to, f'<table:table table:name="actions">{body}</table:table>')
+
+
+@pytest.mark.parametrize("owner", ["Ana\x9b2J", "Ana\x85"])
+def test_a_plan_holding_a_control_character_is_not_read(tmp_path, owner):
+    """XML 1.0 holds C1 controls, so an .ods plan can carry one (and an .xls plan
+    anything, U+FFFE included): the plan is refused, like evidence holding one."""
+    base, follow = pair(tmp_path)
+    row = [None] * len(HEADER)
+    row[0], row[HEADER.index("owner")], row[HEADER.index("status")] = "FIT-01", owner, "done"
+    plan = ods_plan(tmp_path / "plan.ods", [["engagement", "acme-2025"], HEADER, row])
+    p = compare_paths(base, follow, actions=plan)
+    (note,) = p["actions"]["notes"]
+    assert p["actions"]["read"] is False, note
+    column = chr(ord("A") + HEADER.index("owner"))
+    assert note.startswith(f"{plan.name} (sheet actions) line 3 column {column}: holds a control")
+    assert note.endswith("; statuses not read") and "action" not in p["gaps_closed"][0]
+
+
+def test_the_follow_up_deliverable_shows_one_note_for_a_plan_over_its_bound(tmp_path):
+    """50,000 rows once made 50,000 notes on the progress page, which Chromium could
+    not print within 120 s; the page now holds one note naming the plan."""
+    from paos.deliverables import sections
+
+    base, follow = pair(tmp_path)
+    plan = big_plan(base / "actions.xlsx", 50_000, {"FIT-01": "done"})
+    text = sections.reassessment(deliverable(follow, run_date="2026-05-10")).text()
+    assert "The client's action plan of the baseline (actions.xlsx): no statuses read." in text
+    assert str(plan) not in text and "has more than 1000 rows with a signal id" in text
+    assert text.count(f"{plan.name} (sheet actions) line 1006") == 1

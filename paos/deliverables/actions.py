@@ -72,6 +72,11 @@ COLUMNS = (  # name, width (characters)
 )
 HEADER = [name for name, _ in COLUMNS]
 _SCAN_ROWS = 20  # how far down the reader looks for the header row
+# Rows with a signal id that a returned plan may hold: a plan has one per gap, and a
+# rulebook has tens of signals. A larger plan is refused whole (one note), before
+# any row is read: 50,000 rows of unknown ids once made 50,000 notes, 5.2 MB of
+# `paos compare` and a follow-up PDF that could not be printed.
+MAX_PLAN_ROWS = 1000
 
 
 def _date(value: object) -> dt.date | None:
@@ -273,10 +278,12 @@ def read_actions(
     Returns ({signal id: {"status": "open" | "in progress" | "done" | None,
     "owner": text | None}}, notes). Only rows whose signal id is in `gaps` count.
     Never raises for the file's content: a file that cannot be read (missing,
-    damaged, too large, a formula in any cell: paos reads values only) gives None
-    and one note; an unknown status is kept as None with a note; a row for
-    a signal that is not a gap, a repeated row (the first counts) and a plan of
-    another engagement (row 2's `engagement`, when present) are notes too.
+    damaged, too large, a formula in any cell: paos reads values only, a control
+    character or text that XML cannot hold, more than `MAX_PLAN_ROWS` rows with a
+    signal id) gives None and one note; an unknown status is kept as None with a
+    note; a row for a signal that is not a gap, a repeated row (the first counts) and
+    a plan of another engagement (row 2's `engagement`, when present) are notes too.
+    Notes of one kind are listed up to `MAX_REPORTED`, then one note counts the rest.
 
     With `folder` (the baseline folder the plan was found in), a symbolic link
     resolving outside it is not read (a note). Notes name the file by its name, never
@@ -284,7 +291,14 @@ def read_actions(
     value from the file is escaped and isolated (`paos.errors.inline`) so none can
     reorder the note's words.
     """
-    from paos.evidence.intake import OUTSIDE, Refused, outside, workbook_sheets
+    from paos.evidence.intake import (
+        MAX_REPORTED,
+        OUTSIDE,
+        Refused,
+        outside,
+        unsafe_text,
+        workbook_sheets,
+    )
 
     file_name = Path(path).name
     label = inline(file_name)
@@ -322,30 +336,54 @@ def read_actions(
     at, cols = head
     gaps = set(gaps)
     found: dict[str, dict] = {}
-    notes: list[str] = []
+    notes: dict[str, list[tuple[int, str]]] = {}  # kind -> (line, note), in row order
 
     def cell(row: list[str | None], col: str) -> str | None:
         j = cols.get(col)
         return _text(row[j]) if j is not None and j < len(row) else None
 
-    for i, row in enumerate(rows[at + 1 :], start=at + 2):
-        sid = cell(row, "signal id")
-        if sid is None:
-            continue
-        sid = sid.upper()
+    table = [(i, row) for i, row in enumerate(rows[at + 1 :], start=at + 2)]
+    table = [(i, row) for i, row in table if cell(row, "signal id") is not None]
+    if len(table) > MAX_PLAN_ROWS:
+        return None, [
+            f"{where} line {table[MAX_PLAN_ROWS][0]}: has more than {MAX_PLAN_ROWS} rows "
+            f"with a signal id (a plan has one row per gap); statuses not read"
+        ]
+    for i, row in table:
+        for j in sorted(cols.values()):
+            if j < len(row) and row[j] is not None and (rule := unsafe_text(str(row[j]))):
+                return None, [
+                    f"{where} line {i} column {get_column_letter(j + 1)}: {rule}; statuses not read"
+                ]
+    for i, row in table:
+        sid = str(cell(row, "signal id")).upper()
         line = f"{where} line {i}"
         if sid not in gaps:
-            notes.append(f"{line}: {inline(sid)} is not a gap of the baseline; row ignored")
+            notes.setdefault("a signal that is not a gap", []).append(
+                (i, f"{line}: {inline(sid)} is not a gap of the baseline; row ignored")
+            )
             continue
         if sid in found:
-            notes.append(f"{line}: {inline(sid)} is listed again; the first row counts")
+            notes.setdefault("a signal listed again", []).append(
+                (i, f"{line}: {inline(sid)} is listed again; the first row counts")
+            )
             continue
         given = cell(row, "status")
         status = _status(given)
         if status is None:
-            notes.append(
-                f"{line}: status '{inline(given)}' of {inline(sid)} is not one of "
-                f"{', '.join(STATUSES)}; taken as not recorded"
+            notes.setdefault("an unknown status", []).append(
+                (
+                    i,
+                    f"{line}: status '{inline(given)}' of {inline(sid)} is not one of "
+                    f"{', '.join(STATUSES)}; taken as not recorded",
+                )
             )
         found[sid] = {"status": status or None, "owner": cell(row, "owner")}
-    return found, notes
+    shown = sorted((i, n) for items in notes.values() for i, n in items[:MAX_REPORTED])
+    counted = [
+        f"{where} line {items[MAX_REPORTED][0]}: ... and {len(items) - MAX_REPORTED} more "
+        f"rows from this line on: {kind} (only the first {MAX_REPORTED} are listed)"
+        for kind, items in notes.items()
+        if len(items) > MAX_REPORTED
+    ]
+    return found, [n for _, n in shown] + counted

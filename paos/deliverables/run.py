@@ -22,6 +22,7 @@ import logging
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from paos._files import (
     publish_folder,
     release,
     remove_owned,
+    remove_staging,
     separate_folders,
     sweep_leftovers,
     writable_folder,
@@ -108,9 +110,13 @@ def _engine() -> type:
             start_timeout=60,
             execution_timeout=None,
             kernel_start=None,
+            kernel_folder=None,
             **kwargs,
         ):
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            if kernel_folder is not None:
+                kwargs["km"] = _kernel_manager(kernel_name, kernel_folder)
+                kernel_start = {**(kernel_start or {}), "cleanup_kc": True}
             final = merge_kwargs(
                 kwargs,
                 timeout=execution_timeout,
@@ -157,6 +163,47 @@ def _engine() -> type:
     return OneWriteEngine
 
 
+def _kernel_manager(kernel_name: str, folder: str):
+    """A kernel manager whose kernel talks over Unix sockets in `folder` (ZeroMQ's
+    `ipc` transport) instead of TCP ports on localhost. jupyter_client picks TCP ports
+    by binding, closing and writing them to the connection file; another process can
+    take one before the kernel binds it, and the kernel dies before it replies to
+    kernel_info (jupyter_client issue 154: two `paos run` started together, batch
+    workers). Socket files in a folder this run made cannot be taken by anyone else."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    return AsyncKernelManager(
+        kernel_name=kernel_name,
+        transport="ipc",
+        connection_file=os.path.join(folder, "kernel.json"),
+    )
+
+
+# A Unix socket's path holds at most 107 bytes (sun_path); the kernel's are
+# `<folder>/kernel-ipc-<n>`.
+_SOCKET_PATH_MAX = 100
+
+
+def _socket_folder() -> Path:
+    """A private folder (mode 0700) for one kernel's connection file and sockets: a
+    staging folder of this process in the system's temporary folder, so that what a
+    killed run leaves there (a kernel killed with its batch worker) is removed by the
+    next run, like any staging folder whose owner is gone (`paos._files`)."""
+    tmp = Path(tempfile.gettempdir())
+    sweep_leftovers(tmp)
+    try:
+        folder = make_staging(tmp, "paos-kernel")
+        os.chmod(folder, 0o700)
+    except OSError as exc:
+        raise fault(exc, tmp, "kernel sockets:") from None
+    if len(os.fsencode(str(folder))) + len("/kernel-ipc-99") > _SOCKET_PATH_MAX:
+        remove_staging(folder)
+        raise FaultError(
+            f"{tmp}: too long a path for the kernel's sockets; set TMPDIR to a shorter folder"
+        )
+    return folder
+
+
 def execute_notebook(
     template: Path, output: Path, parameters: dict, cwd: Path, title: str = ""
 ) -> None:
@@ -178,6 +225,7 @@ def execute_notebook(
     nb = nbformat.read(str(template), as_version=4)
     if title:
         nb.metadata["title"] = plain(title)
+    sockets = _socket_folder()
     try:
         pm.execute_notebook(
             nb,
@@ -188,6 +236,7 @@ def execute_notebook(
             progress_bar=False,
             log_output=False,
             kernel_start=start,
+            kernel_folder=str(sockets),
             keep=keep,
             paths=(str(template), output.name),  # no staging path in the delivered notebook
         )
@@ -204,6 +253,7 @@ def execute_notebook(
             f"stage execute failed ({type(exc).__name__}: {exc})".replace("\n", " ")
         ) from None
     finally:
+        remove_staging(sockets)
         if "nb" in keep:
             atomic_write_text(output, nbformat.writes(keep["nb"]))
 
@@ -401,7 +451,7 @@ def deliver(
         if own_browser is not None:
             own_browser.close()
         if os.path.lexists(staging) and owned(staging):
-            shutil.rmtree(staging, ignore_errors=True)
+            remove_staging(staging)
     files = {p.name: p for p in sorted(target.iterdir()) if not p.name.startswith(".")}
     return RunResult(target_id, target, files, seconds)
 

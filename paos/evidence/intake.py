@@ -81,12 +81,14 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser
 
 # Text paos refuses in a value: C0 and C1 control characters and DEL (they drive a
 # terminal, break XML and SVG, and are invisible in a report), but tab, LF and CR;
-# and, in values that become labels, file names or chart text (ids, roles,
-# perspectives, industry, stage), the bidirectional controls that reorder text
-# around them. Evidence text may hold bidi controls: deliverables isolate it.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# the characters XML cannot hold at all (U+FFFE, U+FFFF, lone surrogates: one in a
+# stored industry once stopped the portfolio report of every engagement); and, in
+# values that become labels, file names or chart text (ids, roles, perspectives,
+# industry, stage), the bidirectional controls that reorder text around them.
+# Evidence text may hold bidi controls: deliverables isolate it.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-CONTROL_PL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x{9F}]"  # the same, for polars
+CONTROL_PL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x{9F}\x{FFFE}\x{FFFF}]"  # for polars
 BIDI_PL = r"[\x{061C}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}]"
 
 
@@ -95,6 +97,11 @@ def unsafe_text(value: str, label: bool = False) -> str | None:
     a label, a bidirectional control), naming the first one and its position (from
     1); None if it holds none."""
     found = CONTROL.search(value)
+    if found and found.group() >= "\ud800":
+        return (
+            f"holds a character that XML cannot hold ({printable(found.group())} at "
+            f"position {found.start() + 1}); remove it"
+        )
     if found:
         return (
             f"holds a control character ({printable(found.group())} at position "
@@ -728,7 +735,9 @@ def _open_workbook(data: bytes):
 #                is a cell of type "f" (its text is shown).
 #   .ods         zip checked by `_zip_refusal`; content.xml is read once by expat
 #                (no DTD allowed) for each sheet's filled extent, repeats counted
-#                (`number-rows-repeated`, `number-columns-repeated`), and for cells
+#                (`number-rows-repeated`, `number-columns-repeated`; a cell counts
+#                as filled if it has text, a space element or any office: attribute,
+#                the value-type or a value without one), and for cells
 #                with a `table:formula` attribute (its text is shown); then calamine
 #                reads the values.
 #   .xls         OLE2, not a zip: bounded by MAX_WORKBOOK_BYTES as stored; olefile
@@ -787,6 +796,8 @@ def _bound(extent: _Extent, label: str, name: str) -> None:
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
+_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 "
+_TEXT_SPACES = {_TEXT + "s", _TEXT + "tab", _TEXT + "line-break"}
 
 
 def _repeat(value: str | None) -> int:
@@ -817,6 +828,8 @@ def _ods_scan(data: bytes) -> dict[str, _Extent]:
             at["depth"] += 1
             if tag == _TABLE + "table":
                 raise ValueError("a table inside a cell")
+            if tag in _TEXT_SPACES:  # a space, tab or line break is text too
+                cell[2] = True
         elif tag == _TABLE + "table":
             if sheet is not None:
                 raise ValueError("a table inside a table")
@@ -832,7 +845,11 @@ def _ods_scan(data: bytes) -> dict[str, _Extent]:
         elif tag in (_TABLE + "table-cell", _TABLE + "covered-table-cell"):
             count = _repeat(attrs.get(_TABLE + "number-columns-repeated"))
             formula = attrs.get(_TABLE + "formula")
-            cell[:] = [at["col"], count, _OFFICE + "value-type" in attrs, formula]
+            # calamine takes a cell's value from any of office:value, date-value,
+            # time-value, boolean-value, string-value, with or without value-type:
+            # every office: attribute counts, so no spelling of a value is missed.
+            filled = any(name.startswith(_OFFICE) for name in attrs)
+            cell[:] = [at["col"], count, filled, formula]
             at["col"] += count
             at["depth"] = 1
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from paos._files import fault, make_staging
+from paos._files import fault, make_staging, remove_staging
 from paos.errors import EvidenceError, FaultError, Problem
 from paos.evidence.intake import MAX_TABLE_BYTES, Refused, csv_rows, decode, read_file
 
@@ -105,7 +104,7 @@ def write_both(folder: Path, texts: dict[str, str]) -> list[Path]:
                 pass
         raise fault(exc, exc.filename or folder) from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_staging(staging)
     return [folder / f"{name}.csv" for name in texts]
 
 

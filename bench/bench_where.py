@@ -1,0 +1,302 @@
+"""Benchmark (issue 22): where a batch engagement's cost beyond the floor goes.
+Run on demand, not a test:
+
+    .venv/bin/python bench/bench_where.py [--repeat 3] [--skip-count]
+
+1. **The kernel's imports**: `python -X importtime -c "<the notebook's first cell's
+   imports>"` in a fresh process: the import time of each top-level package, and
+   the CPU of that process against a bare `python -c pass`.
+2. **A kernel through papermill**, with paos's own papermill engine
+   (`paos.deliverables.run.execute_notebook`, as `paos run` uses it), in this
+   process, warm, median of --repeat rounds, CPU of this process and of the kernel
+   (a child of this process, reaped by jupyter_client):
+   - the diagnostic notebook's parameters cell alone: kernel start, papermill,
+     shutdown;
+   - plus the first cell's imports and the chart engine's warm-up;
+   - the whole diagnostic notebook on the demo.
+3. **What `paos run` and `paos batch` read, validate and score** (unless
+   --skip-count): one `paos run` of the demo with a store, and `paos batch
+   --jobs 1` of one engagement, with a counter installed in every Python process
+   they start (a `sitecustomize` module on PYTHONPATH, in a temporary folder,
+   that records each call of the functions that read, validate, score, score
+   robustness, load a rulebook or read the store, with the paos frames that
+   called it). Nothing in paos is changed.
+Figures go to stdout and bench/results/where.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+DEMO = ROOT / "data" / "engagements" / "northwind-2026-09"
+PORTFOLIO = ROOT / "data" / "portfolio" / "engagements"
+KERNEL_IMPORTS = (
+    "from paos.deliverables import chart_engine; from paos.deliverables import report, sections"
+)
+
+
+def _cpu_children() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+# -- 1. imports ------------------------------------------------------------------------
+
+
+def child_cpu(cmd: list[str]) -> tuple[float, str]:
+    c = _cpu_children()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(cmd[:3])} failed:\n{proc.stderr[-2000:]}")
+    return _cpu_children() - c, proc.stderr
+
+
+def imports(repeat: int) -> dict:
+    py = sys.executable
+    bare = statistics.median(child_cpu([py, "-c", "pass"])[0] for _ in range(repeat))
+    cpu = statistics.median(child_cpu([py, "-c", KERNEL_IMPORTS])[0] for _ in range(repeat))
+    _, log = child_cpu([py, "-X", "importtime", "-c", KERNEL_IMPORTS])
+    top: dict[str, int] = {}
+    total = 0
+    for line in log.splitlines():
+        m = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\s*)(\S+)", line)
+        if m and len(m[2]) == 1:  # a module imported by the command itself, cumulative
+            pkg = m[3].split(".")[0]
+            top[pkg] = top.get(pkg, 0) + int(m[1])
+            total += int(m[1])
+    ranked = sorted(top.items(), key=lambda kv: -kv[1])
+    return {
+        "python_bare_cpu": bare,
+        "kernel_imports_cpu": cpu,
+        "importtime_total_s": total / 1e6,
+        "importtime_by_package_s": {k: v / 1e6 for k, v in ranked},
+    }
+
+
+# -- 2. kernels through papermill ------------------------------------------------------
+
+
+def _notebook(tmp: Path, name: str, code_cells: list[str]) -> Path:
+    """The diagnostic notebook's parameters cell followed by `code_cells`."""
+    import nbformat
+
+    from paos.deliverables.run import notebook_path
+
+    nb = nbformat.read(str(notebook_path()), as_version=4)
+    params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    nb.cells = [params] + [nbformat.v4.new_code_cell(src) for src in code_cells]
+    path = tmp / name
+    nbformat.write(nb, str(path))
+    return path
+
+
+def kernels(tmp: Path, repeat: int) -> dict:
+    from paos.deliverables.run import execute_notebook, notebook_path
+
+    cases = {
+        "kernel start + papermill + shutdown (parameters cell only)": _notebook(
+            tmp, "params.ipynb", []
+        ),
+        "+ the first cell's imports and the chart engine's warm-up": _notebook(
+            tmp,
+            "imports.ipynb",
+            [
+                "from paos.deliverables import chart_engine\nchart_engine.start()\n"
+                "from paos.deliverables import report, sections\n"
+                "chart_engine.stop()  # waits for the warm-up"
+            ],
+        ),
+        "the diagnostic notebook on the demo": notebook_path(),
+    }
+    params = {"engagement": str(DEMO), "rulebook": "", "run_date": "", "store": ""}
+    out: dict[str, dict] = {}
+    for i in range(repeat + 1):  # the first round warms this process up
+        for name, nb in cases.items():
+            folder = tmp / f"k{i}-{len(out)}-{abs(hash(name))}"
+            folder.mkdir()
+            t, s, c = time.perf_counter(), time.process_time(), _cpu_children()
+            execute_notebook(nb, folder / "out.ipynb", {**params, "output_dir": str(folder)}, folder)
+            row = {
+                "wall": time.perf_counter() - t,
+                "cpu_driver": time.process_time() - s,
+                "cpu_kernel": _cpu_children() - c,
+            }
+            if i:
+                out.setdefault(name, {"rounds": []})["rounds"].append(row)
+    for v in out.values():
+        for f in ("wall", "cpu_driver", "cpu_kernel"):
+            v[f] = statistics.median(r[f] for r in v["rounds"])
+    return out
+
+
+# -- 3. counting reads, validations and scorings ---------------------------------------
+
+COUNTER = r'''
+import json, os, sys, threading
+
+_TARGETS = {
+    "read_engagement": "paos/evidence/intake.py",
+    "check_engagements": "paos/evidence/validate.py",
+    "score": "paos/method/engine.py",
+    "robustness": "paos/method/robustness.py",
+    "load_rulebook": "paos/method/rulebook.py",
+    "read_store": "paos/portfolio/store.py",
+    "write_runs": "paos/portfolio/store.py",
+}
+_LOG = os.environ["PAOS_BENCH_COUNT"]
+_ARGV = getattr(sys, "orig_argv", sys.argv)
+_ROLE = "kernel" if any("ipykernel" in a for a in _ARGV) else (
+    "worker" if any("multiprocessing" in a for a in _ARGV) else
+    next((os.path.basename(a) for a in _ARGV[1:2]), "python")
+)
+
+
+def _where(f):
+    out = []
+    while f is not None and len(out) < 5:
+        name = f.f_code.co_filename
+        cell = "/ipykernel_" in name
+        if "/paos/" in name or cell or name.startswith("<"):
+            short = "notebook cell" if cell else (
+                name[name.rindex("/paos/") + 1:] if "/paos/" in name else name)
+            out.append(f"{short}:{f.f_code.co_name}")
+        f = f.f_back
+    return out
+
+
+def _prof(frame, event, arg):
+    if event != "call":
+        return
+    code = frame.f_code
+    path = _TARGETS.get(code.co_name)
+    if path and code.co_filename.endswith(path):
+        with open(_LOG, "a") as fh:
+            fh.write(json.dumps({"pid": os.getpid(), "role": _ROLE, "fn": code.co_name,
+                                 "by": _where(frame.f_back)}) + "\n")
+
+
+if "PAOS_BENCH_COUNT" in os.environ:
+    sys.setprofile(_prof)
+    threading.setprofile(_prof)
+'''
+
+
+def count(tmp: Path) -> dict:
+    hook = tmp / "counter"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(COUNTER)
+    out: dict = {}
+    single = tmp / "one"
+    single.mkdir()
+    src = sorted(p for p in PORTFOLIO.iterdir() if p.is_dir())[0]
+    shutil.copytree(src, single / src.name)
+    cmds = {
+        "paos run (demo, with a store)": [
+            str(BIN / "paos"),
+            "run",
+            str(DEMO),
+            "--out",
+            str(tmp / "run-out"),
+            "--store",
+            str(tmp / "run-store"),
+        ],
+        "paos batch --jobs 1 (one engagement)": [
+            str(BIN / "paos"),
+            "batch",
+            str(single),
+            "--jobs",
+            "1",
+            "--out",
+            str(tmp / "batch-out"),
+            "--store",
+            str(tmp / "batch-store"),
+        ],
+    }
+    for name, cmd in cmds.items():
+        log = tmp / f"count-{len(out)}.jsonl"
+        env = {
+            **os.environ,
+            "PAOS_BENCH_COUNT": str(log),
+            "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)]),
+        }
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp, env=env)
+        if proc.returncode or not log.is_file():
+            raise SystemExit(f"{name} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+        calls = [json.loads(line) for line in log.read_text().splitlines()]
+        tally = collections.Counter(
+            (c["role"], c["fn"], " <- ".join(c["by"][:3])) for c in calls
+        )
+        out[name] = [
+            {"process": r, "function": f, "called from": by, "times": n}
+            for (r, f, by), n in sorted(tally.items())
+        ]
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--skip-count", action="store_true")
+    ap.add_argument("--only", choices=("imports", "kernels", "count"), help="one part alone")
+    args = ap.parse_args()
+    want = lambda part: args.only in (None, part)  # noqa: E731
+    res: dict = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_at_start": os.getloadavg()[0],
+    }
+    if want("imports"):
+        res["imports"] = imp = imports(args.repeat)
+        _print_imports(imp)
+    with tempfile.TemporaryDirectory(prefix="paos-bench-where-") as t:
+        tmp = Path(t)
+        if want("kernels"):
+            res["kernels"] = kern = kernels(tmp, args.repeat)
+            for k, v in kern.items():
+                print(
+                    f"{k:60} {v['wall']:.2f} s wall, {v['cpu_kernel']:.2f} CPU-s kernel, "
+                    f"{v['cpu_driver']:.2f} CPU-s driver"
+                )
+        if want("count") and not args.skip_count:
+            res["count"] = cnt = count(tmp)
+            for name, rows in cnt.items():
+                print(f"{name}:")
+                for r in rows:
+                    print(
+                        f"  {r['times']} x {r['function']:18} in {r['process']:7} "
+                        f"from {r['called from']}"
+                    )
+    res["load_at_end"] = os.getloadavg()[0]
+    print(f"load average: {res['load_at_start']:.1f} at start, {res['load_at_end']:.1f} at end")
+    out = ROOT / "bench" / "results" / f"where{'-' + args.only if args.only else ''}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(res, indent=2) + "\n")
+    return 0
+
+
+def _print_imports(imp: dict) -> None:
+    print(
+        f"kernel's imports in a fresh python: {imp['kernel_imports_cpu']:.2f} CPU-s "
+        f"(bare python {imp['python_bare_cpu']:.2f}); -X importtime "
+        f"{imp['importtime_total_s']:.2f} s:"
+    )
+    for k, v in list(imp["importtime_by_package_s"].items())[:10]:
+        print(f"  {k:24} {v:.3f} s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -69,9 +69,7 @@ def _cells(template: Path) -> list[tuple[str, list[str], str]]:
     import nbformat
 
     nb = nbformat.read(str(template), as_version=4)
-    return [
-        (c.cell_type, list(c.get("metadata", {}).get("tags", [])), c.source) for c in nb.cells
-    ]
+    return [(c.cell_type, list(c.get("metadata", {}).get("tags", [])), c.source) for c in nb.cells]
 
 
 def _run_cell(source: str, ns: dict):
@@ -167,7 +165,7 @@ def unit_costs(engagements: list[Path]) -> dict:
 
 def inner(n: int, report: Path) -> None:
     t0 = time.process_time()
-    from paos.deliverables import _browser, chart_engine, report as _report, sections  # noqa: F401
+    from paos.deliverables import _browser, chart_engine, sections  # noqa: F401
     from paos.deliverables._render import notebook_html  # noqa: F401
     from paos.deliverables.run import notebook_path
     from paos.portfolio.store import write_runs  # noqa: F401
@@ -302,7 +300,9 @@ def batch(tmp: Path, n: int) -> dict:
             ],
             tmp,
         )
-    done = len([p for p in (tmp / "batch-out").iterdir() if (p / "executive_summary.pdf").is_file()])
+    done = len(
+        [p for p in (tmp / "batch-out").iterdir() if (p / "executive_summary.pdf").is_file()]
+    )
     if done != n:
         raise SystemExit(f"paos batch delivered {done} of {n} engagements")
     return m.row()
@@ -323,8 +323,7 @@ def cli_ratio(tmp: Path, repeat: int) -> dict:
                 fns[name](DEMO, tmp)
             rows[name].append(m.row())
     med = {
-        k: {f: statistics.median(r[f] for r in v) for f in ("wall", "cpu")}
-        for k, v in rows.items()
+        k: {f: statistics.median(r[f] for r in v) for f in ("wall", "cpu")} for k, v in rows.items()
     }
     return {
         "rounds": rows,

@@ -105,32 +105,53 @@ def _notebook(tmp: Path, name: str, code_cells: list[str]) -> Path:
     return path
 
 
+def _bare_kernel(folder: Path) -> None:
+    """Start a kernel with jupyter_client and shut it down: no papermill, no cell."""
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(folder), stderr=subprocess.DEVNULL)
+    kc.stop_channels()
+    km.shutdown_kernel()
+
+
 def kernels(tmp: Path, repeat: int) -> dict:
     from paos.deliverables.run import execute_notebook, notebook_path
 
-    cases = {
-        "kernel start + papermill + shutdown (parameters cell only)": _notebook(
-            tmp, "params.ipynb", []
-        ),
-        "+ the first cell's imports and the chart engine's warm-up": _notebook(
-            tmp,
-            "imports.ipynb",
-            [
-                "from paos.deliverables import chart_engine\nchart_engine.start()\n"
-                "from paos.deliverables import report, sections\n"
-                "chart_engine.stop()  # waits for the warm-up"
-            ],
-        ),
-        "the diagnostic notebook on the demo": notebook_path(),
-    }
     params = {"engagement": str(DEMO), "rulebook": "", "run_date": "", "store": ""}
+
+    def papermill(nb: Path):
+        def go(folder: Path) -> None:
+            execute_notebook(
+                nb, folder / "out.ipynb", {**params, "output_dir": str(folder)}, folder
+            )
+
+        return go
+
+    cases = {
+        "kernel start + shutdown (jupyter_client alone)": _bare_kernel,
+        "kernel start + papermill + shutdown (parameters cell only)": papermill(
+            _notebook(tmp, "params.ipynb", [])
+        ),
+        "+ the first cell's imports and the chart engine's warm-up": papermill(
+            _notebook(
+                tmp,
+                "imports.ipynb",
+                [
+                    "from paos.deliverables import chart_engine\nchart_engine.start()\n"
+                    "from paos.deliverables import report, sections\n"
+                    "chart_engine.stop()  # waits for the warm-up"
+                ],
+            )
+        ),
+        "the diagnostic notebook on the demo": papermill(notebook_path()),
+    }
     out: dict[str, dict] = {}
     for i in range(repeat + 1):  # the first round warms this process up
-        for name, nb in cases.items():
-            folder = tmp / f"k{i}-{len(out)}-{abs(hash(name))}"
+        for j, (name, fn) in enumerate(cases.items()):
+            folder = tmp / f"k{i}-{j}"
             folder.mkdir()
             t, s, c = time.perf_counter(), time.process_time(), _cpu_children()
-            execute_notebook(nb, folder / "out.ipynb", {**params, "output_dir": str(folder)}, folder)
+            fn(folder)
             row = {
                 "wall": time.perf_counter() - t,
                 "cpu_driver": time.process_time() - s,
@@ -146,7 +167,7 @@ def kernels(tmp: Path, repeat: int) -> dict:
 
 # -- 3. counting reads, validations and scorings ---------------------------------------
 
-COUNTER = r'''
+COUNTER = r"""
 import json, os, sys, threading
 
 _TARGETS = {
@@ -193,7 +214,7 @@ def _prof(frame, event, arg):
 if "PAOS_BENCH_COUNT" in os.environ:
     sys.setprofile(_prof)
     threading.setprofile(_prof)
-'''
+"""
 
 
 def count(tmp: Path) -> dict:
@@ -238,9 +259,7 @@ def count(tmp: Path) -> dict:
         if proc.returncode or not log.is_file():
             raise SystemExit(f"{name} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
         calls = [json.loads(line) for line in log.read_text().splitlines()]
-        tally = collections.Counter(
-            (c["role"], c["fn"], " <- ".join(c["by"][:3])) for c in calls
-        )
+        tally = collections.Counter((c["role"], c["fn"], " <- ".join(c["by"][:3])) for c in calls)
         out[name] = [
             {"process": r, "function": f, "called from": by, "times": n}
             for (r, f, by), n in sorted(tally.items())

@@ -42,6 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 BIN = Path(sys.executable).parent
 DEMO = ROOT / "data" / "engagements" / "northwind-2026-09"
 PORTFOLIO = ROOT / "data" / "portfolio" / "engagements"
@@ -165,6 +166,71 @@ def kernels(tmp: Path, repeat: int) -> dict:
     return out
 
 
+# -- 4. a kernel forked from a process that has done the imports ---------------------
+
+
+def fork_probe(repeat: int, report: Path) -> None:
+    """In this (fresh) process: the kernel's imports (ipykernel's too, as a forking
+    provisioner's template would hold them), then `repeat` children forked from it,
+    each executing the diagnostic notebook's cells on the demo in the way
+    bench_floor does (no kernel protocol), then the same cells twice in this process
+    (the second is the warm floor of that work). CPU of each child from wait4."""
+    import ipykernel.kernelapp  # noqa: F401
+    from bench_floor import _run_cell
+
+    from paos.deliverables import chart_engine, sections  # noqa: F401
+    from paos.deliverables.run import notebook_path
+
+    cells = [c for c in __import__("nbformat").read(str(notebook_path()), 4).cells]
+    code = [c for c in cells if c.cell_type == "code"]
+
+    def notebook(folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        ns: dict = {}
+        for c in code:
+            _run_cell(c.source, ns)
+            if "parameters" in c.metadata.get("tags", []):
+                ns.update(engagement=str(DEMO), output_dir=str(folder), store="")
+
+    imports = time.process_time()
+    forked: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="paos-bench-fork-") as t:
+        for variant in ("template as the kernel imports", "vl_convert imported too"):
+            if variant == "vl_convert imported too":
+                import vl_convert  # noqa: F401 - imported, never run: its threads start later
+            for i in range(repeat):
+                pid = os.fork()
+                if pid == 0:
+                    try:
+                        notebook(Path(t) / f"f{len(forked)}-{i}")
+                        chart_engine.stop()
+                    finally:
+                        os._exit(0)
+                _, status, ru = os.wait4(pid, 0)
+                if status:
+                    raise SystemExit(f"forked child failed (status {status})")
+                forked.setdefault(variant, []).append(ru.ru_utime + ru.ru_stime)
+        warm = []
+        for i in range(2):
+            c = time.process_time()
+            notebook(Path(t) / f"w{i}")
+            warm.append(time.process_time() - c)
+    report.write_text(
+        json.dumps({"template_imports_cpu": imports, "forked_cpu": forked, "in_process_cpu": warm})
+    )
+
+
+def fork(tmp: Path, repeat: int) -> dict:
+    report = tmp / "fork.json"
+    cmd = [sys.executable, __file__, "--fork-probe", str(repeat), "--report", str(report)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode:
+        raise SystemExit(f"fork probe failed:\n{proc.stderr[-2000:]}")
+    r = json.loads(report.read_text())
+    r["forked_median"] = {k: statistics.median(v) for k, v in r["forked_cpu"].items()}
+    return r
+
+
 # -- 3. counting reads, validations and scorings ---------------------------------------
 
 COUNTER = r"""
@@ -271,8 +337,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-count", action="store_true")
-    ap.add_argument("--only", choices=("imports", "kernels", "count"), help="one part alone")
+    ap.add_argument(
+        "--only", choices=("imports", "kernels", "fork", "count"), help="one part alone"
+    )
+    ap.add_argument("--fork-probe", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--report", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.fork_probe:
+        fork_probe(args.fork_probe, args.report)
+        return 0
     want = lambda part: args.only in (None, part)  # noqa: E731
     res: dict = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -290,6 +363,15 @@ def main() -> int:
                     f"{k:60} {v['wall']:.2f} s wall, {v['cpu_kernel']:.2f} CPU-s kernel, "
                     f"{v['cpu_driver']:.2f} CPU-s driver"
                 )
+        if want("fork"):
+            res["fork"] = fk = fork(tmp, args.repeat)
+            print(
+                f"the notebook's cells in a child forked from a process with the kernel's "
+                f"imports ({fk['template_imports_cpu']:.2f} CPU-s to import), median CPU-s:"
+            )
+            for k, v in fk["forked_median"].items():
+                print(f"  {k:58} {v:.2f}")
+            print(f"  {'warm, in the template process itself':58} {fk['in_process_cpu'][-1]:.2f}")
         if want("count") and not args.skip_count:
             res["count"] = cnt = count(tmp)
             for name, rows in cnt.items():

@@ -211,18 +211,19 @@ def _subreaper() -> None:
         raise SystemExit(f"prctl(PR_SET_CHILD_SUBREAPER) failed: errno {ctypes.get_errno()}")
 
 
-def _reap(limit: float = 60.0) -> int:
-    """Wait for every remaining descendant (orphans reparented here); how many."""
-    n, end = 0, time.monotonic() + limit
+def _reap(limit: float = 60.0) -> tuple[int, float]:
+    """Wait for every remaining descendant (orphans reparented here): how many, and
+    their CPU-s (which init would have collected without the subreaper)."""
+    n, cpu, end = 0, 0.0, time.monotonic() + limit
     while time.monotonic() < end:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            pid, _, ru = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
-            return n
+            return n, cpu
         if pid == 0:
             time.sleep(0.05)
         else:
-            n += 1
+            n, cpu = n + 1, cpu + ru.ru_utime + ru.ru_stime
     raise SystemExit("descendants still running after the command ended")
 
 
@@ -249,7 +250,7 @@ class Measured:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.orphans = _reap()
+        self.orphans, self.orphans_cpu = _reap()
         self.wall = time.perf_counter() - self.wall0
         self.cpu = _children_cpu() - self.cpu0
         ours = self.cpu + time.process_time() - self.self0
@@ -263,6 +264,7 @@ class Measured:
             "others_cores": self.others_cores,
             "load": self.load,
             "orphans_reaped": self.orphans,
+            "orphans_cpu": self.orphans_cpu,
         }
 
 

@@ -358,7 +358,9 @@ def main() -> int:
         print(
             f"floor: start-up {res['floor_startup']['cpu']:.1f} CPU-s; {n} engagements "
             f"{res['floor']['cpu']:.1f} CPU-s -> {per_floor:.2f} CPU-s per engagement "
-            f"(others used {res['floor']['others_cores']:.1f} cores meanwhile)"
+            f"(others used {res['floor']['others_cores']:.1f} cores meanwhile; "
+            f"{res['floor']['orphans_reaped']} orphans reaped here, "
+            f"{res['floor']['orphans_cpu']:.2f} CPU-s)"
         )
         inner_stages = res["floor_inner"]["stages_cpu_self"]
         for k, v in inner_stages.items():
@@ -375,7 +377,9 @@ def main() -> int:
             print(
                 f"paos batch --jobs 2, {n} engagements: {res['batch']['wall']:.1f} s wall, "
                 f"{res['batch']['cpu']:.1f} CPU-s -> {per_batch:.2f} CPU-s per engagement "
-                f"(others used {res['batch']['others_cores']:.1f} cores meanwhile)"
+                f"(others used {res['batch']['others_cores']:.1f} cores meanwhile; "
+                f"{res['batch']['orphans_reaped']} orphans reaped here, "
+                f"{res['batch']['orphans_cpu']:.2f} CPU-s)"
             )
             print(
                 f"ratio batch / floor, CPU-s per engagement: {res['ratio_batch_floor']:.2f}x "

@@ -77,8 +77,10 @@ def _run_cell(source: str, ns: dict):
     expression (none when the cell ends with `;`)."""
     tree = ast.parse(source)
     last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
-        last = ast.Expression(tree.body.pop().value)
+    tail = tree.body[-1] if tree.body else None
+    if isinstance(tail, ast.Expr) and not source.rstrip().endswith(";"):
+        tree.body.pop()
+        last = ast.Expression(tail.value)
     exec(compile(tree, "<cell>", "exec"), ns)  # noqa: S102 - the bundled notebook's cells
     return eval(compile(last, "<cell>", "eval"), ns) if last else None  # noqa: S307
 

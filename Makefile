@@ -65,6 +65,7 @@ golden: setup  # rewrite tests/golden/ after an intended change of numbers or wo
 bench: setup
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_run.py
+	$(BIN)/python bench/bench_floor.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -27,10 +27,15 @@ DEFAULT_PREFIX = {
     "wide": "",
     "questionnaire": "q",
 }
+# Tools whose response id numbers one form's responses 1, 2, ... (Microsoft Forms'
+# ID): every other id paos reads identifies the response whatever the prefix
+# (Qualtrics' `R_...` and SurveyMonkey's respondent id are unique across the tool's
+# surveys; the wide layout's and a mapped column's ids are the analyst's).
+ROW_NUMBER_TOOLS = frozenset({"msforms"})
 FALSE = frozenset({"false", "0", "no"})
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_ID = 64  # characters of a stakeholder id paos makes
-_DIGEST = 10  # hex characters of the response id's hash in an id paos had to alter
+DIGEST = 10  # hex characters of the response id's hash in an id paos had to alter
 _EMAIL = re.compile(r"(?:mailto:)?[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]{2,}", re.IGNORECASE)
 
 
@@ -60,6 +65,9 @@ class Responses:
     # (file, line) when reading stopped: the file would get more rows than `max_rows`
     over: tuple[str, int] | None = None
     ids_given: bool = False  # the rows carry response ids (else row numbers stand in)
+    # the ids number the responses of one form (1, 2, ...: Microsoft Forms' ID, or
+    # none given): they tell respondents apart only under a prefix of the export's own
+    row_numbers: bool = False
     id_key: str | None = None  # the column of those ids, as messages name it
     skipped: list[str] = field(default_factory=list)  # imported before, same answers
     blank_by: Counter = field(default_factory=Counter)  # blank answers per person
@@ -120,6 +128,11 @@ def read_responses(
     if id_col is None and export.id_column is not None:
         id_col = export.id_column.index
     out.ids_given = id_col is not None
+    out.row_numbers = id_col is None or (
+        export.tool in ROW_NUMBER_TOOLS
+        and export.id_column is not None
+        and id_col == export.id_column.index
+    )
     out.id_key = export.columns[id_col].key if id_col is not None else None
     fin = export.finished_column.index if export.finished_column else None
     if role_col is None and not (mapping and (mapping.role or mapping.perspective)):
@@ -305,9 +318,14 @@ def stakeholder_id(stem: str, raw: str) -> str:
     full = f"{stem}-{part}" if stem and part else stem or part
     if part == raw and len(full) <= MAX_ID:
         return full
-    digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:_DIGEST]
-    head = full[: MAX_ID - _DIGEST - 1].rstrip("-._")
+    digest = id_digest(raw)
+    head = full[: MAX_ID - DIGEST - 1].rstrip("-._")
     return f"{head}-{digest}" if head else digest
+
+
+def id_digest(raw: str) -> str:
+    """The hash a stakeholder id paos had to alter ends in (`stakeholder_id`)."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:DIGEST]
 
 
 def settle_ids(

@@ -224,14 +224,14 @@ def test_a_column_whose_values_are_addresses_is_refused_whatever_its_header(
     mapping = tmp_path / "map.yaml"
     mapping.write_text("columns:\n  Teilnehmer: stakeholder_id\n", encoding="utf-8")
     text = refused(
-        eng, export, f"line 3, column Teilnehmer: is {what}, personal data", mapping=mapping
+        eng, export, f"line 3, column Teilnehmer: holds {what}, personal data", mapping=mapping
     )
     assert value not in text  # the message does not repeat the address
     comment = csv_file(
         tmp_path / "comment.csv",
         [["Timestamp", "Role", "FIT-01", "Why?"], ["2026/02/01", "CEO", "3", value]],
     )
-    refused(eng, comment, f"line 2, column Why?: is {what}, personal data")
+    refused(eng, comment, f"line 2, column Why?: holds {what}, personal data")
 
 
 def test_a_wide_layout_keyed_by_e_mail_is_refused(eng, tmp_path):
@@ -239,7 +239,7 @@ def test_a_wide_layout_keyed_by_e_mail_is_refused(eng, tmp_path):
         tmp_path / "wide.csv",
         [["stakeholder_id", "role", "FIT-01"], ["ann@client.example", "ceo", "3"]],
     )
-    refused(eng, export, "line 2, column stakeholder_id: is an e-mail address")
+    refused(eng, export, "line 2, column stakeholder_id: holds an e-mail address")
 
 
 # --- evidence keeps what the respondent wrote ------------------------------------------

@@ -47,7 +47,8 @@ SM_COMMENT_SUBS = ("open ended response", "other please specify", "comment", "co
 # French, Spanish), compared without accents: `personal_header`.
 PERSONAL_WORDS = frozenset(
     "name names vorname nachname familienname nom prenom nombre apellido apellidos "
-    "courriel correo phone telephone telefon tel mobile handy ip latitude longitude".split()
+    "courriel courrier electronique correo phone telephone telefon tel mobile portable "
+    "handy ip ipv4 ipv6 latitude longitude".split()
 )
 WIDE_PERSONAL = ("name", "function")  # the wide layout's person columns paos leaves out
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
@@ -68,7 +69,8 @@ class Plan:
 
 def personal_header(text: str) -> bool:
     """Whether a header names personal data: a name, an e-mail or IP address, a phone
-    number, a location (`E-Mail-Adresse`, `Courriel`, `Prénom`, `Telefon`, `IP`)."""
+    number, a location (`E-Mail-Adresse`, `Courriel`, `Adresse électronique`,
+    `Prénom`, `Telefon`, `Mobiltelefon`, `Handynummer`, `Portable`, `IP`, `IPv6`)."""
     plain = "".join(
         c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
     )
@@ -78,7 +80,7 @@ def personal_header(text: str) -> bool:
         w in PERSONAL_WORDS
         or "mail" in w  # e-mail, email, mailadresse, emailaddress
         or w.endswith("name")  # firstname, username, vorname
-        or w.startswith(("telefon", "phone"))
+        or w.startswith(("telefon", "phone", "mobiltel", "mobilnummer", "handy"))
         for w in words
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -36,7 +37,13 @@ FALSE = frozenset({"false", "0", "no"})
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_ID = 64  # characters of a stakeholder id paos makes
 DIGEST = 10  # hex characters of the response id's hash in an id paos had to alter
-_EMAIL = re.compile(r"(?:mailto:)?[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]{2,}", re.IGNORECASE)
+# Addresses anywhere in a cell (after NFKC, so a full-width '＠' is an '@'): an
+# e-mail address (`Jo <jo@x.de>`, `a@x.com; b@y.com`), an IPv4 address (with a port,
+# `198.51.100.7:443`) or an IPv6 one (in brackets, `[2001:db8::1]`); each candidate
+# is confirmed by `ipaddress`, so a time (`10:30:00`) or a version (`2.1`) passes.
+_EMAIL = re.compile(r"[^@\s<>;,()\[\]\"']+@[^@\s<>;,()\[\]\"']+\.[^@\s<>;,()\[\]\"'.]{2,}")
+_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)")
+_IPV6 = re.compile(r"(?<![0-9A-Za-z:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Za-z:])")
 
 
 @dataclass(slots=True)  # one per response: a large export holds hundreds of thousands
@@ -83,15 +90,18 @@ class Responses:
 
 
 def personal(text: str) -> str | None:
-    """What personal data a whole cell is (an e-mail or an IP address), or None."""
-    text = text.strip()
-    if _EMAIL.fullmatch(text):
+    """What personal data a cell holds anywhere in it (an e-mail or an IP address),
+    or None."""
+    text = unicodedata.normalize("NFKC", text)
+    if _EMAIL.search(text):
         return "an e-mail address"
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return None
-    return "an IP address"
+    for found in (*_IPV4.finditer(text), *_IPV6.finditer(text)):
+        try:
+            ipaddress.ip_address(found.group(0))
+        except ValueError:
+            continue
+        return "an IP address"
+    return None
 
 
 def _clean(cell: str | None) -> str:
@@ -161,7 +171,7 @@ def read_responses(
         if what is not None:
             bad["personal"].append(
                 export.problem(
-                    f"is {what}, personal data paos never copies into an engagement; "
+                    f"holds {what}, personal data paos never copies into an engagement; "
                     "delete it from the export, or map the column to ignore",
                     line,
                     key.get(j, export.columns[j].key),

@@ -348,6 +348,20 @@ def test_an_edited_response_under_a_new_prefix_is_the_same_respondent(eng, tmp_p
     assert f"delete the rows of stakeholder qx-{rid}" in text
 
 
+def test_a_mapped_column_of_counters_numbers_rows_like_microsoft_forms(eng, tmp_path):
+    """A column mapped to stakeholder_id holding 1, 2, ... numbers one form's rows:
+    another form's `1` under a prefix of its own is another respondent, not
+    `gf-1` (whose id ends in 1) answered again."""
+    head = ["Timestamp", "Nr", "Role", "FIT-01"]
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("columns:\n  Nr: stakeholder_id\n", encoding="utf-8")
+    first = csv_file(tmp_path / "a.csv", [head, ["t", "1", "CEO", "3"]])
+    second = csv_file(tmp_path / "b.csv", [head, ["t", "1", "Partner", "2"]])
+    import_export(first, eng, mapping=mapping)
+    import_export(second, eng, mapping=mapping, append=True, prefix="partners")
+    assert _ids(eng) == ["gf-1", "partners-1"]
+
+
 def test_the_same_response_under_another_prefix_is_skipped(eng, tmp_path):
     """D1c: the same answers under another prefix: skipped, whatever the prefix."""
     export = qualtrics(tmp_path / "whole.csv", ANSWERS[:4])

@@ -5,8 +5,9 @@ the engagement (`paos import --append`).
   (the empty one too): Qualtrics' `R_...` and SurveyMonkey's respondent ids are
   unique across the tool's surveys, a returned questionnaire's id is its
   respondent's, the wide layout's and a mapped column's ids are the analyst's. Only
-  ids that number one form's responses (Microsoft Forms' 1, 2, ...; `row_numbers`)
-  tell respondents apart under a prefix of the export's own.
+  ids that number one form's responses (Microsoft Forms' 1, 2, ..., or a mapped
+  column of such counters; `row_numbers`) tell respondents apart under a prefix
+  of the export's own.
 - A response whose respondent the engagement holds already: answers identical to
   the survey evidence there (role, perspective, and every rating and comment of
   source `survey`) are skipped, and the summary says so; answers that differ are

@@ -33,6 +33,7 @@ DEFAULT_PREFIX = {
 # (Qualtrics' `R_...` and SurveyMonkey's respondent id are unique across the tool's
 # surveys; the wide layout's and a mapped column's ids are the analyst's).
 ROW_NUMBER_TOOLS = frozenset({"msforms"})
+_COUNTER = re.compile(r"\d{1,9}")
 FALSE = frozenset({"false", "0", "no"})
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_ID = 64  # characters of a stakeholder id paos makes
@@ -311,6 +312,9 @@ def read_responses(
         if max_rows is not None and max(len(out.people), len(out.ratings)) > max_rows:
             out.over = ("stakeholders" if len(out.people) > max_rows else "ratings", line)
             break
+    mapped = id_col is not None and (export.id_column is None or id_col != export.id_column.index)
+    if mapped and out.people and all(_COUNTER.fullmatch(p.raw_id) for p in out.people):
+        out.row_numbers = True  # a mapped column of counters (1, 2, ...) numbers rows too
     for kind, found in bad.items():
         out.problems += listed(
             found, "personal data" if kind == "personal" else f"a {kind} refused"

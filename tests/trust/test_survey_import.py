@@ -474,6 +474,7 @@ def test_timestamps_and_times_are_no_addresses(eng, tmp_path):
         [
             ["Timestamp", "Role", "FIT-01", "Why?"],
             ["2026/09/08 9:33:09 AM GMT+2", "CEO", "3", "met 10:30:00 about release 2.1"],
+            ["2026/09/08 9:34:09 AM GMT+2", "CEO", "2", "Partner :: reseller, ratio 1:2:3"],
         ],
     )
     mapping = tmp_path / "map.yaml"

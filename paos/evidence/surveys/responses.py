@@ -97,6 +97,8 @@ def personal(text: str) -> str | None:
     if _EMAIL.search(text):
         return "an e-mail address"
     for found in (*_IPV4.finditer(text), *_IPV6.finditer(text)):
+        if not any(c.isalnum() for c in found.group(0)):  # '::' as a separator
+            continue
         try:
             ipaddress.ip_address(found.group(0))
         except ValueError:

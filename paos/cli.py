@@ -270,7 +270,20 @@ def import_cmd(
         bool, typer.Option("--append", help="Add to the stakeholders and ratings there.")
     ] = False,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace the stakeholders and ratings there.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace ALL the stakeholders and ratings there, those of other exports "
+            "and prefixes and rows typed by hand too (the output counts them).",
+        ),
+    ] = False,
+    allow_identical: Annotated[
+        bool,
+        typer.Option(
+            "--allow-identical",
+            help="With --append: import responses that answer exactly as a stakeholder "
+            "already there, as other respondents (you know they are).",
+        ),
     ] = False,
     complete_only: Annotated[
         bool, typer.Option("--complete-only", help="Leave out incomplete responses.")
@@ -316,7 +329,15 @@ def import_cmd(
         if out is not None:
             raise PaosError("--out is for --suggest; the import writes into --into")
         result = import_export(
-            export, into, rulebook, mapping, append, force, complete_only, prefix
+            export,
+            into,
+            rulebook,
+            mapping,
+            append,
+            force,
+            complete_only,
+            prefix,
+            allow_identical=allow_identical,
         )
     typer.echo(summary_text(result))
     if result.invalid:

@@ -62,6 +62,19 @@ class ImportResult:
     per_perspective: Counter = field(default_factory=Counter)
     invalid: list[str] = field(default_factory=list)  # `paos validate`'s lines, if any
     seconds: float = 0.0  # reading, matching and writing (not the validation)
+    replaced: Replaced | None = None  # what --force replaced
+
+
+@dataclass
+class Replaced:
+    """What `--force` replaced: every stakeholder and rating the engagement held, and
+    of them those that came from no response of this export (other exports, other
+    prefixes, rows typed by hand): gone with the import."""
+
+    stakeholders: int
+    ratings: int
+    other_stakeholders: list[str]
+    other_ratings: int
 
 
 def _read(path: Path, sheets: Sheets | None = None) -> Export:
@@ -91,6 +104,7 @@ def import_export(
     complete_only: bool = False,
     prefix: str | None = None,
     validate: bool = True,
+    allow_identical: bool = False,
 ) -> ImportResult:
     """Import one survey export into the engagement folder `into` (see the module
     docstring). Raises `EvidenceError` listing every problem (nothing written), or
@@ -141,6 +155,7 @@ def import_export(
                 )
             ]
         )
+    before = existing
     if force:
         existing = {n: (h, []) for n, (h, _) in existing.items()}
     taken = set()
@@ -152,7 +167,8 @@ def import_export(
     pfx = prefix if prefix is not None else (maps.prefix if maps else None)
     problems = settle_ids(export, responses, pfx, taken)
     if append and not problems:
-        problems = count_once(export, responses, existing)  # every respondent once
+        # every respondent once
+        problems = count_once(export, responses, existing, allow_identical)
     if problems:
         raise EvidenceError(problems)
     # generators: the rows are laid out as the CSV text is written, never held twice
@@ -174,6 +190,8 @@ def import_export(
     if too_large:
         raise EvidenceError([too_large])
     result = ImportResult(export, plan, responses, rb)
+    if force:
+        result.replaced = _replaced(before, {p.stakeholder_id for p in responses.people})
     if responses.people:  # else every response was imported before: nothing new
         result.written = write_both(folder, texts)
     result.per_perspective = perspectives(responses, rb)
@@ -188,6 +206,28 @@ def import_export(
         except PaosError as err:
             result.invalid = err.lines()
     return result
+
+
+def _replaced(before: dict[str, tuple[list[str], list[list[str]]]], new: set[str]) -> Replaced:
+    """What --force replaces, against the stakeholder ids of this export: a rating
+    of a stakeholder this export does not hold, or whose source is not `survey`
+    (typed by hand), came from no response of it."""
+    new = {i.casefold() for i in new}
+
+    def cells(name: str, column: str) -> list[str]:
+        header, rows = before.get(name, ([], []))
+        at = header.index(column) if column in header else None
+        return [(r[at].strip() if at is not None and at < len(r) else "") for r in rows]
+
+    people = cells("stakeholders", "stakeholder_id")
+    rated = cells("ratings", "stakeholder_id")
+    sources = cells("ratings", "source")
+    others = [i for i in people if i.casefold() not in new]
+    other_ratings = sum(
+        i.casefold() not in new or s.lower() not in ("", "survey")
+        for i, s in zip(rated, sources, strict=True)
+    )
+    return Replaced(len(people), len(rated), others, other_ratings)
 
 
 def suggest_mapping(export_path: str | Path, rulebook: str | Path | None = None) -> str:
@@ -249,6 +289,19 @@ def summary_text(r: ImportResult) -> str:
     if ids:
         lines.append(
             f"  stakeholder ids: {_span(ids)}" if len(ids) > 1 else f"  stakeholder id: {ids[0]}"
+        )
+    if r.replaced is not None and (r.replaced.stakeholders or r.replaced.ratings):
+        rp = r.replaced
+        others = (
+            f"{len(rp.other_stakeholders)} stakeholders and {rp.other_ratings} ratings of "
+            "them came from no response of this export and are gone"
+            + (f" ({_span(rp.other_stakeholders)})" if rp.other_stakeholders else "")
+            if rp.other_stakeholders or rp.other_ratings
+            else "all of them responses of this export"
+        )
+        lines.append(
+            f"  --force replaced all the engagement held: {rp.stakeholders} stakeholders, "
+            f"{rp.ratings} ratings; {others}"
         )
     for path in r.written:
         lines.append(f"wrote {path}")

@@ -281,7 +281,7 @@ def test_run_records_itself_in_the_store(tmp_path):
     row = pl.read_parquet(files[0]).row(0, named=True)
     assert row["engagement_id"] == "acme-2026" and row["client"] == "Acme"
     html = (r.folder / "executive_summary.html").read_text()
-    assert "<h2>Benchmark</h2>" not in html  # nothing to compare with yet
+    assert 'data-page="benchmark"' not in html  # nothing to compare with yet
 
 
 def test_a_section_reads_as_text_outside_a_browser():
@@ -291,10 +291,11 @@ def test_a_section_reads_as_text_outside_a_browser():
     d = report.deliverable(DEMO / "northwind-2026-09", run_date="2026-11-24")
     shown = repr(sections.executive_summary(d))
     assert shown.startswith("Partner Architecture Diagnostic · Executive summary\n")
-    assert "Partner Architecture Index\n2.2\nof 4.0\n" in shown and "\nEmerging\n" in shown
-    assert "[chart]" in shown and "<" not in shown and "object at 0x" not in shown
-    table = repr(sections.dimension_pages(d)).splitlines()
+    assert "Partner Architecture Index\n2.2\non a scale of 1–4\nEmerging\n" in shown
+    assert "<" not in shown and "object at 0x" not in shown
+    table = repr(sections.dimension_pages(d))
+    assert "[chart]" in table
     assert (
-        "FIT-01 Ideal partner profile 1.92 3.67 1.33 blind spot 0.00 (low) validated"
-        in " ".join(table)
+        "Ideal partner profile FIT-01 1.92 3.67 1.33 leadership higher; raters disagree"
+        in " ".join(table.splitlines())
     )

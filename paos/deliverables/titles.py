@@ -5,9 +5,9 @@ the same results always give the same titles.
 The rules (one function each, in page order):
 
 - `headline` (page 1): the PAI with its maturity band, and the constraint that
-  matters most: the dimension holding the most gaps of the roadmap's first phase
-  (ties: the lower tier, then the lower score). Without a gap: that no signal is
-  below its threshold. Without a PAI: where evidence is missing.
+  matters most: the dimension holding the most gaps of the earliest roadmap phase
+  that has any (ties: the lower tier, then the lower score). Without a gap: that
+  every signal meets its threshold. Without a PAI: where evidence is missing.
 - `progress_headline` (page 1 of a re-assessment): how the PAI moved since the
   baseline's date and how many of its gaps closed.
 - `priorities`: how many gaps the first phase holds, and how many of them are of
@@ -66,9 +66,12 @@ def _first_phase(d: Deliverable) -> dict:
 
 
 def constraint(d: Deliverable) -> dict | None:
-    """The dimension (contract entry) that holds the most first-phase gaps; ties
-    go to the lower tier, then the lower score. None without a first-phase gap."""
-    first = _first_phase(d)["phase"]
+    """The dimension (contract entry) that holds the most gaps of the earliest
+    phase that has any; ties go to the lower tier, then the lower score. None
+    without a gap."""
+    if not d.contract["gaps"]:
+        return None
+    first = min(g["phase"] for g in d.contract["gaps"])
     held: dict[str, int] = {}
     for g in d.contract["gaps"]:
         if g["phase"] == first:
@@ -77,7 +80,7 @@ def constraint(d: Deliverable) -> dict | None:
         return None
     dims = [x for x in d.contract["dimensions"] if x["id"] in held]
     best = min(dims, key=lambda x: (-held[x["id"]], d.tier(x["id"]), x["score"] or 0))
-    return {**best, "first_phase_gaps": held[best["id"]]}
+    return {**best, "phase_gaps": held[best["id"]], "phase": first}
 
 
 def headline(d: Deliverable) -> str:
@@ -92,10 +95,13 @@ def headline(d: Deliverable) -> str:
     head = f"The partner architecture is {c['maturity']} (PAI {pai})"
     top = constraint(d)
     if top is not None:
-        n = top["first_phase_gaps"]
-        return f"{head}; {top['name']}, with {count(n, 'first-phase gap')}, is the constraint that matters most"
-    if c["gaps"]:
-        return f"{head}; none of its {count(len(c['gaps']), 'gap')} needs the first phase"
+        n = top["phase_gaps"]
+        held = (
+            count(n, "first-phase gap")
+            if top["phase"] == _first_phase(d)["phase"]
+            else f"{count(n, 'gap')} in phase {top['phase']}"
+        )
+        return f"{head}; {top['name']}, with {held}, is the constraint that matters most"
     return f"{head}, with every signal at or above its threshold"
 
 
@@ -114,10 +120,13 @@ def progress_headline(d: Deliverable) -> str:
     since = c.get("assessed_on", {}).get("baseline") or c["baseline"]
     closed = len(c["gaps_closed"])
     total = closed + len(c["gaps_persisting"]) + len(c.get("no_longer_assessed", []))
-    return (
-        f"Since {since} the PAI {_moved(c['pai']['baseline'], c['pai']['follow_up'], d.figures.score)}"
-        f" and {closed} of {count(total, 'baseline gap')} closed"
+    share = (
+        f"{closed} of {count(total, 'baseline gap')}"
+        if closed < total
+        else ("the baseline's gap" if total == 1 else f"all {total} baseline gaps")
     )
+    moved = _moved(c["pai"]["baseline"], c["pai"]["follow_up"], d.figures.score)
+    return f"Since {since} the PAI {moved} and {share} closed"
 
 
 def priorities(d: Deliverable) -> str:
@@ -128,8 +137,11 @@ def priorities(d: Deliverable) -> str:
         return f"No gap needs action in {days}"
     worst = _most_severe(d)
     k = sum(g["severity"] == worst for g in gaps)
-    tail = f", {k} of them {worst}" if k and k < len(gaps) else f", all {worst}" if k else ""
-    return f"{count(len(gaps), 'gap')} {verb(len(gaps), 'needs')} action in {days}{tail}"
+    n = len(gaps)
+    if k == n:
+        return f"{count(n, worst + ' gap')} {verb(n, 'needs')} action in {days}"
+    tail = f", {k} of them {worst}" if k else ""
+    return f"{count(n, 'gap')} {verb(n, 'needs')} action in {days}{tail}"
 
 
 def roadmap(d: Deliverable) -> str:

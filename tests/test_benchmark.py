@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from paos import score
+from paos.portfolio.clients import client_key
 from paos.portfolio.peers import (
     INSUFFICIENT,
     benchmark,
@@ -24,7 +25,6 @@ from paos.portfolio.peers import (
     subject_from_results,
     subject_from_row,
 )
-from paos.portfolio.clients import client_key
 from paos.portfolio.store import STORE_SCHEMA, read_store, store_rows, write_runs
 from tests.builders import RB, everywhere, evidence
 

@@ -514,7 +514,9 @@ def test_joiners_inside_emoji_and_words_load(tmp_path):
     """ZWJ (emoji sequences) and ZWNJ (Persian, Indic scripts) between two visible
     characters are text; a no-break space is a space."""
     raw = copy.deepcopy(BASE)
-    raw["title"] = "Team \U0001f468\u200d\U0001f469\u200d\U0001f467 \u0645\u06cc\u200c\u062e\u0648\u0627\u0645"
+    raw["title"] = (
+        "Team \U0001f468\u200d\U0001f469\u200d\U0001f467 \u0645\u06cc\u200c\u062e\u0648\u0627\u0645"
+    )
     raw["dimensions"][0]["name"] = "Partner\u00a0Fit \U0001f3f3\ufe0f\u200d\U0001f308"
     rb = load_rulebook(_write(tmp_path, raw))
     assert rb.raw["title"] == raw["title"] and rb.dimensions[0].name == raw["dimensions"][0]["name"]
@@ -613,7 +615,9 @@ def test_a_bundled_id_on_another_file_is_refused(tmp_path):
 def test_a_bundled_id_in_another_case_or_width_is_refused(tmp_path, book_id):
     """Fix D7: ids are compared case-insensitively everywhere (a fullwidth id is no id)."""
     text = (RULEBOOK_DIR / "paos-v1.yaml").read_text(encoding="utf-8")
-    text = text.replace("id: paos-v1", f"id: {book_id}", 1).replace("threshold: 2.75", "threshold: 3.5", 1)
+    text = text.replace("id: paos-v1", f"id: {book_id}", 1).replace(
+        "threshold: 2.75", "threshold: 3.5", 1
+    )
     path = tmp_path / "mine.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(RulebookError) as info:

@@ -228,7 +228,9 @@ def _show(nb, parameters: dict, shown: dict | None):
         ran = f"{key} = {PythonTranslator.translate(parameters[key])}"
         for cell in nb.cells:
             if "injected-parameters" in cell.metadata.get("tags", []):
-                cell.source = cell.source.replace(ran, f"{key} = {PythonTranslator.translate(value)}")
+                cell.source = cell.source.replace(
+                    ran, f"{key} = {PythonTranslator.translate(value)}"
+                )
     return nb
 
 

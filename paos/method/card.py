@@ -136,8 +136,7 @@ def methodology_card(rb: Rulebook) -> str:
             f"{p['start_day']}-{p['end_day']})"
             for p in r["phases"]
         ),
-        "- Maturity: "
-        + ", ".join(f"{md(m['name'])} from {_fmt(m['min'])}" for m in r["maturity"]),
+        "- Maturity: " + ", ".join(f"{md(m['name'])} from {_fmt(m['min'])}" for m in r["maturity"]),
         f"- Gap evidence: documented ratings at or below {r['gap_evidence_max_rating']}; "
         f"quotes attributed by role only when {r['anonymity_min_role_group']} "
         "stakeholders who gave a rating share both its perspective and its role.",

@@ -9,10 +9,10 @@ the sha256 of the file's bytes.
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 import math
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path

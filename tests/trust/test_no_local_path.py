@@ -84,9 +84,7 @@ def test_no_client_facing_file_of_a_follow_up_holds_a_local_path(tmp_path):
     client_plan(base, base / "actions.xlsx", EDITS)
     out = tmp_path / "out"
     store = tmp_path / "store"
-    result = CliRunner().invoke(
-        app, ["run", str(follow), "--out", str(out), "--store", str(store)]
-    )
+    result = CliRunner().invoke(app, ["run", str(follow), "--out", str(out), "--store", str(store)])
     assert result.exit_code == 0, result.output
     files = _client_files(out / "acme-2026")
     html = files["executive_summary.html"]

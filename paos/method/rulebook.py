@@ -747,17 +747,26 @@ def known_rulebooks() -> list[str]:
     return sorted(p.stem for p in RULEBOOK_DIR.glob("*.yaml"))
 
 
+def same_id(a: object, b: object) -> bool:
+    """Whether two rulebook ids are one, as paos compares ids: after NFKC and casefold."""
+    return (
+        unicodedata.normalize("NFKC", str(a)).casefold()
+        == unicodedata.normalize("NFKC", str(b)).casefold()
+    )
+
+
+def bundled_id(book_id: object) -> str | None:
+    """The bundled rulebook id that `book_id` is (`PAOS-V1` is `paos-v1`), or None."""
+    return next((k for k in known_rulebooks() if same_id(k, book_id)), None)
+
+
 def _bundled_id_taken(path: Path, book_id: str, sha: str) -> str | None:
     """Why a file that is not the bundled rulebook `book_id` may not carry its id, or
     None: a bundled id names that file's exact bytes, so a results file, a store run
     and a deliverable naming it always mean the same methodology. Ids are compared
     as paos compares them everywhere, after NFKC and casefold (`PAOS-V1` is
     `paos-v1`)."""
-    key = unicodedata.normalize("NFKC", str(book_id)).casefold()
-    match = next(
-        (k for k in known_rulebooks() if unicodedata.normalize("NFKC", k).casefold() == key),
-        None,
-    )
+    match = bundled_id(book_id)
     if match is None:
         return None
     bundled = RULEBOOK_DIR / f"{match}.yaml"

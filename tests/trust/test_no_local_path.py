@@ -123,7 +123,7 @@ def test_the_progress_notes_name_the_plan_by_its_file_name(tmp_path):
     base, follow = pair(tmp_path)
     client_plan(base, base / "actions.xlsx", EDITS)
     text = sections.reassessment(deliverable(follow, run_date="2026-05-10")).text()
-    assert "actions.xlsx (sheet actions) line 7: status 'blocked' of FIT-01" in text
+    assert "actions.xlsx (sheet actions) line 10: status 'blocked' of FIT-01" in text
     assert str(tmp_path) not in text and "/" not in text.split("action plan of the baseline")[1]
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import unicodedata
 
 import polars as pl
 import pytest
 
 from paos import score
+from paos.portfolio.clients import client_key
 from paos.portfolio.peers import (
     INSUFFICIENT,
     benchmark,
@@ -159,7 +161,8 @@ def test_portfolio_fallback_says_so():
         (row("x", client="acme"), False),  # same client, other case
         (row("x", client="  ACME "), False),  # same client, whitespace
         (row("x", client="Acme", on=dt.date(2025, 1, 1)), False),  # the client's earlier diagnostic
-        (row("x", client="Acme Corp"), True),  # a different client
+        (row("x", client="Acme Corp"), False),  # same client, legal form
+        (row("x", client="Acme Partners"), True),  # a different client
         (row("x", on=DAY), True),  # same day counts as past
         (row("x", on=DAY + dt.timedelta(days=1)), False),  # later engagement
         (row("x", rulebook="paos-v2"), False),  # other rulebook version
@@ -368,3 +371,59 @@ def test_subject_from_results_needs_one_engagement():
     assert subject_from_results(mine, "acme-2026")["client"] == "Acme"
     with pytest.raises(PaosError):
         subject_from_results(mine, "nope")
+
+
+# Fix D11: one client, however its name is written, is one client (paos.portfolio.clients).
+GLOBEX_SPELLINGS = [
+    "Globex GmbH",
+    "Globex GmbH.",
+    "Globex  GmbH",
+    "Globex  GmbH.",
+    "Globex\u00a0GmbH",
+    "GLOBEX",
+    "Globex, GmbH",
+    "Globex GmbH & Co. KG",
+    "Globex Inc.",
+    "Ｇｌｏｂｅｘ",  # fullwidth: NFKC
+]
+
+
+def test_spellings_of_one_other_client_are_one_peer():
+    one = [
+        row(f"g{i}", client=name, pai=1.0 + i / 4, on=dt.date(2020, 1, 1) + dt.timedelta(days=i))
+        for i, name in enumerate(GLOBEX_SPELLINGS)
+    ]
+    b = benchmark(store(*one), SUBJECT)
+    assert b["status"] == INSUFFICIENT and b["peer_group"]["size"] == 1
+    assert (b["pai"]["q1"], b["pai"]["median"], b["pai"]["q3"]) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    "subject_client, past_client",
+    [
+        ("Müller AG", unicodedata.normalize("NFD", "Müller AG")),
+        ("Straße GmbH", "STRASSE GMBH"),
+        ("Acme", "Acme Corp."),
+        ("Acme", "ACME\u2003Inc"),  # em space
+        ("Acme", "Acme\u00ad"),  # soft hyphen
+        ("A.B.C. Ltd", "ABC Limited"),
+    ],
+)
+def test_the_subjects_own_past_engagement_is_never_a_peer_whatever_its_spelling(
+    subject_client, past_client
+):
+    subject = {**SUBJECT, "client": subject_client}
+    got, _ = peers(store(*group(4), row("x", client=past_client)), subject)
+    assert got["key"] is None and got["size"] == 4
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [("Globex", "Globe"), ("Acme", "Acme Partners"), ("Müller", "Miller"), ("AG", "SE")],
+)
+def test_different_clients_stay_different(a, b):
+    assert client_key(a) != client_key(b)
+
+
+def test_client_key_of_nothing_is_none():
+    assert client_key(None) is None and client_key("  \u00a0 ") is None and client_key("..") is None

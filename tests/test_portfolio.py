@@ -180,8 +180,10 @@ def test_no_aggregate_from_fewer_distinct_clients_than_the_minimum(store):
     assert cells.filter(pl.col("clients") >= k)["median"].null_count() == 0
     q = figures.quarters(p)
     assert q.filter(pl.col("clients") < k)["median"].is_null().all()
-    # 64 engagements of 4 clients (one written four ways): every aggregate is withheld
-    few = _with_clients(p, ["Acme", " acme ", "ACME", "Beta", "Gamma", "Delta"])
+    # 64 engagements of 4 clients (one written five ways): every aggregate is withheld
+    few = _with_clients(
+        p, ["Acme", " acme ", "ACME GmbH.", "Acme\u00a0 GmbH", "Beta", "Gamma", "Delta"]
+    )
     assert figures.clients(few.runs) == 4
     assert figures.headline(few)["median_pai"] is None
     assert figures.median_cells(few, ["startup"])["median"].is_null().all()

@@ -72,7 +72,7 @@ SHOWN = {
     "screening.constraint_at_or_below": ("check", "rated 1 (Absent) or below"),
     "screening.recommendation_if_constraint": ("check", "Diagnose"),
     "screening.recommendation_otherwise": ("check", "Fine"),
-    "anonymity_min_role_group": ("evidence_appendix", "at least 1 stakeholders"),
+    "anonymity_min_role_group": ("evidence_appendix", "at least 4 stakeholders"),
     "gap_evidence_max_rating": ("evidence_appendix", "ratings at or below 1 support"),
     "benchmark_min_peers": ("benchmark", "under this rulebook, 3 needed"),
     "company_stages": ("by_industry_stage", re.compile(">seed<.*>startup<", re.S)),

@@ -79,6 +79,8 @@ def test_new_from_a_custom_rulebook_records_that_one(tmp_path, book):
         (["bad id", "--from", "paos-v1"], "rulebook id 'bad id' is not valid"),
         (["-x", "--from", "paos-v1"], None),  # typer: not an id at all
         (["paos-v1", "--from", "paos-v1"], "is a bundled rulebook"),
+        (["PAOS-V1", "--from", "paos-v1"], "rulebook id 'PAOS-V1' is the bundled rulebook paos-v1"),
+        (["Paos-v1", "--from", "data/rulebooks/paos-strict.yaml"], "is the bundled rulebook"),
         (["acme", "--from", "paos-v7"], "unknown rulebook 'paos-v7'"),
     ],
 )

@@ -205,7 +205,12 @@ def _socket_folder() -> Path:
 
 
 def execute_notebook(
-    template: Path, output: Path, parameters: dict, cwd: Path, title: str = ""
+    template: Path,
+    output: Path,
+    parameters: dict,
+    cwd: Path,
+    title: str = "",
+    shown: dict | None = None,
 ) -> None:
     """Run `template` with papermill into `output`, in a kernel whose working folder
     is `cwd`, given when the kernel is launched (papermill's own `cwd=` changes this
@@ -213,7 +218,9 @@ def execute_notebook(
     start-up warnings) is dropped; cell errors stay in the notebook. A failure names
     the cell (or what stopped the kernel). The executed notebook is written however
     the run ends, unless it never started. A `title` goes in its metadata, where
-    nbconvert's templates (`paos` too) take the page title from."""
+    nbconvert's templates (`paos` too) take the page title from. `shown` gives, for a
+    parameter, the value the written notebook records instead of the one it ran with
+    (`_shown_paths`)."""
     import nbformat
     import papermill as pm
     from papermill.engines import papermill_engines
@@ -238,7 +245,8 @@ def execute_notebook(
             kernel_start=start,
             kernel_folder=str(sockets),
             keep=keep,
-            paths=(str(template), output.name),  # no staging path in the delivered notebook
+            # no local path in the delivered notebook: the template and the output by name
+            paths=(template.name, output.name),
         )
     except PapermillExecutionError as exc:
         raise NotebookError(
@@ -255,7 +263,46 @@ def execute_notebook(
     finally:
         remove_staging(sockets)
         if "nb" in keep:
-            atomic_write_text(output, nbformat.writes(keep["nb"]))
+            atomic_write_text(output, nbformat.writes(_show(keep["nb"], parameters, shown)))
+
+
+def _show(nb, parameters: dict, shown: dict | None):
+    """`nb` recording the `shown` value of each parameter it names, in papermill's
+    metadata and in the injected-parameters cell, instead of the value it ran with."""
+    from papermill.translators import PythonTranslator
+
+    for key, value in (shown or {}).items():
+        if parameters.get(key) == value:
+            continue
+        nb.metadata.papermill.parameters[key] = value
+        ran = f"{key} = {PythonTranslator.translate(parameters[key])}"
+        for cell in nb.cells:
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell.source = cell.source.replace(
+                    ran, f"{key} = {PythonTranslator.translate(value)}"
+                )
+    return nb
+
+
+def _shown_paths(parameters: dict, target: Path) -> tuple[dict, dict]:
+    """The parameters a delivered notebook runs with, and the ones it records: every
+    path (a `Path` value) relative to the deliverable folder `target`, where the kernel
+    works (its staging folder is a sibling, so the same path holds there), so the
+    delivered notebook runs again from its folder and holds no absolute local path.
+    A path whose only folder in common with `target` is the root would climb to the
+    root and spell the absolute path out: it runs so, but is recorded by its name
+    alone (run again with `-p NAME PATH`). See docs/trust.md."""
+    run, shown = {}, {}
+    folder = os.path.abspath(target)
+    for key, value in parameters.items():
+        if not isinstance(value, Path):
+            run[key] = shown[key] = value
+            continue
+        path = os.path.abspath(value)
+        run[key] = os.path.relpath(path, folder)
+        common = os.path.commonpath([path, folder])
+        shown[key] = Path(path).name if common == Path(path).anchor else run[key]
+    return run, shown
 
 
 def run_engagement(
@@ -302,10 +349,10 @@ def run_engagement(
             # The notebook runs as `<deliverable>/diagnostic.ipynb` (the kernel works
             # there): its commentary is its own, relative paths start beside it.
             "notebook": DIAGNOSTIC,
-            "engagement": str(engagement),
-            "rulebook": rulebook or "",
+            "engagement": engagement,
+            "rulebook": _rulebook_parameter(rulebook),
             "run_date": run_date or "",
-            "store": str(store or ""),
+            "store": Path(store) if store else "",
         },
         out,
         force,
@@ -328,6 +375,11 @@ def run_engagement(
                 f"recorded in the store: {fault(exc, store)}"
             ) from None
     return result
+
+
+def _rulebook_parameter(rulebook: str | None) -> str | Path:
+    """A rulebook id as it is, a rulebook file (made absolute) as a path."""
+    return Path(rulebook) if rulebook and os.path.isabs(rulebook) else rulebook or ""
 
 
 def _keep_failed(staging: Path, out: Path, target_id: str) -> Path:
@@ -394,16 +446,11 @@ def deliver(
         nb_out = staging / (notebook_name or template.name)
         shutil.copyfile(template, nb_out)  # the notebook it runs as, read by its kernel
         t = time.perf_counter()
+        # relative to the kernel's working folder, the staging folder: the delivered
+        # notebook writes beside itself and finds its evidence when it runs again
+        run_with, shown = _shown_paths({**parameters, "output_dir": "."}, target)
         try:
-            execute_notebook(
-                template,
-                nb_out,
-                # relative to the kernel's working folder, the staging folder: the
-                # delivered notebook writes beside itself when it runs again
-                {**parameters, "output_dir": "."},
-                cwd=staging,
-                title=title,
-            )
+            execute_notebook(template, nb_out, run_with, cwd=staging, title=title, shown=shown)
         except NotebookError as err:
             kept = _keep_failed(staging, out, target_id)
             notebook = kept / nb_out.name
@@ -477,7 +524,7 @@ def run_check(
     return deliver(
         check["id"],
         notebook_path("architecture_check.ipynb"),
-        {"answers": str(answers), "rulebook": rulebook or "", "run_date": run_date or ""},
+        {"answers": answers, "rulebook": _rulebook_parameter(rulebook), "run_date": run_date or ""},
         out,
         force,
         progress,
@@ -507,7 +554,7 @@ def run_portfolio_report(
     return deliver(
         f"portfolio-{p.rulebook.id}",
         notebook_path("portfolio_benchmark.ipynb"),
-        {"store": str(store), "rulebook": rulebook or "", "run_date": run_date or ""},
+        {"store": store, "rulebook": _rulebook_parameter(rulebook), "run_date": run_date or ""},
         out,
         force,
         progress,

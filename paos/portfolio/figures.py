@@ -2,7 +2,7 @@
 
 Every aggregate (a median, a cell, a trend point, a share) is computed here over
 the runs of `paos.portfolio.report.collect`, with its count of engagements (`n`)
-and of distinct clients (`clients`: names compared trimmed and case-insensitively,
+and of distinct clients (`clients`: names compared by `paos.portfolio.clients.client_key`,
 a run without a client name counted for none, as in `paos.portfolio.peers`). An
 aggregate made from fewer distinct clients than the rulebook's
 `benchmark_min_peers` is not shown: its figure is None and its text says
@@ -22,6 +22,7 @@ import polars as pl
 
 from paos.deliverables._page import join_names, plural
 from paos.method._numbers import display
+from paos.portfolio.clients import client_key_expr
 
 if TYPE_CHECKING:
     from paos.portfolio.report import Portfolio
@@ -31,13 +32,7 @@ ALL_STAGES, ALL_INDUSTRIES = "all stages", "all industries"
 BIN = 0.25  # width of a PAI band in the distribution
 
 
-def client_key() -> pl.Expr:
-    """A run's client, trimmed and lower-cased; null when blank or missing."""
-    c = pl.col("client").str.strip_chars().str.to_lowercase()
-    return pl.when(c != "").then(c)
-
-
-CLIENTS = client_key().drop_nulls().n_unique().alias("clients")
+CLIENTS = client_key_expr().drop_nulls().n_unique().alias("clients")
 
 
 def clients(frame: pl.DataFrame) -> int:

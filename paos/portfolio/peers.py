@@ -3,8 +3,9 @@
 Past engagements come from the results store (`paos.portfolio.store.read_store`): scored
 with the very rulebook of the subject (same id and same sha256 of its file, so
 a tailored or edited rulebook is never mixed with another), assessed on or
-before the subject's date, other clients only (names compared trimmed and
-case-insensitively; a store row without a client name is never counted as
+before the subject's date, other clients only (names compared by `paos.portfolio.clients.client_key`:
+Unicode-normalised, case, spaces, punctuation and legal forms set aside, erring
+toward "same client"; a store row without a client name is never counted as
 "another client"), never the subject itself.
 
 A peer is another client, counted once: of each client's past engagements under
@@ -43,6 +44,7 @@ from paos._types import Results
 from paos.errors import PaosError, isolate
 from paos.method._numbers import cmp, display
 from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
+from paos.portfolio.clients import client_key, client_key_expr
 
 DECIMALS = 6
 INSUFFICIENT = "insufficient benchmark data"
@@ -121,7 +123,7 @@ def peers(store_frame: pl.DataFrame, subject: dict) -> tuple[dict, pl.DataFrame]
     eligible = frame.filter(
         pl.col("assessed_on") <= _date(subject["assessed_on"]),
         pl.col("engagement_id") != subject["engagement_id"],
-        _norm(pl.col("client")) != (_norm_value(subject.get("client")) or ""),
+        client_key_expr() != (client_key(subject.get("client")) or ""),
     )
     same = (pl.col("rulebook_id") == subject["rulebook_id"]) & (
         pl.col("rulebook_sha256") == subject["rulebook_sha256"]
@@ -129,12 +131,12 @@ def peers(store_frame: pl.DataFrame, subject: dict) -> tuple[dict, pl.DataFrame]
     past = eligible.filter(same).unique("engagement_id", keep="last", maintain_order=True)
     latest = ["assessed_on", *(["run_at"] if "run_at" in past.columns else []), "engagement_id"]
     past = (  # one engagement per client: its latest
-        past.with_columns(_client=_norm(pl.col("client")))
+        past.with_columns(_client=client_key_expr())
         .sort(latest, nulls_last=False)
         .unique("_client", keep="last", maintain_order=True)
     )
     left_out = (
-        eligible.select(_client=_norm(pl.col("client")))
+        eligible.select(_client=client_key_expr())
         .filter(~pl.col("_client").is_in(past["_client"].implode()))["_client"]
         .n_unique()
     )

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import paos
+from paos.bundled import data_path
 from paos.cli import app
 from paos.deliverables import sections
 from paos.deliverables.report import deliverable
@@ -62,7 +64,18 @@ def _client_files(report: Path) -> dict[str, str]:
         "gaps.csv": (report / "gaps.csv").read_text("utf-8"),
         "results.json": (report / "results.json").read_text("utf-8"),
         "diagnostic.ipynb outputs": _notebook_outputs(report / "diagnostic.ipynb"),
+        # the whole notebook: its metadata (papermill's input and output paths, the
+        # parameters) and its injected-parameters cell too (fix D13)
+        "diagnostic.ipynb": (report / "diagnostic.ipynb").read_text("utf-8"),
     }
+
+
+def _assert_no_folder(files: dict[str, str], folders: set[str]) -> None:
+    for name, text in files.items():
+        squeezed = re.sub(r"\s+", "", text)  # a path wrapped over PDF lines
+        for folder in folders:
+            assert folder not in text and folder not in squeezed, (name, folder)
+            assert json.dumps(folder)[1:-1] not in text, (name, folder)  # as JSON writes it
 
 
 @pytest.mark.slow
@@ -70,24 +83,47 @@ def test_no_client_facing_file_of_a_follow_up_holds_a_local_path(tmp_path):
     base, follow = pair(tmp_path / "engagements")
     client_plan(base, base / "actions.xlsx", EDITS)
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["run", str(follow), "--out", str(out)])
+    store = tmp_path / "store"
+    result = CliRunner().invoke(app, ["run", str(follow), "--out", str(out), "--store", str(store)])
     assert result.exit_code == 0, result.output
     files = _client_files(out / "acme-2026")
     html = files["executive_summary.html"]
     assert "actions.xlsx (sheet actions) line" in html  # the notes are there, by name
-    folders = {str(p) for p in (base, follow, out, tmp_path, Path.home())}
-    folders |= {str(p.resolve()) for p in (base, follow, out, tmp_path)}
-    for name, text in files.items():
-        squeezed = re.sub(r"\s+", "", text)  # a path wrapped over PDF lines
-        for folder in folders:
-            assert folder not in text and folder not in squeezed, (name, folder)
+    folders = {str(p) for p in (base, follow, out, store, tmp_path, Path.home())}
+    folders |= {str(p.resolve()) for p in (base, follow, out, store, tmp_path)}
+    folders |= {str(Path(paos.__file__).parent), "site-packages", "staging"}
+    _assert_no_folder(files, folders)
+    nb = json.loads(files["diagnostic.ipynb"])
+    assert nb["metadata"]["papermill"]["input_path"] == "diagnostic.ipynb"
+    assert nb["metadata"]["papermill"]["output_path"] == "diagnostic.ipynb"
+    # the evidence and the store, relative to the deliverable folder: it runs again there
+    assert nb["metadata"]["papermill"]["parameters"]["engagement"] == "../../engagements/acme-2026"
+    assert nb["metadata"]["papermill"]["parameters"]["store"] == "../../store"
+    # the portfolio report's and the Architecture Check's notebooks (and pages) too
+    report = CliRunner().invoke(app, ["portfolio-report", "--store", str(store), "--out", str(out)])
+    assert report.exit_code == 0, report.output
+    (portfolio,) = (out).glob("portfolio-*")
+    answers = tmp_path / "answers" / "globex-2026-11.yaml"
+    answers.parent.mkdir()
+    answers.write_bytes(Path(data_path("checks/globex-2026-11.yaml")).read_bytes())
+    check = CliRunner().invoke(app, ["check", str(answers), "--out", str(out)])
+    assert check.exit_code == 0, check.output
+    (checked,) = (out).glob("globex*")
+    others = {
+        f"{folder.name}/{f.name}": f.read_text("utf-8")
+        for folder in (portfolio, checked)
+        for f in folder.iterdir()
+        if f.suffix in (".ipynb", ".html", ".json", ".csv")
+    }
+    assert len([n for n in others if n.endswith(".ipynb")]) == 2, others.keys()
+    _assert_no_folder(others, folders | {str(answers.parent)})
 
 
 def test_the_progress_notes_name_the_plan_by_its_file_name(tmp_path):
     base, follow = pair(tmp_path)
     client_plan(base, base / "actions.xlsx", EDITS)
     text = sections.reassessment(deliverable(follow, run_date="2026-05-10")).text()
-    assert "actions.xlsx (sheet actions) line 7: status 'blocked' of FIT-01" in text
+    assert "actions.xlsx (sheet actions) line 10: status 'blocked' of FIT-01" in text
     assert str(tmp_path) not in text and "/" not in text.split("action plan of the baseline")[1]
 
 
@@ -143,3 +179,27 @@ def test_the_engagements_own_words_in_paos_sentences_are_isolated(tmp_path):
     d.files = [{"file": "עסקה.xlsx", "sha256": "0" * 64}]  # a workbook named by the client
     text = sections.reproducibility(d).text()
     assert f"evidence {FSI}עסקה.xlsx{PDI}" in text
+
+
+def test_a_delivered_notebook_records_paths_relative_to_its_folder_never_from_the_root():
+    """Fix D13: a path shares a folder with the deliverable: relative to it (it runs
+    again there); it shares only the root: it runs so, but is recorded by its name."""
+    from paos.deliverables.run import _shown_paths
+
+    target = Path("/srv/work/reports/acme-2026")
+    run, shown = _shown_paths(
+        {
+            "engagement": Path("/srv/work/engagements/acme-2026"),
+            "store": Path("/home/alice/results"),
+            "rulebook": "paos-v1",
+            "output_dir": ".",
+        },
+        target,
+    )
+    assert run == {
+        "engagement": "../../engagements/acme-2026",
+        "store": "../../../../home/alice/results",
+        "rulebook": "paos-v1",
+        "output_dir": ".",
+    }
+    assert shown == {**run, "store": "results"}

@@ -266,7 +266,7 @@ def test_the_follow_up_deliverable_shows_what_the_client_recorded(tmp_path):
     base, follow = pair(tmp_path)
     client_plan(base, base / "actions.xlsx", {"FIT-01": ("Ana", "done")})
     text = sections.reassessment(deliverable(follow, run_date="2026-05-10")).text()
-    assert "FIT-01 (high; client: done, Ana)" in text
+    assert "Ideal partner profile FIT-01 was high client: done, Ana" in text
     assert "The client's action plan of the baseline (actions.xlsx): statuses read." in text
 
 

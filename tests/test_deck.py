@@ -66,7 +66,8 @@ def test_robustness_says_what_would_change(demo):
     assert "† without one stakeholder this gap would close" in dims
     assert "† depends on one stakeholder: leaving out that one person's answers" in dims  # legend
     css = (ROOT / "paos/deliverables/templates/board/board.css").read_text()
-    assert ".nowrap, .badge, .fragile, td.num { white-space: nowrap; }" in css
+    assert ".nowrap, .badge, td.num { white-space: nowrap; }" in css  # a badge never wraps
+    assert "†&nbsp;without one stakeholder" in sections.dimension_pages(demo).html  # nor the mark
 
 
 def test_commentary_has_its_place_marked_as_the_analysts(demo):

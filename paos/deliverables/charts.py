@@ -402,4 +402,4 @@ def roadmap_timeline(phases: list[dict], counts: dict[int, int]) -> alt.Chart:
         .mark_text(align="left", dx=6, color="white", fontWeight="bold")
         .encode(x=alt.X("start:Q"), y=y, text=alt.Text("label:N"))
     )
-    return (bars + text).properties(width=560, height=32 * len(phases))
+    return (bars + text).properties(width=560, height=24 * len(phases))

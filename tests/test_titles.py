@@ -136,7 +136,7 @@ def _stub(status: str, size: int, pct: float | None = 40.0) -> report.Deliverabl
 
 def test_benchmark_titles():
     assert titles.benchmark(_stub("insufficient", 1)) == (
-        "Too few peers to benchmark: 1 past engagement under this rulebook, 5 needed"
+        "Too few peers to benchmark: 1 other client with a past engagement under this rulebook, 5 needed"
     )
     assert (
         titles.benchmark(_stub("ok", 12))

@@ -315,25 +315,26 @@ def stakeholder_counts(d: Deliverable) -> dict[str, int]:
 
 
 def pai_range(d: Deliverable) -> str:
-    """The PAI's range leaving any one stakeholder out (robustness-v1), as every
-    client-facing file shows it: '2.1–2.3 leaving any one stakeholder out', or one
-    line saying it is withheld when fewer than twice the rulebook's
+    """The PAI's range without any one stakeholder (robustness-v1), as every
+    client-facing file shows it: '2.1–2.3 without any one stakeholder', or one line
+    saying it is withheld when fewer than twice the rulebook's
     `anonymity_min_role_group` stakeholders rated (with few raters each end is close
     to one person's own result, and the full PAI beside a leave-one-out PAI gives away
-    the left-out person's share); '' when there is no range."""
+    the left-out person's share); '' when there is no range. Each end is written as
+    the deck writes scores (`paos.deliverables.figures`: never rounded across a cut)."""
     r = d.contract.get("robustness") or {}
     if r.get("pai_min") is None or r.get("pai_max") is None:
         return ""
     raters, least = r["variants"], 2 * d.rulebook["anonymity_min_role_group"]
     if raters < least:
         return (
-            "Range leaving one stakeholder out withheld to protect anonymity "
+            "The range without any one stakeholder is withheld to protect anonymity "
             f"({raters} stakeholders rated; it is shown from {least})"
         )
-    lo, hi = d.score(r["pai_min"]), d.score(r["pai_max"])
+    lo, hi = d.figures.score(r["pai_min"]), d.figures.score(r["pai_max"])
     if lo == hi:
-        return f"stays {lo} leaving any one stakeholder out"
-    return f"{lo}–{hi} leaving any one stakeholder out"
+        return f"stays {lo} without any one stakeholder"
+    return f"{lo}–{hi} without any one stakeholder"
 
 
 def stamp(d: Deliverable) -> dict:

@@ -244,8 +244,8 @@ def benchmark(d: Deliverable) -> str:
     size = b["peer_group"]["size"]
     if b["status"] != "ok":
         return (
-            f"Too few peers to benchmark: {count(size, 'past engagement')} under this "
-            f"rulebook, {b['min_peers']} needed"
+            f"Too few peers to benchmark: {count(size, 'other client')} with a past "
+            f"engagement under this rulebook, {b['min_peers']} needed"
         )
     pct = b["pai"].get("percentile")
     if pct is None:

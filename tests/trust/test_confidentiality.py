@@ -52,7 +52,7 @@ def test_the_summary_counts_only_stakeholders_who_rated(tmp_path):
     folder = write_engagement(tmp_path / "e", stakeholders=PEOPLE, ratings=RATED_BY_ONE)
     d = deliverable(folder)
     assert stakeholder_counts(d)["operational"] == 1  # 3 listed, 1 rated
-    assert "Evidence from 1 strategic, 1 operational stakeholders" in executive_summary(d).text()
+    assert "Evidence from 2 stakeholders" in executive_summary(d).text()  # 1 + 1 who rated
 
 
 def test_a_role_is_attributed_once_three_of_it_rated(tmp_path):
@@ -85,9 +85,10 @@ def test_the_pai_range_is_withheld_below_twice_the_anonymity_minimum(tmp_path):
     r = d.contract["robustness"]
     assert r["variants"] == least - 1 and r["pai_min"] is not None  # results.json keeps it
     text = executive_summary(d).text()
-    assert "leaving any one stakeholder out" not in text
+    shown = text.replace("The range without any one stakeholder is withheld", "")
+    assert "without any one stakeholder" not in shown
     assert (
-        "Range leaving one stakeholder out withheld to protect anonymity "
+        "The range without any one stakeholder is withheld to protect anonymity "
         f"({least - 1} stakeholders rated; it is shown from {least})"
     ) in text
     assert sum("withheld" in line for line in text.splitlines()) == 1
@@ -97,12 +98,10 @@ def test_the_pai_range_is_shown_from_twice_the_anonymity_minimum(tmp_path):
     least = 2 * RB["anonymity_min_role_group"]
     d = deliverable(_everyone(tmp_path / "enough", least))
     r = d.contract["robustness"]
-    lo, hi = d.score(r["pai_min"]), d.score(r["pai_max"])
+    lo, hi = d.figures.score(r["pai_min"]), d.figures.score(r["pai_max"])
     text = executive_summary(d).text()
     assert "withheld" not in text
-    assert (
-        f"{lo}–{hi}" if lo != hi else f"stays {lo}"
-    ) + " leaving any one stakeholder out" in text
+    assert (f"{lo}–{hi}" if lo != hi else f"stays {lo}") + " without any one stakeholder" in text
 
 
 # --- finding 11: a benchmark peer is another client, counted once -----------------
@@ -124,7 +123,7 @@ def test_the_deliverable_never_benchmarks_against_one_clients_assessments(tmp_pa
     d = deliverable(folder, store=tmp_path / "store")
     assert d.benchmark is not None and d.benchmark["peer_group"]["size"] == 1
     text = benchmark(d).text()
-    assert "Insufficient benchmark data: 1 other client(s) with a past engagement" in text
+    assert "Too few peers to benchmark: 1 other client with a past engagement" in text
     assert "quartile" not in text
     cli = CliRunner().invoke(app, ["benchmark", str(folder), "--store", str(tmp_path / "store")])
     assert cli.exit_code == 0, cli.output

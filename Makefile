@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 DEMO   ?= data/engagements/northwind-2026-09
 # Debian packages: headless Chromium prints the PDF; poppler's pdftotext/pdfinfo read it
 # back in tests; fonts make the reports render the same everywhere.
-SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-liberation
+SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-liberation libreoffice-impress
 
 .PHONY: setup system demo test bench golden clean
 

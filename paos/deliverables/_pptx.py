@@ -193,9 +193,9 @@ class Deck:
                     point.data_label.text_frame.text = inert(text)
         return chart
 
-    def save(self, path: Path, run_date: str, title: str) -> bytes:
-        """The deck's bytes (core properties dated to the run date, zip entries too),
-        written to `path`."""
+    def to_bytes(self, run_date: str, title: str) -> bytes:
+        """The deck's file: core properties dated to the run date, zip entries too, so
+        that the same inputs and run date give the same bytes."""
         when = _run_datetime(run_date)
         cp = self.prs.core_properties
         cp.title, cp.author, cp.last_modified_by = inert(title)[:255], "paos", "paos"
@@ -203,9 +203,7 @@ class Deck:
         cp.revision = 1
         raw = io.BytesIO()
         self.prs.save(raw)
-        blob = stable_zip(raw.getvalue(), when)
-        path.write_bytes(blob)
-        return blob
+        return stable_zip(raw.getvalue(), when)
 
 
 def _run_datetime(run_date: str) -> dt.datetime:

@@ -18,9 +18,11 @@ import nbformat
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION
 from pptx.util import Emu, Inches
 
+from paos._files import atomic_write_bytes
 from paos.deliverables._html_slides import html_slides
 from paos.deliverables._pptx import Deck, inert
 from paos.deliverables.sections import PAGE_MIME
+from paos.errors import PaosError
 
 # Rows of a table on one slide; more go on a continued slide.
 ROWS = 9
@@ -52,16 +54,22 @@ def run_date_of(nb: nbformat.NotebookNode, pages: list[tuple[str, object]]) -> s
     return str(params.get("run_date") or "")
 
 
+def deck_bytes(nb: nbformat.NotebookNode, master: str | Path | None = None) -> bytes:
+    """The deck of an executed notebook, as a .pptx file's bytes."""
+    pages = notebook_pages(nb)
+    if not pages:
+        raise PaosError("the notebook shows no page: execute it first (paos run, papermill)")
+    title = str(nb.metadata.get("title") or "")
+    return build(pages, master).to_bytes(run_date_of(nb, pages), title)
+
+
 def notebook_deck(
     nb: nbformat.NotebookNode | str | Path, out: Path, master: str | Path | None = None
-) -> bytes:
-    """Write the deck of an executed notebook to `out`; returns its bytes."""
+) -> None:
+    """Write the deck of an executed notebook to `out`."""
     if not isinstance(nb, nbformat.NotebookNode):
         nb = nbformat.read(str(nb), as_version=4)
-    pages = notebook_pages(nb)
-    deck = build(pages, master)
-    title = str(nb.metadata.get("title") or "")
-    return deck.save(out, run_date_of(nb, pages), title)
+    atomic_write_bytes(out, deck_bytes(nb, master))
 
 
 def build(pages: list[tuple[str, object]], master: str | Path | None = None) -> Deck:

@@ -7,9 +7,8 @@ report shows, so nothing is derived again.
 from __future__ import annotations
 
 import io
+import re
 from html.parser import HTMLParser
-
-from pptx.util import Inches
 
 from paos.deliverables._pptx import Deck, inert
 
@@ -21,6 +20,8 @@ ROWS = 10
 class _Blocks(HTMLParser):
     """A page as a title and blocks: ("text", line), ("table", rows), ("svg", svg)."""
 
+    svgs: list[str]
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.title = ""
@@ -29,8 +30,7 @@ class _Blocks(HTMLParser):
         self.heading = False
         self.rows: list[list[str]] | None = None
         self.cell: list[str] | None = None
-        self.svg: list[str] | None = None
-        self.svg_depth = 0
+        self.svgs: list[str] = []
 
     def _flush(self) -> None:
         text = " ".join("".join(self.buf).split())
@@ -43,13 +43,9 @@ class _Blocks(HTMLParser):
             self.blocks.append(("text", text))
 
     def handle_starttag(self, tag, attrs):
-        if self.svg is not None:
-            self.svg_depth += tag == "svg"
-            self.svg.append(self.get_starttag_text() or "")
-            return
-        if tag == "svg":
+        if tag == "paos-svg":
             self._flush()
-            self.svg, self.svg_depth = [self.get_starttag_text() or ""], 1
+            self.blocks.append(("svg", self.svgs[int(dict(attrs)["n"] or 0)]))
         elif tag == "table":
             self._flush()
             self.rows = []
@@ -66,14 +62,6 @@ class _Blocks(HTMLParser):
             (self.cell if self.cell is not None else self.buf).append(" ")
 
     def handle_endtag(self, tag):
-        if self.svg is not None:
-            self.svg.append(f"</{tag}>")
-            if tag == "svg":
-                self.svg_depth -= 1
-                if not self.svg_depth:
-                    self.blocks.append(("svg", "".join(self.svg)))
-                    self.svg = None
-            return
         if tag in ("td", "th") and self.cell is not None and self.rows:
             self.rows[-1].append(" ".join("".join(self.cell).split()))
             self.cell = None
@@ -87,19 +75,22 @@ class _Blocks(HTMLParser):
             self._flush()
 
     def handle_data(self, data):
-        if self.svg is not None:
-            from html import escape
-
-            self.svg.append(escape(data))
-        elif self.cell is not None:
+        if self.cell is not None:
             self.cell.append(data)
         elif self.rows is None:
             self.buf.append(data)
 
 
+# A chart's SVG, taken out whole before parsing (an HTML parser lowercases its
+# camel-case tags); the deck's charts hold no nested <svg>.
+_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+
+
 def parse(html: str) -> tuple[str, list[tuple[str, object]]]:
     p = _Blocks()
-    p.feed(html)
+    p.svgs = _SVG.findall(html)
+    n = iter(range(len(p.svgs)))
+    p.feed(_SVG.sub(lambda m: f'<paos-svg n="{next(n)}"></paos-svg>', html))
     p.close()
     p._flush()
     return p.title, p.blocks
@@ -113,6 +104,18 @@ def _png(svg: str) -> bytes | None:
         return vl_convert.svg_to_png(svg, scale=2)
     except Exception:  # a chart that cannot be drawn stays out; its caption stays
         return None
+
+
+def _pictures(s, pictures: list[tuple[bytes, str]], box) -> None:
+    """The pictures one below the other, each as large as its share of `box` allows."""
+    left, top, width, height = box
+    share = height // len(pictures)
+    for png, alt in pictures:
+        pic = s.shapes.add_picture(io.BytesIO(png), left, top)
+        scale = min(width / pic.width, share / pic.height)
+        pic.width, pic.height = int(pic.width * scale), int(pic.height * scale)
+        pic._element._nvXxPr.cNvPr.set("descr", inert(alt))
+        top += pic.height
 
 
 def html_slides(deck: Deck, html: str) -> None:
@@ -140,14 +143,12 @@ def html_slides(deck: Deck, html: str) -> None:
     for k in range(0, max(len(lines), 1), LINES_PER_SLIDE):
         s = deck.slide(title if first else title + " (continued)")
         left, top, width, height = s.area
-        text_w = width // 2 if pictures and first else width
-        deck.text(s, (left, top, text_w, height), lines[k : k + LINES_PER_SLIDE], size=12)
-        if pictures and first:
-            y = top
-            for png, alt in pictures:
-                pic = s.shapes.add_picture(io.BytesIO(png), left + text_w, y, width=width - text_w)
-                pic._element._nvXxPr.cNvPr.set("descr", inert(alt))
-                y += pic.height + Inches(0.1)
+        shown = pictures if first else []
+        text_w = (width * 2 // 5 if lines else 0) if shown else width
+        if lines:
+            deck.text(s, (left, top, text_w, height), lines[k : k + LINES_PER_SLIDE], size=12)
+        if shown:
+            _pictures(s, shown, (left + text_w, top, width - text_w, height))
         first = False
     for rows in tables:
         for k in range(1, max(len(rows), 2), ROWS):

@@ -346,7 +346,7 @@ def progress(deck: Deck, d: dict, quotes: dict) -> None:
         for e in g["entries"]
     ]
     gone = [f"No longer assessed (no evidence now): {d['gone']}."] if d["gone"] else []
-    _tabled(deck, "Gaps closed, new and persisting", "", ["", "signal", "status", "client"], rows, [2, 5, 4, 3], gone)
+    _tabled(deck, d["page"]["title"] + CONTINUED, "", ["", "signal", "status", "client"], rows, [2, 5, 4, 3], gone)
 
 
 def benchmark(deck: Deck, d: dict, quotes: dict) -> None:

@@ -8,6 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
 from typer.testing import CliRunner
 
 from paos import EvidenceError, load_rulebook
@@ -81,3 +83,7 @@ def test_paos_check_writes_a_one_page_report(tmp_path):
     saved = json.loads((folder / "check.json").read_text())
     assert saved["constraints"] == ["FIT", "REC", "ONB", "PERF"]
     assert "<script" not in (folder / "architecture_check.html").read_text()
+    deck = Presentation(str(folder / "architecture_check.pptx"))  # the one-pager as a deck
+    assert deck.slides[0].shapes.title.text_frame.text == "Globex Cloud Services Ltd"
+    assert any(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in deck.slides[0].shapes)
+    assert any(sh.has_table for s in deck.slides for sh in s.shapes)

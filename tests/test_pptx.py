@@ -73,10 +73,31 @@ def _text(fragment: str) -> str:
 
 
 def test_slide_titles_are_the_html_titles_in_order(built):
+    _, html, _, blob = built
+    _same_titles(html, blob)
+
+
+@pytest.mark.slow
+def test_a_follow_up_with_a_benchmark_has_its_progress_and_benchmark_slides(tmp_path):
+    from paos.portfolio.batch import run_batch
+
+    portfolio = ROOT / "data" / "portfolio" / "engagements"
+    outcomes = run_batch(portfolio, store=tmp_path, scores_only=True)
+    assert {o.status for o in outcomes} == {"done"}
+    d = report.deliverable(portfolio / "medilink-2026-08", run_date=RUN_DATE, store=tmp_path)
+    html = sections.deck(d)
+    assert d.reassessment is not None and d.benchmark["status"] == "ok"
+    pages = [("page", h._repr_mimebundle_()[PAGE_MIME]) for h in html.values() if h.data]
+    blob = slides.build(pages).to_bytes(RUN_DATE, "Medilink")
+    _same_titles(html, blob)
+    got = _titles(blob)
+    assert titles.progress(d) in got and titles.benchmark(d) in got
+
+
+def _same_titles(html: dict, blob: bytes) -> None:
     """Every page title of the HTML (the summary's headline, each page's first h2) is
     the title of a slide, in the same order; every other slide continues a page or
     carries one of its h3 headings."""
-    _, html, _, blob = built
     heads, subheads = [], set()
     for page in html.values():
         first = re.search(r'<p class="headline">(.*?)</p>|<h2>(.*?)</h2>', page.html)

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import nbformat
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION
-from pptx.util import Emu, Inches
+from pptx.dml.color import RGBColor
+from pptx.enum.dml import MSO_THEME_COLOR
+from pptx.util import Emu, Inches, Pt
 
 from paos._files import atomic_write_bytes
 from paos.deliverables._html_slides import html_slides
@@ -24,6 +26,7 @@ from paos.deliverables._pptx import Deck, inert
 from paos.deliverables.sections import PAGE_MIME
 from paos.errors import PaosError
 
+THRESHOLD_GREY = RGBColor(0xB4, 0xBC, 0xC6)
 # Rows of a table on one slide; more go on a continued slide.
 ROWS = 9
 CONTINUED = " (continued)"
@@ -136,10 +139,13 @@ def _chunks(rows: list, n: int = ROWS) -> list[list]:
     return [rows[i : i + n] for i in range(0, len(rows), n)] or [[]]
 
 
-def _tabled(deck: Deck, title: str, notes: str, header, rows, widths=None, before=(), size=11):
-    """A table over as many slides as its rows need; text lines above it on the first."""
+def _tabled(
+    deck: Deck, title: str, notes: str, header, rows, widths=None, before=(), size=11, more=False
+):
+    """A table over as many slides as its rows need; text lines above it on the first.
+    `more`: the table continues a page whose first slide is already there."""
     for i, chunk in enumerate(_chunks(rows)):
-        s = deck.slide(title + (CONTINUED if i else ""), notes)
+        s = deck.slide(title + (CONTINUED if i or more else ""), notes)
         box = s.area
         if before and not i:
             deck.text(s, (*box[:3], Inches(0.9)), list(before), size=12)
@@ -239,6 +245,8 @@ def roadmap(deck: Deck, d: dict, quotes: dict) -> None:
     chart.has_legend = False
     plot = chart.plots[0]
     plot.series[0].format.fill.background()  # the offset bar: invisible (a Gantt chart)
+    plot.series[1].format.fill.solid()
+    plot.series[1].format.fill.fore_color.theme_color = MSO_THEME_COLOR.ACCENT_1
     plot.series[1].data_labels.position = XL_LABEL_POSITION.CENTER
     chart.category_axis.reverse_order = True
     rows = [
@@ -278,6 +286,10 @@ def dimensions(deck: Deck, d: dict, quotes: dict) -> None:
     axis = chart.value_axis
     axis.minimum_scale, axis.maximum_scale = 0, n["scale"][1]
     chart.category_axis.reverse_order = True
+    chart.plots[0].gap_width = 60
+    for line in list(chart.plots[0].series)[1:]:  # thresholds: the bars to reach, in grey
+        line.format.fill.solid()
+        line.format.fill.fore_color.rgb = THRESHOLD_GREY
     for dim in d["dims"]:
         head = f"{dim['name']} {dim['id']} {dim['score']}" + (f" · {dim['level']}" if dim["level"] else "")
         header = ["signal", "score", *(["threshold"] if d["show_thresholds"] else []), "leadership", "reality", "views", "gap"]
@@ -321,6 +333,7 @@ def divergence(deck: Deck, d: dict, quotes: dict) -> None:
     )
     chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = 0, n["scale"][1]
     chart.category_axis.reverse_order = True
+    chart.category_axis.tick_labels.font.size = Pt(8)
     lines: list = []
     for g in d["groups"]:
         lines.append((f"{g['head']}", True))
@@ -346,7 +359,9 @@ def progress(deck: Deck, d: dict, quotes: dict) -> None:
         for e in g["entries"]
     ]
     gone = [f"No longer assessed (no evidence now): {d['gone']}."] if d["gone"] else []
-    _tabled(deck, d["page"]["title"] + CONTINUED, "", ["", "signal", "status", "client"], rows, [2, 5, 4, 3], gone)
+    _tabled(
+        deck, d["page"]["title"], "", ["", "signal", "status", "client"], rows, [2, 5, 4, 3], gone, more=True
+    )
 
 
 def benchmark(deck: Deck, d: dict, quotes: dict) -> None:

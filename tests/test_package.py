@@ -194,7 +194,15 @@ def test_wheel_installed_in_a_fresh_venv_runs_outside_the_checkout(tmp_path):
 
     # nbconvert's exporter `paos_pptx` (entry point): the deck that `paos run` wrote
     t = time.perf_counter()
-    run("jupyter", "nbconvert", "--to", "paos_pptx", "--output-dir", "nbx", report / "diagnostic.ipynb")
+    run(
+        "jupyter",
+        "nbconvert",
+        "--to",
+        "paos_pptx",
+        "--output-dir",
+        "nbx",
+        report / "diagnostic.ipynb",
+    )
     seconds["nbconvert pptx"] = time.perf_counter() - t
     deck = work / "nbx" / "diagnostic.pptx"
     assert deck.read_bytes() == (report / "executive_summary.pptx").read_bytes()

@@ -112,7 +112,10 @@ def test_portfolio_report(store, tmp_path):
     ):
         assert title in text
     assert re.search(r"Portfolio of \d+ engagements", text)
-    deck = [s.shapes.title.text_frame.text for s in Presentation(str(folder / "portfolio_benchmark.pptx")).slides]
+    deck = [
+        s.shapes.title.text_frame.text
+        for s in Presentation(str(folder / "portfolio_benchmark.pptx")).slides
+    ]
     assert re.fullmatch(r"Portfolio of \d+ engagements", deck[0])
     assert [t for t in deck if t in text] == [t for t in deck if not t.endswith("(continued)")]
     assert len((folder / "portfolio.csv").read_text().splitlines()) == read_store(store).height + 1

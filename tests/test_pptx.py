@@ -117,7 +117,9 @@ def _same_titles(html: dict, blob: bytes) -> None:
 
 def test_dimension_chart_is_native_with_the_results_numbers(built):
     d, _, _, blob = built
-    slide = next(s for s in _prs(blob).slides if s.shapes.title.text_frame.text == titles.dimensions(d))
+    slide = next(
+        s for s in _prs(blob).slides if s.shapes.title.text_frame.text == titles.dimensions(d)
+    )
     (chart,) = [sh.chart for sh in slide.shapes if sh.has_chart]
     assert chart.chart_type == XL_CHART_TYPE.BAR_CLUSTERED
     dims = d.contract["dimensions"]
@@ -131,7 +133,9 @@ def test_dimension_chart_is_native_with_the_results_numbers(built):
     assert labels == [d.figures.score(v) for v in scores]  # as the HTML writes them
     sheet = openpyxl.load_workbook(io.BytesIO(chart.part.chart_workbook.xlsx_part.blob)).active
     # XlsxWriter keeps 16 significant digits (Excel shows 15)
-    assert [sheet.cell(i + 2, 2).value for i in range(len(dims))] == pytest.approx(scores, rel=1e-15)
+    assert [sheet.cell(i + 2, 2).value for i in range(len(dims))] == pytest.approx(
+        scores, rel=1e-15
+    )
     assert [sheet.cell(i + 2, 1).value for i in range(len(dims))] == [x["name"] for x in dims]
 
 
@@ -139,7 +143,9 @@ def test_divergence_and_roadmap_are_native_charts(built):
     d, _, _, blob = built
     by_title = {s.shapes.title.text_frame.text: s for s in _prs(blob).slides}
     (div,) = [sh.chart for sh in by_title[titles.divergence(d)].shapes if sh.has_chart]
-    rated = [s for s in d.contract["signals"] if s["strategic"] is not None and s["reality"] is not None]
+    rated = [
+        s for s in d.contract["signals"] if s["strategic"] is not None and s["reality"] is not None
+    ]
     assert list(div.plots[0].series[0].values) == [s["strategic"] for s in rated]
     assert list(div.plots[0].series[1].values) == [s["reality"] for s in rated]
     (road,) = [sh.chart for sh in by_title[titles.roadmap(d)].shapes if sh.has_chart]

@@ -118,12 +118,20 @@ class Deck:
     def slide(self, title: str, notes: str = ""):
         s = self.prs.slides.add_slide(self.layout)
         for ph in list(s.placeholders):  # keep the title only: no empty "click to add"
-            if ph.placeholder_format.type not in (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE):
+            if ph.placeholder_format.type not in (
+                PP_PLACEHOLDER.TITLE,
+                PP_PLACEHOLDER.CENTER_TITLE,
+            ):
                 ph._element.getparent().remove(ph._element)
         head = s.shapes.title
         w, h = self.prs.slide_width, self.prs.slide_height
         if self.plain:
-            head.left, head.top, head.width, head.height = Inches(0.5), Inches(0.3), w - Inches(1), Inches(1.0)
+            head.left, head.top, head.width, head.height = (
+                Inches(0.5),
+                Inches(0.3),
+                w - Inches(1),
+                Inches(1.0),
+            )
         tf = head.text_frame
         tf.text = inert(title)
         tf.word_wrap = True
@@ -135,7 +143,7 @@ class Deck:
         if notes:
             s.notes_slide.notes_text_frame.text = inert(notes)
         top = head.top + head.height + Inches(0.15)
-        s.area = (head.left, top, head.width, h - top - Inches(0.4))  # type: ignore[attr-defined]
+        s.area = (head.left, top, head.width, h - top - Inches(0.4))
         return s
 
     def text(self, s, box, lines, size: int = 12) -> None:
@@ -151,7 +159,9 @@ class Deck:
             run.text = inert(text)
             run.font.size, run.font.bold = Pt(size), bold
 
-    def table(self, s, box, header: list[str], rows: list[list], widths=None, size: int = 11) -> None:
+    def table(
+        self, s, box, header: list[str], rows: list[list], widths=None, size: int = 11
+    ) -> None:
         """A native table: a header row, then `rows` (texts), columns by `widths` (shares)."""
         left, top, width, height = box
         n = len(rows) + 1

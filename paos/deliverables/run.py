@@ -321,8 +321,8 @@ def deliver(
     import nbformat
 
     from paos.deliverables._browser import Browser
-    from paos.deliverables._render import html_to_pdf, notebook_html
     from paos.deliverables._pptx import check_master
+    from paos.deliverables._render import html_to_pdf, notebook_html
     from paos.deliverables.slides import notebook_deck
 
     check_master(pptx_template)  # a master that cannot be used: before any work

@@ -215,8 +215,7 @@ def _matrix_native(d: Deliverable) -> dict:
             {
                 "severity": sev,
                 "cells": [
-                    {"n": gaps.count((sev, t)), "priority": prio.get((sev, t), "")}
-                    for t in tiers
+                    {"n": gaps.count((sev, t)), "priority": prio.get((sev, t), "")} for t in tiers
                 ],
             }
             for sev in severities(d.rulebook)

@@ -15,8 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
-from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION
 from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION
 from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.util import Emu, Inches, Pt
 
@@ -70,9 +70,8 @@ def notebook_deck(
     nb: nbformat.NotebookNode | str | Path, out: Path, master: str | Path | None = None
 ) -> None:
     """Write the deck of an executed notebook to `out`."""
-    if not isinstance(nb, nbformat.NotebookNode):
-        nb = nbformat.read(str(nb), as_version=4)
-    atomic_write_bytes(out, deck_bytes(nb, master))
+    node = nb if isinstance(nb, nbformat.NotebookNode) else nbformat.read(str(nb), as_version=4)
+    atomic_write_bytes(out, deck_bytes(node, master))
 
 
 def build(pages: list[tuple[str, object]], master: str | Path | None = None) -> Deck:
@@ -124,7 +123,10 @@ def _sig(s: dict) -> str:
     return f"{s['name']} ({s['id']})"
 
 
-def _split(box, share: float, gap=Inches(0.25)):
+GUTTER = Inches(0.25)
+
+
+def _split(box, share: float, gap=GUTTER):
     left, top, width, height = box
     first = Emu(int((width - gap) * share))
     return (left, top, first, height), (left + first + gap, top, width - first - gap, height)
@@ -186,7 +188,9 @@ def summary(deck: Deck, d: dict, quotes: dict) -> None:
         for g in decisions
     ]
     if rows:
-        deck.table(s, _below(right, Inches(0.5)), ["decision", "target", "why"], rows, [4, 4, 3], 10)
+        deck.table(
+            s, _below(right, Inches(0.5)), ["decision", "target", "why"], rows, [4, 4, 3], 10
+        )
     else:
         deck.text(s, _below(right, Inches(0.5)), [d["no_decision"]])
 
@@ -203,7 +207,10 @@ def priorities(deck: Deck, d: dict, quotes: dict) -> None:
             left,
             ["severity", *m["columns"]],
             [
-                [r["severity"], *(f"{c['n']} · {c['priority']}" if c["n"] else "–" for c in r["cells"])]
+                [
+                    r["severity"],
+                    *(f"{c['n']} · {c['priority']}" if c["n"] else "–" for c in r["cells"]),
+                ]
                 for r in m["rows"]
             ],
             [3] + [2] * len(m["columns"]),
@@ -220,7 +227,8 @@ def priorities(deck: Deck, d: dict, quotes: dict) -> None:
                     f"{_sig(g['signal'])}\n{g['dimension']}",
                     f"{g['severity']} {g['score']} / {g['threshold']}"
                     + (f"\n{g['raised']}" if g["raised"] else ""),
-                    f"{g['module']}: {g['target']}" + (f" † {g['without_one']}" if g["without_one"] else ""),
+                    f"{g['module']}: {g['target']}"
+                    + (f" † {g['without_one']}" if g["without_one"] else ""),
                 ]
                 for g in chunk
             ],
@@ -255,19 +263,32 @@ def roadmap(deck: Deck, d: dict, quotes: dict) -> None:
             f"days {p['start']}–{p['end']}",
             p["priority"],
             p["count"],
-            ", ".join(_sig(g["signal"]) + (" †" if g["mark"] else "") for g in p["gaps"]) or "no gap",
+            ", ".join(_sig(g["signal"]) + (" †" if g["mark"] else "") for g in p["gaps"])
+            or "no gap",
         ]
         for p in d["phases"]
     ]
     deck.table(s, rest, ["phase", "days", "priority", "gaps", "signals"], rows, [3, 2, 1, 1, 8], 10)
     mods = [[m["priority"], m["name"], m["dimension"], m["signals"]] for m in d["modules"]]
     if mods:
-        _tabled(deck, "Installation modules in scope", "", ["phase", "module", "dimension", "builds"], mods, [1, 3, 3, 6])
+        _tabled(
+            deck,
+            "Installation modules in scope",
+            "",
+            ["phase", "module", "dimension", "builds"],
+            mods,
+            [1, 3, 3, 6],
+        )
 
 
 def _split_h(box, first):
     left, top, width, height = box
-    return (left, top, width, first), (left, top + first + Inches(0.15), width, height - first - Inches(0.15))
+    return (left, top, width, first), (
+        left,
+        top + first + Inches(0.15),
+        width,
+        height - first - Inches(0.15),
+    )
 
 
 def dimensions(deck: Deck, d: dict, quotes: dict) -> None:
@@ -278,10 +299,15 @@ def dimensions(deck: Deck, d: dict, quotes: dict) -> None:
     series += (
         [("threshold", n["threshold_low"])]
         if same
-        else [("lowest signal threshold", n["threshold_low"]), ("highest signal threshold", n["threshold_high"])]
+        else [
+            ("lowest signal threshold", n["threshold_low"]),
+            ("highest signal threshold", n["threshold_high"]),
+        ]
     )
+    # the HTML draws thresholds as a line or ticks; here they are the grey bars
+    caption = d["caption"].replace("(line)", "(grey bar)").replace("(ticks)", "(grey bars)")
     chart = deck.chart(
-        s, s.area, XL_CHART_TYPE.BAR_CLUSTERED, n["categories"], series, d["caption"], {0: n["labels"]}
+        s, s.area, XL_CHART_TYPE.BAR_CLUSTERED, n["categories"], series, caption, {0: n["labels"]}
     )
     axis = chart.value_axis
     axis.minimum_scale, axis.maximum_scale = 0, n["scale"][1]
@@ -291,8 +317,18 @@ def dimensions(deck: Deck, d: dict, quotes: dict) -> None:
         line.format.fill.solid()
         line.format.fill.fore_color.rgb = THRESHOLD_GREY
     for dim in d["dims"]:
-        head = f"{dim['name']} {dim['id']} {dim['score']}" + (f" · {dim['level']}" if dim["level"] else "")
-        header = ["signal", "score", *(["threshold"] if d["show_thresholds"] else []), "leadership", "reality", "views", "gap"]
+        head = f"{dim['name']} {dim['id']} {dim['score']}" + (
+            f" · {dim['level']}" if dim["level"] else ""
+        )
+        header = [
+            "signal",
+            "score",
+            *(["threshold"] if d["show_thresholds"] else []),
+            "leadership",
+            "reality",
+            "views",
+            "gap",
+        ]
         rows = [
             [
                 _sig(r["signal"]),
@@ -352,7 +388,15 @@ def progress(deck: Deck, d: dict, quotes: dict) -> None:
     before = [d["lead"], *d["notes"]]
     before += [f"{_sig(f['signal'])}: {f['text']}" for f in d["disagreements"]]
     rows = [[f"{x['name']} ({x['id']})", x["baseline"], x["now"], x["delta"]] for x in d["dims"]]
-    _tabled(deck, d["page"]["title"], "", ["dimension", d["base_date"], d["now_date"], "change"], rows, [5, 2, 2, 2], before)
+    _tabled(
+        deck,
+        d["page"]["title"],
+        "",
+        ["dimension", d["base_date"], d["now_date"], "change"],
+        rows,
+        [5, 2, 2, 2],
+        before,
+    )
     rows = [
         [g["head"], _sig(e["signal"]), e["text"], e["client"]]
         for g in d["groups"]
@@ -360,25 +404,57 @@ def progress(deck: Deck, d: dict, quotes: dict) -> None:
     ]
     gone = [f"No longer assessed (no evidence now): {d['gone']}."] if d["gone"] else []
     _tabled(
-        deck, d["page"]["title"], "", ["", "signal", "status", "client"], rows, [2, 5, 4, 3], gone, more=True
+        deck,
+        d["page"]["title"],
+        "",
+        ["", "signal", "status", "client"],
+        rows,
+        [2, 5, 4, 3],
+        gone,
+        more=True,
     )
 
 
 def benchmark(deck: Deck, d: dict, quotes: dict) -> None:
-    header = ["", "this engagement", "percentile", "lower quartile", "median", "upper quartile", "peers (n)"]
-    rows = [[r["label"], r["value"], r["pct"], r["q1"], r["median"], r["q3"], str(r["n"])] for r in d["rows"]]
+    header = [
+        "",
+        "this engagement",
+        "percentile",
+        "lower quartile",
+        "median",
+        "upper quartile",
+        "peers (n)",
+    ]
+    rows = [
+        [r["label"], r["value"], r["pct"], r["q1"], r["median"], r["q3"], str(r["n"])]
+        for r in d["rows"]
+    ]
     before = [d["lead"], *([d["left"]] if d["left"] else [])]
     _tabled(deck, d["page"]["title"], "", header, rows, [4, 2, 2, 2, 2, 2, 2], before)
 
 
 def evidence(deck: Deck, d: dict, quotes: dict) -> None:
     rows = [
-        [_sig(g["signal"]), f"{g['severity']} {g['priority']}", g["question"], f"{len(g['quotes'])} in the notes"]
+        [
+            _sig(g["signal"]),
+            f"{g['severity']} {g['priority']}",
+            g["question"],
+            f"{len(g['quotes'])} in the notes",
+        ]
         for g in d["gaps"]
     ]
     notes = _notes(quotes, [g["signal"] for g in d["gaps"]], d["lead"])
     before = [d["lead"], f"Signals nobody could rate: {d['unrated']}"]
-    _tabled(deck, d["page"]["title"], notes, ["gap", "severity", "question", "quotes"], rows, [4, 2, 7, 2], before, 10)
+    _tabled(
+        deck,
+        d["page"]["title"],
+        notes,
+        ["gap", "severity", "question", "quotes"],
+        rows,
+        [4, 2, 7, 2],
+        before,
+        10,
+    )
 
 
 def methodology(deck: Deck, d: dict, quotes: dict) -> None:

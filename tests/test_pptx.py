@@ -171,6 +171,18 @@ def test_speaker_notes_carry_each_gaps_quotes_attributed_as_the_appendix(built):
                 assert f"“{q['text']}”\n— {q['by']}" in text
                 seen += 1
     assert seen >= len(HOSTILE)
+    appendix = titles.evidence(d)
+    listed = 0
+    for slide in _prs(blob).slides:  # the appendix: each slide's notes, its own gaps' quotes
+        if slide.shapes.title.text_frame.text.removesuffix(slides.CONTINUED) != appendix:
+            continue
+        (table,) = [sh.table for sh in slide.shapes if sh.has_table]
+        text = slide.notes_slide.notes_text_frame.text
+        for row in list(table.rows)[1:]:
+            sid = re.search(r"\(([^()]+)\)$", row.cells[0].text).group(1)
+            assert all(f"“{q['text']}”\n— {q['by']}" in text for q in quotes[sid])
+            listed += 1
+    assert listed == len(quotes)
     by = {ln[2:] for text in notes.values() for ln in text.splitlines() if ln.startswith("— ")}
     assert by and by <= cites  # attributed exactly as the HTML attributes (anonymity rule)
 

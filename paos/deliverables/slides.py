@@ -142,12 +142,14 @@ def _chunks(rows: list, n: int = ROWS) -> list[list]:
 
 
 def _tabled(
-    deck: Deck, title: str, notes: str, header, rows, widths=None, before=(), size=11, more=False
+    deck: Deck, title: str, notes, header, rows, widths=None, before=(), size=11, more=False
 ):
     """A table over as many slides as its rows need; text lines above it on the first.
+    `notes`: a text, or a function giving the notes of rows [start, end).
     `more`: the table continues a page whose first slide is already there."""
     for i, chunk in enumerate(_chunks(rows)):
-        s = deck.slide(title + (CONTINUED if i or more else ""), notes)
+        said = notes(i * ROWS, i * ROWS + len(chunk)) if callable(notes) else notes
+        s = deck.slide(title + (CONTINUED if i or more else ""), said)
         box = s.area
         if before and not i:
             deck.text(s, (*box[:3], Inches(0.9)), list(before), size=12)
@@ -197,9 +199,9 @@ def summary(deck: Deck, d: dict, quotes: dict) -> None:
 
 def priorities(deck: Deck, d: dict, quotes: dict) -> None:
     rows = d["rows"]
-    notes = _notes(quotes, [g["signal"] for g in rows], d["lead"])
     m = d["native"]
     for i, chunk in enumerate(_chunks(rows, 6)):
+        notes = _notes(quotes, [g["signal"] for g in chunk], d["lead"])
         s = deck.slide(d["page"]["title"] + (CONTINUED if i else ""), notes)
         left, right = _split(s.area, 0.34)
         deck.table(
@@ -346,13 +348,22 @@ def dimensions(deck: Deck, d: dict, quotes: dict) -> None:
             ]
             for r in dim["rows"]
         ]
-        gaps = [r["signal"] for r in dim["rows"] if r["gap"]]
+        gaps = [r["signal"] if r["gap"] else {"id": ""} for r in dim["rows"]]
         before = [dim["line"]]
         if dim["near"]:
             before.append(f"Near miss: {dim['near']}.")
         before += [f"Analyst's commentary: {c}" for c in dim["commentary"]]
         widths = [5, 1, *([1] if d["show_thresholds"] else []), 1, 1, 3, 4]
-        _tabled(deck, head, _notes(quotes, gaps), header, rows, widths, before, size=10)
+        _tabled(
+            deck,
+            head,
+            lambda a, b, gaps=gaps: _notes(quotes, gaps[a:b]),
+            header,
+            rows,
+            widths,
+            before,
+            size=10,
+        )
 
 
 def divergence(deck: Deck, d: dict, quotes: dict) -> None:
@@ -443,12 +454,12 @@ def evidence(deck: Deck, d: dict, quotes: dict) -> None:
         ]
         for g in d["gaps"]
     ]
-    notes = _notes(quotes, [g["signal"] for g in d["gaps"]], d["lead"])
+    signals = [g["signal"] for g in d["gaps"]]
     before = [d["lead"], f"Signals nobody could rate: {d['unrated']}"]
     _tabled(
         deck,
         d["page"]["title"],
-        notes,
+        lambda a, b: _notes(quotes, signals[a:b], d["lead"]),
         ["gap", "severity", "question", "quotes"],
         rows,
         [4, 2, 7, 2],

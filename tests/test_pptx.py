@@ -21,6 +21,7 @@ import pytest
 from IPython.core.formatters import DisplayFormatter
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
+from pptx.enum.shapes import MSO_SHAPE_TYPE
 from typer.testing import CliRunner
 
 from paos.cli import app
@@ -322,3 +323,26 @@ def test_libreoffice_opens_the_deck_with_every_slide(built, tmp_path):
         ["pdftotext", str(tmp_path / "deck.pdf"), "-"], capture_output=True, text=True
     ).stdout
     assert " ".join(_titles(blob)[0].split()[:4]) in " ".join(text.split())
+
+
+def test_a_page_with_html_only_becomes_slides_with_a_table_and_a_described_picture():
+    """The Architecture Check (HTML only): its heading the title, its chart a picture
+    with alt text, its table a native table with every row."""
+    from paos.method.check import assess
+
+    check = assess(ROOT / "data" / "checks" / "globex-2026-11.yaml", None, RUN_DATE)
+    page = sections.architecture_check(check)
+    blob = slides.build([("html", page.html)]).to_bytes(RUN_DATE, "check")
+    prs = _prs(blob)
+    assert [s.shapes.title.text_frame.text for s in prs.slides] == [
+        check["prospect"],
+        check["prospect"] + slides.CONTINUED,
+    ]
+    (picture,) = [sh for sh in prs.slides[0].shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    alt = picture._element._nvXxPr.cNvPr.get("descr")
+    assert alt.startswith(f"Chart, {check['prospect']}: ") and "Partner Fit" in alt
+    (table,) = [sh.table for sh in prs.slides[1].shapes if sh.has_table]
+    assert len(table.rows) == len(check["dimensions"]) + 1
+    assert [r.cells[4].text for r in list(table.rows)[1:]] == [
+        d["note"] for d in check["dimensions"]
+    ]

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import io
 import re
+from html import unescape
 from html.parser import HTMLParser
 
-from paos.deliverables._pptx import Deck, inert
+from paos.deliverables._pptx import CONTINUED, Deck, inert
 
 _LINES = {"p", "li", "h3", "h4", "dt", "dd", "blockquote", "figcaption", "div", "header"}
 LINES_PER_SLIDE = 14
@@ -106,6 +107,16 @@ def _png(svg: str) -> bytes | None:
         return None
 
 
+_ARIA = re.compile(r'aria-label="([^"]*)"')
+
+
+def describe(svg: str, title: str, limit: int = 2000) -> str:
+    """A chart's alt text: what its own accessibility labels say (vega writes one per
+    axis and mark), after the page's title."""
+    labels = [unescape(x) for x in _ARIA.findall(svg)]
+    return f"Chart, {title}: " + "; ".join(labels)[:limit] if labels else f"Chart, {title}"
+
+
 def _pictures(s, pictures: list[tuple[bytes, str]], box) -> None:
     """The pictures one below the other, each as large as its share of `box` allows."""
     left, top, width, height = box
@@ -128,32 +139,32 @@ def html_slides(deck: Deck, html: str) -> None:
     lines: list[str] = []
     pictures: list[tuple[bytes, str]] = []
     tables: list[list[list[str]]] = []
-    for i, (kind, value) in enumerate(blocks):
+    for kind, value in blocks:
         if kind == "text":
             lines.append(str(value))
         elif kind == "svg":
             png = _png(str(value))
-            nxt = blocks[i + 1] if i + 1 < len(blocks) else ("", "")
-            alt = str(nxt[1]) if nxt[0] == "text" else f"chart: {title}"
             if png:
-                pictures.append((png, alt))
+                pictures.append((png, describe(str(value), title)))
         else:
             tables.append(value)  # type: ignore[arg-type]
-    first = True
-    for k in range(0, max(len(lines), 1), LINES_PER_SLIDE):
-        s = deck.slide(title if first else title + " (continued)")
+    chunks = [lines[k : k + LINES_PER_SLIDE] for k in range(0, len(lines), LINES_PER_SLIDE)]
+    n = 0  # slides made for this page
+    for k, chunk in enumerate(chunks or ([[]] if pictures or not tables else [])):
+        s = deck.slide(title + (CONTINUED if n else ""))
+        n += 1
         left, top, width, height = s.area
-        shown = pictures if first else []
-        text_w = (width * 2 // 5 if lines else 0) if shown else width
-        if lines:
-            deck.text(s, (left, top, text_w, height), lines[k : k + LINES_PER_SLIDE], size=12)
+        shown = pictures if k == 0 else []
+        text_w = (width * 2 // 5 if chunk else 0) if shown else width
+        if chunk:
+            deck.text(s, (left, top, text_w, height), chunk, size=12)
         if shown:
             _pictures(s, shown, (left + text_w, top, width - text_w, height))
-        first = False
     for rows in tables:
         for k in range(1, max(len(rows), 2), ROWS):
-            s = deck.slide(title + " (continued)")
+            s = deck.slide(title + (CONTINUED if n else ""))
+            n += 1
             body = rows[k : k + ROWS]
-            n = max(len(r) for r in [rows[0], *body])
-            pad = [r + [""] * (n - len(r)) for r in [rows[0], *body]]
+            cols = max(len(r) for r in [rows[0], *body])
+            pad = [r + [""] * (cols - len(r)) for r in [rows[0], *body]]
             deck.table(s, s.area, pad[0], pad[1:], size=10)

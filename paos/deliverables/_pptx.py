@@ -26,6 +26,8 @@ from xlsxwriter import Workbook
 
 from paos.errors import PaosError
 
+# The title of a slide that continues the page before it.
+CONTINUED = " (continued)"
 # 16:9, the size of the bundled default (a consultancy's master keeps its own).
 WIDE = (Inches(13.333), Inches(7.5))
 _MAIN = "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"

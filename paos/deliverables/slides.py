@@ -22,14 +22,13 @@ from pptx.util import Emu, Inches, Pt
 
 from paos._files import atomic_write_bytes
 from paos.deliverables._html_slides import html_slides
-from paos.deliverables._pptx import Deck, inert
+from paos.deliverables._pptx import CONTINUED, Deck, inert
 from paos.deliverables.sections import PAGE_MIME
 from paos.errors import PaosError
 
 THRESHOLD_GREY = RGBColor(0xB4, 0xBC, 0xC6)
 # Rows of a table on one slide; more go on a continued slide.
 ROWS = 9
-CONTINUED = " (continued)"
 
 
 def notebook_pages(nb: nbformat.NotebookNode) -> list[tuple[str, object]]:

@@ -212,10 +212,10 @@ def test_every_chart_of_the_diagnostic_is_valid_vega_lite(validating, path):
         "divergence",
         "evidence_appendix",
     ):
-        assert "<svg" in str(getattr(sections, name)(d)) or name in (
-            "executive_summary",
-            "evidence_appendix",
-        )
+        page = str(getattr(sections, name)(d))
+        chartless = name in ("executive_summary", "priority_matrix", "evidence_appendix")
+        shared = name == "roadmap" and 'class="page roadmap shared"' in page  # a short roadmap
+        assert "<svg" in page or chartless or shared
     assert len(validating) == len(sections.CHARTS) == 4  # each drawn once
 
 

@@ -125,6 +125,7 @@ def dimension_bars(
     decimals: int = 1,
     shown: Callable[[float], str] | None = None,
     rated: dict[str, int] | None = None,
+    threshold_shown: Callable[[float], str] | None = None,
 ) -> alt.Chart:
     """The dimension scores in dimension order, each against its signals' thresholds:
     one dashed line when every signal has the same threshold, else a tick per
@@ -133,6 +134,7 @@ def dimension_bars(
     written by `shown` (default: `decimals` half up), each row's n (`rated`: its
     rated signals) in its label."""
     label_of = shown or (lambda v: display(v, decimals))
+    tick_label = threshold_shown or (lambda t: f"{t:g}")
     rows = [
         {
             "dimension": f"{d['name']} · {d['id']}"
@@ -177,7 +179,7 @@ def dimension_bars(
             .mark_rule(color=INK, strokeDash=[4, 3])
             .encode(x=alt.X("t:Q"))
         ) + (
-            alt.Chart(pd.DataFrame({"t": [t], "txt": [f"threshold {t:g}"]}))
+            alt.Chart(pd.DataFrame({"t": [t], "txt": [f"threshold {tick_label(t)}"]}))
             .mark_text(align="left", dx=3, dy=-6, color=MUTED, fontSize=10)
             .encode(x=alt.X("t:Q"), y=alt.YValue(0), text=alt.Text("txt:N"))
         )
@@ -189,7 +191,7 @@ def dimension_bars(
                 for t in sorted(set(thresholds[d["id"]]))
             ]
         )
-        ticks["txt"] = [f"{t:g}" for t in ticks["t"]]
+        ticks["txt"] = [tick_label(t) for t in ticks["t"]]
         marks = (
             alt.Chart(ticks)
             .mark_tick(color=INK, thickness=2, size=22)

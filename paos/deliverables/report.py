@@ -261,10 +261,14 @@ def gap_sentence(d: Deliverable, g: dict) -> str:
     return out + "."
 
 
-def first_phase_gaps(d: Deliverable) -> list[dict]:
-    """The gaps of the roadmap's first phase, in roadmap order."""
-    first = phases(d.rulebook)[0]["phase"]
-    return [g for g in d.contract["gaps"] if g["phase"] == first]
+def earliest_phase(d: Deliverable) -> tuple[dict, list[dict]]:
+    """The earliest phase of the roadmap that has gaps, and its gaps in roadmap
+    order (the first phase and no gaps when there is none)."""
+    for p in phases(d.rulebook):
+        mine = [g for g in d.contract["gaps"] if g["phase"] == p["phase"]]
+        if mine:
+            return p, mine
+    return phases(d.rulebook)[0], []
 
 
 def stakeholder_counts(d: Deliverable) -> dict[str, int]:

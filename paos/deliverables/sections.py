@@ -24,7 +24,7 @@ from paos.bundled import TEMPLATES
 from paos.deliverables import charts, titles
 from paos.deliverables.report import (
     Deliverable,
-    first_phase_gaps,
+    earliest_phase,
     maturities,
     phases,
     priorities,
@@ -166,6 +166,7 @@ def _dimension_chart(d: Deliverable):
         d.scale,
         d.rulebook["display_decimals"],
         shown=d.figures.score,
+        threshold_shown=d.figures.threshold,
         rated={
             dim.id: sum(d.signal(s.id)["status"] == "scored" for s in dim.signals)
             for dim in d.rulebook.dimensions
@@ -323,9 +324,14 @@ def _render(template: str, data: dict) -> Html:
 
 def jsonable(value: object) -> object:
     """A page's data mapping as JSON: an SVG chart is left out (its numbers travel
-    under `native`), other markup becomes its visible text, tuples become lists."""
+    beside it, under `native`), other markup becomes its visible text, tuples become
+    lists."""
     if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items() if k != "chart"}
+        return {
+            k: jsonable(v)
+            for k, v in value.items()
+            if not (isinstance(v, Markup) and v.lstrip().startswith("<svg"))
+        }
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     if isinstance(value, Markup):
@@ -408,8 +414,9 @@ def _meta_line(d: Deliverable) -> str:
 
 def _label(text: str) -> str:
     """A vocabulary value as a label: 'saas' -> 'SaaS', 'scale-up' -> 'Scale-up'."""
-    known = {"saas": "SaaS", "fintech": "FinTech", "ai": "AI"}
-    return known.get(text.lower(), text[:1].upper() + text[1:])
+    known = {"saas": "SaaS", "fintech": "FinTech", "ai": "AI", "it": "IT", "b2b": "B2B"}
+    out = "-".join(known.get(part.lower(), part) for part in text.split("-"))
+    return out[:1].upper() + out[1:]
 
 
 def contents(d: Deliverable) -> list[dict]:
@@ -498,11 +505,16 @@ def summary_data(d: Deliverable) -> dict:
         pc = d.reassessment
         lines = [titles.headline(d)]
         worse = [g for g in pc["gaps_persisting"] if g["change"] == "worsened"]
-        if pc["gaps_new"] or worse:
-            lines.append(
-                f"{titles.count(len(pc['gaps_new']), 'new gap')}, "
-                f"{titles.count(len(worse), 'persisting gap')} worse than before"
+        new = len(pc["gaps_new"])
+        lines.append(
+            (titles.count(new, "new gap") if new else "No new gap")
+            + "; "
+            + (
+                f"{titles.count(len(worse), 'persisting gap')} got worse"
+                if worse
+                else "no persisting gap got worse"
             )
+        )
         flags = disagreements(d)
         if flags:
             lines.append(
@@ -557,6 +569,11 @@ def _raised(d: Deliverable) -> str:
     return f"raised {titles.count(d.rulebook['escalation']['levels'], 'level')}"
 
 
+# The priorities page lists at most this many gaps (the roadmap lists them all).
+PRIORITY_ROWS = 15
+# With at most this many gaps listed, the priorities and the roadmap share a page.
+SHARE_BELOW = 5
+
 ORDER_RULE = (
     "the phase takes the gaps of its priority; within it, the foundation tier first, "
     "then the most severe, then the lowest score (then the signal id)."
@@ -564,22 +581,29 @@ ORDER_RULE = (
 
 
 def priority_matrix(d: Deliverable) -> Html:
-    """Every gap by severity and tier, and the first phase's gaps with what to build."""
-    rb = d.rulebook
-    first = phases(rb)[0]
-    rows = [_gap_view(d, g) for g in first_phase_gaps(d)]
+    """The earliest phase's gaps with what to build (target level, module); without
+    any gap, one line."""
+    first, firsts = earliest_phase(d)
+    if not firsts:
+        return _render("priorities.html.j2", {"oneliner": titles.priorities(d), "page": {}})
+    rows = [_gap_view(d, g) for g in firsts[:PRIORITY_ROWS]]
+    more = len(firsts) - len(rows)
+    span = f"phase {first['phase']} ({first['name']}, days {first['start_day']}–{first['end_day']})"
+    listed = (
+        f"The table lists every gap of {span}"
+        if not more
+        else f"The table lists the first {len(rows)} gaps of {span} (the roadmap lists the other {more})"
+    )
     lead = (
         "Priority follows from severity and the dimension's tier by rule: foundations "
-        f"first. {raised_rule(d)} (* in the matrix). The table lists every gap of phase "
-        f"{first['phase']} ({first['name']}, days {first['start_day']}–{first['end_day']}) "
-        "with the target level it must reach and the module that builds it."
+        f"first (the matrix on the roadmap page). {raised_rule(d)}. {listed}, with the "
+        "target level each "
+        "must reach and the module that builds it."
     )
     data = {
+        "oneliner": "",
         "page": {"title": titles.priorities(d), "kicker": "Priorities"},
         "lead": lead,
-        "chart": Markup(_chart(d, "matrix")),
-        "native": _matrix_native(d),
-        "caption": "Gaps by severity (rows) and tier (columns); cell label: the priority",
         "rows": rows,
         "fragile": any(g["without_one"] for g in rows),
     }
@@ -590,45 +614,46 @@ def roadmap(d: Deliverable) -> Html:
     """The phases with their gaps in roadmap order, the ordering rule, and the modules."""
     f = d.figures
     gaps = d.contract["gaps"]
-    plan = [
-        {
-            "phase": p["phase"],
-            "name": p["name"],
-            "start": p["start_day"],
-            "end": p["end_day"],
-            "priority": p["priority"],
-            "count": titles.count(sum(g["phase"] == p["phase"] for g in gaps), "gap"),
-            "gaps": [
+    plan = []
+    for p in phases(d.rulebook):
+        mine = [g for g in gaps if g["phase"] == p["phase"]]
+        modules: dict[str, list[dict]] = {}
+        for g in mine:
+            modules.setdefault(_module(d, g["dimension"]), []).append(
                 {
                     "signal": _sig(d, g["signal_id"]),
                     "score": f.mean(g["score"]),
                     "mark": _fragile(g),
                 }
-                for g in gaps
-                if g["phase"] == p["phase"]
-            ],
-        }
-        for p in phases(d.rulebook)
-    ]
-    mods = [
-        {
-            "priority": mod["priority"],
-            "name": mod["name"],
-            "dimension": next(
-                x["name"] for x in d.contract["dimensions"] if x["id"] == mod["dimension"]
-            ),
-            "signals": ", ".join(d.names[s] for s in mod["signals"]),
-        }
-        for mod in d.contract["installation_modules"]
-    ]
+            )
+        plan.append(
+            {
+                "phase": p["phase"],
+                "name": p["name"],
+                "start": p["start_day"],
+                "end": p["end_day"],
+                "priority": p["priority"],
+                "count": titles.count(len(mine), "gap"),
+                "modules": [{"name": k, "gaps": v} for k, v in modules.items()],
+            }
+        )
     data = {
+        # a short priorities page shares its sheet with the roadmap
+        "shared": len(earliest_phase(d)[1]) <= SHARE_BELOW,
         "page": {"title": titles.roadmap(d), "kicker": "Roadmap"},
         "chart": Markup(_chart(d, "roadmap")),
         "native": _roadmap_native(d),
         "caption": "Phases on a day scale, with the number of gaps each closes",
+        "matrix": Markup(_chart(d, "matrix")),
+        "matrix_native": _matrix_native(d),
+        "matrix_caption": (
+            "Every gap by severity (rows) and tier (columns); the cell's label is the priority "
+            "the rule gives it. * raised "
+            f"{titles.count(d.rulebook['escalation']['levels'], 'level')} by the divergence rule"
+            + (f"; {FRAGILE_MARK} depends on one stakeholder." if any(map(_fragile, gaps)) else ".")
+        ),
         "order_rule": ORDER_RULE[:1].upper() + ORDER_RULE[1:],
         "phases": plan,
-        "modules": mods,
         "fragile": any(_fragile(g) for g in gaps),
     }
     return _render("roadmap.html.j2", data)

@@ -198,29 +198,16 @@ def summary(deck: Deck, d: dict, quotes: dict) -> None:
 
 def priorities(deck: Deck, d: dict, quotes: dict) -> None:
     rows = d["rows"]
-    m = d["native"]
     for i, chunk in enumerate(_chunks(rows, 6)):
         notes = _notes(quotes, [g["signal"] for g in chunk], d["lead"])
         s = deck.slide(d["page"]["title"] + (CONTINUED if i else ""), notes)
-        left, right = _split(s.area, 0.34)
+        box = s.area
+        if not i:
+            deck.text(s, (*box[:3], Inches(0.9)), [d["lead"]], size=11)
+            box = _below(box, Inches(1.0))
         deck.table(
             s,
-            left,
-            ["severity", *m["columns"]],
-            [
-                [
-                    r["severity"],
-                    *(f"{c['n']} · {c['priority']}" if c["n"] else "–" for c in r["cells"]),
-                ]
-                for r in m["rows"]
-            ],
-            [3] + [2] * len(m["columns"]),
-            size=10,
-        )
-        deck.text(s, _below(left, Inches(1.9)), [d["caption"]], size=10)
-        deck.table(
-            s,
-            right,
+            box,
             ["#", "signal", "now / threshold", "what to build"],
             [
                 [
@@ -233,53 +220,71 @@ def priorities(deck: Deck, d: dict, quotes: dict) -> None:
                 ]
                 for g in chunk
             ],
-            [1, 5, 4, 9],
-            size=9,
+            [1, 5, 4, 11],
+            size=10,
         )
 
 
-def roadmap(deck: Deck, d: dict, quotes: dict) -> None:
-    n = d["native"]
-    s = deck.slide(d["page"]["title"], d["order_rule"])
-    top, rest = _split_h(s.area, Inches(2.4))
+def _gantt(deck: Deck, s, box, n: dict, caption: str) -> None:
+    """The phases on a day scale: a stacked bar whose first segment (the start day)
+    is invisible, labelled with the number of gaps each phase closes."""
     chart = deck.chart(
         s,
-        top,
+        box,
         XL_CHART_TYPE.BAR_STACKED,
         n["categories"],
         [("start day", n["start"]), ("days", n["days"])],
-        title=d["caption"],
+        title=caption,
         labels={1: n["labels"]},
     )
     chart.has_legend = False
     plot = chart.plots[0]
-    plot.series[0].format.fill.background()  # the offset bar: invisible (a Gantt chart)
+    plot.series[0].format.fill.background()
     plot.series[1].format.fill.solid()
     plot.series[1].format.fill.fore_color.theme_color = MSO_THEME_COLOR.ACCENT_1
     plot.series[1].data_labels.position = XL_LABEL_POSITION.CENTER
     chart.category_axis.reverse_order = True
+
+
+def roadmap(deck: Deck, d: dict, quotes: dict) -> None:
+    """As the HTML: the timeline, the phases with their gaps under the modules that
+    build them, the matrix (a table here); a short roadmap shows neither chart."""
+    s = deck.slide(d["page"]["title"], d["order_rule"])
+    rest = s.area
+    if not d["shared"]:
+        top, rest = _split_h(s.area, Inches(2.4))
+        _gantt(deck, s, top, d["native"], d["caption"])
     rows = [
         [
             f"Phase {p['phase']}: {p['name']}",
-            f"days {p['start']}–{p['end']}",
-            p["priority"],
-            p["count"],
-            ", ".join(_sig(g["signal"]) + (" †" if g["mark"] else "") for g in p["gaps"])
-            or "no gap",
+            f"days {p['start']}–{p['end']} · {p['priority']} · {p['count']}",
+            "\n".join(
+                f"{mod['name']}: "
+                + ", ".join(_sig(g["signal"]) + (" †" if g["mark"] else "") for g in mod["gaps"])
+                for mod in p["modules"]
+            )
+            or "No gap in this phase.",
         ]
         for p in d["phases"]
+        if p["modules"] or not d["shared"]
     ]
-    deck.table(s, rest, ["phase", "days", "priority", "gaps", "signals"], rows, [3, 2, 1, 1, 8], 10)
-    mods = [[m["priority"], m["name"], m["dimension"], m["signals"]] for m in d["modules"]]
-    if mods:
-        _tabled(
-            deck,
-            "Installation modules in scope",
-            "",
-            ["phase", "module", "dimension", "builds"],
-            mods,
-            [1, 3, 3, 6],
-        )
+    deck.table(s, rest, ["phase", "when", "gaps by installation module"], rows, [3, 3, 10], 10)
+    if d["shared"]:
+        return
+    m = d["matrix_native"]
+    s = deck.slide(d["page"]["title"] + CONTINUED, d["order_rule"])
+    deck.table(
+        s,
+        (*s.area[:3], Inches(0.4) * (len(m["rows"]) + 1)),
+        ["severity", *m["columns"]],
+        [
+            [r["severity"], *(f"{c['n']} · {c['priority']}" if c["n"] else "–" for c in r["cells"])]
+            for r in m["rows"]
+        ],
+        [3] + [2] * len(m["columns"]),
+        size=12,
+    )
+    deck.text(s, _below(s.area, Inches(0.5) * (len(m["rows"]) + 2)), [d["matrix_caption"]], 11)
 
 
 def _split_h(box, first):

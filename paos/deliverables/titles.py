@@ -11,7 +11,7 @@ The rules (one function each, in page order):
 - `progress_headline` (page 1 of a re-assessment): how the PAI moved since the
   baseline's date and how many of its gaps closed.
 - `priorities`: how many gaps the first phase holds, and how many of them are of
-  the most severe band.
+  the most severe band; without any, the earliest phase that has gaps.
 - `roadmap`: how many gaps the roadmap closes, in how many phases, over how many
   days, through how many installation modules.
 - `dimensions`: the fewest dimensions that together hold more than half of the
@@ -130,11 +130,19 @@ def progress_headline(d: Deliverable) -> str:
 
 
 def priorities(d: Deliverable) -> str:
+    from paos.deliverables.report import earliest_phase
+
     first = _first_phase(d)
-    gaps = [g for g in d.contract["gaps"] if g["phase"] == first["phase"]]
     days = f"the first {first['end_day'] - first['start_day']} days"
+    phase, gaps = earliest_phase(d)
     if not gaps:
-        return f"No gap needs action in {days}"
+        return "No gap needs action: every signal meets its threshold"
+    if phase["phase"] != first["phase"]:
+        n = len(gaps)
+        return (
+            f"No gap needs action in {days}; {count(n, 'gap')} {verb(n, 'needs')} it by day "
+            f"{phase['end_day']}"
+        )
     worst = _most_severe(d)
     k = sum(g["severity"] == worst for g in gaps)
     n = len(gaps)

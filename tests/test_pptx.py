@@ -153,6 +153,13 @@ def test_divergence_and_roadmap_are_native_charts(built):
     assert road.chart_type == XL_CHART_TYPE.BAR_STACKED
     phases = report.phases(d.rulebook)
     assert list(road.plots[0].series[1].values) == [p["end_day"] - p["start_day"] for p in phases]
+    (matrix,) = [  # the priority matrix: a native table, every gap counted once
+        sh.table for sh in by_title[titles.roadmap(d) + slides.CONTINUED].shapes if sh.has_table
+    ]
+    cells = [c.text for row in list(matrix.rows)[1:] for c in list(row.cells)[1:]]
+    assert sum(int(c.split(" · ")[0]) for c in cells if c != "–") == len(d.contract["gaps"])
+    raised = sum(int(m.group(1)) for c in cells if (m := re.search(r"\((\d+) raised", c)))
+    assert raised == sum(g["escalated"] for g in d.contract["gaps"])
 
 
 def test_speaker_notes_carry_each_gaps_quotes_attributed_as_the_appendix(built):

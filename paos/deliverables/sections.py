@@ -210,13 +210,19 @@ def _matrix_native(d: Deliverable) -> dict:
     prio = {(r["severity"], t): r["priority"] for r in d.rulebook["priority"] for t in r["tiers"]}
     tiers = d.rulebook["tiers"]
     gaps = [(g["severity"], d.tier(g["dimension"])) for g in d.contract["gaps"]]
+    raised = [(g["severity"], d.tier(g["dimension"])) for g in d.contract["gaps"] if g["escalated"]]
     return {
         "columns": [f"{_label(name)} (tier {t})" for t, name in tiers.items()],
         "rows": [
             {
                 "severity": sev,
                 "cells": [
-                    {"n": gaps.count((sev, t)), "priority": prio.get((sev, t), "")} for t in tiers
+                    {
+                        "n": gaps.count((sev, t)),
+                        "raised": raised.count((sev, t)),
+                        "priority": prio.get((sev, t), ""),
+                    }
+                    for t in tiers
                 ],
             }
             for sev in severities(d.rulebook)

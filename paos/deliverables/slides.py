@@ -225,6 +225,13 @@ def priorities(deck: Deck, d: dict, quotes: dict) -> None:
         )
 
 
+def _cell(c: dict) -> str:
+    """A matrix cell: its gaps and their priority, and how many were raised (*)."""
+    if not c["n"]:
+        return "–"
+    return f"{c['n']} · {c['priority']}" + (f" ({c['raised']} raised *)" if c["raised"] else "")
+
+
 def _gantt(deck: Deck, s, box, n: dict, caption: str) -> None:
     """The phases on a day scale: a stacked bar whose first segment (the start day)
     is invisible, labelled with the number of gaps each phase closes."""
@@ -277,10 +284,7 @@ def roadmap(deck: Deck, d: dict, quotes: dict) -> None:
         s,
         (*s.area[:3], Inches(0.4) * (len(m["rows"]) + 1)),
         ["severity", *m["columns"]],
-        [
-            [r["severity"], *(f"{c['n']} · {c['priority']}" if c["n"] else "–" for c in r["cells"])]
-            for r in m["rows"]
-        ],
+        [[r["severity"], *(_cell(c) for c in r["cells"])] for r in m["rows"]],
         [3] + [2] * len(m["columns"]),
         size=12,
     )

@@ -12,7 +12,8 @@ DEMO   ?= data/engagements/northwind-2026-09
 # for Devanagari (Hindi), Loma for Thai, Symbola for emoji (outlines, so a PDF
 # keeps them as text; the colour emoji font prints them as images).
 SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-liberation \
-	fonts-wqy-microhei fonts-lohit-deva fonts-tlwg-loma-ttf fonts-symbola
+	fonts-wqy-microhei fonts-lohit-deva fonts-tlwg-loma-ttf fonts-symbola \
+	libreoffice-impress
 
 .PHONY: setup system demo test check bench golden clean
 

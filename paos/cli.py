@@ -28,6 +28,14 @@ Engagement = Annotated[
         help="Engagement folder or workbook (.xlsx, .xlsm, .ods, .xls).", show_default=False
     ),
 ]
+PptxTemplate = Annotated[
+    Path | None,
+    typer.Option(
+        "--pptx-template",
+        help="The consultancy's PowerPoint master (.pptx or .potx): fonts, colours and "
+        "logo of the deck; default: a plain 16:9 master.",
+    ),
+]
 RulebookOpt = Annotated[
     str | None,
     typer.Option(
@@ -440,11 +448,12 @@ def run(
             "gains a benchmark section once it holds past engagements.",
         ),
     ] = DEFAULT_STORE,
+    pptx_template: PptxTemplate = None,
 ) -> None:
     """Run the engagement's own notebook (the template if it has none, see
     `paos notebook`) and write the board deliverables: executed
     notebook, results.json, gaps.csv, actions.xlsx (the action plan the client
-    tracks), executive_summary.html and .pdf.
+    tracks), executive_summary.html, .pdf and .pptx (the deck, editable).
 
     Example: paos run data/engagements/northwind-2026-09 --out reports
     """
@@ -452,7 +461,14 @@ def run(
 
     with _guard("stopped; nothing was published, an earlier report is as it was"):
         result = run_engagement(
-            engagement, out, rulebook, force, run_date, progress=_stage, store=store
+            engagement,
+            out,
+            rulebook,
+            force,
+            run_date,
+            progress=_stage,
+            store=store,
+            pptx_template=pptx_template,
         )
     _written(result)
 
@@ -470,16 +486,19 @@ def check(
     run_date: Annotated[
         str | None, typer.Option("--run-date", help="Date on the page (default: today).")
     ] = None,
+    pptx_template: PptxTemplate = None,
 ) -> None:
-    """Screen a prospect (Architecture Check) and write a one-page HTML and PDF with
-    the recommendation.
+    """Screen a prospect (Architecture Check) and write a one-page HTML, PDF and
+    PowerPoint with the recommendation.
 
     Example: paos check data/checks/globex-2026-11.yaml
     """
     from paos.deliverables.run import run_check
 
     with _guard():
-        result = run_check(answers, out, rulebook, force, run_date, progress=_stage)
+        result = run_check(
+            answers, out, rulebook, force, run_date, progress=_stage, pptx_template=pptx_template
+        )
     _written(result)
 
 
@@ -608,6 +627,7 @@ def portfolio_report(
     run_date: Annotated[
         str | None, typer.Option("--run-date", help="Date on the cover (default: today).")
     ] = None,
+    pptx_template: PptxTemplate = None,
 ) -> None:
     """The portfolio benchmark report: PAI and dimension distributions, PAI by
     industry and stage, the most frequent gaps and divergences, PAI over time.
@@ -617,5 +637,7 @@ def portfolio_report(
     from paos.deliverables.run import run_portfolio_report
 
     with _guard():
-        result = run_portfolio_report(store, out, rulebook, force, run_date, progress=_stage)
+        result = run_portfolio_report(
+            store, out, rulebook, force, run_date, progress=_stage, pptx_template=pptx_template
+        )
     _written(result)

@@ -8,6 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
 from typer.testing import CliRunner
 
 from paos import EvidenceError, load_rulebook
@@ -93,6 +95,10 @@ def test_paos_check_writes_a_one_page_report(tmp_path):
     assert "FIT, REC" not in text.replace("\n", " ")
     assert "Globex Cloud Services Ltd · Confidential" in text
     assert re.search(r"\b1\s*/\s*1\b", text)  # page n / N
+    deck = Presentation(str(folder / "architecture_check.pptx"))  # the one-pager as a deck
+    assert deck.slides[0].shapes.title.text_frame.text == "Globex Cloud Services Ltd"
+    assert any(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in deck.slides[0].shapes)
+    assert any(sh.has_table for s in deck.slides for sh in s.shapes)
 
 
 def _check(ratings: list[int]) -> dict:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 import pytest
+from pptx import Presentation
 from typer.testing import CliRunner
 
 from paos import load_rulebook
@@ -120,6 +121,12 @@ def test_portfolio_report(store, tmp_path):
     ):
         assert title.lower() in text.lower()  # the topic, above each page's action title
     assert re.search(r"Portfolio of \d+ engagements", text)
+    deck = [
+        s.shapes.title.text_frame.text
+        for s in Presentation(str(folder / "portfolio_benchmark.pptx")).slides
+    ]
+    assert re.fullmatch(r"Portfolio of \d+ engagements", deck[0])
+    assert [t for t in deck if t in text] == [t for t in deck if not t.endswith("(continued)")]
     assert len((folder / "portfolio.csv").read_text().splitlines()) == read_store(store).height + 1
 
 

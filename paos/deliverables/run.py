@@ -315,21 +315,25 @@ def run_engagement(
     template: Path | None = None,
     store: str | Path | None = None,
     browser: Browser | None = None,
+    pptx_template: str | Path | None = None,
 ) -> RunResult:
     """Produce the deliverables of one engagement in `<out>/<engagement id>/`:
     the executed notebook, results.json, gaps.csv, actions.xlsx (the action plan,
-    `paos.deliverables.actions`), executive_summary.html/.pdf.
+    `paos.deliverables.actions`), executive_summary.html/.pdf/.pptx (the deck, on
+    the consultancy's master `pptx_template` if given).
     With a results `store`, the run is recorded there, and the deliverable gains a
     benchmark section once the store holds past engagements. The PDF is printed with
     `browser` if given (a batch worker's), else with one launched for this run.
     An `out` or `store` that cannot be written is refused (`FaultError`) before any
     work starts."""
+    from paos.deliverables._pptx import check_master
     from paos.deliverables.notebook import for_run
     from paos.evidence.validate import load_evidence
     from paos.method.rulebook import load_rulebook
     from paos.portfolio.batch import absolute_rulebook
 
     t0 = time.perf_counter()
+    check_master(pptx_template)  # before the evidence is read
     rulebook = absolute_rulebook(rulebook)
     engagement = Path(engagement).resolve()
     evidence = load_evidence([engagement], load_rulebook(rulebook) if rulebook else None)
@@ -362,6 +366,7 @@ def run_engagement(
         time.perf_counter() - t0,
         DIAGNOSTIC,
         browser,
+        pptx_template=pptx_template,
     )
     if store:  # record the run once it is published
         from paos.method.diagnostic import score_evidence
@@ -409,16 +414,23 @@ def deliver(
     notebook_name: str | None = None,
     browser: Browser | None = None,
     meta: dict | None = None,
+    pptx_template: str | Path | None = None,
 ) -> RunResult:
     """Execute `template` with `parameters` (+ output_dir) and publish the executed
-    notebook, what it saved, and its HTML and PDF as `<out>/<target_id>/`.
+    notebook, what it saved, its HTML and PDF, and its slides (a PowerPoint deck on
+    the master `pptx_template`, or a plain one) as `<out>/<target_id>/`.
     Without a `browser`, one is launched before the notebook runs, so that it has
     started by the time the HTML is there to print. A fault of the environment (a
     full disk, a folder that cannot be written) is a `FaultError` naming the path;
     nothing is published then. `meta` goes in the HTML's <meta> elements."""
-    from paos.deliverables._browser import Browser
-    from paos.deliverables._render import html_to_pdf, notebook_html
+    import nbformat
 
+    from paos.deliverables._browser import Browser
+    from paos.deliverables._pptx import check_master
+    from paos.deliverables._render import html_to_pdf, notebook_html
+    from paos.deliverables.slides import notebook_deck
+
+    check_master(pptx_template)  # a master that cannot be used: before any work
     out = writable_folder(out, "--out")
     sweep_leftovers(out)  # what a killed paos process left
     target = out / target_id
@@ -463,16 +475,27 @@ def deliver(
 
         t = time.perf_counter()
         html = staging / f"{html_name}.html"
+        deck = html.with_suffix(".pptx")
         try:
-            page = notebook_html(nb_out, title, meta)
+            executed = nbformat.read(str(nb_out), as_version=4)
+            page = notebook_html(executed, title, meta)
         except Exception as exc:  # nbconvert raises many kinds
             raise NotebookError(
                 f"{target_id}: stage html failed ({type(exc).__name__}: {exc})"
             ) from None
         writing = target / html.name
         atomic_write_text(html, page)
+        writing = target / deck.name
+        try:
+            notebook_deck(executed, deck, pptx_template)  # the same pages, as slides
+        except (OSError, PaosError):
+            raise
+        except Exception as exc:  # python-pptx raises many kinds
+            raise NotebookError(
+                f"{target_id}: stage html failed ({deck.name}: {type(exc).__name__}: {exc})"
+            ) from None
         seconds["html"] = time.perf_counter() - t
-        _say(progress, 3, "html", f"{html.name} ({seconds['html']:.1f} s)")
+        _say(progress, 3, "html", f"{html.name}, {deck.name} ({seconds['html']:.1f} s)")
 
         t = time.perf_counter()
         writing = target / f"{html_name}.pdf"
@@ -510,9 +533,10 @@ def run_check(
     force: bool = False,
     run_date: str | None = None,
     progress: Callable[[str], None] | None = print,
+    pptx_template: str | Path | None = None,
 ) -> RunResult:
-    """The Architecture Check of a prospect: `<out>/<id>/architecture_check.html/.pdf`,
-    check.json and the executed notebook."""
+    """The Architecture Check of a prospect: `<out>/<id>/architecture_check.html/.pdf/
+    .pptx`, check.json and the executed notebook."""
     from paos.deliverables.check_page import meta
     from paos.method.check import assess
     from paos.portfolio.batch import absolute_rulebook
@@ -532,6 +556,7 @@ def run_check(
         "architecture_check",
         time.perf_counter() - t0,
         meta=meta(check),
+        pptx_template=pptx_template,
     )
 
 
@@ -542,8 +567,10 @@ def run_portfolio_report(
     force: bool = False,
     run_date: str | None = None,
     progress: Callable[[str], None] | None = print,
+    pptx_template: str | Path | None = None,
 ) -> RunResult:
-    """The portfolio benchmark report in `<out>/portfolio-<rulebook id>/`."""
+    """The portfolio benchmark report in `<out>/portfolio-<rulebook id>/` (HTML, PDF
+    and PowerPoint)."""
     from paos.portfolio.batch import absolute_rulebook
     from paos.portfolio.report import collect, meta
 
@@ -562,4 +589,5 @@ def run_portfolio_report(
         "portfolio_benchmark",
         time.perf_counter() - t0,
         meta=meta(p),
+        pptx_template=pptx_template,
     )

@@ -74,15 +74,30 @@ class _PlainText(HTMLParser):
             self.parts.append(data)
 
 
+# The mimetype under which a deck page's data mapping travels in the executed
+# notebook beside its HTML: what `paos.deliverables.slides` builds the PowerPoint deck
+# from (nbconvert's `paos_pptx` exporter too), so that no number or title is derived
+# a second time.
+PAGE_MIME = "application/vnd.paos.page+json"
+
+
 class Html:
     """An HTML fragment that Jupyter (and nbconvert) display as HTML; its plain-text
-    form (`repr`, a terminal, `text()`) is its visible text."""
+    form (`repr`, a terminal, `text()`) is its visible text. A deck page also carries
+    its `page` name and the `data` mapping its template got."""
 
-    def __init__(self, html: str):
+    def __init__(self, html: str, page: str = "", data: dict | None = None):
         self.html = html
+        self.page = page
+        self.data = data
 
     def _repr_html_(self) -> str:
         return self.html
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        if self.data is None:
+            return {}
+        return {PAGE_MIME: {"page": self.page, "data": jsonable(self.data)}}
 
     def __str__(self) -> str:
         return self.html
@@ -175,6 +190,67 @@ def _divergence_chart(d: Deliverable):
     return charts.divergence_dumbbell(d.contract["signals"], d.names, d.scale)
 
 
+# The numbers behind each chart, for a native (editable) chart in the PowerPoint
+# deck: the results' own values, with the label each shows in the HTML.
+def _dimension_native(d: Deliverable) -> dict:
+    f, limits = d.figures, d.thresholds()
+    return {
+        "categories": [x["name"] for x in d.contract["dimensions"]],
+        "score": [x["score"] for x in d.contract["dimensions"]],
+        "labels": [f.score(x["score"]) for x in d.contract["dimensions"]],
+        "threshold_low": [min(limits[x["id"]]) for x in d.contract["dimensions"]],
+        "threshold_high": [max(limits[x["id"]]) for x in d.contract["dimensions"]],
+        "scale": list(d.scale),
+    }
+
+
+def _matrix_native(d: Deliverable) -> dict:
+    prio = {(r["severity"], t): r["priority"] for r in d.rulebook["priority"] for t in r["tiers"]}
+    tiers = d.rulebook["tiers"]
+    gaps = [(g["severity"], d.tier(g["dimension"])) for g in d.contract["gaps"]]
+    raised = [(g["severity"], d.tier(g["dimension"])) for g in d.contract["gaps"] if g["escalated"]]
+    return {
+        "columns": [f"{_label(name)} (tier {t})" for t, name in tiers.items()],
+        "rows": [
+            {
+                "severity": sev,
+                "cells": [
+                    {
+                        "n": gaps.count((sev, t)),
+                        "raised": raised.count((sev, t)),
+                        "priority": prio.get((sev, t), ""),
+                    }
+                    for t in tiers
+                ],
+            }
+            for sev in severities(d.rulebook)
+        ],
+    }
+
+
+def _divergence_native(d: Deliverable) -> dict:
+    sigs = [
+        s for s in d.contract["signals"] if s["strategic"] is not None and s["reality"] is not None
+    ]
+    return {
+        "categories": [d.names.get(s["id"], s["id"]) for s in sigs],
+        "strategic": [s["strategic"] for s in sigs],
+        "reality": [s["reality"] for s in sigs],
+        "scale": list(d.scale),
+    }
+
+
+def _roadmap_native(d: Deliverable) -> dict:
+    gaps = d.contract["gaps"]
+    plan = phases(d.rulebook)
+    return {
+        "categories": [f"Phase {p['phase']}: {p['name']}" for p in plan],
+        "start": [p["start_day"] for p in plan],
+        "days": [p["end_day"] - p["start_day"] for p in plan],
+        "labels": [titles.count(sum(g["phase"] == p["phase"] for g in gaps), "gap") for p in plan],
+    }
+
+
 # The charts of the deliverable, in page order.
 CHARTS = {
     "dimensions": _dimension_chart,
@@ -246,7 +322,25 @@ _ENV = jinja2.Environment(
 
 
 def _render(template: str, data: dict) -> Html:
-    return Html(_ENV.get_template(template).render(mark=FRAGILE_MARK, **data).strip())
+    html = _ENV.get_template(template).render(mark=FRAGILE_MARK, **data).strip()
+    return Html(html, template.split(".")[0], data)
+
+
+def jsonable(value: object) -> object:
+    """A page's data mapping as JSON: an SVG chart is left out (its numbers travel
+    beside it, under `native`), other markup becomes its visible text, tuples become
+    lists."""
+    if isinstance(value, dict):
+        return {
+            k: jsonable(v)
+            for k, v in value.items()
+            if not (isinstance(v, Markup) and v.lstrip().startswith("<svg"))
+        }
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Markup):
+        return Html(str(value)).text()
+    return value
 
 
 def _sig(d: Deliverable, sid: str) -> dict:
@@ -545,8 +639,10 @@ def roadmap(d: Deliverable) -> Html:
         "shared": len(earliest_phase(d)[1]) <= SHARE_BELOW,
         "page": {"title": titles.roadmap(d), "kicker": "Roadmap"},
         "chart": Markup(_chart(d, "roadmap")),
+        "native": _roadmap_native(d),
         "caption": "Phases on a day scale, with the number of gaps each closes",
         "matrix": Markup(_chart(d, "matrix")),
+        "matrix_native": _matrix_native(d),
         "matrix_caption": (
             "Every gap by severity (rows) and tier (columns); the cell's label is the priority "
             "the rule gives it. * raised "
@@ -639,6 +735,7 @@ def dimension_pages(d: Deliverable) -> Html:
     data = {
         "page": {"title": titles.dimensions(d), "kicker": "Dimensions"},
         "chart": Markup(_chart(d, "dimensions")),
+        "native": _dimension_native(d),
         "caption": (
             "Dimension scores (bars, n = the dimension's rated signals) against "
             + _threshold_text(d)
@@ -687,6 +784,7 @@ def divergence(d: Deliverable) -> Html:
             "(operational staff, partners, metrics)."
         ),
         "chart": Markup(_chart(d, "divergence")),
+        "native": _divergence_native(d),
         "caption": "Leadership against operational reality, per signal (mean ratings)",
         "groups": [
             {

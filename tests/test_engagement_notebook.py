@@ -51,7 +51,7 @@ def _add_commentary(nb_path: Path, cells: list[tuple[str, str]], code: str = "")
     new = []
     for tag, text in cells:
         cell = nbformat.v4.new_markdown_cell(text)
-        cell.metadata["tags"] = [tag]
+        cell.metadata["tags"] = [tag] if tag else []
         new.append(cell)
     nb.cells[3:3] = new
     if code:
@@ -250,8 +250,12 @@ def delivered(tmp_path_factory):
         [
             ("commentary", "The board should discuss fit first: PAI {{ pai }}. <b>x</b>"),
             ("commentary:FIT", "Fit scores {{ dimensions.FIT.score }} after two interviews."),
+            ("", "ANALYST-ONLY-NOTE: ask the CRO who wrote the ECO quotes"),
         ],
-        code="analyst_count = len(d.contract['gaps'])\nprint('analyst cell ran', analyst_count)",
+        code=(
+            "analyst_count = len(d.contract['gaps'])\nprint('analyst cell ran', analyst_count)\n"
+            "from IPython.display import HTML\ndisplay(HTML('<p>ANALYST-ONLY-TABLE</p>'))"
+        ),
     )
     result = run_engagement(folder, tmp / "out", run_date="2026-11-24", progress=None)
     assert _templates() == before  # the package's templates are read only
@@ -264,20 +268,24 @@ def test_run_executes_the_engagements_notebook_with_its_commentary(delivered):
     c = contract(diagnose(folder))
     fit = next(d for d in c["dimensions"] if d["id"] == "FIT")
     html = (result.folder / "executive_summary.html").read_text()
-    summary = html.split('<section class="executive">', 1)[1].split("</section>", 1)[0]
+    summary = html.split('data-page="summary"', 1)[1].split("</section>", 1)[0]
     assert (
         '<aside class="commentary"><div class="commentary-label">Analyst\'s commentary</div>'
         f"<p>The board should discuss fit first: PAI {c['pai_display']}. &lt;b&gt;x&lt;/b&gt;"
         in summary
     )
-    pages = html.split('<section class="dimensions">', 1)[1].split("</section>", 1)[0]
-    fit_page = pages.split("<h3>FIT · ", 1)[1].split("<h3>", 1)[0]
+    pages = html.split('data-page="dimensions"', 1)[1].split("</section>", 1)[0]
+    fit_page = pages.split('<span class="id">FIT</span>', 1)[1].split("<h3>", 1)[0]
     assert f"Analyst's commentary</div><p>Fit scores {fit['score']:.1f} after two" in fit_page
     assert html.count("Analyst's commentary") == 2
+    # the analyst's own cells stay in the notebook: neither their Markdown nor their
+    # outputs reach the client's deliverable
+    assert "ANALYST-ONLY" not in html
     assert "{{" not in html  # the commentary cells are not also shown raw
     nb = nbformat.read(str(result.folder / "diagnostic.ipynb"), as_version=4)
     ran = [o.get("text", "") for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert f"analyst cell ran {len(c['gaps'])}\n" in ran
+    assert "ANALYST-ONLY-TABLE" in nbformat.writes(nb)  # kept in the notebook, the record
     from tests.test_deliverables import _pdf_text
 
     pdf = " ".join(_pdf_text(result.folder / "executive_summary.pdf").split())

@@ -25,7 +25,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from typer.testing import CliRunner
 
 from paos.cli import app
-from paos.deliverables import _pptx, report, sections, slides, titles
+from paos.deliverables import _pptx, check_page, report, sections, slides, titles
 from paos.deliverables.pptx_export import PptxExporter
 from paos.deliverables.sections import PAGE_MIME
 from paos.errors import PaosError
@@ -338,7 +338,7 @@ def test_a_page_with_html_only_becomes_slides_with_a_table_and_a_described_pictu
     from paos.method.check import assess
 
     check = assess(ROOT / "data" / "checks" / "globex-2026-11.yaml", None, RUN_DATE)
-    page = sections.architecture_check(check)
+    page = check_page.architecture_check(check)
     blob = slides.build([("html", page.html)]).to_bytes(RUN_DATE, "check")
     prs = _prs(blob)
     assert [s.shapes.title.text_frame.text for s in prs.slides] == [

@@ -57,7 +57,7 @@ def test_the_follow_up_deliverable_names_the_plan_it_read(tmp_path):
     returned = client_plan(base, tmp_path / "returned.xlsx", {"FIT-01": ("Ana", "done")})
     xlsx_as_ods(returned, base / "actions.ods")
     text = sections.reassessment(deliverable(follow, run_date="2026-05-10")).text()
-    assert "FIT-01 (high; client: done, Ana)" in text
+    assert "Ideal partner profile FIT-01 was high client: done, Ana" in text
     assert "The client's action plan of the baseline (actions.ods): statuses read." in text
     assert str(tmp_path) not in text
 

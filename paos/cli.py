@@ -149,11 +149,13 @@ def score(
     Example: paos score data/engagements/northwind-2026-09 --json > results.json
     """
     from paos.method.diagnostic import diagnose
+    from paos.method.figures import Figures
     from paos.method.results import contract, summary_text, to_json
 
     with _guard():
-        c = contract(diagnose(engagement, rulebook))
-    typer.echo(to_json(c) if json else summary_text(c))
+        results = diagnose(engagement, rulebook)
+        c = contract(results)
+    typer.echo(to_json(c) if json else summary_text(c, figures=Figures(results.rulebook)))
 
 
 @app.command()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from paos.deliverables.figures import Figures, cuts, exact
+from paos.method.figures import Figures, cuts, exact
 from paos.method.rulebook import load_rulebook
 
 ROOT = Path(__file__).resolve().parents[1]

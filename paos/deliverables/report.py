@@ -19,10 +19,10 @@ from markupsafe import Markup
 from paos import __version__
 from paos._files import atomic_write_bytes, atomic_write_text, csv_text
 from paos._types import Evidence, Results
-from paos.deliverables.figures import Figures
 from paos.errors import PaosError, isolate
 from paos.method._numbers import display
 from paos.method.diagnostic import diagnose, score_evidence
+from paos.method.figures import Figures
 from paos.method.results import contract, to_json
 from paos.method.rulebook import Rulebook
 
@@ -52,7 +52,7 @@ class Deliverable:
 
     @cached_property
     def figures(self) -> Figures:
-        """How each kind of figure is written (`paos.deliverables.figures`)."""
+        """How each kind of figure is written (`paos.method.figures`)."""
         return Figures(self.rulebook)
 
     @property
@@ -321,7 +321,7 @@ def pai_range(d: Deliverable) -> str:
     `anonymity_min_role_group` stakeholders rated (with few raters each end is close
     to one person's own result, and the full PAI beside a leave-one-out PAI gives away
     the left-out person's share); '' when there is no range. Each end is written as
-    the deck writes scores (`paos.deliverables.figures`: never rounded across a cut)."""
+    the deck writes scores (`paos.method.figures`: never rounded across a cut)."""
     r = d.contract.get("robustness") or {}
     if r.get("pai_min") is None or r.get("pai_max") is None:
         return ""

@@ -1,7 +1,7 @@
 """Stage 8 (view side): the pages of the board deliverable as HTML.
 
 Each public page function takes a `Deliverable`, gathers what its page shows
-into one data mapping (numbers written by `paos.deliverables.figures`, titles by
+into one data mapping (numbers written by `paos.method.figures`, titles by
 `paos.deliverables.titles`) and renders the page's Jinja template
 (templates/deck/, autoescaped): a quote reading `<script>` or `=HYPERLINK(...)`
 shows as that same visible text, never as markup. It returns an `Html` object

@@ -7,9 +7,15 @@ BIN    := $(VENV)/bin
 DEMO   ?= data/engagements/northwind-2026-09
 # Debian packages: headless Chromium prints the PDF; poppler's pdftotext/pdfinfo read it
 # back in tests; fonts make the reports render the same everywhere.
-SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-liberation
+# Fonts: DejaVu and Liberation for Latin, Greek, Cyrillic, Arabic and Hebrew; WenQuanYi
+# Micro Hei for Chinese, Japanese and Korean (5 MB, where Noto CJK is 91 MB); Lohit
+# for Devanagari (Hindi), Loma for Thai, Symbola for emoji (outlines, so a PDF
+# keeps them as text; the colour emoji font prints them as images).
+SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core fonts-liberation \
+	fonts-wqy-microhei fonts-lohit-deva fonts-tlwg-loma-ttf fonts-symbola \
+	libreoffice-impress
 
-.PHONY: setup system demo test bench golden clean
+.PHONY: setup system demo test check bench golden clean
 
 setup: system $(VENV)/.installed
 
@@ -39,12 +45,20 @@ demo: setup
 	$(BIN)/paos validate $(DEMO)
 	$(BIN)/paos score $(DEMO)
 	$(BIN)/paos run $(DEMO) --out reports --force
+	@# the results store that `paos portfolio-report` and notebooks/portfolio_benchmark read
+	$(BIN)/paos batch data/portfolio/engagements --scores-only
 
 test: setup
 	$(BIN)/ruff check paos tests bench data
 	$(BIN)/ruff format --check paos tests bench data
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q
+
+check: setup  # the inner loop: lint, types and the tests not marked slow, on both cores
+	$(BIN)/ruff check paos tests bench data
+	$(BIN)/ruff format --check paos tests bench data
+	$(BIN)/mypy
+	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -q -m "not slow" -n 2
 
 golden: setup  # rewrite tests/golden/ after an intended change of numbers or wording; review the diff
 	$(BIN)/python tests/golden/regenerate.py
@@ -52,6 +66,7 @@ golden: setup  # rewrite tests/golden/ after an intended change of numbers or wo
 bench: setup
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_run.py
+	$(BIN)/python bench/bench_floor.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

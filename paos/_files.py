@@ -33,6 +33,7 @@ removed by the next command on that folder; a concurrent run's is not.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import errno
@@ -115,7 +116,7 @@ def writable_folder(path: str | Path, what: str = "") -> Path:
     path = Path(os.path.abspath(path))
     try:
         path.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(make_staging(path, "paos-probe"))
+        remove_staging(make_staging(path, "paos-probe"), ignore_errors=False)
     except OSError as exc:
         raise fault(exc, path, what) from None
     return path
@@ -236,9 +237,32 @@ def make_staging(parent: str | Path, name: str) -> Path:
         _write_marker(path, path.name)
         os.chmod(path, 0o777 & ~_umask())
     except BaseException:
-        shutil.rmtree(path, ignore_errors=True)
+        shutil.rmtree(path, ignore_errors=True)  # nothing in it yet but the marker
         raise
     return path
+
+
+def remove_staging(folder: str | Path, ignore_errors: bool = True) -> None:
+    """Remove a staging folder paos made, its marker last: a removal cut short (a
+    signal, a crash, a full disk) leaves the folder still marked, so a later
+    command's `sweep_leftovers` finishes it. (shutil.rmtree goes in directory order,
+    which may take the marker first and leave, say, the report that --force
+    replaced in a folder nothing will ever own.)"""
+    folder = Path(folder)
+    try:
+        entries = [e for e in os.scandir(folder) if e.name != MARKER]
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+        (folder / MARKER).unlink(missing_ok=True)
+        os.rmdir(folder)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        if not ignore_errors:
+            raise
 
 
 def owned(folder: str | Path) -> bool:
@@ -251,7 +275,7 @@ def remove_owned(folder: str | Path) -> bool:
     """Remove `folder` if paos made it (see `owned`); anything else is left alone."""
     if not owned(folder):
         return False
-    shutil.rmtree(folder, ignore_errors=True)
+    remove_staging(folder)
     return True
 
 
@@ -277,7 +301,7 @@ def sweep_leftovers(*folders: str | Path) -> list[Path]:
             path = Path(folder) / entry.name
             info = _marker(path)
             if info is not None and _owner_gone(info):
-                shutil.rmtree(path, ignore_errors=True)
+                remove_staging(path)
                 gone.append(path)
     return gone
 
@@ -316,7 +340,7 @@ def atomic_write_bytes(path: str | Path, data: bytes, work: str | Path | None = 
         raise
     finally:
         if own is not None:
-            shutil.rmtree(own, ignore_errors=True)
+            remove_staging(own)
     return path
 
 
@@ -395,6 +419,7 @@ def publish_folder(staging: Path, target: Path, force: bool, keep_marker: bool =
     rewritten for `target`, which then stays paos's own (a failed run's folder)."""
     staging, target = Path(staging), Path(target)
     trash: Path | None = None
+    moved: Path | None = None  # the old report, once moved into `trash`
     if not keep_marker:
         _write_report_marker(staging, target.name)
     try:
@@ -417,11 +442,19 @@ def publish_folder(staging: Path, target: Path, force: bool, keep_marker: bool =
                 trash = make_staging(target.parent, f"{target.name}.old")
             try:
                 os.rename(target, trash / str(attempt))
+                moved = trash / str(attempt)
             except FileNotFoundError:  # another run moved it first
                 pass
+    except BaseException:
+        # Cut short (an error, Ctrl-C, SIGTERM) between moving the old report aside
+        # and putting the new one in place: the old one goes back where it was.
+        if moved is not None and not os.path.lexists(target):
+            with contextlib.suppress(OSError):
+                os.rename(moved, target)
+        raise
     finally:
         if trash is not None:
-            shutil.rmtree(trash, ignore_errors=True)
+            remove_staging(trash)
     if keep_marker:
         _write_marker(target, target.name)
     else:

@@ -40,7 +40,9 @@ class Results:
     evidence: pl.DataFrame  # gap evidence
     modules: pl.DataFrame
     metrics: pl.DataFrame  # metric-derived ratings
-    stakeholders: pl.DataFrame | None = None  # who gave evidence (never shown by name)
+    # the stakeholders listed, with `rated`: whether they gave at least one non-blank
+    # rating (never shown by name)
+    stakeholders: pl.DataFrame | None = None
     files: pl.DataFrame | None = None  # evidence files and their sha256
     # robustness of findings (robustness-v1.md), one row per engagement; set by
     # `paos.method.robustness.robustness`, which also adds `changed_in` and `robust`

@@ -2,8 +2,8 @@
 the working folder), so they are found alike in a checkout, an editable install and
 an installed wheel:
 
-- the notebook templates, `paos/notebooks/*.ipynb` (the repository's `notebooks/`
-  is a symlink to that folder);
+- the notebook templates, `paos/notebooks/*.ipynb` (read only: each engagement
+  gets its own copy, `paos.deliverables.notebook`);
 - the board template, `paos/deliverables/templates/board/` (the wheel also installs
   it as nbconvert's template `paos`, see pyproject.toml);
 - the checkout's `data/` folder (demo engagements, the results store), for the

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 from typing import Annotated
@@ -26,12 +28,46 @@ Engagement = Annotated[
         help="Engagement folder or workbook (.xlsx, .xlsm, .ods, .xls).", show_default=False
     ),
 ]
+PptxTemplate = Annotated[
+    Path | None,
+    typer.Option(
+        "--pptx-template",
+        help="The consultancy's PowerPoint master (.pptx or .potx): fonts, colours and "
+        "logo of the deck; default: a plain 16:9 master.",
+    ),
+]
 RulebookOpt = Annotated[
     str | None,
     typer.Option(
         "--rulebook", help="Rulebook id (paos-v1) or path; default: the one engagement.yaml names."
     ),
 ]
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt, so that both stop a
+    command the same way (a run publishes nothing; a batch stops its workers and
+    their browsers); the exit status is 143 instead of 130."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@app.callback()
+def _signals() -> None:
+    """Before every command: SIGTERM stops it like Ctrl-C. Only the CLI installs
+    signal handlers (library code never changes process-wide state)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+
+
+def _stopped(err: KeyboardInterrupt, what: str) -> None:
+    """One line saying the command stopped and what is left, then exit 130 (Ctrl-C)
+    or 143 (SIGTERM)."""
+    terminated = isinstance(err, Terminated)
+    typer.echo(f"{'terminated' if terminated else 'interrupted'}: {what}", err=True)
+    raise typer.Exit(143 if terminated else 130)
 
 
 def _fail(err: PaosError) -> None:
@@ -43,9 +79,10 @@ def _fail(err: PaosError) -> None:
 
 
 @contextlib.contextmanager
-def _guard():
+def _guard(stopped: str = "stopped; nothing was published"):
     """Around a command: a `PaosError` or a fault of the operating system (`OSError`)
-    becomes its lines on stderr and the exit status; each warning paos gives while
+    becomes its lines on stderr and the exit status; Ctrl-C or SIGTERM one line
+    (`stopped`: what is left) and 130 or 143; each warning paos gives while
     carrying on (an unreadable store file skipped) is one line on stderr."""
     from paos._files import PaosWarning, fault
     from paos.errors import printable
@@ -60,6 +97,8 @@ def _guard():
                 _fail(err)
             except OSError as err:
                 _fail(fault(err))
+            except KeyboardInterrupt as err:
+                _stopped(err, stopped)
     finally:  # outside catch_warnings: re-shown warnings must not be recorded
         for w in caught:
             if issubclass(w.category, PaosWarning):
@@ -110,11 +149,13 @@ def score(
     Example: paos score data/engagements/northwind-2026-09 --json > results.json
     """
     from paos.method.diagnostic import diagnose
+    from paos.method.figures import Figures
     from paos.method.results import contract, summary_text, to_json
 
     with _guard():
-        c = contract(diagnose(engagement, rulebook))
-    typer.echo(to_json(c) if json else summary_text(c))
+        results = diagnose(engagement, rulebook)
+        c = contract(results)
+    typer.echo(to_json(c) if json else summary_text(c, figures=Figures(results.rulebook)))
 
 
 @app.command()
@@ -125,18 +166,44 @@ def new(
     ] = None,
     rulebook: RulebookOpt = None,
 ) -> None:
-    """Scaffold a blank engagement: CSV files with headers and an .xlsx collection
-    workbook with drop-downs and each signal's question and rubric.
+    """Scaffold a blank engagement: CSV files with headers, an .xlsx collection
+    workbook with drop-downs and each signal's question and rubric, and the
+    engagement's own notebook (see `paos notebook`).
 
     Example: paos new engagements/acme-2026-12
     """
+    from paos.deliverables.notebook import write_notebook
     from paos.evidence.scaffold import new_engagement
     from paos.method.rulebook import load_rulebook
 
     with _guard():
         written = new_engagement(folder, load_rulebook(rulebook or DEFAULT_RULEBOOK), engagement_id)
+        written += write_notebook(folder)
     for path in written:
         typer.echo(f"wrote {path}")
+
+
+@app.command()
+def notebook(
+    folder: Annotated[Path, typer.Argument(help="Engagement folder.", show_default=False)],
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write a new one; the old one is kept beside it, renamed."),
+    ] = False,
+) -> None:
+    """Write the engagement's own notebook, FOLDER/diagnostic.ipynb, from the template:
+    open it in JupyterLab to explore and add commentary; `paos run` executes it.
+    An existing notebook is never overwritten.
+
+    Example: paos notebook data/engagements/northwind-2026-09 && jupyter lab
+    """
+    from paos.deliverables.notebook import write_notebook
+
+    with _guard():
+        written = write_notebook(folder, force)
+    typer.echo(f"wrote {written[0]}")
+    for path in written[1:]:
+        typer.echo(f"kept the old one as {path}")
 
 
 @app.command()
@@ -158,17 +225,33 @@ def questionnaire(
     force: Annotated[
         bool, typer.Option("--force", help="Replace a questionnaire paos wrote there.")
     ] = False,
+    client: Annotated[
+        str | None, typer.Option("--client", help="The client's name, shown on the form.")
+    ] = None,
+    engagement: Annotated[
+        Path | None,
+        typer.Option("--engagement", help="Take the client's name from this engagement."),
+    ] = None,
+    return_to: Annotated[
+        str | None,
+        typer.Option("--return-to", help="Who gets the form back (a name or an email)."),
+    ] = None,
 ) -> None:
-    """Write the stakeholder questionnaire: the role, then each signal's question with
+    """Write the stakeholder questionnaire: what it is for, how long it takes, how the
+    answers are used and how to return it; the role, then each signal's question with
     its rubric levels as answers, for a survey tool or on paper.
 
-    Example: paos questionnaire --format qualtrics --perspective partner
+    Example: paos questionnaire --format qualtrics --perspective partner --client "Acme GmbH"
     """
-    from paos.evidence.questionnaire import write_questionnaire
+    from paos.evidence.questionnaire import About, client_of, write_questionnaire
     from paos.method.rulebook import load_rulebook
 
     with _guard():
-        path = write_questionnaire(load_rulebook(rulebook), fmt, perspective, out, force)
+        if client and engagement:
+            raise PaosError("give --client or --engagement, not both")
+        name = client or (client_of(engagement) if engagement else "")
+        about = About(name.strip(), (return_to or "").strip())
+        path = write_questionnaire(load_rulebook(rulebook), fmt, perspective, out, force, about)
     typer.echo(f"wrote {printable(path)}")
 
 
@@ -178,7 +261,9 @@ def import_cmd(
         Path,
         typer.Argument(
             help="Survey export: Qualtrics, Google Forms or SurveyMonkey CSV, Microsoft "
-            "Forms or SurveyMonkey .xlsx, or PAOS's wide layout.",
+            "Forms or SurveyMonkey .xlsx, or PAOS's wide layout; or questionnaires "
+            "returned filled in (paos questionnaire --format xlsx): one workbook, or a "
+            "folder of them (one respondent each).",
             show_default=False,
         ),
     ],
@@ -195,7 +280,20 @@ def import_cmd(
         bool, typer.Option("--append", help="Add to the stakeholders and ratings there.")
     ] = False,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace the stakeholders and ratings there.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace ALL the stakeholders and ratings there, those of other exports "
+            "and prefixes and rows typed by hand too (the output counts them).",
+        ),
+    ] = False,
+    allow_identical: Annotated[
+        bool,
+        typer.Option(
+            "--allow-identical",
+            help="With --append: import responses that answer exactly as a stakeholder "
+            "already there, as other respondents (you know they are).",
+        ),
     ] = False,
     complete_only: Annotated[
         bool, typer.Option("--complete-only", help="Leave out incomplete responses.")
@@ -241,7 +339,15 @@ def import_cmd(
         if out is not None:
             raise PaosError("--out is for --suggest; the import writes into --into")
         result = import_export(
-            export, into, rulebook, mapping, append, force, complete_only, prefix
+            export,
+            into,
+            rulebook,
+            mapping,
+            append,
+            force,
+            complete_only,
+            prefix,
+            allow_identical=allow_identical,
         )
     typer.echo(summary_text(result))
     if result.invalid:
@@ -344,18 +450,27 @@ def run(
             "gains a benchmark section once it holds past engagements.",
         ),
     ] = DEFAULT_STORE,
+    pptx_template: PptxTemplate = None,
 ) -> None:
-    """Run the engagement notebook and write the board deliverables: executed
+    """Run the engagement's own notebook (the template if it has none, see
+    `paos notebook`) and write the board deliverables: executed
     notebook, results.json, gaps.csv, actions.xlsx (the action plan the client
-    tracks), executive_summary.html and .pdf.
+    tracks), executive_summary.html, .pdf and .pptx (the deck, editable).
 
     Example: paos run data/engagements/northwind-2026-09 --out reports
     """
     from paos.deliverables.run import run_engagement
 
-    with _guard():
+    with _guard("stopped; nothing was published, an earlier report is as it was"):
         result = run_engagement(
-            engagement, out, rulebook, force, run_date, progress=_stage, store=store
+            engagement,
+            out,
+            rulebook,
+            force,
+            run_date,
+            progress=_stage,
+            store=store,
+            pptx_template=pptx_template,
         )
     _written(result)
 
@@ -373,16 +488,19 @@ def check(
     run_date: Annotated[
         str | None, typer.Option("--run-date", help="Date on the page (default: today).")
     ] = None,
+    pptx_template: PptxTemplate = None,
 ) -> None:
-    """Screen a prospect (Architecture Check) and write a one-page HTML and PDF with
-    the recommendation.
+    """Screen a prospect (Architecture Check) and write a one-page HTML, PDF and
+    PowerPoint with the recommendation.
 
     Example: paos check data/checks/globex-2026-11.yaml
     """
     from paos.deliverables.run import run_check
 
     with _guard():
-        result = run_check(answers, out, rulebook, force, run_date, progress=_stage)
+        result = run_check(
+            answers, out, rulebook, force, run_date, progress=_stage, pptx_template=pptx_template
+        )
     _written(result)
 
 
@@ -424,18 +542,14 @@ def batch(
     """
     from paos.portfolio.batch import failure_table, run_batch, summary
 
-    try:
-        with _guard():
-            outcomes = run_batch(
-                portfolio, out, store, jobs, scores_only, executor, scheduler, force, rulebook
-            )
-    except KeyboardInterrupt:
-        typer.echo(
-            "interrupted: finished engagements are kept; run the same command again "
-            "to finish the rest",
-            err=True,
+    left = (
+        "workers stopped; finished engagements are kept; run the same command again "
+        "to finish the rest"
+    )
+    with _guard(left):
+        outcomes = run_batch(
+            portfolio, out, store, jobs, scores_only, executor, scheduler, force, rulebook
         )
-        raise typer.Exit(130) from None
     typer.echo(summary(outcomes))
     table = failure_table(outcomes)
     if table:
@@ -450,8 +564,9 @@ def benchmark_cmd(
     json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     rulebook: RulebookOpt = None,
 ) -> None:
-    """Percentile rank of the PAI and of each dimension among past engagements of
-    other clients (same rulebook version, assessed on or before this one).
+    """Percentile rank of the PAI and of each dimension among other clients, the
+    latest past engagement of each (same rulebook version, assessed on or before
+    this one).
 
     Example: paos benchmark data/engagements/northwind-2026-09 --store data/results
     """
@@ -482,7 +597,8 @@ def compare(
         typer.Option(
             "--actions",
             help="The baseline's action plan as the client returned it (default: "
-            "actions.xlsx inside the baseline engagement folder, when there).",
+            "actions.xlsx, .xlsm, .ods or .xls inside the baseline engagement folder, "
+            "when there).",
             show_default=False,
         ),
     ] = None,
@@ -513,6 +629,7 @@ def portfolio_report(
     run_date: Annotated[
         str | None, typer.Option("--run-date", help="Date on the cover (default: today).")
     ] = None,
+    pptx_template: PptxTemplate = None,
 ) -> None:
     """The portfolio benchmark report: PAI and dimension distributions, PAI by
     industry and stage, the most frequent gaps and divergences, PAI over time.
@@ -522,5 +639,7 @@ def portfolio_report(
     from paos.deliverables.run import run_portfolio_report
 
     with _guard():
-        result = run_portfolio_report(store, out, rulebook, force, run_date, progress=_stage)
+        result = run_portfolio_report(
+            store, out, rulebook, force, run_date, progress=_stage, pptx_template=pptx_template
+        )
     _written(result)

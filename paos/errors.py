@@ -20,9 +20,11 @@ from dataclasses import dataclass
 
 # C0/C1 controls (but tab), DEL, and the Unicode format characters that change how
 # text around them is shown: bidi embeddings, overrides and isolates, marks, zero
-# widths, the BOM and the line/paragraph separators.
+# widths, the BOM and the line/paragraph separators; and what XML cannot hold
+# (lone surrogates, U+FFFE, U+FFFF).
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069"
+    "\ud800-\udfff\ufeff\ufffe\uffff]"
 )
 _NAMED = {"\n": "\\n", "\r": "\\r", "\x1b": "\\e"}
 
@@ -31,6 +33,33 @@ def printable(value: object) -> str:
     """`value` as text that is safe to echo: every control or bidi character is
     shown escaped (`\\e`, `\\n`, `\\u202e`) instead of acting on the terminal."""
     return _UNSAFE.sub(lambda m: _NAMED.get(m.group(), f"\\u{ord(m.group()):04x}"), str(value))
+
+
+# Characters that change the direction of the text around them: bidi controls and
+# right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko, ... and their
+# presentation forms). HTML isolates text holding one in <bdi>
+# (`paos.deliverables.sections.esc`), plain text between FSI and PDI (`isolate`).
+BIDI = re.compile(
+    "[\u0590-\u08ff\u200e\u200f\u202a-\u202e\u2066-\u2069\ufb1d-\ufdff"
+    "\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolate(value: object) -> str:
+    """`value` as text to place inside a sentence of paos's own: between FSI and PDI
+    (Unicode isolates) when it holds a character that could reorder its neighbours,
+    so an override in a client's id reverses that id alone, never the sentence
+    around it; unchanged otherwise. For text that reaches a document (HTML, PDF);
+    the terminal shows such characters escaped (`printable`)."""
+    text = "" if value is None else str(value)
+    return f"{FSI}{text}{PDI}" if BIDI.search(text) else text
+
+
+def inline(value: object) -> str:
+    """A value from input as a sentence of paos's in a document shows it: controls
+    escaped (`printable`), then direction isolated (`isolate`)."""
+    return isolate(printable("" if value is None else value))
 
 
 def plain(value: object) -> str:
@@ -88,6 +117,23 @@ class Problem:
             where += f", column {self.column}"
         said = f"{_show(self.value)} {self.rule}" if self.value is not None else self.rule
         return printable(f"{where}: {said}")
+
+    def isolated(self) -> str:
+        """The line as a document shows it (a note in a deliverable): as `str()`, with
+        the file, sheet and value each isolated (`isolate`), so none can reorder the
+        words of the line around it."""
+        where = inline(self.file)
+        if self.sheet:
+            where += f" (sheet {inline(self.sheet)})"
+        if self.line is not None:
+            where += f" line {self.line}"
+        if self.column is not None:
+            where += f", column {inline(self.column)}"
+        rule = printable(self.rule)
+        if self.value is None:
+            return f"{where}: {rule}"
+        shown = _show(self.value)
+        return f"{where}: '{isolate(shown[1:-1])}' {rule}"
 
     def sort_key(self) -> tuple:
         return (

@@ -19,6 +19,7 @@ REPORT_FILES = [
     "diagnostic.ipynb",
     "executive_summary.html",
     "executive_summary.pdf",
+    "executive_summary.pptx",
     "gaps.csv",
     "results.json",
 ]

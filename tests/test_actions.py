@@ -6,15 +6,27 @@ import copy
 import datetime as dt
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from typer.testing import CliRunner
 
 from paos import PaosError
 from paos.cli import app
-from paos.deliverables.actions import HEADER, HEADER_ROW, action_rows, actions_workbook
+from paos.deliverables.actions import (
+    HEADER,
+    HEADER_ROW,
+    action_rows,
+    actions_workbook,
+    read_actions,
+    shown_score,
+    target_level,
+)
 from paos.deliverables.report import deliverable, phases, save_results
 from paos.portfolio.reassessment import compare_paths, compare_text
 from tests.builders import write_engagement
@@ -42,7 +54,8 @@ def test_workbook_layout(demo):
     ws = sheet(data)
     assert [c.value for c in ws[HEADER_ROW]] == HEADER
     assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
-    assert ws["B2"].value == demo.engagement_id and ws["H2"].value == "paos-v1"
+    assert ws["B2"].value == demo.engagement_id and ws["B5"].value == "paos-v1"
+    assert ws["A1"].value == "PAOS action plan: Northwind Analytics GmbH"
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
@@ -50,8 +63,8 @@ def test_workbook_layout(demo):
     (dv,) = ws.data_validations.dataValidation
     n = len(demo.contract["gaps"])
     assert dv.type == "list" and dv.formula1 == '"open,in progress,done"'
-    assert str(dv.sqref) == f"K{HEADER_ROW + 1}:K{HEADER_ROW + n}"
-    assert HEADER[10] == "status"
+    status = get_column_letter(HEADER.index("status") + 1)
+    assert str(dv.sqref) == f"{status}{HEADER_ROW + 1}:{status}{HEADER_ROW + n}"
     assert not [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
 
 
@@ -63,13 +76,23 @@ def test_rows_are_the_gaps_in_roadmap_order_with_due_dates(demo):
     assessed = demo.meta["assessed_on"]
     for r, g in zip(rows, gaps, strict=True):
         assert r[1] == demo.names[g["signal_id"]]
-        assert r[2:6] == (g["dimension"], g["severity"], g["priority"], g["phase"])
-        assert r[6] == dt.datetime.combine(assessed + dt.timedelta(days=end[g["phase"]]), dt.time())
-        assert g["signal_id"] in next(
-            m["signals"] for m in demo.contract["installation_modules"] if m["name"] == r[7]
+        c = dict(zip(HEADER, r, strict=True))
+        dim = next(x.name for x in demo.rulebook.dimensions if x.id == g["dimension"])
+        assert (c["dimension"], c["severity"], c["priority"], c["phase"]) == (
+            dim,
+            g["severity"],
+            g["priority"],
+            g["phase"],
         )
-        assert r[8] == {True: "yes", False: "no"}[g["robust"]]  # as the contract says
-        assert r[9:] == (None, None, None)  # owner, status, notes: the client's
+        due = assessed + dt.timedelta(days=end[g["phase"]])
+        assert c["due"] == dt.datetime.combine(due, dt.time())
+        assert g["signal_id"] in next(
+            m["signals"]
+            for m in demo.contract["installation_modules"]
+            if m["name"] == c["installation module"]
+        )
+        assert c["robust"] == {True: "yes", False: "no"}[g["robust"]]  # as the contract says
+        assert (c["owner"], c["status"], c["notes"]) == (None, None, None)  # the client's
     first = rows[0]
     assert first[6].date() == dt.date(2026, 9, 17) + dt.timedelta(days=90)  # P1 ends day 90
 
@@ -98,9 +121,9 @@ def test_hostile_text_stays_text(demo):
     d.meta = {**demo.meta, "client": "+1"}
     d.contract["installation_modules"][0]["name"] = "@SUM(A1)"
     ws = sheet(actions_workbook(d))
-    assert ws["D2"].value == "'+1" and ws["D2"].data_type == "s"
+    assert ws["B3"].value == "'+1" and ws["B3"].data_type == "s"
     assert ws.cell(HEADER_ROW + 1, 2).value == '\'=HYPERLINK("x")'
-    assert "'@SUM(A1)" in [r[7] for r in table(ws)]
+    assert "'@SUM(A1)" in [r[HEADER.index("installation module")] for r in table(ws)]
     assert not [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
 
 
@@ -243,5 +266,231 @@ def test_the_follow_up_deliverable_shows_what_the_client_recorded(tmp_path):
     base, follow = pair(tmp_path)
     client_plan(base, base / "actions.xlsx", {"FIT-01": ("Ana", "done")})
     text = sections.reassessment(deliverable(follow, run_date="2026-05-10")).text()
-    assert "FIT-01 (high; client: done, Ana)" in text
-    assert "The client's action plan of the baseline: statuses read." in text
+    assert "Ideal partner profile FIT-01 was high client: done, Ana" in text
+    assert "The client's action plan of the baseline (actions.xlsx): statuses read." in text
+
+
+# --- a plan, not a gap list: what to build, score and threshold; nothing clipped ---
+
+
+@pytest.mark.parametrize(
+    "threshold, level", [(2.75, 3), (3, 3), (2.0, 2), (2.01, 3), (1, 1), (3.5, 4), (4.2, 4)]
+)
+def test_target_level_is_the_lowest_level_at_or_above_the_threshold(threshold, level):
+    assert target_level(threshold, [1, 2, 3, 4]) == level
+
+
+@pytest.mark.parametrize(
+    "score, threshold, decimals, shown",
+    [
+        (1.875, 2.75, 1, 1.9),
+        (2.749, 2.75, 1, 2.7),
+        (2.749, 2.75, 2, 2.749),  # 2.75 would read as "at the threshold"
+        (1.96, 2.0, 1, 1.96),  # 2.0 would
+        (1.951, 2.0, 1, 1.95),
+        (1.9999, 2.0, 1, 1.9999),
+        (1.0, 2.75, 1, 1.0),
+    ],
+)
+def test_score_never_rounds_up_to_its_threshold(score, threshold, decimals, shown):
+    assert shown_score(score, threshold, decimals) == shown < threshold
+
+
+def test_each_row_says_what_to_build(demo):
+    rows = table(sheet(actions_workbook(demo)))
+    signals = {s.id: s for s in demo.rulebook.signals}
+    levels = demo.rulebook["rating_scale"]["levels"]
+    for r, g in zip(rows, demo.contract["gaps"], strict=True):
+        c = dict(zip(HEADER, r, strict=True))
+        s = signals[g["signal_id"]]
+        level = target_level(s.threshold, list(s.rubric))
+        assert c["target level"] == f"{level} {levels[level]['name']}"
+        assert c["what to build"] == s.rubric[level]
+        assert c["threshold"] == g["threshold"] and c["score"] < c["threshold"]
+        assert abs(c["score"] - g["score"]) < 0.05
+    first = dict(zip(HEADER, rows[0], strict=True))
+    assert first["signal_id"] == "ECO-04" and first["score"] == 1.9
+    assert first["target level"] == "3 Defined"
+    assert HEADER.index("what to build") < HEADER.index("owner")  # beside owner/status/notes
+
+
+def test_nothing_is_clipped(demo):
+    d = copy.copy(demo)
+    d.meta = {
+        **demo.meta,
+        "client": "Northwind Analytics and Partner Ecosystem Holdings GmbH & Co. KG",
+    }
+    ws = sheet(actions_workbook(d))
+    # the title block: each value runs on into empty cells, or fits its column
+    for row in range(1, 7):
+        for cell in ws[row]:
+            if isinstance(cell.value, str):
+                j = cell.column
+                room = ws.column_dimensions[get_column_letter(j)].width
+                right = [ws.cell(row, k).value for k in range(j + 1, len(HEADER) + 1)]
+                assert len(cell.value) <= room or not any(right), (row, cell.value)
+    assert ws["B3"].value.startswith("Northwind Analytics and Partner")
+    # the table: every text fits its column's width or wraps in a row tall enough
+    for row in ws.iter_rows(min_row=HEADER_ROW, max_row=ws.max_row):
+        for cell in row:
+            if not isinstance(cell.value, str):
+                continue
+            width = ws.column_dimensions[cell.column_letter].width
+            if len(cell.value) <= width * 0.9:
+                continue
+            assert cell.alignment.wrap_text, (cell.coordinate, cell.value)
+            height = ws.row_dimensions[cell.row].height
+            lines = -(-len(cell.value) // int(width * 0.9))
+            assert height is not None and height >= 15 * lines, (cell.coordinate, height)
+
+
+OLD_HEADER = [  # actions.xlsx as paos wrote it before the plan's columns (header on row 5)
+    "signal_id",
+    "signal",
+    "dimension",
+    "severity",
+    "priority",
+    "phase",
+    "due",
+    "installation module",
+    "robust",
+    "owner",
+    "status",
+    "notes",
+]
+
+
+def test_a_plan_in_the_previous_layout_is_still_read(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "actions"
+    ws["A1"] = "PAOS action plan"
+    for k, (label, value) in enumerate(
+        [("engagement", "acme-2025"), ("client", "Acme"), ("rulebook", "paos-v1")]
+    ):
+        ws.cell(2, 2 * k + 1, label)
+        ws.cell(2, 2 * k + 2, value)
+    for j, name in enumerate(OLD_HEADER, start=1):
+        ws.cell(5, j, name)
+    ws.append(["FIT-01", "x", "FIT", "high", "P1", 1, None, "m", "yes", "Ana", "Done", ""])
+    ws.append(["FIT-02", "y", "FIT", "high", "P1", 1, None, "m", "yes", None, "in progress"])
+    wb.save(tmp_path / "old.xlsx")
+    found, notes = read_actions(tmp_path / "old.xlsx", {"FIT-01", "FIT-02"}, "acme-2025")
+    assert notes == []
+    assert found == {
+        "FIT-01": {"status": "done", "owner": "Ana"},
+        "FIT-02": {"status": "in progress", "owner": None},
+    }
+    other, notes = read_actions(tmp_path / "old.xlsx", {"FIT-01"}, "acme-2026")
+    assert other is None and "is the action plan of acme-2025" in notes[0]
+
+
+# a returned plan is bounded: its rows, its notes, the memory it takes -------------------
+
+
+def big_plan(to: Path, unknown: int, edits: dict[str, str] | None = None) -> Path:
+    """A plan of acme-2025 as a client might return it: the gaps in `edits` (signal id
+    -> status), then `unknown` rows of signal ids that are no gap."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("actions")
+    ws.append(["PAOS action plan"])
+    ws.append(["engagement", "acme-2025"])
+    ws.append([])
+    ws.append([])
+    ws.append(HEADER)
+    status = HEADER.index("status")
+    for sid, given in (edits or {}).items():
+        ws.append([sid, *[None] * (status - 1), given])
+    for k in range(unknown):
+        ws.append([f"ZZZ-{k:05d}", *[None] * (status - 1), "open"])
+    wb.save(to)
+    return to
+
+
+def test_notes_of_one_kind_are_listed_up_to_twenty_then_counted(tmp_path):
+    base, follow = pair(tmp_path)
+    big_plan(base / "actions.xlsx", 500, {"FIT-01": "done", "FIT-02": "blocked"})
+    p = compare_paths(base, follow)
+    notes = p["actions"]["notes"]
+    assert p["actions"]["read"] and p["gaps_closed"][0]["action"]["status"] == "done"
+    assert len(notes) == 22, notes  # the unknown status, 20 rows, one count
+    assert "'blocked' of FIT-02" in notes[0]
+    assert all("is not a gap of the baseline" in n for n in notes[1:21])
+    assert notes[21].endswith(
+        "line 28: ... and 480 more rows from this line on: a signal that is not a gap "
+        "(only the first 20 are listed)"
+    )
+
+
+def test_a_plan_of_50000_rows_is_refused_in_one_line_naming_it(tmp_path):
+    base, follow = pair(tmp_path)
+    plan = big_plan(tmp_path / "returned.xlsx", 50_000, {"FIT-01": "done"})
+    r = subprocess.run(
+        ["prlimit", f"--as={3 * 2**30}", "--", sys.executable, "-m", "paos", "compare"]
+        + [str(base), str(follow), "--actions", str(plan)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert len(r.stdout) < 10_000, len(r.stdout)
+    line = next(x for x in r.stdout.splitlines() if "returned.xlsx" in x and "more than" in x)
+    assert line.strip() == (
+        f"note: {plan.name} (sheet actions) line 1006: has more than 1000 rows with a signal id "
+        "(a plan has one row per gap); statuses not read"
+    )
+    p = compare_paths(base, follow, actions=plan)
+    assert p["actions"] == {"file": str(plan), "read": False, "notes": [line.strip()[6:]]}
+    assert "action" not in p["gaps_closed"][0]
+
+
+def ods_plan(to: Path, rows: list[list[str | None]]) -> Path:
+    """An .ods action plan whose sheet `actions` holds `rows` (text cells)."""
+    from xml.sax.saxutils import escape
+
+    from tests.test_workbook_formats import _ods
+
+    def cell(value: str | None) -> str:
+        if value is None:
+            return "<table:table-cell/>"
+        return (
+            '<table:table-cell office:value-type="string">'
+            f"<text:p>{escape(value)}</text:p></table:table-cell>"
+        )
+
+    body = "".join(
+        "<table:table-row>" + "".join(map(cell, row)) + "</table:table-row>" for row in rows
+    )
+    return _ods(to, f'<table:table table:name="actions">{body}</table:table>')
+
+
+@pytest.mark.parametrize("owner", ["Ana\x9b2J", "Ana\x85"])
+def test_a_plan_holding_a_control_character_is_not_read(tmp_path, owner):
+    """XML 1.0 holds C1 controls, so an .ods plan can carry one (and an .xls plan
+    anything, U+FFFE included): the plan is refused, like evidence holding one."""
+    base, follow = pair(tmp_path)
+    row = [None] * len(HEADER)
+    row[0], row[HEADER.index("owner")], row[HEADER.index("status")] = "FIT-01", owner, "done"
+    plan = ods_plan(tmp_path / "plan.ods", [["engagement", "acme-2025"], HEADER, row])
+    p = compare_paths(base, follow, actions=plan)
+    (note,) = p["actions"]["notes"]
+    assert p["actions"]["read"] is False, note
+    column = chr(ord("A") + HEADER.index("owner"))
+    assert note.startswith(f"{plan.name} (sheet actions) line 3 column {column}: holds a control")
+    assert note.endswith("; statuses not read") and "action" not in p["gaps_closed"][0]
+
+
+def test_the_follow_up_deliverable_shows_one_note_for_a_plan_over_its_bound(tmp_path):
+    """50,000 rows once made 50,000 notes on the progress page, which Chromium could
+    not print within 120 s; the page now holds one note naming the plan."""
+    from paos.deliverables import sections
+
+    base, follow = pair(tmp_path)
+    plan = big_plan(base / "actions.xlsx", 50_000, {"FIT-01": "done"})
+    text = sections.reassessment(deliverable(follow, run_date="2026-05-10")).text()
+    assert "The client's action plan of the baseline (actions.xlsx): no statuses read." in text
+    assert str(plan) not in text and "has more than 1000 rows with a signal id" in text
+    assert text.count(f"{plan.name} (sheet actions) line 1006") == 1

@@ -9,11 +9,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import unicodedata
 
 import polars as pl
 import pytest
 
 from paos import score
+from paos.portfolio.clients import client_key
 from paos.portfolio.peers import (
     INSUFFICIENT,
     benchmark,
@@ -159,7 +161,8 @@ def test_portfolio_fallback_says_so():
         (row("x", client="acme"), False),  # same client, other case
         (row("x", client="  ACME "), False),  # same client, whitespace
         (row("x", client="Acme", on=dt.date(2025, 1, 1)), False),  # the client's earlier diagnostic
-        (row("x", client="Acme Corp"), True),  # a different client
+        (row("x", client="Acme Corp"), False),  # same client, legal form
+        (row("x", client="Acme Partners"), True),  # a different client
         (row("x", on=DAY), True),  # same day counts as past
         (row("x", on=DAY + dt.timedelta(days=1)), False),  # later engagement
         (row("x", rulebook="paos-v2"), False),  # other rulebook version
@@ -183,6 +186,48 @@ def test_only_the_latest_run_of_an_engagement_counts():
     b = benchmark(store(*group(4), new, old), SUBJECT)
     assert b["peer_group"]["size"] == 5
     assert b["pai"]["q3"] == 2.0 and b["pai"]["percentile"] == 80.0  # [2, 2, 2, 2, 4]
+
+
+def test_five_assessments_of_one_other_client_are_one_peer():
+    """Issue 16 #11: peers are counted in clients, not engagements."""
+    one = [
+        row(f"g{i}", client="Globex", pai=1.0 + i / 2, on=dt.date(2021 + i, 1, 1)) for i in range(5)
+    ]
+    b = benchmark(store(*one), SUBJECT)
+    assert b["status"] == INSUFFICIENT and b["peer_group"]["size"] == 1
+    assert (b["pai"]["q1"], b["pai"]["median"], b["pai"]["q3"]) == (None, None, None)
+    assert "1 other client(s) with a past engagement" in benchmark_text(b)
+    # with four more clients the group opens, and Globex counts once, by its latest
+    b = benchmark(store(*one, *group(4, pai=3.0)), SUBJECT)
+    assert b["status"] == "ok" and b["peer_group"]["size"] == 5
+    assert b["pai"]["n"] == 5 and b["pai"]["median"] == 3.0  # [3.0 (Globex g4), 3, 3, 3, 3]
+    assert b["pai"]["q1"] == 3.0
+
+
+def test_a_client_counts_once_whatever_the_spelling_and_the_latest_engagement_is_used():
+    portfolio = [
+        *group(3, pai=3.0),
+        row("g-old", client="Globex", pai=1.0, on=dt.date(2025, 1, 1)),
+        row("g-new", client=" GLOBEX ", pai=4.0, on=dt.date(2026, 2, 1)),
+        row("g-later", client="globex", pai=1.0, on=DAY + dt.timedelta(days=1)),  # after
+    ]
+    got, rows = peers(store(*portfolio), SUBJECT)
+    assert got["key"] is None and got["size"] == 4  # 3 + Globex once: insufficient
+    assert sorted(rows["engagement_id"]) == ["g-new", "p0", "p1", "p2"]
+    b = benchmark(store(*portfolio, row("x", pai=3.0)), SUBJECT)
+    assert b["peer_group"]["size"] == 5 and b["pai"]["q3"] == 3.0 and b["pai"]["percentile"] == 40
+
+
+def test_left_out_counts_clients():
+    portfolio = [
+        *group(5),
+        row("o1", client="Other", rulebook="paos-v2"),
+        row("o2", client="Other", rulebook="paos-v2", on=dt.date(2025, 6, 1)),
+        row("p0-v2", client="Client p0", rulebook="paos-v2"),  # p0 is a peer already
+    ]
+    b = benchmark(store(*portfolio), SUBJECT)
+    assert b["left_out"] == 1
+    assert "Left out: 1 other client(s)" in benchmark_text(b)
 
 
 # --- figures -----------------------------------------------------------------
@@ -313,9 +358,10 @@ def test_end_to_end_through_the_store(tmp_path):
     pais = [r.engagements["pai"][0] for r in peers_]
     assert b["pai"]["percentile"] == pytest.approx(percentile_rank(subject["pai"], pais))
     assert [d["id"] for d in b["dimensions"]] == [d.id for d in RB.dimensions]
-    assert "Peer group: same industry and stage: saas / seed; 5 past engagements" in benchmark_text(
-        b
-    )
+    assert (
+        "Peer group: same industry and stage: saas / seed; 5 other clients (the latest "
+        "engagement of each)"
+    ) in benchmark_text(b)
 
 
 def test_subject_from_results_needs_one_engagement():
@@ -325,3 +371,59 @@ def test_subject_from_results_needs_one_engagement():
     assert subject_from_results(mine, "acme-2026")["client"] == "Acme"
     with pytest.raises(PaosError):
         subject_from_results(mine, "nope")
+
+
+# Fix D11: one client, however its name is written, is one client (paos.portfolio.clients).
+GLOBEX_SPELLINGS = [
+    "Globex GmbH",
+    "Globex GmbH.",
+    "Globex  GmbH",
+    "Globex  GmbH.",
+    "Globex\u00a0GmbH",
+    "GLOBEX",
+    "Globex, GmbH",
+    "Globex GmbH & Co. KG",
+    "Globex Inc.",
+    "Ｇｌｏｂｅｘ",  # fullwidth: NFKC
+]
+
+
+def test_spellings_of_one_other_client_are_one_peer():
+    one = [
+        row(f"g{i}", client=name, pai=1.0 + i / 4, on=dt.date(2020, 1, 1) + dt.timedelta(days=i))
+        for i, name in enumerate(GLOBEX_SPELLINGS)
+    ]
+    b = benchmark(store(*one), SUBJECT)
+    assert b["status"] == INSUFFICIENT and b["peer_group"]["size"] == 1
+    assert (b["pai"]["q1"], b["pai"]["median"], b["pai"]["q3"]) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    "subject_client, past_client",
+    [
+        ("Müller AG", unicodedata.normalize("NFD", "Müller AG")),
+        ("Straße GmbH", "STRASSE GMBH"),
+        ("Acme", "Acme Corp."),
+        ("Acme", "ACME\u2003Inc"),  # em space
+        ("Acme", "Acme\u00ad"),  # soft hyphen
+        ("A.B.C. Ltd", "ABC Limited"),
+    ],
+)
+def test_the_subjects_own_past_engagement_is_never_a_peer_whatever_its_spelling(
+    subject_client, past_client
+):
+    subject = {**SUBJECT, "client": subject_client}
+    got, _ = peers(store(*group(4), row("x", client=past_client)), subject)
+    assert got["key"] is None and got["size"] == 4
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [("Globex", "Globe"), ("Acme", "Acme Partners"), ("Müller", "Miller"), ("AG", "SE")],
+)
+def test_different_clients_stay_different(a, b):
+    assert client_key(a) != client_key(b)
+
+
+def test_client_key_of_nothing_is_none():
+    assert client_key(None) is None and client_key("  \u00a0 ") is None and client_key("..") is None

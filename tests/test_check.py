@@ -8,10 +8,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
 from typer.testing import CliRunner
 
 from paos import EvidenceError, load_rulebook
 from paos.cli import app
+from paos.deliverables import charts
+from paos.deliverables._page import footer_style
+from paos.deliverables.check_page import architecture_check, screening_chart, title
 from paos.method.check import assess, read_answers, screen
 
 RB = load_rulebook()
@@ -80,4 +85,92 @@ def test_paos_check_writes_a_one_page_report(tmp_path):
     assert "Globex Cloud Services Ltd" in text
     saved = json.loads((folder / "check.json").read_text())
     assert saved["constraints"] == ["FIT", "REC", "ONB", "PERF"]
-    assert "<script" not in (folder / "architecture_check.html").read_text()
+    html = (folder / "architecture_check.html").read_text()
+    assert "<script" not in html
+    # no hash on the prospect's page: the rulebook's sha256 is in the HTML's <meta>
+    sha = saved["rulebook"]["sha256"]
+    assert sha not in text and sha[:12] not in text and "sha256" not in text
+    assert f'<meta name="paos-rulebook-sha256" content="{sha}">' in html
+    # names, not codes; the footer on the page
+    assert "FIT, REC" not in text.replace("\n", " ")
+    assert "Globex Cloud Services Ltd · Confidential" in text
+    assert re.search(r"\b1\s*/\s*1\b", text)  # page n / N
+    deck = Presentation(str(folder / "architecture_check.pptx"))  # the one-pager as a deck
+    assert deck.slides[0].shapes.title.text_frame.text == "Globex Cloud Services Ltd"
+    assert any(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in deck.slides[0].shapes)
+    assert any(sh.has_table for s in deck.slides for sh in s.shapes)
+
+
+def _check(ratings: list[int]) -> dict:
+    out = screen(dict(zip(DIMS, ratings)), RB)
+    for d in out["dimensions"]:
+        d["note"], d["level"] = "", RB["rating_scale"]["levels"][d["rating"]]["name"]
+    return {"id": "p", "prospect": "P", "assessed_on": "", "analyst": "", "run_date": "x", **out}
+
+
+@pytest.mark.parametrize(
+    "ratings, expected",
+    [
+        (
+            [2, 1, 2, 3, 2, 3],
+            "4 of 6 dimensions show a likely structural constraint: Partner Fit, Partner "
+            "Recruitment, Partner Onboarding & Activation and Partner Performance Management",
+        ),
+        (
+            [3, 3, 2, 3, 3, 3],
+            "1 of 6 dimensions shows a likely structural constraint: Partner Onboarding & "
+            "Activation",
+        ),
+        (
+            [1, 1, 1, 1, 1, 2],
+            "All 6 dimensions show a likely structural constraint: "
+            "Partner Fit, Partner Recruitment, Partner Onboarding & Activation, Partner Economics,"
+            " Partner Performance Management and Internal Readiness",
+        ),
+        (
+            [3, 3, 3, 3, 4, 3],
+            "No dimension shows a likely structural constraint: all 6 are rated above 2",
+        ),
+    ],
+)
+def test_check_title_is_a_sentence_of_dimension_names(ratings, expected):
+    assert title(_check(ratings)) == expected
+
+
+def test_check_headline_names_dimensions_not_codes():
+    page = architecture_check(_check([2, 1, 2, 3, 2, 3])).text()
+    head = page.split("dimension screening question")[0]  # above the table (ids small there)
+    assert not re.search(r"\b(FIT|REC|ONB|PERF)\b", head)
+    assert "Partner Fit" in head and "sha256" not in page and RB.sha256 not in page
+
+
+def test_check_chart_axis_runs_over_the_rating_scale_and_its_line_is_labelled():
+    spec = charts.spec(screening_chart(_check([2, 1, 2, 3, 2, 3])), validate=True)
+    domains = {
+        str(layer["encoding"]["x"]["scale"]["domain"])
+        for layer in spec["layer"]
+        if "scale" in layer["encoding"].get("x", {})
+    }
+    assert domains == {"[1, 4]"}  # from the scale's minimum, never 0
+    rules = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule"]
+    assert len(rules) == 1
+    svg = charts.to_svg(screening_chart(_check([2, 1, 2, 3, 2, 3])))
+    assert "constraint likely at 2 (Emerging) or below" in svg
+    assert "constraint likely" in svg and "no constraint indicated" in svg  # legend
+    assert "1 Absent" in svg and "3 Defined" in svg  # every dot valued
+
+
+def test_footer_text_is_inert_css():
+    style = footer_style('Evil" } body { display: none } </style><script>')
+    content = style.split("content: ", 1)[1].split('";', 1)[0]
+    assert "<" not in style.replace("<style>", "").replace("</style>", "")
+    assert '"' not in content[1:] and "}" not in content
+
+
+def test_a_cut_outside_the_scale_draws_and_names_no_line():
+    check = _check([3, 3, 3, 3, 3, 3])
+    check["constraint_at_or_below"], check["constraint_level"] = 0, ""
+    layers = charts.spec(screening_chart(check))["layer"]
+    assert not [x for x in layers if x["mark"]["type"] == "rule"]
+    page = architecture_check(check).text()
+    assert "dashed" not in page and "all 6 are rated above 0" in page

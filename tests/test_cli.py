@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +78,8 @@ def test_score_summary_reads_as_a_summary():
     assert "Gaps in roadmap order" in out and "P1  phase 1" in out
     assert "Blind spots (leadership sees more than reality)" in out
     assert "Installation modules in scope: Partner Fit Architecture (P1)" in out
+    # FIT is 1.987: below Emerging's 2.0, so never "2.0" beside "Ad hoc"
+    assert re.search(r"FIT  Partner Fit +1\.99  Ad hoc", out), out
 
 
 def test_gap_evidence_is_attributed_without_names():

@@ -8,7 +8,7 @@ import difflib
 
 import pytest
 
-from tests.golden import ENGAGEMENTS, GOLDEN, results_json, section_texts
+from tests.golden import ENGAGEMENTS, GOLDEN, page_texts, results_json, section_texts
 
 
 def _same(expected: str, actual: str, name: str) -> None:
@@ -32,3 +32,10 @@ def test_results_contract_matches_golden(name):
 def test_section_texts_match_golden():
     golden = GOLDEN / "northwind-2026-09.sections.txt"
     _same(golden.read_text(encoding="utf-8"), section_texts("northwind-2026-09"), golden.name)
+
+
+@pytest.mark.slow
+def test_every_page_of_the_demo_deck_matches_golden():
+    """The demo deck as printed: every page's text, its title, footer and page number."""
+    golden = GOLDEN / "northwind-2026-09.pages.txt"
+    _same(golden.read_text(encoding="utf-8"), page_texts("northwind-2026-09"), golden.name)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from paos import contracts, score
 from paos._types import Evidence
 from tests.builders import RB, evidence, run, signal
+from tests.profiles import examples
 
 SIGNALS = [s.id for s in RB.signals]
 METRICS = {m.id: m for m in RB.metrics}
@@ -42,7 +43,7 @@ def engagements(draw, dense: bool = False):
 
 
 FAST = settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -27,8 +27,10 @@ DEMO = ROOT / "data" / "engagements" / "northwind-2026-09"
 NOTEBOOKS = sorted((ROOT / "paos" / "notebooks").glob("*.ipynb"))
 
 
-def test_notebooks_folder_is_the_package_folder():
-    assert (ROOT / "notebooks").resolve() == ROOT / "paos" / "notebooks"
+def test_the_notebook_templates_are_in_the_package_only_and_the_readme_says_so():
+    assert not os.path.lexists(ROOT / "notebooks")  # no second copy to edit by mistake
+    readme = (ROOT / "README.md").read_text()
+    assert "`paos/notebooks/`" in readme and "`paos notebook`" in readme
     assert [p.name for p in NOTEBOOKS] == [
         "architecture_check.ipynb",
         "diagnostic.ipynb",
@@ -55,7 +57,7 @@ def _parameters(notebook: Path, cwd: Path) -> dict:
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_defaults_do_not_depend_on_the_working_folder(notebook, tmp_path):
-    seen = [_parameters(notebook, cwd) for cwd in (ROOT, ROOT / "notebooks", tmp_path)]
+    seen = [_parameters(notebook, cwd) for cwd in (ROOT, ROOT / "paos" / "notebooks", tmp_path)]
     assert seen[0] == seen[1] == seen[2]
     paths = {k: Path(v) for k, v in seen[0].items() if v}
     assert paths and all(
@@ -125,7 +127,8 @@ def test_wheel_installed_in_a_fresh_venv_runs_outside_the_checkout(tmp_path):
     """Build the wheel, install it with [notebooks] into a new virtual environment
     (dependencies from the package registry), then, in a folder outside the
     checkout and without it on the import path: `paos run` on a copy of the demo,
-    and nbconvert's `--template paos` on the executed notebook."""
+    nbconvert's `--template paos` and `--to paos_pptx` (the deck, the same bytes as
+    `paos run` wrote) on the executed notebook."""
     seconds = {}
     t = time.perf_counter()
     src = tmp_path / "src"  # a copy, so the build writes nothing into the checkout
@@ -190,4 +193,19 @@ def test_wheel_installed_in_a_fresh_venv_runs_outside_the_checkout(tmp_path):
     assert _tags(page) == _tags(board)  # the board deliverable, element for element
     title = re.search(r"<title>(.*?)</title>", board).group(1)
     assert title.startswith("Northwind Analytics GmbH") and f"<title>{title}</title>" in page
+
+    # nbconvert's exporter `paos_pptx` (entry point): the deck that `paos run` wrote
+    t = time.perf_counter()
+    run(
+        "jupyter",
+        "nbconvert",
+        "--to",
+        "paos_pptx",
+        "--output-dir",
+        "nbx",
+        report / "diagnostic.ipynb",
+    )
+    seconds["nbconvert pptx"] = time.perf_counter() - t
+    deck = work / "nbx" / "diagnostic.pptx"
+    assert deck.read_bytes() == (report / "executive_summary.pptx").read_bytes()
     print("wheel test seconds:", {k: round(v, 1) for k, v in seconds.items()})

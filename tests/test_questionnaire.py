@@ -20,17 +20,23 @@ from paos.evidence.questionnaire import (
     CHOICE_SEPARATOR,
     CSV_COLUMNS,
     HEADER_ROW,
+    PERSPECTIVE_CELL,
     ROLE_CELL,
+    About,
     render,
     write_questionnaire,
 )
+from paos.evidence.surveys.mapping import role_target
 from paos.evidence.vocabulary import (
     CANNOT_JUDGE,
     COMMENT_PROMPT,
+    PERSPECTIVE_ID,
+    PERSPECTIVE_QUESTION,
     ROLE_ID,
     ROLE_QUESTION,
     choices,
     comment_id,
+    normalise,
     question_of,
     question_title,
     rating_from_answer,
@@ -43,6 +49,7 @@ RB = load_rulebook("paos-v1")
 PARTNER = [
     label for role, label in role_labels(RB).items() if RB.role_perspectives[role] == "partner"
 ]
+ROLES = [*role_labels(RB).values(), "Other"]  # the rulebook's roles, then "other"
 HOSTILE = "<script>alert(1)</script> & [[PageBreak]]"
 
 
@@ -77,10 +84,17 @@ def parse_csv(data: bytes) -> list[dict[str, str]]:
 def test_csv_has_one_row_per_question_with_every_choice():
     rows = parse_csv(render(RB, "csv"))
     assert list(rows[0]) == CSV_COLUMNS
-    assert rows[0]["question_id"] == ROLE_ID and rows[0]["type"] == "role"
-    assert rows[0]["question"] == ROLE_QUESTION
-    assert rows[0]["choices"].split(CHOICE_SEPARATOR) == list(role_labels(RB).values())
-    body = rows[1:]
+    intro, role, persp, *body = rows
+    assert intro["question_id"] == "INTRO" and intro["type"] == "text"
+    assert role["question_id"] == ROLE_ID and role["type"] == "role"
+    assert role["question"] == ROLE_QUESTION
+    assert role["choices"].split(CHOICE_SEPARATOR) == ROLES
+    assert (persp["question_id"], persp["type"], persp["required"]) == (
+        PERSPECTIVE_ID,
+        "perspective",
+        "no",
+    )
+    assert persp["choices"].split(CHOICE_SEPARATOR) == ["Strategic", "Operational", "Partner"]
     assert [r["question_id"] for r in body] == [
         q for s in RB.signals for q in (s.id, comment_id(s.id))
     ]
@@ -110,7 +124,8 @@ def test_xlsx_has_drop_downs_with_every_choice():
         return [c.value for row in cells for c in row]
 
     assert ws[f"A{ROLE_CELL[1:]}"].value == ROLE_QUESTION
-    assert listed(ROLE_CELL) == list(role_labels(RB).values())
+    assert listed(ROLE_CELL) == ROLES
+    assert listed(PERSPECTIVE_CELL) == ["Strategic", "Operational", "Partner"]
     header = [c.value for c in ws[HEADER_ROW]]
     assert header == ["signal_id", "dimension", "signal", "question", "answer", COMMENT_PROMPT]
     rows = list(ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True))
@@ -156,12 +171,14 @@ def test_qualtrics_txt_has_one_multiple_choice_and_one_comment_per_signal():
     assert [q["id"] for q in qs] == [
         "INTRO",
         ROLE_ID,
+        PERSPECTIVE_ID,
         *(i for s in RB.signals for i in (s.id, comment_id(s.id))),
     ]
-    intro, role, *signals = qs
+    intro, role, persp, *signals = qs
     assert intro["type"] == "[[Question:DB]]"
     assert role["type"] == "[[Question:MC:SingleAnswer:Vertical]]"
-    assert role["text"] == ROLE_QUESTION and role["choices"] == list(role_labels(RB).values())
+    assert role["text"] == ROLE_QUESTION and role["choices"] == ROLES
+    assert persp["text"] == PERSPECTIVE_QUESTION
     names = {d.id: d.name for d in RB.dimensions}
     for s, mc, te in zip(RB.signals, signals[::2], signals[1::2]):
         assert mc["type"] == "[[Question:MC:SingleAnswer:Vertical]]"
@@ -179,7 +196,8 @@ def test_qualtrics_txt_has_one_multiple_choice_and_one_comment_per_signal():
         4,
         None,
     ]
-    assert all(role_from_answer(label, RB) for label in role["choices"])
+    assert all(role_from_answer(label, RB) for label in role["choices"][:-1])
+    assert [role_target(label, RB) for label in role["choices"]][-1] == "other"
 
 
 def test_html_asks_every_question_on_a_page_per_dimension():
@@ -206,21 +224,22 @@ def test_perspective_lists_only_its_roles(fmt, tmp_path):
     result = invoke("--perspective", "partner", "--format", fmt, "--out", out)
     assert result.exit_code == 0, result.output
     if fmt == "csv":
-        role = parse_csv(out.read_bytes())[0]
-        assert role["choices"].split(CHOICE_SEPARATOR) == PARTNER
+        role = parse_csv(out.read_bytes())[1]
+        assert role["choices"].split(CHOICE_SEPARATOR) == [*PARTNER, "Other"]
         assert "partner perspective" in role["question"]
     elif fmt == "qualtrics":
         text = out.read_text(encoding="utf-8")
-        assert qualtrics_questions(text)[1]["choices"] == PARTNER
+        assert qualtrics_questions(text)[1]["choices"] == [*PARTNER, "Other"]
+        assert qualtrics_questions(text)[2]["choices"] == ["Partner"]
         assert "[[ED:paos_perspective:partner]]" in text and "partner perspective" in text
     elif fmt == "xlsx":
         wb = load_workbook(out)
-        assert [c.value for c in wb["lists"]["A"][1:] if c.value] == PARTNER
+        assert [c.value for c in wb["lists"]["A"][1:] if c.value] == [*PARTNER, "Other"]
         assert "partner perspective" in wb["questionnaire"]["A2"].value
     else:
         page = out.read_text(encoding="utf-8")
         roles = page.split('class="q roles"')[1].split("</div>")[0]
-        assert re.findall(r"<li><span>(.*?)</span></li>", roles) == PARTNER
+        assert re.findall(r"<li><span>(.*?)</span></li>", roles) == [*PARTNER, "Other"]
         assert "For the partner perspective" in page
 
 
@@ -271,7 +290,7 @@ def test_html_escapes_a_hostile_rubric(tmp_path):
     assert "<script" not in page and "<b>fits" not in page
     assert html.escape(f"3 - {HOSTILE}") in page
     txt = render(load_rulebook(path), "qualtrics").decode("utf-8")
-    fit01 = qualtrics_questions(txt)[2]
+    fit01 = qualtrics_questions(txt)[3]
     assert fit01["choices"][2] == f"3 - {HOSTILE}" and "[[PageBreak]]" not in txt
 
 
@@ -329,3 +348,105 @@ def test_an_unknown_format_is_refused():
 )
 def test_an_export_column_names_its_signal(column, found):
     assert question_of(column, RB) == found
+
+
+# -- what the form says: time, client, how answers are used, how to return it --
+
+
+def form_text(fmt: str, about: About | None = None, rb=RB) -> str:
+    data = render(rb, fmt, about=about or About())
+    if fmt == "xlsx":
+        wb = load_workbook(io.BytesIO(data))
+        return "\n".join(
+            str(c.value)
+            for r in wb["questionnaire"].iter_rows(max_row=HEADER_ROW)
+            for c in r
+            if c.value
+        )
+    return html.unescape(data.decode("utf-8"))
+
+
+@pytest.mark.parametrize("fmt", ["html", "xlsx", "csv", "qualtrics"])
+def test_every_format_says_how_the_answers_are_used(fmt):
+    text = " ".join(form_text(fmt).split())
+    k = RB["anonymity_min_role_group"]
+    assert "takes about 15 minutes: 24 questions" in text  # 30 s a question, to 5 min
+    assert "averages per perspective (Strategic, Operational, Partner)" in text
+    assert "shown even when only one person answers for a perspective" in text
+    assert f"A quote names a role only when at least {k} respondents share that role" in text
+    assert "Your name is never shown in any report" in text
+    returned = {
+        "html": "return the form to the person who sent it to you",
+        "xlsx": "save the file and send it back to the person who sent it to you",
+        "csv": "recorded when you submit the survey",
+        "qualtrics": "recorded when you submit the survey",
+    }
+    assert returned[fmt] in text
+
+
+def test_the_anonymity_minimum_comes_from_the_rulebook(tmp_path):
+    text = (RULEBOOK_DIR / "paos-v1.yaml").read_text(encoding="utf-8")
+    text = text.replace("id: paos-v1", "id: acme-q2").replace(
+        "anonymity_min_role_group: 3", "anonymity_min_role_group: 6"
+    )
+    (tmp_path / "acme-q2.yaml").write_text(text, encoding="utf-8")
+    told = form_text("html", rb=load_rulebook(tmp_path / "acme-q2.yaml"))
+    assert "at least 6 respondents" in told and "at least 3 respondents" not in told
+
+
+@pytest.mark.parametrize("fmt", ["html", "xlsx", "csv", "qualtrics"])
+def test_the_client_and_who_gets_it_back_are_named(fmt):
+    about = About("Acme <b>GmbH</b> & Co", "Lena (lena@example.com)")
+    text = form_text(fmt, about)
+    assert "Partner ecosystem questionnaire for Acme <b>GmbH</b> & Co" in text
+    if fmt in ("html", "xlsx"):
+        assert "Lena (lena@example.com)" in text
+    raw = render(RB, fmt, about=about)
+    assert b"<b>GmbH" not in raw or fmt in ("csv", "xlsx")  # escaped where markup is read
+
+
+def test_client_from_an_engagement_and_refusals(tmp_path):
+    demo = Path(__file__).parent.parent / "data" / "engagements" / "northwind-2026-09"
+    out = tmp_path / "q.html"
+    result = invoke("--engagement", demo, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "questionnaire for Northwind Analytics GmbH" in out.read_text(encoding="utf-8")
+    both = invoke("--engagement", demo, "--client", "X", "--out", tmp_path / "b.html")
+    assert both.exit_code == 2 and "not both" in both.output
+    bad = invoke("--client", "Acme\x1b[31m", "--out", tmp_path / "c.html")
+    assert bad.exit_code == 2 and "control character" in bad.output
+    assert bad.output.count("\n") == 1 and not (tmp_path / "c.html").exists()
+
+
+def test_an_other_role_is_offered_with_the_perspective_it_needs():
+    qs = parse_csv(render(RB, "csv"))
+    role, persp = qs[1], qs[2]
+    assert role["choices"].split(CHOICE_SEPARATOR)[-1] == "Other"
+    assert role_target("Other", RB) in RB["roles_requiring_perspective"]
+    # `paos import` reads the perspective column by its header's word, never as a role
+    words = set(normalise(persp["question"]).split())
+    assert "perspective" in words and not {"role", "roles"} & words
+    assert all(
+        normalise(c) in RB["stakeholder_perspectives"]
+        for c in persp["choices"].split(CHOICE_SEPARATOR)
+    )
+
+
+def test_names_are_asked_as_never_shown():
+    assert "Name or code (never shown in any report)" in form_text("html")
+    assert "Name or code (never shown in any report)" in form_text("xlsx")
+
+
+def test_xlsx_head_block_is_not_clipped():
+    wb = load_workbook(io.BytesIO(render(RB, "xlsx", about=About("A" * 80, "B" * 60))))
+    ws = wb["questionnaire"]
+    merged = {str(m) for m in ws.merged_cells.ranges}
+    total = sum(ws.column_dimensions[c].width for c in "ABCDEF")
+    for r in range(1, HEADER_ROW):
+        value = ws.cell(r, 1).value
+        if not value or r in (11, 12, 13):
+            continue
+        assert f"A{r}:F{r}" in merged, r
+        lines = -(-len(str(value)) // int(total - 2))
+        assert ws.row_dimensions[r].height >= 15 * lines, (r, value)
+        assert ws.cell(r, 1).alignment.wrap_text

@@ -26,6 +26,7 @@ from paos import contracts, load_rulebook, score
 from paos._types import Evidence
 from paos.evidence.schemas import validated
 from tests import reference_impl as ref
+from tests.profiles import examples
 
 ENG_ID = "e1"
 TOL = 1e-6
@@ -313,7 +314,7 @@ def engagements(draw):
 
 
 PROPERTY_SETTINGS = settings(
-    max_examples=150,
+    max_examples=examples(150),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -40,21 +40,24 @@ def fragile():
 def test_the_summary_shows_the_pai_range_and_marks_a_fragile_priority(fragile):
     d, sid, _ = fragile
     text = sections.executive_summary(d).text()
-    assert "2.0–2.3 leaving any one stakeholder out" in text
-    line = next(ln for ln in text.splitlines() if ln.startswith(sid))
-    assert line.endswith("† depends on one stakeholder's answers")
-    assert sum("depends on one stakeholder" in ln for ln in text.splitlines()) == 1
+    assert "2.04–2.3 without any one stakeholder" in text  # 2.04 shows as 2.0 on no cut
+    name = d.names[sid]
+    lines = text.splitlines()
+    at = next(i for i, ln in enumerate(lines) if f"{name} {sid}" in ln)
+    assert lines[at + 2].endswith("† depends on one stakeholder's answers")  # the decision's line
+    assert sum(ln.startswith("† depends on one stakeholder:") for ln in lines) == 1  # legend
 
 
 def test_matrix_roadmap_and_dimensions_mark_it(fragile):
     d, sid, near = fragile
     matrix = sections.priority_matrix(d)
-    assert "† marks a gap that depends on one stakeholder's answers" in matrix.text()
-    assert f">{sid}*†<" in matrix.html or f">{sid}†<" in matrix.html
+    assert "† depends on one stakeholder: leaving out" in matrix.text()
+    roadmap_html = sections.roadmap(d).html
+    assert f">{sid}*†<" in roadmap_html or f">{sid}†<" in roadmap_html  # in the matrix
     roadmap = sections.roadmap(d).text()
-    assert f"depends on one stakeholder's answers ({sid})" in roadmap
+    assert f"{d.names[sid]} {sid} 1.88 †" in roadmap
     dims = sections.dimension_pages(d).text()
-    assert f"Near miss (a gap when one stakeholder is left out): {near} " in dims
+    assert f"Near miss: without one stakeholder {d.names[near]} would be a gap." in dims
 
 
 def test_without_robustness_nothing_is_marked():
@@ -63,4 +66,4 @@ def test_without_robustness_nothing_is_marked():
     for g in d.contract["gaps"]:
         g.pop("robust", None)
     text = sections.executive_summary(d).text() + sections.roadmap(d).text()
-    assert "†" not in text and "leaving any one stakeholder out" not in text
+    assert "†" not in text and "without any one stakeholder" not in text

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -264,7 +265,7 @@ RULES = {
     "screening.recommendation_otherwise": lambda r: r["screening"].update(
         constraint_at_or_below=0, recommendation_otherwise="Fine"
     ),
-    "anonymity_min_role_group": _set("anonymity_min_role_group", 1),
+    "anonymity_min_role_group": _set("anonymity_min_role_group", 4),
     "gap_evidence_max_rating": _set("gap_evidence_max_rating", 1),
     "dimensions[].id": _set("dimensions.0.id", "FITX"),
     "dimensions[].name": _set("dimensions.0.name", "Fit"),
@@ -482,6 +483,45 @@ def test_texts_in_other_scripts_load(tmp_path):
     assert load_rulebook(_write(tmp_path, raw)).raw["title"] == raw["title"]
 
 
+@pytest.mark.parametrize(
+    "char",
+    [
+        "\u00ad",  # soft hyphen (Cf)
+        "\U000e0041",  # tag character (Cf)
+        "\u180e",  # Mongolian vowel separator (Cf)
+        "\ufff9",  # interlinear annotation anchor (Cf)
+        "\u0600",  # Arabic number sign (Cf)
+        "\u2061",  # function application (Cf)
+        "\ue000",  # private use (Co)
+        "\U000f0000",  # supplementary private use (Co)
+        "\u0378",  # unassigned (Cn)
+        "\u200d",  # a joiner not between two visible characters (here: after a space)
+    ],
+)
+def test_format_private_and_unassigned_characters_are_refused(tmp_path, char):
+    """Fix D15b: categories Cc, Cf, Co, Cn, Cs are refused in every rulebook text."""
+    raw = copy.deepcopy(BASE)
+    _sig(raw)["name"] = f"Ideal {char}profile"
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(_write(tmp_path, raw))
+    assert (
+        "rulebook book.yaml: key dimensions[0].signals[0].name: must be one line of printable "
+        f"text (U+{ord(char):04X} at character 7)"
+    ) in info.value.lines()
+
+
+def test_joiners_inside_emoji_and_words_load(tmp_path):
+    """ZWJ (emoji sequences) and ZWNJ (Persian, Indic scripts) between two visible
+    characters are text; a no-break space is a space."""
+    raw = copy.deepcopy(BASE)
+    raw["title"] = (
+        "Team \U0001f468\u200d\U0001f469\u200d\U0001f467 \u0645\u06cc\u200c\u062e\u0648\u0627\u0645"
+    )
+    raw["dimensions"][0]["name"] = "Partner\u00a0Fit \U0001f3f3\ufe0f\u200d\U0001f308"
+    rb = load_rulebook(_write(tmp_path, raw))
+    assert rb.raw["title"] == raw["title"] and rb.dimensions[0].name == raw["dimensions"][0]["name"]
+
+
 # --- numbers: every numeric key has a range (issue 19 item 4) ------------------------
 
 
@@ -520,7 +560,9 @@ def test_every_numeric_key_has_a_documented_range():
         (_set("rating_scale.max", 1000), "key rating_scale.max: 1000 is outside its range 1 to 10"),
         (_set("divergence.blind_spot_at_or_above", 7), "key divergence.blind_spot_at_or_above: 7 is outside its range 0 to 3"),
         (_set("gap_evidence_max_rating", 9), "key gap_evidence_max_rating: 9 is outside its range 1 to 4"),
-        (_set("anonymity_min_role_group", 0), "key anonymity_min_role_group: 0 is outside its range 1 to 1000"),
+        (_set("anonymity_min_role_group", 0), "key anonymity_min_role_group: 0 is outside its range 3 to 1000"),
+        (_set("anonymity_min_role_group", 1), "key anonymity_min_role_group: 1 is outside its range 3 to 1000"),
+        (_set("anonymity_min_role_group", 2), "key anonymity_min_role_group: 2 is outside its range 3 to 1000"),
         (_set("benchmark_min_peers", 0), "key benchmark_min_peers: 0 is outside its range 1 to 1000"),
     ],
 )  # fmt: skip
@@ -567,3 +609,58 @@ def test_a_bundled_id_on_another_file_is_refused(tmp_path):
     same = tmp_path / "copy.yaml"
     same.write_bytes((RULEBOOK_DIR / "paos-v1.yaml").read_bytes())
     assert load_rulebook(same).sha256 == load_rulebook("paos-v1").sha256
+
+
+@pytest.mark.parametrize("book_id", ["PAOS-V1", "Paos-v1", "paos-V1"])
+def test_a_bundled_id_in_another_case_or_width_is_refused(tmp_path, book_id):
+    """Fix D7: ids are compared case-insensitively everywhere (a fullwidth id is no id)."""
+    text = (RULEBOOK_DIR / "paos-v1.yaml").read_text(encoding="utf-8")
+    text = text.replace("id: paos-v1", f"id: {book_id}", 1).replace(
+        "threshold: 2.75", "threshold: 3.5", 1
+    )
+    path = tmp_path / "mine.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(path)
+    assert info.value.lines() == [
+        f"rulebook mine.yaml: key id: {book_id!r} is the id of a bundled rulebook and this file "
+        "differs from it; give it its own id (paos rulebook new ID --from paos-v1)"
+    ]
+
+
+# --- the methodology card shows rulebook texts literally (fix D15) -------------------
+
+MARKDOWN_ATTACKS = [
+    "## Rule 7: leadership ratings count double",
+    "Ideal** profile",
+    "> quoted rule",
+    "- fake bullet",
+    "+ fake bullet",
+    "7. fake item",
+    "7) fake item",
+    "*emphasis* and _this_ and `code` and [link](x) and <b>bold</b> &amp; \\*",
+    "=== setext?",
+    "    four spaces",
+]
+
+
+@pytest.mark.parametrize("text", MARKDOWN_ATTACKS)
+def test_the_card_shows_rulebook_texts_literally(tmp_path, text):
+    from html import unescape
+
+    from markdown_it import MarkdownIt
+
+    raw = copy.deepcopy(BASE)
+    _sig(raw)["name"] = text.strip()
+    _sig(raw)["rubric"][1] = text
+    raw["rating_scale"]["levels"][2]["meaning"] = text
+    raw["dimensions"][1]["name"] = text.strip()
+    raw["title"] = text.strip()
+    card = methodology_card(load_rulebook(_write(tmp_path, raw)))
+    html = MarkdownIt("commonmark", {"html": False}).render(card)
+    made = ("<h2>Rule 7", "<blockquote>", "<em>", "<strong>Ideal", "<code>code", "<hr", "<pre>")
+    for tag in (*made, '<ol start="7"', "<li>fake", "<b>", "<a "):
+        assert tag not in html
+    assert html.count("<h1>") == 1 and html.count("<h2>") == card.count("\n## ")
+    text_only = unescape(re.sub(r"<[^>]+>", "", html))
+    assert text_only.count(text.strip()) >= 4, text_only

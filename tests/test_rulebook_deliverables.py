@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from paos.deliverables import report, sections
+from paos.deliverables import check_page, report, sections
 from paos.method import check
 from paos.method.rulebook import Rulebook, load_rulebook, schema_paths
 from paos.portfolio import report as portfolio
@@ -34,17 +34,20 @@ _ORG = BASE["dimensions"][5]
 SHOWN = {
     "id": ("reproducibility", "paos-v1-x"),
     "comparison_decimals": ("methodology", "rounded to 0 decimals"),
-    "display_decimals": ("executive_summary", "of 4.00"),
+    "display_decimals": ("dimension_pages", "2.750"),
     "rating_scale.min": ("methodology", "Rating scale 0..4"),
-    "rating_scale.max": ("executive_summary", "of 5.0"),
+    "rating_scale.max": ("executive_summary", "on a scale of 1–5"),
     "perspectives.*.weight": ("methodology", "operational weight 1:"),
     "perspectives.*.roles": ("methodology", "channel_manager, sales_ops"),
     "strategic_perspective": ("methodology", "Strategic perspective: partner"),
     "metric_perspective": ("methodology", "audit weight 1: (metric-derived ratings)"),
     "stakeholder_perspectives": ("methodology", "Declarable perspectives: strategic, operational;"),
     "roles_requiring_perspective": ("methodology", "roles that need one: wizard"),
-    "divergence.blind_spot_at_or_above": ("divergence", "shows (by 0.5 or more)"),
-    "divergence.hidden_strength_at_or_below": ("divergence", "believes (by 0.5 or more)"),
+    "divergence.blind_spot_at_or_above": ("divergence", "reality shows, by 0.5 points or more"),
+    "divergence.hidden_strength_at_or_below": (
+        "divergence",
+        "leadership believes, by 0.5 points or more",
+    ),
     "agreement.null_variance": ("methodology", "1 - s^2 / 2)"),
     "agreement.min_ratings": ("methodology", "from 3 stakeholder ratings"),
     "agreement.low_consensus_below": ("divergence", "agreement below 0.9"),
@@ -52,13 +55,13 @@ SHOWN = {
     "min_coverage": ("methodology", "coverage >= 0.9"),
     "severity[].name": ("executive_summary", "severe"),
     "severity[].min_shortfall": ("methodology", "critical >= 0.7"),
-    "escalation.divergence_class": ("priority_matrix", "(a hidden strength)"),
-    "escalation.levels": ("priority_matrix", "escalated 2 levels"),
-    "priority[].priority": ("executive_summary", "Top priorities (Now, phase 1"),
+    "escalation.divergence_class": ("priority_matrix", "below operational reality"),
+    "escalation.levels": ("priority_matrix", "raised 2 levels"),
+    "priority[].priority": ("executive_summary", "(phase 1, Now)"),
     "priority[].severity": ("methodology", "P1 = medium in tier(s) 1"),
     "priority[].tiers": ("methodology", "P1 = high in tier(s) 1, 2"),
     "phases[].phase": ("roadmap", "Phase 2: Stabilise the foundation"),
-    "phases[].priority": ("roadmap", "days 0-90 · P2"),
+    "phases[].priority": ("roadmap", "days 0–90 · P2"),
     "maturity[].name": ("methodology", "Developing from 2"),
     "maturity[].min": ("methodology", "Structured from 3,"),
     "metrics[].id": ("methodology", "days_to_first_deal (days)"),
@@ -66,33 +69,33 @@ SHOWN = {
     "metrics[].signal": ("methodology", "partner_activation_rate (%) -> ONB-01"),
     "metrics[].direction": ("methodology", "active_partners_per_manager (count) -> ORG-03, higher"),
     "metrics[].cuts": ("methodology", "cut points 1, 2, 3"),
-    "screening.constraint_at_or_below": ("check", "at or below 1"),
+    "screening.constraint_at_or_below": ("check", "rated 1 (Absent) or below"),
     "screening.recommendation_if_constraint": ("check", "Diagnose"),
     "screening.recommendation_otherwise": ("check", "Fine"),
-    "anonymity_min_role_group": ("evidence_appendix", "at least 1 stakeholders"),
+    "anonymity_min_role_group": ("evidence_appendix", "at least 4 stakeholders"),
     "gap_evidence_max_rating": ("evidence_appendix", "ratings at or below 1 support"),
-    "benchmark_min_peers": ("benchmark", "at least 3 are needed"),
+    "benchmark_min_peers": ("benchmark", "under this rulebook, 3 needed"),
     "company_stages": ("by_industry_stage", re.compile(">seed<.*>startup<", re.S)),
-    "dimensions[].id": ("dimension_pages", "FITX · Partner Fit"),
-    "dimensions[].name": ("dimension_pages", "FIT · Fit"),
+    "dimensions[].id": ("dimension_pages", "Partner Fit FITX"),
+    "dimensions[].name": ("dimension_pages", re.compile(r"^Fit FIT\b", re.M)),
     "dimensions[].tier": ("methodology", f"{_ORG['id']} {_ORG['name']} (tier 3 scale"),
     "dimensions[].weight": ("methodology", "(tier 1 foundation, weight 3)"),
     "dimensions[].module": ("executive_summary", "Fit Module"),
     "dimensions[].screening_question": ("check", "Who fits?"),
     "dimensions[].signals[].id": ("dimension_pages", "FIT-0X"),
-    "dimensions[].signals[].threshold": ("executive_summary", "thresholds (2.75-3.25)"),
+    "dimensions[].signals[].threshold": ("dimension_pages", "2.75 to 3.25"),
     "dimensions[].signals[].weight": ("methodology", "(threshold 2.75, weight 4)"),
-    "title": ("methodology", "Methodology applied: Other title"),
+    "title": ("methodology", "rules of Other title"),
     "parent.id": ("methodology", "Derived from rulebook paos-v0"),
     "parent.sha256": ("methodology", "b" * 64),
     "version": ("methodology", "version 9"),
     "rating_scale.levels.*.name": ("check", "1 Missing"),
     "rating_scale.levels.*.meaning": ("methodology", "Absent: nothing"),
-    "tiers.*": ("dimension_pages", "Tier 1 (base)"),
+    "tiers.*": ("dimension_pages", "Base tier"),
     "phases[].name": ("roadmap", "Phase 1: Fix"),
-    "phases[].start_day": ("roadmap", "days 1-90"),
-    "phases[].end_day": ("executive_summary", "phase 1: days 0-80"),
-    "dimensions[].decides": ("dimension_pages", "Decides who."),
+    "phases[].start_day": ("roadmap", "days 1–90"),
+    "phases[].end_day": ("executive_summary", "by day 80 (phase 1"),
+    "dimensions[].decides": ("dimension_pages", "decides who"),
     "dimensions[].signals[].name": ("dimension_pages", "Profile"),
     "dimensions[].signals[].question": ("methodology", "Profile?"),
     "dimensions[].signals[].rubric.*": ("methodology", re.compile("^nothing$", re.M)),
@@ -176,7 +179,7 @@ def render_all(rb_path: Path, tmp: Path) -> dict[str, str]:
     sections.draw_charts(d)
     shown = {name: getattr(sections, name)(d).text() for name in sections.PAGES}
     result = check.assess(write_answers(tmp / "answers.yaml", rb), rb_path, "2026-11-24")
-    shown["check"] = sections.architecture_check(result).text()
+    shown["check"] = check_page.architecture_check(result).text()
     p = portfolio.collect(store, str(rb_path), "2026-11-24")
     for name in portfolio.PAGES:
         h = getattr(portfolio, name)(p)
@@ -191,10 +194,10 @@ def baseline(tmp_path_factory) -> dict[str, str]:
 
 
 def test_the_v1_deliverables_show_v1_values(baseline):
-    assert "of 4.0" in baseline["executive_summary"]
-    assert "Top priorities (P1, phase 1: days 0-90)" in baseline["executive_summary"]
-    assert "at least 5 are needed" in baseline["benchmark"]
-    assert "Low consensus" not in baseline["divergence"] or "below 0.5" in baseline["divergence"]
+    assert "on a scale of 1–4" in baseline["executive_summary"]
+    assert "by day 90 (phase 1, P1)" in baseline["executive_summary"]
+    assert "under this rulebook, 5 needed" in baseline["benchmark"]
+    assert "Raters disagree" not in baseline["divergence"] or "below 0.5" in baseline["divergence"]
 
 
 @pytest.mark.parametrize("key", sorted(SHOWN))

@@ -79,6 +79,8 @@ def test_new_from_a_custom_rulebook_records_that_one(tmp_path, book):
         (["bad id", "--from", "paos-v1"], "rulebook id 'bad id' is not valid"),
         (["-x", "--from", "paos-v1"], None),  # typer: not an id at all
         (["paos-v1", "--from", "paos-v1"], "is a bundled rulebook"),
+        (["PAOS-V1", "--from", "paos-v1"], "rulebook id 'PAOS-V1' is the bundled rulebook paos-v1"),
+        (["Paos-v1", "--from", "data/rulebooks/paos-strict.yaml"], "is the bundled rulebook"),
         (["acme", "--from", "paos-v7"], "unknown rulebook 'paos-v7'"),
     ],
 )
@@ -307,7 +309,7 @@ def test_benchmark_leaves_out_other_rulebook_files_and_counts_them():
     rows.append(row("x", rulebook="paos-strict"))
     b = benchmark(store(*rows), SUBJECT)
     assert b["status"] == "ok" and b["peer_group"]["size"] == 5 and b["left_out"] == 4
-    assert "Left out: 4 past engagement(s)" in benchmark_text(b)
+    assert "Left out: 4 other client(s)" in benchmark_text(b)
     only_other = benchmark(store(*[{**r, "rulebook_sha256": other} for r in group(6)]), SUBJECT)
     assert only_other["status"] == "insufficient benchmark data"
     assert only_other["peer_group"]["size"] == 0 and only_other["left_out"] == 6

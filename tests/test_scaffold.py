@@ -227,7 +227,8 @@ def test_cli_new_prints_the_written_paths(tmp_path):
     result = CliRunner().invoke(app, ["new", str(target)])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"wrote {target / name}" for name in ["engagement.yaml", *HEADERS, "acme-2026-12.xlsx"]
+        f"wrote {target / name}"
+        for name in ["engagement.yaml", *HEADERS, "acme-2026-12.xlsx", "diagnostic.ipynb"]
     ]
     again = CliRunner().invoke(app, ["new", str(target)])
     assert again.exit_code == 2 and "not an empty folder" in again.output

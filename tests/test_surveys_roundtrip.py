@@ -27,6 +27,7 @@ from paos.evidence.surveys import import_export
 from paos.evidence.surveys.responses import personal
 from paos.evidence.vocabulary import CANNOT_JUDGE, ROLE_QUESTION, choice_text, role_labels
 from paos.method.rulebook import Rulebook, load_rulebook
+from tests.profiles import examples
 
 DATA = Path(__file__).parent.parent / "data"
 DEMO = DATA / "engagements" / "northwind-2026-09"
@@ -43,6 +44,7 @@ def test_there_is_an_export_of_every_tool():
         "northwind-google-forms.csv",
         "northwind-ms-forms.xlsx",
         "northwind-qualtrics.csv",
+        "northwind-surveymonkey-legacy.csv",
         "northwind-surveymonkey.csv",
     ]
 
@@ -149,7 +151,7 @@ def _csv(path: Path, rows: list[list[str]]) -> None:
 
 
 @pytest.mark.parametrize("rulebook", BUNDLED)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_a_survey_titled_as_the_questionnaire_scores_as_its_evidence(rulebook, data):
     rb = load_rulebook(rulebook)

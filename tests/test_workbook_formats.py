@@ -230,3 +230,63 @@ def test_an_xls_sheet_declaring_an_impossible_size_is_refused_before_calamine(tm
     )
     assert done.returncode == 0, done.stderr[-500:]
     assert "declares an impossible size" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "attribute",
+    [
+        'office:value="1"',
+        'office:date-value="2020-01-01"',
+        'office:time-value="PT1H"',
+        'office:boolean-value="true"',
+        'office:string-value="x"',
+    ],
+)
+def test_an_ods_value_without_a_value_type_counts_and_is_refused_under_a_memory_cap(
+    tmp_path, attribute
+):
+    """calamine reads a cell's value without its `office:value-type`; the scan once
+    counted only cells with one, so 60,000 x 1,000 such cells in a 2 KB file reached
+    calamine and took 6.25 GB. Run apart under an address-space cap: a regression
+    fails here instead of swapping the machine."""
+    cell = f'<table:table-cell table:number-columns-repeated="1000" {attribute}/>'
+    path = _ods(
+        tmp_path / "values.ods",
+        '<table:table table:name="s"><table:table-row table:number-rows-repeated="60000">'
+        f"{cell}</table:table-row></table:table>",
+    )
+    assert path.stat().st_size < 2048
+    code = (
+        "import sys; from pathlib import Path; from paos.evidence.intake import "
+        "workbook_sheets, Refused\n"
+        "try: workbook_sheets(Path(sys.argv[1]))\n"
+        "except Refused as e: print(e.problem)"
+    )
+    done = subprocess.run(
+        ["prlimit", f"--as={2 * 2**30}", "--", sys.executable, "-c", code, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    assert f"has more than {intake.MAX_CELLS} cells" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '<table:table-cell office:value="7"/>',
+        '<table:table-cell office:boolean-value="true"/>',
+        "<table:table-cell><text:p><text:s/></text:p></table:table-cell>",
+    ],
+)
+def test_a_value_without_a_type_beyond_the_last_column_is_refused(tmp_path, cell):
+    gap = '<table:table-cell table:number-columns-repeated="2000"/>'
+    table = (
+        f'<table:table table:name="s"><table:table-row>{CELL}{gap}{cell}'
+        "</table:table-row></table:table>"
+    )
+    with pytest.raises(Refused) as info:
+        workbook_sheets(_ods(tmp_path / "a.ods", table))
+    assert "beyond column 1024" in info.value.problem.rule

@@ -8,6 +8,7 @@ ratings.csv, rulebook paos-v1) as four survey tools export them:
     northwind-google-forms.csv    Google Forms responses CSV (grid rows per dimension)
     northwind-ms-forms.xlsx       Microsoft Forms responses workbook (sheet Sheet1)
     northwind-surveymonkey.csv    SurveyMonkey "All responses, expanded": two header rows
+    northwind-surveymonkey-legacy.csv   the same in SurveyMonkey's older header spelling
 
 Every file holds exactly the demo's ratings and evidence comments, one response per
 stakeholder in the demo's order; answer texts and role labels come from
@@ -274,11 +275,23 @@ SURVEYMONKEY_META = [
     "Last Name",
     "Custom Data 1",
 ]
+# The older spelling of the same columns (exports from before SurveyMonkey's redesign).
+SURVEYMONKEY_LEGACY_META = [
+    "RespondentID",
+    "CollectorID",
+    "StartDate",
+    "EndDate",
+    "IPAddress",
+    "Email",
+    "FirstName",
+    "LastName",
+    "CustomData",
+]
 
 
-def surveymonkey(people, answers, signals, levels) -> bytes:
-    first = [*SURVEYMONKEY_META, ROLE_QUESTION]
-    second: list[object] = [None] * len(SURVEYMONKEY_META) + ["Response"]
+def surveymonkey(people, answers, signals, levels, meta=SURVEYMONKEY_META) -> bytes:
+    first = [*meta, ROLE_QUESTION]
+    second: list[object] = [None] * len(meta) + ["Response"]
     if with_perspective(people):
         first.append(PERSPECTIVE_QUESTION)
         second.append("Open-Ended Response")
@@ -327,6 +340,9 @@ def files() -> dict[str, bytes]:
         "northwind-google-forms.csv": google_forms(people, answers, signals, dimensions),
         "northwind-ms-forms.xlsx": ms_forms(people, answers, signals),
         "northwind-surveymonkey.csv": surveymonkey(people, answers, signals, levels),
+        "northwind-surveymonkey-legacy.csv": surveymonkey(
+            people, answers, signals, levels, SURVEYMONKEY_LEGACY_META
+        ),
     }
 
 

@@ -180,6 +180,26 @@ class Browser:
         self.close()
 
 
+def footer_options(text: str) -> dict:
+    """page.pdf's options for a footer on every page: `text` (the page's own
+    data-paos-footer, e.g. "<client> · Confidential") on the left, "n / N" on the
+    right (Chromium fills pageNumber and totalPages). `text` is escaped."""
+    from html import escape
+
+    style = (
+        "font: 7.5pt 'DejaVu Sans', Arial, sans-serif; color: #5b6b7b; width: 100%; "
+        "margin: 0 14mm; display: flex; justify-content: space-between;"
+    )
+    return {
+        "display_header_footer": True,
+        "header_template": "<span></span>",
+        "footer_template": (
+            f'<div style="{style}"><span>{escape(text)}</span><span>'
+            '<span class="pageNumber"></span> / <span class="totalPages"></span></span></div>'
+        ),
+    }
+
+
 def _print(browser: Any, html_path: Path, timeout: float) -> bytes:
     """On the browser's thread: one page in a context of its own, printed."""
     from playwright.sync_api import Error
@@ -192,7 +212,16 @@ def _print(browser: Any, html_path: Path, timeout: float) -> bytes:
         page = context.new_page()
         page.on("crash", lambda _: crashed.append(True))
         page.goto(html_path.as_uri(), timeout=timeout * 1000)
-        pdf = page.pdf(prefer_css_page_size=True, print_background=True, tagged=True)
+        footer = page.evaluate(
+            "() => document.querySelector('[data-paos-footer]')"
+            "?.getAttribute('data-paos-footer') ?? null"
+        )
+        pdf = page.pdf(
+            prefer_css_page_size=True,
+            print_background=True,
+            tagged=True,
+            **(footer_options(footer) if footer else {}),
+        )
     except PlaywrightTimeout:
         raise TimeoutError from None
     except Error as exc:

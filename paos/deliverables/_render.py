@@ -21,8 +21,12 @@ class BoardExporter(TemplateExporter):
     file_extension = ".html"
 
 
-def notebook_html(notebook: str | Path | nbformat.NotebookNode, title: str = "") -> str:
-    """The executed notebook as a self-contained board HTML page (outputs only).
+def notebook_html(
+    notebook: str | Path | nbformat.NotebookNode, title: str = "", meta: dict | None = None
+) -> str:
+    """The executed notebook as a self-contained board HTML page (outputs only);
+    `meta` ({name: content}) becomes <meta> elements of its head: what the record
+    keeps and the page does not show (a hash on a prospect-facing page).
 
     nbconvert's template machinery with the board template. Not its HTMLExporter:
     that one re-parses the page with BeautifulSoup to add alt text and tab stops
@@ -35,7 +39,13 @@ def notebook_html(notebook: str | Path | nbformat.NotebookNode, title: str = "")
     )
     exporter = BoardExporter(template_name=BOARD_TEMPLATE, extra_template_basedirs=[str(TEMPLATES)])
     exporter.exclude_input = True
-    body, _ = exporter.from_notebook_node(nb, resources={"paos_title": plain(title)})
+    body, _ = exporter.from_notebook_node(
+        nb,
+        resources={
+            "paos_title": plain(title),
+            "paos_meta": {k: plain(v) for k, v in (meta or {}).items()},
+        },
+    )
     return body
 
 

@@ -1,22 +1,29 @@
 """actions.xlsx: the action plan a client tracks, and reading it back at re-assessment.
 
 `paos run` writes `actions.xlsx` into every deliverable folder (`save_results`):
-one row per gap in roadmap order with its due date and installation module, and
-blank `owner`, `status` (drop-down: open, in progress, done) and `notes` columns
-for the client to keep up to date. At the re-assessment the analyst drops the file
-the client returned into the baseline engagement's folder (or names it with
-`paos compare --actions FILE`) and `read_actions` gives back the recorded status
-and owner of each gap.
+a plan, one row per gap in roadmap order: what to build (the signal's target level,
+the lowest rubric level at or above its threshold, and that level's rubric text,
+with the installation module that builds it), the current score against the
+threshold, the due date; and blank `owner`, `status` (drop-down: open, in
+progress, done) and `notes` columns for the client to keep up to date. At the
+re-assessment the analyst drops the file the client returned into the baseline
+engagement's folder (or names it with `paos compare --actions FILE`) and
+`read_actions` gives back the recorded status and owner of each gap.
 
 Layout of the sheet `actions` (the only sheet):
 
-- rows 1-3: a title block (`PAOS action plan`, then `engagement`/id, `client`,
-  `assessed on`, `rulebook` as label/value pairs on row 2, a one-line how-to on row 3);
-- row 5 (`HEADER_ROW`): the table's header, `COLUMNS`; the gaps from row 6 on.
+- rows 1-6: a title block (`PAOS action plan: <client>`, then `engagement`,
+  `client`, `assessed on`, `rulebook` as label/value pairs in columns A and B on
+  rows 2-5, each value free to run on into the empty cells to its right; a how-to
+  on row 6);
+- row 8 (`HEADER_ROW`): the table's header, `COLUMNS`; the gaps from row 9 on.
+  Long texts wrap in their column and each row is as tall as its longest text, so
+  nothing is clipped.
 
-The reader does not rely on row 5: it takes the first row (of the first 20) whose
-cells include `signal_id` and `status`, so a client who inserts rows above the
-table does not break it.
+The reader does not rely on row 8 or on the columns' order: it takes the first row
+(of the first 20) whose cells include `signal_id` and `status` and finds `owner`
+by name, so a plan of the previous layout (header on row 5, twelve columns, the
+title block on row 2) and a client who inserts rows or columns are read alike.
 
 Every text cell is written as a value and neutralised (`paos._files.neutralise`):
 text starting like a formula gets a leading apostrophe, so no cell can run.
@@ -25,6 +32,7 @@ text starting like a formula gets a leading apostrophe, so no cell can run.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,22 +42,28 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from paos._files import neutralise, workbook_bytes
+from paos.errors import inline
+from paos.method._numbers import display
 
 if TYPE_CHECKING:
     from paos.deliverables.report import Deliverable
 
 ACTIONS_FILE = "actions.xlsx"
 SHEET = "actions"
-HEADER_ROW = 5  # the table's header; gaps from the row below
+HEADER_ROW = 8  # the table's header; gaps from the row below
 STATUSES = ("open", "in progress", "done")
-COLUMNS = (  # name, width
-    ("signal_id", 10),
+COLUMNS = (  # name, width (characters)
+    ("signal_id", 13),
     ("signal", 30),
-    ("dimension", 11),
+    ("dimension", 22),
     ("severity", 10),
     ("priority", 9),
     ("phase", 7),
     ("due", 12),
+    ("score", 8),
+    ("threshold", 10),
+    ("target level", 13),
+    ("what to build", 50),
     ("installation module", 30),
     ("robust", 8),
     ("owner", 18),
@@ -58,6 +72,11 @@ COLUMNS = (  # name, width
 )
 HEADER = [name for name, _ in COLUMNS]
 _SCAN_ROWS = 20  # how far down the reader looks for the header row
+# Rows with a signal id that a returned plan may hold: a plan has one per gap, and a
+# rulebook has tens of signals. A larger plan is refused whole (one note), before
+# any row is read: 50,000 rows of unknown ids once made 50,000 notes, 5.2 MB of
+# `paos compare` and a follow-up PDF that could not be printed.
+MAX_PLAN_ROWS = 1000
 
 
 def _date(value: object) -> dt.date | None:
@@ -77,16 +96,38 @@ def _yes_no(value: object) -> str | None:
     return None if value is None else ("yes" if value else "no")
 
 
+def target_level(threshold: float, levels: list[int]) -> int:
+    """The level a gap's signal must reach: the lowest rubric level at or above its
+    threshold (the highest level when the threshold is above them all)."""
+    return next((lvl for lvl in sorted(levels) if lvl >= threshold - 1e-9), max(levels))
+
+
+def shown_score(score: float, threshold: float, decimals: int) -> float:
+    """The score rounded half up to `decimals`, with one more decimal (up to six)
+    while the rounded value would reach the threshold it falls short of: 2.749
+    against 2.75 is 2.749, never 2.75."""
+    d = decimals
+    while d < 6 and float(display(score, d)) >= threshold:
+        d += 1
+    return float(display(score, d))
+
+
 def action_rows(d: Deliverable) -> tuple[list[str], list[list]]:
     """The action plan's header and rows: one per gap of `d.contract`, in roadmap
     order. `due` is the assessment date plus the end day of the gap's phase (None
-    when either is unknown); `installation module` the module whose signals hold
-    the gap; `robust` yes/no from the gap's `robust` field, blank when it is null or
-    absent; owner, status and notes blank."""
+    when either is unknown); `score` and `threshold` the signal's; `target level` and
+    `what to build` the lowest rubric level at or above the threshold and its rubric
+    text; `installation module` the module whose signals hold the gap; `robust`
+    yes/no from the gap's `robust` field, blank when it is null or absent; owner,
+    status and notes blank."""
     from paos.deliverables.report import phases
 
     assessed = _date(d.meta.get("assessed_on"))
     end_day = {p["phase"]: p["end_day"] for p in phases(d.rulebook)}
+    levels = d.rulebook["rating_scale"]["levels"]
+    decimals = d.rulebook["display_decimals"]
+    signals = {s.id: s for s in d.rulebook.signals}
+    dims = {x.id: x.name for x in d.rulebook.dimensions}
     module: dict[str, str] = {}
     for m in d.contract["installation_modules"]:
         for sid in m["signals"]:
@@ -96,15 +137,21 @@ def action_rows(d: Deliverable) -> tuple[list[str], list[list]]:
         sid = g["signal_id"]
         days = end_day.get(g["phase"])
         due = assessed + dt.timedelta(days=days) if assessed and days is not None else None
+        signal = signals.get(sid)
+        level = target_level(g["threshold"], list(signal.rubric)) if signal else None
         rows.append(
             [
                 sid,
                 d.names.get(sid, ""),
-                g["dimension"],
+                dims.get(g["dimension"], g["dimension"]),
                 g["severity"],
                 g["priority"],
                 g["phase"],
                 due,
+                shown_score(g["score"], g["threshold"], decimals),
+                g["threshold"],
+                f"{level} {levels[level]['name']}" if level is not None else None,
+                signal.rubric[level] if signal and level is not None else None,
                 module.get(sid),
                 _yes_no(g.get("robust")),
                 None,
@@ -113,6 +160,17 @@ def action_rows(d: Deliverable) -> tuple[list[str], list[list]]:
             ]
         )
     return HEADER, rows
+
+
+def row_height(values: list, widths: Sequence[float], line: float = 15.0) -> float:
+    """Points a row needs to show every wrapped text whole: the most lines any cell
+    takes at its column's width (characters), one line of `line` points each."""
+    lines = 1
+    for value, width in zip(values, widths):
+        if isinstance(value, str) and value:
+            per_line = max(int(width * 0.95) - 1, 1)  # a little less than the width
+            lines = max(lines, sum(-(-len(p) // per_line) or 1 for p in value.split("\n")))
+    return lines * line
 
 
 def actions_workbook(d: Deliverable) -> bytes:
@@ -124,20 +182,22 @@ def actions_workbook(d: Deliverable) -> bytes:
     ws.title = SHEET
     bold = Font(bold=True)
     assessed = _date(d.meta.get("assessed_on"))
-    ws["A1"] = "PAOS action plan"
+    client = d.meta.get("client")
+    ws["A1"] = neutralise(f"PAOS action plan: {client}" if client else "PAOS action plan")
     ws["A1"].font = Font(bold=True, size=14)
     block = [
         ("engagement", d.engagement_id),
-        ("client", d.meta.get("client")),
+        ("client", client),
         ("assessed on", assessed.isoformat() if assessed else None),
         ("rulebook", d.contract["rulebook"]["id"]),
     ]
-    for k, (label, value) in enumerate(block):
-        ws.cell(2, 2 * k + 1, label).font = bold
-        ws.cell(2, 2 * k + 2, neutralise(value))
-    ws["A3"] = (
-        f"One row per gap in roadmap order ({len(rows)}). Keep owner, status "
-        f"({', '.join(STATUSES)}) and notes up to date; the re-assessment reads them back."
+    for i, (label, value) in enumerate(block, start=2):
+        ws.cell(i, 1, label).font = bold
+        ws.cell(i, 2, neutralise(value))  # runs on into the empty cells to its right
+    ws["A6"] = (
+        f"One row per gap in roadmap order ({len(rows)}): what to build to reach the "
+        f"target level, by the due date. Keep owner, status ({', '.join(STATUSES)}) and "
+        "notes up to date; the re-assessment reads them back."
     )
     for j, (name, width) in enumerate(COLUMNS, start=1):
         cell = ws.cell(HEADER_ROW, j, name)
@@ -145,6 +205,8 @@ def actions_workbook(d: Deliverable) -> bytes:
         cell.fill = PatternFill("solid", fgColor="D9E1F2")
         cell.alignment = Alignment(vertical="top", wrap_text=True)
         ws.column_dimensions[get_column_letter(j)].width = width
+    widths = [w for _, w in COLUMNS]
+    ws.row_dimensions[HEADER_ROW].height = row_height(header, widths)
     top = Alignment(vertical="top", wrap_text=True)
     due_col = header.index("due") + 1
     typed = {header.index(c) + 1 for c in ("owner", "status", "notes")}
@@ -156,6 +218,7 @@ def actions_workbook(d: Deliverable) -> bytes:
                 cell.number_format = "yyyy-mm-dd"
             elif j in typed:
                 cell.number_format = "@"  # Excel keeps what the client types as text
+        ws.row_dimensions[i].height = row_height(row, widths)
     first, last = HEADER_ROW + 1, HEADER_ROW + max(len(rows), 1)
     status = get_column_letter(header.index("status") + 1)
     dv = DataValidation(
@@ -205,31 +268,53 @@ def _text(cell: str | None) -> str | None:
 
 
 def read_actions(
-    path: str | Path, gaps: set[str] | list[str], engagement_id: str | None = None
+    path: str | Path,
+    gaps: set[str] | list[str],
+    engagement_id: str | None = None,
+    folder: str | Path | None = None,
 ) -> tuple[dict[str, dict] | None, list[str]]:
     """The status and owner the client recorded per gap, and one note per problem.
 
     Returns ({signal id: {"status": "open" | "in progress" | "done" | None,
     "owner": text | None}}, notes). Only rows whose signal id is in `gaps` count.
     Never raises for the file's content: a file that cannot be read (missing,
-    damaged, too large, a formula in any cell: paos reads values only) gives None
-    and one note; an unknown status is kept as None with a note; a row for
-    a signal that is not a gap, a repeated row (the first counts) and a plan of
-    another engagement (row 2's `engagement`, when present) are notes too.
-    """
-    from paos.evidence.intake import Refused, workbook_sheets
+    damaged, too large, a formula in any cell: paos reads values only, a control
+    character or text that XML cannot hold, more than `MAX_PLAN_ROWS` rows with a
+    signal id) gives None and one note; an unknown status is kept as None with a
+    note; a row for a signal that is not a gap, a repeated row (the first counts) and
+    a plan of another engagement (row 2's `engagement`, when present) are notes too.
+    Notes of one kind are listed up to `MAX_REPORTED`, then one note counts the rest.
 
-    label = str(path)
+    With `folder` (the baseline folder the plan was found in), a symbolic link
+    resolving outside it is not read (a note). Notes name the file by its name, never
+    its folder: they reach the client's deliverable, which holds no local path. Every
+    value from the file is escaped and isolated (`paos.errors.inline`) so none can
+    reorder the note's words.
+    """
+    from paos.evidence.intake import (
+        MAX_REPORTED,
+        OUTSIDE,
+        Refused,
+        outside,
+        unsafe_text,
+        workbook_sheets,
+    )
+
+    file_name = Path(path).name
+    label = inline(file_name)
+    if folder is not None and outside(Path(path), Path(folder)):
+        return None, [f"{label}: {OUTSIDE}; statuses not read"]
     try:
-        sheets = workbook_sheets(Path(path))
+        sheets = workbook_sheets(Path(path), file_name)
     except Refused as exc:
-        return None, [f"{exc.problem}; statuses not read"]
+        return None, [f"{exc.problem.isolated()}; statuses not read"]
     except (OSError, ValueError) as exc:  # belt and braces: never crash a comparison
-        return None, [f"{label}: cannot be read ({exc}); statuses not read"]
+        why = getattr(exc, "strerror", None) or type(exc).__name__
+        return None, [f"{label}: cannot be read ({why}); statuses not read"]
     if not sheets:
         return None, [f"{label}: has no sheet; statuses not read"]
     name, rows = next(((n, r) for n, r in sheets if n.strip().casefold() == SHEET), sheets[0])
-    where = f"{label} (sheet {name})"
+    where = f"{label} (sheet {inline(name)})"
     head = None
     for i, row in enumerate(rows[:_SCAN_ROWS]):
         cells = [_key(c) for c in row]
@@ -237,8 +322,8 @@ def read_actions(
             said = _text(row[1])
             if said and said != engagement_id:
                 return None, [
-                    f"{where} line {i + 1}: is the action plan of {said}, not of "
-                    f"{engagement_id}; statuses not read"
+                    f"{where} line {i + 1}: is the action plan of {inline(said)}, not of "
+                    f"{inline(engagement_id)}; statuses not read"
                 ]
         if "signal id" in cells and "status" in cells:
             head = i, {c: j for j, c in reversed(list(enumerate(cells))) if c}
@@ -251,30 +336,54 @@ def read_actions(
     at, cols = head
     gaps = set(gaps)
     found: dict[str, dict] = {}
-    notes: list[str] = []
+    notes: dict[str, list[tuple[int, str]]] = {}  # kind -> (line, note), in row order
 
     def cell(row: list[str | None], col: str) -> str | None:
         j = cols.get(col)
         return _text(row[j]) if j is not None and j < len(row) else None
 
-    for i, row in enumerate(rows[at + 1 :], start=at + 2):
-        sid = cell(row, "signal id")
-        if sid is None:
-            continue
-        sid = sid.upper()
+    table = [(i, row) for i, row in enumerate(rows[at + 1 :], start=at + 2)]
+    table = [(i, row) for i, row in table if cell(row, "signal id") is not None]
+    if len(table) > MAX_PLAN_ROWS:
+        return None, [
+            f"{where} line {table[MAX_PLAN_ROWS][0]}: has more than {MAX_PLAN_ROWS} rows "
+            f"with a signal id (a plan has one row per gap); statuses not read"
+        ]
+    for i, row in table:
+        for j in sorted(cols.values()):
+            if j < len(row) and row[j] is not None and (rule := unsafe_text(str(row[j]))):
+                return None, [
+                    f"{where} line {i} column {get_column_letter(j + 1)}: {rule}; statuses not read"
+                ]
+    for i, row in table:
+        sid = str(cell(row, "signal id")).upper()
         line = f"{where} line {i}"
         if sid not in gaps:
-            notes.append(f"{line}: {sid} is not a gap of the baseline; row ignored")
+            notes.setdefault("a signal that is not a gap", []).append(
+                (i, f"{line}: {inline(sid)} is not a gap of the baseline; row ignored")
+            )
             continue
         if sid in found:
-            notes.append(f"{line}: {sid} is listed again; the first row counts")
+            notes.setdefault("a signal listed again", []).append(
+                (i, f"{line}: {inline(sid)} is listed again; the first row counts")
+            )
             continue
         given = cell(row, "status")
         status = _status(given)
         if status is None:
-            notes.append(
-                f"{line}: status {given!r} of {sid} is not one of "
-                f"{', '.join(STATUSES)}; taken as not recorded"
+            notes.setdefault("an unknown status", []).append(
+                (
+                    i,
+                    f"{line}: status '{inline(given)}' of {inline(sid)} is not one of "
+                    f"{', '.join(STATUSES)}; taken as not recorded",
+                )
             )
         found[sid] = {"status": status or None, "owner": cell(row, "owner")}
-    return found, notes
+    shown = sorted((i, n) for items in notes.values() for i, n in items[:MAX_REPORTED])
+    counted = [
+        f"{where} line {items[MAX_REPORTED][0]}: ... and {len(items) - MAX_REPORTED} more "
+        f"rows from this line on: {kind} (only the first {MAX_REPORTED} are listed)"
+        for kind, items in notes.items()
+        if len(items) > MAX_REPORTED
+    ]
+    return found, [n for _, n in shown] + counted

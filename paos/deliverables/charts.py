@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 
 import altair as alt
@@ -19,10 +20,13 @@ INK, MUTED, GRID = "#1d2b3a", "#5b6b7b", "#d9dee4"
 # Colours go by rank, never by name: a rulebook may rename, add or drop severity
 # bands, maturity bands or priorities. Each ramp runs from the most urgent (or the
 # lowest maturity) on; n bands take n colours spread evenly along it.
+# Severity colours are for severity only; every other ramp is colour-blind safe and
+# free of red: maturity on cividis, priorities and phases on one blue, divergence
+# classes on Okabe-Ito.
 SEVERITY_RAMP = ("#b42318", "#dc6803", "#a68700")  # most severe first
-MATURITY_RAMP = ("#b42318", "#dc6803", "#3c7d3a", "#1f6f8b")  # lowest band first
-PRIORITY_RAMP = ("#b42318", "#dc6803", "#5b7fa3")  # first phase first
-PRIORITY_CELL_RAMP = ("#f6d3cf", "#fbe6c8", "#e3ebf3")  # the same, as cell backgrounds
+MATURITY_RAMP = ("#00224e", "#3d4e6f", "#7c7b78", "#b7a572")  # cividis, lowest band first
+PRIORITY_RAMP = ("#1f3a5f", "#3d6491", "#6f93bd")  # first phase first
+PRIORITY_CELL_RAMP = ("#c9d6e6", "#dde6f0", "#eef2f7")  # the same, as cell backgrounds
 
 
 def ramp(n: int, stops: tuple[str, ...]) -> list[str]:
@@ -44,11 +48,11 @@ def by_rank(names: list[str], stops: tuple[str, ...]) -> dict[str, str]:
     return dict(zip(names, ramp(len(names), stops)))
 
 
-CLASS_COLORS = {
-    "blind_spot": "#b42318",
-    "hidden_strength": "#2f7d4a",
-    "aligned": "#8a97a5",
-    "not_testable": "#c3cad2",
+CLASS_COLORS = {  # Okabe-Ito
+    "blind_spot": "#0072b2",
+    "hidden_strength": "#009e73",
+    "aligned": "#999999",
+    "not_testable": "#cccccc",
 }
 CLASS_LABELS = {
     "blind_spot": "blind spot",
@@ -119,15 +123,24 @@ def dimension_bars(
     maturity: list[str],
     scale: tuple[float, float],
     decimals: int = 1,
+    shown: Callable[[float], str] | None = None,
+    rated: dict[str, int] | None = None,
+    threshold_shown: Callable[[float], str] | None = None,
 ) -> alt.Chart:
     """The dimension scores in dimension order, each against its signals' thresholds:
     one dashed line when every signal has the same threshold, else a tick per
-    threshold on each dimension's row. Bars coloured by maturity band (by rank)."""
+    threshold on each dimension's row, each labelled with its value. Bars coloured
+    by maturity band (by rank), on the scale from its minimum; each bar's value
+    written by `shown` (default: `decimals` half up), each row's n (`rated`: its
+    rated signals) in its label."""
+    label_of = shown or (lambda v: display(v, decimals))
+    tick_label = threshold_shown or (lambda t: f"{t:g}")
     rows = [
         {
-            "dimension": f"{d['id']}  {d['name']}",
+            "dimension": f"{d['name']} · {d['id']}"
+            + (f" (n={rated[d['id']]})" if rated and d["id"] in rated else ""),
             "score": d["score"],
-            "label": display(d["score"], decimals) if d["score"] is not None else "n/a",
+            "label": label_of(d["score"]) if d["score"] is not None else "not scored",
             "maturity": d["maturity"] or "insufficient evidence",
         }
         for d in dims
@@ -166,7 +179,7 @@ def dimension_bars(
             .mark_rule(color=INK, strokeDash=[4, 3])
             .encode(x=alt.X("t:Q"))
         ) + (
-            alt.Chart(pd.DataFrame({"t": [t], "txt": [f"threshold {t:g}"]}))
+            alt.Chart(pd.DataFrame({"t": [t], "txt": [f"threshold {tick_label(t)}"]}))
             .mark_text(align="left", dx=3, dy=-6, color=MUTED, fontSize=10)
             .encode(x=alt.X("t:Q"), y=alt.YValue(0), text=alt.Text("txt:N"))
         )
@@ -178,12 +191,17 @@ def dimension_bars(
                 for t in sorted(set(thresholds[d["id"]]))
             ]
         )
+        ticks["txt"] = [tick_label(t) for t in ticks["t"]]
         marks = (
             alt.Chart(ticks)
             .mark_tick(color=INK, thickness=2, size=22)
             .encode(x=alt.X("t:Q"), y=y, tooltip=["threshold:N"])
+        ) + (
+            alt.Chart(ticks)
+            .mark_text(align="center", dy=-14, color=MUTED, fontSize=9)
+            .encode(x=alt.X("t:Q"), y=y, text=alt.Text("txt:N"))
         )
-    return (bars + labels + marks).properties(width=230, height=190)
+    return (bars + labels + marks).properties(width=300, height=28 * len(rows) + 20)
 
 
 def priority_matrix(
@@ -269,7 +287,7 @@ def priority_matrix(
             .mark_text(fontSize=11, fontWeight="bold", color=INK)
             .encode(x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text=alt.Text("label:N"))
         )
-    return layers.properties(width=680, height=110 * n_rows)
+    return layers.properties(width=680, height=80 * n_rows)
 
 
 def divergence_dumbbell(
@@ -278,7 +296,7 @@ def divergence_dumbbell(
     """Strategic view against operational reality for every signal, coloured by
     divergence class: blind spots and hidden strengths in one picture."""
     rows, pts = [], []
-    order = [f"{s['id']}  {names[s['id']]}" for s in signals]
+    order = [f"{names[s['id']]} · {s['id']} (n={s.get('n_ratings', 0)})" for s in signals]
     for s, label in zip(signals, order):
         cls = s["divergence_class"]
         rows.append(
@@ -327,7 +345,12 @@ def divergence_dumbbell(
                 scale=alt.Scale(range=["circle", "diamond"]),
                 legend=alt.Legend(orient="bottom"),
             ),
-            fill=alt.Fill("view:N", scale=alt.Scale(range=[INK, "#e08a1e"]), legend=None),
+            fill=alt.Fill(
+                "view:N",
+                title=None,
+                scale=alt.Scale(range=[INK, "#e69f00"]),
+                legend=alt.Legend(orient="bottom"),
+            ),
             stroke=alt.StrokeValue("white"),
         )
     )
@@ -336,6 +359,10 @@ def divergence_dumbbell(
         .properties(width=360, height=17 * len(signals))
         .resolve_scale(color="independent")
     )
+
+
+def _gaps(n: int) -> str:
+    return f"{n} gap" + ("" if n == 1 else "s")
 
 
 def roadmap_timeline(phases: list[dict], counts: dict[int, int]) -> alt.Chart:
@@ -348,7 +375,7 @@ def roadmap_timeline(phases: list[dict], counts: dict[int, int]) -> alt.Chart:
                 "start": p["start_day"],
                 "end": p["end_day"],
                 "priority": p["priority"],
-                "label": f"{counts.get(p['phase'], 0)} gap(s)",
+                "label": _gaps(counts.get(p["phase"], 0)),
             }
             for p in phases
         ]
@@ -375,53 +402,4 @@ def roadmap_timeline(phases: list[dict], counts: dict[int, int]) -> alt.Chart:
         .mark_text(align="left", dx=6, color="white", fontWeight="bold")
         .encode(x=alt.X("start:Q"), y=y, text=alt.Text("label:N"))
     )
-    return (bars + text).properties(width=560, height=32 * len(phases))
-
-
-def screening_bars(dims: list[dict], constraint_at: float, scale: tuple[float, float]) -> alt.Chart:
-    """Architecture Check: one screening rating per dimension; at or below the line
-    a structural constraint is likely."""
-    df = pd.DataFrame(
-        [
-            {
-                "dimension": f"{d['id']}  {d['name']}",
-                "rating": d["rating"],
-                "label": f"{d['rating']} {d['level']}",
-                "status": "constraint likely" if d["constraint_likely"] else "no constraint",
-            }
-            for d in dims
-        ]
-    )
-    y = alt.Y("dimension:N", sort=list(df["dimension"]), title=None, axis=alt.Axis(labelLimit=0))
-    bars = (
-        alt.Chart(df)
-        .mark_bar(height=12)
-        .encode(
-            x=alt.X(
-                "rating:Q",
-                scale=alt.Scale(domain=[min(0, scale[0]), scale[1]]),
-                title=f"screening rating ({_span(scale)})",
-            ),
-            y=y,
-            color=alt.Color(
-                "status:N",
-                scale=alt.Scale(
-                    domain=["constraint likely", "no constraint"],
-                    range=[SEVERITY_RAMP[0], MATURITY_RAMP[2]],
-                ),
-                title=None,
-                legend=alt.Legend(orient="bottom"),
-            ),
-        )
-    )
-    text = (
-        alt.Chart(df)
-        .mark_text(align="left", dx=4, color=INK)
-        .encode(x=alt.X("rating:Q"), y=y, text=alt.Text("label:N"))
-    )
-    rule = (
-        alt.Chart(pd.DataFrame({"t": [constraint_at + 0.5]}))
-        .mark_rule(color=INK, strokeDash=[4, 3])
-        .encode(x=alt.X("t:Q"))
-    )
-    return (bars + text + rule).properties(width=300, height=120)
+    return (bars + text).properties(width=560, height=24 * len(phases))

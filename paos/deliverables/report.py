@@ -10,13 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import platform
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+
+import polars as pl
+from markupsafe import Markup
 
 from paos import __version__
 from paos._files import atomic_write_bytes, atomic_write_text, csv_text
-from paos._types import Results
+from paos._types import Evidence, Results
+from paos.errors import PaosError, isolate
 from paos.method._numbers import display
-from paos.method.diagnostic import diagnose
+from paos.method.diagnostic import diagnose, score_evidence
+from paos.method.figures import Figures
 from paos.method.results import contract, to_json
 from paos.method.rulebook import Rulebook
 
@@ -37,6 +43,17 @@ class Deliverable:
     reassessment: dict | None = None  # comparison with the baseline diagnostic
     reassessment_note: str = ""  # why there is no comparison although a baseline is named
     drawings: dict = field(default_factory=dict)  # chart name -> its SVG to come (a Future)
+    evidence: Evidence | None = None  # the validated evidence (for `without_one`)
+    # The analyst's commentary (issue 18), by placement: "summary", or
+    # "dimension:<id>" for a dimension's block: safe HTML. Templates show it, marked as
+    # the analyst's, apart from the rule-derived findings; empty, nothing is shown.
+    commentary: dict[str, list[str]] = field(default_factory=dict)
+    base: Path = field(default_factory=Path.cwd)  # relative paths start here: the notebook's folder
+
+    @cached_property
+    def figures(self) -> Figures:
+        """How each kind of figure is written (`paos.method.figures`)."""
+        return Figures(self.rulebook)
 
     @property
     def engagement_id(self) -> str:
@@ -55,11 +72,11 @@ class Deliverable:
 
     def score(self, value: float | None) -> str:
         """A dimension score or the PAI as the rulebook shows it (display_decimals)."""
-        return fmt(value, self.rulebook["display_decimals"])
+        return self.figures.score(value)
 
     def fine(self, value: float | None) -> str:
         """A signal-level mean, shown with one decimal more than a score."""
-        return fmt(value, self.rulebook["display_decimals"] + 1)
+        return self.figures.mean(value)
 
     def thresholds(self) -> dict[str, list[float]]:
         """Each dimension's signal thresholds, in catalogue order."""
@@ -95,11 +112,32 @@ def deliverable(
     rulebook: str | Path | None = None,
     run_date: str | None = None,
     store: str | Path | None = None,
+    notebook: str | Path = "",
 ) -> Deliverable:
     """Read, validate and score one engagement and gather its deliverable data:
     with a results `store`, its benchmark against past engagements; when its
-    engagement.yaml names a `baseline`, the comparison with that diagnostic."""
-    results = diagnose(engagement, rulebook or None)
+    engagement.yaml names a `baseline`, the comparison with that diagnostic.
+    Called from a `notebook` (its path; JupyterLab's own counts, see
+    `paos.deliverables.notebook.here`), relative paths start in its folder and its
+    commentary cells are rendered (`paos.deliverables.commentary`)."""
+    from paos.deliverables import commentary
+    from paos.deliverables.notebook import here, resolve
+    from paos.evidence.validate import load_evidence
+    from paos.method.rulebook import load_rulebook
+
+    nb = here(notebook)
+    if nb is not None and not nb.is_file():
+        raise PaosError(
+            f"this notebook says it is {nb}, which does not exist (moved?): run it in "
+            "JupyterLab or with `paos run`, or write a new one with `paos notebook`"
+        )
+    engagement = resolve(engagement, nb)
+    store = resolve(store, nb) if store else None
+    if rulebook and Path(rulebook).suffix in (".yaml", ".yml"):
+        rulebook = resolve(rulebook, nb)
+    book = load_rulebook(rulebook) if rulebook else None
+    evidence = load_evidence([engagement], book)
+    results = score_evidence(evidence, book)
     rb = results.rulebook
     c = contract(results)
     meta = results.engagements.to_dicts()[0]
@@ -112,7 +150,17 @@ def deliverable(
         run_date=run_date or dt.date.today().isoformat(),
         names={s.id: s.name for s in rb.signals},
         questions={s.id: s.question for s in rb.signals},
+        base=nb.parent if nb else Path.cwd(),
+        evidence=evidence,
     )
+    if nb is not None:
+        rendered = commentary.render(
+            commentary.read(nb), c, rb["display_decimals"], [x.id for x in rb.dimensions]
+        )
+        d.commentary = {  # safe HTML already: Markup, so the templates do not escape it twice
+            (k if k == "summary" else f"dimension:{k}"): [Markup(x) for x in v]
+            for k, v in rendered.items()
+        }
     if store:
         from paos.portfolio.peers import benchmark, subject_from_results
         from paos.portfolio.store import read_store
@@ -139,17 +187,70 @@ def baseline_comparison(
             base = diagnose(cand, d.rulebook)
             check_pair(base.engagements.to_dicts()[0], d.meta)
             c = compare(contract(base), d.contract, severities=severities(d.rulebook))
+            c["assessed_on"] = {
+                "baseline": str(base.engagements["assessed_on"][0]),
+                "follow_up": str(d.meta["assessed_on"]),
+            }
             plan = default_actions(cand)  # the plan the client returned, if dropped there
-            return (attach_actions(c, plan) if plan else c), ""
+            return (attach_actions(c, plan, cand) if plan else c), ""
     row = find_run(store, base_id, d.rulebook.id) if store else None
     if row is not None:  # another client's run must never reach this report
         check_pair(row, d.meta)
         base_c = contract_from_row(row, d.rulebook)
-        return compare(base_c, d.contract, severities=severities(d.rulebook)), ""
+        c = compare(base_c, d.contract, severities=severities(d.rulebook))
+        c["assessed_on"] = {
+            "baseline": str(row["assessed_on"]),
+            "follow_up": str(d.meta["assessed_on"]),
+        }
+        return c, ""
     return None, (
-        f"The baseline diagnostic {base_id} was not found next to this engagement"
+        f"The baseline diagnostic {isolate(base_id)} was not found next to this engagement"
         + (" nor in the results store." if store else " (no results store given).")
     )
+
+
+def without_one(d: Deliverable) -> dict[str, list[str | None]]:
+    """For each gap that some one stakeholder's answers decide (robust false), what
+    it becomes without them: the distinct severities it takes in those variants
+    (None: no gap), over every stakeholder who rated it. Each variant is the
+    engagement scored again by the engine without one rater's ratings (the
+    variants of robustness-v1), all in one pass."""
+    import polars as pl
+
+    from paos.method.engine import score
+
+    fragile = {g["signal_id"]: g for g in d.contract["gaps"] if g.get("robust") is False}
+    ev = d.evidence
+    if not fragile or ev is None:
+        return {}
+    raters = ev.ratings["stakeholder_id"].unique().sort().to_list()
+    tag = "_paos_variant"
+
+    def variant(df: pl.DataFrame, k: object, drop: bool) -> pl.DataFrame:
+        kept = df.filter(pl.col("stakeholder_id") != k) if drop else df
+        return kept.with_columns(pl.lit(f"{d.engagement_id}{tag}{k}").alias("engagement_id"))
+
+    runs = Evidence(
+        engagements=pl.concat([variant(ev.engagements, k, False) for k in raters]),
+        stakeholders=pl.concat([variant(ev.stakeholders, k, True) for k in raters]),
+        ratings=pl.concat([variant(ev.ratings, k, True) for k in raters]),
+        metrics=pl.concat([variant(ev.metrics, k, False) for k in raters]),
+    )
+    found = score(runs, d.rulebook).gaps.select("engagement_id", "signal_id", "severity")
+    out: dict[str, list[str | None]] = {}
+    for k in raters:
+        eid = f"{d.engagement_id}{tag}{k}"
+        rows = {r["signal_id"]: r["severity"] for r in found.filter(engagement_id=eid).to_dicts()}
+        rated = set(ev.ratings.filter(stakeholder_id=k)["signal_id"].to_list())
+        for sid, g in fragile.items():
+            if sid in rated and rows.get(sid) != g["severity"]:
+                seen = out.setdefault(sid, [])
+                if rows.get(sid) not in seen:
+                    seen.append(rows.get(sid))
+    order = severities(d.rulebook)
+    for seen in out.values():
+        seen.sort(key=lambda s: order.index(s) if s in order else len(order))
+    return out
 
 
 def results_files(results: Results) -> list[dict]:
@@ -190,20 +291,50 @@ def gap_sentence(d: Deliverable, g: dict) -> str:
     return out + "."
 
 
-def first_phase_gaps(d: Deliverable) -> list[dict]:
-    """The gaps of the roadmap's first phase, in roadmap order."""
-    first = phases(d.rulebook)[0]["phase"]
-    return [g for g in d.contract["gaps"] if g["phase"] == first]
+def earliest_phase(d: Deliverable) -> tuple[dict, list[dict]]:
+    """The earliest phase of the roadmap that has gaps, and its gaps in roadmap
+    order (the first phase and no gaps when there is none)."""
+    for p in phases(d.rulebook):
+        mine = [g for g in d.contract["gaps"] if g["phase"] == p["phase"]]
+        if mine:
+            return p, mine
+    return phases(d.rulebook)[0], []
 
 
 def stakeholder_counts(d: Deliverable) -> dict[str, int]:
-    """How many stakeholders gave evidence, per perspective (rulebook order)."""
+    """How many stakeholders gave evidence, per perspective (rulebook order): those
+    with at least one non-blank rating (a stakeholder listed but rating nothing gave
+    none)."""
     st = d.results.stakeholders
     counts = {p: 0 for p in d.rulebook["stakeholder_perspectives"]}
     if st is not None:
-        for p in st.filter(engagement_id=d.engagement_id)["perspective"].to_list():
+        mine = st.filter(pl.col("engagement_id") == d.engagement_id, pl.col("rated"))
+        for p in mine["perspective"].to_list():
             counts[p] = counts.get(p, 0) + 1
     return counts
+
+
+def pai_range(d: Deliverable) -> str:
+    """The PAI's range without any one stakeholder (robustness-v1), as every
+    client-facing file shows it: '2.1–2.3 without any one stakeholder', or one line
+    saying it is withheld when fewer than twice the rulebook's
+    `anonymity_min_role_group` stakeholders rated (with few raters each end is close
+    to one person's own result, and the full PAI beside a leave-one-out PAI gives away
+    the left-out person's share); '' when there is no range. Each end is written as
+    the deck writes scores (`paos.method.figures`: never rounded across a cut)."""
+    r = d.contract.get("robustness") or {}
+    if r.get("pai_min") is None or r.get("pai_max") is None:
+        return ""
+    raters, least = r["variants"], 2 * d.rulebook["anonymity_min_role_group"]
+    if raters < least:
+        return (
+            "The range without any one stakeholder is withheld to protect anonymity "
+            f"({raters} stakeholders rated; it is shown from {least})"
+        )
+    lo, hi = d.figures.score(r["pai_min"]), d.figures.score(r["pai_max"])
+    if lo == hi:
+        return f"stays {lo} without any one stakeholder"
+    return f"{lo}–{hi} without any one stakeholder"
 
 
 def stamp(d: Deliverable) -> dict:
@@ -270,7 +401,7 @@ def save_results(d: Deliverable, output_dir: str | Path | None) -> list[Path]:
 
     if not output_dir:
         return []
-    out = Path(output_dir)
+    out = d.base / output_dir  # relative to the notebook's folder
     header, rows = gap_rows(d)
     return [
         atomic_write_text(out / "results.json", to_json(d.contract) + "\n"),

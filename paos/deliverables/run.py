@@ -22,6 +22,7 @@ import logging
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,11 +39,11 @@ from paos._files import (
     publish_folder,
     release,
     remove_owned,
+    remove_staging,
     separate_folders,
     sweep_leftovers,
     writable_folder,
 )
-from paos.bundled import NOTEBOOKS
 from paos.errors import FaultError, NotebookError, PaosError, plain
 
 if TYPE_CHECKING:
@@ -63,11 +64,9 @@ class RunResult:
 def notebook_path(name: str = DIAGNOSTIC) -> Path:
     """The notebook template shipped in the package, `paos/notebooks/` (the
     PAOS_NOTEBOOKS environment variable overrides the folder)."""
-    folder = Path(os.environ.get("PAOS_NOTEBOOKS", NOTEBOOKS))
-    path = folder / name
-    if not path.is_file():
-        raise PaosError(f"notebook template {path} is missing")
-    return path
+    from paos.deliverables.notebook import template
+
+    return template(name)
 
 
 def _say(progress: Callable[[str], None] | None, i: int, stage: str, text: str) -> None:
@@ -111,9 +110,13 @@ def _engine() -> type:
             start_timeout=60,
             execution_timeout=None,
             kernel_start=None,
+            kernel_folder=None,
             **kwargs,
         ):
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            if kernel_folder is not None:
+                kwargs["km"] = _kernel_manager(kernel_name, kernel_folder)
+                kernel_start = {**(kernel_start or {}), "cleanup_kc": True}
             final = merge_kwargs(
                 kwargs,
                 timeout=execution_timeout,
@@ -160,8 +163,54 @@ def _engine() -> type:
     return OneWriteEngine
 
 
+def _kernel_manager(kernel_name: str, folder: str):
+    """A kernel manager whose kernel talks over Unix sockets in `folder` (ZeroMQ's
+    `ipc` transport) instead of TCP ports on localhost. jupyter_client picks TCP ports
+    by binding, closing and writing them to the connection file; another process can
+    take one before the kernel binds it, and the kernel dies before it replies to
+    kernel_info (jupyter_client issue 154: two `paos run` started together, batch
+    workers). Socket files in a folder this run made cannot be taken by anyone else."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    return AsyncKernelManager(
+        kernel_name=kernel_name,
+        transport="ipc",
+        connection_file=os.path.join(folder, "kernel.json"),
+    )
+
+
+# A Unix socket's path holds at most 107 bytes (sun_path); the kernel's are
+# `<folder>/kernel-ipc-<n>`.
+_SOCKET_PATH_MAX = 100
+
+
+def _socket_folder() -> Path:
+    """A private folder (mode 0700) for one kernel's connection file and sockets: a
+    staging folder of this process in the system's temporary folder, so that what a
+    killed run leaves there (a kernel killed with its batch worker) is removed by the
+    next run, like any staging folder whose owner is gone (`paos._files`)."""
+    tmp = Path(tempfile.gettempdir())
+    sweep_leftovers(tmp)
+    try:
+        folder = make_staging(tmp, "paos-kernel")
+        os.chmod(folder, 0o700)
+    except OSError as exc:
+        raise fault(exc, tmp, "kernel sockets:") from None
+    if len(os.fsencode(str(folder))) + len("/kernel-ipc-99") > _SOCKET_PATH_MAX:
+        remove_staging(folder)
+        raise FaultError(
+            f"{tmp}: too long a path for the kernel's sockets; set TMPDIR to a shorter folder"
+        )
+    return folder
+
+
 def execute_notebook(
-    template: Path, output: Path, parameters: dict, cwd: Path, title: str = ""
+    template: Path,
+    output: Path,
+    parameters: dict,
+    cwd: Path,
+    title: str = "",
+    shown: dict | None = None,
 ) -> None:
     """Run `template` with papermill into `output`, in a kernel whose working folder
     is `cwd`, given when the kernel is launched (papermill's own `cwd=` changes this
@@ -169,7 +218,9 @@ def execute_notebook(
     start-up warnings) is dropped; cell errors stay in the notebook. A failure names
     the cell (or what stopped the kernel). The executed notebook is written however
     the run ends, unless it never started. A `title` goes in its metadata, where
-    nbconvert's templates (`paos` too) take the page title from."""
+    nbconvert's templates (`paos` too) take the page title from. `shown` gives, for a
+    parameter, the value the written notebook records instead of the one it ran with
+    (`_shown_paths`)."""
     import nbformat
     import papermill as pm
     from papermill.engines import papermill_engines
@@ -181,6 +232,7 @@ def execute_notebook(
     nb = nbformat.read(str(template), as_version=4)
     if title:
         nb.metadata["title"] = plain(title)
+    sockets = _socket_folder()
     try:
         pm.execute_notebook(
             nb,
@@ -191,8 +243,10 @@ def execute_notebook(
             progress_bar=False,
             log_output=False,
             kernel_start=start,
+            kernel_folder=str(sockets),
             keep=keep,
-            paths=(str(template), str(output)),
+            # no local path in the delivered notebook: the template and the output by name
+            paths=(template.name, output.name),
         )
     except PapermillExecutionError as exc:
         raise NotebookError(
@@ -207,8 +261,48 @@ def execute_notebook(
             f"stage execute failed ({type(exc).__name__}: {exc})".replace("\n", " ")
         ) from None
     finally:
+        remove_staging(sockets)
         if "nb" in keep:
-            atomic_write_text(output, nbformat.writes(keep["nb"]))
+            atomic_write_text(output, nbformat.writes(_show(keep["nb"], parameters, shown)))
+
+
+def _show(nb, parameters: dict, shown: dict | None):
+    """`nb` recording the `shown` value of each parameter it names, in papermill's
+    metadata and in the injected-parameters cell, instead of the value it ran with."""
+    from papermill.translators import PythonTranslator
+
+    for key, value in (shown or {}).items():
+        if parameters.get(key) == value:
+            continue
+        nb.metadata.papermill.parameters[key] = value
+        ran = f"{key} = {PythonTranslator.translate(parameters[key])}"
+        for cell in nb.cells:
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell.source = cell.source.replace(
+                    ran, f"{key} = {PythonTranslator.translate(value)}"
+                )
+    return nb
+
+
+def _shown_paths(parameters: dict, target: Path) -> tuple[dict, dict]:
+    """The parameters a delivered notebook runs with, and the ones it records: every
+    path (a `Path` value) relative to the deliverable folder `target`, where the kernel
+    works (its staging folder is a sibling, so the same path holds there), so the
+    delivered notebook runs again from its folder and holds no absolute local path.
+    A path whose only folder in common with `target` is the root would climb to the
+    root and spell the absolute path out: it runs so, but is recorded by its name
+    alone (run again with `-p NAME PATH`). See docs/trust.md."""
+    run, shown = {}, {}
+    folder = os.path.abspath(target)
+    for key, value in parameters.items():
+        if not isinstance(value, Path):
+            run[key] = shown[key] = value
+            continue
+        path = os.path.abspath(value)
+        run[key] = os.path.relpath(path, folder)
+        common = os.path.commonpath([path, folder])
+        shown[key] = Path(path).name if common == Path(path).anchor else run[key]
+    return run, shown
 
 
 def run_engagement(
@@ -221,23 +315,29 @@ def run_engagement(
     template: Path | None = None,
     store: str | Path | None = None,
     browser: Browser | None = None,
+    pptx_template: str | Path | None = None,
 ) -> RunResult:
     """Produce the deliverables of one engagement in `<out>/<engagement id>/`:
     the executed notebook, results.json, gaps.csv, actions.xlsx (the action plan,
-    `paos.deliverables.actions`), executive_summary.html/.pdf.
+    `paos.deliverables.actions`), executive_summary.html/.pdf/.pptx (the deck, on
+    the consultancy's master `pptx_template` if given).
     With a results `store`, the run is recorded there, and the deliverable gains a
     benchmark section once the store holds past engagements. The PDF is printed with
     `browser` if given (a batch worker's), else with one launched for this run.
     An `out` or `store` that cannot be written is refused (`FaultError`) before any
     work starts."""
+    from paos.deliverables._pptx import check_master
+    from paos.deliverables.notebook import for_run
     from paos.evidence.validate import load_evidence
     from paos.method.rulebook import load_rulebook
     from paos.portfolio.batch import absolute_rulebook
 
     t0 = time.perf_counter()
+    check_master(pptx_template)  # before the evidence is read
     rulebook = absolute_rulebook(rulebook)
     engagement = Path(engagement).resolve()
     evidence = load_evidence([engagement], load_rulebook(rulebook) if rulebook else None)
+    template = template or for_run(engagement) or notebook_path()  # the engagement's own first
     if store:
         separate_folders(out, store)
     out = writable_folder(out, "--out")  # bad evidence has written nothing
@@ -248,12 +348,15 @@ def run_engagement(
     client = evidence.engagements["client"][0]
     result = deliver(
         eid,
-        template or notebook_path(),
+        template,
         {
-            "engagement": str(engagement),
-            "rulebook": rulebook or "",
+            # The notebook runs as `<deliverable>/diagnostic.ipynb` (the kernel works
+            # there): its commentary is its own, relative paths start beside it.
+            "notebook": DIAGNOSTIC,
+            "engagement": engagement,
+            "rulebook": _rulebook_parameter(rulebook),
             "run_date": run_date or "",
-            "store": str(store or ""),
+            "store": Path(store) if store else "",
         },
         out,
         force,
@@ -263,6 +366,7 @@ def run_engagement(
         time.perf_counter() - t0,
         DIAGNOSTIC,
         browser,
+        pptx_template=pptx_template,
     )
     if store:  # record the run once it is published
         from paos.method.diagnostic import score_evidence
@@ -276,6 +380,11 @@ def run_engagement(
                 f"recorded in the store: {fault(exc, store)}"
             ) from None
     return result
+
+
+def _rulebook_parameter(rulebook: str | None) -> str | Path:
+    """A rulebook id as it is, a rulebook file (made absolute) as a path."""
+    return Path(rulebook) if rulebook and os.path.isabs(rulebook) else rulebook or ""
 
 
 def _keep_failed(staging: Path, out: Path, target_id: str) -> Path:
@@ -304,16 +413,24 @@ def deliver(
     validate_seconds: float = 0.0,
     notebook_name: str | None = None,
     browser: Browser | None = None,
+    meta: dict | None = None,
+    pptx_template: str | Path | None = None,
 ) -> RunResult:
     """Execute `template` with `parameters` (+ output_dir) and publish the executed
-    notebook, what it saved, and its HTML and PDF as `<out>/<target_id>/`.
+    notebook, what it saved, its HTML and PDF, and its slides (a PowerPoint deck on
+    the master `pptx_template`, or a plain one) as `<out>/<target_id>/`.
     Without a `browser`, one is launched before the notebook runs, so that it has
     started by the time the HTML is there to print. A fault of the environment (a
     full disk, a folder that cannot be written) is a `FaultError` naming the path;
-    nothing is published then."""
-    from paos.deliverables._browser import Browser
-    from paos.deliverables._render import html_to_pdf, notebook_html
+    nothing is published then. `meta` goes in the HTML's <meta> elements."""
+    import nbformat
 
+    from paos.deliverables._browser import Browser
+    from paos.deliverables._pptx import check_master
+    from paos.deliverables._render import html_to_pdf, notebook_html
+    from paos.deliverables.slides import notebook_deck
+
+    check_master(pptx_template)  # a master that cannot be used: before any work
     out = writable_folder(out, "--out")
     sweep_leftovers(out)  # what a killed paos process left
     target = out / target_id
@@ -339,15 +456,13 @@ def deliver(
             except PaosError as exc:  # no Chromium: say so before the notebook runs
                 raise NotebookError(f"{target_id}: stage pdf failed ({exc})") from None
         nb_out = staging / (notebook_name or template.name)
+        shutil.copyfile(template, nb_out)  # the notebook it runs as, read by its kernel
         t = time.perf_counter()
+        # relative to the kernel's working folder, the staging folder: the delivered
+        # notebook writes beside itself and finds its evidence when it runs again
+        run_with, shown = _shown_paths({**parameters, "output_dir": "."}, target)
         try:
-            execute_notebook(
-                template,
-                nb_out,
-                {**parameters, "output_dir": str(staging)},
-                cwd=staging,
-                title=title,
-            )
+            execute_notebook(template, nb_out, run_with, cwd=staging, title=title, shown=shown)
         except NotebookError as err:
             kept = _keep_failed(staging, out, target_id)
             notebook = kept / nb_out.name
@@ -360,16 +475,27 @@ def deliver(
 
         t = time.perf_counter()
         html = staging / f"{html_name}.html"
+        deck = html.with_suffix(".pptx")
         try:
-            page = notebook_html(nb_out, title)
+            executed = nbformat.read(str(nb_out), as_version=4)
+            page = notebook_html(executed, title, meta)
         except Exception as exc:  # nbconvert raises many kinds
             raise NotebookError(
                 f"{target_id}: stage html failed ({type(exc).__name__}: {exc})"
             ) from None
         writing = target / html.name
         atomic_write_text(html, page)
+        writing = target / deck.name
+        try:
+            notebook_deck(executed, deck, pptx_template)  # the same pages, as slides
+        except (OSError, PaosError):
+            raise
+        except Exception as exc:  # python-pptx raises many kinds
+            raise NotebookError(
+                f"{target_id}: stage html failed ({deck.name}: {type(exc).__name__}: {exc})"
+            ) from None
         seconds["html"] = time.perf_counter() - t
-        _say(progress, 3, "html", f"{html.name} ({seconds['html']:.1f} s)")
+        _say(progress, 3, "html", f"{html.name}, {deck.name} ({seconds['html']:.1f} s)")
 
         t = time.perf_counter()
         writing = target / f"{html_name}.pdf"
@@ -395,7 +521,7 @@ def deliver(
         if own_browser is not None:
             own_browser.close()
         if os.path.lexists(staging) and owned(staging):
-            shutil.rmtree(staging, ignore_errors=True)
+            remove_staging(staging)
     files = {p.name: p for p in sorted(target.iterdir()) if not p.name.startswith(".")}
     return RunResult(target_id, target, files, seconds)
 
@@ -407,9 +533,11 @@ def run_check(
     force: bool = False,
     run_date: str | None = None,
     progress: Callable[[str], None] | None = print,
+    pptx_template: str | Path | None = None,
 ) -> RunResult:
-    """The Architecture Check of a prospect: `<out>/<id>/architecture_check.html/.pdf`,
-    check.json and the executed notebook."""
+    """The Architecture Check of a prospect: `<out>/<id>/architecture_check.html/.pdf/
+    .pptx`, check.json and the executed notebook."""
+    from paos.deliverables.check_page import meta
     from paos.method.check import assess
     from paos.portfolio.batch import absolute_rulebook
 
@@ -420,13 +548,15 @@ def run_check(
     return deliver(
         check["id"],
         notebook_path("architecture_check.ipynb"),
-        {"answers": str(answers), "rulebook": rulebook or "", "run_date": run_date or ""},
+        {"answers": answers, "rulebook": _rulebook_parameter(rulebook), "run_date": run_date or ""},
         out,
         force,
         progress,
         f"{check['prospect']} · Architecture Check",
         "architecture_check",
         time.perf_counter() - t0,
+        meta=meta(check),
+        pptx_template=pptx_template,
     )
 
 
@@ -437,10 +567,12 @@ def run_portfolio_report(
     force: bool = False,
     run_date: str | None = None,
     progress: Callable[[str], None] | None = print,
+    pptx_template: str | Path | None = None,
 ) -> RunResult:
-    """The portfolio benchmark report in `<out>/portfolio-<rulebook id>/`."""
+    """The portfolio benchmark report in `<out>/portfolio-<rulebook id>/` (HTML, PDF
+    and PowerPoint)."""
     from paos.portfolio.batch import absolute_rulebook
-    from paos.portfolio.report import collect
+    from paos.portfolio.report import collect, meta
 
     t0 = time.perf_counter()
     rulebook = absolute_rulebook(rulebook)
@@ -449,11 +581,13 @@ def run_portfolio_report(
     return deliver(
         f"portfolio-{p.rulebook.id}",
         notebook_path("portfolio_benchmark.ipynb"),
-        {"store": str(store), "rulebook": rulebook or "", "run_date": run_date or ""},
+        {"store": store, "rulebook": _rulebook_parameter(rulebook), "run_date": run_date or ""},
         out,
         force,
         progress,
         "Portfolio benchmark",
         "portfolio_benchmark",
         time.perf_counter() - t0,
+        meta=meta(p),
+        pptx_template=pptx_template,
     )

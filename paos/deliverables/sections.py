@@ -1,9 +1,12 @@
-"""Stage 8 (view side): the sections of the board deliverable as HTML.
+"""Stage 8 (view side): the pages of the board deliverable as HTML.
 
-Each public function takes a `Deliverable` and returns an `Html` object that a
-notebook displays. Every text that comes from evidence or the rulebook goes
-through `esc()`: a quote reading `<script>` or `=HYPERLINK(...)` shows as that
-same visible text, never as markup.
+Each public page function takes a `Deliverable`, gathers what its page shows
+into one data mapping (numbers written by `paos.method.figures`, titles by
+`paos.deliverables.titles`) and renders the page's Jinja template
+(templates/deck/, autoescaped): a quote reading `<script>` or `=HYPERLINK(...)`
+shows as that same visible text, never as markup. It returns an `Html` object
+that a notebook displays. (The Architecture Check's page is
+`paos.deliverables.check_page`.)
 """
 
 from __future__ import annotations
@@ -11,23 +14,29 @@ from __future__ import annotations
 import re
 from html import escape
 from html.parser import HTMLParser
+from pathlib import PurePath
 
+import jinja2
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 
-from paos.deliverables import charts
+from paos._defaults import DEFAULT_RULEBOOK
+from paos.bundled import TEMPLATES
+from paos.deliverables import charts, titles
 from paos.deliverables.report import (
     Deliverable,
-    first_phase_gaps,
-    gap_sentence,
+    earliest_phase,
     maturities,
+    pai_range,
     phases,
     priorities,
     severities,
     severity_counts,
     stakeholder_counts,
     stamp,
+    without_one,
 )
-from paos.method._numbers import signed
+from paos.errors import BIDI, isolate
 from paos.method.card import methodology_card
 
 _BLOCKS = {"p", "li", "tr", "h1", "h2", "h3", "h4", "div", "blockquote", "header", "figcaption"}
@@ -40,8 +49,10 @@ class _PlainText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.in_svg = 0
+        self.in_style = False  # a <style> element's text is not visible
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.in_style = tag == "style"
         if tag == "svg":
             if not self.in_svg:
                 self.parts.append("[chart]")
@@ -52,25 +63,41 @@ class _PlainText(HTMLParser):
             self.parts.append("  ")
 
     def handle_endtag(self, tag: str) -> None:
+        self.in_style = False
         if tag == "svg":
             self.in_svg -= 1
         elif tag in _BLOCKS and not self.in_svg:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.in_svg:
+        if not self.in_svg and not self.in_style:
             self.parts.append(data)
+
+
+# The mimetype under which a deck page's data mapping travels in the executed
+# notebook beside its HTML: what `paos.deliverables.slides` builds the PowerPoint deck
+# from (nbconvert's `paos_pptx` exporter too), so that no number or title is derived
+# a second time.
+PAGE_MIME = "application/vnd.paos.page+json"
 
 
 class Html:
     """An HTML fragment that Jupyter (and nbconvert) display as HTML; its plain-text
-    form (`repr`, a terminal, `text()`) is its visible text."""
+    form (`repr`, a terminal, `text()`) is its visible text. A deck page also carries
+    its `page` name and the `data` mapping its template got."""
 
-    def __init__(self, html: str):
+    def __init__(self, html: str, page: str = "", data: dict | None = None):
         self.html = html
+        self.page = page
+        self.data = data
 
     def _repr_html_(self) -> str:
         return self.html
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        if self.data is None:
+            return {}
+        return {PAGE_MIME: {"page": self.page, "data": jsonable(self.data)}}
 
     def __str__(self) -> str:
         return self.html
@@ -86,23 +113,15 @@ class Html:
         return self.text()
 
 
-# Characters that change the direction of the text around them: bidi controls and
-# right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko, ... and their
-# presentation forms). Text holding one is isolated in <bdi>, so a quote ending in
-# U+202E cannot reverse the attribution printed after it.
-_BIDI = re.compile(
-    "[\u0590-\u08ff\u200e\u200f\u202a-\u202e\u2066-\u2069\ufb1d-\ufdff"
-    "\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]"
-)
-
-
 def esc(text: object) -> str:
     """Visible text, safe in HTML: markup escaped, newlines kept as line breaks, and
     text that could reorder its neighbours isolated (<bdi>). For element content only;
     attributes take `_cls`."""
     text = "" if text is None else str(text)
     html = escape(text, quote=True).replace("\n", "<br>")
-    return f"<bdi>{html}</bdi>" if _BIDI.search(text) else html
+    # isolated when it holds a character that changes the direction of the text around
+    # it (`paos.errors.BIDI`): a quote ending in U+202E cannot reverse its attribution
+    return f"<bdi>{html}</bdi>" if BIDI.search(text) else html
 
 
 def _cls(name: object) -> str:
@@ -144,6 +163,12 @@ def _dimension_chart(d: Deliverable):
         maturities(d.rulebook),
         d.scale,
         d.rulebook["display_decimals"],
+        shown=d.figures.score,
+        threshold_shown=d.figures.threshold,
+        rated={
+            dim.id: sum(d.signal(s.id)["status"] == "scored" for s in dim.signals)
+            for dim in d.rulebook.dimensions
+        },
     )
 
 
@@ -165,6 +190,67 @@ def _divergence_chart(d: Deliverable):
     return charts.divergence_dumbbell(d.contract["signals"], d.names, d.scale)
 
 
+# The numbers behind each chart, for a native (editable) chart in the PowerPoint
+# deck: the results' own values, with the label each shows in the HTML.
+def _dimension_native(d: Deliverable) -> dict:
+    f, limits = d.figures, d.thresholds()
+    return {
+        "categories": [x["name"] for x in d.contract["dimensions"]],
+        "score": [x["score"] for x in d.contract["dimensions"]],
+        "labels": [f.score(x["score"]) for x in d.contract["dimensions"]],
+        "threshold_low": [min(limits[x["id"]]) for x in d.contract["dimensions"]],
+        "threshold_high": [max(limits[x["id"]]) for x in d.contract["dimensions"]],
+        "scale": list(d.scale),
+    }
+
+
+def _matrix_native(d: Deliverable) -> dict:
+    prio = {(r["severity"], t): r["priority"] for r in d.rulebook["priority"] for t in r["tiers"]}
+    tiers = d.rulebook["tiers"]
+    gaps = [(g["severity"], d.tier(g["dimension"])) for g in d.contract["gaps"]]
+    raised = [(g["severity"], d.tier(g["dimension"])) for g in d.contract["gaps"] if g["escalated"]]
+    return {
+        "columns": [f"{_label(name)} (tier {t})" for t, name in tiers.items()],
+        "rows": [
+            {
+                "severity": sev,
+                "cells": [
+                    {
+                        "n": gaps.count((sev, t)),
+                        "raised": raised.count((sev, t)),
+                        "priority": prio.get((sev, t), ""),
+                    }
+                    for t in tiers
+                ],
+            }
+            for sev in severities(d.rulebook)
+        ],
+    }
+
+
+def _divergence_native(d: Deliverable) -> dict:
+    sigs = [
+        s for s in d.contract["signals"] if s["strategic"] is not None and s["reality"] is not None
+    ]
+    return {
+        "categories": [d.names.get(s["id"], s["id"]) for s in sigs],
+        "strategic": [s["strategic"] for s in sigs],
+        "reality": [s["reality"] for s in sigs],
+        "scale": list(d.scale),
+    }
+
+
+def _roadmap_native(d: Deliverable) -> dict:
+    gaps = d.contract["gaps"]
+    plan = phases(d.rulebook)
+    return {
+        "categories": [f"Phase {p['phase']}: {p['name']}" for p in plan],
+        "start": [p["start_day"] for p in plan],
+        "days": [p["end_day"] - p["start_day"] for p in plan],
+        "labels": [titles.count(sum(g["phase"] == p["phase"] for g in gaps), "gap") for p in plan],
+    }
+
+
 # The charts of the deliverable, in page order.
 CHARTS = {
     "dimensions": _dimension_chart,
@@ -180,10 +266,10 @@ PAGES = (
     "executive_summary",
     "priority_matrix",
     "roadmap",
-    "reassessment",
-    "benchmark",
     "dimension_pages",
     "divergence",
+    "reassessment",
+    "benchmark",
     "evidence_appendix",
     "methodology",
     "reproducibility",
@@ -206,8 +292,8 @@ def _chart(d: Deliverable, name: str) -> str:
     return charts.svg_of(drawing)
 
 
-# How a finding that hinges on one person is marked (robustness-v1): in text, and in
-# the charts' labels.
+# How a finding that hinges on one person is marked (robustness-v1): the mark, and
+# beside it in words what leaving that one stakeholder out would change.
 FRAGILE = "depends on one stakeholder's answers"
 FRAGILE_MARK = "†"
 
@@ -218,318 +304,551 @@ def _fragile(g: dict) -> bool:
     return g.get("robust") is False
 
 
-def _pai_range(d: Deliverable) -> str:
-    """'2.1–2.3 leaving any one stakeholder out', or '' when there is no range."""
-    r = d.contract.get("robustness") or {}
-    if r.get("pai_min") is None or r.get("pai_max") is None:
-        return ""
-    lo, hi = d.score(r["pai_min"]), d.score(r["pai_max"])
-    if lo == hi:
-        return f"stays {lo} leaving any one stakeholder out"
-    return f"{lo}–{hi} leaving any one stakeholder out"
+# The deck's pages are Jinja templates (templates/deck/), autoescaped: every text
+# from evidence or the rulebook is shown as text. Text that could reorder its
+# neighbours (bidi controls, right-to-left scripts) is isolated in <bdi>.
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES / "deck")),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    finalize=lambda v: (
+        Markup(f"<bdi>{escape(str(v))}</bdi>")
+        if isinstance(v, str) and not isinstance(v, Markup) and BIDI.search(v)
+        else v
+    ),
+)
 
 
-def _count(n: float, word: str) -> str:
-    """'1 point', '0.5 points', '2 levels'."""
-    return f"{n:g} {word}" + ("" if n == 1 else "s")
+def _render(template: str, data: dict) -> Html:
+    html = _ENV.get_template(template).render(mark=FRAGILE_MARK, **data).strip()
+    return Html(html, template.split(".")[0], data)
 
 
-def _threshold_text(thresholds: dict[str, list[float]]) -> str:
-    """'the 2.75 threshold' or 'their signals' thresholds (2.75-3.25)'."""
-    values = sorted({t for ts in thresholds.values() for t in ts})
-    if len(values) == 1:
-        return f"the {values[0]:g} threshold"
-    return f"their signals' thresholds ({values[0]:g}-{values[-1]:g})"
+def jsonable(value: object) -> object:
+    """A page's data mapping as JSON: an SVG chart is left out (its numbers travel
+    beside it, under `native`), other markup becomes its visible text, tuples become
+    lists."""
+    if isinstance(value, dict):
+        return {
+            k: jsonable(v)
+            for k, v in value.items()
+            if not (isinstance(v, Markup) and v.lstrip().startswith("<svg"))
+        }
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Markup):
+        return Html(str(value)).text()
+    return value
 
 
-def _phase_span(p: dict) -> str:
-    return f"days {p['start_day']}-{p['end_day']}"
+def _sig(d: Deliverable, sid: str) -> dict:
+    return {"id": sid, "name": d.names.get(sid, sid)}
+
+
+def _target(d: Deliverable, sid: str) -> str:
+    """What the signal's target level looks like: the rubric text of the lowest
+    rating level at or above its threshold."""
+    spec = next(s for s in d.rulebook.signals if s.id == sid)
+    levels = d.rulebook["rating_scale"]["levels"]
+    level = min((lv for lv in spec.rubric if lv >= spec.threshold), default=max(spec.rubric))
+    return f"{levels[level]['name']} ({level}): {spec.rubric[level]}"
+
+
+def _module(d: Deliverable, dim: str) -> str:
+    return next(x.module for x in d.rulebook.dimensions if x.id == dim)
+
+
+def _without(d: Deliverable) -> dict[str, str]:
+    """Per fragile gap, what would change without one stakeholder, in words."""
+    if "without_one" not in d.drawings:
+        d.drawings["without_one"] = without_one(d)
+    out = {}
+    for g in d.contract["gaps"]:
+        alts = d.drawings["without_one"].get(g["signal_id"])
+        if not _fragile(g) or not alts:
+            continue
+        words = [f"would be {a}" if a else "would close" for a in alts]
+        shown = " or ".join(words)
+        out[g["signal_id"]] = f"without one stakeholder this gap {shown}" + (
+            f", not {g['severity']}" if any(alts) else ""
+        )
+    return out
+
+
+def _gap_view(d: Deliverable, g: dict) -> dict:
+    rb, f = d.rulebook, d.figures
+    phase = next(p for p in rb["phases"] if p["phase"] == g["phase"])
+    s = d.signal(g["signal_id"])
+    reason = ""
+    if s["divergence_class"] == "blind_spot":
+        reason = (
+            f"leadership rates it {f.mean(s['strategic'])}, operational reality "
+            f"{f.mean(s['reality'])}"
+        )
+    return {
+        "signal": _sig(d, g["signal_id"]),
+        "dimension": next(x["name"] for x in d.contract["dimensions"] if x["id"] == g["dimension"]),
+        "module": _module(d, g["dimension"]),
+        "target": _target(d, g["signal_id"]),
+        "severity": g["severity"],
+        "color": _severity_colors(d).get(g["severity"], charts.MUTED),
+        "raised": _raised(d) if g["escalated"] else "",
+        "priority": g["priority"],
+        "phase": g["phase"],
+        "deadline": phase["end_day"],
+        "score": f.mean(g["score"]),
+        "threshold": f.threshold(g["threshold"]),
+        "reason": reason,
+        "without_one": _without(d).get(g["signal_id"], FRAGILE if _fragile(g) else ""),
+    }
+
+
+def _meta_line(d: Deliverable) -> str:
+    m = d.meta
+    parts = [f"Assessed {m['assessed_on']}"]
+    for key in ("industry", "stage"):
+        if m.get(key):
+            parts.append(_label(str(m[key])))
+    if m.get("analyst"):
+        parts.append(f"analyst {m['analyst']}")
+    return " · ".join(parts)
+
+
+def _label(text: str) -> str:
+    """A vocabulary value as a label: 'saas' -> 'SaaS', 'scale-up' -> 'Scale-up'."""
+    known = {"saas": "SaaS", "fintech": "FinTech", "ai": "AI", "it": "IT", "b2b": "B2B"}
+    out = "-".join(known.get(part.lower(), part) for part in text.split("-"))
+    return out[:1].upper() + out[1:]
+
+
+def contents(d: Deliverable) -> list[dict]:
+    """The deck's contents: the body's pages, then the appendix."""
+    out = [
+        {"label": "Summary", "appendix": False},
+        {"label": "Priorities: " + titles.priorities(d), "appendix": False},
+        {"label": "Roadmap: " + titles.roadmap(d), "appendix": False},
+        {"label": "Dimensions: " + titles.dimensions(d), "appendix": False},
+        {"label": "Divergence: " + titles.divergence(d), "appendix": False},
+    ]
+    if d.reassessment is not None:
+        out.append({"label": "Progress: " + titles.progress(d), "appendix": False})
+    if d.benchmark is not None and d.benchmark["status"] == "ok":
+        out.append({"label": "Benchmark: " + titles.benchmark(d), "appendix": False})
+    out += [
+        {"label": "Appendix A · Evidence behind each gap", "appendix": True},
+        {"label": "Appendix B · Terms and methodology", "appendix": True},
+        {"label": "Appendix C · Reproducibility", "appendix": True},
+    ]
+    return out
 
 
 def executive_summary(d: Deliverable) -> Html:
-    """Page 1: PAI with maturity, dimension scores against their thresholds, gap
-    counts by severity, and the top gaps of the first phase in one sentence each."""
-    c, m, rb = d.contract, d.meta, d.rulebook
+    """Page 1, the answer first: the headline (PAI, level, the constraint that
+    matters most), the three decisions for the board, what is at stake; a
+    re-assessment leads with its progress."""
+    return _render("summary.html.j2", summary_data(d))
+
+
+def summary_data(d: Deliverable) -> dict:
+    c, rb, f = d.contract, d.rulebook, d.figures
+    m = d.meta
+    gaps = c["gaps"]
+    decisions = [_gap_view(d, g) for g in gaps[:3]]
+    pai: dict = {
+        "value": "–",
+        "scale": f"{d.scale[0]}–{d.scale[1]}",
+        "level": "",
+        "color": "",
+        "range": "",
+    }
     if c["status"] == "complete":
-        band = charts.by_rank(maturities(rb), charts.MATURITY_RAMP).get(c["maturity"], "#5b6b7b")
-        pai = (
-            f'<div class="pai"><div class="pai-value">{esc(c["pai_display"])}</div>'
-            f'<div class="pai-scale">of {d.score(d.scale[1])}</div>'
-            + (f'<div class="pai-range">{esc(_pai_range(d))}</div>' if _pai_range(d) else "")
-            + f'<div class="maturity"{paint(band)}>{esc(c["maturity"])}</div></div>'
+        band = charts.by_rank(maturities(rb), charts.MATURITY_RAMP).get(c["maturity"], "")
+        pai.update(value=f.score(c["pai"]), level=c["maturity"], color=band)
+        pai["range"] = pai_range(d)
+    else:
+        pai["level"] = "incomplete"
+    colors = _severity_colors(d)
+    tiles = [
+        {"n": n, "label": s, "color": colors.get(s, charts.MUTED)}
+        for s, n in severity_counts(d).items()
+    ]
+    raised = sum(g["escalated"] for g in gaps)
+    stakes = [f"{titles.count(len(gaps), 'gap')} below threshold in all"]
+    if raised:
+        stakes.append(
+            f"{titles.count(raised, 'gap')} {_raised(d)} because "
+            + raised_rule(d)
+            .split(" where ", 1)[1]
+            .replace(" it ", " them " if raised > 1 else " it ")
+        )
+    fragile = sum(_fragile(g) for g in gaps)
+    if fragile:
+        stakes.append(
+            f"{titles.count(fragile, 'gap')} {titles.verb(fragile, 'depends')} on one stakeholder's answers"
+        )
+    people = stakeholder_counts(d)
+    n_people = sum(people.values())
+    n_metrics = d.results.metrics.height
+    stakes.append(
+        f"Evidence from {titles.count(n_people, 'stakeholder')}"
+        + (f" and {titles.count(n_metrics, 'metric')}" if n_metrics else "")
+    )
+    progress = None
+    title = titles.headline(d)
+    if d.reassessment is not None:
+        title = titles.progress_headline(d)
+        pc = d.reassessment
+        lines = [titles.headline(d)]
+        worse = [g for g in pc["gaps_persisting"] if g["change"] == "worsened"]
+        new = len(pc["gaps_new"])
+        lines.append(
+            (titles.count(new, "new gap") if new else "No new gap")
+            + "; "
+            + (
+                f"{titles.count(len(worse), 'persisting gap')} got worse"
+                if worse
+                else "no persisting gap got worse"
+            )
+        )
+        flags = disagreements(d)
+        if flags:
+            lines.append(
+                f"{titles.count(len(flags), 'recorded status', 'recorded statuses')} "
+                f"{titles.verb(len(flags), 'disagrees')} with the measured result"
+            )
+        progress = {"since": pc["assessed_on"]["baseline"], "lines": lines}
+    first = phases(rb)[0]
+    note = ""
+    if rb.id != DEFAULT_RULEBOOK:
+        note = f"Scored under rulebook {rb['title']} ({rb.id}), not the bundled default"
+    return {
+        "page": {"title": title},
+        "title": title,
+        "client": m["client"],
+        "footer": f"{m['client']} · Confidential",
+        "meta_line": _meta_line(d),
+        "rulebook_note": note,
+        "progress": progress,
+        "pai": pai,
+        "tiles": tiles,
+        "stakes": stakes,
+        "decisions_head": (
+            "The decisions for the board" if len(decisions) != 1 else "The decision for the board"
+        ),
+        "decisions": decisions,
+        "no_decision": f"No gap: nothing to decide for phase {first['phase']}.",
+        "fragile": any(g["without_one"] for g in decisions),
+        "commentary": d.commentary.get("summary", []),
+        "contents": contents(d),
+    }
+
+
+def raised_rule(d: Deliverable) -> str:
+    """The escalation rule in plain words."""
+    esc_rule, dv, f = d.rulebook["escalation"], d.rulebook["divergence"], d.figures
+    if esc_rule["divergence_class"] == "blind_spot":
+        why = (
+            f"leadership rates it at least "
+            f"{titles.count_points(f.plain(dv['blind_spot_at_or_above']))} above operational reality"
         )
     else:
-        missing = ", ".join(x["id"] for x in c["dimensions"] if x["score"] is None)
-        pai = (
-            f'<div class="pai"><div class="pai-value">–</div><div class="maturity">'
-            f"Incomplete: insufficient evidence in {esc(missing)}</div></div>"
+        why = (
+            f"leadership rates it at least "
+            f"{titles.count_points(f.plain(-dv['hidden_strength_at_or_below']))} below operational "
+            "reality"
         )
-    colors = _severity_colors(d)
-    tiles = "".join(
-        f'<div class="tile"{paint(colors.get(s, "#5b6b7b"))}><div class="n">{n}</div>'
-        f'<div class="l">{esc(s)}</div></div>'
-        for s, n in severity_counts(d).items()
-    )
-    people = stakeholder_counts(d)
-    evidence = ", ".join(f"{n} {p}" for p, n in people.items() if n)
-    n_metrics = d.results.metrics.height
-    blind = [s["id"] for s in c["signals"] if s["divergence_class"] == "blind_spot"]
-    hidden = [s["id"] for s in c["signals"] if s["divergence_class"] == "hidden_strength"]
-    first = phases(rb)[0]
-    firsts = first_phase_gaps(d)
-    top = firsts[:5]
-    top_html = (
-        "".join(
-            f"<li>{esc(gap_sentence(d, g))}"
-            + (f' <span class="fragile">{FRAGILE_MARK} {FRAGILE}</span>' if _fragile(g) else "")
-            + "</li>"
-            for g in top
-        )
-        or f"<li>No {esc(first['priority'])} gap: nothing for phase {first['phase']}.</li>"
-    )
-    more = len(firsts) - len(top)
-    chart = _chart(d, "dimensions")
-    modules = ", ".join(mod["name"] for mod in c["installation_modules"]) or "none"
-    head = (
-        f'<header class="cover"><div class="kicker">Partner Architecture Diagnostic · '
-        f'Executive summary</div><h1>{esc(m["client"])}</h1><div class="meta">'
-        f"Assessed {esc(m['assessed_on'])}"
-        + (f" · {esc(m['industry'])}" if m.get("industry") else "")
-        + (f" · {esc(m['stage'])}" if m.get("stage") else "")
-        + (f" · analyst {esc(m['analyst'])}" if m.get("analyst") else "")
-        + f" · engagement {esc(d.engagement_id)}</div></header>"
-    )
-    body = (
-        f'{head}<div class="summary-grid"><div class="col-left">'
-        f"<h3>Partner Architecture Index</h3>{pai}"
-        f'<h3>Gaps by severity</h3><div class="tiles">{tiles}</div>'
-        f'<p class="small">{len(c["gaps"])} gaps in all; {len(blind)} blind spots, '
-        f"{len(hidden)} hidden strengths. Evidence from {esc(evidence)} stakeholders"
-        f"{f' and {n_metrics} metrics' if n_metrics else ''}.</p></div>"
-        f'<div class="col-right"><h3>Dimension scores against '
-        f"{_threshold_text(d.thresholds())}</h3>{chart}</div></div>"
-        f"<h3>Top priorities ({esc(first['priority'])}, phase {first['phase']}: "
-        f'{_phase_span(first)})</h3><ol class="top">{top_html}</ol>'
-        + (
-            f'<p class="small">…and {more} more {esc(first["priority"])} gap(s) in the roadmap.</p>'
-            if more > 0
-            else ""
-        )
-        + f'<p class="small"><b>Installation modules in scope:</b> {esc(modules)}.</p>'
-    )
-    return Html(f'<section class="executive">{body}</section>')
+    return f"A gap is raised {titles.count(esc_rule['levels'], 'level')} where {why}"
+
+
+def _raised(d: Deliverable) -> str:
+    return f"raised {titles.count(d.rulebook['escalation']['levels'], 'level')}"
+
+
+# The priorities page lists at most this many gaps (the roadmap lists them all).
+PRIORITY_ROWS = 15
+# With at most this many gaps listed, the priorities and the roadmap share a page.
+SHARE_BELOW = 5
+
+ORDER_RULE = (
+    "the phase takes the gaps of its priority; within it, the foundation tier first, "
+    "then the most severe, then the lowest score (then the signal id)."
+)
 
 
 def priority_matrix(d: Deliverable) -> Html:
-    """Every gap by severity and tier; cells labelled with the rule's priority."""
-    svg = _chart(d, "matrix")
-    esc_rule, dv = d.rulebook["escalation"], d.rulebook["divergence"]
-    why = (
-        f"leadership rates it at least {_count(dv['blind_spot_at_or_above'], 'point')} "
-        "above operational reality (a blind spot)"
-        if esc_rule["divergence_class"] == "blind_spot"
-        else "leadership rates it at least "
-        f"{_count(-dv['hidden_strength_at_or_below'], 'point')} below operational reality "
-        "(a hidden strength)"
+    """The earliest phase's gaps with what to build (target level, module); without
+    any gap, one line."""
+    first, firsts = earliest_phase(d)
+    if not firsts:
+        return _render("priorities.html.j2", {"oneliner": titles.priorities(d), "page": {}})
+    rows = [_gap_view(d, g) for g in firsts[:PRIORITY_ROWS]]
+    more = len(firsts) - len(rows)
+    span = f"phase {first['phase']} ({first['name']}, days {first['start_day']}–{first['end_day']})"
+    listed = (
+        f"The table lists every gap of {span}"
+        if not more
+        else f"The table lists the first {len(rows)} gaps of {span} (the roadmap lists the other {more})"
     )
     lead = (
-        "Priority follows from severity and tier by rule: foundations first. "
-        f"* marks a gap escalated {_count(esc_rule['levels'], 'level')} because {why}."
-        + (
-            f" {FRAGILE_MARK} marks a gap that {FRAGILE}: leaving that one person out changes it."
-            if any(_fragile(g) for g in d.contract["gaps"])
-            else ""
-        )
+        "Priority follows from severity and the dimension's tier by rule: foundations "
+        f"first (the matrix on the roadmap page). {raised_rule(d)}. {listed}, with the "
+        "target level each "
+        "must reach and the module that builds it."
     )
-    return _section(
-        "matrix", "Priority matrix", _figure(svg, "Gaps by severity and tier"), esc(lead)
-    )
+    data = {
+        "oneliner": "",
+        "page": {"title": titles.priorities(d), "kicker": "Priorities"},
+        "lead": lead,
+        "rows": rows,
+        "fragile": any(g["without_one"] for g in rows),
+    }
+    return _render("priorities.html.j2", data)
 
 
 def roadmap(d: Deliverable) -> Html:
-    """The phases with their gaps in roadmap order, and the modules in scope."""
-    plan = phases(d.rulebook)
+    """The phases with their gaps in roadmap order, the ordering rule, and the modules."""
+    f = d.figures
     gaps = d.contract["gaps"]
-    svg = _chart(d, "roadmap")
-    cols = []
-    for p in plan:
-        items = (
-            "".join(
-                f"<li>{_severity(d, g['severity'])} <b>{esc(g['signal_id'])}</b> "
-                f'{esc(d.names[g["signal_id"]])} <span class="muted">({d.fine(g["score"])})'
-                "</span>"
-                + (f' <span class="fragile">{FRAGILE_MARK}</span>' if _fragile(g) else "")
-                + "</li>"
-                for g in gaps
-                if g["phase"] == p["phase"]
+    plan = []
+    for p in phases(d.rulebook):
+        mine = [g for g in gaps if g["phase"] == p["phase"]]
+        modules: dict[str, list[dict]] = {}
+        for g in mine:
+            modules.setdefault(_module(d, g["dimension"]), []).append(
+                {
+                    "signal": _sig(d, g["signal_id"]),
+                    "score": f.mean(g["score"]),
+                    "mark": _fragile(g),
+                }
             )
-            or '<li class="muted">no gap</li>'
+        plan.append(
+            {
+                "phase": p["phase"],
+                "name": p["name"],
+                "start": p["start_day"],
+                "end": p["end_day"],
+                "priority": p["priority"],
+                "count": titles.count(len(mine), "gap"),
+                "modules": [{"name": k, "gaps": v} for k, v in modules.items()],
+            }
         )
-        cols.append(
-            f'<div class="phase"><h3>Phase {p["phase"]}: {esc(p["name"])}</h3>'
-            f'<div class="muted">{_phase_span(p)} · '
-            f"{esc(p['priority'])}</div><ul>{items}</ul></div>"
-        )
-    mods = "".join(
-        f"<tr><td>{esc(mod['priority'])}</td><td><b>{esc(mod['name'])}</b></td>"
-        f"<td>{esc(mod['dimension'])}</td><td>{esc(', '.join(mod['signals']))}</td></tr>"
-        for mod in d.contract["installation_modules"]
-    )
-    table = (
-        f'<h3>Installation modules in scope</h3><table class="grid"><thead><tr>'
-        f"<th>priority</th><th>module</th><th>dimension</th><th>scope (gaps)</th></tr>"
-        f"</thead><tbody>{mods}</tbody></table>"
-        if mods
-        else "<p>No installation module is in scope: no gap was found.</p>"
-    )
-    fragile = [g["signal_id"] for g in gaps if _fragile(g)]
-    note = (
-        f'<p class="small">{FRAGILE_MARK} {FRAGILE} ({esc(", ".join(fragile))}): confirm '
-        "it before acting on it.</p>"
-        if fragile
-        else ""
-    )
-    return _section(
-        "roadmap",
-        "Roadmap",
-        _figure(svg, "Phases and the gaps they address")
-        + note
-        + f'<div class="phases" style="--n: {len(cols)}">{"".join(cols)}</div>'
-        + table,
-    )
+    data = {
+        # a short priorities page shares its sheet with the roadmap
+        "shared": len(earliest_phase(d)[1]) <= SHARE_BELOW,
+        "page": {"title": titles.roadmap(d), "kicker": "Roadmap"},
+        "chart": Markup(_chart(d, "roadmap")),
+        "native": _roadmap_native(d),
+        "caption": "Phases on a day scale, with the number of gaps each closes",
+        "matrix": Markup(_chart(d, "matrix")),
+        "matrix_native": _matrix_native(d),
+        "matrix_caption": (
+            "Every gap by severity (rows) and tier (columns); the cell's label is the priority "
+            "the rule gives it. * raised "
+            f"{titles.count(d.rulebook['escalation']['levels'], 'level')} by the divergence rule"
+            + (f"; {FRAGILE_MARK} depends on one stakeholder." if any(map(_fragile, gaps)) else ".")
+        ),
+        "order_rule": ORDER_RULE[:1].upper() + ORDER_RULE[1:],
+        "phases": plan,
+        "fragile": any(_fragile(g) for g in gaps),
+    }
+    return _render("roadmap.html.j2", data)
 
 
-def _signal_row(d: Deliverable, s: dict) -> str:
-    gap = next((g for g in d.contract["gaps"] if g["signal_id"] == s["id"]), None)
-    state = (
-        "no evidence"
-        if s["status"] == "no_evidence"
-        else "validated"
-        if s["validated"]
-        else "provisional"
-    )
-    agreement = d.fine(s["agreement"]) + (" (low)" if s["low_consensus"] else "")
-    return (
-        f'<tr class="{"gap" if gap else ""}"><td><b>{esc(s["id"])}</b> '
-        f'{esc(d.names[s["id"]])}</td><td class="num">{d.fine(s["score"])}</td>'
-        f'<td class="num">{d.fine(s["strategic"])}</td><td class="num">'
-        f"{d.fine(s['reality'])}</td><td>{esc(charts.CLASS_LABELS[s['divergence_class']])}"
-        f'</td><td class="num">{agreement}</td><td>{state}</td><td>'
-        + (_severity(d, gap["severity"]) + " " + esc(gap["priority"]) if gap else "")
-        + (f" {FRAGILE_MARK}" if gap and _fragile(gap) else "")
-        + "</td></tr>"
-    )
+def _views(d: Deliverable, s: dict) -> str:
+    """Divergence class and agreement in plain words."""
+    words = {
+        "blind_spot": "leadership higher",
+        "hidden_strength": "reality higher",
+        "aligned": "views agree",
+        "not_testable": "one view only",
+    }
+    out = words.get(s["divergence_class"], "")
+    if s["low_consensus"]:
+        out += "; raters disagree"
+    if s["status"] == "no_evidence":
+        return "no evidence"
+    if not s["validated"]:
+        out += "; one perspective only"
+    return out
 
 
 def dimension_pages(d: Deliverable) -> Html:
-    """One block per dimension: score, coverage, and every signal with strategic
-    against reality, divergence class, agreement, validated or provisional."""
-    blocks = []
+    """Each dimension: score and level, and every signal with its score, threshold
+    (where thresholds differ), leadership against reality and its gap."""
+    f, rb = d.figures, d.rulebook
     near = set((d.contract.get("robustness") or {}).get("near_gaps") or [])
-    for dim, spec in zip(d.contract["dimensions"], d.rulebook.dimensions):
-        rows = "".join(_signal_row(d, d.signal(s.id)) for s in spec.signals)
-        misses = [s for s in spec.signals if s.id in near]
-        rows_note = (
-            '<p class="small">Near miss (a gap when one stakeholder is left out): '
-            + "; ".join(f"<b>{esc(s.id)}</b> {esc(s.name)}" for s in misses)
-            + ".</p>"
-            if misses
-            else ""
+    thresholds = {s.threshold for s in rb.signals}
+    gaps = {g["signal_id"]: g for g in d.contract["gaps"]}
+    without = _without(d)
+    dims = []
+    for dim, spec in zip(d.contract["dimensions"], rb.dimensions):
+        rows = []
+        for sig in spec.signals:
+            s = d.signal(sig.id)
+            g = gaps.get(sig.id)
+            rows.append(
+                {
+                    "signal": _sig(d, sig.id),
+                    "score": f.mean(s["score"]),
+                    "threshold": f.threshold(sig.threshold),
+                    "strategic": f.mean(s["strategic"]),
+                    "reality": f.mean(s["reality"]),
+                    "views": _views(d, s),
+                    "note": "",
+                    "gap": (
+                        {
+                            "severity": g["severity"],
+                            "color": _severity_colors(d).get(g["severity"], charts.MUTED),
+                            "priority": g["priority"],
+                            "without_one": without.get(sig.id, FRAGILE if _fragile(g) else ""),
+                        }
+                        if g
+                        else None
+                    ),
+                }
+            )
+        misses = [s.name for s in spec.signals if s.id in near]
+        n_gaps = dim["gap_count"]
+        dims.append(
+            {
+                "id": dim["id"],
+                "name": dim["name"],
+                "score": f.score(dim["score"]) if dim["score"] is not None else "not scored",
+                "level": dim["maturity"] or "",
+                "line": (
+                    f"{_label(rb['tiers'][spec.tier])} tier · {titles.count(n_gaps, 'gap')} · "
+                    f"{dim['coverage']:.0%} of signals rated · decides {spec.decides}"
+                ),
+                "rows": rows,
+                "near": (
+                    "without one stakeholder "
+                    + titles.joined(misses)
+                    + (" would be a gap" if len(misses) == 1 else " would be gaps")
+                    if misses
+                    else ""
+                ),
+                "commentary": d.commentary.get(f"dimension:{dim['id']}", []),
+            }
         )
-        score = d.score(dim["score"]) if dim["score"] is not None else "insufficient evidence"
-        blocks.append(
-            f'<div class="dimension"><h3>{esc(dim["id"])} · {esc(dim["name"])}</h3>'
-            f'<p class="muted">Tier {spec.tier} ({esc(d.rulebook["tiers"][spec.tier])}) · '
-            f"score <b>{score}</b>{' (' + esc(dim['maturity']) + ')' if dim['maturity'] else ''}"
-            f" · coverage {dim['coverage']:.0%} · {dim['gap_count']} gap(s). Decides "
-            f'{esc(spec.decides)}.</p><table class="grid"><thead><tr><th>signal</th>'
-            f"<th>score</th><th>leadership</th><th>reality</th><th>divergence</th>"
-            f"<th>agreement</th><th>evidence</th><th>gap</th></tr></thead><tbody>{rows}"
-            f"</tbody></table>{rows_note}</div>"
-        )
-    return _section("dimensions", "Dimensions", "".join(blocks))
+    data = {
+        "page": {"title": titles.dimensions(d), "kicker": "Dimensions"},
+        "chart": Markup(_chart(d, "dimensions")),
+        "native": _dimension_native(d),
+        "caption": (
+            "Dimension scores (bars, n = the dimension's rated signals) against "
+            + _threshold_text(d)
+        ),
+        "dims": dims,
+        "show_thresholds": len(thresholds) > 1,
+        "fragile": any(_fragile(g) for g in gaps.values()),
+    }
+    return _render("dimensions.html.j2", data)
+
+
+def _threshold_text(d: Deliverable) -> str:
+    values = sorted({s.threshold for s in d.rulebook.signals})
+    f = d.figures
+    if len(values) == 1:
+        return f"the threshold of {f.threshold(values[0])} (line)"
+    return (
+        f"their signals' thresholds, {f.threshold(values[0])} to {f.threshold(values[-1])} (ticks)"
+    )
 
 
 def divergence(d: Deliverable) -> Html:
     """Blind spots and hidden strengths across all signals in one picture."""
-    sigs, dec = d.contract["signals"], d.rulebook["display_decimals"]
-    svg = _chart(d, "divergence")
+    sigs, f, dv = d.contract["signals"], d.figures, d.rulebook["divergence"]
+    up = titles.count_points(f.plain(dv["blind_spot_at_or_above"]))
+    down = titles.count_points(f.plain(-dv["hidden_strength_at_or_below"]))
 
-    def listing(cls: str) -> str:
-        items = [
-            f"<li><b>{esc(s['id'])}</b> {esc(d.names[s['id']])}: leadership "
-            f"{d.fine(s['strategic'])}, reality {d.fine(s['reality'])} "
-            f"(divergence {signed(s['divergence'], dec + 1)})</li>"
+    def items(cls: str) -> list[dict]:
+        return [
+            {
+                "signal": _sig(d, s["id"]),
+                "strategic": f.mean(s["strategic"]),
+                "reality": f.mean(s["reality"]),
+                "delta": f.delta(s["divergence"]),
+            }
             for s in sigs
             if s["divergence_class"] == cls
         ]
-        return f"<ul>{''.join(items)}</ul>" if items else '<p class="muted">None.</p>'
 
-    low = [s["id"] for s in sigs if s["low_consensus"]]
-    dv, cut = d.rulebook["divergence"], d.rulebook["agreement"]["low_consensus_below"]
-    body = (
-        _figure(svg, "Leadership (strategic) against reality, per signal")
-        + '<div class="two"><div><h3>Blind spots</h3><p class="small">Leadership assumes '
-        "more structure than operational reality shows (by "
-        f"{dv['blind_spot_at_or_above']:g} or more).</p>{listing('blind_spot')}</div>"
-        '<div><h3>Hidden strengths</h3><p class="small">Reality is ahead of what '
-        f"leadership believes (by {-dv['hidden_strength_at_or_below']:g} or more).</p>"
-        f"{listing('hidden_strength')}</div></div>"
-        + (
-            f'<p class="small">Low consensus among stakeholders (agreement below {cut:g}): '
-            f"{esc(', '.join(low))}.</p>"
+    low = [d.names[s["id"]] for s in sigs if s["low_consensus"]]
+    cut = d.rulebook["agreement"]["low_consensus_below"]
+    data = {
+        "page": {"title": titles.divergence(d), "kicker": "Leadership against operational reality"},
+        "lead": (
+            "Leadership's mean rating of each signal against the mean of everyone else "
+            "(operational staff, partners, metrics)."
+        ),
+        "chart": Markup(_chart(d, "divergence")),
+        "native": _divergence_native(d),
+        "caption": "Leadership against operational reality, per signal (mean ratings)",
+        "groups": [
+            {
+                "head": "Leadership rates higher (blind spots)",
+                "explain": f"Leadership assumes more structure than reality shows, by {up} or more.",
+                "entries": items("blind_spot"),
+            },
+            {
+                "head": "Reality is ahead (hidden strengths)",
+                "explain": f"Reality is ahead of what leadership believes, by {down} or more.",
+                "entries": items("hidden_strength"),
+            },
+        ],
+        "low": (
+            f"Raters disagree (agreement below {f.plain(cut)}) on "
+            f"{titles.count(len(low), 'signal')}: {titles.joined(low)}."
             if low
             else ""
-        )
-    )
-    return _section("divergence", "Cross-stakeholder divergence", body)
+        ),
+    }
+    return _render("divergence.html.j2", data)
 
 
 def evidence_appendix(d: Deliverable) -> Html:
-    """For every gap, the quotes that support it, attributed by perspective (and by
-    role only where enough stakeholders share it); then the evidence gaps."""
+    """Appendix A: for every gap, the quotes that support it, attributed by
+    perspective (and by role only where enough stakeholders share it)."""
     rb = d.rulebook
-    blocks = [
-        f'<p class="lead">Documented ratings at or below {rb["gap_evidence_max_rating"]} '
-        "support each gap. A quote names the role of its author only when at least "
-        f"{rb['anonymity_min_role_group']} stakeholders share both its perspective and "
-        "its role; otherwise the perspective alone.</p>"
-    ]
+    gaps = []
     for g in d.contract["gaps"]:
-        quotes = "".join(
-            f"<blockquote><p>{esc(e['text'])} <cite>{esc(e['perspective'])}"
-            + (f" · {esc(e['role'])}" if e["role"] and e["role"] != e["perspective"] else "")
-            + (f" · rating {e['rating']}" if e["rating"] is not None else "")
-            + "</cite></p></blockquote>"
+        quotes = [
+            {
+                "text": e["text"],
+                "by": " · ".join(
+                    [e["perspective"]]
+                    + ([e["role"]] if e["role"] and e["role"] != e["perspective"] else [])
+                    + ([f"rating {e['rating']}"] if e["rating"] is not None else [])
+                ),
+            }
             for e in g["evidence"]
+        ]
+        gaps.append(
+            {
+                "signal": _sig(d, g["signal_id"]),
+                "severity": g["severity"],
+                "color": _severity_colors(d).get(g["severity"], charts.MUTED),
+                "priority": g["priority"],
+                "question": d.questions[g["signal_id"]],
+                "quotes": quotes,
+            }
         )
-        quotes = (
-            f'<div class="quotes">{quotes}</div>'
-            if quotes
-            else '<p class="muted">No documented rating at or below '
-            f"{d.rulebook['gap_evidence_max_rating']}.</p>"
-        )
-        blocks.append(
-            f'<div class="gap-evidence"><h3>{esc(g["signal_id"])} '
-            f"{esc(d.names[g['signal_id']])} {_severity(d, g['severity'])} "
-            f'{esc(g["priority"])}</h3><p class="q">{esc(d.questions[g["signal_id"]])}'
-            f"</p>{quotes}</div>"
-        )
-    none = [s for s in d.contract["signals"] if s["status"] == "no_evidence"]
-    gaps_html = (
-        (
-            "<ul>"
-            + "".join(f"<li><b>{esc(s['id'])}</b> {esc(d.names[s['id']])}</li>" for s in none)
-            + "</ul>"
-        )
-        if none
-        else '<p class="muted">Every signal has evidence.</p>'
-    )
-    return _section(
-        "appendix",
-        "Evidence appendix",
-        "".join(blocks) + f"<h3>Evidence gaps (signals nobody could rate)</h3>{gaps_html}",
-    )
+    none = [d.names[s["id"]] for s in d.contract["signals"] if s["status"] == "no_evidence"]
+    data = {
+        "page": {"title": titles.evidence(d), "kicker": "Appendix A · Evidence behind each gap"},
+        "lead": (
+            f"Documented ratings at or below {rb['gap_evidence_max_rating']} support each gap. "
+            "A quote names the role of its author only when at least "
+            f"{rb['anonymity_min_role_group']} stakeholders who gave a rating share both its perspective and "
+            "its role; otherwise the perspective alone."
+        ),
+        "gaps": gaps,
+        "no_quote": f"No documented rating at or below {rb['gap_evidence_max_rating']}.",
+        "unrated": titles.joined(none) + "." if none else "none: every signal has evidence.",
+    }
+    return _render("evidence.html.j2", data)
 
 
 # The methodology card's Markdown as inert HTML: raw HTML in a rulebook text shows as
@@ -537,19 +856,68 @@ def evidence_appendix(d: Deliverable) -> Html:
 _CARD = MarkdownIt("commonmark", {"html": False}).disable(["link", "image", "autolink"])
 
 
+def terms(d: Deliverable) -> list[dict]:
+    """The method's terms that the body avoids, defined in plain words."""
+    rb, f = d.rulebook, d.figures
+    dv, esc_rule = rb["divergence"], rb["escalation"]
+    return [
+        {
+            "term": "PAI",
+            "text": "Partner Architecture Index: the weighted mean of the dimension scores.",
+        },
+        {
+            "term": "blind spot",
+            "text": f"leadership rates a signal at least {f.plain(dv['blind_spot_at_or_above'])} "
+            "above operational reality (everyone else's mean).",
+        },
+        {
+            "term": "hidden strength",
+            "text": "operational reality rates a signal at least "
+            f"{f.plain(-dv['hidden_strength_at_or_below'])} above leadership.",
+        },
+        {
+            "term": "raised (escalated)",
+            "text": f"a gap's severity raised {titles.count(esc_rule['levels'], 'level')} "
+            "because of a divergence between the views.",
+        },
+        {
+            "term": "agreement",
+            "text": "how closely the raters of a signal agree (r_wg, 0 to 1); below "
+            f"{f.plain(rb['agreement']['low_consensus_below'])} the raters disagree.",
+        },
+        {
+            "term": "one perspective only (provisional)",
+            "text": f"a signal rated from fewer than {rb['validated_min_perspectives']} "
+            "perspectives.",
+        },
+        {
+            "term": f"{FRAGILE_MARK} depends on one stakeholder",
+            "text": "scoring again without one stakeholder's answers (each in turn) changes "
+            "the finding; the deck states what it would become.",
+        },
+        {
+            "term": "tier",
+            "text": ", ".join(f"{k}: {v}" for k, v in rb["tiers"].items())
+            + "; foundations are addressed first.",
+        },
+    ]
+
+
 def methodology(d: Deliverable) -> Html:
-    """Appendix: every rule of the rulebook these results were scored with (the
-    methodology card, as `paos rulebook show` prints it)."""
+    """Appendix B: the method's terms, and every rule of the rulebook these results
+    were scored with (the methodology card, as `paos rulebook show` prints it)."""
     card = methodology_card(d.rulebook).split("\n", 1)[1]  # the title is the h2 here
-    return _section(
-        "methodology",
-        f"Methodology applied: {d.rulebook['title']}",
-        f'<div class="card">{_CARD.render(card)}</div>',
-    )
+    data = {
+        "page": {"title": titles.methodology(d), "kicker": "Appendix B · Terms and methodology"},
+        "terms": terms(d),
+        "card": Markup(_CARD.render(card)),
+    }
+    return _render("methodology.html.j2", data)
 
 
 def reproducibility(d: Deliverable) -> Html:
-    """The stamp: rulebook id and sha256, paos version, evidence hashes, run date."""
+    """Appendix C, the stamp: rulebook id and sha256, paos version, evidence hashes,
+    run date."""
     st = stamp(d)
     rows = [
         ("engagement", st["engagement_id"]),
@@ -558,171 +926,200 @@ def reproducibility(d: Deliverable) -> Html:
         ("paos version", st["paos_version"]),
         ("run date", st["run_date"]),
     ]
-    rows += [(f"evidence {f['file']}", f["sha256"]) for f in st["evidence_files"]]
-    body = "".join(f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in rows)
-    return Html(
-        f'<section class="stamp"><h2>Reproducibility</h2><table class="kv">{body}</table></section>'
-    )
-
-
-def architecture_check(check: dict) -> Html:
-    """The one-page Architecture Check: recommendation, one screening answer per
-    dimension, against the rulebook's screening cut."""
-    likely, constraint_at = check["constraints"], check["constraint_at_or_below"]
-    lo, hi = check["rating_scale"]
-    svg = charts.to_svg(charts.screening_bars(check["dimensions"], constraint_at, (lo, hi)))
-    rows = "".join(
-        f"<tr><td><b>{esc(d['id'])}</b> {esc(d['name'])}</td><td>{esc(d['question'])}</td>"
-        f'<td class="num">{d["rating"]} {esc(d["level"])}</td><td>'
-        + (_badge("likely", charts.SEVERITY_RAMP[0]) if d["constraint_likely"] else "–")
-        + f"</td><td>{esc(d['note'])}</td></tr>"
-        for d in check["dimensions"]
-    )
-    verdict = "recommend" if likely else "clear"
-    head = (
-        f'<header class="cover"><div class="kicker">Partner Architecture Check · '
-        f'screening</div><h1>{esc(check["prospect"])}</h1><div class="meta">'
-        + (f"Assessed {esc(check['assessed_on'])} · " if check["assessed_on"] else "")
-        + (f"analyst {esc(check['analyst'])} · " if check["analyst"] else "")
-        + f"rulebook {esc(check['rulebook']['id'])} · {esc(check['id'])}</div></header>"
-    )
-    why = (
-        f"A structural constraint is likely in {esc(', '.join(likely))}: rated at or below "
-        f"{constraint_at} on the screening question."
-        if likely
-        else f"No dimension was rated at or below {constraint_at}."
-    )
-    body = (
-        f'{head}<div class="verdict {verdict}"><div class="kicker">Recommendation</div>'
-        f'<div class="big">{esc(check["recommendation"])}</div><p>{why}</p></div>'
-        f'{svg}<table class="grid check"><thead><tr><th>dimension</th><th>screening '
-        f"question</th><th>rating</th><th>constraint</th><th>note</th></tr></thead>"
-        f'<tbody>{rows}</tbody></table><p class="small">A screening, not a diagnostic: no '
-        f"PAI is computed from a check. Run on {esc(check['run_date'])}; rulebook sha256 "
-        f"{esc(check['rulebook']['sha256'])}.</p>"
-    )
-    return Html(f'<section class="check-page">{body}</section>')
+    rows += [(f"evidence {isolate(f['file'])}", f["sha256"]) for f in st["evidence_files"]]
+    data = {
+        "page": {"title": titles.reproducibility(d), "kicker": "Appendix C · Reproducibility"},
+        "rows": rows,
+    }
+    return _render("reproducibility.html.j2", data)
 
 
 def benchmark(d: Deliverable) -> Html:
-    """Where this engagement stands among past engagements (aggregates only: peer
-    count, median, quartiles, percentile; never another client's name or score)."""
+    """Where this engagement stands among other clients, the latest past engagement
+    of each (aggregates only: peer count, median, quartiles, percentile; never
+    another client's name or score).
+    Too few peers: one line, not a page."""
     b = d.benchmark
     if b is None:
         return Html("")
-    group = b["peer_group"]
+    f = d.figures
     left = (
-        f'<p class="small">Left out: {b["left_out"]} past engagement(s) of other clients '
-        "scored under another rulebook, or another version of this one.</p>"
+        f"Left out: {titles.count(b['left_out'], 'other client')} whose past engagements were "
+        "scored under another rulebook, or another version of this one."
         if b["left_out"]
         else ""
     )
     if b["status"] != "ok":
-        return _section(
-            "benchmark",
-            "Benchmark",
-            f"<p>{esc(b['status'].capitalize())}: "
-            f"{group['size']} past engagement(s) under this rulebook; at least "
-            f"{b['min_peers']} are needed.</p>{left}",
+        return _render(
+            "benchmark.html.j2", {"oneliner": titles.benchmark(d) + ". " + left, "page": {}}
         )
 
-    def row(label: str, f: dict) -> str:
-        pct = f"{f['percentile']:.0f}" if f.get("percentile") is not None else "–"
-        return (
-            f'<tr><td>{esc(label)}</td><td class="num">{d.score(f["value"])}</td>'
-            f'<td class="num">{pct}</td><td class="num">{d.score(f.get("q1"))}</td>'
-            f'<td class="num">{d.score(f.get("median"))}</td><td class="num">'
-            f"{d.score(f.get('q3'))}"
-            f'</td><td class="num">{f["n"]}</td></tr>'
-        )
+    def row(label: str, x: dict) -> dict:
+        pct = x.get("percentile")
+        return {
+            "label": label,
+            "value": f.score(x["value"]),
+            "pct": titles.ordinal(round(pct)) if pct is not None else "–",
+            "q1": f.score(x.get("q1")),
+            "median": f.score(x.get("median")),
+            "q3": f.score(x.get("q3")),
+            "n": x["n"],
+        }
 
     names = {x["id"]: x["name"] for x in d.contract["dimensions"]}
-    rows = row("PAI", b["pai"]) + "".join(
-        row(f"{x['id']} {names.get(x['id'], '')}", x) for x in b["dimensions"]
-    )
-    body = (
-        f'<p class="lead">Peer group: {esc(group["label"])} ({group["size"]} past '
-        "engagements of other clients, same rulebook, assessed on or before this one). "
-        "Percentile: the share of peers scoring below (ties count half).</p>"
-        '<table class="grid"><thead><tr><th></th><th>this engagement</th><th>percentile'
-        "</th><th>lower quartile</th><th>median</th><th>upper quartile</th><th>peers</th>"
-        f"</tr></thead><tbody>{rows}</tbody></table>{left}"
-    )
-    return _section("benchmark", "Benchmark", body)
+    group = b["peer_group"]
+    data = {
+        "oneliner": "",
+        "page": {"title": titles.benchmark(d), "kicker": "Benchmark"},
+        "lead": (
+            f"Peers: {group['label']} ({titles.count(group['size'], 'other client')}, the "
+            "latest past engagement of each: same rulebook, assessed on or before this one). "
+            "Percentile: the share of peers scoring below (ties count half)."
+        ),
+        "rows": [row("PAI", b["pai"])]
+        + [row(names.get(x["id"], x["id"]), x) for x in b["dimensions"]],
+        "left": left,
+    }
+    return _render("benchmark.html.j2", data)
+
+
+# What the client may record as a gap's status in the action plan, read back by
+# `paos compare` (paos.deliverables.actions), and what the measurement says.
+DONE, OPEN = "done", ("open", "in progress")
+
+
+def disagreements(d: Deliverable) -> list[dict]:
+    """Every gap whose status recorded by the client in the baseline's action plan
+    disagrees with the measured result: recorded done but still a gap, or closed
+    while recorded open or in progress."""
+    c = d.reassessment
+    if c is None:
+        return []
+    out = []
+    for g in c["gaps_persisting"]:
+        a = g.get("action") or {}
+        if a.get("status") == DONE:
+            out.append(
+                {
+                    "signal": _sig(d, g["signal_id"]),
+                    "text": f"recorded done, but still a {g['severity_follow_up']} gap below "
+                    "its threshold",
+                }
+            )
+    for g in c["gaps_closed"]:
+        a = g.get("action") or {}
+        if a.get("status") in OPEN:
+            out.append(
+                {
+                    "signal": _sig(d, g["signal_id"]),
+                    "text": f"recorded {a['status']}, but measured at or above its threshold now",
+                }
+            )
+    return out
 
 
 def reassessment(d: Deliverable) -> Html:
     """Progress since the baseline diagnostic: PAI and dimension deltas, gaps closed,
-    new and persisting (with their severity change)."""
+    new and persisting by name, regressions highlighted, and every disagreement
+    between the client's recorded status and the measured result."""
     if d.reassessment is None:
         return (
-            _section(
-                "progress", "Progress since the baseline", f"<p>{esc(d.reassessment_note)}</p>"
-            )
+            _render("progress.html.j2", {"oneliner": d.reassessment_note, "page": {}})
             if d.reassessment_note
             else Html("")
         )
-    c, dec = d.reassessment, d.rulebook["display_decimals"]
-
-    dims = "".join(
-        f'<tr><td>{esc(x["id"])} {esc(x["name"])}</td><td class="num">{d.score(x["baseline"])}'
-        f'</td><td class="num">{d.score(x["follow_up"])}</td><td class="num">'
-        f"{esc(signed(x['delta'], dec) or '–')}</td></tr>"
-        for x in c["dimensions"]
-    )
-    p = c["pai"]
+    c, f = d.reassessment, d.figures
+    dates = c.get("assessed_on") or {"baseline": c["baseline"], "follow_up": d.meta["assessed_on"]}
 
     def client(g: dict) -> str:
-        """What the client recorded in the baseline's action plan, if it was read."""
         a = g.get("action")
         if not a or not a.get("status"):
             return ""
-        return f"; client: {esc(a['status'])}" + (f", {esc(a['owner'])}" if a.get("owner") else "")
+        return a["status"] + (f", {a['owner']}" if a.get("owner") else "")
 
-    def gaps(items: list[dict], key: str = "severity") -> str:
-        return (
-            ", ".join(f"{esc(g['signal_id'])} ({esc(g[key])}{client(g)})" for g in items) or "none"
-        )
-
-    persisting = (
-        "".join(
-            f"<li><b>{esc(g['signal_id'])}</b> {esc(d.names.get(g['signal_id'], ''))}: "
-            f"{esc(g['severity_baseline'])} → {esc(g['severity_follow_up'])} ({esc(g['change'])}"
-            f"{client(g)})</li>"
-            for g in c["gaps_persisting"]
-        )
-        or "<li>none</li>"
+    p = c["pai"]
+    lead = (
+        f"Baseline assessed {dates['baseline']}, this diagnostic {dates['follow_up']}. "
+        f"PAI {f.score(p['baseline'])} → {f.score(p['follow_up'])} "
+        f"({f.delta(p['delta']) if p['delta'] is not None else 'no change computed: a PAI is incomplete'})."
     )
     plan = c.get("actions")
-    plan_note = (
-        '<p class="small">The client\'s action plan of the baseline: '
-        + ("statuses read." if plan["read"] else "no statuses read.")
-        + "".join(f"<br>{esc(n)}" for n in plan["notes"])
-        + "</p>"
-        if plan
-        else ""
-    )
-    note = plan_note + (
-        ""
-        if c["rulebook"]["same"]
-        else '<p class="small">Scored under different '
-        "rulebooks: deltas mix methodology changes and progress.</p>"
-    )
-    body = (
-        f'<p class="lead">Baseline {esc(c["baseline"])} → this diagnostic '
-        f"{esc(c['follow_up'])}. PAI {d.score(p['baseline'])} → {d.score(p['follow_up'])} "
-        f"(<b>{esc(signed(p['delta'], dec) or 'no delta: PAI incomplete')}</b>).</p>{note}"
-        '<table class="grid"><thead><tr><th>dimension</th><th>baseline</th><th>now</th>'
-        f"<th>change</th></tr></thead><tbody>{dims}</tbody></table>"
-        f'<div class="two"><div><h3>Gaps closed ({len(c["gaps_closed"])})</h3><p>'
-        f"{gaps(c['gaps_closed'])}</p><h3>New gaps ({len(c['gaps_new'])})</h3><p>"
-        f"{gaps(c['gaps_new'])}</p></div><div><h3>Gaps persisting "
-        f"({len(c['gaps_persisting'])})</h3><ul>{persisting}</ul></div></div>"
-        + (
-            f'<p class="small">No longer assessed (no evidence now): '
-            f"{esc(', '.join(c['no_longer_assessed']))}.</p>"
-            if c["no_longer_assessed"]
-            else ""
+    notes = []
+    if plan:
+        notes.append(
+            f"The client's action plan of the baseline ({PurePath(plan['file']).name}): "
+            + ("statuses read." if plan["read"] else "no statuses read.")
         )
-    )
-    return _section("progress", "Progress since the baseline", body)
+        notes += plan["notes"]
+    if not c["rulebook"]["same"]:
+        notes.append("Scored under different rulebooks: changes mix methodology and progress.")
+    groups = [
+        {
+            "head": f"Closed ({len(c['gaps_closed'])})",
+            "entries": [
+                {
+                    "signal": _sig(d, g["signal_id"]),
+                    "text": f"was {g['severity']}",
+                    "client": client(g),
+                    "worse": False,
+                }
+                for g in c["gaps_closed"]
+            ],
+        },
+        {
+            "head": f"New ({len(c['gaps_new'])})",
+            "entries": [
+                {
+                    "signal": _sig(d, g["signal_id"]),
+                    "text": g["severity"],
+                    "client": "",
+                    "worse": True,
+                }
+                for g in c["gaps_new"]
+            ],
+        },
+        {
+            "head": f"Persisting ({len(c['gaps_persisting'])})",
+            "entries": [
+                {
+                    "signal": _sig(d, g["signal_id"]),
+                    "text": (
+                        g["severity_follow_up"]
+                        if g["change"] == "unchanged"
+                        else f"{g['severity_baseline']} → {g['severity_follow_up']} ({g['change']})"
+                    ),
+                    "client": client(g),
+                    "worse": g["change"] == "worsened",
+                }
+                for g in c["gaps_persisting"]
+            ],
+        },
+    ]
+    data = {
+        "oneliner": "",
+        "page": {"title": titles.progress(d), "kicker": f"Progress since {dates['baseline']}"},
+        "lead": lead,
+        "notes": notes,
+        "disagreements": disagreements(d),
+        "base_date": dates["baseline"],
+        "now_date": dates["follow_up"],
+        "dims": [
+            {
+                "id": x["id"],
+                "name": x["name"],
+                "baseline": f.score(x["baseline"]),
+                "now": f.score(x["follow_up"]),
+                "delta": f.delta(x["delta"]),
+                "worse": x["delta"] is not None and round(x["delta"], 6) < 0,
+            }
+            for x in c["dimensions"]
+        ],
+        "groups": groups,
+        "gone": titles.joined([d.names.get(s, s) for s in c["no_longer_assessed"]]),
+    }
+    return _render("progress.html.j2", data)
+
+
+def deck(d: Deliverable) -> dict[str, Html]:
+    """The whole deck, page by page (the notebook shows the same pages cell by cell)."""
+    return {name: globals()[name](d) for name in PAGES}

@@ -9,7 +9,9 @@ collected, never raised one at a time.
 
 Reading refuses rather than guesses, and its cost is bounded by the limits below
 (README "What PAOS protects against"): only regular files are opened, each up to
-a size; CSV goes through the csv module in strict mode, so an unclosed quote or a
+a size, and nothing outside the engagement folder (a symbolic link in it that
+resolves outside is refused; a workbook given as the engagement is one file, read
+wherever a link to it points, since it names its own client); CSV goes through the csv module in strict mode, so an unclosed quote or a
 short row is a problem, never swallowed or padded rows; YAML is read as parser
 events, so no alias is expanded, no tag constructed and every value stays the
 text written; a workbook's zip parts are checked for size and ratio before
@@ -79,12 +81,14 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser
 
 # Text paos refuses in a value: C0 and C1 control characters and DEL (they drive a
 # terminal, break XML and SVG, and are invisible in a report), but tab, LF and CR;
-# and, in values that become labels, file names or chart text (ids, roles,
-# perspectives, industry, stage), the bidirectional controls that reorder text
-# around them. Evidence text may hold bidi controls: deliverables isolate it.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# the characters XML cannot hold at all (U+FFFE, U+FFFF, lone surrogates: one in a
+# stored industry once stopped the portfolio report of every engagement); and, in
+# values that become labels, file names or chart text (ids, roles, perspectives,
+# industry, stage), the bidirectional controls that reorder text around them.
+# Evidence text may hold bidi controls: deliverables isolate it.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-CONTROL_PL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x{9F}]"  # the same, for polars
+CONTROL_PL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x{9F}\x{FFFE}\x{FFFF}]"  # for polars
 BIDI_PL = r"[\x{061C}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}]"
 
 
@@ -93,6 +97,11 @@ def unsafe_text(value: str, label: bool = False) -> str | None:
     a label, a bidirectional control), naming the first one and its position (from
     1); None if it holds none."""
     found = CONTROL.search(value)
+    if found and found.group() >= "\ud800":
+        return (
+            f"holds a character that XML cannot hold ({printable(found.group())} at "
+            f"position {found.start() + 1}); remove it"
+        )
     if found:
         return (
             f"holds a control character ({printable(found.group())} at position "
@@ -149,16 +158,43 @@ def _os_refusal(path: Path, label: str, exc: OSError) -> Refused:
     return Refused(Problem(label, f"cannot be read ({exc.strerror or exc}); {hint}"), fault=True)
 
 
-def read_file(path: Path, label: str, limit: int) -> bytes:
+OUTSIDE = (
+    "is a symbolic link to a file outside the engagement folder; paos reads nothing "
+    "outside it: copy the file into the folder"
+)
+PSEUDO = (
+    "is not a regular file (a system file whose size is not its content, such as "
+    "those under /proc, or a file written while read)"
+)
+
+
+def outside(path: Path, folder: Path) -> bool:
+    """Whether `path`, a file directly in `folder`, is a symbolic link that resolves
+    (through any chain of links) outside `folder`: `clientA/ratings.csv ->
+    ../clientB/ratings.csv` would score one client's evidence as another's. A link
+    that stays inside the folder is read as the file it names."""
+    if not os.path.islink(path):
+        return False
+    base = os.path.realpath(folder)
+    return os.path.commonpath([base, os.path.realpath(path)]) != base
+
+
+def read_file(path: Path, label: str, limit: int, folder: Path | None = None) -> bytes:
     """The bytes of a regular file of at most `limit` bytes, else `Refused`.
 
     Anything but a regular file is refused before it is opened (a named pipe would
     block, a device never ends); the opened file is checked again, so a swap in
-    between cannot slip through, and no more than `limit` bytes are ever read."""
+    between cannot slip through, and no more than `limit` bytes are ever read. A
+    file whose content is not the size its file system gives (/proc, /sys: they
+    pass as regular files) is refused, so its content is never parsed nor echoed.
+    With `folder` (the engagement folder holding `path`), a symbolic link resolving
+    outside it is refused unread (`outside`)."""
     try:
         before = os.stat(path)
         if not stat.S_ISREG(before.st_mode):
             raise Refused(Problem(label, f"is not a regular file ({_kind(before.st_mode)})"))
+        if folder is not None and outside(path, folder):
+            raise Refused(Problem(label, OUTSIDE))
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         with open(fd, "rb", closefd=True) as fh:
             now = os.fstat(fh.fileno())
@@ -179,6 +215,8 @@ def read_file(path: Path, label: str, limit: int) -> bytes:
         raise Refused(
             Problem(label, f"is larger than {limit} bytes; paos refuses files this large")
         )
+    if len(data) != now.st_size:
+        raise Refused(Problem(label, PSEUDO))
     return data
 
 
@@ -583,10 +621,11 @@ def _csv_break(text: str, label: str) -> None:
 
 
 def read_csv(path: Path, label: str, raw: RawEngagement) -> Table | None:
-    """Read one CSV file (UTF-8, optional BOM) into a string table; its problems go
-    to `raw`, its digest to `raw.files`."""
+    """Read one CSV file (UTF-8, optional BOM) of the engagement folder `raw.source`
+    into a string table (a link out of the folder is refused); its problems go to
+    `raw`, its digest to `raw.files`."""
     try:
-        data = read_file(path, label, MAX_TABLE_BYTES)
+        data = read_file(path, label, MAX_TABLE_BYTES, raw.source)
         raw.files.append((path.name, hashlib.sha256(data).hexdigest()))
         rows = csv_rows(decode(data, label), label)
     except Refused as err:
@@ -598,7 +637,7 @@ def read_csv(path: Path, label: str, raw: RawEngagement) -> Table | None:
 def _yaml_meta(path: Path, label: str, raw: RawEngagement) -> None:
     """engagement.yaml: one mapping of `key: value` lines, each value the text written."""
     try:
-        data = read_file(path, label, MAX_META_BYTES)
+        data = read_file(path, label, MAX_META_BYTES, raw.source)
         raw.files.append((path.name, hashlib.sha256(data).hexdigest()))
         tree, lines, problems = read_yaml(decode(data, label), label)
     except Refused as err:
@@ -696,7 +735,9 @@ def _open_workbook(data: bytes):
 #                is a cell of type "f" (its text is shown).
 #   .ods         zip checked by `_zip_refusal`; content.xml is read once by expat
 #                (no DTD allowed) for each sheet's filled extent, repeats counted
-#                (`number-rows-repeated`, `number-columns-repeated`), and for cells
+#                (`number-rows-repeated`, `number-columns-repeated`; a cell counts
+#                as filled if it has text, a space element or any office: attribute,
+#                the value-type or a value without one), and for cells
 #                with a `table:formula` attribute (its text is shown); then calamine
 #                reads the values.
 #   .xls         OLE2, not a zip: bounded by MAX_WORKBOOK_BYTES as stored; olefile
@@ -755,6 +796,8 @@ def _bound(extent: _Extent, label: str, name: str) -> None:
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
+_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 "
+_TEXT_SPACES = {_TEXT + "s", _TEXT + "tab", _TEXT + "line-break"}
 
 
 def _repeat(value: str | None) -> int:
@@ -785,6 +828,8 @@ def _ods_scan(data: bytes) -> dict[str, _Extent]:
             at["depth"] += 1
             if tag == _TABLE + "table":
                 raise ValueError("a table inside a cell")
+            if tag in _TEXT_SPACES:  # a space, tab or line break is text too
+                cell[2] = True
         elif tag == _TABLE + "table":
             if sheet is not None:
                 raise ValueError("a table inside a table")
@@ -800,7 +845,11 @@ def _ods_scan(data: bytes) -> dict[str, _Extent]:
         elif tag in (_TABLE + "table-cell", _TABLE + "covered-table-cell"):
             count = _repeat(attrs.get(_TABLE + "number-columns-repeated"))
             formula = attrs.get(_TABLE + "formula")
-            cell[:] = [at["col"], count, _OFFICE + "value-type" in attrs, formula]
+            # calamine takes a cell's value from any of office:value, date-value,
+            # time-value, boolean-value, string-value, with or without value-type:
+            # every office: attribute counts, so no spelling of a value is missed.
+            filled = any(name.startswith(_OFFICE) for name in attrs)
+            cell[:] = [at["col"], count, filled, formula]
             at["col"] += count
             at["depth"] = 1
 
@@ -997,36 +1046,46 @@ def _calamine(call, *args, **kwargs):
         raise ValueError(f"the reader failed: {exc}") from None
 
 
-def _open_book(data: bytes, path: Path) -> _Book:
+def _open_book(data: bytes, path: Path, label: str | None = None) -> _Book:
     """The workbook in `data`, read as its suffix says; raises `Refused` for a sheet
     over the limits (.ods, .xls) and anything else on damage."""
     suffix = path.suffix.lower()
     if suffix in (".ods", ".xls"):
-        return _CalamineBook(data, suffix, str(path))
+        return _CalamineBook(data, suffix, str(path) if label is None else label)
     return _OpenpyxlBook(data)
 
 
-def _unreadable(path: Path, exc: Exception, sheet: str | None = None) -> Problem:
+def _unreadable(
+    path: Path, exc: Exception, sheet: str | None = None, label: str | None = None
+) -> Problem:
     kind = _KIND.get(path.suffix.lower(), ".xlsx")
     return Problem(
-        str(path), f"is not a readable {kind} workbook ({_reason(exc)})", None, None, None, sheet
+        str(path) if label is None else label,
+        f"is not a readable {kind} workbook ({_reason(exc)})",
+        None,
+        None,
+        None,
+        sheet,
     )
 
 
-def workbook_sheets(path: Path) -> list[tuple[str, list[list[str | None]]]]:
+def workbook_sheets(
+    path: Path, label: str | None = None
+) -> list[tuple[str, list[list[str | None]]]]:
     """Every sheet of an .xlsx, .xlsm, .ods or .xls workbook: its name and its rows
     as text (cells as `_cell` gives them: 3.0 is "3", dates ISO, blanks None; row i is
     line i + 1), bounded like `_sheet_rows` (MAX_ROWS, MAX_COLUMNS, MAX_CELLS; a
     sheet's declared size costs nothing). Raises `Refused`, one problem naming the
     file (and the sheet where there is one), for a file that is not a regular file
     or is too large, a damaged file, a zip bomb, a sheet over the limits or a formula
-    in any cell (the first one is named)."""
+    in any cell (the first one is named). Problems name the file as `label` (by
+    default its path as given)."""
     path = Path(path)
-    label = str(path)
+    label = str(path) if label is None else label
     data = read_file(path, label, MAX_WORKBOOK_BYTES)
     sheet: str | None = None
     try:
-        book = _open_book(data, path)
+        book = _open_book(data, path, label)
         try:
             out: list[tuple[str, list[list[str | None]]]] = []
             for sheet in book.names:
@@ -1043,7 +1102,7 @@ def workbook_sheets(path: Path) -> list[tuple[str, list[list[str | None]]]]:
     except Refused:
         raise
     except Exception as exc:  # noqa: BLE001 - any damage a reader meets
-        raise Refused(_unreadable(path, exc, sheet)) from None
+        raise Refused(_unreadable(path, exc, sheet, label)) from None
 
 
 def _sheets(sheet_names: list[str], path: Path, problems: list[Problem]) -> dict[str, str | None]:

@@ -19,12 +19,22 @@ Formats:
 - `qualtrics`: the Advanced Format TXT that Qualtrics' survey import reads; each
   question's id (its export tag) is the signal id, FIT-01 and FIT-01_why.
 
+Every format opens with what the respondent needs before answering (`About`,
+`about_lines`): the client it is for (`--client`, or the client of an engagement),
+the time it takes, how the answers are used (perspective averages, shown even when
+one person answers for a perspective; quotes attributed to a role only when at
+least the rulebook's `anonymity_min_role_group` share it; names never shown) and
+how to return it. The role question offers the rulebook's roles and "Other" (its
+`roles_requiring_perspective`), followed by the perspective question an "Other"
+answers, so `paos import` reads every answer the form allows.
+
 Each file carries a mark that paos wrote it (`made_by_paos`); an existing file is
 replaced only with `force` and only when it carries the mark.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import zipfile
@@ -38,15 +48,20 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from paos._files import atomic_write_bytes, csv_text, neutralise, workbook_bytes
 from paos.errors import FaultError, PaosError, plain
+from paos.evidence.intake import read_meta, unsafe_text
 from paos.evidence.scaffold import FIXED_TIME
 from paos.evidence.vocabulary import (
     CANNOT_JUDGE,
     COMMENT_PROMPT,
+    PERSPECTIVE_ID,
+    PERSPECTIVE_QUESTION,
     ROLE_ID,
     ROLE_QUESTION,
     choices,
     comment_id,
     comment_title,
+    other_role_labels,
+    perspective_label,
     question_title,
     role_labels,
 )
@@ -78,6 +93,65 @@ INSTRUCTIONS = (
 
 class QuestionnaireError(PaosError):
     """A questionnaire cannot be made as asked (bad perspective, path taken)."""
+
+
+SECONDS_PER_QUESTION = 30  # reading a question and its four levels, choosing one
+NAME_FIELD = "Name or code (never shown in any report)"
+SURVEY_FORMATS = ("csv", "qualtrics")  # answered in a survey tool, not returned as a file
+
+
+@dataclass(frozen=True)
+class About:
+    """What the form says about itself: the client it is for, who gets it back."""
+
+    client: str = ""
+    return_to: str = ""
+
+
+def client_of(engagement: str | Path) -> str:
+    """The client named in an engagement's meta data (engagement.yaml or its
+    workbook's `engagement` sheet); `QuestionnaireError` when it names none."""
+    raw = read_meta(engagement)
+    client = str(raw.meta.get("client") or "").strip()
+    if not client:
+        raise QuestionnaireError(f"{engagement}: no client named in its engagement meta data")
+    return client
+
+
+def minutes(rulebook: Rulebook) -> int:
+    """The time the form takes, in minutes: `SECONDS_PER_QUESTION` per signal,
+    rounded up to 5 minutes."""
+    return max(5, 5 * math.ceil(len(rulebook.signals) * SECONDS_PER_QUESTION / 300))
+
+
+def about_lines(rulebook: Rulebook, fmt: str, about: About = About()) -> list[str]:
+    """The sentences every format opens with: time, how answers are used, how to
+    return the form."""
+    k = rulebook["anonymity_min_role_group"]
+    persp = ", ".join(perspective_label(p) for p in rulebook["stakeholder_perspectives"])
+    for_whom = f" for {about.client}" if about.client else ""
+    who = about.return_to or "the person who sent it to you"
+    returned = (
+        "Your answers are recorded when you submit the survey."
+        if fmt in SURVEY_FORMATS
+        else (
+            f"When you are done, save the file and send it back to {who}."
+            if fmt == "xlsx"
+            else f"When you are done, return the form to {who}: hand it over, or send a scan "
+            "or a photo."
+        )
+    )
+    return [
+        f"This questionnaire{for_whom} takes about {minutes(rulebook)} minutes: "
+        f"{len(rulebook.signals)} questions, one answer each; comments are optional.",
+        f"How your answers are used: ratings are reported as averages per perspective "
+        f"({persp}), over everyone answering from the same perspective; an average is "
+        "shown even when only one person answers for a perspective.",
+        f"Comments may be quoted. A quote names a role only when at least {k} respondents "
+        "share that role and perspective; otherwise it names the perspective alone.",
+        "Your name is never shown in any report: it only makes sure each person counts once.",
+        returned,
+    ]
 
 
 @dataclass(frozen=True)
@@ -120,21 +194,33 @@ def questions(rulebook: Rulebook, perspective: str | None = None) -> list[Questi
     """Every question of the form, in the order asked."""
     ids = {s.id.casefold() for s in rulebook.signals}
     ids |= {comment_id(s.id).casefold() for s in rulebook.signals}
-    for taken in (ROLE_ID, INTRO_ID):
+    for taken in (ROLE_ID, PERSPECTIVE_ID, INTRO_ID):
         if taken.casefold() in ids:
             raise QuestionnaireError(
                 f"rulebook {rulebook.id}: a signal id clashes with the question id "
                 f"{taken} of the form; rename the signal"
             )
+    others = tuple(other_role_labels(rulebook).values())
+    persp = [perspective] if perspective else list(rulebook["stakeholder_perspectives"])
     out = [
         Question(
             ROLE_ID,
             "role",
             ROLE_QUESTION,
-            tuple(roles(rulebook, perspective).values()),
+            tuple(roles(rulebook, perspective).values()) + others,
             title=ROLE_QUESTION,
         )
     ]
+    if others:
+        out.append(
+            Question(
+                PERSPECTIVE_ID,
+                "perspective",
+                PERSPECTIVE_QUESTION,
+                tuple(perspective_label(p) for p in persp),
+                title=PERSPECTIVE_QUESTION,
+            )
+        )
     for dim in rulebook.dimensions:
         for s in dim.signals:
             where = (dim.id, dim.name, s.id)
@@ -145,10 +231,16 @@ def questions(rulebook: Rulebook, perspective: str | None = None) -> list[Questi
     return out
 
 
-def _heading(rulebook: Rulebook, perspective: str | None) -> tuple[str, str]:
+def _heading(
+    rulebook: Rulebook, perspective: str | None, about: About = About()
+) -> tuple[str, str]:
     """(title, subtitle) of the form."""
-    title = f"Partner ecosystem questionnaire: {plain(rulebook['title'])}"
-    sub = f"Rulebook {rulebook.id}, version {rulebook['version']}"
+    if about.client:
+        title = f"Partner ecosystem questionnaire for {plain(about.client)}"
+        sub = f"{plain(rulebook['title'])}; rulebook {rulebook.id}, version {rulebook['version']}"
+    else:
+        title = f"Partner ecosystem questionnaire: {plain(rulebook['title'])}"
+        sub = f"Rulebook {rulebook.id}, version {rulebook['version']}"
     if perspective:
         sub += f". For the {perspective} perspective"
     return title, sub
@@ -157,8 +249,10 @@ def _heading(rulebook: Rulebook, perspective: str | None) -> tuple[str, str]:
 # -- csv -----------------------------------------------------------------------
 
 
-def _csv(rulebook: Rulebook, perspective: str | None) -> bytes:
-    rows = []
+def _csv(rulebook: Rulebook, perspective: str | None, about: About) -> bytes:
+    title, sub = _heading(rulebook, perspective, about)
+    intro = " ".join([f"{title}. {sub}.", INSTRUCTIONS, *about_lines(rulebook, "csv", about)])
+    rows = [[INTRO_ID, "", "", "", "text", "no", intro, ""]]
     for q in questions(rulebook, perspective):
         for choice in q.choices:
             if CHOICE_SEPARATOR.strip() in choice:
@@ -177,7 +271,7 @@ def _csv(rulebook: Rulebook, perspective: str | None) -> bytes:
                 q.dimension_name,
                 q.signal_id,
                 q.type,
-                "no" if q.type == "comment" else "yes",
+                "no" if q.type in ("comment", "perspective") else "yes",
                 text,
                 CHOICE_SEPARATOR.join(q.choices),
             ]
@@ -195,13 +289,17 @@ def _qtext(text: object) -> str:
     return escape(one, quote=False).replace("[", "&#91;").replace("]", "&#93;")
 
 
-def _qualtrics(rulebook: Rulebook, perspective: str | None) -> bytes:
-    title, sub = _heading(rulebook, perspective)
+def _qualtrics(rulebook: Rulebook, perspective: str | None, about: About) -> bytes:
+    title, sub = _heading(rulebook, perspective, about)
     lines = ["[[AdvancedFormat]]", "", f"[[ED:{ED_RULEBOOK}:{rulebook.id}]]"]
     if perspective:
         lines.append(f"[[ED:{ED_PERSPECTIVE}:{perspective}]]")
     lines += ["", "[[Block:About you]]", "", "[[Question:DB]]", f"[[ID:{INTRO_ID}]]"]
-    lines += [f"<b>{_qtext(title)}</b><br>{_qtext(sub)}.<br><br>{_qtext(INSTRUCTIONS)}", ""]
+    told = "<br>".join(_qtext(t) for t in about_lines(rulebook, "qualtrics", about))
+    lines += [
+        f"<b>{_qtext(title)}</b><br>{_qtext(sub)}.<br><br>{told}<br><br>{_qtext(INSTRUCTIONS)}",
+        "",
+    ]
     block = None
     for q in questions(rulebook, perspective):
         if q.dimension and q.dimension != block:
@@ -250,6 +348,10 @@ li::before { content: ""; flex: none; width: 3.3mm; height: 3.3mm; margin-top: 0
 .field { display: flex; gap: 3mm; margin: 3mm 0; }
 .field span:last-child { flex: 1; border-bottom: 0.6pt solid #222; }
 .note { font-size: 9.5pt; color: #333; border-left: 2pt solid #999; padding-left: 3mm; }
+.about { font-size: 9.5pt; color: #222; margin: 0 0 3mm; padding-left: 5mm; }
+.about li { display: list-item; margin: 0 0 0.8mm; }
+.about li::before { content: none; }
+.persp ol { display: flex; gap: 6mm; }
 @media screen { .page { padding-bottom: 8mm; margin-bottom: 8mm; border-bottom: 1px dashed #999; } }
 """
 
@@ -262,10 +364,12 @@ def _choices_html(items: tuple[str, ...]) -> str:
     return "<ol>" + "".join(f"<li><span>{_e(c)}</span></li>" for c in items) + "</ol>"
 
 
-def _html(rulebook: Rulebook, perspective: str | None) -> bytes:
-    title, sub = _heading(rulebook, perspective)
+def _html(rulebook: Rulebook, perspective: str | None, about: About) -> bytes:
+    title, sub = _heading(rulebook, perspective, about)
     qs = questions(rulebook, perspective)
     role = qs[0]
+    persp = next((q for q in qs if q.type == "perspective"), None)
+    told = "".join(f"<li>{_e(t)}</li>" for t in about_lines(rulebook, "html", about))
     parts = [
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         f'<meta name="generator" content="{GENERATOR}">',
@@ -273,12 +377,20 @@ def _html(rulebook: Rulebook, perspective: str | None) -> bytes:
         "style-src 'unsafe-inline'\">",
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
         f'<section class="page"><h1>{_e(title)}</h1><p class="sub">{_e(sub)}.</p>',
+        f'<ul class="about">{told}</ul>',
         f'<p class="note">{_e(INSTRUCTIONS)}</p>',
-        '<div class="field"><span>Name or respondent code:</span><span></span></div>',
+        f'<div class="field"><span>{_e(NAME_FIELD)}:</span><span></span></div>',
         '<div class="field"><span>Date:</span><span></span></div>',
         f'<div class="q roles" id="{_e(role.id)}"><p class="ask">{_e(role.text)}</p>',
-        _choices_html(role.choices) + "</div></section>",
+        _choices_html(role.choices) + "</div>",
     ]
+    if persp is not None:
+        parts.append(
+            f'<div class="q persp" id="{_e(persp.id)}"><p class="ask">{_e(persp.text)}</p>'
+            + _choices_html(persp.choices)
+            + "</div>"
+        )
+    parts.append("</section>")
     names = {s.id: s.name for s in rulebook.signals}
     for dim in rulebook.dimensions:
         parts.append(
@@ -304,9 +416,10 @@ def _html(rulebook: Rulebook, perspective: str | None) -> bytes:
 
 # -- xlsx ----------------------------------------------------------------------
 
-HEADER_ROW = 9  # the signal table's header row; one row per signal below it
+HEADER_ROW = 15  # the signal table's header row; one row per signal below it
 XLSX_COLUMNS = ["signal_id", "dimension", "signal", "question", "answer", COMMENT_PROMPT]
-RESPONDENT_CELL, ROLE_CELL = "D6", "D7"  # their labels in A6:C6 and A7:C7
+# the respondent's cells, their labels in columns A:C of the same row
+RESPONDENT_CELL, ROLE_CELL, PERSPECTIVE_CELL = "D11", "D12", "D13"
 WIDTHS = [10, 24, 24, 48, 58, 40]  # of XLSX_COLUMNS
 _INPUT = PatternFill("solid", fgColor="FFF2CC")
 _HEAD = PatternFill("solid", fgColor="D9E1F2")
@@ -342,38 +455,59 @@ def _input(cell) -> None:
     cell.protection = Protection(locked=False)
 
 
-def _xlsx(rulebook: Rulebook, perspective: str | None) -> bytes:
-    title, sub = _heading(rulebook, perspective)
+def _xlsx(rulebook: Rulebook, perspective: str | None, about: About) -> bytes:
+    title, sub = _heading(rulebook, perspective, about)
     qs = questions(rulebook, perspective)
     wb = Workbook()
     ws = wb.active
     ws.title = "questionnaire"
     lists = wb.create_sheet("lists")  # the drop-downs' answers: roles, then a row per signal
-    ws["A1"] = neutralise(title)
+    told = [
+        INSTRUCTIONS,
+        *about_lines(rulebook, "xlsx", about),
+        "Fill in the yellow cells; pick answers from the drop-downs.",
+    ]
+    for r, text in enumerate([title, sub, *told], start=1):
+        # across the table's width, wrapped in a row tall enough: nothing runs off
+        ws.cell(r, 1, neutralise(text)).alignment = _TOP
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(WIDTHS))
+        ws.row_dimensions[r].height = (20 if r == 1 else 15) * _lines(text, sum(WIDTHS))
+        if r > 2:
+            ws.cell(r, 1).font = Font(italic=True, color="404040")
     ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = neutralise(sub)
-    ws["A3"] = INSTRUCTIONS
-    ws["A4"] = "Fill in the yellow cells; pick answers from the drop-downs."
-    for ref in ("A3", "A4"):
-        ws[ref].font = Font(italic=True, color="404040")
-    for r, label in ((6, "Respondent (name or code)"), (7, ROLE_QUESTION)):
+    labels = [(RESPONDENT_CELL, NAME_FIELD), (ROLE_CELL, ROLE_QUESTION)]
+    persp = next((q for q in qs if q.type == "perspective"), None)
+    if persp is not None:
+        labels.append((PERSPECTIVE_CELL, persp.text))
+    for ref, label in labels:
+        r = int(ref[1:])
         ws.cell(r, 1, label).font = Font(bold=True)
         ws.cell(r, 1).alignment = _TOP
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=3)
-        ws.row_dimensions[r].height = 20
-    for ref in (RESPONDENT_CELL, ROLE_CELL):
+        ws.row_dimensions[r].height = max(20, 15 * _lines(label, sum(WIDTHS[:3])))
+    for ref, _ in labels:
         _input(ws[ref])
     role_list = qs[0].choices
     lists["A1"] = ROLE_ID
     for i, label in enumerate(role_list, start=2):
         lists.cell(i, 1, neutralise(label))
     _dropdown(ws, ROLE_CELL, f"lists!$A$2:$A${len(role_list) + 1}", "Pick your role.")
+    if persp is not None:
+        lists["B1"] = PERSPECTIVE_ID
+        for i, label in enumerate(persp.choices, start=2):
+            lists.cell(i, 2, neutralise(label))
+        _dropdown(
+            ws,
+            PERSPECTIVE_CELL,
+            f"lists!$B$2:$B${len(persp.choices) + 1}",
+            "Only if your role is Other: pick your perspective.",
+        )
     for j, (name, width) in enumerate(zip(XLSX_COLUMNS, WIDTHS), start=1):
         cell = ws.cell(HEADER_ROW, j, name)
         cell.font, cell.fill, cell.alignment = Font(bold=True), _HEAD, _TOP
         ws.column_dimensions[cell.column_letter].width = width
     row = HEADER_ROW
-    for q in qs[1:]:
+    for q in qs:
         if q.type != "rating":
             continue
         row += 1
@@ -420,11 +554,16 @@ def _xlsx(rulebook: Rulebook, perspective: str | None) -> bytes:
 _RENDER = {"html": _html, "xlsx": _xlsx, "csv": _csv, "qualtrics": _qualtrics}
 
 
-def render(rulebook: Rulebook, fmt: str = "html", perspective: str | None = None) -> bytes:
+def render(
+    rulebook: Rulebook, fmt: str = "html", perspective: str | None = None, about: About = About()
+) -> bytes:
     """The questionnaire as the bytes of a file of format `fmt` (deterministic)."""
     if fmt not in _RENDER:
         raise QuestionnaireError(f"--format {fmt!r} is not one of: {', '.join(FORMATS)}")
-    return _RENDER[fmt](rulebook, perspective)
+    for option, text in (("--client", about.client), ("--return-to", about.return_to)):
+        if text and (rule := unsafe_text(text, label=True)):
+            raise QuestionnaireError(f"{option} {text!r}: {rule}")
+    return _RENDER[fmt](rulebook, perspective, about)
 
 
 def default_name(rulebook: Rulebook, fmt: str, perspective: str | None = None) -> str:
@@ -443,7 +582,10 @@ def made_by_paos(path: Path, fmt: str) -> bool:
         if fmt == "xlsx":
             with zipfile.ZipFile(path) as archive:
                 core = archive.read("docProps/core.xml").decode("utf-8", "replace")
-            return f"<dc:creator>{GENERATOR}</dc:creator>" in core
+            # The element, not its spelling: openpyxl writes namespaces differently with
+            # and without lxml installed.
+            found = re.search(r"<dc:creator(?: [^>]*)?>([^<]*)</dc:creator>", core)
+            return found is not None and found[1] == GENERATOR
         with open(path, "rb") as fh:
             head = fh.read(4096).decode("utf-8", "replace")
     except (OSError, zipfile.BadZipFile, KeyError):
@@ -461,12 +603,13 @@ def write_questionnaire(
     perspective: str | None = None,
     out: str | Path | None = None,
     force: bool = False,
+    about: About = About(),
 ) -> Path:
     """Write the questionnaire to `out` (default: `default_name` in the current
     folder) atomically and return the path. An existing file is refused
     (`QuestionnaireError`), and with `force` replaced only when paos wrote it (else a
     `FaultError` naming it)."""
-    data = render(rulebook, fmt, perspective)  # before anything is touched
+    data = render(rulebook, fmt, perspective, about)  # before anything is touched
     path = Path(out) if out is not None else Path(default_name(rulebook, fmt, perspective))
     if os.path.lexists(path):
         if not force:

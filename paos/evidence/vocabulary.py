@@ -69,6 +69,18 @@ def role_labels(rulebook: Rulebook) -> dict[str, str]:
     return {role: role_label(role) for role in rulebook.role_perspectives}
 
 
+def other_role_labels(rulebook: Rulebook) -> dict[str, str]:
+    """The roles a respondent may pick that carry no default perspective ("other"),
+    with their labels: they need the perspective question answered."""
+    return {r.strip().lower(): role_label(r) for r in rulebook["roles_requiring_perspective"]}
+
+
+def perspective_label(perspective: str) -> str:
+    """A perspective id as an answer choice: operational -> Operational (read back
+    by `paos import`, case ignored)."""
+    return role_label(perspective)
+
+
 def role_from_answer(text: object, rulebook: Rulebook) -> str | None:
     """The rulebook role an answer names, by its id or its label (case, spacing and
     punctuation ignored: 'Head of Partnerships', 'head-of-partnerships', 'RevOps');
@@ -133,6 +145,11 @@ def rating_from_answer(
 
 ROLE_ID = "ROLE"  # the role question's id
 ROLE_QUESTION = "Which of these best describes your role?"
+# Asked after the role: a role with no default perspective (the rulebook's
+# `roles_requiring_perspective`, "Other") needs one. No word "role" in it, so an
+# export's column of it is read as the perspective (`surveys.matching`).
+PERSPECTIVE_ID = "PERSPECTIVE"
+PERSPECTIVE_QUESTION = "Only if you chose Other: from which perspective do you answer?"
 COMMENT_ID_SUFFIX = "_why"  # FIT-01 is the rating question, FIT-01_why its comment
 
 

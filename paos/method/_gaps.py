@@ -105,23 +105,36 @@ def detect_gaps(
     )
 
 
+def raters(ratings: pl.DataFrame) -> pl.DataFrame:
+    """The raters of each engagement: the stakeholders with at least one non-blank
+    rating (robustness-v1's definition), one row each (engagement_id, stakeholder_id,
+    perspective, role). Whoever is counted towards anonymity, or as having given
+    evidence, is a rater: a stakeholder listed but rating nothing is nobody's cover."""
+    return (
+        ratings.filter(pl.col("rating").is_not_null())
+        .select(ENG, "stakeholder_id", "perspective", "role")
+        .unique([ENG, "stakeholder_id"])
+    )
+
+
 def gap_evidence(
     gaps: pl.DataFrame,
     ratings: pl.DataFrame,
-    stakeholders: pl.DataFrame,
+    rated_by: pl.DataFrame,
     metric_rated: pl.DataFrame,
     rulebook: Rulebook,
 ) -> pl.DataFrame:
     """The evidence of every gap: documented stakeholder ratings at or below the
     rulebook's level, then the metric-derived ratings. Quotes are attributed by
-    perspective, and by role only where enough stakeholders share that perspective
-    and role.
+    perspective, and by role only where enough raters (`rated_by`, from `raters`)
+    share that perspective and role.
     """
     keys = gaps.select(ENG, "signal_id")
     # A quote shows "perspective · role", so the group that must be large enough is the
     # stakeholders sharing both: one strategic partner manager among operational ones
-    # would otherwise be named by the attribution.
-    shared = stakeholders.group_by(ENG, "perspective", "role").len("role_count")
+    # would otherwise be named by the attribution. Only raters count: a stakeholder
+    # listed without a single rating hides nobody.
+    shared = rated_by.group_by(ENG, "perspective", "role").len("role_count")
     min_group = rulebook["anonymity_min_role_group"]
     order = {p: i for i, p in enumerate(rulebook.perspective_weights)}
     text = pl.col("evidence").str.strip_chars()

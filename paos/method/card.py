@@ -1,12 +1,46 @@
 """The methodology card: a rulebook rendered as readable Markdown.
 
 `paos rulebook show [ID|PATH]` prints it, so an analyst or methodology owner can
-read exactly which rules a results file was scored under.
+read exactly which rules a results file was scored under; the deliverable's
+Methodology appendix renders it.
+
+Every text taken from the rulebook is shown literally, never as Markdown: `md`
+backslash-escapes the CommonMark specials in it (and what would start a block:
+a heading `#`, a quote `>`, a list `-` `+` `*` or `7.`/`7)`, `=`), `code` puts a
+name in a code span whose fence no backtick in it can close. So a rubric line
+`## Rule 7: leadership ratings count double` shows as that text, not a heading.
 """
 
 from __future__ import annotations
 
+import re
+
 from paos.method.rulebook import Rulebook
+
+# Inline specials: backslash, code, emphasis, links and images, raw HTML and
+# entities, GFM strikethrough; `_` only where it could open or close emphasis
+# (inside a word, as in `partner_manager`, it cannot).
+_INLINE = re.compile(r"[\\`*\[\]<~]|&(?=#?\w+;)|(?<![^\W_])_|_(?![^\W_])")
+# What would start a block at the start of a text: heading, quote, list, setext.
+_BLOCK = re.compile(r"^([#>+=-])|^(\d+)([.)])")
+
+
+def md(value: object) -> str:
+    """A rulebook text as Markdown that shows exactly that text (one line)."""
+    text = _INLINE.sub(lambda m: "\\" + m.group(), str(value).strip())
+    return _BLOCK.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
+
+
+def code(value: object) -> str:
+    """A rulebook name as a code span that no backtick in it can close."""
+    text = str(value)
+    fence = "`" * (max((len(r) for r in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _mds(values) -> str:
+    return ", ".join(md(v) for v in values)
 
 
 def _fmt(x: float) -> str:
@@ -14,18 +48,18 @@ def _fmt(x: float) -> str:
 
 
 def methodology_card(rb: Rulebook) -> str:
-    """Every rule and every text of the rulebook, as Markdown."""
+    """Every rule and every text of the rulebook, as Markdown (texts shown literally)."""
     r = rb.raw
     scale = r["rating_scale"]
     out = [
-        f"# {r['title']}",
+        f"# {md(r['title'])}",
         "",
-        f"Rulebook `{rb.id}` version {r['version']}, sha256 `{rb.sha256}`.",
+        f"Rulebook {code(rb.id)} version {r['version']}, sha256 `{rb.sha256}`.",
         "",
     ]
     if rb.parent:
         out += [
-            f"Derived from rulebook `{rb.parent['id']}`, sha256 `{rb.parent['sha256']}` "
+            f"Derived from rulebook {code(rb.parent['id'])}, sha256 {code(rb.parent['sha256'])} "
             "(`paos rulebook check` lists what differs).",
             "",
         ]
@@ -36,21 +70,23 @@ def methodology_card(rb: Rulebook) -> str:
         f"## Rating scale {scale['min']}..{scale['max']} (blank = cannot judge)",
         "",
     ]
-    out += [f"- {lvl} **{v['name']}**: {v['meaning']}" for lvl, v in scale["levels"].items()]
+    out += [
+        f"- {lvl} **{md(v['name'])}**: {md(v['meaning'])}" for lvl, v in scale["levels"].items()
+    ]
     out += ["", "## Perspectives", ""]
     for name, p in r["perspectives"].items():
         if name == rb.metric_perspective:
             roles = "(metric-derived ratings)"
         else:
-            roles = ", ".join(p["roles"]) or "(no roles)"
-        out.append(f"- `{name}` weight {_fmt(p['weight'])}: {roles}")
+            roles = _mds(p["roles"]) or "(no roles)"
+        out.append(f"- {code(name)} weight {_fmt(p['weight'])}: {roles}")
     out += [
         "",
-        f"Strategic perspective: `{r['strategic_perspective']}`; reality is every "
+        f"Strategic perspective: {code(r['strategic_perspective'])}; reality is every "
         "other. Declarable perspectives: "
-        + ", ".join(r["stakeholder_perspectives"])
+        + _mds(r["stakeholder_perspectives"])
         + "; roles that need one: "
-        + ", ".join(r["roles_requiring_perspective"])
+        + _mds(r["roles_requiring_perspective"])
         + ".",
         "",
         "## Signals",
@@ -58,20 +94,21 @@ def methodology_card(rb: Rulebook) -> str:
     ]
     for d in rb.dimensions:
         out += [
-            f"### {d.id} {d.name} (tier {d.tier} {r['tiers'][d.tier]}, weight {_fmt(d.weight)})",
+            f"### {md(d.id)} {md(d.name)} (tier {d.tier} {md(r['tiers'][d.tier])}, "
+            f"weight {_fmt(d.weight)})",
             "",
-            f"Decides {d.decides}. Installation module: "
-            f"{d.module}. Screening question: {d.screening_question}",
+            f"Decides {md(d.decides)}. Installation module: "
+            f"{md(d.module)}. Screening question: {md(d.screening_question)}",
             "",
         ]
         for s in d.signals:
             out.append(
-                f"- **{s.id} {s.name}** (threshold {_fmt(s.threshold)}, weight "
-                f"{_fmt(s.weight)}): {s.question}"
+                f"- **{md(s.id)} {md(s.name)}** (threshold {_fmt(s.threshold)}, weight "
+                f"{_fmt(s.weight)}): {md(s.question)}"
             )
-            out += [f"    {lvl}. {text}" for lvl, text in s.rubric.items()]
+            out += [f"    {lvl}. {md(text)}" for lvl, text in s.rubric.items()]
         out.append("")
-    dv, ag = r["divergence"], r["agreement"]
+    dv, ag, sc = r["divergence"], r["agreement"], r["screening"]
     out += [
         "## Rules",
         "",
@@ -83,37 +120,40 @@ def methodology_card(rb: Rulebook) -> str:
         f"- Validated with ratings from {r['validated_min_perspectives']} perspectives; a "
         f"dimension needs coverage >= {_fmt(r['min_coverage'])}.",
         "- Severity by shortfall: "
-        + ", ".join(f"{b['name']} >= {_fmt(b['min_shortfall'])}" for b in r["severity"])
+        + ", ".join(f"{md(b['name'])} >= {_fmt(b['min_shortfall'])}" for b in r["severity"])
         + ".",
-        f"- Escalation: a `{r['escalation']['divergence_class']}` gap rises "
+        f"- Escalation: a {code(r['escalation']['divergence_class'])} gap rises "
         f"{r['escalation']['levels']} level(s).",
         "- Priority: "
         + "; ".join(
-            f"{p['priority']} = {p['severity']} in tier(s) " + ", ".join(map(str, p["tiers"]))
+            f"{md(p['priority'])} = {md(p['severity'])} in tier(s) "
+            + ", ".join(map(str, p["tiers"]))
             for p in r["priority"]
         ),
         "- Phases: "
         + "; ".join(
-            f"{p['phase']} {p['name']} ({p['priority']}, days {p['start_day']}-{p['end_day']})"
+            f"{p['phase']} {md(p['name'])} ({md(p['priority'])}, days "
+            f"{p['start_day']}-{p['end_day']})"
             for p in r["phases"]
         ),
-        "- Maturity: " + ", ".join(f"{m['name']} from {_fmt(m['min'])}" for m in r["maturity"]),
+        "- Maturity: " + ", ".join(f"{md(m['name'])} from {_fmt(m['min'])}" for m in r["maturity"]),
         f"- Gap evidence: documented ratings at or below {r['gap_evidence_max_rating']}; "
         f"quotes attributed by role only when {r['anonymity_min_role_group']} "
-        "stakeholders share both its perspective and its role.",
-        f"- Screening: a dimension rated <= {r['screening']['constraint_at_or_below']} is a "
-        f'constraint likely -> "{r["screening"]["recommendation_if_constraint"]}", '
-        f'otherwise "{r["screening"]["recommendation_otherwise"]}".',
+        "stakeholders who gave a rating share both its perspective and its role.",
+        f"- Screening: a dimension rated <= {sc['constraint_at_or_below']} is a "
+        f'constraint likely -> "{md(sc["recommendation_if_constraint"])}", '
+        f'otherwise "{md(sc["recommendation_otherwise"])}".',
         f"- Peer benchmarks: a score is placed among peers when at least "
-        f"{r['benchmark_min_peers']} past engagements scored with this rulebook hold it.",
-        "- Company stages, in order: " + ", ".join(r["company_stages"]) + ".",
+        f"{r['benchmark_min_peers']} other clients (the latest engagement of each) scored "
+        "with this rulebook hold it.",
+        "- Company stages, in order: " + _mds(r["company_stages"]) + ".",
         "",
         "## Metrics",
         "",
     ]
     out += [
-        f"- `{m.id}` ({m.unit}) -> {m.signal}, {m.direction} is better, cut points "
-        + ", ".join(_fmt(c) for c in m.cuts)
+        f"- {code(m.id)} ({md(m.unit)}) -> {md(m.signal)}, {md(m.direction)} is better, "
+        "cut points " + ", ".join(_fmt(c) for c in m.cuts)
         for m in rb.metrics
     ]
     return "\n".join(out) + "\n"

@@ -53,6 +53,10 @@ def screen(ratings: dict[str, int], rulebook: Rulebook) -> dict:
         "rulebook": {"id": rulebook.id, "sha256": rulebook.sha256},
         "rating_scale": [rulebook["rating_scale"]["min"], rulebook["rating_scale"]["max"]],
         "constraint_at_or_below": rule["constraint_at_or_below"],
+        # the cut's level name ("" when the cut is no level of the scale, e.g. 0)
+        "constraint_level": rulebook["rating_scale"]["levels"]
+        .get(rule["constraint_at_or_below"], {})
+        .get("name", ""),
         "dimensions": dims,
         "constraints": [d["id"] for d in dims if d["constraint_likely"]],
         "recommendation": rule["recommendation_if_constraint"]

@@ -28,9 +28,11 @@ from paos.errors import FaultError, PaosError, RulebookError, printable
 from paos.method.rulebook import (
     RULEBOOK_DIR,
     Rulebook,
+    bundled_id,
     known_rulebooks,
     load_rulebook,
     metric_perspectives,
+    same_id,
 )
 
 
@@ -40,8 +42,13 @@ def _valid_id(new_id: str) -> None:
             f"rulebook id {printable(new_id)!r} is not valid: letters, digits, '.', '_' "
             "and '-', starting with a letter or digit, at most 64 characters"
         )
-    if new_id in known_rulebooks():
+    if (bundled := bundled_id(new_id)) == new_id:
         raise PaosError(f"rulebook id {new_id!r} is a bundled rulebook; choose another id")
+    if bundled:
+        raise PaosError(
+            f"rulebook id {new_id!r} is the bundled rulebook {bundled} (ids are compared "
+            "case-insensitively); choose another id"
+        )
 
 
 def _header(new_id: str, parent: Rulebook, ref: str, target: Path) -> list[str]:
@@ -92,7 +99,7 @@ def new_rulebook(new_id: str, parent_ref: str | Path, out_dir: str | Path = ".")
     and an existing file (nothing is overwritten)."""
     _valid_id(new_id)
     parent = load_rulebook(parent_ref)
-    if new_id == parent.id:
+    if same_id(new_id, parent.id):
         raise PaosError(f"rulebook id {new_id!r} is the parent's id; choose another id")
     target = Path(out_dir) / f"{new_id}.yaml"
     if target.exists() or target.is_symlink():

@@ -10,6 +10,7 @@ import polars as pl
 from paos._types import Results
 from paos.errors import PaosError
 from paos.method._numbers import display
+from paos.method.figures import Figures
 
 ENG = "engagement_id"
 
@@ -156,18 +157,24 @@ def to_json(obj: dict) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2, allow_nan=False)
 
 
-def summary_text(c: dict, rulebook_title: str = "") -> str:
-    """A readable terminal summary of one contract: PAI, dimensions, gaps in roadmap order."""
+def summary_text(c: dict, rulebook_title: str = "", figures: Figures | None = None) -> str:
+    """A readable terminal summary of one contract: PAI, dimensions, gaps in roadmap order.
+    With `figures` (`paos.method.figures`), scores are written so that none rounds
+    across the cut of the maturity shown beside it (1.987 as 1.99 beside Ad hoc)."""
+
+    def score(value: float) -> str:
+        return figures.score(value) if figures else display(value)
+
     out = [
         f"Engagement {c['engagement_id']}  (rulebook {c['rulebook']['id']}, "
         f"sha256 {c['rulebook']['sha256'][:12]})"
     ]
     if c["status"] == "complete":
-        out.append(f"Partner Architecture Index: {c['pai_display']}  ({c['maturity']})")
+        out.append(f"Partner Architecture Index: {score(c['pai'])}  ({c['maturity']})")
         rob = c.get("robustness")
         if rob and rob["pai_min"] is not None:
             out.append(
-                f"PAI {c['pai_display']}; {display(rob['pai_min'])}-{display(rob['pai_max'])}"
+                f"PAI {score(c['pai'])}; {score(rob['pai_min'])}-{score(rob['pai_max'])}"
                 " leaving any one stakeholder out"
             )
     else:
@@ -179,10 +186,10 @@ def summary_text(c: dict, rulebook_title: str = "") -> str:
     out.append("")
     out.append(f"{'dimension':<34}{'score':>6}  {'maturity':<11}{'coverage':>9}{'gaps':>6}")
     for d in c["dimensions"]:
-        score = display(d["score"]) if d["score"] is not None else "-"
+        shown = score(d["score"]) if d["score"] is not None else "-"
         label = f"{d['id']:<5}{d['name']}"[:33]
         out.append(
-            f"{label:<34}{score:>6}  {d['maturity'] or 'insufficient':<11}"
+            f"{label:<34}{shown:>6}  {d['maturity'] or 'insufficient':<11}"
             f"{d['coverage']:>9.0%}{d['gap_count']:>6}"
         )
     out.append("")

@@ -12,6 +12,7 @@ import hashlib
 import math
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -137,24 +138,39 @@ def optional_paths(schema=SCHEMA, prefix: str = "") -> set[str]:
     return out
 
 
+# Categories a rulebook text may not hold: controls (Cc), format characters (Cf:
+# soft hyphen, bidi and zero-width marks, tag characters, ...), private use (Co),
+# unassigned code points (Cn, as of Python's Unicode database; U+FFFE and U+FFFF
+# among them), lone surrogates (Cs) and the line and paragraph separators (Zl, Zp).
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp"})
+# The joiners are format characters but part of ordinary text: ZWJ in emoji
+# sequences, ZWNJ and ZWJ in Persian and Indic words. They are text only between two
+# visible characters.
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _visible(ch: str) -> bool:
+    return not ch.isspace() and unicodedata.category(ch) not in _REFUSED_CATEGORIES
+
+
 def text_problem(text: str) -> str | None:
     """Why `text` is not one line of printable text, or None when it is. Refused: line
-    breaks, tabs and every other control character, the bidirectional and zero-width
-    format characters (what `printable` escapes), and what XML cannot hold (lone
-    surrogates, U+FFFE, U+FFFF): a rulebook's texts reach Markdown, HTML, SVG and
-    spreadsheets, where such a character breaks a line, reorders text or kills the
-    chart engine."""
+    breaks, tabs and every other control character, format characters (bidi, zero
+    width, soft hyphen, tags), private-use and unassigned code points, lone
+    surrogates (`_REFUSED_CATEGORIES`), and whatever `printable` escapes; a joiner
+    (ZWJ, ZWNJ) only where it joins two visible characters. A rulebook's texts reach
+    Markdown, HTML, SVG and spreadsheets, where such a character breaks a line,
+    reorders or hides text or kills the chart engine."""
     if text.isprintable():  # the common case; implies none of the characters below
         return None
     for i, ch in enumerate(text):
-        code = ord(ch)
-        if (
-            ch == "\t"
-            or printable(ch) != ch
-            or 0xD800 <= code <= 0xDFFF
-            or code in (0xFFFE, 0xFFFF)
-        ):
-            return f"must be one line of printable text (U+{code:04X} at character {i + 1})"
+        if ch in _JOINERS and 0 < i < len(text) - 1:
+            if _visible(text[i - 1]) and _visible(text[i + 1]):
+                continue
+        elif ch != "\t" and unicodedata.category(ch) not in _REFUSED_CATEGORIES:
+            if printable(ch) == ch:
+                continue
+        return f"must be one line of printable text (U+{ord(ch):04X} at character {i + 1})"
     return None
 
 
@@ -239,7 +255,7 @@ def numeric_ranges(raw: dict) -> dict[str, tuple[float, float]]:
         "phases[].start_day": (0, MAX_DAY - 1),
         "phases[].end_day": (1, MAX_DAY),
         "metrics[].cuts": (0, 1e9),
-        "anonymity_min_role_group": (1, 1000),
+        "anonymity_min_role_group": (3, 1000),
         "benchmark_min_peers": (1, 1000),
         "dimensions[].tier": (1, MAX_TIER),
         "dimensions[].weight": WEIGHT_RANGE,
@@ -731,13 +747,29 @@ def known_rulebooks() -> list[str]:
     return sorted(p.stem for p in RULEBOOK_DIR.glob("*.yaml"))
 
 
+def same_id(a: object, b: object) -> bool:
+    """Whether two rulebook ids are one, as paos compares ids: after NFKC and casefold."""
+    return (
+        unicodedata.normalize("NFKC", str(a)).casefold()
+        == unicodedata.normalize("NFKC", str(b)).casefold()
+    )
+
+
+def bundled_id(book_id: object) -> str | None:
+    """The bundled rulebook id that `book_id` is (`PAOS-V1` is `paos-v1`), or None."""
+    return next((k for k in known_rulebooks() if same_id(k, book_id)), None)
+
+
 def _bundled_id_taken(path: Path, book_id: str, sha: str) -> str | None:
     """Why a file that is not the bundled rulebook `book_id` may not carry its id, or
     None: a bundled id names that file's exact bytes, so a results file, a store run
-    and a deliverable naming it always mean the same methodology."""
-    if book_id not in known_rulebooks():
+    and a deliverable naming it always mean the same methodology. Ids are compared
+    as paos compares them everywhere, after NFKC and casefold (`PAOS-V1` is
+    `paos-v1`)."""
+    match = bundled_id(book_id)
+    if match is None:
         return None
-    bundled = RULEBOOK_DIR / f"{book_id}.yaml"
+    bundled = RULEBOOK_DIR / f"{match}.yaml"
     try:
         if path.resolve() == bundled.resolve():
             return None
@@ -748,7 +780,7 @@ def _bundled_id_taken(path: Path, book_id: str, sha: str) -> str | None:
         return None
     return (
         f"key id: {book_id!r} is the id of a bundled rulebook and this file differs from "
-        f"it; give it its own id (paos rulebook new ID --from {book_id})"
+        f"it; give it its own id (paos rulebook new ID --from {match})"
     )
 
 

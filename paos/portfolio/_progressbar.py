@@ -53,6 +53,14 @@ class Progress:
             f"{self.done}/{self.total}{fail}, {left}"
         )
 
+    def say(self, text: str) -> None:
+        """One line of its own (on a terminal, over the bar, which is drawn again)."""
+        if self.tty:
+            self.stream.write("\r\x1b[K" + text + "\n" + self.line())
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
     def advance(self, n: int = 1, failed: int = 0) -> None:
         self.done += n
         self.failed += failed

@@ -33,7 +33,7 @@ import polars as pl
 from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos._files import separate_folders, sweep_leftovers, writable_folder
 from paos._types import Evidence
-from paos.errors import EvidenceError, PaosError
+from paos.errors import EvidenceError, FaultError, PaosError
 from paos.evidence.intake import RawEngagement, is_workbook, read_engagement, read_meta
 from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
 from paos.portfolio._progressbar import Progress
@@ -270,7 +270,7 @@ def run_batch(
     if executor not in ("local", "dask"):
         raise PaosError(f"unknown executor {executor!r} (local or dask)")
     sources = discover(Path(os.path.abspath(portfolio)))
-    jobs = jobs or os.cpu_count() or 1
+    limit, jobs = jobs, jobs or os.cpu_count() or 1
     if not scores_only:
         separate_folders(out, store)
     store = writable_folder(store, "--store")
@@ -279,7 +279,9 @@ def run_batch(
     sweep_leftovers(out, store)  # what a killed paos process left there, only that
     bar = Progress(len(sources), "scoring" if scores_only else "deliverables", stream=stream)
     if executor == "dask":
-        return _run_dask(sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar)
+        return _run_dask(
+            sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar, limit
+        )
     if scores_only:
         book = load_rulebook(rulebook) if rulebook else None
         return score_sources(sources, store, book, force, bar)
@@ -320,11 +322,56 @@ def _run_local(sources, out, store, jobs, force, rulebook, bar) -> list[Outcome]
                 outcome = Outcome(src, None, "failed", "worker", _reason(exc))
             results[src] = outcome
             bar.advance(failed=outcome.status == "failed")
-    except KeyboardInterrupt:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM as the CLI turns it into one
+        _stop_workers(pool)
         raise
     pool.shutdown(wait=True)
     return [results[str(s)] for s in sources]
+
+
+_STOP_WAIT = 10.0  # seconds the workers' kernels and browsers get to end by themselves
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool at once, its workers' kernels, Playwright drivers and Chromiums
+    with it, so nothing is left running (or publishing) once the batch has exited.
+
+    The workers are killed outright: one cannot publish a report after that, and the
+    staging folder it leaves is marked as its own, so the next command removes it.
+    Their children end by themselves when their parent dies (a kernel polls its
+    parent; Playwright's driver reads from the worker's pipe and closes Chromium on
+    its end), and are killed if they have not gone within `_STOP_WAIT` seconds.
+    Waiting for the running engagements instead (the pool's own shutdown) let them
+    publish minutes after the batch had exited."""
+    import psutil
+
+    workers = []
+    for process in list(getattr(pool, "_processes", {}).values()):
+        try:
+            workers.append(psutil.Process(process.pid))
+        except (psutil.Error, TypeError):
+            continue
+    family = list(workers)
+    for worker in workers:
+        try:
+            family += worker.children(recursive=True)
+        except psutil.Error:
+            continue
+    for worker in workers:
+        try:
+            worker.kill()
+        except psutil.Error:
+            continue
+    pool.shutdown(wait=False, cancel_futures=True)
+    _, alive = psutil.wait_procs(family, timeout=_STOP_WAIT)
+    for process in alive:
+        try:
+            for child in process.children(recursive=True):
+                child.kill()
+            process.kill()
+        except psutil.Error:
+            continue
+    psutil.wait_procs(alive, timeout=_STOP_WAIT)
 
 
 def duplicate_ids(sources: list[Path]) -> dict[str, Outcome]:
@@ -340,9 +387,47 @@ def duplicate_ids(sources: list[Path]) -> dict[str, Outcome]:
     }
 
 
+# A Dask batch with no worker: after `_NO_WORKER_SAY` seconds it says so; after
+# `_NO_WORKER_STOP` it stops, the engagements not finished failing with the reason.
+_NO_WORKER_SAY = 30.0
+_NO_WORKER_STOP = 120.0
+_CONNECT = 10.0  # seconds to reach the scheduler
+_POLL = 0.5  # seconds between looks at the scheduler while nothing finishes
+
+
+class _WorkerWatch:
+    """Whether a Dask cluster has been without a worker for too long: it says so
+    after `_NO_WORKER_SAY` seconds, and gives the reason to stop after
+    `_NO_WORKER_STOP` (tasks wait for ever on a cluster without workers)."""
+
+    def __init__(self, client, scheduler: str, bar: Progress) -> None:
+        self.client, self.scheduler, self.bar = client, scheduler, bar
+        self.seen, self.said = time.monotonic(), False
+
+    def gone(self) -> str | None:
+        """The reason to stop, once no worker has been seen for `_NO_WORKER_STOP`."""
+        if self.client.scheduler_info(n_workers=1)["workers"]:
+            self.seen, self.said = time.monotonic(), False
+        quiet = time.monotonic() - self.seen
+        if quiet >= _NO_WORKER_STOP:
+            return (
+                f"no Dask worker at {self.scheduler} for {quiet:.0f} s; not run: start "
+                "workers and run the same command again"
+            )
+        if quiet >= _NO_WORKER_SAY and not self.said:
+            self.bar.say(
+                f"no Dask worker has been seen at {self.scheduler} for {quiet:.0f} s; "
+                f"waiting up to {_NO_WORKER_STOP:.0f} s"
+            )
+            self.said = True
+        return None
+
+
 def _run_dask(
-    sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar
+    sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar, limit=None
 ) -> list[Outcome]:
+    """Run the work on a Dask cluster: with `limit` (--jobs), at most that many
+    engagements at once (scores-only chunks: `jobs * 4`, each one task)."""
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -353,38 +438,81 @@ def _run_dask(
         ) from None
     if not scheduler:
         raise PaosError("--executor dask needs --scheduler tcp://HOST:PORT")
+    try:
+        client = Client(scheduler, timeout=_CONNECT)
+    except ValueError as exc:
+        raise PaosError(f"--scheduler {scheduler}: not a scheduler address ({exc})") from None
+    except OSError as exc:  # TimeoutError included
+        raise FaultError(
+            f"Dask scheduler {scheduler}: cannot be reached ({_reason(exc)}); check that it "
+            "runs and that the address is right, then run again"
+        ) from None
     results: dict[str, Outcome] = duplicate_ids(sources)
     bar.advance(len(results), failed=len(results))
-    with Client(scheduler) as client:
+    todo = [str(s) for s in sources if str(s) not in results]
+    work = _chunks(todo, jobs * 4) if scores_only else [[s] for s in todo]
+
+    def submit(chunk: list[str]):
         if scores_only:
-            work = _chunks([str(s) for s in sources if str(s) not in results], jobs * 4)
-            futures = client.map(
-                _score_chunk, work, store=str(store), rulebook=rulebook, force=force, pure=False
+            return client.submit(
+                _score_chunk, chunk, store=str(store), rulebook=rulebook, force=force, pure=False
             )
-        else:
-            work = [[str(s)] for s in sources if str(s) not in results]
-            futures = client.map(
-                deliver_one,
-                [w[0] for w in work],
-                out=str(out),
-                store=str(store),
-                rulebook=rulebook,
-                force=force,
-                pure=False,
-            )
-        chunk_of = {fut.key: chunk for fut, chunk in zip(futures, work)}
-        for fut in dask_completed(futures):
-            try:
-                got = fut.result()
-                outcomes = [Outcome(**o) for o in got] if scores_only else [got]
-            except Exception as exc:  # noqa: BLE001 - a worker died, ...: these fail alone
-                outcomes = [
-                    Outcome(src, None, "failed", "worker", _reason(exc))
-                    for src in chunk_of[fut.key]
-                ]
-            for outcome in outcomes:
-                results[outcome.source] = outcome
-                bar.advance(failed=outcome.status == "failed")
+        return client.submit(
+            deliver_one,
+            chunk[0],
+            out=str(out),
+            store=str(store),
+            rulebook=rulebook,
+            force=force,
+            pure=False,
+        )
+
+    with client:
+        waiting = list(work)
+        running: dict[str, list[str]] = {}
+        done = dask_completed()
+        submitted: list = []
+        most = limit or len(work) or 1
+
+        def top_up() -> None:
+            while waiting and len(running) < most:
+                chunk = waiting.pop(0)
+                fut = submit(chunk)
+                running[fut.key] = chunk
+                submitted.append(fut)
+                done.add(fut)
+
+        try:
+            top_up()
+            watch = _WorkerWatch(client, scheduler, bar)
+            while running:
+                ready = done.next_batch(block=False)
+                if not ready:
+                    if reason := watch.gone():
+                        for chunk in [*running.values(), *waiting]:
+                            for src in chunk:
+                                results[src] = Outcome(src, None, "failed", "worker", reason)
+                                bar.advance(failed=True)
+                        client.cancel(submitted)
+                        break
+                    time.sleep(_POLL)
+                    continue
+                for fut in ready:
+                    chunk = running.pop(fut.key)
+                    try:
+                        got = fut.result()
+                        outcomes = [Outcome(**o) for o in got] if scores_only else [got]
+                    except Exception as exc:  # noqa: BLE001 - a worker died, ...: these fail alone
+                        outcomes = [
+                            Outcome(src, None, "failed", "worker", _reason(exc)) for src in chunk
+                        ]
+                    for outcome in outcomes:
+                        results[outcome.source] = outcome
+                        bar.advance(failed=outcome.status == "failed")
+                top_up()
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: nothing more is started
+            client.cancel(submitted)
+            raise
     return [results[str(s)] for s in sources]
 
 

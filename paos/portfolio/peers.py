@@ -3,20 +3,26 @@
 Past engagements come from the results store (`paos.portfolio.store.read_store`): scored
 with the very rulebook of the subject (same id and same sha256 of its file, so
 a tailored or edited rulebook is never mixed with another), assessed on or
-before the subject's date, other clients only (names compared trimmed and
-case-insensitively; a store row without a client name is never counted as
-"another client"), never the subject itself. Past engagements of other clients
-scored only under another rulebook (or another version of its file) are left
-out and counted (`left_out`).
+before the subject's date, other clients only (names compared by `paos.portfolio.clients.client_key`:
+Unicode-normalised, case, spaces, punctuation and legal forms set aside, erring
+toward "same client"; a store row without a client name is never counted as
+"another client"), never the subject itself.
+
+A peer is another client, counted once: of each client's past engagements under
+the subject's rulebook only the latest counts (latest `assessed_on`, then latest
+run, then engagement id), so five assessments of one client are one peer, never a
+"peer group of 5" whose quartiles are that client's own scores. Other clients whose
+past engagements were all scored under another rulebook (or another version of
+its file) are left out and counted (`left_out`, in clients).
 
 Peer group: the most specific of same industry and stage, same industry,
-same stage, whole portfolio that holds at least `min_peers` past engagements
+same stage, whole portfolio that holds at least `min_peers` other clients
 (the rulebook's `benchmark_min_peers`); under `min_peers` in the whole
 portfolio the status is "insufficient benchmark data". Each figure (PAI, each
 dimension) is then computed over the peers that have it: the PAI over complete
 engagements only, a dimension over the engagements that scored it. A figure
-with fewer than `min_peers` values shows its count only, so no aggregate can
-stand for one client's score.
+with fewer than `min_peers` values (clients) shows its count only, so no aggregate
+can stand for one client's score.
 
 Percentile rank of v among N past values x (rounded to 6 decimals first):
 100 * (count(x < v) + 0.5 * count(x == v)) / N. Median and quartiles are
@@ -35,9 +41,10 @@ from typing import Any
 import polars as pl
 
 from paos._types import Results
-from paos.errors import PaosError
+from paos.errors import PaosError, isolate
 from paos.method._numbers import cmp, display
 from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
+from paos.portfolio.clients import client_key, client_key_expr
 
 DECIMALS = 6
 INSUFFICIENT = "insufficient benchmark data"
@@ -81,29 +88,31 @@ def _date(value: Any) -> dt.date:
 
 
 def _label(key: str | None, subject: dict, opened: bool, min_peers: int) -> str:
-    industry = (subject.get("industry") or "").strip()
-    stage = (subject.get("stage") or "").strip()
+    # the engagement's own words inside a sentence of paos's: direction isolated
+    industry = isolate((subject.get("industry") or "").strip())
+    stage = isolate((subject.get("stage") or "").strip())
     if key == "industry_stage":
         return f"same industry and stage: {industry} / {stage}"
     if key in ("industry", "stage"):
         return f"same {key}: {industry if key == 'industry' else stage}"
     if key == "portfolio":
         return (
-            f"whole portfolio (no industry or stage peer group holds {min_peers} past engagements)"
+            f"whole portfolio (no industry or stage peer group holds {min_peers} other clients)"
             if opened
             else "whole portfolio"
         )
-    return f"{INSUFFICIENT} (fewer than {min_peers} past engagements in the portfolio)"
+    return f"{INSUFFICIENT} (fewer than {min_peers} other clients in the portfolio)"
 
 
 def peers(store_frame: pl.DataFrame, subject: dict) -> tuple[dict, pl.DataFrame]:
-    """The peer group of `subject` and its past engagements (store rows).
+    """The peer group of `subject` and its peers' engagements (store rows): one row
+    per other client, its latest past engagement under the subject's rulebook.
 
     Returns ({"key", "label", "size", "left_out"}, rows). `key` is "industry_stage",
     "industry", "stage", "portfolio", or None when the whole portfolio holds
-    fewer than `min_peers` past engagements (rows are then that portfolio).
-    `left_out` counts the past engagements of other clients that have no run
-    under the subject's rulebook (id and sha256), only under another one.
+    fewer than `min_peers` other clients (rows are then that portfolio). `size` is
+    the number of clients. `left_out` counts the other clients with past
+    engagements, none of them run under the subject's rulebook (id and sha256).
     The rows carry other clients' data: for computing aggregates, never for
     showing.
     """
@@ -114,15 +123,24 @@ def peers(store_frame: pl.DataFrame, subject: dict) -> tuple[dict, pl.DataFrame]
     eligible = frame.filter(
         pl.col("assessed_on") <= _date(subject["assessed_on"]),
         pl.col("engagement_id") != subject["engagement_id"],
-        _norm(pl.col("client")) != (_norm_value(subject.get("client")) or ""),
+        client_key_expr() != (client_key(subject.get("client")) or ""),
     )
     same = (pl.col("rulebook_id") == subject["rulebook_id"]) & (
         pl.col("rulebook_sha256") == subject["rulebook_sha256"]
     )
     past = eligible.filter(same).unique("engagement_id", keep="last", maintain_order=True)
-    left_out = eligible.filter(~pl.col("engagement_id").is_in(past["engagement_id"].implode()))[
-        "engagement_id"
-    ].n_unique()
+    latest = ["assessed_on", *(["run_at"] if "run_at" in past.columns else []), "engagement_id"]
+    past = (  # one engagement per client: its latest
+        past.with_columns(_client=client_key_expr())
+        .sort(latest, nulls_last=False)
+        .unique("_client", keep="last", maintain_order=True)
+    )
+    left_out = (
+        eligible.select(_client=client_key_expr())
+        .filter(~pl.col("_client").is_in(past["_client"].implode()))["_client"]
+        .n_unique()
+    )
+    past = past.drop("_client")
     wanted = {a: _norm_value(subject.get(a)) for a in ("industry", "stage")}
     past = past.with_columns(
         **{
@@ -199,11 +217,12 @@ def benchmark(store_frame: pl.DataFrame, subject: dict) -> dict:
     "peer_group": {"key", "label", "size"}, "left_out",
     "status": "ok" | "insufficient benchmark data", "pai": {...},
     "dimensions": [{...}, ...]}, each figure {"value", "percentile", "median",
-    "q1", "q3", "n"} (dimensions also "id", in the subject's order). Percentile,
-    median and quartiles are None when the figure has fewer than `min_peers`
-    values, and always when the status is insufficient. `left_out` counts the
-    past engagements of other clients scored only under another rulebook or
-    another version of its file.
+    "q1", "q3", "n"} (dimensions also "id", in the subject's order). `size` and `n`
+    count clients (one engagement each, see `peers`). Percentile, median and
+    quartiles are None when the figure has fewer than `min_peers` values, and
+    always when the status is insufficient. `left_out` counts the other clients
+    whose past engagements were scored only under another rulebook or another
+    version of its file.
     """
     min_peers = _min_peers(subject)
     group, rows = peers(store_frame, subject)
@@ -323,18 +342,19 @@ def benchmark_text(b: dict) -> str:
     head = f"Benchmark of {b['engagement_id']} (rulebook {b['rulebook']})"
     group, min_peers = b["peer_group"], b["min_peers"]
     left = (
-        f"Left out: {b['left_out']} past engagement(s) of other clients scored under "
-        "another rulebook or another version of this one."
+        f"Left out: {b['left_out']} other client(s) whose past engagements were scored "
+        "under another rulebook or another version of this one."
     )
     if b["status"] != "ok":
         return (
-            f"{head}\n{INSUFFICIENT}: {group['size']} past engagement(s) of other "
-            f"clients in the portfolio under this rulebook; at least {min_peers} are "
+            f"{head}\n{INSUFFICIENT}: {group['size']} other client(s) with a past "
+            f"engagement in the portfolio under this rulebook; at least {min_peers} are "
             f"needed.\n{left}"
         )
     lines = [
         head,
-        f"Peer group: {group['label']}; {group['size']} past engagements",
+        f"Peer group: {group['label']}; {group['size']} other clients (the latest "
+        "engagement of each)",
         left,
         "",
         f"{'':<8}{'value':>7}{'percentile':>12}{'median':>8}{'Q1-Q3':>12}{'n':>5}",
@@ -343,5 +363,8 @@ def benchmark_text(b: dict) -> str:
     lines += [_line(d["id"], d) for d in b["dimensions"]]
     few = [d["id"] for d in [{"id": "PAI", **b["pai"]}, *b["dimensions"]] if d["n"] < min_peers]
     if few:
-        lines += ["", f"Fewer than {min_peers} peer scores (count shown only): {', '.join(few)}"]
+        lines += [
+            "",
+            f"Fewer than {min_peers} clients' scores (count shown only): {', '.join(few)}",
+        ]
     return "\n".join(lines)

@@ -19,7 +19,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from paos.errors import PaosError, printable
+from paos.errors import EvidenceError, FaultError, PaosError, Problem, printable
 from paos.method._numbers import display, signed
 from paos.method.diagnostic import diagnose
 from paos.method.results import contract
@@ -187,19 +187,49 @@ def check_pair(baseline_meta: dict, follow_up_meta: dict) -> None:
 
 
 def default_actions(baseline_path: str | Path) -> Path | None:
-    """Where the client's action plan of a baseline is looked for by default:
-    `actions.xlsx` inside the baseline engagement folder (where the analyst drops
-    the file the client returned), if it is there. None for a workbook baseline or
-    a folder without one."""
+    """Where the client's action plan of a baseline is looked for by default: the
+    workbook named `actions` inside the baseline engagement folder (where the analyst
+    drops the file the client returned) in any format paos reads (actions.xlsx as paos
+    wrote it, or saved again as .xlsm, .ods or .xls; the name's case ignored), if it
+    is there. None for a workbook baseline or a folder without one. Two such files
+    are refused (`EvidenceError`, one line naming both): paos would not know which
+    one the client meant; a folder that cannot be listed is a `FaultError`."""
     from paos.deliverables.actions import ACTIONS_FILE
+    from paos.evidence.intake import WORKBOOK_SUFFIXES
 
-    path = Path(baseline_path) / ACTIONS_FILE
-    return path if Path(baseline_path).is_dir() and os.path.lexists(path) else None
+    folder = Path(baseline_path)
+    if not folder.is_dir():
+        return None
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        raise FaultError(
+            f"{folder}: cannot be listed ({exc.strerror or exc}); check its permissions"
+        ) from None
+    stem = Path(ACTIONS_FILE).stem.casefold()
+    found = [
+        n
+        for n in names
+        if Path(n).stem.casefold() == stem and Path(n).suffix.lower() in WORKBOOK_SUFFIXES
+    ]
+    if len(found) > 1:
+        raise EvidenceError(
+            [
+                Problem(
+                    str(folder),
+                    f"holds {len(found)} action plans ({', '.join(found)}); keep the one "
+                    "the client returned and move the others away, or name it with --actions",
+                )
+            ]
+        )
+    return folder / found[0] if found else None
 
 
-def attach_actions(c: dict, path: str | Path) -> dict:
+def attach_actions(c: dict, path: str | Path, folder: str | Path | None = None) -> dict:
     """Add to a `compare` object what the client recorded in the baseline's action
-    plan at `path` (`paos.deliverables.actions.read_actions`), in place:
+    plan at `path` (`paos.deliverables.actions.read_actions`), in place. With
+    `folder` (the baseline folder, where the plan was found rather than named), a
+    symbolic link resolving outside that folder is not read (a note says so).
 
     - `actions`: {"file": path, "read": whether statuses were read, "notes": one
       line per problem (a formula or damage in the file: nothing read; an unknown
@@ -211,7 +241,7 @@ def attach_actions(c: dict, path: str | Path) -> dict:
     from paos.deliverables.actions import read_actions
 
     gaps = [g["signal_id"] for g in (*c["gaps_closed"], *c["gaps_persisting"])]
-    found, notes = read_actions(path, {*gaps, *c["no_longer_assessed"]}, c["baseline"])
+    found, notes = read_actions(path, {*gaps, *c["no_longer_assessed"]}, c["baseline"], folder)
     c["actions"] = {"file": str(path), "read": found is not None, "notes": notes}
     if found is not None:
         for g in (*c["gaps_closed"], *c["gaps_persisting"]):
@@ -231,7 +261,7 @@ def compare_paths(
     its engagement.yaml names (`rulebook.same` then says whether they differ).
     Adds `assessed_on` (ISO dates of both) to the `compare` object, and the
     client's statuses (`attach_actions`) from the action plan `actions`, by default
-    the baseline folder's actions.xlsx when there is one (`default_actions`); a
+    the baseline folder's actions workbook when there is one (`default_actions`); a
     named `actions` file that does not exist is refused (`PaosError`).
 
     >>> progress = compare_paths("engagements/acme-2025", "engagements/acme-2026")
@@ -250,9 +280,10 @@ def compare_paths(
         "baseline": meta_b["assessed_on"].isoformat(),
         "follow_up": meta_f["assessed_on"].isoformat(),
     }
-    plan = Path(actions) if actions is not None else default_actions(baseline_path)
-    if plan is not None:
-        attach_actions(out, plan)
+    if actions is not None:  # named by the analyst: read wherever it is
+        attach_actions(out, actions)
+    elif (plan := default_actions(baseline_path)) is not None:  # found in the folder
+        attach_actions(out, plan, baseline_path)
     return out
 
 

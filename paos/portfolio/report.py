@@ -2,7 +2,10 @@
 
 For a practice lead, internal to the firm: PAI distribution, dimension
 distributions, PAI by industry and stage, the most frequent gaps and
-divergences, PAI over time. Aggregates and charts only; no client name is shown.
+divergences, PAI over time. Aggregates and charts only; no client name is shown,
+and no aggregate of fewer clients than the rulebook's `benchmark_min_peers`
+(`paos.portfolio.figures`). Each page is headed by a sentence derived by rule from
+its figures; every printed page carries "Confidential" and its number.
 """
 
 from __future__ import annotations
@@ -10,19 +13,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
-import altair as alt
 import polars as pl
 
 from paos._defaults import DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos._files import atomic_write_text, csv_text
-from paos.deliverables import charts
-from paos.deliverables.report import scale_of, severities
+from paos.deliverables._page import footer_style, plural
+from paos.deliverables.charts import to_svg
+from paos.deliverables.report import severities
 from paos.deliverables.sections import Html, esc, paint
 from paos.errors import PaosError
 from paos.method._numbers import display
 from paos.method.rulebook import Rulebook, load_rulebook
+from paos.portfolio import charts, figures
+from paos.portfolio.figures import too_few
 from paos.portfolio.store import read_store
 
 
@@ -84,13 +88,13 @@ def stage_order(p: Portfolio, stages) -> list[str]:
     """The rulebook's company stages in its order, then any other stage found,
     alphabetically."""
     known = list(p.rulebook["company_stages"])
-    return known + sorted({str(s) for s in stages.dropna()} - set(known))
+    return known + sorted({str(s) for s in stages if s is not None and s == s} - set(known))
 
 
 def dimension_scores(p: Portfolio) -> pl.DataFrame:
     """One row per engagement and dimension score."""
     return (
-        p.runs.select("engagement_id", "industry", "stage", "dimensions")
+        p.runs.select("engagement_id", "client", "industry", "stage", "dimensions")
         .explode("dimensions")
         .unnest("dimensions")
         .rename({"id": "dimension"})
@@ -158,195 +162,179 @@ def save(p: Portfolio, output_dir: str | Path | None) -> list[Path]:
     return [atomic_write_text(Path(output_dir) / "portfolio.csv", csv_text(header, rows))]
 
 
-def _section(cls: str, title: str, body: str) -> Html:
-    return Html(f'<section class="{cls}"><h2>{esc(title)}</h2>{body}</section>')
+FOOTER = "Portfolio benchmark, internal"
+
+
+def meta(p: Portfolio) -> dict[str, str]:
+    """What the HTML's <meta> records and the pages do not show."""
+    return {"paos-rulebook": p.rulebook.id, "paos-rulebook-sha256": p.rulebook.sha256}
+
+
+def _page(cls: str, kicker: str, title: str, body: str, caption: str = "") -> Html:
+    """A page: its topic small, its action title, the figure, the caption."""
+    cap = f'<p class="small">{esc(caption)}</p>' if caption else ""
+    return Html(
+        f'<section class="{cls}"><div class="kicker">{esc(kicker)}</div>'
+        f'<h2 class="action-title">{esc(title)}</h2>{body}{cap}</section>'
+    )
+
+
+def _dropped(p: Portfolio) -> str:
+    return f'<p class="small">{esc(too_few(p))}: nothing is shown.</p>'
 
 
 def overview(p: Portfolio) -> Html:
-    """Cover: how many engagements, when, under which rulebook, median PAI."""
-    r = p.runs
-    complete = r.filter(pl.col("pai").is_not_null())
+    """Cover: how many engagements and clients, when, under which rulebook, median
+    PAI and median gap count (neutral tiles: none of them is a severity)."""
+    r, h, k = p.runs, figures.headline(p), figures.min_clients(p)
     first, last = str(r["assessed_on"].min()), str(r["assessed_on"].max())
-    med = cast(float, complete["pai"].median())
-    per_engagement = cast(float, r["gaps"].list.len().mean())
     head = (
-        f'<header class="cover"><div class="kicker">Partner Architecture Diagnostic · '
-        f"portfolio benchmark</div><h1>Portfolio of {r.height} engagements</h1>"
+        '<header class="cover"><div class="kicker">Partner Architecture Diagnostic · '
+        f"portfolio benchmark</div><h1>Portfolio of {esc(plural(r.height, 'engagement'))}</h1>"
         f'<div class="meta">Assessed {first} to {last} · rulebook {esc(p.rulebook.id)} · '
         f"run {esc(p.run_date)}</div></header>"
     )
-    dec = p.rulebook["display_decimals"]
-    ramp = charts.ramp(3, charts.SEVERITY_RAMP)[::-1]
-    figures = [
-        (str(r.height), "engagements"),
-        (display(med, dec) if med is not None else "–", "median PAI"),
-        (f"{per_engagement:.0f}", "gaps per engagement"),
+    pai = figures.number(p, h["median_pai"]) if h["median_pai"] is not None else too_few(p)
+    gaps = display(h["median_gaps"], 0) if h["median_gaps"] is not None else too_few(p)
+    tiles = [
+        (str(h["engagements"]), "engagements"),
+        (str(h["clients"]), "clients"),
+        (pai, f"median PAI (n={h['complete']})"),
+        (gaps, f"median gaps per engagement (n={h['engagements']})"),
     ]
-    tiles = '<div class="tiles">' + "".join(
-        f'<div class="tile"{paint(color)}><div class="n">{n}</div><div class="l">{label}</div>'
-        "</div>"
-        for (n, label), color in zip(figures, ramp)
+    html = '<div class="tiles">' + "".join(
+        f'<div class="tile"{paint(charts.NAVY)}><div class="n">{esc(n)}</div>'
+        f'<div class="l">{esc(label)}</div></div>'
+        for n, label in tiles
     )
     share = robust_share(p)
-    tiles += (
-        "</div>"
-        + (
+    html += "</div>"
+    if share and h["clients"] >= k:
+        html += (
             f'<p class="small">Robust gaps: {share[0] / share[1]:.0%} of {share[1]} gaps hold '
             "whichever one stakeholder is left out (robustness-v1).</p>"
-            if share
-            else ""
         )
-        + (
-            f'<p class="small">Left out: {p.left_out} engagement(s) with no run under this '
-            f"rulebook (scored under another rulebook, or another version of "
+    if p.left_out:
+        html += (
+            f'<p class="small">Left out: {esc(plural(p.left_out, "engagement"))} with no run '
+            f"under this rulebook (scored under another rulebook, or another version of "
             f"{esc(p.rulebook.id)}).</p>"
-            if p.left_out
-            else ""
         )
+    html += (
+        f'<p class="small">No aggregate shown is made from fewer than {k} distinct clients '
+        f"(the rulebook's benchmark minimum); n: the engagements an aggregate is made from.</p>"
     )
-    return Html(f'<section class="executive">{head}{tiles}</section>')
+    title = f'<h2 class="action-title">{esc(figures.overview_title(p, h))}</h2>'
+    return Html(f'{footer_style(FOOTER)}<section class="executive">{head}{title}{html}</section>')
 
 
 def pai_distribution(p: Portfolio) -> Html:
-    df = p.runs.filter(pl.col("pai").is_not_null()).select("pai", "stage").to_pandas()
-    chart = (
-        alt.Chart(df)
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "pai:Q", bin=alt.Bin(extent=list(scale_of(p.rulebook)), step=0.25), title="PAI"
-            ),
-            y=alt.Y("count():Q", title="engagements"),
-            color=alt.Color(
-                "stage:N",
-                title="stage",
-                sort=stage_order(p, df["stage"]),
-                legend=alt.Legend(orient="bottom"),
-            ),
-        )
-        .properties(width=560, height=220)
+    stages = stage_order(p, list(figures.complete(p)["stage"]))
+    bins, totals = figures.pai_bins(p, stages)
+    title = figures.distribution_title(p)
+    if not bins.height:
+        return _page("portfolio", "PAI distribution", title, _dropped(p))
+    chart = charts.pai_histogram(bins.to_pandas(), totals.to_pandas(), stages, figures.scale(p))
+    return _page(
+        "portfolio",
+        "PAI distribution",
+        title,
+        to_svg(chart),
+        f"Bars: engagements per PAI band of {figures.BIN:g}, stacked by company stage; the "
+        f"number on a bar: its engagements (n={int(totals['n'].sum())}, "
+        f"{plural(figures.clients(figures.complete(p)), 'client')}).",
     )
-    return _section("portfolio", "PAI distribution", charts.to_svg(chart))
 
 
 def dimension_distributions(p: Portfolio) -> Html:
-    df = dimension_scores(p).to_pandas()
-    order = [d.id for d in p.rulebook.dimensions]
-    x = alt.X("dimension:N", sort=order, title=None)
-    box = (
-        alt.Chart(df)
-        .mark_boxplot(extent="min-max", size=26)
-        .encode(
-            x=x,
-            y=alt.Y(
-                "score:Q",
-                scale=alt.Scale(domain=list(scale_of(p.rulebook))),
-                title="dimension score",
-            ),
-        )
-    )
-    ticks = (  # each dimension's signal thresholds
-        alt.Chart(
-            alt.Data(
-                values=[
-                    {"dimension": d.id, "t": t}
-                    for d in p.rulebook.dimensions
-                    for t in sorted({s.threshold for s in d.signals})
-                ]
-            )
-        )
-        .mark_tick(color=charts.INK, thickness=2, size=34, strokeDash=[4, 2])
-        .encode(x=x, y="t:Q")
-    )
-    return _section(
+    stats = figures.dimension_stats(p, dimension_scores(p))
+    dec = p.rulebook["display_decimals"]
+    df = stats.to_pandas()
+    df["label"] = [f"{name} (n={n})" for name, n in zip(df["name"], df["n"])]
+    df["value"] = [
+        f"median {display(m, dec)}" if m == m and m is not None else "" for m in df["median"]
+    ]
+    df["note"] = too_few(p)
+    labels = dict(zip(df["dimension"], df["label"]))
+    ticks = pl.DataFrame(
+        [
+            {"label": labels[d.id], "t": t}
+            for d in p.rulebook.dimensions
+            for t in sorted({s.threshold for s in d.signals})
+        ]
+    ).to_pandas()
+    return _page(
         "portfolio",
         "Dimension distributions",
-        charts.to_svg((box + ticks).properties(width=560, height=240))
-        + '<p class="small">Dashed ticks: each dimension\'s signal threshold(s).</p>',
+        figures.dimensions_title(p, stats),
+        to_svg(charts.dimension_boxes(df, ticks, figures.scale(p))),
+        "Each row: a dimension's scores across the engagements that scored it (n). Light box: "
+        "the middle half (lower to upper quartile); navy line: the median; grey line: lowest "
+        "to highest score; orange ticks: the thresholds of the dimension's signals. A "
+        f"dimension scored for fewer than {figures.min_clients(p)} clients shows no box.",
     )
 
 
 def by_industry_stage(p: Portfolio) -> Html:
-    df = (
-        p.runs.filter(pl.col("pai").is_not_null())
-        .group_by("industry", "stage")
-        .agg(median=pl.col("pai").median(), n=pl.len())
-        .to_pandas()
-    )
-    dec, (lo, hi) = p.rulebook["display_decimals"], scale_of(p.rulebook)
-    df["label"] = [f"{display(m, dec)} (n={n})" for m, n in zip(df["median"], df["n"])]
-    stages = stage_order(p, df["stage"])
-    base = alt.Chart(df).encode(
-        x=alt.X("stage:N", sort=stages, title=None, axis=alt.Axis(labelAngle=0, orient="top")),
-        y=alt.Y("industry:N", title=None),
-    )
-    heat = base.mark_rect().encode(
-        color=alt.Color(
-            "median:Q",
-            scale=alt.Scale(domain=[lo + 0.5, hi - 0.5], scheme="redyellowgreen"),
-            title="median PAI",
-        )
-    )
-    text = base.mark_text(fontSize=11).encode(text="label:N")
-    return _section(
+    stages = stage_order(p, list(figures.complete(p)["stage"]))
+    cells = figures.median_cells(p, stages)
+    rows = sorted(set(cells["row"]) - {figures.ALL_INDUSTRIES}) + [figures.ALL_INDUSTRIES]
+    cols = [s for s in stages if s in set(cells["col"])] + [figures.ALL_STAGES]
+    df = cells.to_pandas()
+    df["median"] = df["median"].astype(object).where(df["median"].notna(), None)
+    df["label"] = [
+        f"{figures.number(p, m)} (n={n})" if m is not None else too_few(p)
+        for m, n in zip(df["median"], df["n"])
+    ]
+    return _page(
         "portfolio",
         "PAI by industry and stage",
-        charts.to_svg((heat + text).properties(width=480, height=240)),
+        figures.cells_title(p, cells),
+        to_svg(charts.median_heatmap(df, rows, cols, figures.scale(p))),
+        "Each cell: the median PAI of its engagements (n); grey: engagements of fewer than "
+        f"{figures.min_clients(p)} clients, no median shown. Colour: cividis, dark for a low "
+        "median, yellow for a high one.",
     )
 
 
 def frequent_findings(p: Portfolio, top: int = 10) -> Html:
     freq = gap_frequency(p)
-    df = freq.head(top).with_columns(label=pl.format("{} {}", "signal_id", "name")).to_pandas()
-    chart = (
-        alt.Chart(df)
-        .mark_bar(color=charts.SEVERITY_RAMP[0])
-        .encode(
-            x=alt.X(
-                "share:Q", axis=alt.Axis(format="%"), title="share of engagements with the gap"
-            ),
-            y=alt.Y("label:N", sort=list(df["label"]), title=None, axis=alt.Axis(labelLimit=260)),
-        )
-    )
+    title = figures.findings_title(p, freq)
+    if figures.clients(p.runs) < figures.min_clients(p):
+        return _page("portfolio", "Most frequent gaps and divergences", title, _dropped(p))
+    df = freq.head(top).with_columns(label=pl.format("{} ({})", "name", "signal_id")).to_pandas()
+    df["value"] = [f"{s:.0%} (n={g})" for s, g in zip(df["share"], df["gaps"])]
     blind = freq.sort("blind_spots", descending=True).head(5)
     items = "".join(
-        f"<li><b>{esc(r['signal_id'])}</b> {esc(r['name'])}: blind spot in "
-        f"{r['blind_spots']} engagement(s)</li>"
+        f'<li><b>{esc(r["name"])}</b> <span class="id">{esc(r["signal_id"])}</span>: '
+        f"a blind spot in {esc(plural(r['blind_spots'], 'engagement'))}</li>"
         for r in blind.iter_rows(named=True)
         if r["blind_spots"]
     )
     body = (
-        charts.to_svg(chart.properties(width=380, height=22 * len(df)))
+        to_svg(charts.frequency_bars(df))
+        + f'<p class="small">Bars: the share of the {plural(p.runs.height, "engagement")} '
+        "where the signal is a gap; n: those engagements.</p>"
         + f"<h3>Most frequent blind spots</h3><ul>{items or '<li>none</li>'}</ul>"
     )
-    return _section("portfolio", "Most frequent gaps and divergences", body)
+    return _page("portfolio", "Most frequent gaps and divergences", title, body)
 
 
 def over_time(p: Portfolio) -> Html:
-    df = (
-        p.runs.filter(pl.col("pai").is_not_null())
-        .with_columns(quarter=pl.col("assessed_on").dt.truncate("1q"))
-        .select("assessed_on", "pai", "stage", "quarter")
-        .to_pandas()
-    )
-    points = (
-        alt.Chart(df)
-        .mark_circle(size=45, opacity=0.75)
-        .encode(
-            x=alt.X("assessed_on:T", title="assessed on"),
-            y=alt.Y("pai:Q", scale=alt.Scale(domain=list(scale_of(p.rulebook))), title="PAI"),
-            color=alt.Color(
-                "stage:N", sort=stage_order(p, df["stage"]), legend=alt.Legend(orient="bottom")
-            ),
-        )
-    )
-    median = (
-        alt.Chart(df)
-        .mark_line(color=charts.INK, point=True)
-        .encode(x="quarter:T", y="median(pai):Q")
-    )
-    return _section(
+    full = figures.complete(p)
+    stages = stage_order(p, list(full["stage"]))
+    points = full.select("assessed_on", "pai", pl.col("stage").fill_null(figures.NOT_GIVEN))
+    q = figures.quarters(p)
+    medians = q.with_columns(n_label=pl.format("n={}", "n")).to_pandas()
+    medians["median"] = medians["median"].astype(object).where(medians["median"].notna(), None)
+    hidden = q.filter(pl.col("median").is_null()).with_columns(note=pl.lit(too_few(p))).to_pandas()
+    k = figures.min_clients(p)
+    return _page(
         "portfolio",
         "PAI over time (quarterly median)",
-        charts.to_svg((points + median).properties(width=560, height=240)),
+        figures.trend_title(p, q),
+        to_svg(charts.pai_trend(points.to_pandas(), medians, hidden, stages, figures.scale(p))),
+        "Dots: one engagement each, coloured by company stage; line: the median PAI of each "
+        f"quarter whose engagements come from at least {k} clients, with its n; "
+        f"“{too_few(p)}” at the foot: a quarter of fewer clients, no median shown.",
     )

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import shutil
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -25,8 +24,9 @@ import polars as pl
 
 from paos import __version__
 from paos._defaults import DEFAULT_STORE
-from paos._files import PaosWarning, atomic_write_bytes, make_staging
+from paos._files import PaosWarning, atomic_write_bytes, make_staging, remove_staging
 from paos._types import Results
+from paos.evidence.intake import CONTROL_PL
 
 _SIGNAL = pl.Struct(
     {
@@ -243,7 +243,7 @@ def write_runs(rows: pl.DataFrame, store: str | Path = DEFAULT_STORE) -> list[Pa
             row.write_parquet(buf)
             out.append(atomic_write_bytes(path, buf.getvalue(), work))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        remove_staging(work)
     return out
 
 
@@ -336,7 +336,15 @@ def read_store(store: str | Path = DEFAULT_STORE, latest: bool = True) -> pl.Dat
             .group_by("engagement_id", "rulebook_id", maintain_order=True)
             .last()
         )
-    return frame.select(list(STORE_SCHEMA)).sort("assessed_on", "engagement_id")
+    return _inert(frame.select(list(STORE_SCHEMA)).sort("assessed_on", "engagement_id"))
+
+
+def _inert(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with every character intake now refuses in text (a control character,
+    U+FFFE or U+FFFF, which XML cannot hold) shown as U+FFFD: a store written before
+    intake refused them still renders. One such character in a stored industry once
+    killed the portfolio report's kernel for the whole portfolio."""
+    return frame.with_columns(pl.col(pl.String).str.replace_all(CONTROL_PL, "\ufffd"))
 
 
 def contract_from_row(row: dict, rulebook) -> dict:

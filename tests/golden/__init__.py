@@ -27,3 +27,27 @@ def section_texts(name: str) -> str:
 
     d = report.deliverable(DEMO / name, run_date=RUN_DATE)
     return "".join(f"== {s}\n{getattr(sections, s)(d).text()}\n" for s in sections.PAGES)
+
+
+def page_texts(name: str) -> str:
+    """The text of every page of a demo engagement's PDF deliverable, page by page
+    (`paos run`, then pdftotext; each line's spacing collapsed)."""
+    import subprocess
+    import tempfile
+
+    from paos.deliverables.run import run_engagement
+
+    with tempfile.TemporaryDirectory() as tmp:
+        r = run_engagement(DEMO / name, Path(tmp), run_date=RUN_DATE, progress=None)
+        text = subprocess.run(
+            ["pdftotext", str(r.folder / "executive_summary.pdf"), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    pages = text.split("\f")[:-1]
+    out = []
+    for i, page in enumerate(pages, 1):
+        lines = [" ".join(ln.split()) for ln in page.splitlines() if ln.strip()]
+        out.append(f"== page {i} / {len(pages)}\n" + "\n".join(lines) + "\n")
+    return "".join(out)

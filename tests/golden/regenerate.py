@@ -12,7 +12,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.golden import ENGAGEMENTS, GOLDEN, results_json, section_texts  # noqa: E402
+from tests.golden import (  # noqa: E402
+    ENGAGEMENTS,
+    GOLDEN,
+    page_texts,
+    results_json,
+    section_texts,
+)
 
 
 def main() -> None:
@@ -23,6 +29,10 @@ def main() -> None:
         section_texts("northwind-2026-09"), encoding="utf-8"
     )
     print("wrote tests/golden/northwind-2026-09.sections.txt")
+    (GOLDEN / "northwind-2026-09.pages.txt").write_text(
+        page_texts("northwind-2026-09"), encoding="utf-8"
+    )
+    print("wrote tests/golden/northwind-2026-09.pages.txt (the PDF, page by page)")
 
 
 if __name__ == "__main__":

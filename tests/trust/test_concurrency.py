@@ -173,3 +173,58 @@ def test_dask_threads_with_relative_paths_never_mix_clients(tmp_path, monkeypatc
     assert [o.status for o in outcomes] == ["done"] * 3, [o.reason for o in outcomes]
     _assert_reports_are_their_own(client / "r", ids)
     _assert_store_rows(client / "s", ids)
+
+
+# kernels started at once cannot take each other's ports ------------------------------------
+
+
+def test_a_kernel_talks_over_sockets_in_a_private_folder_not_ports(tmp_path):
+    """jupyter_client picks TCP ports by binding and closing them; another process can
+    take one before the kernel binds it and the kernel dies before kernel_info (issue
+    19 item 10). The kernel gets Unix sockets in a folder only this run can write."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from paos.deliverables.run import execute_notebook
+
+    template, output = tmp_path / "probe.ipynb", tmp_path / "probe.out.ipynb"
+    probe = (
+        "import json, os\n"
+        "from ipykernel.connect import get_connection_info\n"
+        "info = json.loads(get_connection_info())\n"
+        "folder = os.path.dirname(info['ip'])\n"
+        "print(info['transport'], folder, oct(os.stat(folder).st_mode & 0o777))"
+    )
+    nbformat.write(new_notebook(cells=[new_code_cell(probe)]), str(template))
+    execute_notebook(template, output, {}, cwd=tmp_path)
+    printed = nbformat.read(str(output), as_version=4).cells[-1].outputs[0]["text"]
+    transport, folder, mode = printed.split()
+    assert (transport, mode) == ("ipc", "0o700"), printed
+    assert not os.path.exists(folder)  # removed with the kernel
+
+
+def test_a_killed_runs_kernel_sockets_are_removed_by_the_next_run(tmp_path):
+    """A batch worker killed with its kernel cannot remove the kernel's socket folder;
+    it is a staging folder of its own, so the next run's sweep removes it."""
+    from paos.deliverables.run import _socket_folder
+
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os; from paos.deliverables.run import _socket_folder\n"
+            "f = _socket_folder(); (f / 'kernel.json').write_text('{}'); print(f, flush=True)\n"
+            "os._exit(9)",  # killed: no clean-up runs
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    left = Path(made.stdout.strip())
+    assert made.returncode == 9 and (left / "kernel.json").is_file(), made.stderr
+    mine = _socket_folder()
+    try:
+        assert not left.exists()
+        assert oct(mine.stat().st_mode & 0o777) == "0o700"
+    finally:
+        shutil.rmtree(mine)

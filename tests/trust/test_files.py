@@ -447,3 +447,66 @@ def test_a_run_goes_on_past_a_corrupt_store_file(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (out / "northwind-2026-09").iterdir()) == REPORT
+
+
+# a swap cut short (issue 19 item 6) ------------------------------------------------------
+
+_SWAP = """
+import os, sys
+from pathlib import Path
+from paos._files import make_staging, publish_folder
+out, cut = Path(sys.argv[1]), sys.argv[2]
+def staged(tag):
+    s = make_staging(out, "acme")
+    for name in ("a.txt", "b.txt"):
+        (s / name).write_text(tag)
+    return s
+publish_folder(staged("old"), out / "acme", force=False)
+real_rmdir, real_rename = os.rmdir, os.rename
+def rmdir(path, *a, **k):  # the old report's own folder, once emptied
+    if cut == "removal" and os.path.basename(path) == "0":
+        raise KeyboardInterrupt  # SIGTERM turned into an exception by the CLI
+    return real_rmdir(path, *a, **k)
+def rename(src, dst, *a, **k):  # the new report going into place
+    if cut == "swap" and os.path.basename(dst) == "acme" and str(src).endswith(".staging"):
+        if not os.path.exists(dst):
+            raise KeyboardInterrupt
+    return real_rename(src, dst, *a, **k)
+os.rmdir, os.rename = rmdir, rename
+publish_folder(staged("new"), out / "acme", force=True)
+"""
+
+
+@pytest.mark.parametrize("cut", ["removal", "swap"])
+def test_a_force_swap_cut_short_leaves_a_report_and_nothing_unowned(tmp_path, cut):
+    """Interrupted while the replaced report is removed: the trash folder stays marked
+    (its marker goes last) and the next command sweeps it. Interrupted between moving
+    the old report aside and putting the new one in place: the old one goes back."""
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-c", _SWAP, str(out), cut], capture_output=True, text=True, timeout=60
+    )
+    assert "KeyboardInterrupt" in done.stderr, done.stderr
+    for leftover in out.glob(".*.staging"):
+        assert files.owned(leftover), sorted(p.name for p in leftover.iterdir())
+    sweep_leftovers(out)  # what the next command does first
+    assert sorted(p.name for p in out.iterdir()) == ["acme"]
+    assert is_report(out / "acme")
+    assert (out / "acme" / "a.txt").read_text() == ("new" if cut == "removal" else "old")
+
+
+def test_removing_a_staging_folder_takes_its_marker_last(tmp_path, monkeypatch):
+    staging = make_staging(tmp_path, "acme")
+    for name in ("0", "1", "z"):
+        (staging / name).mkdir()
+        (staging / name / "f").write_text("x")
+    removed: list[str] = []
+    real_unlink = os.unlink
+
+    def unlink(path, *args, **kwargs):
+        removed.append(os.path.basename(path))
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    files.remove_staging(staging)
+    assert not staging.exists() and removed[-1] == files.MARKER, removed

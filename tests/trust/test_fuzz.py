@@ -22,10 +22,11 @@ from paos.cli import app
 from paos.evidence.scaffold import new_engagement
 from paos.method.rulebook import load_rulebook
 from tests.builders import META, METRICS, RATINGS, STAKEHOLDERS, write_engagement
+from tests.profiles import examples
 
 # PAOS_FUZZ_EXAMPLES=2000 for a longer hunt; 60 per file kind keeps this file under 30 s.
 FUZZ = settings(
-    max_examples=int(os.environ.get("PAOS_FUZZ_EXAMPLES", "60")),
+    max_examples=int(os.environ.get("PAOS_FUZZ_EXAMPLES", examples(60))),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -1,6 +1,7 @@
 """`paos import`: survey exports (Qualtrics, Google Forms, Microsoft Forms,
-SurveyMonkey, PAOS's wide layout) into an engagement's stakeholders.csv and
-ratings.csv.
+SurveyMonkey, PAOS's wide layout) and the offline questionnaire returned filled in
+(one workbook or a folder of them, `returned`) into an engagement's
+stakeholders.csv and ratings.csv.
 
 Reading (`formats`) recognises the tool by its header rows; matching (`matching`)
 gives every column a meaning from the rulebook's questions, signal ids and the
@@ -24,6 +25,7 @@ from pathlib import Path
 from paos._defaults import DEFAULT_RULEBOOK, ID_PATTERN
 from paos.errors import EvidenceError, FaultError, PaosError, Problem
 from paos.evidence.intake import Refused, read_meta
+from paos.evidence.surveys import bounds
 from paos.evidence.surveys.formats import Column, Export, read_export
 from paos.evidence.surveys.mapping import MAX_PREFIX, Mapping, load_mapping
 from paos.evidence.surveys.matching import Plan, plan_columns
@@ -34,6 +36,7 @@ from paos.evidence.surveys.responses import (
     read_responses,
     settle_ids,
 )
+from paos.evidence.surveys.returned import Returned, Sheets, read_returned
 from paos.evidence.surveys.suggest import suggest_text
 from paos.evidence.surveys.write import (
     FILES,
@@ -59,11 +62,24 @@ class ImportResult:
     per_perspective: Counter = field(default_factory=Counter)
     invalid: list[str] = field(default_factory=list)  # `paos validate`'s lines, if any
     seconds: float = 0.0  # reading, matching and writing (not the validation)
+    replaced: Replaced | None = None  # what --force replaced
 
 
-def _read(path: Path) -> Export:
+@dataclass
+class Replaced:
+    """What `--force` replaced: every stakeholder and rating the engagement held, and
+    of them those that came from no response of this export (other exports, other
+    prefixes, rows typed by hand): gone with the import."""
+
+    stakeholders: int
+    ratings: int
+    other_stakeholders: list[str]
+    other_ratings: int
+
+
+def _read(path: Path, sheets: Sheets | None = None) -> Export:
     try:
-        return read_export(Path(path))
+        return read_export(Path(path), sheets)
     except Refused as err:
         if err.fault:
             raise FaultError(str(err.problem)) from None
@@ -88,6 +104,7 @@ def import_export(
     complete_only: bool = False,
     prefix: str | None = None,
     validate: bool = True,
+    allow_identical: bool = False,
 ) -> ImportResult:
     """Import one survey export into the engagement folder `into` (see the module
     docstring). Raises `EvidenceError` listing every problem (nothing written), or
@@ -108,9 +125,20 @@ def import_export(
         raise EvidenceError([bad])
     rb = engagement_rulebook(folder, rulebook)
     maps: Mapping | None = load_mapping(Path(mapping), rb) if mapping else None
-    export = _read(Path(export_path))
-    plan = plan_columns(export, rb, maps)
-    responses = read_responses(export, plan, rb, maps, complete_only)
+    got = read_returned(Path(export_path), rb)
+    if isinstance(got, Returned):  # questionnaires returned filled in: no columns to map
+        if maps is not None:
+            raise PaosError(
+                f"{export_path}: returned questionnaires are read as paos wrote them; "
+                "leave out --mapping"
+            )
+        export, plan, responses = got.export, got.plan, got.responses
+    else:
+        export = _read(Path(export_path), got)
+        plan = plan_columns(export, rb, maps)
+        responses = read_responses(export, plan, rb, maps, complete_only, max_rows=bounds.ROWS)
+    if responses.over:  # reading stopped there: only this line is sure
+        raise EvidenceError([bounds.too_many(export, *responses.over)])
     if plan.problems or responses.problems:  # every problem at once, columns first
         raise EvidenceError(plan.problems + responses.problems)
     if not responses.people:
@@ -127,6 +155,7 @@ def import_export(
                 )
             ]
         )
+    before = existing
     if force:
         existing = {n: (h, []) for n, (h, _) in existing.items()}
     taken = set()
@@ -138,20 +167,31 @@ def import_export(
     pfx = prefix if prefix is not None else (maps.prefix if maps else None)
     problems = settle_ids(export, responses, pfx, taken)
     if append and not problems:
-        problems = count_once(export, responses, existing)  # every respondent once
+        # every respondent once
+        problems = count_once(export, responses, existing, allow_identical)
     if problems:
         raise EvidenceError(problems)
-    people = [[p.stakeholder_id, p.role, p.perspective, None, None] for p in responses.people]
-    ratings = [
+    # generators: the rows are laid out as the CSV text is written, never held twice
+    people = ([p.stakeholder_id, p.role, p.perspective, None, None] for p in responses.people)
+    ratings = (
         [responses.people[i].stakeholder_id, sid, value, comment, "survey"]
         for i, sid, value, comment in responses.ratings
-    ]
+    )
     texts = {
         "stakeholders": table_text(STAKEHOLDER_COLUMNS, existing.get("stakeholders"), people),
         "ratings": table_text(RATING_COLUMNS, existing.get("ratings"), ratings),
     }
     assert set(texts) == set(FILES)
+    counts = {
+        "stakeholders": len(existing.get("stakeholders", ([], []))[1]) + len(responses.people),
+        "ratings": len(existing.get("ratings", ([], []))[1]) + len(responses.ratings),
+    }
+    too_large = bounds.oversized(folder, counts, texts)
+    if too_large:
+        raise EvidenceError([too_large])
     result = ImportResult(export, plan, responses, rb)
+    if force:
+        result.replaced = _replaced(before, {p.stakeholder_id for p in responses.people})
     if responses.people:  # else every response was imported before: nothing new
         result.written = write_both(folder, texts)
     result.per_perspective = perspectives(responses, rb)
@@ -168,11 +208,39 @@ def import_export(
     return result
 
 
+def _replaced(before: dict[str, tuple[list[str], list[list[str]]]], new: set[str]) -> Replaced:
+    """What --force replaces, against the stakeholder ids of this export: a rating
+    of a stakeholder this export does not hold, or whose source is not `survey`
+    (typed by hand), came from no response of it."""
+    new = {i.casefold() for i in new}
+
+    def cells(name: str, column: str) -> list[str]:
+        header, rows = before.get(name, ([], []))
+        at = header.index(column) if column in header else None
+        return [(r[at].strip() if at is not None and at < len(r) else "") for r in rows]
+
+    people = cells("stakeholders", "stakeholder_id")
+    rated = cells("ratings", "stakeholder_id")
+    sources = cells("ratings", "source")
+    others = [i for i in people if i.casefold() not in new]
+    other_ratings = sum(
+        i.casefold() not in new or s.lower() not in ("", "survey")
+        for i, s in zip(rated, sources, strict=True)
+    )
+    return Replaced(len(people), len(rated), others, other_ratings)
+
+
 def suggest_mapping(export_path: str | Path, rulebook: str | Path | None = None) -> str:
     """A starter mapping file (YAML text) for an export: every column with paos's
     best guess of its meaning, to edit and pass back with --mapping."""
     rb = load_rulebook(rulebook or DEFAULT_RULEBOOK)
-    return suggest_text(_read(Path(export_path)), rb)
+    got = read_returned(Path(export_path), rb)
+    if isinstance(got, Returned):
+        raise PaosError(
+            f"{export_path}: holds returned questionnaires, which paos import reads as "
+            "they are: no mapping needed"
+        )
+    return suggest_text(_read(Path(export_path), got), rb)
 
 
 def _names(columns: list[Column], limit: int = 8) -> str:
@@ -221,6 +289,19 @@ def summary_text(r: ImportResult) -> str:
     if ids:
         lines.append(
             f"  stakeholder ids: {_span(ids)}" if len(ids) > 1 else f"  stakeholder id: {ids[0]}"
+        )
+    if r.replaced is not None and (r.replaced.stakeholders or r.replaced.ratings):
+        rp = r.replaced
+        others = (
+            f"{len(rp.other_stakeholders)} stakeholders and {rp.other_ratings} ratings of "
+            "them came from no response of this export and are gone"
+            + (f" ({_span(rp.other_stakeholders)})" if rp.other_stakeholders else "")
+            if rp.other_stakeholders or rp.other_ratings
+            else "all of them responses of this export"
+        )
+        lines.append(
+            f"  --force replaced all the engagement held: {rp.stakeholders} stakeholders, "
+            f"{rp.ratings} ratings; {others}"
         )
     for path in r.written:
         lines.append(f"wrote {path}")

@@ -9,8 +9,8 @@ Recognised by their header rows alone, never by the file name:
 - Google Forms CSV: `Timestamp` first, one column per question headed by its text,
   grid rows as `Question [Row]`.
 - Microsoft Forms (.xlsx): `ID`, `Start time`, `Completion time`, `Email`, `Name`.
-- SurveyMonkey (CSV or .xlsx): `Respondent ID`, `Collector ID`, ... and a second
-  header row (`Response`, `Open-Ended Response` or the option labels) under each
+- SurveyMonkey (CSV or .xlsx): `Respondent ID`, `Collector ID`, ... (or the older
+  spelling `RespondentID`, `CollectorID`, `StartDate`, ...) and a second header row (`Response`, `Open-Ended Response` or the option labels) under each
   question, whose text heads only its first column.
 - PAOS's wide layout: `stakeholder_id`, `role`, a column per signal id.
 
@@ -35,6 +35,7 @@ from paos.evidence.intake import (
     read_file,
     workbook_sheets,
 )
+from paos.evidence.surveys import stream
 from paos.evidence.vocabulary import normalise
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls")
@@ -79,6 +80,16 @@ SURVEYMONKEY_META = (
     "First Name",
     "Last Name",
     "Custom Data 1",
+    # the older spelling (exports before SurveyMonkey's 2013 redesign)
+    "RespondentID",
+    "CollectorID",
+    "StartDate",
+    "EndDate",
+    "IPAddress",
+    "Email",
+    "FirstName",
+    "LastName",
+    "CustomData",
 )
 TOOL_NAMES = {
     "qualtrics": "Qualtrics",
@@ -87,12 +98,13 @@ TOOL_NAMES = {
     "surveymonkey": "SurveyMonkey",
     "wide": "PAOS wide layout",
     "table": "plain table (one header row)",
+    "questionnaire": "returned paos questionnaire",
 }
 # The respondent's id, per tool (normalised header); Google Forms has none.
 RESPONSE_ID = {
     "qualtrics": ("responseid",),
     "msforms": ("id",),
-    "surveymonkey": ("respondent id",),
+    "surveymonkey": ("respondent id", "respondentid"),
     "wide": ("stakeholder id",),
 }
 # SurveyMonkey's second header row under a question with one column.
@@ -133,12 +145,14 @@ class Export:
     label: str  # the file as messages name it (with the sheet when a workbook)
     tool: str
     columns: list[Column]
-    rows: list[list[str | None]]  # response rows, each as wide as `columns`
+    # response rows, each as wide as `columns` (of a CSV export: parsed on each pass)
+    rows: list[list[str | None]] | stream.CsvRows
     first_line: int  # the spreadsheet line of rows[0]
     sheet: str | None = None
     metadata: list[Column] = field(default_factory=list)  # ignored as the tool's own
     id_column: Column | None = None  # the tool's response id
     finished_column: Column | None = None  # Qualtrics `Finished`
+    filled: set[int] = field(default_factory=set)  # columns with a value in a response row
 
     @property
     def tool_name(self) -> str:
@@ -154,14 +168,17 @@ def _text(cell: str | None) -> str:
     return (cell or "").strip()
 
 
-def read_rows(path: Path) -> tuple[list[list[str | None]], str | None]:
+def read_rows(
+    path: Path, read: list[tuple[str, list[list[str | None]]]] | None = None
+) -> tuple[list[list[str | None]], str | None]:
     """The rows of a CSV file or of a workbook's one sheet holding data (a workbook
-    with responses on several sheets is refused: paos would not know which to read)."""
+    with responses on several sheets is refused: paos would not know which to read);
+    `read`: the workbook's sheets when they were read already."""
     label = str(path)
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         sheets = [
             (name, rows)
-            for name, rows in workbook_sheets(path)
+            for name, rows in (read if read is not None else workbook_sheets(path))
             if any(_text(c) for row in rows for c in row)
         ]
         if not sheets:
@@ -197,8 +214,8 @@ def detect(rows: list[list[str | None]]) -> str:
     names = set(head)
     if "stakeholder id" in names and "role" in names:
         return "wide"
-    if "respondent id" in names and "collector id" in names:
-        return "surveymonkey"
+    if {"respondent id", "respondentid"} & names and {"collector id", "collectorid"} & names:
+        return "surveymonkey"  # before Qualtrics: the older spelling has StartDate too
     if {"responseid", "startdate"} & names and (
         "responseid" in names or "finished" in names or "enddate" in names
     ):
@@ -210,18 +227,32 @@ def detect(rows: list[list[str | None]]) -> str:
     return "table"
 
 
-def read_export(path: Path) -> Export:
-    """Read an export file and lay out its columns; `Refused` if it cannot be read."""
+def read_export(
+    path: Path, sheets: list[tuple[str, list[list[str | None]]]] | None = None
+) -> Export:
+    """Read an export file and lay out its columns; `Refused` if it cannot be read.
+    A CSV export is scanned once and its rows parsed again on each pass
+    (`stream.CsvRows`), never held as lists; a workbook's rows are held as read
+    (`sheets`: a workbook's sheets when they were read already)."""
     label = str(path)
-    rows, sheet = read_rows(path)
-    while rows and not any(_text(c) for c in rows[-1]):
-        rows.pop()
-    if not rows:
-        raise Refused(Problem(label, "is empty"))
-    width = max(len(r) for r in rows)
-    if width > MAX_COLUMNS:
-        raise Refused(Problem(label, f"has more than {MAX_COLUMNS} columns", 1, None, None, sheet))
-    rows = [r + [None] * (width - len(r)) for r in rows]
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        rows, sheet = read_rows(path, sheets)
+        while rows and not any(_text(c) for c in rows[-1]):
+            rows.pop()
+        if not rows:
+            raise Refused(Problem(label, "is empty"))
+        width = max(len(r) for r in rows)
+        if width > MAX_COLUMNS:
+            raise Refused(
+                Problem(label, f"has more than {MAX_COLUMNS} columns", 1, None, None, sheet)
+            )
+        rows = [r + [None] * (width - len(r)) for r in rows]
+        scanned = None
+    else:
+        scanned, sheet = stream.scan(path), None
+        if not scanned.end:
+            raise Refused(Problem(label, "is empty"))
+        rows, width = scanned.head, scanned.width
     tool = detect(rows)
     letter = lambda j: column_label(j, sheet)  # noqa: E731
     if tool == "qualtrics":
@@ -244,8 +275,12 @@ def read_export(path: Path) -> Export:
     else:
         columns = [Column(j, _text(rows[0][j]), None, None, letter(j)) for j in range(width)]
         skip = 1
-    body = rows[skip:]
-    export = Export(path, label, tool, columns, body, skip + 1, sheet)
+    if scanned is None:
+        body: list[list[str | None]] | stream.CsvRows = rows[skip:]
+        filled = {j for row in rows[skip:] for j, c in enumerate(row) if _text(c)}
+    else:
+        body, filled = scanned.rows(skip), scanned.filled(skip)
+    export = Export(path, label, tool, columns, body, skip + 1, sheet, filled=filled)
     meta = {
         "qualtrics": QUALTRICS_META,
         "google": GOOGLE_META,

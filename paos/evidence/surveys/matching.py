@@ -12,14 +12,17 @@ column by column in file order:
    ignored; after a numbering or a dimension name, or as a grid row
    `Partner Fit [question]`) is its rating, or its comment when the rest of the
    header says comment/why/evidence; a header that is a signal's name is its rating;
-   the signal's own question and name never count as saying comment
-   (`[REC-04] Is there a tested reason ...?` is REC-04's rating);
-5. a header starting with Why, Comment or Evidence right after a rating column is
-   that signal's comment;
+   the rulebook's own words (the signal's question, every signal's and dimension's
+   name and module) never count as saying comment (`[REC-04] Is there a tested
+   reason ...?` is REC-04's rating, and so is a grid row of a dimension named
+   `Why Partners Join`);
+5. a header starting with Why, Comment or Evidence right after a rating column (or
+   after a column rules 3-4 made that signal's comment) is that signal's comment;
 6. a header with the word `role` is the role, with `perspective` the perspective;
 7. then what the columns hold settles their kind: of the columns rules 2-5 gave
    one signal, a comment column whose answers are all ratings (a number, `3 - ...`,
-   a level name, Cannot judge) is the rating when the signal has no rating column,
+   a level name; Cannot judge too, even when every answer is) is the rating when
+   the signal has no rating column,
    and of two rating columns the second is the comment when it holds free text
    and the first does not.
 
@@ -47,9 +50,12 @@ SM_COMMENT_SUBS = ("open ended response", "other please specify", "comment", "co
 # French, Spanish), compared without accents: `personal_header`.
 PERSONAL_WORDS = frozenset(
     "name names vorname nachname familienname nom prenom nombre apellido apellidos "
-    "courriel correo phone telephone telefon tel mobile handy ip latitude longitude".split()
+    "courriel courrier electronique correo phone telephone telefon tel mobile portable "
+    "handy ip ipv4 ipv6 latitude longitude".split()
 )
 WIDE_PERSONAL = ("name", "function")  # the wide layout's person columns paos leaves out
+# how `Matcher.classify` found a signal in a header (not from a neighbour)
+SIGNAL_HOW = ("signal id in the header", "question text")
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
 
@@ -68,7 +74,8 @@ class Plan:
 
 def personal_header(text: str) -> bool:
     """Whether a header names personal data: a name, an e-mail or IP address, a phone
-    number, a location (`E-Mail-Adresse`, `Courriel`, `Prénom`, `Telefon`, `IP`)."""
+    number, a location (`E-Mail-Adresse`, `Courriel`, `Adresse électronique`,
+    `Prénom`, `Telefon`, `Mobiltelefon`, `Handynummer`, `Portable`, `IP`, `IPv6`)."""
     plain = "".join(
         c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
     )
@@ -78,7 +85,7 @@ def personal_header(text: str) -> bool:
         w in PERSONAL_WORDS
         or "mail" in w  # e-mail, email, mailadresse, emailaddress
         or w.endswith("name")  # firstname, username, vorname
-        or w.startswith(("telefon", "phone"))
+        or w.startswith(("telefon", "phone", "mobiltel", "mobilnummer", "handy"))
         for w in words
     )
 
@@ -95,9 +102,17 @@ class Matcher:
         self.questions = [(_padded(s.question), s.id) for s in rulebook.signals]
         self.questions.sort(key=lambda q: -len(q[0]))
         self.names = {normalise(s.name): s.id for s in rulebook.signals}
-        # a signal's own words (its question, its name), which never say what kind of
-        # column names it: '[REC-04] Is there a tested reason ...?' is not a comment
-        self.own = {s.id: (_padded(s.question), _padded(s.name)) for s in rulebook.signals}
+        # the rulebook's own words (the signal's question, every signal's and
+        # dimension's name and module), which never say what kind of column names
+        # it: '[REC-04] Is there a tested reason ...?' is not a comment, nor a grid
+        # row of a dimension named 'Why Partners Join'; longest first
+        names = {_padded(s.name) for s in rulebook.signals}
+        for d in rulebook.dimensions:
+            names |= {_padded(d.name), _padded(d.module)}
+        self.own = {
+            s.id: sorted(names | {_padded(s.question)}, key=len, reverse=True)
+            for s in rulebook.signals
+        }
         prefixes = sorted({s.id.rsplit("-", 1)[0] for s in rulebook.signals}, key=len)[::-1]
         self.ids = {
             (s.id.rsplit("-", 1)[0].upper(), int(s.id.rsplit("-", 1)[1])): s.id
@@ -128,8 +143,8 @@ class Matcher:
         return None
 
     def kind(self, sid: str, rest: str) -> str:
-        """`comment` when the header, apart from the signal's id, question and name,
-        says why/comment/evidence; else `rating`."""
+        """`comment` when the header, apart from the signal's id and the rulebook's
+        own words (`own`), says why/comment/evidence; else `rating`."""
         text = _padded(rest)
         for own in self.own[sid]:
             text = text.replace(own, " ")
@@ -158,7 +173,7 @@ class Matcher:
 
 
 def _blank_column(export: Export, j: int) -> bool:
-    return all(not (row[j] or "").strip() for row in export.rows)
+    return j not in export.filled
 
 
 def plan_columns(export: Export, rulebook: Rulebook, mapping: Mapping | None) -> Plan:
@@ -239,9 +254,15 @@ def plan_columns(export: Export, rulebook: Rulebook, mapping: Mapping | None) ->
             continue
         head = normalise(col.sub if col.sub and normalise(col.sub) not in SM_COMMENT_SUBS else "")
         head = head or normalise(col.text)
-        if prev is not None and prev.kind == "rating" and head.startswith(COMMENT_STARTS):
-            plan.targets[j], plan.how[j] = Target("comment", prev.signal), "comment after a rating"
-            continue
+        if prev is not None and head.startswith(COMMENT_STARTS):
+            if prev.kind == "rating" or (prev.kind == "comment" and plan.how[j - 1] in SIGNAL_HOW):
+                # after a comment column: one of the two holds the ratings, which the
+                # answers settle (`_settle_kinds`), else both are refused as comments
+                plan.targets[j], plan.how[j] = (
+                    Target("comment", prev.signal),
+                    "comment after a rating",
+                )
+                continue
         if found is not None:
             plan.targets[j], plan.how[j] = found
             continue
@@ -271,8 +292,8 @@ def plan_columns(export: Export, rulebook: Rulebook, mapping: Mapping | None) ->
 
 def _holds(export: Export, j: int, signal: Signal, rulebook: Rulebook, answers: dict) -> str:
     """What column `j` holds for `signal`: `ratings` (every answer reads as a rating
-    or no rating, one at least as a rating), `text` (an answer that is no rating),
-    or `nothing` (blank, or only no-rating answers)."""
+    or no rating, as `Cannot judge` does), `text` (an answer that is no rating), or
+    `nothing` (blank)."""
     seen: set[str] = set()
     rated = False
     for row in export.rows:
@@ -282,15 +303,16 @@ def _holds(export: Export, j: int, signal: Signal, rulebook: Rulebook, answers: 
         seen.add(text)
         key = normalise(text)
         if key in answers:
-            rated = rated or answers[key] is not None
+            rated = True
             continue
         if _NUMBER.fullmatch(text):  # a number is an answer, never free text
             rated = True
             continue
         try:
-            rated = rating_from_answer(text, rulebook, signal) is not None or rated
+            rating_from_answer(text, rulebook, signal)
         except NotARating:
             return "text"
+        rated = True  # a rating, or an answer that gives none (Cannot judge, N/A)
     return "ratings" if rated else "nothing"
 
 

@@ -1,16 +1,21 @@
 """Every respondent counts once: an export's responses against the evidence already in
 the engagement (`paos import --append`).
 
-- With response ids (Qualtrics, SurveyMonkey, Microsoft Forms, the wide layout, or a
-  column mapped to `stakeholder_id`) a response whose stakeholder id the engagement
-  holds already is the same respondent. Answers identical to the survey evidence
-  there (role, perspective, and every rating and comment of source `survey`): it is
-  skipped, and the summary says so. Answers that differ: refused, naming what
-  differs; the respondent is never renamed and counted a second time.
-- Without response ids (Google Forms, a plain table) a row number is no identity, so
-  each export gets ids of its own (gf, gf2, ...); a response that answers exactly as
-  a stakeholder already there is refused, since paos cannot tell a second respondent
-  from the same response imported twice.
+- A response id identifies its respondent whatever the prefix it was imported under
+  (the empty one too): Qualtrics' `R_...` and SurveyMonkey's respondent ids are
+  unique across the tool's surveys, a returned questionnaire's id is its
+  respondent's, the wide layout's and a mapped column's ids are the analyst's. Only
+  ids that number one form's responses (Microsoft Forms' 1, 2, ..., or a mapped
+  column of such counters; `row_numbers`) tell respondents apart under a prefix
+  of the export's own.
+- A response whose respondent the engagement holds already: answers identical to
+  the survey evidence there (role, perspective, and every rating and comment of
+  source `survey`) are skipped, and the summary says so; answers that differ are
+  refused, naming what differs. The respondent is never renamed and counted twice.
+- Any other response that answers exactly as a stakeholder already there (one that
+  no response of this export is) is refused, ids or not: a row number, a timestamp
+  or another id scheme may be the same response imported again. The analyst who
+  knows them to be other respondents says so (`allow_identical`).
 """
 
 from __future__ import annotations
@@ -21,7 +26,13 @@ from paos._files import FORMULA_STARTS
 from paos.errors import Problem
 from paos.evidence.intake import listed
 from paos.evidence.surveys.formats import Export
-from paos.evidence.surveys.responses import MAX_ID, Responses, stakeholder_id
+from paos.evidence.surveys.responses import (
+    DIGEST,
+    MAX_ID,
+    Responses,
+    id_digest,
+    stakeholder_id,
+)
 
 # (role, perspective, {signal id: (rating, comment)}) of one stakeholder
 Answers = tuple[str, str, dict[str, tuple[int | None, str]]]
@@ -102,72 +113,80 @@ def count_once(
     export: Export,
     responses: Responses,
     existing: dict[str, tuple[list[str], list[list[str]]]],
+    allow_identical: bool = False,
 ) -> list[Problem]:
     """Drop the responses the engagement holds already with the same answers (their
-    ids go to `responses.skipped`); return a problem for each response that was
-    imported before with other answers, or (without response ids) that answers
-    exactly as a stakeholder already there. Ids must be settled first."""
+    stakeholder ids go to `responses.skipped`); return a problem for each response
+    imported before with other answers, and for each that answers exactly as a
+    stakeholder already there that no response of this export is (unless
+    `allow_identical`: the analyst knows them to be other respondents). Ids must be
+    settled first."""
     there = existing_answers(existing)
     if not there:
         return []
     here = new_answers(responses)
-    column = export.id_column.key if export.id_column else None
-    problems: list[Problem] = []
-    keep: list[int] = []
+    column = responses.id_key or (export.id_column.key if export.id_column else None)
     ids = {k.casefold(): k for k in _original_ids(existing)}
-    if responses.ids_given:
-        ending = _by_ending(there)
-        for i, p in enumerate(responses.people):
-            old = there.get(p.stakeholder_id.casefold())
-            if old is None:
-                other = _under_another_prefix(p.raw_id, here[i], there, ending)
-                if other is None:
-                    keep.append(i)
-                    continue
-                problems.append(
-                    export.problem(
-                        f"{p.raw_id!r} was imported before, with the same answers, as "
-                        f"stakeholder {ids.get(other, other)} (another prefix); a "
-                        "respondent counts once: import this export with the prefix used "
-                        "then (--prefix), or remove the response from it",
-                        p.line,
-                        responses.id_key or column,
-                    )
-                )
-            elif old == here[i]:
-                responses.skipped.append(p.stakeholder_id)
-            else:
-                problems.append(
-                    export.problem(
-                        f"{p.raw_id!r} was imported before as stakeholder {p.stakeholder_id} "
-                        f"with other answers ({_difference(old, here[i])}); a respondent "
-                        "counts once: remove the response from this export, or import the "
-                        "newer export whole with --force (if this export is another survey "
-                        "whose response ids repeat the first one's, give it a --prefix of "
-                        "its own)",
-                        p.line,
-                        responses.id_key or column,
-                    )
-                )
-    else:
-        same: dict[tuple, str] = {}
-        for sid, answers in there.items():
-            same.setdefault(_key(answers), sid)
-        for i, p in enumerate(responses.people):
-            twin = same.get(_key(here[i]))
-            if twin is None:
-                keep.append(i)
+    index = _Index(there) if responses.ids_given and not responses.row_numbers else None
+    problems: list[Problem] = []
+    found: dict[int, str] = {}  # response index -> the stakeholder (case folded) it is
+    for i, p in enumerate(responses.people):
+        if not responses.ids_given:
+            continue
+        own = p.stakeholder_id.casefold()
+        if own in there:
+            found[i] = own
+        elif index is not None:  # a response id is the respondent's, whatever the prefix
+            candidates = index.find(p.raw_id)
+            same = [sid for sid in candidates if there[sid] == here[i]]
+            if same or candidates:
+                found[i] = (same or candidates)[0]
+    claimed = set(found.values())
+    same_answers: dict[tuple, list[str]] = {}
+    for sid, answers in there.items():
+        same_answers.setdefault(_key(answers), []).append(sid)
+    keep: list[int] = []
+    for i, p in enumerate(responses.people):
+        old = found.get(i)
+        if old is not None:
+            shown = ids.get(old, old)
+            if there[old] == here[i]:
+                responses.skipped.append(shown)
                 continue
             problems.append(
                 export.problem(
-                    f"answers exactly as stakeholder {ids.get(twin, twin)} already in the "
-                    "engagement (role, ratings and comments); this export has no response "
-                    "ids, so paos cannot tell a second respondent from the same response "
-                    "imported twice: remove the response from this export, or name a "
-                    "column of response ids `stakeholder_id` in a mapping file",
+                    f"{p.raw_id!r} was imported before as stakeholder {shown} with other "
+                    f"answers ({_difference(there[old], here[i])}); a respondent counts once: "
+                    "remove the response from this export, or, if these are the newer "
+                    f"answers, delete the rows of stakeholder {shown} from stakeholders.csv "
+                    "and ratings.csv first"
+                    + (
+                        " (if this export is another form whose responses are numbered "
+                        "1, 2, ... too, give it a --prefix of its own)"
+                        if responses.row_numbers
+                        else ""
+                    ),
                     p.line,
+                    column,
                 )
             )
+            continue
+        twin = next((s for s in same_answers.get(_key(here[i]), ()) if s not in claimed), None)
+        if twin is None or allow_identical:
+            keep.append(i)
+            continue
+        problems.append(
+            export.problem(
+                f"answers exactly as stakeholder {ids.get(twin, twin)} already in the "
+                "engagement (role, ratings and comments), whose response is not in this "
+                "export under its id: paos cannot tell another respondent who answered "
+                "alike from the same response imported again under another id or row "
+                "number; remove the response from this export, or, if you know it is "
+                "another respondent, import with --allow-identical",
+                p.line,
+                column if responses.ids_given else None,
+            )
+        )
     if problems:
         return listed(problems, "a response imported before")
     if len(keep) < len(responses.people):
@@ -175,28 +194,41 @@ def count_once(
     return []
 
 
-def _by_ending(there: dict[str, Answers]) -> dict[str, list[str]]:
-    """The stakeholders (case folded) by each ending of their id after a '-': the
-    response id they may have been imported from under some prefix (linear in the
-    ids' length, so a large engagement costs no quadratic search)."""
-    out: dict[str, list[str]] = {}
-    for sid in there:
-        # a response id paos makes into an id is at most MAX_ID characters long
-        for at in range(max(0, len(sid) - MAX_ID - 1), len(sid)):
-            if sid[at] == "-":
-                out.setdefault(sid[at + 1 :], []).append(sid)
-    return out
+class _Index:
+    """The stakeholders (case folded) by the response id they may have been imported
+    from under any prefix, the empty one too: by each ending of their id after a '-'
+    and the whole id (a response id paos kept as it is), and by the hash an id paos
+    had to alter ends in. Linear in the ids' length: a large engagement costs no
+    quadratic search."""
+
+    def __init__(self, there: dict[str, Answers]):
+        self.ending: dict[str, list[str]] = {}
+        self.digest: dict[str, list[str]] = {}
+        for sid in there:
+            # a response id paos makes into an id is at most MAX_ID characters long
+            for at in range(max(0, len(sid) - MAX_ID - 1), len(sid)):
+                if at == 0 or sid[at - 1] == "-":
+                    self.ending.setdefault(sid[at:], []).append(sid)
+            tail = _HASHED.search(sid)
+            if tail:
+                self.digest.setdefault(tail.group(1), []).append(sid)
+
+    def find(self, raw: str) -> list[str]:
+        """The stakeholders that are response id `raw` under some prefix."""
+        near = self.ending.get(raw.casefold(), []) + self.digest.get(id_digest(raw), [])
+        return [sid for sid in dict.fromkeys(near) if _made_from(sid, raw)]
 
 
-def _under_another_prefix(
-    raw: str, answers: Answers, there: dict[str, Answers], ending: dict[str, list[str]]
-) -> str | None:
-    """The stakeholder (case folded) that is this response imported under another
-    prefix: its id ends in the same response id and its answers are the same."""
-    for sid in ending.get(stakeholder_id("", raw).casefold(), ()):
-        if there[sid] == answers:
-            return sid
-    return None
+_HASHED = re.compile(rf"(?:^|-)([0-9a-f]{{{DIGEST}}})$")
+
+
+def _made_from(sid: str, raw: str) -> bool:
+    """Whether stakeholder id `sid` (case folded) is `raw` under some prefix: the
+    empty one, or the part of `sid` before one of its '-'."""
+    if len(sid) > MAX_ID:  # longer than any id paos makes
+        return False
+    stems = [""] + [sid[:k] for k in range(len(sid)) if sid[k] == "-"]
+    return any(stakeholder_id(stem, raw).casefold() == sid for stem in stems)
 
 
 def _key(answers: Answers) -> tuple:

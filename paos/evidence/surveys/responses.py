@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -25,15 +26,28 @@ DEFAULT_PREFIX = {
     "surveymonkey": "sm",
     "table": "r",
     "wide": "",
+    "questionnaire": "q",
 }
+# Tools whose response id numbers one form's responses 1, 2, ... (Microsoft Forms'
+# ID): every other id paos reads identifies the response whatever the prefix
+# (Qualtrics' `R_...` and SurveyMonkey's respondent id are unique across the tool's
+# surveys; the wide layout's and a mapped column's ids are the analyst's).
+ROW_NUMBER_TOOLS = frozenset({"msforms"})
+_COUNTER = re.compile(r"\d{1,9}")
 FALSE = frozenset({"false", "0", "no"})
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_ID = 64  # characters of a stakeholder id paos makes
-_DIGEST = 10  # hex characters of the response id's hash in an id paos had to alter
-_EMAIL = re.compile(r"(?:mailto:)?[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]{2,}", re.IGNORECASE)
+DIGEST = 10  # hex characters of the response id's hash in an id paos had to alter
+# Addresses anywhere in a cell (after NFKC, so a full-width '＠' is an '@'): an
+# e-mail address (`Jo <jo@x.de>`, `a@x.com; b@y.com`), an IPv4 address (with a port,
+# `198.51.100.7:443`) or an IPv6 one (in brackets, `[2001:db8::1]`); each candidate
+# is confirmed by `ipaddress`, so a time (`10:30:00`) or a version (`2.1`) passes.
+_EMAIL = re.compile(r"[^@\s<>;,()\[\]\"']+@[^@\s<>;,()\[\]\"']+\.[^@\s<>;,()\[\]\"'.]{2,}")
+_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)")
+_IPV6 = re.compile(r"(?<![0-9A-Za-z:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Za-z:])")
 
 
-@dataclass
+@dataclass(slots=True)  # one per response: a large export holds hundreds of thousands
 class Person:
     line: int
     raw_id: str
@@ -56,7 +70,12 @@ class Responses:
     left_out: int = 0  # incomplete responses left out (--complete-only)
     empty: int = 0  # responses without a single rating or comment
     problems: list[Problem] = field(default_factory=list)
+    # (file, line) when reading stopped: the file would get more rows than `max_rows`
+    over: tuple[str, int] | None = None
     ids_given: bool = False  # the rows carry response ids (else row numbers stand in)
+    # the ids number the responses of one form (1, 2, ...: Microsoft Forms' ID, or
+    # none given): they tell respondents apart only under a prefix of the export's own
+    row_numbers: bool = False
     id_key: str | None = None  # the column of those ids, as messages name it
     skipped: list[str] = field(default_factory=list)  # imported before, same answers
     blank_by: Counter = field(default_factory=Counter)  # blank answers per person
@@ -72,15 +91,20 @@ class Responses:
 
 
 def personal(text: str) -> str | None:
-    """What personal data a whole cell is (an e-mail or an IP address), or None."""
-    text = text.strip()
-    if _EMAIL.fullmatch(text):
+    """What personal data a cell holds anywhere in it (an e-mail or an IP address),
+    or None."""
+    text = unicodedata.normalize("NFKC", text)
+    if _EMAIL.search(text):
         return "an e-mail address"
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return None
-    return "an IP address"
+    for found in (*_IPV4.finditer(text), *_IPV6.finditer(text)):
+        if not any(c.isalnum() for c in found.group(0)):  # '::' as a separator
+            continue
+        try:
+            ipaddress.ip_address(found.group(0))
+        except ValueError:
+            continue
+        return "an IP address"
+    return None
 
 
 def _clean(cell: str | None) -> str:
@@ -93,8 +117,11 @@ def read_responses(
     rulebook: Rulebook,
     mapping: Mapping | None,
     complete_only: bool = False,
+    max_rows: int | None = None,
 ) -> Responses:
-    """Every response row as a person and their ratings (see the module docstring)."""
+    """Every response row as a person and their ratings (see the module docstring).
+    With `max_rows`, reading stops (`over` set) at the response that would give
+    stakeholders.csv or ratings.csv more rows than that: what is held stays bounded."""
     out = Responses()
     persp = rulebook["stakeholder_perspectives"]
     needs = {r.strip().lower() for r in rulebook["roles_requiring_perspective"]}
@@ -114,6 +141,11 @@ def read_responses(
     if id_col is None and export.id_column is not None:
         id_col = export.id_column.index
     out.ids_given = id_col is not None
+    out.row_numbers = id_col is None or (
+        export.tool in ROW_NUMBER_TOOLS
+        and export.id_column is not None
+        and id_col == export.id_column.index
+    )
     out.id_key = export.columns[id_col].key if id_col is not None else None
     fin = export.finished_column.index if export.finished_column else None
     if role_col is None and not (mapping and (mapping.role or mapping.perspective)):
@@ -126,6 +158,7 @@ def read_responses(
         )
         return out
     memo: dict[tuple[str, str], int | None | str] = {}
+    role_memo: dict[str, str | None] = {}
     known_roles = ", ".join(role_labels(rulebook).values())
     bad: dict[str, list[Problem]] = {
         "rating": [],
@@ -141,7 +174,7 @@ def read_responses(
         if what is not None:
             bad["personal"].append(
                 export.problem(
-                    f"is {what}, personal data paos never copies into an engagement; "
+                    f"holds {what}, personal data paos never copies into an engagement; "
                     "delete it from the export, or map the column to ignore",
                     line,
                     key.get(j, export.columns[j].key),
@@ -194,7 +227,9 @@ def read_responses(
         if role_col is not None:
             text = _clean(row[role_col])
             if text:
-                role = roles_map.get(normalise(text)) or role_target(text, rulebook)
+                if text not in role_memo:  # a role answer is read once, not per row
+                    role_memo[text] = roles_map.get(normalise(text)) or role_target(text, rulebook)
+                role = role_memo[text]
                 if role is None:
                     bad["role"].append(
                         export.problem(
@@ -276,6 +311,12 @@ def read_responses(
                 if comment is None:
                     continue
             out.ratings.append((person, sid, value, comment))
+        if max_rows is not None and max(len(out.people), len(out.ratings)) > max_rows:
+            out.over = ("stakeholders" if len(out.people) > max_rows else "ratings", line)
+            break
+    mapped = id_col is not None and (export.id_column is None or id_col != export.id_column.index)
+    if mapped and out.people and all(_COUNTER.fullmatch(p.raw_id) for p in out.people):
+        out.row_numbers = True  # a mapped column of counters (1, 2, ...) numbers rows too
     for kind, found in bad.items():
         out.problems += listed(
             found, "personal data" if kind == "personal" else f"a {kind} refused"
@@ -293,9 +334,14 @@ def stakeholder_id(stem: str, raw: str) -> str:
     full = f"{stem}-{part}" if stem and part else stem or part
     if part == raw and len(full) <= MAX_ID:
         return full
-    digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:_DIGEST]
-    head = full[: MAX_ID - _DIGEST - 1].rstrip("-._")
+    digest = id_digest(raw)
+    head = full[: MAX_ID - DIGEST - 1].rstrip("-._")
     return f"{head}-{digest}" if head else digest
+
+
+def id_digest(raw: str) -> str:
+    """The hash a stakeholder id paos had to alter ends in (`stakeholder_id`)."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:DIGEST]
 
 
 def settle_ids(

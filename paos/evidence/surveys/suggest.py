@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import re
 
-from paos.evidence.surveys.formats import Export
+from paos.evidence.surveys.formats import (
+    GOOGLE_META,
+    MSFORMS_META,
+    QUALTRICS_META,
+    SURVEYMONKEY_META,
+    Export,
+)
 from paos.evidence.surveys.mapping import role_target
 from paos.evidence.surveys.matching import plan_columns
 from paos.evidence.vocabulary import NotARating, normalise, rating_from_answer, role_labels
@@ -41,6 +47,21 @@ def _note(text: str, limit: int = 70) -> str:
     """Text for a comment after a value: one line, no control characters, short."""
     flat = " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", " ", text).split())
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+# Every survey tool's metadata column names, spaces left out ("Custom Data 1" and
+# "CustomData" alike): such a column is suggested as ignored, never guessed a signal.
+_META = frozenset(
+    normalise(m).replace(" ", "")
+    for m in (*QUALTRICS_META, *GOOGLE_META, *MSFORMS_META, *SURVEYMONKEY_META)
+)
+_CUSTOM = re.compile(r"customdata\d*|customvariable\d*")
+
+
+def looks_like_metadata(header: str) -> bool:
+    """Whether a header is a survey tool's metadata column in any spelling."""
+    compact = normalise(header).replace(" ", "")
+    return compact in _META or bool(_CUSTOM.fullmatch(compact))
 
 
 def _words(text: str) -> set[str]:
@@ -92,6 +113,8 @@ def suggest_text(export: Export, rulebook: Rulebook) -> str:
         elif j in plan.targets:
             t = plan.targets[j]
             lines.append(f"  {key}: {yaml_quote(str(t))}  # {plan.how[j]}: {_note(col.words)}")
+        elif looks_like_metadata(col.text):
+            lines.append(f"  {key}: ignore  # CHECK: a survey tool's metadata column")
         else:
             guess = guess_signal(col.words, rulebook)
             if guess is None:
@@ -106,31 +129,40 @@ def suggest_text(export: Export, rulebook: Rulebook) -> str:
                     f"  {key}: {sid}  # CHECK: guessed ({score:.0%} of its words): {_note(question, 60)}"
                 )
     role_cols = plan.columns("role")
-    unknown_roles: list[str] = []
-    for j in role_cols[:1]:
-        for row in export.rows:
-            text = (row[j] or "").strip()
-            if text and role_target(text, rulebook) is None and text not in unknown_roles:
-                unknown_roles.append(text)
-    if unknown_roles:
-        lines += ["roles:  # answers to the role question -> role id (" + _note(roles, 200) + ")"]
-        lines += [f'  {yaml_quote(t)}: "?"  # CHECK' for t in unknown_roles[:MAX_LISTED]]
     signals = {s.id: s for s in rulebook.signals}
-    odd: list[str] = []
     rating_columns: dict[int, str] = {
         j: t.signal for j, t in plan.targets.items() if t.kind == "rating" and t.signal
     }
-    for j, sid in sorted({**rating_columns, **guessed}.items()):
-        for row in export.rows:
+    rated = sorted({**rating_columns, **guessed}.items())
+    # One pass over the rows (a CSV export is parsed again on each), and at most
+    # MAX_LISTED answers of each kind collected: a large export costs one read.
+    unknown_roles: dict[str, None] = {}
+    odd: dict[str, None] = {}
+    for row in export.rows:
+        for j in role_cols[:1]:
+            text = (row[j] or "").strip()
+            if (
+                text
+                and len(unknown_roles) < MAX_LISTED
+                and text not in unknown_roles
+                and role_target(text, rulebook) is None
+            ):
+                unknown_roles[text] = None
+        if len(odd) >= MAX_LISTED:
+            continue
+        for j, sid in rated:
             text = (row[j] or "").strip()
             if not text or text in odd:
                 continue
             try:
                 rating_from_answer(text, rulebook, signals[sid])
             except NotARating:
-                odd.append(text)
+                odd[text] = None
+    if unknown_roles:
+        lines += ["roles:  # answers to the role question -> role id (" + _note(roles, 200) + ")"]
+        lines += [f'  {yaml_quote(t)}: "?"  # CHECK' for t in unknown_roles]
     if odd:
         scale = rulebook["rating_scale"]
         lines += [f"answers:  # answer -> rating {scale['min']}-{scale['max']}, or blank"]
-        lines += [f'  {yaml_quote(t)}: "?"  # CHECK' for t in odd[:MAX_LISTED]]
+        lines += [f'  {yaml_quote(t)}: "?"  # CHECK' for t in list(odd)[:MAX_LISTED]]
     return "\n".join(lines) + "\n"

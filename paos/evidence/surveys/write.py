@@ -12,11 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from paos._files import fault, make_staging
+from paos._files import fault, make_staging, remove_staging
 from paos.errors import EvidenceError, FaultError, Problem
 from paos.evidence.intake import MAX_TABLE_BYTES, Refused, csv_rows, decode, read_file
 
@@ -27,7 +26,8 @@ FILES = {"stakeholders": STAKEHOLDER_COLUMNS, "ratings": RATING_COLUMNS}
 
 def read_existing(folder: Path) -> dict[str, tuple[list[str], list[list[str]]]]:
     """The header and data rows of the folder's stakeholders.csv and ratings.csv
-    (missing files are left out; blank rows dropped)."""
+    (missing files are left out; blank rows dropped; a symbolic link resolving
+    outside the folder is refused: another client's rows never join these)."""
     out: dict[str, tuple[list[str], list[list[str]]]] = {}
     for name in FILES:
         path = folder / f"{name}.csv"
@@ -35,7 +35,8 @@ def read_existing(folder: Path) -> dict[str, tuple[list[str], list[list[str]]]]:
             continue
         try:
             rows = csv_rows(
-                decode(read_file(path, str(path), MAX_TABLE_BYTES), str(path)), str(path)
+                decode(read_file(path, str(path), MAX_TABLE_BYTES, folder), str(path)),
+                str(path),
             )
         except Refused as err:
             if err.fault:
@@ -49,7 +50,7 @@ def read_existing(folder: Path) -> dict[str, tuple[list[str], list[list[str]]]]:
 def table_text(
     columns: list[str],
     old: tuple[list[str], list[list[str]]] | None,
-    new: Sequence[Sequence[object]],
+    new: Iterable[Sequence[object]],
 ) -> str:
     """CSV text: the old header (with any of `columns` it lacks added) and rows as they
     were, then the new rows (given in `columns` order) as they are."""
@@ -103,7 +104,7 @@ def write_both(folder: Path, texts: dict[str, str]) -> list[Path]:
                 pass
         raise fault(exc, exc.filename or folder) from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_staging(staging)
     return [folder / f"{name}.csv" for name in texts]
 
 

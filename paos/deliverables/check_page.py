@@ -1,0 +1,177 @@
+"""The Architecture Check one-pager (methodology section 9): the prospect-facing page.
+
+Its title is derived by rule from the screening (`title`); dimensions are named,
+never coded; the chart's axis runs over the rating scale, from its minimum; the
+screening cut is a labelled line; no hash is shown (the rulebook's sha256 stays in
+check.json and in the HTML's <meta>, `meta`).
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from paos.deliverables import charts
+from paos.deliverables._page import footer_style, join_names, plural
+from paos.deliverables.sections import Html, esc, paint
+
+LIKELY, CLEAR = "constraint likely", "no constraint indicated"
+# Okabe-Ito blue for the dimensions that pass the screen; the severity colour only
+# for a likely constraint, the one finding of a check.
+STATUS_COLORS = {LIKELY: charts.SEVERITY_RAMP[0], CLEAR: "#0072b2"}
+
+
+def cut_text(check: dict) -> str:
+    """`2 (Emerging) or below`: the screening cut with its level's name."""
+    at, level = check["constraint_at_or_below"], check.get("constraint_level", "")
+    return f"{at} ({level}) or below" if level else f"{at} or below"
+
+
+def cut_drawn(check: dict) -> bool:
+    """Whether the cut falls inside the scale, where the chart draws it (between the
+    last rating that flags a constraint and the next)."""
+    lo, hi = check["rating_scale"]
+    return lo <= check["constraint_at_or_below"] + 0.5 <= hi
+
+
+def title(check: dict) -> str:
+    """The page's action title, by rule: the dimensions rated at or below the cut,
+    by name, with their count; or that none is."""
+    dims = check["dimensions"]
+    likely = [d["name"] for d in dims if d["constraint_likely"]]
+    n = len(dims)
+    if not likely:
+        return (
+            f"No dimension shows a likely structural constraint: all {n} are rated above "
+            f"{check['constraint_at_or_below']}"
+        )
+    verb = "shows" if len(likely) == 1 else "show"
+    count = f"All {n} dimensions" if len(likely) == n else f"{len(likely)} of {n} dimensions"
+    return f"{count} {verb} a likely structural constraint: {join_names(likely)}"
+
+
+def screening_chart(check: dict) -> alt.LayerChart | alt.FacetChart:
+    """One dot per dimension at its screening rating, on the rating scale from its
+    minimum, coloured by whether a constraint is likely; the cut is a labelled line
+    between the last rating that flags a constraint and the next."""
+    lo, hi = check["rating_scale"]
+    at = check["constraint_at_or_below"]
+    rows = [
+        {
+            "dimension": d["name"],
+            "rating": d["rating"],
+            "label": f"{d['rating']} {d['level']}",
+            "status": LIKELY if d["constraint_likely"] else CLEAR,
+        }
+        for d in check["dimensions"]
+    ]
+    df = pd.DataFrame(rows)
+    x_scale = alt.Scale(domain=[lo, hi], nice=False)
+    x = alt.X(
+        "rating:Q",
+        scale=x_scale,
+        title=f"screening rating ({lo} to {hi})",
+        axis=alt.Axis(values=list(range(lo, hi + 1)), format="d"),
+    )
+    y = alt.Y(
+        "dimension:N",
+        sort=list(df["dimension"]),
+        title=None,
+        axis=alt.Axis(labelLimit=0, labelPadding=12),  # clear of a dot at the minimum
+    )
+    dots = (
+        alt.Chart(df)
+        .mark_circle(size=140, opacity=1)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "status:N",
+                scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
+                title=None,
+                legend=alt.Legend(orient="bottom"),
+            ),
+        )
+    )
+    values = (  # right of the dot: clear of the axis labels and, up to 8 characters, the cut
+        alt.Chart(df)
+        .mark_text(align="left", dx=9, color=charts.INK, fontSize=10)
+        .encode(x=alt.X("rating:Q", scale=x_scale), y=y, text=alt.Text("label:N"))
+    )
+    cut = pd.DataFrame({"t": [at + 0.5], "txt": [f"constraint likely at {cut_text(check)}"]})
+    line = (
+        alt.Chart(cut)
+        .mark_rule(color=charts.INK, strokeDash=[4, 3])
+        .encode(x=alt.X("t:Q", scale=x_scale))
+    )
+    line_label = (
+        alt.Chart(cut)
+        .mark_text(align="right", baseline="bottom", dx=-4, dy=-4, color=charts.INK, fontSize=10)
+        .encode(x=alt.X("t:Q", scale=x_scale), y=alt.YValue(0), text=alt.Text("txt:N"))
+    )
+    # a cut below the scale (0) or at its top draws no line
+    marks = [line, dots, values, line_label] if cut_drawn(check) else [dots, values]
+    return alt.layer(*marks).properties(width=450, height=20 * len(rows))
+
+
+def meta(check: dict) -> dict[str, str]:
+    """What the HTML's <meta> records and the page does not show."""
+    return {
+        "paos-rulebook": check["rulebook"]["id"],
+        "paos-rulebook-sha256": check["rulebook"]["sha256"],
+        "paos-prospect-id": check["id"],
+    }
+
+
+def _badge(text: str, color: str) -> str:
+    return f'<span class="badge"{paint(color)}>{esc(text)}</span>'
+
+
+def architecture_check(check: dict) -> Html:
+    """The one-page Architecture Check: action title, recommendation, one screening
+    answer per dimension against the rulebook's screening cut; footer with the
+    prospect's name, "Confidential" and the page number."""
+    likely = [d["name"] for d in check["dimensions"] if d["constraint_likely"]]
+    svg = charts.to_svg(screening_chart(check))
+    rows = "".join(
+        f'<tr><td><b>{esc(d["name"])}</b> <span class="id">{esc(d["id"])}</span></td>'
+        f'<td>{esc(d["question"])}</td><td class="num">{d["rating"]} {esc(d["level"])}</td><td>'
+        + (_badge("likely", STATUS_COLORS[LIKELY]) if d["constraint_likely"] else "–")
+        + f"</td><td>{esc(d['note'])}</td></tr>"
+        for d in check["dimensions"]
+    )
+    meta_line = " · ".join(
+        x
+        for x in (
+            f"Assessed {esc(check['assessed_on'])}" if check["assessed_on"] else "",
+            f"analyst {esc(check['analyst'])}" if check["analyst"] else "",
+            f"rulebook {esc(check['rulebook']['id'])}",
+        )
+        if x
+    )
+    head = (
+        '<header class="cover"><div class="kicker">Partner Architecture Check · '
+        f'screening</div><h1>{esc(check["prospect"])}</h1><div class="meta">{meta_line}'
+        "</div></header>"
+    )
+    why = (
+        f"{esc(plural(len(likely), 'dimension'))} rated {esc(cut_text(check))} on the "
+        "screening question: a structural constraint is likely there."
+        if likely
+        else f"No dimension was rated {esc(cut_text(check))} on its screening question."
+    )
+    verdict = "recommend" if likely else "clear"
+    body = (
+        f'{head}<h2 class="action-title">{esc(title(check))}</h2>'
+        f'<div class="verdict {verdict}"><div class="kicker">Recommendation</div>'
+        f'<div class="big">{esc(check["recommendation"])}</div><p>{why}</p></div>'
+        f"<figure>{svg}<figcaption>Dots: each dimension's screening rating"
+        + ("; dashed line: the screening cut." if cut_drawn(check) else ".")
+        + "</figcaption></figure>"
+        '<table class="grid check"><thead><tr><th>dimension</th><th>screening '
+        "question</th><th>rating</th><th>constraint</th><th>note</th></tr></thead>"
+        f'<tbody>{rows}</tbody></table><p class="small">A screening, not a diagnostic: no '
+        f"partner architecture index is computed from a check. Run on "
+        f"{esc(check['run_date'])}.</p>"
+    )
+    return Html(f'{footer_style(check["prospect"])}<section class="check-page">{body}</section>')

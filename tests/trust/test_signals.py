@@ -1,0 +1,151 @@
+"""Trust: Ctrl-C and SIGTERM stop a command within seconds, with one line and exit
+130 or 143; a stopped run publishes nothing and leaves an earlier report as it was;
+a stopped batch leaves no worker, kernel, Playwright driver or Chromium behind, and
+nothing is published after it has exited (issue 19 items 7 and 8)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from paos._files import is_report
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "data" / "engagements"
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def _paos(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "paos", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+        start_new_session=True,  # its own process group, as a terminal gives it
+    )
+
+
+def _kernels_running(proc: subprocess.Popen, count: int) -> list[psutil.Process]:
+    """The process's descendants once `count` notebook kernels run among them."""
+    family = psutil.Process(proc.pid).children(recursive=True)
+    kernels = [p for p in family if "ipykernel_launcher" in " ".join(_cmdline(p))]
+    return family if len(kernels) >= count else []
+
+
+def _cmdline(p: psutil.Process) -> list[str]:
+    try:
+        return p.cmdline()
+    except psutil.Error:
+        return []
+
+
+def _wait_kernels(proc: subprocess.Popen, count: int) -> list[psutil.Process]:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if family := _kernels_running(proc, count):
+            return family
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.2)
+    raise AssertionError(f"{count} kernels did not start")
+
+
+def _gone(family: list[psutil.Process], within: float = 5.0) -> list[str]:
+    """The processes of `family` still alive `within` seconds from now: a process
+    paos killed is gone once the kernel has reaped it, which takes a moment on a busy
+    machine (an orphan's reaper runs when it gets the processor)."""
+    deadline = time.monotonic() + within
+    while (alive := _alive(family)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return alive
+
+
+def _alive(family: list[psutil.Process]) -> list[str]:
+    out = []
+    for p in family:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(f"{p.pid} {p.name()}")
+        except psutil.Error:
+            continue
+    return out
+
+
+def _previous_report(out: Path) -> Path:
+    run = _paos(
+        "run", str(DEMO / "meridian-2026-06"), "--out", str(out), "--store", str(out.parent / "s0")
+    )
+    assert run.wait(timeout=300) == 0, run.communicate()
+    report = out / "meridian-2026-06"
+    assert is_report(report)
+    return report
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("how", "code", "word"),
+    [("group-SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")],
+)
+def test_a_stopped_run_publishes_nothing_and_keeps_the_earlier_report(tmp_path, how, code, word):
+    out = tmp_path / "out"
+    report = _previous_report(out)
+    before = {p.name: p.read_bytes() for p in report.iterdir()}
+    proc = _paos(
+        "run",
+        str(DEMO / "meridian-2026-06"),
+        "--out",
+        str(out),
+        "--force",
+        "--store",
+        str(tmp_path / "s"),
+    )
+    family = _wait_kernels(proc, 1)
+    t = time.monotonic()
+    if how == "group-SIGINT":  # Ctrl-C in a terminal: the whole foreground group
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    took = time.monotonic() - t
+    assert proc.returncode == code, err
+    assert took < 10, took
+    lines = [ln for ln in err.strip().splitlines() if not ln.startswith("[1/5]")]
+    assert lines == [f"{word}: stopped; nothing was published, an earlier report is as it was"], err
+    assert {p.name: p.read_bytes() for p in report.iterdir()} == before
+    assert sorted(p.name for p in out.iterdir()) == ["meridian-2026-06"]
+    time.sleep(2)
+    assert _alive(family) == []
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_batch_its_workers_and_their_browsers(tmp_path):
+    portfolio, out = tmp_path / "pf", tmp_path / "out"
+    portfolio.mkdir()
+    for eid in ("northwind-2026-09", "meridian-2026-06"):
+        shutil.copytree(DEMO / eid, portfolio / eid)
+    proc = _paos(
+        "batch", str(portfolio), "--out", str(out), "--store", str(tmp_path / "s"), "--jobs", "2"
+    )
+    family = _wait_kernels(proc, 2)
+    t = time.monotonic()
+    os.kill(proc.pid, signal.SIGTERM)  # the batch only, as a service manager sends it
+    _, err = proc.communicate(timeout=60)
+    took = time.monotonic() - t
+    assert proc.returncode == 143, err
+    assert took < 20, took
+    assert err.strip().splitlines()[-1].startswith("terminated: workers stopped;"), err
+    assert _gone(family) == []
+    published = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    time.sleep(20)  # the runs it stopped would have published by now
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == published
+    assert not [
+        p for p in out.iterdir() if p.name.startswith(".") and not p.name.endswith(".staging")
+    ]

@@ -532,6 +532,7 @@ def batch(
         bool, typer.Option("--force", help="Rerun unchanged engagements too.")
     ] = False,
     rulebook: RulebookOpt = None,
+    pptx_template: PptxTemplate = None,
 ) -> None:
     """Rerun every engagement of a portfolio (for example after a rulebook change).
 
@@ -548,7 +549,16 @@ def batch(
     )
     with _guard(left):
         outcomes = run_batch(
-            portfolio, out, store, jobs, scores_only, executor, scheduler, force, rulebook
+            portfolio,
+            out,
+            store,
+            jobs,
+            scores_only,
+            executor,
+            scheduler,
+            force,
+            rulebook,
+            pptx_template=pptx_template,
         )
     typer.echo(summary(outcomes))
     table = failure_table(outcomes)

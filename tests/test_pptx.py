@@ -302,6 +302,35 @@ def test_a_master_that_is_not_powerpoint_is_refused_before_any_work(tmp_path):
     assert not out.exists()
 
 
+def test_batch_refuses_a_master_that_is_not_powerpoint_before_any_work(tmp_path):
+    bad = tmp_path / "house.potx"
+    bad.write_text("not a zip")
+    portfolio, out = tmp_path / "pf", tmp_path / "out"
+    portfolio.mkdir()
+    shutil.copytree(DEMO, portfolio / DEMO.name)
+    args = ["batch", str(portfolio), "--out", str(out), "--store", str(tmp_path / "store")]
+    result = CliRunner().invoke(app, [*args, "--pptx-template", str(bad)])
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert "house.potx: not a PowerPoint file" in line
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_batch_decks_are_on_the_consultancys_master(tmp_path):
+    """A portfolio rerun keeps the house master, as `paos run` does."""
+    portfolio, out = tmp_path / "pf", tmp_path / "out"
+    portfolio.mkdir()
+    shutil.copytree(DEMO, portfolio / DEMO.name)
+    master = _master(tmp_path / "house.potx")
+    args = ["batch", str(portfolio), "--out", str(out), "--store", str(tmp_path / "store")]
+    result = CliRunner().invoke(app, [*args, "--jobs", "1", "--pptx-template", str(master)])
+    assert result.exit_code == 0, result.output
+    prs = Presentation(str(out / DEMO.name / "executive_summary.pptx"))
+    assert (prs.slide_width, prs.slide_height) == (9144000, 6858000)  # the master's
+    assert "House example slide" not in [s.shapes.title.text_frame.text for s in prs.slides]
+
+
 @pytest.mark.slow
 def test_libreoffice_opens_the_deck_with_every_slide(built, tmp_path):
     _, _, _, blob = built

@@ -206,8 +206,16 @@ def _subset(evidence: Evidence, book_id: str | None) -> Evidence:
     )
 
 
-def deliver_one(source: str, out: str, store: str, rulebook: str | None, force: bool) -> Outcome:
-    """The full `paos run` pipeline for one engagement plus its store record.
+def deliver_one(
+    source: str,
+    out: str,
+    store: str,
+    rulebook: str | None,
+    force: bool,
+    pptx_template: str | None = None,
+) -> Outcome:
+    """The full `paos run` pipeline for one engagement plus its store record (its
+    PowerPoint deck on the master `pptx_template`, or a plain one).
     Never raises: whatever goes wrong with this engagement is its outcome."""
     from paos.errors import NotebookError
 
@@ -223,7 +231,14 @@ def deliver_one(source: str, out: str, store: str, rulebook: str | None, force: 
         if not force and is_current(raw, book, Path(store), Path(out)):
             return Outcome(source, eid, "skipped", reason="unchanged since its last run")
         result = run_engagement(
-            source, out, rulebook, force=True, progress=None, store=store, browser=shared_browser()
+            source,
+            out,
+            rulebook,
+            force=True,
+            progress=None,
+            store=store,
+            browser=shared_browser(),
+            pptx_template=pptx_template,
         )
         return Outcome(
             source,
@@ -263,13 +278,20 @@ def run_batch(
     force: bool = False,
     rulebook: str | None = None,
     stream=None,
+    pptx_template: str | Path | None = None,
 ) -> list[Outcome]:
     """Run every engagement under `portfolio`; returns one outcome per engagement.
-    An --out or --store that cannot be written is refused (`FaultError`) before any
-    work starts."""
+    An --out or --store that cannot be written, or a `pptx_template` that is no
+    PowerPoint master, is refused before any work starts."""
     if executor not in ("local", "dask"):
         raise PaosError(f"unknown executor {executor!r} (local or dask)")
     sources = discover(Path(os.path.abspath(portfolio)))
+    master = None
+    if pptx_template and not scores_only:
+        from paos.deliverables._pptx import check_master
+
+        check_master(pptx_template)
+        master = os.path.abspath(pptx_template)  # the same file from a worker elsewhere
     limit, jobs = jobs, jobs or os.cpu_count() or 1
     if not scores_only:
         separate_folders(out, store)
@@ -280,12 +302,12 @@ def run_batch(
     bar = Progress(len(sources), "scoring" if scores_only else "deliverables", stream=stream)
     if executor == "dask":
         return _run_dask(
-            sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar, limit
+            sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar, limit, master
         )
     if scores_only:
         book = load_rulebook(rulebook) if rulebook else None
         return score_sources(sources, store, book, force, bar)
-    return _run_local(sources, out, store, jobs, force, rulebook, bar)
+    return _run_local(sources, out, store, jobs, force, rulebook, bar, master)
 
 
 def absolute_rulebook(rulebook: str | None) -> str | None:
@@ -299,7 +321,7 @@ def absolute_rulebook(rulebook: str | None) -> str | None:
     return os.path.abspath(path) if path == Path(rulebook) else rulebook
 
 
-def _run_local(sources, out, store, jobs, force, rulebook, bar) -> list[Outcome]:
+def _run_local(sources, out, store, jobs, force, rulebook, bar, master=None) -> list[Outcome]:
     results: dict[str, Outcome] = duplicate_ids(sources)
     bar.advance(len(results), failed=len(results))
     todo = [s for s in sources if str(s) not in results]
@@ -308,7 +330,7 @@ def _run_local(sources, out, store, jobs, force, rulebook, bar) -> list[Outcome]
     ctx = mp.get_context("spawn")  # polars' thread pool does not survive fork
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
     futures = {
-        pool.submit(deliver_one, str(s), str(out), str(store), rulebook, force): str(s)
+        pool.submit(deliver_one, str(s), str(out), str(store), rulebook, force, master): str(s)
         for s in todo
     }
     try:
@@ -424,7 +446,7 @@ class _WorkerWatch:
 
 
 def _run_dask(
-    sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar, limit=None
+    sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar, limit=None, master=None
 ) -> list[Outcome]:
     """Run the work on a Dask cluster: with `limit` (--jobs), at most that many
     engagements at once (scores-only chunks: `jobs * 4`, each one task)."""
@@ -464,6 +486,7 @@ def _run_dask(
             store=str(store),
             rulebook=rulebook,
             force=force,
+            pptx_template=master,
             pure=False,
         )
 

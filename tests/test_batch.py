@@ -261,7 +261,7 @@ def test_dask_executor_delivers_reports_from_worker_threads(tmp_path):
     for name in ("meridian-2026-06", "alpine-2026-10"):
         report = tmp_path / "r" / name
         assert (report / "executive_summary.pdf").read_bytes().startswith(b"%PDF")
-        assert (report / "executive_summary.html").read_text().count("<svg") >= 4
+        assert (report / "executive_summary.html").read_text().count("<svg") >= 2
 
 
 def test_dask_without_scheduler_is_refused(tmp_path):

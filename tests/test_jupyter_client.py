@@ -150,7 +150,7 @@ def test_a_jupyter_server_runs_every_cell_of_the_engagement_notebook(tmp_path):
             server.api("DELETE", f"sessions/{session['id']}")
     finally:
         server.close()
-    summary = next(h for h in shown if 'class="executive"' in h)
+    summary = next(h for h in shown if 'data-page="summary"' in h)
     assert "Analyst's commentary</div><p>PAI 2.2, said Lab.</p>" in summary
     assert sorted(p.name for p in (root / "northwind").iterdir()) == sorted(
         [p.name for p in DEMO.iterdir()] + ["diagnostic.ipynb"]

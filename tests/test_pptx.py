@@ -235,6 +235,18 @@ def test_chart_data_sheet_writes_formula_like_text_as_text(tmp_path):
     assert not sheet._hyperlinks
 
 
+def test_a_chart_with_nothing_to_show_is_one_line_not_a_failed_run():
+    """An engagement rated by one perspective has no leadership-against-reality pair:
+    python-pptx refuses a chart without categories, which once failed the whole run."""
+    deck = _pptx.Deck()
+    s = deck.slide("Leadership against reality")
+    assert deck.chart(s, s.area, XL_CHART_TYPE.BAR_CLUSTERED, [], [("leadership", [])]) is None
+    prs = _prs(deck.to_bytes(RUN_DATE, "t"))
+    assert not [sh for sh in prs.slides[0].shapes if sh.has_chart]
+    text = " ".join(sh.text_frame.text for sh in prs.slides[0].shapes if sh.has_text_frame)
+    assert "Nothing to chart here." in text
+
+
 def test_same_inputs_and_run_date_give_the_same_bytes(built):
     _, _, pages, blob = built
     again = slides.build(pages).to_bytes(RUN_DATE, "Northwind")

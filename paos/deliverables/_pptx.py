@@ -183,7 +183,11 @@ class Deck:
 
     def chart(self, s, box, kind, categories, series, title: str = "", labels=None):
         """A native chart of `kind` (XL_CHART_TYPE): categories and named series of the
-        results' numbers; `labels` (series index -> texts) shown on the points."""
+        results' numbers; `labels` (series index -> texts) shown on the points. With no
+        category (nothing the chart could show), one line says so and None is returned."""
+        if not categories:
+            self.text(s, box, [inert(title) if title else "", "Nothing to chart here."])
+            return None
         data = _InertChartData()
         data.categories = [inert(c) for c in categories]
         for name, values in series:

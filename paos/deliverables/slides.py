@@ -244,6 +244,8 @@ def _gantt(deck: Deck, s, box, n: dict, caption: str) -> None:
         title=caption,
         labels={1: n["labels"]},
     )
+    if chart is None:
+        return
     chart.has_legend = False
     plot = chart.plots[0]
     plot.series[0].format.fill.background()
@@ -319,13 +321,14 @@ def dimensions(deck: Deck, d: dict, quotes: dict) -> None:
     chart = deck.chart(
         s, s.area, XL_CHART_TYPE.BAR_CLUSTERED, n["categories"], series, caption, {0: n["labels"]}
     )
-    axis = chart.value_axis
-    axis.minimum_scale, axis.maximum_scale = 0, n["scale"][1]
-    chart.category_axis.reverse_order = True
-    chart.plots[0].gap_width = 60
-    for line in list(chart.plots[0].series)[1:]:  # thresholds: the bars to reach, in grey
-        line.format.fill.solid()
-        line.format.fill.fore_color.rgb = THRESHOLD_GREY
+    if chart is not None:
+        axis = chart.value_axis  # from the scale's minimum, as the HTML draws it
+        axis.minimum_scale, axis.maximum_scale = n["scale"][0], n["scale"][1]
+        chart.category_axis.reverse_order = True
+        chart.plots[0].gap_width = 60
+        for line in list(chart.plots[0].series)[1:]:  # thresholds: the bars to reach, grey
+            line.format.fill.solid()
+            line.format.fill.fore_color.rgb = THRESHOLD_GREY
     for dim in d["dims"]:
         head = f"{dim['name']} {dim['id']} {dim['score']}" + (
             f" · {dim['level']}" if dim["level"] else ""
@@ -386,9 +389,11 @@ def divergence(deck: Deck, d: dict, quotes: dict) -> None:
         [("leadership", n["strategic"]), ("operational reality", n["reality"])],
         d["caption"],
     )
-    chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = 0, n["scale"][1]
-    chart.category_axis.reverse_order = True
-    chart.category_axis.tick_labels.font.size = Pt(8)
+    if chart is not None:  # from the scale's minimum, as the HTML draws it
+        chart.value_axis.minimum_scale = n["scale"][0]
+        chart.value_axis.maximum_scale = n["scale"][1]
+        chart.category_axis.reverse_order = True
+        chart.category_axis.tick_labels.font.size = Pt(8)
     lines: list = []
     for g in d["groups"]:
         lines.append((f"{g['head']}", True))

@@ -22,6 +22,7 @@ from paos.cli import app
 from paos.deliverables import commentary
 from paos.deliverables.notebook import NotebookTemplateError, for_run, template, write_notebook
 from paos.deliverables.run import run_engagement
+from paos.method.figures import Figures
 from paos.method.rulebook import load_rulebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,7 +181,7 @@ def _render(northwind, *cells: tuple[str, str]):
         ]
     }
     dims = [d.id for d in rb.dimensions]
-    return commentary.render(commentary.cells(nb), c, rb["display_decimals"], dims)
+    return commentary.render(commentary.cells(nb), c, Figures(rb), dims)
 
 
 def test_placeholders_show_the_results_with_the_rulebooks_decimals(northwind):
@@ -194,8 +195,9 @@ def test_placeholders_show_the_results_with_the_rulebooks_decimals(northwind):
     )
     assert out == {
         "summary": [f"<p>PAI {c['pai_display']}, {len(c['gaps'])} gaps, {c['maturity']}.</p>\n"],
-        "FIT": [f"<p>Fit at {fit['score']:.1f}; {c['gaps'][0]['signal_id']}.</p>\n"],
+        "FIT": [f"<p>Fit at 1.99; {c['gaps'][0]['signal_id']}.</p>\n"],
     }
+    assert round(fit["score"], 3) == 1.987  # below Emerging's 2.0: never "2.0" beside Ad hoc
     assert c["pai_display"] != str(c["pai"])  # the full-precision value is not shown
 
 
@@ -266,7 +268,6 @@ def delivered(tmp_path_factory):
 def test_run_executes_the_engagements_notebook_with_its_commentary(delivered):
     folder, result, _ = delivered
     c = contract(diagnose(folder))
-    fit = next(d for d in c["dimensions"] if d["id"] == "FIT")
     html = (result.folder / "executive_summary.html").read_text()
     summary = html.split('data-page="summary"', 1)[1].split("</section>", 1)[0]
     assert (
@@ -276,7 +277,7 @@ def test_run_executes_the_engagements_notebook_with_its_commentary(delivered):
     )
     pages = html.split('data-page="dimensions"', 1)[1].split("</section>", 1)[0]
     fit_page = pages.split('<span class="id">FIT</span>', 1)[1].split("<h3>", 1)[0]
-    assert f"Analyst's commentary</div><p>Fit scores {fit['score']:.1f} after two" in fit_page
+    assert "Analyst's commentary</div><p>Fit scores 1.99 after two" in fit_page
     assert html.count("Analyst's commentary") == 2
     # the analyst's own cells stay in the notebook: neither their Markdown nor their
     # outputs reach the client's deliverable

@@ -24,7 +24,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from markdown_it import MarkdownIt
 
 from paos.errors import PaosError
-from paos.method._numbers import display
+from paos.method.figures import Figures
 
 TAG = "commentary"
 SUMMARY = "summary"  # the placement of a cell tagged plain `commentary`
@@ -139,17 +139,19 @@ def _environment() -> SandboxedEnvironment:
     return env
 
 
-def _shown(value: object, decimals: int) -> str:
+def _shown(value: object, figures: Figures) -> str:
     if isinstance(value, bool) or value is None:
         return {True: "yes", False: "no", None: "–"}[value]
     if isinstance(value, float):
-        return display(value, decimals)
+        return figures.score(value)
     return str(value)
 
 
-def render(found: list[Cell], contract: dict, decimals: int, dimensions: list[str]) -> dict:
+def render(found: list[Cell], contract: dict, figures: Figures, dimensions: list[str]) -> dict:
     """{placement: [safe HTML, ...]}: each cell's placeholders filled in from the
-    results `contract` (floats with `decimals`), its Markdown rendered inert. A
+    results `contract` (a float as the deck writes a score: the rulebook's display
+    decimals, more where fewer would round it across a cut, `paos.method.figures`),
+    its Markdown rendered inert. A
     placement that is no dimension of the rulebook, or a placeholder that names
     nothing in the contract, is refused naming the cell."""
     env, context = _environment(), _view(contract)
@@ -166,7 +168,7 @@ def render(found: list[Cell], contract: dict, decimals: int, dimensions: list[st
             expr = m.group(1).strip()
             try:
                 value = env.compile_expression(expr, undefined_to_none=False)(**context)
-                text = _shown(value, decimals)
+                text = _shown(value, figures)
             except (UndefinedError, LookupError):
                 raise CommentaryError(
                     f"commentary {cell.label}: unknown placeholder {{{{ {expr} }}}}: it names "

@@ -155,7 +155,7 @@ def deliverable(
     )
     if nb is not None:
         rendered = commentary.render(
-            commentary.read(nb), c, rb["display_decimals"], [x.id for x in rb.dimensions]
+            commentary.read(nb), c, d.figures, [x.id for x in rb.dimensions]
         )
         d.commentary = {  # safe HTML already: Markup, so the templates do not escape it twice
             (k if k == "summary" else f"dimension:{k}"): [Markup(x) for x in v]

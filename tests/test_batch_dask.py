@@ -70,7 +70,7 @@ _LOCK = threading.Lock()
 _RUNNING = [0, 0]  # now, at most
 
 
-def _slow_deliver(source, out, store, rulebook, force):
+def _slow_deliver(source, out, store, rulebook, force, pptx_template=None):
     """deliver_one's stand-in on worker threads of this process: counts itself."""
     with _LOCK:
         _RUNNING[0] += 1

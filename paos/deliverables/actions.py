@@ -43,7 +43,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from paos._files import neutralise, workbook_bytes
 from paos.errors import inline
-from paos.method._numbers import display
+from paos.method.figures import exact
 
 if TYPE_CHECKING:
     from paos.deliverables.report import Deliverable
@@ -103,13 +103,10 @@ def target_level(threshold: float, levels: list[int]) -> int:
 
 
 def shown_score(score: float, threshold: float, decimals: int) -> float:
-    """The score rounded half up to `decimals`, with one more decimal (up to six)
-    while the rounded value would reach the threshold it falls short of: 2.749
-    against 2.75 is 2.749, never 2.75."""
-    d = decimals
-    while d < 6 and float(display(score, d)) >= threshold:
-        d += 1
-    return float(display(score, d))
+    """The score as a number with `decimals` decimals, or more where fewer would put it
+    on or over the threshold it falls short of (2.749 against 2.75 is 2.749, never
+    2.75): the deck's rule (`paos.method.figures.exact`) with the threshold as cut."""
+    return float(exact(score, (threshold,), decimals))
 
 
 def action_rows(d: Deliverable) -> tuple[list[str], list[list]]:

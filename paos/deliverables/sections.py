@@ -23,6 +23,7 @@ from markupsafe import Markup
 from paos._defaults import DEFAULT_RULEBOOK
 from paos.bundled import TEMPLATES
 from paos.deliverables import charts, titles
+from paos.deliverables.actions import target_level
 from paos.deliverables.report import (
     Deliverable,
     earliest_phase,
@@ -352,7 +353,7 @@ def _target(d: Deliverable, sid: str) -> str:
     rating level at or above its threshold."""
     spec = next(s for s in d.rulebook.signals if s.id == sid)
     levels = d.rulebook["rating_scale"]["levels"]
-    level = min((lv for lv in spec.rubric if lv >= spec.threshold), default=max(spec.rubric))
+    level = target_level(spec.threshold, list(spec.rubric))
     return f"{levels[level]['name']} ({level}): {spec.rubric[level]}"
 
 

@@ -288,14 +288,10 @@ def read_actions(
     value from the file is escaped and isolated (`paos.errors.inline`) so none can
     reorder the note's words.
     """
-    from paos.evidence.intake import (
-        MAX_REPORTED,
-        OUTSIDE,
-        Refused,
-        outside,
-        unsafe_text,
-        workbook_sheets,
-    )
+    from paos.base.files import OUTSIDE, Refused, outside
+    from paos.base.limits import MAX_REPORTED
+    from paos.base.text import unsafe_text
+    from paos.base.workbook import workbook_sheets
 
     file_name = Path(path).name
     label = inline(file_name)

@@ -47,8 +47,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from paos._files import atomic_write_bytes, csv_text, neutralise, workbook_bytes
+from paos.base.text import unsafe_text
 from paos.errors import FaultError, PaosError, plain
-from paos.evidence.intake import read_meta, unsafe_text
+from paos.evidence.intake import read_meta
 from paos.evidence.scaffold import FIXED_TIME
 from paos.evidence.vocabulary import (
     CANNOT_JUDGE,

@@ -20,24 +20,15 @@ from pandera.errors import SchemaErrors
 
 from paos._defaults import ID_PATTERN
 from paos._types import Evidence
+from paos.base.limits import MAX_REPORTED
+from paos.base.problems import cascade, listed, more
+from paos.base.tables import Table
+from paos.base.text import BIDI_PL, CONTROL_PL, unsafe_text
+from paos.base.workbook import is_workbook
 from paos.errors import EvidenceError, FaultError, Problem
-from paos.evidence.intake import (
-    BIDI_PL,
-    CONTROL_PL,
-    MAX_REPORTED,
-    SIGNAL_LIKE,
-    WIDE_EVIDENCE,
-    RawEngagement,
-    Table,
-    cascade,
-    is_workbook,
-    listed,
-    more,
-    read_engagement,
-    unsafe_text,
-    wide_to_long,
-)
+from paos.evidence.intake import SIGNAL_LIKE, WIDE_EVIDENCE, RawEngagement, read_engagement
 from paos.evidence.schemas import EMPTY_METRICS, validated
+from paos.evidence.wide import wide_to_long
 from paos.method.rulebook import DEFAULT_RULEBOOK, Rulebook, known_rulebooks, load_rulebook
 
 SOURCES = ("interview", "survey", "workshop", "document")

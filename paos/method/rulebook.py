@@ -21,8 +21,10 @@ import polars as pl
 import yaml
 
 from paos._defaults import DEFAULT_RULEBOOK, ID_PATTERN
+from paos.base.files import Refused, read_file
+from paos.base.limits import MAX_META_BYTES
+from paos.base.yaml_events import read_yaml
 from paos.errors import FaultError, RulebookError, printable
-from paos.evidence.intake import MAX_META_BYTES, Refused, read_file, read_yaml
 
 RULEBOOK_DIR = Path(__file__).parent.parent / "rulebooks"
 

@@ -33,8 +33,9 @@ import polars as pl
 from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos._files import separate_folders, sweep_leftovers, writable_folder
 from paos._types import Evidence
+from paos.base.workbook import is_workbook
 from paos.errors import EvidenceError, FaultError, PaosError
-from paos.evidence.intake import RawEngagement, is_workbook, read_engagement, read_meta
+from paos.evidence.intake import RawEngagement, read_engagement, read_meta
 from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
 from paos.portfolio._progressbar import Progress
 from paos.portfolio.store import evidence_digest, readable_run, run_file, store_rows, write_runs

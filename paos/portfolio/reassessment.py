@@ -194,8 +194,8 @@ def default_actions(baseline_path: str | Path) -> Path | None:
     is there. None for a workbook baseline or a folder without one. Two such files
     are refused (`EvidenceError`, one line naming both): paos would not know which
     one the client meant; a folder that cannot be listed is a `FaultError`."""
+    from paos.base.workbook import WORKBOOK_SUFFIXES
     from paos.deliverables.actions import ACTIONS_FILE
-    from paos.evidence.intake import WORKBOOK_SUFFIXES
 
     folder = Path(baseline_path)
     if not folder.is_dir():

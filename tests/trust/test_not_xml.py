@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from paos import EvidenceError, load_evidence
-from paos.evidence.intake import workbook_sheets
+from paos.base.workbook import workbook_sheets
 from paos.portfolio.store import read_store, store_rows, write_runs
 from tests.builders import RATINGS, write_engagement
 

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from paos._defaults import DEFAULT_RULEBOOK, ID_PATTERN
+from paos.base.files import Refused
 from paos.errors import EvidenceError, FaultError, PaosError, Problem
-from paos.evidence.intake import Refused, read_meta
+from paos.evidence.intake import read_meta
 from paos.evidence.surveys import bounds
 from paos.evidence.surveys.formats import Column, Export, read_export
 from paos.evidence.surveys.mapping import MAX_PREFIX, Mapping, load_mapping

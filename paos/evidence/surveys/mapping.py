@@ -28,8 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from paos._defaults import ID_PATTERN
+from paos.base.files import Refused, decode, read_file
+from paos.base.limits import MAX_META_BYTES
+from paos.base.yaml_events import read_yaml
 from paos.errors import EvidenceError, FaultError, Problem
-from paos.evidence.intake import MAX_META_BYTES, Refused, decode, read_file, read_yaml
 from paos.evidence.vocabulary import normalise, role_from_answer
 from paos.method.rulebook import Rulebook
 

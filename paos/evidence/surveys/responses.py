@@ -11,8 +11,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+from paos.base.problems import listed
 from paos.errors import Problem
-from paos.evidence.intake import listed
 from paos.evidence.surveys.formats import Export
 from paos.evidence.surveys.mapping import Mapping, role_target
 from paos.evidence.surveys.matching import Plan

@@ -36,14 +36,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from paos.base.files import Refused
+from paos.base.problems import listed
+from paos.base.tables import column_label
+from paos.base.workbook import WORKBOOK_SUFFIXES, workbook_sheets
 from paos.errors import EvidenceError, FaultError, Problem
-from paos.evidence.intake import (
-    WORKBOOK_SUFFIXES,
-    Refused,
-    column_label,
-    listed,
-    workbook_sheets,
-)
 from paos.evidence.questionnaire import NAME_FIELD, XLSX_COLUMNS
 from paos.evidence.surveys.formats import Column, Export
 from paos.evidence.surveys.mapping import Target, role_target

@@ -241,7 +241,7 @@ _TARGETS = {
     "check_engagements": "paos/evidence/validate.py",
     "score": "paos/method/engine.py",
     "robustness": "paos/method/robustness.py",
-    "load_rulebook": "paos/method/rulebook.py",
+    "load_rulebook": "paos/base/rulebook.py",
     "read_store": "paos/portfolio/store.py",
     "write_runs": "paos/portfolio/store.py",
 }

@@ -129,7 +129,7 @@ def test_scores_only_resumes_and_reruns_what_changed(tmp_path):
 def test_new_rulebook_version_adds_to_history(tmp_path):
     import yaml
 
-    from paos.method.rulebook import RULEBOOK_DIR
+    from paos.base.rulebook import RULEBOOK_DIR
 
     root = _portfolio(tmp_path / "p", broken=False)
     store = tmp_path / "store"

@@ -19,12 +19,12 @@ from markupsafe import Markup
 from paos import __version__
 from paos._files import atomic_write_bytes, atomic_write_text, csv_text
 from paos._types import Evidence, Results
+from paos.base.rulebook import Rulebook
 from paos.errors import PaosError, isolate
 from paos.method._numbers import display
 from paos.method.diagnostic import diagnose, score_evidence
 from paos.method.figures import Figures
 from paos.method.results import contract, to_json
-from paos.method.rulebook import Rulebook
 
 
 @dataclass
@@ -120,10 +120,10 @@ def deliverable(
     Called from a `notebook` (its path; JupyterLab's own counts, see
     `paos.deliverables.notebook.here`), relative paths start in its folder and its
     commentary cells are rendered (`paos.deliverables.commentary`)."""
+    from paos.base.rulebook import load_rulebook
     from paos.deliverables import commentary
     from paos.deliverables.notebook import here, resolve
     from paos.evidence.validate import load_evidence
-    from paos.method.rulebook import load_rulebook
 
     nb = here(notebook)
     if nb is not None and not nb.is_file():

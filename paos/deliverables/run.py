@@ -326,10 +326,10 @@ def run_engagement(
     `browser` if given (a batch worker's), else with one launched for this run.
     An `out` or `store` that cannot be written is refused (`FaultError`) before any
     work starts."""
+    from paos.base.rulebook import load_rulebook
     from paos.deliverables._pptx import check_master
     from paos.deliverables.notebook import for_run
     from paos.evidence.validate import load_evidence
-    from paos.method.rulebook import load_rulebook
     from paos.portfolio.batch import absolute_rulebook
 
     t0 = time.perf_counter()

@@ -21,6 +21,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from paos._defaults import DEFAULT_RULEBOOK
+from paos.base.card import methodology_card
 from paos.bundled import TEMPLATES
 from paos.deliverables import charts, titles
 from paos.deliverables.actions import target_level
@@ -38,7 +39,6 @@ from paos.deliverables.report import (
     without_one,
 )
 from paos.errors import BIDI, isolate
-from paos.method.card import methodology_card
 
 _BLOCKS = {"p", "li", "tr", "h1", "h2", "h3", "h4", "div", "blockquote", "header", "figcaption"}
 

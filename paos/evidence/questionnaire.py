@@ -47,6 +47,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from paos._files import atomic_write_bytes, csv_text, neutralise, workbook_bytes
+from paos.base.rulebook import Rulebook
 from paos.base.text import unsafe_text
 from paos.errors import FaultError, PaosError, plain
 from paos.evidence.intake import read_meta
@@ -66,7 +67,6 @@ from paos.evidence.vocabulary import (
     question_title,
     role_labels,
 )
-from paos.method.rulebook import Rulebook
 
 FORMATS = ("html", "xlsx", "csv", "qualtrics")
 SUFFIXES = {"html": ".html", "xlsx": ".xlsx", "csv": ".csv", "qualtrics": ".txt"}

@@ -22,6 +22,7 @@ from paos._defaults import ID_PATTERN
 from paos._types import Evidence
 from paos.base.limits import MAX_REPORTED
 from paos.base.problems import cascade, listed, more
+from paos.base.rulebook import DEFAULT_RULEBOOK, Rulebook, known_rulebooks, load_rulebook
 from paos.base.tables import Table
 from paos.base.text import BIDI_PL, CONTROL_PL, unsafe_text
 from paos.base.workbook import is_workbook
@@ -29,7 +30,6 @@ from paos.errors import EvidenceError, FaultError, Problem
 from paos.evidence.intake import SIGNAL_LIKE, WIDE_EVIDENCE, RawEngagement, read_engagement
 from paos.evidence.schemas import EMPTY_METRICS, validated
 from paos.evidence.wide import wide_to_long
-from paos.method.rulebook import DEFAULT_RULEBOOK, Rulebook, known_rulebooks, load_rulebook
 
 SOURCES = ("interview", "survey", "workshop", "document")
 COLUMNS = {  # required, optional

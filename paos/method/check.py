@@ -19,11 +19,11 @@ from paos.base.csv_rows import csv_rows
 from paos.base.files import Refused, decode, read_file
 from paos.base.limits import MAX_META_BYTES
 from paos.base.problems import cascade, listed
+from paos.base.rulebook import DEFAULT_RULEBOOK, Rulebook, load_rulebook
 from paos.base.tables import NO_HEADER
 from paos.base.text import unsafe_text
 from paos.base.yaml_events import read_yaml
 from paos.errors import EvidenceError, FaultError, Problem
-from paos.method.rulebook import DEFAULT_RULEBOOK, Rulebook, load_rulebook
 
 HEAD_KEYS = ("id", "prospect", "assessed_on", "analyst")
 

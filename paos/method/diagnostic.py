@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from paos._types import Evidence, Results
+from paos.base.rulebook import Rulebook, load_rulebook
 from paos.evidence.validate import load_evidence
 from paos.method.engine import score
 from paos.method.robustness import robustness
-from paos.method.rulebook import Rulebook, load_rulebook
 
 
 def diagnose(

@@ -33,10 +33,10 @@ import polars as pl
 from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos._files import separate_folders, sweep_leftovers, writable_folder
 from paos._types import Evidence
+from paos.base.rulebook import Rulebook, known_rulebooks, load_rulebook
 from paos.base.workbook import is_workbook
 from paos.errors import EvidenceError, FaultError, PaosError
 from paos.evidence.intake import RawEngagement, read_engagement, read_meta
-from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
 from paos.portfolio._progressbar import Progress
 from paos.portfolio.store import evidence_digest, readable_run, run_file, store_rows, write_runs
 
@@ -316,7 +316,7 @@ def absolute_rulebook(rulebook: str | None) -> str | None:
     names the same file in a worker or kernel whose working folder is another."""
     if not rulebook:
         return rulebook
-    from paos.method.rulebook import resolve_rulebook_path
+    from paos.base.rulebook import resolve_rulebook_path
 
     path = resolve_rulebook_path(rulebook)
     return os.path.abspath(path) if path == Path(rulebook) else rulebook

@@ -41,9 +41,9 @@ from typing import Any
 import polars as pl
 
 from paos._types import Results
+from paos.base.rulebook import Rulebook, known_rulebooks, load_rulebook
 from paos.errors import PaosError, isolate
 from paos.method._numbers import cmp, display
-from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
 from paos.portfolio.clients import client_key, client_key_expr
 
 DECIMALS = 6

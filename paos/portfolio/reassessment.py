@@ -19,11 +19,11 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from paos.base.rulebook import Rulebook, known_rulebooks, load_rulebook
 from paos.errors import EvidenceError, FaultError, PaosError, Problem, printable
 from paos.method._numbers import display, signed
 from paos.method.diagnostic import diagnose
 from paos.method.results import contract
-from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
 
 
 def _delta(before: float | None, after: float | None) -> float | None:

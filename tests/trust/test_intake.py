@@ -18,11 +18,11 @@ from typer.testing import CliRunner
 
 from paos import EvidenceError, load_evidence
 from paos.base import limits, tables
+from paos.base.rulebook import RULEBOOK_DIR, load_rulebook
 from paos.cli import app
 from paos.errors import FaultError, RulebookError
 from paos.evidence import intake
 from paos.method.check import read_answers
-from paos.method.rulebook import RULEBOOK_DIR, load_rulebook
 from tests.builders import META, METRICS, RATINGS, STAKEHOLDERS, write_engagement
 
 RB = load_rulebook()

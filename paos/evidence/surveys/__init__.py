@@ -24,6 +24,7 @@ from pathlib import Path
 
 from paos._defaults import DEFAULT_RULEBOOK, ID_PATTERN
 from paos.base.files import Refused
+from paos.base.rulebook import Rulebook, load_rulebook
 from paos.errors import EvidenceError, FaultError, PaosError, Problem
 from paos.evidence.intake import read_meta
 from paos.evidence.surveys import bounds
@@ -48,7 +49,6 @@ from paos.evidence.surveys.write import (
     table_text,
     write_both,
 )
-from paos.method.rulebook import Rulebook, load_rulebook
 
 __all__ = ["ImportResult", "import_export", "suggest_mapping", "summary_text"]
 

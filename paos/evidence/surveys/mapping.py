@@ -30,10 +30,10 @@ from pathlib import Path
 from paos._defaults import ID_PATTERN
 from paos.base.files import Refused, decode, read_file
 from paos.base.limits import MAX_META_BYTES
+from paos.base.rulebook import Rulebook
 from paos.base.yaml_events import read_yaml
 from paos.errors import EvidenceError, FaultError, Problem
 from paos.evidence.vocabulary import normalise, role_from_answer
-from paos.method.rulebook import Rulebook
 
 KEYS = ("format", "prefix", "role", "perspective", "columns", "roles", "answers")
 SIMPLE_TARGETS = ("role", "perspective", "stakeholder_id", "ignore")

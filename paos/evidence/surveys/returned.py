@@ -38,6 +38,7 @@ from pathlib import Path
 
 from paos.base.files import Refused
 from paos.base.problems import listed
+from paos.base.rulebook import Rulebook
 from paos.base.tables import column_label
 from paos.base.workbook import WORKBOOK_SUFFIXES, workbook_sheets
 from paos.errors import EvidenceError, FaultError, Problem
@@ -55,7 +56,6 @@ from paos.evidence.vocabulary import (
     rating_from_answer,
     role_labels,
 )
-from paos.method.rulebook import Rulebook
 
 TOOL = "questionnaire"
 ID_COLUMN, ANSWER_COLUMN = normalise("signal_id"), normalise("answer")

@@ -24,8 +24,7 @@ from pathlib import Path
 import yaml
 
 from paos._defaults import ID_PATTERN
-from paos.errors import FaultError, PaosError, RulebookError, printable
-from paos.method.rulebook import (
+from paos.base.rulebook import (
     RULEBOOK_DIR,
     Rulebook,
     bundled_id,
@@ -34,6 +33,7 @@ from paos.method.rulebook import (
     metric_perspectives,
     same_id,
 )
+from paos.errors import FaultError, PaosError, RulebookError, printable
 
 
 def _valid_id(new_id: str) -> None:

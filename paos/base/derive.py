@@ -30,9 +30,9 @@ from paos.base.rulebook import (
     bundled_id,
     known_rulebooks,
     load_rulebook,
-    metric_perspectives,
     same_id,
 )
+from paos.base.rulebook_rules import metric_perspectives
 from paos.errors import FaultError, PaosError, RulebookError, printable
 
 

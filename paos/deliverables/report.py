@@ -397,7 +397,8 @@ def save_results(d: Deliverable, output_dir: str | Path | None) -> list[Path]:
     """Write results.json (the results contract), gaps.csv (formula-safe) and
     actions.xlsx (the action plan, `paos.deliverables.actions`) to `output_dir`,
     atomically; nothing when no folder is given."""
-    from paos.deliverables.actions import ACTIONS_FILE, actions_workbook
+    from paos.deliverables.actions import actions_workbook
+    from paos.evidence.plan import ACTIONS_FILE
 
     if not output_dir:
         return []

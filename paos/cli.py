@@ -583,8 +583,8 @@ def benchmark_cmd(
     import json as js
 
     from paos.method.diagnostic import diagnose
-    from paos.portfolio.peers import benchmark, benchmark_text, subject_from_results
-    from paos.portfolio.store import read_store
+    from paos.method.peers import benchmark, benchmark_text, subject_from_results
+    from paos.method.store import read_store
 
     with _guard():
         if not store.is_dir():
@@ -623,7 +623,7 @@ def compare(
     """
     import json as js
 
-    from paos.portfolio.reassessment import compare_paths, compare_text
+    from paos.method.reassessment import compare_paths, compare_text
 
     with _guard():
         c = compare_paths(baseline, follow_up, rulebook, actions)
@@ -646,7 +646,7 @@ def portfolio_report(
 
     Example: paos batch data/portfolio/engagements --scores-only && paos portfolio-report
     """
-    from paos.deliverables.run import run_portfolio_report
+    from paos.portfolio.publish import run_portfolio_report
 
     with _guard():
         result = run_portfolio_report(

@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from paos.cli import app
+from paos.method.store import STORE_SCHEMA, read_store
 from paos.portfolio.batch import discover, failure_table, run_batch
-from paos.portfolio.store import STORE_SCHEMA, read_store
 from tests.builders import REPORT_FILES
 from tests.waiting import wait_for
 

@@ -194,6 +194,15 @@ def resolve_rulebook_path(ref: str | Path) -> Path:
     return RULEBOOK_DIR / f"{ref}.yaml"
 
 
+def absolute_rulebook(rulebook: str | None) -> str | None:
+    """A rulebook path made absolute (an id such as paos-v1 stays an id), so that it
+    names the same file in a worker or kernel whose working folder is another."""
+    if not rulebook:
+        return rulebook
+    path = resolve_rulebook_path(rulebook)
+    return os.path.abspath(path) if path == Path(rulebook) else rulebook
+
+
 def known_rulebooks() -> list[str]:
     return sorted(p.stem for p in RULEBOOK_DIR.glob("*.yaml"))
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -41,11 +40,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from paos._files import neutralise, workbook_bytes
+from paos.deliverables.deliverable import Deliverable, phases
 from paos.evidence.plan import SHEET, STATUSES
 from paos.method.figures import exact
-
-if TYPE_CHECKING:
-    from paos.deliverables.report import Deliverable
 
 HEADER_ROW = 8  # the table's header; gaps from the row below
 COLUMNS = (  # name, width (characters)
@@ -107,8 +104,6 @@ def action_rows(d: Deliverable) -> tuple[list[str], list[list]]:
     text; `installation module` the module whose signals hold the gap; `robust`
     yes/no from the gap's `robust` field, blank when it is null or absent; owner,
     status and notes blank."""
-    from paos.deliverables.report import phases
-
     assessed = _date(d.meta.get("assessed_on"))
     end_day = {p["phase"]: p["end_day"] for p in phases(d.rulebook)}
     levels = d.rulebook["rating_scale"]["levels"]

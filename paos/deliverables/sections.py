@@ -25,14 +25,16 @@ from paos.base.card import methodology_card
 from paos.bundled import TEMPLATES
 from paos.deliverables import charts, titles
 from paos.deliverables.actions import target_level
-from paos.deliverables.report import (
+from paos.deliverables.deliverable import (
     Deliverable,
     earliest_phase,
     maturities,
-    pai_range,
     phases,
     priorities,
     severities,
+)
+from paos.deliverables.report import (
+    pai_range,
     severity_counts,
     stakeholder_counts,
     stamp,

@@ -33,12 +33,12 @@ import polars as pl
 from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos._files import separate_folders, sweep_leftovers, writable_folder
 from paos._types import Evidence
-from paos.base.rulebook import Rulebook, known_rulebooks, load_rulebook
+from paos.base.rulebook import Rulebook, absolute_rulebook, known_rulebooks, load_rulebook
 from paos.base.workbook import is_workbook
 from paos.errors import EvidenceError, FaultError, PaosError
 from paos.evidence.intake import RawEngagement, read_engagement, read_meta
+from paos.method.store import evidence_digest, readable_run, run_file, store_rows, write_runs
 from paos.portfolio._progressbar import Progress
-from paos.portfolio.store import evidence_digest, readable_run, run_file, store_rows, write_runs
 
 
 @dataclass
@@ -309,17 +309,6 @@ def run_batch(
         book = load_rulebook(rulebook) if rulebook else None
         return score_sources(sources, store, book, force, bar)
     return _run_local(sources, out, store, jobs, force, rulebook, bar, master)
-
-
-def absolute_rulebook(rulebook: str | None) -> str | None:
-    """A rulebook path made absolute (an id such as paos-v1 stays an id), so that it
-    names the same file in a worker or kernel whose working folder is another."""
-    if not rulebook:
-        return rulebook
-    from paos.base.rulebook import resolve_rulebook_path
-
-    path = resolve_rulebook_path(rulebook)
-    return os.path.abspath(path) if path == Path(rulebook) else rulebook
 
 
 def _run_local(sources, out, store, jobs, force, rulebook, bar, master=None) -> list[Outcome]:

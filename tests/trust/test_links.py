@@ -16,7 +16,7 @@ from paos.base import files, limits
 from paos.cli import app
 from paos.deliverables.report import deliverable
 from paos.evidence.surveys import import_export
-from paos.portfolio.reassessment import compare_paths
+from paos.method.reassessment import compare_paths
 from tests.builders import write_engagement
 
 PROC = Path("/proc/self/status")

@@ -44,8 +44,14 @@ from paos._files import (
     sweep_leftovers,
     writable_folder,
 )
-from paos.base.rulebook import absolute_rulebook
+from paos.base.rulebook import absolute_rulebook, load_rulebook
+from paos.deliverables._browser import Browser
+from paos.deliverables.notebook import for_run, template
 from paos.errors import FaultError, NotebookError, PaosError, plain
+from paos.evidence.validate import load_evidence
+from paos.method.check import assess
+from paos.method.diagnostic import score_evidence
+from paos.method.store import store_rows, write_runs
 
 if TYPE_CHECKING:
     from paos.deliverables._browser import Browser
@@ -65,7 +71,6 @@ class RunResult:
 def notebook_path(name: str = DIAGNOSTIC) -> Path:
     """The notebook template shipped in the package, `paos/notebooks/` (the
     PAOS_NOTEBOOKS environment variable overrides the folder)."""
-    from paos.deliverables.notebook import template
 
     return template(name)
 
@@ -327,10 +332,9 @@ def run_engagement(
     `browser` if given (a batch worker's), else with one launched for this run.
     An `out` or `store` that cannot be written is refused (`FaultError`) before any
     work starts."""
-    from paos.base.rulebook import load_rulebook
+    # deferred: python-pptx, nbconvert and altair take seconds to import; only the
+    # steps that write a deck, a PDF or a check page need them
     from paos.deliverables._pptx import check_master
-    from paos.deliverables.notebook import for_run
-    from paos.evidence.validate import load_evidence
 
     t0 = time.perf_counter()
     check_master(pptx_template)  # before the evidence is read
@@ -369,9 +373,6 @@ def run_engagement(
         pptx_template=pptx_template,
     )
     if store:  # record the run once it is published
-        from paos.method.diagnostic import score_evidence
-        from paos.method.store import store_rows, write_runs
-
         try:
             write_runs(store_rows(score_evidence(evidence, rulebook)), store)
         except OSError as exc:
@@ -425,7 +426,8 @@ def deliver(
     nothing is published then. `meta` goes in the HTML's <meta> elements."""
     import nbformat
 
-    from paos.deliverables._browser import Browser
+    # deferred: python-pptx, nbconvert and altair take seconds to import; only the
+    # steps that write a deck, a PDF or a check page need them
     from paos.deliverables._pptx import check_master
     from paos.deliverables._render import html_to_pdf, notebook_html
     from paos.deliverables.slides import notebook_deck
@@ -537,8 +539,9 @@ def run_check(
 ) -> RunResult:
     """The Architecture Check of a prospect: `<out>/<id>/architecture_check.html/.pdf/
     .pptx`, check.json and the executed notebook."""
+    # deferred: python-pptx, nbconvert and altair take seconds to import; only the
+    # steps that write a deck, a PDF or a check page need them
     from paos.deliverables.check_page import meta
-    from paos.method.check import assess
 
     t0 = time.perf_counter()
     rulebook = absolute_rulebook(rulebook)

@@ -49,6 +49,7 @@ from paos.evidence.surveys.write import (
     table_text,
     write_both,
 )
+from paos.evidence.validate import load_evidence
 
 __all__ = ["ImportResult", "import_export", "suggest_mapping", "summary_text"]
 
@@ -198,8 +199,6 @@ def import_export(
     result.per_perspective = perspectives(responses, rb)
     result.seconds = time.perf_counter() - start
     if validate:
-        from paos.evidence.validate import load_evidence
-
         try:
             load_evidence([folder], rb)
         except FaultError:

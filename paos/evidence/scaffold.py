@@ -23,8 +23,8 @@ from paos._files import workbook_bytes
 from paos.base.rulebook import RULEBOOK_DIR, Rulebook
 from paos.errors import PaosError
 from paos.evidence.intake import LOOKUP_COLUMNS, NOTE_COLUMN
-from paos.evidence.validate import COLUMNS
 from paos.evidence.table_rules import SOURCES
+from paos.evidence.validate import COLUMNS
 
 FIXED_TIME = dt.datetime(2026, 1, 1)  # workbook properties and zip entries: same bytes
 RATING_ROWS = 500  # ratings rows pre-filled with drop-downs and lookups

@@ -17,7 +17,7 @@
       Strongly agree: 4
       Not sure: blank
 
-Read like every other YAML input (`intake.read_yaml`: no anchors, aliases or tags,
+Read like every other YAML input (`paos.base.yaml_events.read_yaml`: no anchors, aliases or tags,
 every value the text written); an unknown key or target is refused with its line.
 """
 

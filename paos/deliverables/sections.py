@@ -188,7 +188,7 @@ def _roadmap_chart(d: Deliverable):
 
 
 def _divergence_chart(d: Deliverable):
-    return charts.divergence_dumbbell(d.contract["signals"], d.names, d.scale)
+    return charts.divergence_dumbbell(d.contract["signals"], d.names, d.scale, titles.views(d))
 
 
 # The numbers behind each chart, for a native (editable) chart in the PowerPoint
@@ -384,10 +384,8 @@ def _gap_view(d: Deliverable, g: dict) -> dict:
     s = d.signal(g["signal_id"])
     reason = ""
     if s["divergence_class"] == "blind_spot":
-        reason = (
-            f"leadership rates it {f.mean(s['strategic'])}, operational reality "
-            f"{f.mean(s['reality'])}"
-        )
+        lead, real = titles.views(d)
+        reason = f"{lead} rates it {f.mean(s['strategic'])}, {real} {f.mean(s['reality'])}"
     return {
         "signal": _sig(d, g["signal_id"]),
         "dimension": next(x["name"] for x in d.contract["dimensions"] if x["id"] == g["dimension"]),
@@ -549,16 +547,16 @@ def summary_data(d: Deliverable) -> dict:
 def raised_rule(d: Deliverable) -> str:
     """The escalation rule in plain words."""
     esc_rule, dv, f = d.rulebook["escalation"], d.rulebook["divergence"], d.figures
+    lead, real = titles.views(d)
     if esc_rule["divergence_class"] == "blind_spot":
         why = (
-            f"leadership rates it at least "
-            f"{titles.count_points(f.plain(dv['blind_spot_at_or_above']))} above operational reality"
+            f"{lead} rates it at least "
+            f"{titles.count_points(f.plain(dv['blind_spot_at_or_above']))} above {real}"
         )
     else:
         why = (
-            f"leadership rates it at least "
-            f"{titles.count_points(f.plain(-dv['hidden_strength_at_or_below']))} below operational "
-            "reality"
+            f"{lead} rates it at least "
+            f"{titles.count_points(f.plain(-dv['hidden_strength_at_or_below']))} below {real}"
         )
     return f"A gap is raised {titles.count(esc_rule['levels'], 'level')} where {why}"
 
@@ -657,11 +655,23 @@ def roadmap(d: Deliverable) -> Html:
     return _render("roadmap.html.j2", data)
 
 
+def _view_heads(d: Deliverable) -> dict[str, str]:
+    lead, real = titles.views(d)
+    return {"strategic": lead, "reality": real}
+
+
+def _others(d: Deliverable) -> str:
+    """The perspectives whose mean is the reality view, by their rulebook names."""
+    strategic = d.rulebook["strategic_perspective"]
+    return titles.joined([p for p in d.rulebook["perspectives"] if p != strategic])
+
+
 def _views(d: Deliverable, s: dict) -> str:
     """Divergence class and agreement in plain words."""
+    lead, real = titles.views(d)
     words = {
-        "blind_spot": "leadership higher",
-        "hidden_strength": "reality higher",
+        "blind_spot": f"{lead} higher",
+        "hidden_strength": f"{real} higher",
         "aligned": "views agree",
         "not_testable": "one view only",
     }
@@ -731,6 +741,7 @@ def dimension_pages(d: Deliverable) -> Html:
                     else ""
                 ),
                 "commentary": d.commentary.get(f"dimension:{dim['id']}", []),
+                "continued": titles.dimension_page(d, dim),
             }
         )
     data = {
@@ -742,6 +753,7 @@ def dimension_pages(d: Deliverable) -> Html:
             + _threshold_text(d)
         ),
         "dims": dims,
+        "views": _view_heads(d),
         "show_thresholds": len(thresholds) > 1,
         "fragile": any(_fragile(g) for g in gaps.values()),
     }
@@ -778,24 +790,27 @@ def divergence(d: Deliverable) -> Html:
 
     low = [d.names[s["id"]] for s in sigs if s["low_consensus"]]
     cut = d.rulebook["agreement"]["low_consensus_below"]
+    lead, real = titles.views(d)
+    cap = titles.cap
     data = {
-        "page": {"title": titles.divergence(d), "kicker": "Leadership against operational reality"},
+        "page": {"title": titles.divergence(d), "kicker": f"{cap(lead)} against {real}"},
         "lead": (
-            "Leadership's mean rating of each signal against the mean of everyone else "
-            "(operational staff, partners, metrics)."
+            f"{cap(lead)}'s mean rating of each signal against {real}: the mean of every "
+            f"other perspective ({_others(d)})."
         ),
         "chart": Markup(_chart(d, "divergence")),
         "native": _divergence_native(d),
-        "caption": "Leadership against operational reality, per signal (mean ratings)",
+        "caption": f"{cap(lead)} against {real}, per signal (mean ratings)",
+        "views": _view_heads(d),
         "groups": [
             {
-                "head": "Leadership rates higher (blind spots)",
-                "explain": f"Leadership assumes more structure than reality shows, by {up} or more.",
+                "head": f"{cap(lead)} rates higher (blind spots)",
+                "explain": f"{cap(lead)} assumes more structure than {real} shows, by {up} or more.",
                 "entries": items("blind_spot"),
             },
             {
-                "head": "Reality is ahead (hidden strengths)",
-                "explain": f"Reality is ahead of what leadership believes, by {down} or more.",
+                "head": f"{cap(real)} is ahead (hidden strengths)",
+                "explain": f"{cap(real)} is ahead of what {lead} believes, by {down} or more.",
                 "entries": items("hidden_strength"),
             },
         ],
@@ -833,6 +848,7 @@ def evidence_appendix(d: Deliverable) -> Html:
                 "color": _severity_colors(d).get(g["severity"], charts.MUTED),
                 "priority": g["priority"],
                 "question": d.questions[g["signal_id"]],
+                "continued": titles.evidence_gap(d, g),
                 "quotes": quotes,
             }
         )
@@ -861,6 +877,7 @@ def terms(d: Deliverable) -> list[dict]:
     """The method's terms that the body avoids, defined in plain words."""
     rb, f = d.rulebook, d.figures
     dv, esc_rule = rb["divergence"], rb["escalation"]
+    lead, real = titles.views(d)
     return [
         {
             "term": "PAI",
@@ -868,13 +885,13 @@ def terms(d: Deliverable) -> list[dict]:
         },
         {
             "term": "blind spot",
-            "text": f"leadership rates a signal at least {f.plain(dv['blind_spot_at_or_above'])} "
-            "above operational reality (everyone else's mean).",
+            "text": f"{lead} rates a signal at least {f.plain(dv['blind_spot_at_or_above'])} "
+            f"above {real} (the mean of every other perspective: {_others(d)}).",
         },
         {
             "term": "hidden strength",
-            "text": "operational reality rates a signal at least "
-            f"{f.plain(-dv['hidden_strength_at_or_below'])} above leadership.",
+            "text": f"{real} rates a signal at least "
+            f"{f.plain(-dv['hidden_strength_at_or_below'])} above {lead}.",
         },
         {
             "term": "raised (escalated)",
@@ -904,6 +921,21 @@ def terms(d: Deliverable) -> list[dict]:
     ]
 
 
+def card_parts(d: Deliverable, html: str) -> list[dict]:
+    """The rendered methodology card cut before each heading (h2, h3): a printed
+    page that starts with a part is headed by the part's title (titles.card_part)."""
+    out = []
+    for piece in re.split(r"(?=<h[23]>)", html):
+        if not piece.strip():
+            continue
+        head = re.match(r"<h[23]>(.*?)</h[23]>", piece)
+        text = Html(head[1]).text() if head else ""
+        out.append(
+            {"html": Markup(piece), "continued": titles.card_part(d, text) if text else ""}
+        )
+    return out
+
+
 def methodology(d: Deliverable) -> Html:
     """Appendix B: the method's terms, and every rule of the rulebook these results
     were scored with (the methodology card, as `paos rulebook show` prints it)."""
@@ -911,7 +943,7 @@ def methodology(d: Deliverable) -> Html:
     data = {
         "page": {"title": titles.methodology(d), "kicker": "Appendix B · Terms and methodology"},
         "terms": terms(d),
-        "card": Markup(_CARD.render(card)),
+        "card": card_parts(d, _CARD.render(card)),
     }
     return _render("methodology.html.j2", data)
 

@@ -87,7 +87,13 @@ def methodology_card(rb: Rulebook) -> str:
         + _mds(r["stakeholder_perspectives"])
         + "; roles that need one: "
         + _mds(r["roles_requiring_perspective"])
-        + ".",
+        + "."
+        + (
+            f" The deliverables call the strategic view {md(r['view_labels']['strategic'])} "
+            f"and reality {md(r['view_labels']['reality'])}."
+            if r.get("view_labels")
+            else ""
+        ),
         "",
         "## Signals",
         "",

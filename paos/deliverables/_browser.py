@@ -184,7 +184,7 @@ def footer_options(text: str) -> dict:
     """page.pdf's options for a footer on every page: `text` (the page's own
     data-paos-footer, e.g. "<client> · Confidential") on the left, "n / N" on the
     right (Chromium fills pageNumber and totalPages). `text` is escaped."""
-    from html import escape
+    from markupsafe import escape
 
     style = (
         "font: 7.5pt 'DejaVu Sans', Arial, sans-serif; color: #5b6b7b; width: 100%; "

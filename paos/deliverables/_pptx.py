@@ -36,6 +36,8 @@ def continued(i: int, n: int) -> str:
     if not i:
         return ""
     return CONTINUED if n == 2 else f" (continued, {i + 1} of {n})"
+
+
 # 16:9, the size of the bundled default (a consultancy's master keeps its own).
 WIDE = (Inches(13.333), Inches(7.5))
 _MAIN = "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"

@@ -311,7 +311,9 @@ def evidence_gap(d: Deliverable, g: dict) -> str:
     k = len(g["evidence"])
     if not k:
         return f"No documented rating stands behind the {g['severity']} gap in {name}"
-    return f"{count(k, 'documented rating')} {verb(k, 'supports')} the {g['severity']} gap in {name}"
+    return (
+        f"{count(k, 'documented rating')} {verb(k, 'supports')} the {g['severity']} gap in {name}"
+    )
 
 
 def card_part(d: Deliverable, heading: str) -> str:

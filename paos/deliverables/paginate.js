@@ -132,7 +132,18 @@
       for (const c of carried) moved.appendChild(c);
       return place(el, path, [moved]);
     }
-    const next = breakBefore(carried.length ? carried[0] : el, path);
+    // an item that would keep nothing on this sheet starts the next one whole
+    const item = path.length ? path[path.length - 1] : null;
+    let next;
+    if (target !== sheet && !target.children.length && item && item.dataset.continued) {
+      target.remove();
+      const outer = breakBefore(item, path.slice(0, -1));
+      const shell = item.cloneNode(false);
+      (outer.length ? outer[outer.length - 1] : sheet).appendChild(shell);
+      next = outer.concat([shell]);
+    } else {
+      next = breakBefore(carried.length ? carried[0] : el, path);
+    }
     const inner = next.length ? next[next.length - 1] : sheet;
     for (const c of carried) inner.appendChild(c);
     return place(el, path, next);

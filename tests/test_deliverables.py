@@ -287,7 +287,22 @@ def test_csv_text_neutralises_every_cell():
 
 
 def test_esc_keeps_text_visible():
-    assert esc("<b>x</b>\n& 'y'") == "&lt;b&gt;x&lt;/b&gt;<br>&amp; &#x27;y&#x27;"
+    assert esc("<b>x</b>\n& 'y'") == "&lt;b&gt;x&lt;/b&gt;<br>&amp; &#39;y&#39;"
+
+
+def test_one_escaper_is_markupsafes():
+    """Issue 21 item 6: the HTML goes through markupsafe's escape (the one Jinja's
+    autoescaping uses); no hand-made copy is left in the deliverables or the portfolio."""
+    import re
+
+    from markupsafe import escape
+
+    text = "<b>x</b> & 'y' \"z\""
+    assert esc(text) == str(escape(text))
+    hand_made = re.compile(r"html\.escape|from html import escape|\.replace\(\"<\", \"&lt;\"\)")
+    for folder in ("deliverables", "portfolio"):
+        for path in (DEMO.parents[1] / "paos" / folder).rglob("*.py"):
+            assert not hand_made.search(path.read_text(encoding="utf-8")), path
 
 
 @pytest.mark.slow

@@ -55,6 +55,10 @@ SCHEMA = {
     # paos-v1); a rulebook where that is not exactly one perspective must name it.
     "metric_perspective": _Optional(str),
     "strategic_perspective": str,
+    # How the deliverables name the two views a divergence compares: the strategic
+    # perspective's mean and every other perspective's (words, not ids). Optional:
+    # without it, the perspectives' own names.
+    "view_labels": _Optional({"strategic": str, "reality": str}),
     "stakeholder_perspectives": _ListOf(str),
     "roles_requiring_perspective": _ListOf(str),
     "divergence": {"blind_spot_at_or_above": _num, "hidden_strength_at_or_below": _num},

@@ -291,7 +291,10 @@ def priority_matrix(
 
 
 def divergence_dumbbell(
-    signals: list[dict], names: dict[str, str], scale: tuple[float, float]
+    signals: list[dict],
+    names: dict[str, str],
+    scale: tuple[float, float],
+    views: tuple[str, str],
 ) -> alt.Chart:
     """Strategic view against operational reality for every signal, coloured by
     divergence class: blind spots and hidden strengths in one picture."""
@@ -312,7 +315,7 @@ def divergence_dumbbell(
                 pts.append(
                     {
                         "signal": label,
-                        "view": "leadership" if who == "strategic" else "reality",
+                        "view": views[0] if who == "strategic" else views[1],
                         "value": s[who],
                     }
                 )

@@ -199,8 +199,11 @@ def gap_sentence(d: Deliverable, g: dict) -> str:
         f"threshold of {g['threshold']:g} ({', '.join(flags)})"
     )
     if s["divergence_class"] == "blind_spot":
+        from paos.deliverables.titles import views
+
+        lead, real = views(d)
         out += (
-            f": leadership rates it {d.score(s['strategic'])} while operational reality "
+            f": {lead} rates it {d.score(s['strategic'])} while {real} "
             f"shows {d.score(s['reality'])}"
         )
     return out + "."

@@ -15,7 +15,6 @@ MAX_LINES = 600
 # Modules still over MAX_LINES, each owned by a change under way (issue 21): the
 # test fails as soon as one of them is fixed, so the exception is removed with it.
 STILL_LONG = {
-    "paos/deliverables/sections.py",
     "paos/cli.py",
     "paos/evidence/questionnaire.py",
 }

@@ -22,6 +22,7 @@ from paos.deliverables import commentary
 from paos.deliverables.actions import actions_workbook
 from paos.deliverables.deliverable import Deliverable, severities
 from paos.deliverables.notebook import here, resolve
+from paos.deliverables.titles import views
 from paos.errors import PaosError, isolate
 from paos.evidence.plan import ACTIONS_FILE
 from paos.evidence.validate import load_evidence
@@ -199,8 +200,6 @@ def gap_sentence(d: Deliverable, g: dict) -> str:
         f"threshold of {g['threshold']:g} ({', '.join(flags)})"
     )
     if s["divergence_class"] == "blind_spot":
-        from paos.deliverables.titles import views
-
         lead, real = views(d)
         out += (
             f": {lead} rates it {d.score(s['strategic'])} while {real} "

@@ -153,7 +153,7 @@ def score_sources(
             outcomes[i] = Outcome(str(src), None, "failed", "read", _reason(err))
         raws.append(raw)
         if progress:
-            progress.advance(current=src.name)
+            progress.advance(failed=int(raw is None), current=src.name)
     todo = [i for i, raw in enumerate(raws) if i not in outcomes and raw is not None]
     read = {i: raw for i, raw in enumerate(raws) if raw is not None}
     lap("read")

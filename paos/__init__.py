@@ -83,7 +83,10 @@ _EXPORTS = {
 }
 __all__ = [*_EXPORTS, "__version__"]
 
-if TYPE_CHECKING:  # what `__getattr__` gives, for type checkers (never run)
+# What `__getattr__` gives, for type checkers (never run); the names are in __all__,
+# which ruff cannot read from _EXPORTS:
+# ruff: noqa: F401
+if TYPE_CHECKING:
     from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
     from paos._types import Evidence, Results
     from paos.api import (

@@ -117,9 +117,7 @@ class Validation:
 
 
 @_refusing
-def validate(
-    engagement: str | Path, rulebook: str | Path | Rulebook | None = None
-) -> Validation:
+def validate(engagement: str | Path, rulebook: str | Path | Rulebook | None = None) -> Validation:
     """Check an engagement's evidence (a folder or a workbook) under `rulebook`, else
     the one its engagement.yaml names. Raises `EvidenceError` listing every problem
     at once (file, line, column, value, rule)."""

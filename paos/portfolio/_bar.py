@@ -28,8 +28,10 @@ class Bar:
         """`n` more engagements finished, `failed` of them failed; `current`: which."""
         self.failed += failed
         if self.progress is not None and self.task is not None:
-            shown = {"current": current} if current else {}
-            self.progress.update(self.task, advance=n, failed=self.failed, **shown)
+            if current:
+                self.progress.update(self.task, advance=n, failed=self.failed, current=current)
+            else:
+                self.progress.update(self.task, advance=n, failed=self.failed)
 
     def failures(self, n: int) -> None:
         """The number of engagements failed so far, once it is known."""

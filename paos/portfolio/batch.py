@@ -554,10 +554,7 @@ def failure_table(outcomes: Iterable[Outcome]) -> str:
         return ""
     name = max(len(_name(o)) for o in failed)
     lines = [f"{'engagement':<{name}}  {'stage':<8}  reason"]
-    lines += [
-        f"{_name(o):<{name}}  {o.stage:<8}  {o.reason}"
-        for o in failed
-    ]
+    lines += [f"{_name(o):<{name}}  {o.stage:<8}  {o.reason}" for o in failed]
     return "\n".join(lines)
 
 

@@ -89,33 +89,7 @@ __all__ = [*_EXPORTS, "__version__"]
 if TYPE_CHECKING:
     from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
     from paos._types import Evidence, Results
-    from paos.api import (
-        BatchResult,
-        Executor,
-        QuestionnaireFormat,
-        Validation,
-        batch,
-        benchmark,
-        benchmark_text,
-        check,
-        check_rulebook,
-        compare,
-        compare_text,
-        diagnose,
-        import_survey,
-        import_text,
-        methodology_card,
-        new_engagement,
-        new_rulebook,
-        notebook,
-        portfolio_report,
-        questionnaire,
-        rulebook_check_text,
-        run,
-        score_text,
-        suggest_mapping,
-        validate,
-    )
+    from paos.api import *  # noqa: F403 - its __all__: every command as a function
     from paos.deliverables.run import RunResult
     from paos.errors import (
         EvidenceError,

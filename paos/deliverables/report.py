@@ -14,9 +14,9 @@ from pathlib import Path
 import polars as pl
 from markupsafe import Markup
 
-from paos import __version__
 from paos._files import atomic_write_bytes, atomic_write_text, csv_text
 from paos._types import Evidence, Results
+from paos._version import __version__
 from paos.base.rulebook import load_rulebook
 from paos.deliverables import commentary
 from paos.deliverables.actions import actions_workbook

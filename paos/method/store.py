@@ -22,10 +22,10 @@ from pathlib import Path
 
 import polars as pl
 
-from paos import __version__
 from paos._defaults import DEFAULT_STORE
 from paos._files import PaosWarning, atomic_write_bytes, make_staging, remove_staging
 from paos._types import Results
+from paos._version import __version__
 from paos.base.text import CONTROL_PL
 
 _SIGNAL = pl.Struct(

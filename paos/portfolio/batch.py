@@ -27,6 +27,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -44,7 +45,10 @@ from paos.evidence.validate import duplicate_ids as clashes
 from paos.method.engine import score
 from paos.method.robustness import robustness
 from paos.method.store import evidence_digest, readable_run, run_file, store_rows, write_runs
-from paos.portfolio._progressbar import Progress
+from paos.portfolio._bar import Bar
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 @dataclass
@@ -119,7 +123,7 @@ def score_sources(
     store: Path,
     rulebook: Rulebook | None = None,
     force: bool = False,
-    progress: Progress | None = None,
+    progress: Bar | None = None,
     timings: dict[str, float] | None = None,
 ) -> list[Outcome]:
     """Read, validate and score `sources` in one vectorised pass; record each valid
@@ -153,7 +157,7 @@ def score_sources(
             outcomes[i] = Outcome(str(src), None, "failed", "read", _reason(err))
         raws.append(raw)
         if progress:
-            progress.advance()
+            progress.advance(failed=int(raw is None), current=src.name)
     todo = [i for i, raw in enumerate(raws) if i not in outcomes and raw is not None]
     read = {i: raw for i, raw in enumerate(raws) if raw is not None}
     lap("read")
@@ -188,7 +192,7 @@ def score_sources(
     for i in range(len(sources)):
         outcomes[i].seconds = elapsed / max(1, len(sources))
     if progress:
-        progress.failed = sum(o.status == "failed" for o in outcomes.values())
+        progress.failures(sum(o.status == "failed" for o in outcomes.values()))
     return [outcomes[i] for i in range(len(sources))]
 
 
@@ -277,11 +281,11 @@ def run_batch(
     scheduler: str | None = None,
     force: bool = False,
     rulebook: str | None = None,
-    stream=None,
+    progress: Progress | None = None,
     pptx_template: str | Path | None = None,
 ) -> list[Outcome]:
-    """Run every engagement under `portfolio`; returns one outcome per engagement.
-    An --out or --store that cannot be written, or a `pptx_template` that is no
+    """Run every engagement under `portfolio`; returns one outcome per engagement,
+    counted on `progress` (a `rich.progress.Progress`) if given. An --out or --store that cannot be written, or a `pptx_template` that is no
     PowerPoint master, is refused before any work starts."""
     if executor not in ("local", "dask"):
         raise PaosError(f"unknown executor {executor!r} (local or dask)")
@@ -301,7 +305,7 @@ def run_batch(
     out = Path(os.path.abspath(out)) if scores_only else writable_folder(out, "--out")
     rulebook = absolute_rulebook(rulebook)
     sweep_leftovers(out, store)  # what a killed paos process left there, only that
-    bar = Progress(len(sources), "scoring" if scores_only else "deliverables", stream=stream)
+    bar = Bar(progress, len(sources), "scoring" if scores_only else "deliverables")
     if executor == "dask":
         return _run_dask(
             sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar, limit, master
@@ -334,7 +338,7 @@ def _run_local(sources, out, store, jobs, force, rulebook, bar, master=None) -> 
             except Exception as exc:  # noqa: BLE001 - e.g. an outcome that would not pickle
                 outcome = Outcome(src, None, "failed", "worker", _reason(exc))
             results[src] = outcome
-            bar.advance(failed=outcome.status == "failed")
+            bar.advance(failed=outcome.status == "failed", current=_name(outcome))
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM as the CLI turns it into one
         _stop_workers(pool)
         raise
@@ -412,7 +416,7 @@ class _WorkerWatch:
     after `_NO_WORKER_SAY` seconds, and gives the reason to stop after
     `_NO_WORKER_STOP` (tasks wait for ever on a cluster without workers)."""
 
-    def __init__(self, client, scheduler: str, bar: Progress) -> None:
+    def __init__(self, client, scheduler: str, bar: Bar) -> None:
         self.client, self.scheduler, self.bar = client, scheduler, bar
         self.seen, self.said = time.monotonic(), False
 
@@ -521,7 +525,7 @@ def _run_dask(
                         ]
                     for outcome in outcomes:
                         results[outcome.source] = outcome
-                        bar.advance(failed=outcome.status == "failed")
+                        bar.advance(failed=outcome.status == "failed", current=_name(outcome))
                 top_up()
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: nothing more is started
             client.cancel(submitted)
@@ -529,17 +533,18 @@ def _run_dask(
     return [results[str(s)] for s in sources]
 
 
+def _name(o: Outcome) -> str:
+    return o.engagement_id or Path(o.source).name
+
+
 def failure_table(outcomes: Iterable[Outcome]) -> str:
     """The failures as a plain-text table, one line each."""
     failed = [o for o in outcomes if o.status == "failed"]
     if not failed:
         return ""
-    name = max(len(o.engagement_id or Path(o.source).name) for o in failed)
+    name = max(len(_name(o)) for o in failed)
     lines = [f"{'engagement':<{name}}  {'stage':<8}  reason"]
-    lines += [
-        f"{(o.engagement_id or Path(o.source).name):<{name}}  {o.stage:<8}  {o.reason}"
-        for o in failed
-    ]
+    lines += [f"{_name(o):<{name}}  {o.stage:<8}  {o.reason}" for o in failed]
     return "\n".join(lines)
 
 

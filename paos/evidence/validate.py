@@ -329,7 +329,8 @@ def _with_optional(table: Table, name: str, src: int) -> pl.DataFrame:
         for c in (*COLUMNS[name][0], *optional, "_line", "_rating_col")
         if c in table.frame.columns
     ]
-    return table.frame.select(keep).with_columns(
+    return table.frame.select(
+        *keep,
         *missing,
         _src=pl.lit(src, pl.Int32),
         _file=pl.lit(table.file),
@@ -477,6 +478,7 @@ def check_engagements(
     refusals: list[set[Problem]] = [set(r.cell_refusals) for r in raws]
     metas: dict[int, dict] = {}
     groups: dict[str, list[int]] = {}
+    known = set(known_rulebooks())
     for i, raw in enumerate(raws):
         if raw.unreadable:
             continue
@@ -484,7 +486,7 @@ def check_engagements(
         for table in raw.tables.values():
             refusals[i].update(_unsafe_cells(table))
         book = rulebook.id if rulebook else metas[i]["rulebook"]
-        if book in known_rulebooks() or rulebook:
+        if book in known or rulebook:
             groups.setdefault(book, []).append(i)
     ids = [metas[i].get("id") if i in metas else None for i in range(len(raws))]
     for i, problem in duplicate_ids(raws, ids).items():

@@ -488,10 +488,10 @@ def _frame(
         keep += body[prev:]
         lines += range(prev + 2, len(body) + 2)
     problems += listed(ragged, f"more or fewer fields than the header's {width}")
-    # Blank cells become null and blank rows are dropped here, on the Python strings
-    # the reader has just made, in one pass that costs about what reading them did: a
-    # polars query per table cost 0.5 ms even for a table of a few rows, 1.4 ms per
-    # engagement folder (issue 22: `paos batch --scores-only` over 1,000 folders).
+    # Blank cells become null, blank rows are dropped and the columns named here, on
+    # the Python strings the reader has just made, in one pass that costs about what
+    # reading them did: the polars queries this took cost 1.2 ms per table even for a
+    # few rows, 3 ms per engagement folder (issue 22, scores-only over 1,000 folders).
     kept_rows: list[list[str | None]] = []
     kept_lines: list[int] = []
     for line, row in zip(lines, keep, strict=True):
@@ -500,15 +500,10 @@ def _frame(
             kept_rows.append(cells)
             kept_lines.append(line)
     cols = list(zip(*kept_rows)) if kept_rows else [()] * width
-    frame = pl.DataFrame(
-        [pl.Series(f"_{j}", cols[j], dtype=pl.String) for j in range(width)]
-        + [pl.Series("_line", kept_lines, dtype=pl.Int32)]
-    )
     for j in (j for j, name in enumerate(header) if not name):
-        filled = frame.filter(pl.col(f"_{j}").is_not_null())
-        headless += [(line, j, v) for line, v in zip(filled["_line"], filled[f"_{j}"])]
+        headless += [(line, j, v) for line, v in zip(kept_lines, cols[j]) if v is not None]
     problems += _headless(file, sheet, headless)
-    named: dict[str, str] = {}
+    named: dict[str, int] = {}
     for j, name in enumerate(header):
         if name in named:
             problems.append(Problem(file, "appears twice in the header", 1, name, None, sheet))
@@ -524,8 +519,11 @@ def _frame(
                 )
             )
         elif name:
-            named[name] = f"_{j}"
-    frame = frame.select(*[pl.col(c).alias(n) for n, c in named.items()], "_line")
+            named[name] = j
+    frame = pl.DataFrame(
+        [pl.Series(name, cols[j], dtype=pl.String) for name, j in named.items()]
+        + [pl.Series("_line", kept_lines, dtype=pl.Int32)]
+    )
     return Table(file, sheet, frame, list(named))
 
 

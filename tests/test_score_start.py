@@ -12,6 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "engagements" / "northwind-2026-09"
+PORTFOLIO = ROOT / "data" / "portfolio" / "engagements"
 
 # Libraries the deliverables, workbooks, notebooks, batch workers and Dask use; none
 # is needed to score. (pandera imports hypothesis on its first validation when it is
@@ -86,3 +87,22 @@ def test_the_cli_module_imports_no_data_library():
     command that uses them."""
     found = _imported("import paos.cli")
     assert found & (HEAVY | SCORING) == set()
+
+
+def test_scores_only_imports_no_library_of_the_deliverables(tmp_path):
+    """`paos batch --scores-only` over the bundled portfolio (the folders the
+    1,000-folder goal copies; CSV, so no workbook reader either) scores without them."""
+    code = (
+        "import contextlib, io, sys\n"
+        f"sys.argv = ['paos', 'batch', {str(PORTFOLIO)!r}, '--scores-only', "
+        f"'--store', {str(tmp_path / 'store')!r}]\n"
+        "from paos.cli import app\n"
+        "with contextlib.redirect_stderr(io.StringIO()) as err:\n"
+        "    try:\n"
+        "        app()\n"
+        "    except SystemExit as end:\n"
+        "        assert not end.code, (end.code, err.getvalue())\n"
+    )
+    found = _imported(code)
+    assert list((tmp_path / "store").rglob("*.parquet"))  # it did score and write
+    assert found & HEAVY == set()

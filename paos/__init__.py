@@ -90,6 +90,8 @@ if TYPE_CHECKING:
     from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
     from paos._types import Evidence, Results
     from paos.api import *  # noqa: F403 - its __all__: every command as a function
+    from paos.base.derive import RulebookCheck
+    from paos.base.rulebook import Rulebook, load_rulebook
     from paos.deliverables.run import RunResult
     from paos.errors import (
         EvidenceError,
@@ -102,10 +104,8 @@ if TYPE_CHECKING:
     )
     from paos.evidence.surveys import ImportResult
     from paos.evidence.validate import load_evidence
-    from paos.base.derive import RulebookCheck
     from paos.method.engine import score
     from paos.method.results import contract, contracts, summary_text
-    from paos.base.rulebook import Rulebook, load_rulebook
     from paos.portfolio.batch import Outcome
 
 

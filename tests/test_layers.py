@@ -21,7 +21,9 @@ STILL_LONG = {
 # refused by the layers contract whichever way it is written).
 # The public API (paos.api) imports each command's machinery when the command is
 # called, so `import paos` and `paos score` pay only for what they use.
-DEFERRED = {"paos/api.py"}
+# cli/portfolio.py: the batch command's progress bar (rich) is imported by that
+# command only, so `paos score` never loads it (tests/test_score_start.py).
+DEFERRED = {"paos/api.py", "paos/cli/portfolio.py"}
 # Modules whose import costs seconds (python-pptx, nbconvert, altair): imported where
 # a deck, a PDF or a check page is made, so a run that makes none never pays for them.
 HEAVY = {

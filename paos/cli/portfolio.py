@@ -24,7 +24,6 @@ from paos.cli._app import (
     stage,
     written,
 )
-from paos.cli._progress import progress
 
 
 @app.command()
@@ -64,6 +63,8 @@ def batch(
 
     Example: paos batch data/portfolio/engagements --scores-only
     """
+    from paos.cli._progress import progress  # rich: only `paos batch` pays for it
+
     left = (
         "workers stopped; finished engagements are kept; run the same command again "
         "to finish the rest"

@@ -18,6 +18,7 @@ import hashlib
 import io
 import warnings
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -221,15 +222,25 @@ def run_file(
     )
 
 
+_WRITERS = 8  # threads writing run files (see write_runs)
+_QUEUED = 64  # encoded files waiting for them, at most
+
+
 def write_runs(rows: pl.DataFrame, store: str | Path = DEFAULT_STORE) -> list[Path]:
     """Write each row as its own Parquet file, atomically (each is written in full in a
     staging folder of this process in the store, then renamed into place); returns
     the paths."""
-    out: list[Path] = []
     if rows.height == 0:
-        return out
+        return []
     work = make_staging(Path(store), "paos-write")
+    # The files are encoded here and written by a few threads: each write waits for
+    # its fsync, and waits on several threads overlap (the file system commits them
+    # together): 1,000 one-row files took 1.1-4.6 ms each written one after the other,
+    # 0.2-0.8 ms on 8 threads (issue 22, scores-only). At most `_QUEUED` encoded files
+    # wait for a thread, so memory stays bounded however many rows there are.
+    pool = ThreadPoolExecutor(_WRITERS, thread_name_prefix="paos-write")
     try:
+        pending: list[Future[Path]] = []
         for row in rows.iter_slices(1):
             r = row.row(0, named=True)
             path = run_file(
@@ -241,10 +252,13 @@ def write_runs(rows: pl.DataFrame, store: str | Path = DEFAULT_STORE) -> list[Pa
             )
             buf = io.BytesIO()
             row.write_parquet(buf)
-            out.append(atomic_write_bytes(path, buf.getvalue(), work))
+            if len(pending) >= _QUEUED:
+                pending[-_QUEUED].result()  # raises the first failure, if any
+            pending.append(pool.submit(atomic_write_bytes, path, buf.getvalue(), work))
+        return [done.result() for done in pending]
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         remove_staging(work)
-    return out
 
 
 class StoreWarning(PaosWarning):

@@ -142,10 +142,14 @@ def score_sources(
 
     outcomes: dict[int, Outcome] = {}
     raws: list[RawEngagement | None] = []
+    books: dict[str, Rulebook | None] = {}  # each rulebook an engagement names, loaded once
     for i, src in enumerate(sources):
         try:
             raw = read_engagement(src)
-            if not force and is_current(raw, rulebook, store):
+            ref = str(raw.meta.get("rulebook") or DEFAULT_RULEBOOK).strip()
+            if ref not in books:
+                books[ref] = _book(raw, rulebook)
+            if not force and is_current(raw, books[ref], store):
                 outcomes[i] = Outcome(
                     str(src),
                     str(raw.meta["id"]).strip(),

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from paos import _startup
 from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos.errors import FaultError, PaosError, printable
 
@@ -57,7 +58,9 @@ def _terminate(signum: int, frame: object) -> None:
 @app.callback()
 def _signals() -> None:
     """Before every command: SIGTERM stops it like Ctrl-C. Only the CLI installs
-    signal handlers (library code never changes process-wide state)."""
+    signal handlers (library code never changes process-wide state); likewise the
+    process set-up of `paos._startup`."""
+    _startup.start()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
 

@@ -22,7 +22,7 @@ from paos.base.limits import MAX_REPORTED
 from paos.base.problems import cascade, listed, more
 from paos.base.rulebook import DEFAULT_RULEBOOK, Rulebook, known_rulebooks, load_rulebook
 from paos.base.tables import Table
-from paos.base.text import BIDI_PL, CONTROL_PL, unsafe_text
+from paos.base.text import CONTROL_PL, unsafe_char, unsafe_text
 from paos.base.workbook import is_workbook
 from paos.errors import EvidenceError, FaultError, Problem
 from paos.evidence.intake import SIGNAL_LIKE, WIDE_EVIDENCE, RawEngagement, read_engagement
@@ -237,21 +237,26 @@ def check_engagements(
 
 
 def _unsafe_cells(table: Table) -> list[Problem]:
-    """Every cell of a table holding a control character (or, in a column that becomes
-    a label, a bidirectional control): the first `MAX_REPORTED` of the file, then one
-    line counting the rest. A clean table (the common case) costs one vectorised scan
-    of its rows' cells joined (a control character cannot arise from joining); only
-    a table with a hit is scanned column by column to name the cells."""
+    """Every cell of a table holding a character `unsafe_char` refuses (as one line in
+    a column that becomes a label, else as free text): the first `MAX_REPORTED` of the
+    file, then one line counting the rest. A clean table (the common case) costs one
+    vectorised scan of its rows' cells joined (a control character cannot arise from
+    joining) and the rule applied once to each distinct label; only a table with a hit
+    is scanned column by column to name the cells."""
     f = table.frame
     probe = pl.DataFrame(  # positional names: a header may read like a regex ("*", "^$")
         [f.get_column(c).alias(f"c{j}") for j, c in enumerate(table.header)]
     )
-    labels = [f"c{j}" for j, c in enumerate(table.header) if c in LABEL_COLUMNS]
+    bad_labels = {
+        c: [v for v in f.get_column(c).drop_nulls().unique().to_list() if unsafe_char(v, True)]
+        for c in dict.fromkeys(table.header)
+        if c in LABEL_COLUMNS
+    }
     if (
         probe.width
+        and not any(bad_labels.values())
         and not probe.select(
             pl.concat_str(pl.all(), ignore_nulls=True).str.contains(CONTROL_PL).any()
-            | pl.concat_str(labels or [pl.lit("")], ignore_nulls=True).str.contains(BIDI_PL).any()
         ).item()
     ):
         return []
@@ -259,8 +264,8 @@ def _unsafe_cells(table: Table) -> list[Problem]:
     for c in table.header:  # renamed: a header may read like a regex ("*", "^$")
         col = f.get_column(c).alias("value")
         bad = col.str.contains(CONTROL_PL)
-        if c in LABEL_COLUMNS:
-            bad = bad | col.str.contains(BIDI_PL)
+        if bad_labels.get(c):
+            bad = bad | col.is_in(bad_labels[c])
         bad = bad.fill_null(False)
         if bad.any():
             hits.append(

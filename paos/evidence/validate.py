@@ -236,6 +236,15 @@ def check_engagements(
     return (concat_evidence(parts) if parts else None), [_capped(ps) for ps in problems]
 
 
+def _unsafe_labels(col: pl.Series) -> list[str]:
+    """The distinct values of a label column that `unsafe_char` refuses as one line.
+    Printable ASCII never is, so only the other values are looked at (4.8M ASCII ids
+    on the busy 2-core machine: 0.7 s, against 3.2 s for the whole column's distinct
+    values)."""
+    suspect = col.filter(col.str.contains(r"[^\x20-\x7E]").fill_null(False))
+    return [v for v in suspect.unique().to_list() if unsafe_char(v, line=True)]
+
+
 def _unsafe_cells(table: Table) -> list[Problem]:
     """Every cell of a table holding a character `unsafe_char` refuses (as one line in
     a column that becomes a label, else as free text): the first `MAX_REPORTED` of the
@@ -247,11 +256,7 @@ def _unsafe_cells(table: Table) -> list[Problem]:
     probe = pl.DataFrame(  # positional names: a header may read like a regex ("*", "^$")
         [f.get_column(c).alias(f"c{j}") for j, c in enumerate(table.header)]
     )
-    bad_labels = {
-        c: [v for v in f.get_column(c).drop_nulls().unique().to_list() if unsafe_char(v, True)]
-        for c in dict.fromkeys(table.header)
-        if c in LABEL_COLUMNS
-    }
+    bad_labels = {c: _unsafe_labels(f.get_column(c)) for c in table.header if c in LABEL_COLUMNS}
     if (
         probe.width
         and not any(bad_labels.values())

@@ -13,21 +13,10 @@ a notebook's imports run in the order its modules ask for (see `paos.deliverable
 """
 
 import importlib
-import sys
 
 from paos._version import __version__
 
 TYPE_CHECKING = False  # as typing's, without importing typing (import time)
-
-# altair -> jsonschema imports `rfc3987_syntax` when it is installed, which compiles a
-# grammar at import time (about 1.2 s, several seconds more inside a kernel on
-# CPython 3.11, gh-142183). Vega-Lite schemas use no "iri" format, so paos never
-# needs it; jsonschema treats the missing module as "format not checked". Kept although
-# it is process-wide: it only ever removes that one optional import, and without it the
-# demo `paos run` takes 12.7 s instead of 6.8 s (median of 6 interleaved runs): 4.4 s
-# more in the kernel, 1.6 s in the CLI process (nbformat and nbconvert import jsonschema
-# too), so it stays here, where both pass first, not in the notebook's first cell alone.
-sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # None blocks it
 
 _EXPORTS = {
     "diagnose": "paos.api",

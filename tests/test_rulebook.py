@@ -364,7 +364,7 @@ RB_V1 = load_rulebook("paos-v1")
 def test_a_renamed_metric_perspective_keeps_every_metric_rating(tmp_path):
     rb = load_rulebook(_renamed(tmp_path))
     assert rb.metric_perspective == "metrics"
-    assert rb.people_perspectives == ["strategic", "operational", "partner"]
+    assert rb.people_perspectives == ("strategic", "operational", "partner")
     new, v1 = _metric_case(rb), _metric_case(RB_V1)
     assert new["pai"] == v1["pai"] and new["robustness"] == v1["robustness"]
     onb = next(s for s in new["signals"] if s["id"] == "ONB-04")

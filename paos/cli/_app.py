@@ -14,7 +14,12 @@ from typing import Annotated
 import typer
 
 import paos
-from paos import PaosError, PaosWarning, printable
+from paos import (
+    PaosError,
+    PaosWarning,
+    _startup,  # the process set-up of paos's own processes
+    printable,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -67,7 +72,9 @@ def _terminate(signum: int, frame: object) -> None:
 @app.callback()
 def _signals() -> None:
     """Before every command: SIGTERM stops it like Ctrl-C. Only the CLI installs
-    signal handlers (library code never changes process-wide state)."""
+    signal handlers (library code never changes process-wide state); likewise the
+    process set-up of `paos._startup`."""
+    _startup.start()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
 

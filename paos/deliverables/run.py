@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from paos import _startup
 from paos._defaults import DEFAULT_OUT
 from paos._files import (
     atomic_write_text,
@@ -129,6 +130,7 @@ def _engine() -> type:
                 startup_timeout=start_timeout,
                 kernel_name=kernel_name,
                 log=logging.getLogger("papermill"),
+                extra_arguments=KERNEL_ARGUMENTS,
                 log_output=log_output,
                 stdout_file=stdout_file,
                 stderr_file=stderr_file,
@@ -183,6 +185,11 @@ def _kernel_manager(kernel_name: str, folder: str):
         transport="ipc",
         connection_file=os.path.join(folder, "kernel.json"),
     )
+
+
+# The kernel's command line: paos's process set-up (`paos._startup`) runs in it before
+# the notebook's first cell, as in the CLI.
+KERNEL_ARGUMENTS = [f"--IPKernelApp.exec_lines={_startup.KERNEL_LINE}"]
 
 
 # A Unix socket's path holds at most 107 bytes (sun_path); the kernel's are

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from paos import _startup
 from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos._files import separate_folders, sweep_leftovers, writable_folder
 from paos._types import Evidence
@@ -327,7 +328,8 @@ def _run_local(sources, out, store, jobs, force, rulebook, bar, master=None) -> 
     if not todo:
         return [results[str(s)] for s in sources]
     ctx = mp.get_context("spawn")  # polars' thread pool does not survive fork
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+    # workers are paos's own processes: the CLI's process set-up (`paos._startup`)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_startup.start)
     futures = {
         pool.submit(deliver_one, str(s), str(out), str(store), rulebook, force, master): str(s)
         for s in todo

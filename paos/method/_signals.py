@@ -80,25 +80,35 @@ def people_aggs(rulebook: Rulebook) -> list[pl.Expr]:
     return [pl.col(e.meta.output_name()).sum() for e in rating_parts(rulebook)]
 
 
-def signal_aggregates(
-    ratings: pl.DataFrame, metric_rated: pl.DataFrame, rulebook: Rulebook
-) -> pl.DataFrame:
-    """Per engagement and signal with any rating or metric, every rater included:
-    the people aggregates (`people_aggs`) and the metric perspective's part (`n_<m>`,
-    `s_<m>`, m the rulebook's `metric_perspective`). One pass over the ratings."""
+def metric_aggregates(metric_rated: pl.DataFrame, rulebook: Rulebook) -> pl.LazyFrame:
+    """Per engagement and signal with a metric-derived rating: the metric perspective's
+    count and sum (`n_<m>`, `s_<m>`, m the rulebook's `metric_perspective`)."""
     r = pl.col("rating").cast(pl.Float64)
     m = rulebook.metric_perspective
-    data = (
+    return (
         metric_rated.lazy()
         .group_by(ENG, "signal_id")
         .agg(r.count().alias(f"n_{m}"), r.sum().alias(f"s_{m}"))
     )
+
+
+def signal_aggregates(
+    ratings: pl.DataFrame, metric_rated: pl.DataFrame, rulebook: Rulebook
+) -> pl.DataFrame:
+    """Per engagement and signal with any rating or metric, every rater included:
+    the people aggregates (`people_aggs`) and the metric perspective's part
+    (`metric_aggregates`). One pass over the ratings."""
     return (
         ratings.lazy()
         .with_columns(rating_parts(rulebook))
         .group_by(ENG, "signal_id")
         .agg(people_aggs(rulebook))
-        .join(data, on=[ENG, "signal_id"], how="full", coalesce=True)
+        .join(
+            metric_aggregates(metric_rated, rulebook),
+            on=[ENG, "signal_id"],
+            how="full",
+            coalesce=True,
+        )
         .collect(engine="streaming")
     )  # about 2x the in-memory engine here
 

@@ -175,8 +175,12 @@ def signals_from_aggregates(cells: pl.DataFrame, rulebook: Rulebook) -> pl.DataF
     def weighted(names: list[str]) -> pl.Expr:
         """Weighted mean of the perspective means present, in a fixed order."""
         num = pl.sum_horizontal([weights[p] * pl.col(f"mean_{p}") for p in names])
+        # a column, never a constant: where every row has the same perspectives a
+        # when/then of literals is one value, and polars divides by a constant as a
+        # multiplication by its reciprocal (8.5 / 3 one bit off), so a score would
+        # depend on the other rows of the frame
         den = pl.sum_horizontal(
-            [pl.when(pl.col(f"mean_{p}").is_not_null()).then(weights[p]) for p in names]
+            [pl.col(f"mean_{p}").is_not_null().cast(pl.Float64) * weights[p] for p in names]
         )
         return pl.when(den > 0).then(num / den)
 

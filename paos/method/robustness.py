@@ -183,7 +183,9 @@ def _score_variants(
         chunk_gaps = detect_gaps(signals, rulebook, roadmap_order=False)
         dimensions = score_dimensions(signals, rulebook)
         gaps.append(chunk_gaps.select(pl.col(ENG).alias("_code"), VARIANT, *FINDING))
-        index.append(score_index(dimensions, rulebook).select(pl.col(ENG).alias("_code"), "pai"))
+        index.append(
+            score_index(dimensions, rulebook).select(pl.col(ENG).alias("_code"), VARIANT, "pai")
+        )
     gap_schema = {"_code": pl.UInt32, VARIANT: pl.UInt32, **dict.fromkeys(FINDING, pl.String)}
     return (
         n_raters,

@@ -156,8 +156,8 @@ def _variant_cells(
             chunk_units = units.slice(u0, u1 - u0)
             size = chunk_units.height * width
             # each variant's row of its engagement's aggregates
-            at = (chunk_units["_code"].cast(pl.Int64) * width).repeat_by(width).explode()
-            at = at + pl.Series(list(range(width)) * chunk_units.height, dtype=pl.Int64)
+            cell = pl.int_range(size, dtype=pl.UInt32, eager=True)
+            at = chunk_units["_code"].gather(cell // width) * width + cell % width
             mine = own.slice(r0, r1 - r0)
             here = mine["_cell"] - u0 * width
             aggregates = {c: base[c].gather(at) for c in aggregate_columns(rulebook)}

@@ -146,13 +146,15 @@ def _variant_cells(
     unit_at = [0, *n_raters["n"].cum_sum().to_list()]  # first variant of each engagement
     units = units.select("_code", VARIANT)
 
+    # each chunk's first rating: a unit's cells lie in [u * width, (u + 1) * width), so
+    # bisection finds them though the cells within a unit are in rating order
+    first = pl.Series([unit_at[e] * width for e in bounds], dtype=pl.UInt32)
+    rating_at = own["_cell"].search_sorted(first, side="left").to_list()
+
     def chunks() -> Iterator[pl.DataFrame]:
-        cells = own["_cell"]
-        for e0, e1 in zip(bounds, bounds[1:]):
+        for i, (e0, e1) in enumerate(zip(bounds, bounds[1:])):
             u0, u1 = unit_at[e0], unit_at[e1]
-            # a unit's cells lie in [u * width, (u + 1) * width): the bounds are found
-            # by bisection though the cells within a unit are in rating order
-            r0, r1 = cells.search_sorted(pl.Series([u0 * width, u1 * width]), side="left")
+            r0, r1 = rating_at[i], rating_at[i + 1]
             chunk_units = units.slice(u0, u1 - u0)
             size = chunk_units.height * width
             # each variant's row of its engagement's aggregates

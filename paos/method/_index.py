@@ -110,13 +110,13 @@ def score_dimensions(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
         for a in ("x", "w")
         for d, m in enumerate(members)
     }
-    dims = range(len(members))
+    positions = range(len(members))
     per_dim = _rows(
         _kahan(wide, sums),
         {
             "n_scored": count("k"),
-            "wsum": [pl.col(f"_xsum{d}") for d in dims],
-            "w": [pl.col(f"_wsum{d}") for d in dims],
+            "wsum": [pl.col(f"_xsum{d}") for d in positions],
+            "w": [pl.col(f"_wsum{d}") for d in positions],
             "gap_count": count("g"),
         },
     )

@@ -181,7 +181,9 @@ def _score_variants(
     n_raters, chunks = _variant_cells(evidence, rulebook, results)
     gaps, index = [], []
     for cells in chunks:
-        signals = classify_divergence(signals_from_aggregates(cells, rulebook), rulebook)
+        signals = classify_divergence(
+            signals_from_aggregates(cells.lazy(), rulebook).collect(), rulebook
+        )
         chunk_gaps = detect_gaps(signals, rulebook, roadmap_order=False)
         dimensions = score_dimensions(signals, rulebook)
         gaps.append(chunk_gaps.select(pl.col(ENG).alias("_code"), VARIANT, *FINDING))

@@ -9,8 +9,10 @@ variant 0; here every variant k > 0 of a portfolio goes through the same stages
 is re-aggregated per variant: leaving k out changes only the counts and sums of the
 signals k rated, so a variant's aggregates are the engagement's aggregates minus k's
 own part (the `rating_parts` of k's ratings; integer sums, so exact), placed by
-position in the grid the stages read. Each variant's gaps and PAI are then compared
-with the full result.
+position in the grid the stages read, with engagements as integer codes. Each
+variant's gaps and PAI are then compared with the full result. No value of a stage
+may depend on the other rows of its frame (a variant is scored beside the others of
+its chunk; `test_chunks_change_nothing`).
 
 Reading of the spec for fewer than 2 raters: "every other robustness field
 below is null" covers the per-gap fields too (they are defined below that
@@ -194,7 +196,9 @@ def _score_variants(
     return (
         n_raters,
         pl.concat(gaps) if gaps else pl.DataFrame(schema=gap_schema),
-        pl.concat(index) if index else pl.DataFrame(schema={"_code": pl.UInt32, "pai": pl.Float64}),
+        pl.concat(index)
+        if index
+        else pl.DataFrame(schema={"_code": pl.UInt32, VARIANT: pl.UInt32, "pai": pl.Float64}),
     )
 
 

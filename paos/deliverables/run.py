@@ -48,6 +48,7 @@ from paos.errors import FaultError, NotebookError, PaosError, plain
 
 if TYPE_CHECKING:
     from paos.deliverables._browser import Browser
+    from paos.deliverables._kernels import Template
 
 DIAGNOSTIC = "diagnostic.ipynb"
 STAGES = ("validate", "execute", "html", "pdf", "publish")
@@ -111,11 +112,12 @@ def _engine() -> type:
             execution_timeout=None,
             kernel_start=None,
             kernel_folder=None,
+            kernel_template=None,
             **kwargs,
         ):
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
             if kernel_folder is not None:
-                kwargs["km"] = _kernel_manager(kernel_name, kernel_folder)
+                kwargs["km"] = _kernel_manager(kernel_name, kernel_folder, kernel_template)
                 kernel_start = {**(kernel_start or {}), "cleanup_kc": True}
             final = merge_kwargs(
                 kwargs,
@@ -163,20 +165,27 @@ def _engine() -> type:
     return OneWriteEngine
 
 
-def _kernel_manager(kernel_name: str, folder: str):
+def _kernel_manager(kernel_name: str, folder: str, template: Template | None = None):
     """A kernel manager whose kernel talks over Unix sockets in `folder` (ZeroMQ's
     `ipc` transport) instead of TCP ports on localhost. jupyter_client picks TCP ports
     by binding, closing and writing them to the connection file; another process can
     take one before the kernel binds it, and the kernel dies before it replies to
     kernel_info (jupyter_client issue 154: two `paos run` started together, batch
-    workers). Socket files in a folder this run made cannot be taken by anyone else."""
+    workers). Socket files in a folder this run made cannot be taken by anyone else.
+    With a `template` (a batch worker's), the kernel is forked from it
+    (`paos.deliverables._kernels`): a new process that has not to import again."""
     from jupyter_client.manager import AsyncKernelManager
 
-    return AsyncKernelManager(
+    km = AsyncKernelManager(
         kernel_name=kernel_name,
         transport="ipc",
         connection_file=os.path.join(folder, "kernel.json"),
     )
+    if template is not None:
+        from paos.deliverables._kernels import fork_from
+
+        fork_from(km, template)
+    return km
 
 
 # A Unix socket's path holds at most 107 bytes (sun_path); the kernel's are
@@ -211,6 +220,7 @@ def execute_notebook(
     cwd: Path,
     title: str = "",
     shown: dict | None = None,
+    kernels: Template | None = None,
 ) -> None:
     """Run `template` with papermill into `output`, in a kernel whose working folder
     is `cwd`, given when the kernel is launched (papermill's own `cwd=` changes this
@@ -220,7 +230,8 @@ def execute_notebook(
     the run ends, unless it never started. A `title` goes in its metadata, where
     nbconvert's templates (`paos` too) take the page title from. `shown` gives, for a
     parameter, the value the written notebook records instead of the one it ran with
-    (`_shown_paths`)."""
+    (`_shown_paths`). With `kernels`, the kernel is forked from that kernel template
+    (a batch worker's) instead of started anew."""
     import nbformat
     import papermill as pm
     from papermill.engines import papermill_engines
@@ -244,6 +255,7 @@ def execute_notebook(
             log_output=False,
             kernel_start=start,
             kernel_folder=str(sockets),
+            kernel_template=kernels,
             keep=keep,
             # no local path in the delivered notebook: the template and the output by name
             paths=(template.name, output.name),

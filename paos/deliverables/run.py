@@ -49,6 +49,7 @@ from paos.errors import FaultError, NotebookError, PaosError, plain
 if TYPE_CHECKING:
     from paos.deliverables._browser import Browser
     from paos.deliverables._kernels import Template
+    from paos.evidence.intake import RawEngagement
 
 DIAGNOSTIC = "diagnostic.ipynb"
 STAGES = ("validate", "execute", "html", "pdf", "publish")
@@ -328,6 +329,8 @@ def run_engagement(
     store: str | Path | None = None,
     browser: Browser | None = None,
     pptx_template: str | Path | None = None,
+    kernels: Template | None = None,
+    raw: RawEngagement | None = None,
 ) -> RunResult:
     """Produce the deliverables of one engagement in `<out>/<engagement id>/`:
     the executed notebook, results.json, gaps.csv, actions.xlsx (the action plan,
@@ -337,7 +340,13 @@ def run_engagement(
     benchmark section once the store holds past engagements. The PDF is printed with
     `browser` if given (a batch worker's), else with one launched for this run.
     An `out` or `store` that cannot be written is refused (`FaultError`) before any
-    work starts."""
+    work starts. A batch worker gives its kernel template (`kernels`) and the
+    engagement as it has read it already (`raw`).
+
+    The evidence is validated here before the notebook runs (bad evidence writes
+    nothing), and read, validated and scored by the notebook's kernel; the store
+    records what the notebook computed (its results.json, `store.contract_rows`),
+    not a second scoring."""
     from paos.deliverables._pptx import check_master
     from paos.deliverables.notebook import for_run
     from paos.evidence.validate import load_evidence
@@ -348,7 +357,8 @@ def run_engagement(
     check_master(pptx_template)  # before the evidence is read
     rulebook = absolute_rulebook(rulebook)
     engagement = Path(engagement).resolve()
-    evidence = load_evidence([engagement], load_rulebook(rulebook) if rulebook else None)
+    book = load_rulebook(rulebook) if rulebook else None
+    evidence = load_evidence([engagement], book, [raw] if raw is not None else None)
     template = template or for_run(engagement) or notebook_path()  # the engagement's own first
     if store:
         separate_folders(out, store)
@@ -379,19 +389,35 @@ def run_engagement(
         DIAGNOSTIC,
         browser,
         pptx_template=pptx_template,
+        kernels=kernels,
     )
     if store:  # record the run once it is published
-        from paos.method.diagnostic import score_evidence
-        from paos.portfolio.store import store_rows, write_runs
+        from paos.portfolio.store import write_runs
 
         try:
-            write_runs(store_rows(score_evidence(evidence, rulebook)), store)
+            write_runs(_store_row(result.folder, evidence, rulebook), store)
         except OSError as exc:
             raise FaultError(
                 f"{result.folder} is published, but the run could not be "
                 f"recorded in the store: {fault(exc, store)}"
             ) from None
     return result
+
+
+def _store_row(folder: Path, evidence, rulebook: str | None):
+    """The store row of a published run: from the results.json its notebook wrote.
+    An engagement's own notebook that writes none is scored here instead."""
+    import json
+
+    from paos.portfolio.store import contract_rows, store_rows
+
+    try:
+        contract = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        from paos.method.diagnostic import score_evidence
+
+        return store_rows(score_evidence(evidence, rulebook))
+    return contract_rows(contract, evidence)
 
 
 def _rulebook_parameter(rulebook: str | None) -> str | Path:
@@ -427,6 +453,7 @@ def deliver(
     browser: Browser | None = None,
     meta: dict | None = None,
     pptx_template: str | Path | None = None,
+    kernels: Template | None = None,
 ) -> RunResult:
     """Execute `template` with `parameters` (+ output_dir) and publish the executed
     notebook, what it saved, its HTML and PDF, and its slides (a PowerPoint deck on
@@ -474,7 +501,9 @@ def deliver(
         # notebook writes beside itself and finds its evidence when it runs again
         run_with, shown = _shown_paths({**parameters, "output_dir": "."}, target)
         try:
-            execute_notebook(template, nb_out, run_with, cwd=staging, title=title, shown=shown)
+            execute_notebook(
+                template, nb_out, run_with, cwd=staging, title=title, shown=shown, kernels=kernels
+            )
         except NotebookError as err:
             kept = _keep_failed(staging, out, target_id)
             notebook = kept / nb_out.name

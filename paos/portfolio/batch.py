@@ -223,6 +223,7 @@ def deliver_one(
     eid = None
     try:
         from paos.deliverables._browser import shared as shared_browser
+        from paos.deliverables._kernels import shared as shared_kernels
         from paos.deliverables.run import run_engagement
 
         raw = read_engagement(source)
@@ -239,6 +240,8 @@ def deliver_one(
             store=store,
             browser=shared_browser(),
             pptx_template=pptx_template,
+            kernels=shared_kernels(),  # each kernel forked from this worker's template
+            raw=raw,  # read once here: validated from it, not read again
         )
         return Outcome(
             source,

@@ -105,7 +105,7 @@ def test_a_run_scores_in_its_notebook_only_and_stores_its_results_json(tmp_path,
 # from the kernel (the garbage collector's objects, every module), every string and
 # bytes among them, every polars frame's values; the token arrives in hex, so that
 # the cell's own source does not hold it.
-_SCAN = '''
+_SCAN = """
 def _scan(hexed):
     import gc, sys, os, tempfile
     needle = bytes.fromhex(hexed).decode()
@@ -147,7 +147,7 @@ def _scan(hexed):
 
 _seen, _found = _scan(HEX)
 print("scanned", _seen, "objects; found", len(_found), _found[:5])
-'''
+"""
 
 
 def _with_scan(template: Path, folder: Path) -> Path:

@@ -102,7 +102,9 @@ def _kernel(request: dict, reply_fd: int, home: str) -> None:
         sys.argv = [sys.executable, *request["argv"]]
         from ipykernel.kernelapp import IPKernelApp
 
-        IPKernelApp.launch_instance(argv=[*request["argv"], f"--IPKernelApp.parent_handle={parent}"])
+        IPKernelApp.launch_instance(
+            argv=[*request["argv"], f"--IPKernelApp.parent_handle={parent}"]
+        )
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

@@ -19,7 +19,6 @@ import select
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 from typing import Any
 
@@ -40,11 +39,18 @@ class Template:
         read, write = os.pipe()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "paos.deliverables._zygote", str(write), str(os.getpid())],
+                [
+                    sys.executable,
+                    "-P",
+                    "-m",
+                    "paos.deliverables._zygote",
+                    str(write),
+                    str(os.getpid()),
+                ],
                 stdin=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
                 pass_fds=(write,),
-                cwd=tempfile.gettempdir(),
+                cwd=os.sep,
             )
         finally:
             os.close(write)

@@ -2,7 +2,8 @@
 imports, and forks a new kernel from itself for each engagement (issue 22, item 3).
 
 Run by a batch worker (`paos.deliverables._kernels.Template`) as
-`python -m paos.deliverables._zygote REPLY_FD PARENT_PID`. It imports ipykernel and
+`python -P -m paos.deliverables._zygote REPLY_FD PARENT_PID` (`-P`: no working
+folder on its import path, so nothing in the folder it starts in is imported). It imports ipykernel and
 the libraries of the notebook, then reads one request per line on stdin (JSON: the
 kernel's argv, working folder, environment) and answers on REPLY_FD with the pid of
 a forked child that runs ipykernel with that argv. The child is a new process, so
@@ -77,7 +78,7 @@ def _reap(*_) -> None:
             return
 
 
-def _kernel(request: dict, reply_fd: int, home: str) -> None:
+def _kernel(request: dict, reply_fd: int) -> None:
     """In the forked child: become a kernel as jupyter_client would have launched
     it, then exit (never returns)."""
     code = 1
@@ -88,8 +89,8 @@ def _kernel(request: dict, reply_fd: int, home: str) -> None:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        os.close(reply_fd)
         null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, reply_fd)  # the template's channel, its number kept taken
         os.dup2(null, 0)
         if request.get("stderr_null"):
             os.dup2(null, 2)
@@ -97,8 +98,7 @@ def _kernel(request: dict, reply_fd: int, home: str) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        if sys.path and sys.path[0] == home:  # a kernel's first path is its own folder
-            sys.path[0] = os.getcwd()
+        sys.path.insert(0, os.getcwd())  # a kernel's first path is its own folder
         sys.argv = [sys.executable, *request["argv"]]
         from ipykernel.kernelapp import IPKernelApp
 
@@ -133,7 +133,6 @@ def main(argv: list[str]) -> None:
             importlib.import_module(name)
         except ImportError:  # an optional piece: the kernel imports it itself, or fails
             pass
-    home = sys.path[0] if sys.path else ""
     signal.signal(signal.SIGCHLD, _reap)
     reply.write(json.dumps({"ready": os.getpid()}) + "\n")
     for line in sys.stdin:
@@ -144,7 +143,7 @@ def main(argv: list[str]) -> None:
             reply.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
             continue
         if pid == 0:
-            _kernel(request, reply_fd, home)
+            _kernel(request, reply_fd)
         reply.write(json.dumps({"pid": pid}) + "\n")
 
 

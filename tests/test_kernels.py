@@ -207,3 +207,14 @@ def test_two_engagements_through_one_worker_share_nothing(tmp_path, monkeypatch)
     finally:
         template.close()
         shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.mark.parametrize("text", [None, "not json", '{"engagement_id": "someone-else"}', "[]"])
+def test_a_published_run_without_a_usable_results_json_is_scored_for_the_store(tmp_path, text):
+    from paos.deliverables.run import _store_row
+
+    evidence = load_evidence([DEMO])
+    if text is not None:
+        (tmp_path / "results.json").write_text(text, encoding="utf-8")
+    row = _store_row(tmp_path, evidence, None).drop("run_at")
+    assert row.equals(store_rows(score_evidence(evidence)).drop("run_at"))

@@ -406,18 +406,19 @@ def run_engagement(
 
 def _store_row(folder: Path, evidence, rulebook: str | None):
     """The store row of a published run: from the results.json its notebook wrote.
-    An engagement's own notebook that writes none is scored here instead."""
+    An engagement's own notebook that writes none, or one that is not this
+    engagement's results contract, is scored here instead."""
     import json
 
     from paos.portfolio.store import contract_rows, store_rows
 
     try:
         contract = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        return contract_rows(contract, evidence)
+    except (FileNotFoundError, ValueError, KeyError, TypeError, AttributeError, PaosError):
         from paos.method.diagnostic import score_evidence
 
         return store_rows(score_evidence(evidence, rulebook))
-    return contract_rows(contract, evidence)
 
 
 def _rulebook_parameter(rulebook: str | None) -> str | Path:

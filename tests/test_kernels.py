@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -218,3 +219,33 @@ def test_a_published_run_without_a_usable_results_json_is_scored_for_the_store(t
         (tmp_path / "results.json").write_text(text, encoding="utf-8")
     row = _store_row(tmp_path, evidence, None).drop("run_at")
     assert row.equals(store_rows(score_evidence(evidence)).drop("run_at"))
+
+
+def test_a_template_ends_when_the_process_that_started_it_is_killed():
+    """Its stdin, which only that process holds, reaches its end: no template (nor a
+    kernel of it) outlives a killed worker, whichever thread started it."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    code = (
+        "import threading, time\n"
+        "from paos.deliverables._kernels import Template\n"
+        "box = []\n"
+        "def start():\n"
+        "    t = Template(); t._ready = t._reply(120); box.append(t)\n"
+        "th = threading.Thread(target=start); th.start(); th.join()\n"  # the thread ends
+        "print(box[0].pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    worker = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout is not None
+        template = psutil.Process(int(worker.stdout.readline()))
+        time.sleep(1)
+        assert template.is_running()  # the starting thread ended; the template lives on
+    finally:
+        worker.kill()
+        worker.wait()
+    template.wait(timeout=30)

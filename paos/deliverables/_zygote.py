@@ -15,8 +15,11 @@ no polars query (its thread pool is made on the first one), no chart drawn
 (vl-convert's JavaScript engine starts on the first chart). Imports alone start
 none of those; each child starts them on first use, as a new kernel does.
 
-The template dies with the worker that started it (PR_SET_PDEATHSIG) and each kernel
-with the template, so a killed batch leaves nothing running; each kernel is in a
+The template ends when the worker that started it ends, however it ends (its stdin,
+which only the worker holds, reaches its end; not PR_SET_PDEATHSIG, which would
+fire when the worker *thread* that started it ends, as a Dask worker's thread may),
+and each kernel dies with the template (PR_SET_PDEATHSIG: the template has one
+thread), so a killed batch leaves nothing running; each kernel is in a
 session of its own (as jupyter_client starts kernels) and polls its parent, the
 template, like any kernel polls the process that launched it. The template reaps its
 children (SIGCHLD), so their CPU counts for the worker's tree as a kernel's does.
@@ -123,7 +126,8 @@ def _kernel(request: dict, reply_fd: int) -> None:
 
 def main(argv: list[str]) -> None:
     reply_fd, parent = int(argv[0]), int(argv[1])
-    _die_with_parent(parent)
+    if os.getppid() != parent:  # the worker has gone already
+        os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch stops us with its workers
     reply = os.fdopen(reply_fd, "w", buffering=1)
     import importlib

@@ -31,6 +31,7 @@ HEAVY = {
     "paos.deliverables._render",
     "paos.deliverables.slides",
     "paos.deliverables.check_page",
+    "paos.deliverables._kernels",  # jupyter_client: only a batch worker forks kernels
 }
 
 

@@ -471,12 +471,17 @@ def _typed(
     return validated(Evidence(eng, people, ratings, metrics, files), rulebook)
 
 
-def load_evidence(sources: Iterable[str | Path], rulebook: Rulebook | None = None) -> Evidence:
+def load_evidence(
+    sources: Iterable[str | Path],
+    rulebook: Rulebook | None = None,
+    raws: list[RawEngagement] | None = None,
+) -> Evidence:
     """Read and validate one or more engagements; raises `EvidenceError` listing
     every problem of every engagement if any is refused, or `FaultError` (with the
-    same lines) if a file could not be read because of the environment."""
+    same lines) if a file could not be read because of the environment. `raws`:
+    the sources already read (one each, in order), not read again."""
     sources = list(sources)
-    raws = [read_engagement(s) for s in sources]
+    raws = raws if raws is not None else [read_engagement(s) for s in sources]
     ev, problems = check_engagements(raws, rulebook)
     flat = [p for ps in problems for p in ps]
     if any(raw.faults for raw in raws):  # the environment, not the evidence

@@ -25,9 +25,10 @@ import polars as pl
 
 from paos._defaults import DEFAULT_STORE
 from paos._files import PaosWarning, atomic_write_bytes, make_staging, remove_staging
-from paos._types import Results
+from paos._types import Evidence, Results
 from paos._version import __version__
 from paos.base.text import CONTROL_PL
+from paos.errors import PaosError
 
 _SIGNAL = pl.Struct(
     {
@@ -209,6 +210,48 @@ def store_rows(results: Results, run_at: dt.datetime | None = None) -> pl.DataFr
             for c, t in STORE_SCHEMA.items()
         ]
     )
+
+
+def contract_rows(
+    contract: Mapping, evidence: Evidence, run_at: dt.datetime | None = None
+) -> pl.DataFrame:
+    """The store row of one engagement from the results contract its notebook
+    computed (its results.json) and the evidence validated before the notebook ran
+    (the engagement's meta data and files): the same row as `store_rows` of that
+    evidence scored again, without scoring it again (issue 22). Refused (`PaosError`)
+    if the contract is of another engagement than the evidence."""
+    eng = "engagement_id"
+    meta = evidence.engagements
+    if meta.height != 1 or meta[eng][0] != contract.get(eng):
+        raise PaosError(
+            f"results.json is of {contract.get(eng)!r}, not of the engagement validated "
+            f"({', '.join(meta[eng].to_list())})"
+        )
+    pick = lambda d, keys: {k: d.get(k) for k in keys}  # noqa: E731
+    row = {
+        **meta.row(0, named=True),
+        **pick(contract, ("status", "pai", "pai_display", "maturity")),
+        "rulebook_id": contract["rulebook"]["id"],
+        "rulebook_sha256": contract["rulebook"]["sha256"],
+        "evidence_sha256": (
+            evidence_digests(evidence.files)[0, "evidence_sha256"]
+            if evidence.files is not None and evidence.files.height
+            else None
+        ),
+        "run_at": run_at or dt.datetime.now(dt.UTC),
+        "paos_version": __version__,
+        "dimensions": [pick(d, _DIMENSION.to_schema()) for d in contract["dimensions"]],
+        "signals": [pick(x, _SIGNAL.to_schema()) for x in contract["signals"]],
+        "gaps": [pick(g, _GAP.to_schema()) for g in contract["gaps"]],
+        "robustness": (
+            pick(contract["robustness"], _ROBUSTNESS.to_schema())
+            if contract.get("robustness")
+            else None
+        ),
+    }
+    if isinstance(row["assessed_on"], str):
+        row["assessed_on"] = dt.date.fromisoformat(row["assessed_on"])
+    return pl.DataFrame([{c: row.get(c) for c in STORE_SCHEMA}], schema=STORE_SCHEMA)
 
 
 def run_file(

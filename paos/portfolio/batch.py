@@ -234,6 +234,9 @@ def deliver_one(
     t0 = time.perf_counter()
     eid = None
     try:
+        # jupyter_client: a worker that delivers forks its kernels; scores-only never
+        from paos.deliverables._kernels import shared as shared_kernels
+
         raw = read_engagement(source)
         eid = str(raw.meta.get("id") or "").strip() or None
         book = load_rulebook(rulebook) if rulebook else None
@@ -248,6 +251,8 @@ def deliver_one(
             store=store,
             browser=shared_browser(),
             pptx_template=pptx_template,
+            kernels=shared_kernels(),  # each kernel forked from this worker's template
+            raw=raw,  # read once here: validated from it, not read again
         )
         return Outcome(
             source,

@@ -16,9 +16,9 @@ from paos.deliverables._page import footer_style, join_names, plural
 from paos.deliverables.sections import Html, esc, paint
 
 LIKELY, CLEAR = "constraint likely", "no constraint indicated"
-# Okabe-Ito blue for the dimensions that pass the screen; the severity colour only
-# for a likely constraint, the one finding of a check.
-STATUS_COLORS = {LIKELY: charts.SEVERITY_RAMP[0], CLEAR: "#0072b2"}
+# Okabe-Ito vermillion for a likely constraint, blue for a dimension that passes the
+# screen: a check encodes no severity, so it takes no severity colour.
+STATUS_COLORS = {LIKELY: "#d55e00", CLEAR: "#0072b2"}
 
 
 def cut_text(check: dict) -> str:

@@ -9,9 +9,14 @@
 // section is headed by the title of the item it starts with (its data-continued,
 // derived by rule in paos.deliverables.titles), or, starting inside an item or a
 // section without one, by that item's or section's title and "(continued)".
-// A heading is never left at the foot of a sheet. Returns the number of sheets
-// (0: nothing to lay out).
-(height) => {
+// A heading is never left at the foot of a sheet.
+// No near-empty sheet: when the last sheet of a section that runs over several is
+// filled less than `minFill` of the page (a short tail), the section is set tight
+// (section.tight in board.css: smaller type and padding; then .tighter) and the
+// deck laid out again from its original flow; a tail that still does not go back
+// stays.
+// Returns the number of sheets (0: nothing to lay out).
+(height, minFill = 0.4) => {
   const main = document.querySelector("main.report");
   if (!main || !main.querySelector("section.page")) return 0;
   const probe = document.createElement("div");
@@ -29,12 +34,11 @@
     !Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
   const avoid = (el) => getComputedStyle(el).breakInside === "avoid";
 
-  const flow = Array.from(main.children);
   for (const section of main.querySelectorAll("section")) {
     const h = section.querySelector(":scope > h2");
     if (h && !section.dataset.title) section.dataset.title = h.textContent.trim();
   }
-  main.textContent = "";
+  const original = Array.from(main.children).map((el) => el.cloneNode(true));
   main.classList.add("paginated");
   let sheet = null;
   let fresh = true; // the sheet holds nothing but its heading
@@ -149,6 +153,14 @@
     return place(el, path, next);
   };
 
+  const layout = (tight) => {
+  main.textContent = "";
+  const flow = original.map((el) => el.cloneNode(true));
+  for (const block of flow) {
+    const level = block.dataset ? tight.get(block.dataset.page) || 0 : 0;
+    if (level) block.classList.add("tight");
+    if (level > 1) block.classList.add("tighter");
+  }
   newSheet();
   for (const block of flow) {
     if (block.matches("section.page") && !block.matches(".executive, .methodology, .shared") &&
@@ -165,5 +177,31 @@
     if (SPLIT.has(el.tagName) && el.isConnected && empty(el)) el.remove();
   }
   for (const s of main.querySelectorAll(":scope > .sheet")) if (empty(s)) s.remove();
+  };
+
+  // The sections of the deck whose last sheet is a short tail of the one before.
+  const shortTails = () => {
+    const sheets = Array.from(main.querySelectorAll(":scope > .sheet"));
+    const pages = sheets.map((s) => new Set(Array.from(
+      s.querySelectorAll(":scope > section.page[data-page]"), (x) => x.dataset.page)));
+    const out = new Set();
+    sheets.forEach((s, i) => {
+      if (i === 0 || s.getBoundingClientRect().height >= minFill * H) return;
+      for (const p of pages[i]) {
+        if (pages[i - 1].has(p) && !(pages[i + 1] || new Set()).has(p)) out.add(p);
+      }
+    });
+    return out;
+  };
+
+  // section -> how tight (1: .tight, 2: .tight.tighter)
+  const tight = new Map();
+  layout(tight);
+  for (let round = 0; round < 4; round++) {
+    const more = Array.from(shortTails()).filter((p) => (tight.get(p) || 0) < 2);
+    if (!more.length) break;
+    for (const p of more) tight.set(p, (tight.get(p) || 0) + 1);
+    layout(tight);
+  }
   return main.querySelectorAll(":scope > .sheet").length;
 }

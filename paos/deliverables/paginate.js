@@ -14,7 +14,8 @@
 // filled less than `minFill` of the page (a short tail), the section is set tight
 // (section.tight in board.css: smaller type and padding; then .tighter) and the
 // deck laid out again from its original flow; a tail that still does not go back
-// stays.
+// gets more: its sheet starts before an earlier item of the section, when that
+// leaves both sheets filled at least `minFill`.
 // Returns the number of sheets (0: nothing to lay out).
 (height, minFill = 0.4) => {
   const main = document.querySelector("main.report");
@@ -38,6 +39,10 @@
     const h = section.querySelector(":scope > h2");
     if (h && !section.dataset.title) section.dataset.title = h.textContent.trim();
   }
+  // every item (an element with its own continuation title) numbered, so that a
+  // layout can start a sheet before it (`forced`)
+  main.querySelectorAll("[data-continued]").forEach((el, i) => { el.dataset.pid = String(i); });
+  const forced = new Set();
   const original = Array.from(main.children).map((el) => el.cloneNode(true));
   main.classList.add("paginated");
   let sheet = null;
@@ -90,6 +95,7 @@
 
   // Place `el` (an original) into clones[-1]; `path` are the originals of `clones`.
   const place = (el, path, clones) => {
+    if (el.dataset && forced.has(el.dataset.pid) && !fresh) clones = breakBefore(el, path);
     const target = clones.length ? clones[clones.length - 1] : sheet;
     target.appendChild(el);
     if (fits()) {
@@ -202,6 +208,35 @@
     if (!more.length) break;
     for (const p of more) tight.set(p, (tight.get(p) || 0) + 1);
     layout(tight);
+  }
+  // A tail still short: start its section's sheet earlier, before the last item
+  // that starts on the sheet before it (then the one before that, ...), when both
+  // sheets are then filled at least `minFill`.
+  const sheetsOf = (p) => Array.from(main.querySelectorAll(":scope > .sheet")).filter(
+    (s) => s.querySelector(`:scope > section.page[data-page="${p}"]`));
+  const fill = (s) => s.getBoundingClientRect().height / H;
+  const balance = (p) => {
+    const before = sheetsOf(p).slice(-2)[0];
+    const starts = Array.from(before.querySelectorAll("[data-pid]")).filter(
+      (el) => main.querySelector(`[data-pid="${el.dataset.pid}"]`) === el);
+    for (const pid of starts.reverse().map((el) => el.dataset.pid)) {
+      forced.add(pid);
+      layout(tight);
+      const now = sheetsOf(p);
+      if (now.length > 1 && now.slice(-2).every((s) => fill(s) >= minFill)) return true;
+      forced.delete(pid);
+    }
+    layout(tight);
+    return false;
+  };
+  for (const p of shortTails()) {
+    const level = tight.get(p);
+    tight.delete(p); // balanced in the deck's own type if it can be
+    layout(tight);
+    if (!sheetsOf(p).length || balance(p)) continue;
+    tight.set(p, level);
+    layout(tight);
+    if (shortTails().has(p)) balance(p);
   }
   return main.querySelectorAll(":scope > .sheet").length;
 }

@@ -96,7 +96,7 @@ def test_paos_check_writes_a_one_page_report(tmp_path):
     assert "Globex Cloud Services Ltd · Confidential" in text
     assert re.search(r"\b1\s*/\s*1\b", text)  # page n / N
     deck = Presentation(str(folder / "architecture_check.pptx"))  # the one-pager as a deck
-    assert deck.slides[0].shapes.title.text_frame.text == "Globex Cloud Services Ltd"
+    assert deck.slides[0].shapes.title.text_frame.text == title(saved)  # the action title
     assert any(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in deck.slides[0].shapes)
     assert any(sh.has_table for s in deck.slides for sh in s.shapes)
 

@@ -125,7 +125,8 @@ def test_portfolio_report(store, tmp_path):
         s.shapes.title.text_frame.text
         for s in Presentation(str(folder / "portfolio_benchmark.pptx")).slides
     ]
-    assert re.fullmatch(r"Portfolio of \d+ engagements", deck[0])
+    p = portfolio.collect(store)
+    assert deck[0] == figures.overview_title(p, figures.headline(p))  # the action title
     flat = " ".join(text.split())  # a title wraps over PDF lines
     shown = [t for t in deck if " ".join(t.split()) in flat]
     assert shown == [t for t in deck if not t.endswith("(continued)")]

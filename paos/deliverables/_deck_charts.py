@@ -4,7 +4,7 @@ and the numbers behind each, for a native chart in the PowerPoint deck."""
 from __future__ import annotations
 
 from paos.deliverables import charts, titles
-from paos.deliverables._findings import vocab_label
+from paos.deliverables._page import vocab_label
 from paos.deliverables.deliverable import (
     Deliverable,
     maturities,

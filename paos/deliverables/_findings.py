@@ -5,6 +5,7 @@ compares and the labels of vocabulary values. Shared by the pages."""
 from __future__ import annotations
 
 from paos.deliverables import charts, titles
+from paos.deliverables._page import vocab_label
 from paos.deliverables.actions import target_level
 from paos.deliverables.deliverable import (
     Deliverable,
@@ -99,13 +100,6 @@ def meta_line(d: Deliverable) -> str:
     if m.get("analyst"):
         parts.append(f"analyst {m['analyst']}")
     return " · ".join(parts)
-
-
-def vocab_label(text: str) -> str:
-    """A vocabulary value as a label: 'saas' -> 'SaaS', 'scale-up' -> 'Scale-up'."""
-    known = {"saas": "SaaS", "fintech": "FinTech", "ai": "AI", "it": "IT", "b2b": "B2B"}
-    out = "-".join(known.get(part.lower(), part) for part in text.split("-"))
-    return out[:1].upper() + out[1:]
 
 
 def raised_rule(d: Deliverable) -> str:

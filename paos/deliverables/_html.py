@@ -1,6 +1,7 @@
 """HTML of the deck's pages: the `Html` object a notebook displays (its visible
 text, its data mapping), the one escaper (`esc`, markupsafe's escape, which Jinja's
-autoescaping uses too) and the rendering of a page's Jinja template (templates/deck/)."""
+autoescaping uses too) and the rendering of a page's Jinja template (templates/deck/,
+templates/check/, templates/portfolio/)."""
 
 from __future__ import annotations
 
@@ -113,7 +114,7 @@ def paint(color: str) -> str:
 # from evidence or the rulebook is shown as text. Text that could reorder its
 # neighbours (bidi controls, right-to-left scripts) is isolated in <bdi>.
 _ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(TEMPLATES / "deck")),
+    loader=jinja2.FileSystemLoader([str(TEMPLATES / d) for d in ("deck", "check", "portfolio")]),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,

@@ -9,9 +9,15 @@
 // section is headed by the title of the item it starts with (its data-continued,
 // derived by rule in paos.deliverables.titles), or, starting inside an item or a
 // section without one, by that item's or section's title and "(continued)".
-// A heading is never left at the foot of a sheet. Returns the number of sheets
-// (0: nothing to lay out).
-(height) => {
+// A heading is never left at the foot of a sheet.
+// No near-empty sheet: when the last sheet of a section that runs over several is
+// filled less than `minFill` of the page (a short tail), the section is set tight
+// (section.tight in board.css: smaller type and padding; then .tighter) and the
+// deck laid out again from its original flow; a tail that still does not go back
+// gets more: its sheet starts before an earlier item of the section, when that
+// leaves both sheets filled at least `minFill`.
+// Returns the number of sheets (0: nothing to lay out).
+(height, minFill = 0.4) => {
   const main = document.querySelector("main.report");
   if (!main || !main.querySelector("section.page")) return 0;
   const probe = document.createElement("div");
@@ -29,12 +35,15 @@
     !Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
   const avoid = (el) => getComputedStyle(el).breakInside === "avoid";
 
-  const flow = Array.from(main.children);
   for (const section of main.querySelectorAll("section")) {
     const h = section.querySelector(":scope > h2");
     if (h && !section.dataset.title) section.dataset.title = h.textContent.trim();
   }
-  main.textContent = "";
+  // every item (an element with its own continuation title) numbered, so that a
+  // layout can start a sheet before it (`forced`)
+  main.querySelectorAll("[data-continued]").forEach((el, i) => { el.dataset.pid = String(i); });
+  const forced = new Set();
+  const original = Array.from(main.children).map((el) => el.cloneNode(true));
   main.classList.add("paginated");
   let sheet = null;
   let fresh = true; // the sheet holds nothing but its heading
@@ -86,6 +95,7 @@
 
   // Place `el` (an original) into clones[-1]; `path` are the originals of `clones`.
   const place = (el, path, clones) => {
+    if (el.dataset && forced.has(el.dataset.pid) && !fresh) clones = breakBefore(el, path);
     const target = clones.length ? clones[clones.length - 1] : sheet;
     target.appendChild(el);
     if (fits()) {
@@ -149,6 +159,14 @@
     return place(el, path, next);
   };
 
+  const layout = (tight) => {
+  main.textContent = "";
+  const flow = original.map((el) => el.cloneNode(true));
+  for (const block of flow) {
+    const level = block.dataset ? tight.get(block.dataset.page) || 0 : 0;
+    if (level) block.classList.add("tight");
+    if (level > 1) block.classList.add("tighter");
+  }
   newSheet();
   for (const block of flow) {
     if (block.matches("section.page") && !block.matches(".executive, .methodology, .shared") &&
@@ -165,5 +183,60 @@
     if (SPLIT.has(el.tagName) && el.isConnected && empty(el)) el.remove();
   }
   for (const s of main.querySelectorAll(":scope > .sheet")) if (empty(s)) s.remove();
+  };
+
+  // The sections of the deck whose last sheet is a short tail of the one before.
+  const shortTails = () => {
+    const sheets = Array.from(main.querySelectorAll(":scope > .sheet"));
+    const pages = sheets.map((s) => new Set(Array.from(
+      s.querySelectorAll(":scope > section.page[data-page]"), (x) => x.dataset.page)));
+    const out = new Set();
+    sheets.forEach((s, i) => {
+      if (i === 0 || s.getBoundingClientRect().height >= minFill * H) return;
+      for (const p of pages[i]) {
+        if (pages[i - 1].has(p) && !(pages[i + 1] || new Set()).has(p)) out.add(p);
+      }
+    });
+    return out;
+  };
+
+  // section -> how tight (1: .tight, 2: .tight.tighter)
+  const tight = new Map();
+  layout(tight);
+  for (let round = 0; round < 4; round++) {
+    const more = Array.from(shortTails()).filter((p) => (tight.get(p) || 0) < 2);
+    if (!more.length) break;
+    for (const p of more) tight.set(p, (tight.get(p) || 0) + 1);
+    layout(tight);
+  }
+  // A tail still short: start its section's sheet earlier, before the last item
+  // that starts on the sheet before it (then the one before that, ...), when both
+  // sheets are then filled at least `minFill`.
+  const sheetsOf = (p) => Array.from(main.querySelectorAll(":scope > .sheet")).filter(
+    (s) => s.querySelector(`:scope > section.page[data-page="${p}"]`));
+  const fill = (s) => s.getBoundingClientRect().height / H;
+  const balance = (p) => {
+    const before = sheetsOf(p).slice(-2)[0];
+    const starts = Array.from(before.querySelectorAll("[data-pid]")).filter(
+      (el) => main.querySelector(`[data-pid="${el.dataset.pid}"]`) === el);
+    for (const pid of starts.reverse().map((el) => el.dataset.pid)) {
+      forced.add(pid);
+      layout(tight);
+      const now = sheetsOf(p);
+      if (now.length > 1 && now.slice(-2).every((s) => fill(s) >= minFill)) return true;
+      forced.delete(pid);
+    }
+    layout(tight);
+    return false;
+  };
+  for (const p of shortTails()) {
+    const level = tight.get(p);
+    tight.delete(p); // balanced in the deck's own type if it can be
+    layout(tight);
+    if (!sheetsOf(p).length || balance(p)) continue;
+    tight.set(p, level);
+    layout(tight);
+    if (shortTails().has(p)) balance(p);
+  }
   return main.querySelectorAll(":scope > .sheet").length;
 }

@@ -33,12 +33,13 @@ ROWS = 9
 
 def notebook_pages(nb: nbformat.NotebookNode) -> list[tuple[str, object]]:
     """The pages an executed notebook shows, in order: ("page", {page, data}) for a
-    deck page, ("html", text) for any other HTML output."""
+    deck page, ("html", text) for any other HTML output (the check's and the portfolio
+    report's pages carry their data too; their slides come from their HTML)."""
     out: list[tuple[str, object]] = []
     for cell in nb.cells:
         for o in cell.get("outputs", []) if cell.cell_type == "code" else []:
             data = o.get("data") or {}
-            if PAGE_MIME in data:
+            if (data.get(PAGE_MIME) or {}).get("page") in PAGES:
                 out.append(("page", data[PAGE_MIME]))
             elif data.get("text/html"):
                 out.append(("html", data["text/html"]))

@@ -114,7 +114,7 @@ def test_progress_reconciles_recorded_status_with_the_measured_result(tmp_path):
     assert "Ideal partner profile FIT-01 was medium client: open" in text  # names, not codes
     assert '<li class="regression"><span class="name">Activation support' in page.html
     summary = sections.executive_summary(d).text()
-    assert summary.splitlines()[3].startswith("Since 2025-04-09 the PAI rose from 2.8 to 2.96")
+    assert summary.splitlines()[3].startswith("Since 2025-04-09 the PAI rose from 2.77 to 2.96")
     assert "2 recorded statuses disagree with the measured result" in summary
 
 

@@ -50,3 +50,18 @@ def test_one_number_of_decimals_per_kind():
     assert f.delta(0.3) == "+0.30"
     assert f.score(None) == f.mean(None) == "–"
     assert exact(2.9, (), 1) == "2.9"
+
+
+def test_scores_side_by_side_share_their_decimals():
+    """A follow-up's "the PAI rose from 2.8 to 2.96" mixed precision in one sentence:
+    scores written together take the decimals the most precise of them needs, and
+    still never cross a cut."""
+    f = Figures(load_rulebook("paos-v1"))
+    assert f.scores(2.8, 2.9583) == ["2.80", "2.96"]  # 3.0 would read as Defined
+    assert f.scores(2.21, 2.48) == ["2.2", "2.5"]  # no extra decimal when none is needed
+    rb = load_rulebook("paos-v1")
+    for c in cuts(rb):
+        for before, after in ((c - 0.004, c + 0.3), (c + 0.2, c - 0.0004)):
+            for shown, value in zip(f.scores(before, after), (before, after), strict=True):
+                for cut in cuts(rb):
+                    assert _side(float(Decimal(shown)), cut) == _side(round(value, 6), cut)

@@ -105,7 +105,7 @@ def headline(d: Deliverable) -> str:
 def _moved(before: float | None, after: float | None, fmt) -> str:
     if before is None or after is None:
         return "could not be compared (a PAI is incomplete)"
-    b, a = fmt(before), fmt(after)
+    b, a = fmt(before, after)
     if a == b:
         return f"held at {a}"
     return f"{'rose' if after > before else 'fell'} from {b} to {a}"
@@ -122,7 +122,7 @@ def progress_headline(d: Deliverable) -> str:
         if closed < total
         else ("the baseline's gap" if total == 1 else f"all {total} baseline gaps")
     )
-    moved = _moved(c["pai"]["baseline"], c["pai"]["follow_up"], d.figures.score)
+    moved = _moved(c["pai"]["baseline"], c["pai"]["follow_up"], d.figures.scores)
     return f"Since {since} the PAI {moved} and {share} closed"
 
 

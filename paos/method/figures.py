@@ -67,6 +67,18 @@ class Figures:
         """The PAI or a dimension score; a dash when there is none."""
         return "–" if value is None else exact(value, self.cuts, self.decimals, self.compare)
 
+    def scores(self, *values: float) -> list[str]:
+        """Several scores written side by side (a PAI before and after): each as
+        `score` would, then all with the decimals the most precise of them needs, so
+        one sentence never mixes "2.8" with "2.96". More decimals can land a value on
+        a cut (1.7496 to two is 1.75), so each is written as `exact` at that count
+        until all agree."""
+        shown = [self.score(v) for v in values]
+        while len({len(s.partition(".")[2]) for s in shown}) > 1:
+            places = max(len(s.partition(".")[2]) for s in shown)
+            shown = [exact(v, self.cuts, places, self.compare) for v in values]
+        return shown
+
     def mean(self, value: float | None) -> str:
         """A signal score or perspective mean; a dash when there is none."""
         return "–" if value is None else exact(value, self.cuts, self.decimals + 1, self.compare)

@@ -44,9 +44,9 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from paos._files import atomic_write_bytes, csv_text, neutralise, workbook_bytes
+from paos._workbook import add_validation
 from paos.errors import FaultError, PaosError, plain
 from paos.evidence.intake import read_meta, unsafe_text
 from paos.evidence.scaffold import FIXED_TIME
@@ -429,18 +429,14 @@ _BOX = Border(left=_EDGE, right=_EDGE, top=_EDGE, bottom=_EDGE)
 
 
 def _dropdown(ws, ref: str, formula: str, prompt: str) -> None:
-    dv = DataValidation(
-        type="list",
-        formula1=formula,
-        allow_blank=True,
-        showInputMessage=True,
-        prompt=prompt[:255],
-        showErrorMessage=True,
-        errorTitle="Not an answer",
+    add_validation(
+        ws,
+        ref,
+        formula=formula,
+        prompt=prompt,
         error="Pick one of the answers of the drop-down.",
+        error_title="Not an answer",
     )
-    dv.add(ref)
-    ws.add_data_validation(dv)
 
 
 def _lines(text: object, width: float) -> int:

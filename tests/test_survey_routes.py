@@ -15,7 +15,12 @@ from typer.testing import CliRunner
 
 from paos.cli import app
 from paos.errors import EvidenceError
-from paos.evidence.questionnaire import HEADER_ROW, PERSPECTIVE_CELL, RESPONDENT_CELL, ROLE_CELL
+from paos.evidence.questionnaire_workbook import (
+    HEADER_ROW,
+    PERSPECTIVE_CELL,
+    RESPONDENT_CELL,
+    ROLE_CELL,
+)
 from paos.evidence.scaffold import new_engagement
 from paos.evidence.surveys import import_export, suggest_mapping
 from paos.evidence.validate import load_evidence

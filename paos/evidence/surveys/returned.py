@@ -44,7 +44,8 @@ from paos.evidence.intake import (
     listed,
     workbook_sheets,
 )
-from paos.evidence.questionnaire import NAME_FIELD, XLSX_COLUMNS
+from paos.evidence.questionnaire_workbook import XLSX_COLUMNS
+from paos.evidence.questions import NAME_FIELD
 from paos.evidence.surveys.formats import Column, Export
 from paos.evidence.surveys.mapping import Target, role_target
 from paos.evidence.surveys.matching import Plan

@@ -52,12 +52,14 @@ test: setup
 	$(BIN)/ruff check paos tests bench data
 	$(BIN)/ruff format --check paos tests bench data
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q
 
 check: setup  # the inner loop: lint, types and the tests not marked slow, on both cores
 	$(BIN)/ruff check paos tests bench data
 	$(BIN)/ruff format --check paos tests bench data
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -q -m "not slow" -n 2
 
 golden: setup  # rewrite tests/golden/ after an intended change of numbers or wording; review the diff

@@ -93,7 +93,7 @@ def one_deliverable(engagement: Path, out: Path, store: Path, browser, template:
     from paos._files import atomic_write_text
     from paos.deliverables._render import html_to_pdf, notebook_html
     from paos.errors import plain
-    from paos.portfolio.store import store_rows, write_runs
+    from paos.method.store import store_rows, write_runs
 
     times: dict[str, float] = {}
 
@@ -170,7 +170,7 @@ def inner(n: int, report: Path) -> None:
     from paos.deliverables import _browser, chart_engine, sections  # noqa: F401
     from paos.deliverables._render import notebook_html  # noqa: F401
     from paos.deliverables.run import notebook_path
-    from paos.portfolio.store import write_runs  # noqa: F401
+    from paos.method.store import write_runs  # noqa: F401
 
     chart_engine.start()
     browser = _browser.Browser()

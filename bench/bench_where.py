@@ -241,9 +241,9 @@ _TARGETS = {
     "check_engagements": "paos/evidence/validate.py",
     "score": "paos/method/engine.py",
     "robustness": "paos/method/robustness.py",
-    "load_rulebook": "paos/method/rulebook.py",
-    "read_store": "paos/portfolio/store.py",
-    "write_runs": "paos/portfolio/store.py",
+    "load_rulebook": "paos/base/rulebook.py",
+    "read_store": "paos/method/store.py",
+    "write_runs": "paos/method/store.py",
 }
 _LOG = os.environ["PAOS_BENCH_COUNT"]
 _ARGV = getattr(sys, "orig_argv", sys.argv)

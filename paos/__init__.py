@@ -28,8 +28,8 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "diagnose": "paos.method.diagnostic",
     "load_evidence": "paos.evidence.validate",
-    "load_rulebook": "paos.method.rulebook",
-    "Rulebook": "paos.method.rulebook",
+    "load_rulebook": "paos.base.rulebook",
+    "Rulebook": "paos.base.rulebook",
     "score": "paos.method.engine",
     "Evidence": "paos._types",
     "Results": "paos._types",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 if TYPE_CHECKING:
-    from paos.method.rulebook import Rulebook
+    from paos.base.rulebook import Rulebook
 
 ENG = "engagement_id"
 

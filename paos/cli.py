@@ -124,8 +124,8 @@ def validate(engagement: Engagement, rulebook: RulebookOpt = None) -> None:
 
     Example: paos validate data/engagements/northwind-2026-09
     """
+    from paos.base.rulebook import load_rulebook
     from paos.evidence.validate import load_evidence
-    from paos.method.rulebook import load_rulebook
 
     with _guard():
         ev = load_evidence([engagement], load_rulebook(rulebook) if rulebook else None)
@@ -172,9 +172,9 @@ def new(
 
     Example: paos new engagements/acme-2026-12
     """
+    from paos.base.rulebook import load_rulebook
     from paos.deliverables.notebook import write_notebook
     from paos.evidence.scaffold import new_engagement
-    from paos.method.rulebook import load_rulebook
 
     with _guard():
         written = new_engagement(folder, load_rulebook(rulebook or DEFAULT_RULEBOOK), engagement_id)
@@ -243,8 +243,8 @@ def questionnaire(
 
     Example: paos questionnaire --format qualtrics --perspective partner --client "Acme GmbH"
     """
+    from paos.base.rulebook import load_rulebook
     from paos.evidence.questionnaire import About, client_of, write_questionnaire
-    from paos.method.rulebook import load_rulebook
 
     with _guard():
         if client and engagement:
@@ -377,8 +377,8 @@ def rulebook_show(
 
     Example: paos rulebook show paos-v1 > methodology.md
     """
-    from paos.method.card import methodology_card
-    from paos.method.rulebook import load_rulebook
+    from paos.base.card import methodology_card
+    from paos.base.rulebook import load_rulebook
 
     with _guard():
         typer.echo(methodology_card(load_rulebook(ref)), nl=False)
@@ -396,7 +396,7 @@ def rulebook_new(
 
     Example: paos rulebook new acme-v1 --from paos-v1 --out rulebooks
     """
-    from paos.method.derive import new_rulebook
+    from paos.base.derive import new_rulebook
 
     with _guard():
         path = new_rulebook(rulebook_id, parent, out)
@@ -420,7 +420,7 @@ def rulebook_check(
 
     Example: paos rulebook check rulebooks/acme-v1.yaml
     """
-    from paos.method.derive import check_rulebook, check_text
+    from paos.base.derive import check_rulebook, check_text
 
     with _guard():
         result = check_rulebook(ref, against)
@@ -583,8 +583,8 @@ def benchmark_cmd(
     import json as js
 
     from paos.method.diagnostic import diagnose
-    from paos.portfolio.peers import benchmark, benchmark_text, subject_from_results
-    from paos.portfolio.store import read_store
+    from paos.method.peers import benchmark, benchmark_text, subject_from_results
+    from paos.method.store import read_store
 
     with _guard():
         if not store.is_dir():
@@ -623,7 +623,7 @@ def compare(
     """
     import json as js
 
-    from paos.portfolio.reassessment import compare_paths, compare_text
+    from paos.method.reassessment import compare_paths, compare_text
 
     with _guard():
         c = compare_paths(baseline, follow_up, rulebook, actions)
@@ -646,7 +646,7 @@ def portfolio_report(
 
     Example: paos batch data/portfolio/engagements --scores-only && paos portfolio-report
     """
-    from paos.deliverables.run import run_portfolio_report
+    from paos.portfolio.publish import run_portfolio_report
 
     with _guard():
         result = run_portfolio_report(

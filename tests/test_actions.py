@@ -23,12 +23,13 @@ from paos.deliverables.actions import (
     HEADER_ROW,
     action_rows,
     actions_workbook,
-    read_actions,
     shown_score,
     target_level,
 )
-from paos.deliverables.report import deliverable, phases, save_results
-from paos.portfolio.reassessment import compare_paths, compare_text
+from paos.deliverables.deliverable import phases
+from paos.deliverables.report import deliverable, save_results
+from paos.evidence.plan import read_actions
+from paos.method.reassessment import compare_paths, compare_text
 from tests.builders import write_engagement
 from tests.test_compare import FOLLOW_RATINGS
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from paos.cli import app
 from paos.deliverables.report import deliverable
 from paos.errors import EvidenceError
-from paos.portfolio.reassessment import compare_paths, compare_text, default_actions
+from paos.method.reassessment import compare_paths, compare_text, default_actions
 from tests.ods import xlsx_as_ods
 from tests.test_actions import client_plan, pair
 

@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from paos.cli import app
+from paos.method.store import STORE_SCHEMA, read_store
 from paos.portfolio.batch import discover, failure_table, run_batch
-from paos.portfolio.store import STORE_SCHEMA, read_store
 from tests.builders import REPORT_FILES
 from tests.waiting import wait_for
 
@@ -129,7 +129,7 @@ def test_scores_only_resumes_and_reruns_what_changed(tmp_path):
 def test_new_rulebook_version_adds_to_history(tmp_path):
     import yaml
 
-    from paos.method.rulebook import RULEBOOK_DIR
+    from paos.base.rulebook import RULEBOOK_DIR
 
     root = _portfolio(tmp_path / "p", broken=False)
     store = tmp_path / "store"

@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 
 from paos import score
-from paos.portfolio.clients import client_key
-from paos.portfolio.peers import (
+from paos.method.clients import client_key
+from paos.method.peers import (
     INSUFFICIENT,
     benchmark,
     benchmark_text,
@@ -25,7 +25,7 @@ from paos.portfolio.peers import (
     subject_from_results,
     subject_from_row,
 )
-from paos.portfolio.store import STORE_SCHEMA, read_store, store_rows, write_runs
+from paos.method.store import STORE_SCHEMA, read_store, store_rows, write_runs
 from tests.builders import RB, everywhere, evidence
 
 DAY = dt.date(2026, 6, 1)
@@ -373,7 +373,7 @@ def test_subject_from_results_needs_one_engagement():
         subject_from_results(mine, "nope")
 
 
-# Fix D11: one client, however its name is written, is one client (paos.portfolio.clients).
+# Fix D11: one client, however its name is written, is one client (paos.method.clients).
 GLOBEX_SPELLINGS = [
     "Globex GmbH",
     "Globex GmbH.",

@@ -100,7 +100,7 @@ def test_gap_evidence_is_attributed_without_names():
 def test_rulebook_override_changes_hash(tmp_path):
     import yaml
 
-    from paos.method.rulebook import RULEBOOK_DIR
+    from paos.base.rulebook import RULEBOOK_DIR
 
     raw = yaml.safe_load((RULEBOOK_DIR / "paos-v1.yaml").read_text())
     raw["dimensions"][0]["signals"][0]["threshold"] = 3.5

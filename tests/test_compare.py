@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from paos import PaosError, load_rulebook
-from paos.portfolio.reassessment import check_pair, compare, compare_paths, compare_text, signed
+from paos.method.reassessment import check_pair, compare, compare_paths, compare_text, signed
 from tests.builders import RATINGS, RB, run, write_engagement
 
 ALL = [s.id for s in RB.signals]

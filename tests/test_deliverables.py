@@ -13,11 +13,11 @@ import pytest
 
 from paos import EvidenceError, PaosError, contract, diagnose
 from paos._files import csv_text, neutralise
+from paos.base.rulebook import load_rulebook
 from paos.deliverables.run import notebook_path, run_engagement
 from paos.deliverables.sections import esc
 from paos.errors import NotebookError
 from paos.method.figures import Figures
-from paos.method.rulebook import load_rulebook
 from tests.builders import RATINGS, REPORT_FILES, write_engagement
 
 DEMO = Path(__file__).parent.parent / "data" / "engagements"

@@ -18,12 +18,12 @@ import pytest
 from typer.testing import CliRunner
 
 from paos import contract, diagnose
+from paos.base.rulebook import load_rulebook
 from paos.cli import app
 from paos.deliverables import commentary
 from paos.deliverables.notebook import NotebookTemplateError, for_run, template, write_notebook
 from paos.deliverables.run import run_engagement
 from paos.method.figures import Figures
-from paos.method.rulebook import load_rulebook
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "engagements" / "northwind-2026-09"

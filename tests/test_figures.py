@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from paos.base.rulebook import load_rulebook
 from paos.method.figures import Figures, cuts, exact
-from paos.method.rulebook import load_rulebook
 
 ROOT = Path(__file__).resolve().parents[1]
 RULEBOOKS = ["paos-v1", str(ROOT / "data" / "rulebooks" / "paos-strict.yaml")]

@@ -12,12 +12,12 @@ import pytest
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
+from paos.base.rulebook import load_rulebook
 from paos.cli import app
 from paos.errors import EvidenceError, PaosError
 from paos.evidence.scaffold import new_engagement
 from paos.evidence.surveys import import_export, suggest_mapping, summary_text
 from paos.evidence.validate import load_evidence
-from paos.method.rulebook import load_rulebook
 
 RB = load_rulebook("paos-v1")
 SIG = {s.id: s for s in RB.signals}

@@ -19,11 +19,11 @@ from paos import load_rulebook
 from paos.cli import app
 from paos.deliverables import charts as charts_engagement
 from paos.deliverables.charts import spec
+from paos.method.store import read_store
 from paos.portfolio import charts as pcharts
 from paos.portfolio import figures
 from paos.portfolio import report as portfolio
 from paos.portfolio.batch import run_batch
-from paos.portfolio.store import read_store
 
 PORTFOLIO = Path(__file__).parent.parent / "data" / "portfolio" / "engagements"
 FOLLOW_UP = PORTFOLIO / "cloudmere-2025-03"

@@ -25,7 +25,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from typer.testing import CliRunner
 
 from paos.cli import app
-from paos.deliverables import _pptx, check_page, report, sections, slides, titles
+from paos.deliverables import _pptx, check_page, deliverable, report, sections, slides, titles
 from paos.deliverables.pptx_export import PptxExporter
 from paos.deliverables.sections import PAGE_MIME
 from paos.errors import PaosError
@@ -151,7 +151,7 @@ def test_divergence_and_roadmap_are_native_charts(built):
     assert list(div.plots[0].series[1].values) == [s["reality"] for s in rated]
     (road,) = [sh.chart for sh in by_title[titles.roadmap(d)].shapes if sh.has_chart]
     assert road.chart_type == XL_CHART_TYPE.BAR_STACKED
-    phases = report.phases(d.rulebook)
+    phases = deliverable.phases(d.rulebook)
     assert list(road.plots[0].series[1].values) == [p["end_day"] - p["start_day"] for p in phases]
     (matrix,) = [  # the priority matrix: a native table, every gap counted once
         sh.table for sh in by_title[titles.roadmap(d) + slides.CONTINUED].shapes if sh.has_table

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
 from typer.testing import CliRunner
 
+from paos.base.rulebook import RULEBOOK_DIR, load_rulebook
 from paos.cli import app
 from paos.evidence.questionnaire import (
     CHOICE_SEPARATOR,
@@ -41,7 +42,6 @@ from paos.evidence.vocabulary import (
     role_from_answer,
     role_labels,
 )
-from paos.method.rulebook import RULEBOOK_DIR, load_rulebook
 
 RB = load_rulebook("paos-v1")
 PARTNER = [

@@ -19,7 +19,7 @@ from paos import contracts, score
 from paos._types import Evidence
 from paos.method.diagnostic import score_evidence
 from paos.method.results import contract, summary_text
-from paos.portfolio.store import STORE_SCHEMA, _read_run, contract_from_row, store_rows
+from paos.method.store import STORE_SCHEMA, _read_run, contract_from_row, store_rows
 from tests.builders import RB, evidence, gap
 from tests.test_reference import PROPERTY_SETTINGS, engagements, engine_evidence
 

@@ -19,10 +19,11 @@ import pytest
 import yaml
 
 from paos import EvidenceError, RulebookError, load_evidence, load_rulebook, score
-from paos.method.card import methodology_card
+from paos.base.card import methodology_card
+from paos.base.rulebook import RULEBOOK_DIR
+from paos.base.rulebook_schema import optional_paths, schema_paths
 from paos.method.check import screen
 from paos.method.results import contracts
-from paos.method.rulebook import RULEBOOK_DIR, optional_paths, schema_paths
 from tests.builders import META, RATINGS, STAKEHOLDERS, write_engagement
 
 BASE = yaml.safe_load((RULEBOOK_DIR / "paos-v1.yaml").read_text(encoding="utf-8"))
@@ -455,7 +456,7 @@ def test_rulebook_texts_are_one_line_of_printable_text(tmp_path, mutate, key, ch
 def test_a_lone_surrogate_is_refused_by_the_checks():
     """libyaml refuses a `\\ud800` escape itself; the pure-Python loader (and any raw
     mapping handed to `rulebook_problems`) gets the key named."""
-    from paos.method.rulebook import rulebook_problems
+    from paos.base.rulebook_rules import rulebook_problems
 
     raw = copy.deepcopy(BASE)
     _sig(raw, 1, 0)["rubric"][2] = "lone \ud800 half"
@@ -526,7 +527,7 @@ def test_joiners_inside_emoji_and_words_load(tmp_path):
 
 
 def test_every_numeric_key_has_a_documented_range():
-    from paos.method.rulebook import numeric_paths, numeric_ranges
+    from paos.base.rulebook_schema import numeric_paths, numeric_ranges
 
     assert set(numeric_ranges(BASE)) == numeric_paths()
     docs = (Path(__file__).parent.parent / "docs" / "methodology.md").read_text(encoding="utf-8")

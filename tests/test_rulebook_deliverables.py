@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from paos.base.rulebook import Rulebook, load_rulebook
+from paos.base.rulebook_schema import schema_paths
 from paos.deliverables import check_page, report, sections
 from paos.method import check
-from paos.method.rulebook import Rulebook, load_rulebook, schema_paths
 from paos.portfolio import report as portfolio
 from paos.portfolio.batch import run_batch
 from tests.test_rulebook import BASE, DESCRIPTIVE, RULES, _write

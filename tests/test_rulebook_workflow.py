@@ -12,14 +12,14 @@ import yaml
 from typer.testing import CliRunner
 
 from paos import load_rulebook
+from paos.base.derive import check_rulebook, differences, new_rulebook
+from paos.base.rulebook import RULEBOOK_DIR
 from paos.cli import app
 from paos.errors import PaosError
-from paos.method.derive import check_rulebook, differences, new_rulebook
 from paos.method.diagnostic import diagnose
-from paos.method.rulebook import RULEBOOK_DIR
-from paos.portfolio.peers import benchmark, benchmark_text, subject_from_results
+from paos.method.peers import benchmark, benchmark_text, subject_from_results
+from paos.method.store import read_store, store_rows, write_runs
 from paos.portfolio.report import collect
-from paos.portfolio.store import read_store, store_rows, write_runs
 from tests.test_benchmark import SUBJECT, group, row, store
 
 ROOT = Path(__file__).parent.parent

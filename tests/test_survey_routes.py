@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from paos.base.rulebook import load_rulebook
 from paos.cli import app
 from paos.errors import EvidenceError
 from paos.evidence.questionnaire_workbook import (
@@ -24,7 +25,6 @@ from paos.evidence.questionnaire_workbook import (
 from paos.evidence.scaffold import new_engagement
 from paos.evidence.surveys import import_export, suggest_mapping
 from paos.evidence.validate import load_evidence
-from paos.method.rulebook import load_rulebook
 from tests.ods import xlsx_as_ods
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,8 +14,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from paos.base.rulebook import load_rulebook
 from paos.evidence.vocabulary import CANNOT_JUDGE, choice_text, role_label
-from paos.method.rulebook import load_rulebook
 
 ROOT = Path(__file__).resolve().parents[1]
 SURVEYS = ROOT / "data" / "surveys"

@@ -21,12 +21,12 @@ from hypothesis import strategies as st
 
 import paos
 from paos import contract, diagnose
+from paos.base.rulebook import Rulebook, load_rulebook
 from paos.evidence.questionnaire import render
 from paos.evidence.scaffold import new_engagement
 from paos.evidence.surveys import import_export
 from paos.evidence.surveys.responses import personal
 from paos.evidence.vocabulary import CANNOT_JUDGE, ROLE_QUESTION, choice_text, role_labels
-from paos.method.rulebook import Rulebook, load_rulebook
 from tests.profiles import examples
 
 DATA = Path(__file__).parent.parent / "data"

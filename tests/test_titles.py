@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from paos.deliverables import report, titles
+from paos.deliverables import deliverable, report, titles
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "data" / "portfolio" / "engagements").iterdir()) + sorted(
@@ -35,7 +35,7 @@ UNGRAMMATICAL = [
 ]
 
 
-def deck_titles(d: report.Deliverable) -> dict[str, str]:
+def deck_titles(d: deliverable.Deliverable) -> dict[str, str]:
     out = {
         "headline": titles.headline(d),
         "priorities": titles.priorities(d),
@@ -121,7 +121,7 @@ def test_count_agrees_with_its_noun(n, word, shown):
     assert titles.ordinal(11) == "11th" and titles.ordinal(22) == "22nd"
 
 
-def _stub(status: str, size: int, pct: float | None = 40.0) -> report.Deliverable:
+def _stub(status: str, size: int, pct: float | None = 40.0) -> deliverable.Deliverable:
     d = report.deliverable(ROOT / "data" / "engagements" / "northwind-2026-09", run_date=RUN_DATE)
     d.benchmark = {
         "status": status,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from paos.base.rulebook import load_rulebook
 from paos.evidence.vocabulary import (
     CANNOT_JUDGE,
     NotARating,
@@ -12,7 +13,6 @@ from paos.evidence.vocabulary import (
     role_from_answer,
     role_label,
 )
-from paos.method.rulebook import load_rulebook
 
 RB = load_rulebook("paos-v1")
 FIT01 = RB.signals[0]

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from paos import EvidenceError, diagnose, load_evidence
-from paos.evidence import intake
-from paos.evidence.intake import Refused, workbook_sheets
+from paos.base import limits, tables
+from paos.base.files import Refused
+from paos.base.workbook import workbook_sheets
 from paos.portfolio.batch import discover
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +66,7 @@ def test_a_formula_is_refused_naming_file_sheet_line_and_column(fmt, tmp_path):
         workbook_sheets(path)
     p = info.value.problem
     assert (p.file, p.sheet, p.line, p.column) == (str(path), "ratings", 2, "D")
-    assert p.rule == intake.FORMULA
+    assert p.rule == tables.FORMULA
     [msg] = lines(path)
     assert msg.startswith(f"{path} (sheet ratings) line 2, column fit-01: ")
     assert "holds a formula" in msg
@@ -165,7 +166,7 @@ def test_repeated_cells_in_an_ods_cost_nothing_and_are_refused_at_the_limits(tmp
     )
     with pytest.raises(Refused) as info:
         workbook_sheets(_ods(tmp_path / "big.ods", big))
-    assert f"more than {intake.MAX_CELLS} cells" in info.value.problem.rule
+    assert f"more than {limits.MAX_CELLS} cells" in info.value.problem.rule
 
 
 def test_empty_repeats_as_office_suites_write_them_are_fine(tmp_path):
@@ -216,8 +217,8 @@ def test_an_xls_sheet_declaring_an_impossible_size_is_refused_before_calamine(tm
     path = tmp_path / "dimension.xls"
     path.write_bytes(bytes(data))
     code = (
-        "import sys; from pathlib import Path; from paos.evidence.intake import "
-        "workbook_sheets, Refused\n"
+        "import sys; from pathlib import Path; from paos.base.workbook import "
+        "workbook_sheets; from paos.base.files import Refused\n"
         "try: workbook_sheets(Path(sys.argv[1]))\n"
         "except Refused as e: print(e.problem)"
     )
@@ -257,8 +258,8 @@ def test_an_ods_value_without_a_value_type_counts_and_is_refused_under_a_memory_
     )
     assert path.stat().st_size < 2048
     code = (
-        "import sys; from pathlib import Path; from paos.evidence.intake import "
-        "workbook_sheets, Refused\n"
+        "import sys; from pathlib import Path; from paos.base.workbook import "
+        "workbook_sheets; from paos.base.files import Refused\n"
         "try: workbook_sheets(Path(sys.argv[1]))\n"
         "except Refused as e: print(e.problem)"
     )
@@ -270,7 +271,7 @@ def test_an_ods_value_without_a_value_type_counts_and_is_refused_under_a_memory_
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert done.returncode == 0, done.stderr[-500:]
-    assert f"has more than {intake.MAX_CELLS} cells" in done.stdout
+    assert f"has more than {limits.MAX_CELLS} cells" in done.stdout
 
 
 @pytest.mark.parametrize(

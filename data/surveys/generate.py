@@ -40,8 +40,8 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere in the checkout
 import openpyxl  # noqa: E402
 
 from paos._files import workbook_bytes  # noqa: E402
+from paos.base.rulebook import Signal, load_rulebook  # noqa: E402
 from paos.evidence.vocabulary import CANNOT_JUDGE, choice_text, role_label  # noqa: E402
-from paos.method.rulebook import Signal, load_rulebook  # noqa: E402
 
 SEED = "paos-surveys-v1"
 RULEBOOK = "paos-v1"

@@ -8,7 +8,7 @@ threshold, the due date; and blank `owner`, `status` (drop-down: open, in
 progress, done) and `notes` columns for the client to keep up to date. At the
 re-assessment the analyst drops the file the client returned into the baseline
 engagement's folder (or names it with `paos compare --actions FILE`) and
-`read_actions` gives back the recorded status and owner of each gap.
+`paos.evidence.plan.read_actions` gives back the recorded status and owner of each gap.
 
 Layout of the sheet `actions` (the only sheet):
 
@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -42,16 +40,11 @@ from openpyxl.utils import get_column_letter
 
 from paos._files import neutralise, workbook_bytes
 from paos._workbook import add_validation, choices
-from paos.errors import inline
+from paos.deliverables.deliverable import Deliverable, phases
+from paos.evidence.plan import SHEET, STATUSES
 from paos.method.figures import exact
 
-if TYPE_CHECKING:
-    from paos.deliverables.report import Deliverable
-
-ACTIONS_FILE = "actions.xlsx"
-SHEET = "actions"
 HEADER_ROW = 8  # the table's header; gaps from the row below
-STATUSES = ("open", "in progress", "done")
 COLUMNS = (  # name, width (characters)
     ("signal_id", 13),
     ("signal", 30),
@@ -71,12 +64,6 @@ COLUMNS = (  # name, width (characters)
     ("notes", 45),
 )
 HEADER = [name for name, _ in COLUMNS]
-_SCAN_ROWS = 20  # how far down the reader looks for the header row
-# Rows with a signal id that a returned plan may hold: a plan has one per gap, and a
-# rulebook has tens of signals. A larger plan is refused whole (one note), before
-# any row is read: 50,000 rows of unknown ids once made 50,000 notes, 5.2 MB of
-# `paos compare` and a follow-up PDF that could not be printed.
-MAX_PLAN_ROWS = 1000
 
 
 def _date(value: object) -> dt.date | None:
@@ -117,8 +104,6 @@ def action_rows(d: Deliverable) -> tuple[list[str], list[list]]:
     text; `installation module` the module whose signals hold the gap; `robust`
     yes/no from the gap's `robust` field, blank when it is null or absent; owner,
     status and notes blank."""
-    from paos.deliverables.report import phases
-
     assessed = _date(d.meta.get("assessed_on"))
     end_day = {p["phase"]: p["end_day"] for p in phases(d.rulebook)}
     levels = d.rulebook["rating_scale"]["levels"]
@@ -236,148 +221,3 @@ def actions_workbook(d: Deliverable) -> bytes:
     wb.properties.title = f"PAOS action plan {d.engagement_id}"
     assessed = dt.date.fromisoformat(str(d.meta["assessed_on"]))
     return workbook_bytes(wb, dt.datetime.combine(assessed, dt.time()))
-
-
-# --- reading a returned action plan ---------------------------------------------
-
-
-def _key(text: str | None) -> str:
-    return " ".join((text or "").replace("_", " ").replace("-", " ").split()).casefold()
-
-
-def _status(text: str | None) -> str | None:
-    """A status as one of `STATUSES` (case, spaces, '-' and '_' ignored), '' when
-    blank, None when it is none of them."""
-    key = _key(text)
-    if not key:
-        return ""
-    return next((s for s in STATUSES if _key(s) == key), None)
-
-
-def _text(cell: str | None) -> str | None:
-    text = (cell or "").strip()
-    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
-        text = text[1:]  # as paos neutralised it
-    return text or None
-
-
-def read_actions(
-    path: str | Path,
-    gaps: set[str] | list[str],
-    engagement_id: str | None = None,
-    folder: str | Path | None = None,
-) -> tuple[dict[str, dict] | None, list[str]]:
-    """The status and owner the client recorded per gap, and one note per problem.
-
-    Returns ({signal id: {"status": "open" | "in progress" | "done" | None,
-    "owner": text | None}}, notes). Only rows whose signal id is in `gaps` count.
-    Never raises for the file's content: a file that cannot be read (missing,
-    damaged, too large, a formula in any cell: paos reads values only, a control
-    character or text that XML cannot hold, more than `MAX_PLAN_ROWS` rows with a
-    signal id) gives None and one note; an unknown status is kept as None with a
-    note; a row for a signal that is not a gap, a repeated row (the first counts) and
-    a plan of another engagement (row 2's `engagement`, when present) are notes too.
-    Notes of one kind are listed up to `MAX_REPORTED`, then one note counts the rest.
-
-    With `folder` (the baseline folder the plan was found in), a symbolic link
-    resolving outside it is not read (a note). Notes name the file by its name, never
-    its folder: they reach the client's deliverable, which holds no local path. Every
-    value from the file is escaped and isolated (`paos.errors.inline`) so none can
-    reorder the note's words.
-    """
-    from paos.evidence.intake import (
-        MAX_REPORTED,
-        OUTSIDE,
-        Refused,
-        outside,
-        unsafe_text,
-        workbook_sheets,
-    )
-
-    file_name = Path(path).name
-    label = inline(file_name)
-    if folder is not None and outside(Path(path), Path(folder)):
-        return None, [f"{label}: {OUTSIDE}; statuses not read"]
-    try:
-        sheets = workbook_sheets(Path(path), file_name)
-    except Refused as exc:
-        return None, [f"{exc.problem.isolated()}; statuses not read"]
-    except (OSError, ValueError) as exc:  # belt and braces: never crash a comparison
-        why = getattr(exc, "strerror", None) or type(exc).__name__
-        return None, [f"{label}: cannot be read ({why}); statuses not read"]
-    if not sheets:
-        return None, [f"{label}: has no sheet; statuses not read"]
-    name, rows = next(((n, r) for n, r in sheets if n.strip().casefold() == SHEET), sheets[0])
-    where = f"{label} (sheet {inline(name)})"
-    head = None
-    for i, row in enumerate(rows[:_SCAN_ROWS]):
-        cells = [_key(c) for c in row]
-        if cells and cells[0] == "engagement" and len(cells) > 1 and engagement_id:
-            said = _text(row[1])
-            if said and said != engagement_id:
-                return None, [
-                    f"{where} line {i + 1}: is the action plan of {inline(said)}, not of "
-                    f"{inline(engagement_id)}; statuses not read"
-                ]
-        if "signal id" in cells and "status" in cells:
-            head = i, {c: j for j, c in reversed(list(enumerate(cells))) if c}
-            break
-    if head is None:
-        return None, [
-            f"{where}: no header row with signal_id and status in its first "
-            f"{_SCAN_ROWS} rows; statuses not read"
-        ]
-    at, cols = head
-    gaps = set(gaps)
-    found: dict[str, dict] = {}
-    notes: dict[str, list[tuple[int, str]]] = {}  # kind -> (line, note), in row order
-
-    def cell(row: list[str | None], col: str) -> str | None:
-        j = cols.get(col)
-        return _text(row[j]) if j is not None and j < len(row) else None
-
-    table = [(i, row) for i, row in enumerate(rows[at + 1 :], start=at + 2)]
-    table = [(i, row) for i, row in table if cell(row, "signal id") is not None]
-    if len(table) > MAX_PLAN_ROWS:
-        return None, [
-            f"{where} line {table[MAX_PLAN_ROWS][0]}: has more than {MAX_PLAN_ROWS} rows "
-            f"with a signal id (a plan has one row per gap); statuses not read"
-        ]
-    for i, row in table:
-        for j in sorted(cols.values()):
-            if j < len(row) and row[j] is not None and (rule := unsafe_text(str(row[j]))):
-                return None, [
-                    f"{where} line {i} column {get_column_letter(j + 1)}: {rule}; statuses not read"
-                ]
-    for i, row in table:
-        sid = str(cell(row, "signal id")).upper()
-        line = f"{where} line {i}"
-        if sid not in gaps:
-            notes.setdefault("a signal that is not a gap", []).append(
-                (i, f"{line}: {inline(sid)} is not a gap of the baseline; row ignored")
-            )
-            continue
-        if sid in found:
-            notes.setdefault("a signal listed again", []).append(
-                (i, f"{line}: {inline(sid)} is listed again; the first row counts")
-            )
-            continue
-        given = cell(row, "status")
-        status = _status(given)
-        if status is None:
-            notes.setdefault("an unknown status", []).append(
-                (
-                    i,
-                    f"{line}: status '{inline(given)}' of {inline(sid)} is not one of "
-                    f"{', '.join(STATUSES)}; taken as not recorded",
-                )
-            )
-        found[sid] = {"status": status or None, "owner": cell(row, "owner")}
-    shown = sorted((i, n) for items in notes.values() for i, n in items[:MAX_REPORTED])
-    counted = [
-        f"{where} line {items[MAX_REPORTED][0]}: ... and {len(items) - MAX_REPORTED} more "
-        f"rows from this line on: {kind} (only the first {MAX_REPORTED} are listed)"
-        for kind, items in notes.items()
-        if len(items) > MAX_REPORTED
-    ]
-    return found, [n for _, n in shown] + counted

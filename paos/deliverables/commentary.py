@@ -23,6 +23,7 @@ from jinja2 import StrictUndefined, TemplateError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from markdown_it import MarkdownIt
 
+from paos._files import fault
 from paos.errors import PaosError
 from paos.method.figures import Figures
 
@@ -84,8 +85,6 @@ def read(path: str | Path) -> list[Cell]:
             raise CommentaryError(f"{path}: larger than {MAX_NOTEBOOK_BYTES >> 20} MiB")
         nb = json.loads(Path(path).read_bytes())
     except OSError as exc:
-        from paos._files import fault
-
         raise fault(exc, path) from None
     except ValueError:
         raise CommentaryError(f"{path}: not a notebook (not JSON)") from None

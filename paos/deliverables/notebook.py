@@ -20,7 +20,12 @@ import json
 import os
 from pathlib import Path
 
+from paos._defaults import ID_PATTERN
+from paos._files import fault
+from paos.bundled import NOTEBOOKS
+from paos.deliverables.commentary import MAX_NOTEBOOK_BYTES
 from paos.errors import FaultError, PaosError
+from paos.evidence.intake import read_meta
 
 NOTEBOOK = "diagnostic.ipynb"  # the engagement's notebook, in the engagement folder
 TEMPLATE_KEY = "paos"  # notebook metadata: {"template": ..., "template_version": ...}
@@ -33,7 +38,6 @@ class NotebookTemplateError(PaosError):
 def template(name: str = NOTEBOOK) -> Path:
     """The template shipped in the package (`paos/notebooks/`; the PAOS_NOTEBOOKS
     environment variable overrides the folder)."""
-    from paos.bundled import NOTEBOOKS
 
     path = Path(os.environ.get("PAOS_NOTEBOOKS", NOTEBOOKS)) / name
     if not path.is_file():
@@ -48,15 +52,12 @@ def template_version(nb: dict) -> int | None:
 
 
 def _read(path: Path) -> dict:
-    from paos.deliverables.commentary import MAX_NOTEBOOK_BYTES
 
     try:
         if path.stat().st_size > MAX_NOTEBOOK_BYTES:
             raise NotebookTemplateError(f"{path}: larger than {MAX_NOTEBOOK_BYTES >> 20} MiB")
         nb = json.loads(path.read_bytes())
     except OSError as exc:
-        from paos._files import fault
-
         raise fault(exc, path) from None
     except ValueError:
         raise NotebookTemplateError(f"{path}: not a notebook (not JSON)") from None
@@ -124,9 +125,6 @@ def _engagement_id(folder: Path) -> str:
     """The id engagement.yaml gives (checked as every id is: it may become a name)."""
     import re
 
-    from paos._defaults import ID_PATTERN
-    from paos.evidence.intake import read_meta
-
     eid = read_meta(folder).meta.get("id")
     if not isinstance(eid, str) or not re.fullmatch(ID_PATTERN, eid):
         raise NotebookTemplateError(
@@ -161,16 +159,12 @@ def write_notebook(folder: str | Path, force: bool = False) -> list[Path]:
             os.link(path, kept)
             os.unlink(path)
         except OSError as exc:
-            from paos._files import fault
-
             raise fault(exc, path) from None
         written.append(kept)
     try:
         with open(path, "x", encoding="utf-8") as f:
             f.write(text)
     except OSError as exc:
-        from paos._files import fault
-
         raise fault(exc, path) from None
     return [path, *written]
 

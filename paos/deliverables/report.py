@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import platform
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 import polars as pl
@@ -19,92 +17,21 @@ from markupsafe import Markup
 from paos import __version__
 from paos._files import atomic_write_bytes, atomic_write_text, csv_text
 from paos._types import Evidence, Results
+from paos.base.rulebook import load_rulebook
+from paos.deliverables import commentary
+from paos.deliverables.actions import actions_workbook
+from paos.deliverables.deliverable import Deliverable, severities
+from paos.deliverables.notebook import here, resolve
 from paos.errors import PaosError, isolate
+from paos.evidence.plan import ACTIONS_FILE
+from paos.evidence.validate import load_evidence
 from paos.method._numbers import display
 from paos.method.diagnostic import diagnose, score_evidence
-from paos.method.figures import Figures
+from paos.method.engine import score
+from paos.method.peers import benchmark, subject_from_results
+from paos.method.reassessment import attach_actions, check_pair, compare, default_actions
 from paos.method.results import contract, to_json
-from paos.method.rulebook import Rulebook
-
-
-@dataclass
-class Deliverable:
-    """One engagement's results, ready to be shown."""
-
-    contract: dict
-    results: Results
-    rulebook: Rulebook
-    meta: dict
-    files: list[dict]
-    run_date: str
-    names: dict[str, str] = field(default_factory=dict)
-    questions: dict[str, str] = field(default_factory=dict)
-    benchmark: dict | None = None  # aggregates against past engagements (a store given)
-    reassessment: dict | None = None  # comparison with the baseline diagnostic
-    reassessment_note: str = ""  # why there is no comparison although a baseline is named
-    drawings: dict = field(default_factory=dict)  # chart name -> its SVG to come (a Future)
-    evidence: Evidence | None = None  # the validated evidence (for `without_one`)
-    # The analyst's commentary (issue 18), by placement: "summary", or
-    # "dimension:<id>" for a dimension's block: safe HTML. Templates show it, marked as
-    # the analyst's, apart from the rule-derived findings; empty, nothing is shown.
-    commentary: dict[str, list[str]] = field(default_factory=dict)
-    base: Path = field(default_factory=Path.cwd)  # relative paths start here: the notebook's folder
-
-    @cached_property
-    def figures(self) -> Figures:
-        """How each kind of figure is written (`paos.method.figures`)."""
-        return Figures(self.rulebook)
-
-    @property
-    def engagement_id(self) -> str:
-        return self.contract["engagement_id"]
-
-    def tier(self, dimension: str) -> int:
-        return next(d.tier for d in self.rulebook.dimensions if d.id == dimension)
-
-    def signal(self, sid: str) -> dict:
-        return next(s for s in self.contract["signals"] if s["id"] == sid)
-
-    @property
-    def scale(self) -> tuple[int, int]:
-        """The rating scale's ends, e.g. (1, 4)."""
-        return scale_of(self.rulebook)
-
-    def score(self, value: float | None) -> str:
-        """A dimension score or the PAI as the rulebook shows it (display_decimals)."""
-        return self.figures.score(value)
-
-    def fine(self, value: float | None) -> str:
-        """A signal-level mean, shown with one decimal more than a score."""
-        return self.figures.mean(value)
-
-    def thresholds(self) -> dict[str, list[float]]:
-        """Each dimension's signal thresholds, in catalogue order."""
-        return {dim.id: [s.threshold for s in dim.signals] for dim in self.rulebook.dimensions}
-
-
-def scale_of(rb: Rulebook) -> tuple[int, int]:
-    return rb["rating_scale"]["min"], rb["rating_scale"]["max"]
-
-
-def severities(rb: Rulebook) -> list[str]:
-    """Severity names, most severe first (the rulebook's order)."""
-    return [b["name"] for b in rb["severity"]]
-
-
-def maturities(rb: Rulebook) -> list[str]:
-    """Maturity band names, lowest first (the rulebook's order)."""
-    return [b["name"] for b in rb["maturity"]]
-
-
-def phases(rb: Rulebook) -> list[dict]:
-    """The roadmap's phases in their order."""
-    return sorted(rb["phases"], key=lambda p: p["phase"])
-
-
-def priorities(rb: Rulebook) -> list[str]:
-    """Priorities in the order of the phases that address them."""
-    return [p["priority"] for p in phases(rb)]
+from paos.method.store import contract_from_row, find_run, read_store
 
 
 def deliverable(
@@ -120,10 +47,6 @@ def deliverable(
     Called from a `notebook` (its path; JupyterLab's own counts, see
     `paos.deliverables.notebook.here`), relative paths start in its folder and its
     commentary cells are rendered (`paos.deliverables.commentary`)."""
-    from paos.deliverables import commentary
-    from paos.deliverables.notebook import here, resolve
-    from paos.evidence.validate import load_evidence
-    from paos.method.rulebook import load_rulebook
 
     nb = here(notebook)
     if nb is not None and not nb.is_file():
@@ -162,9 +85,6 @@ def deliverable(
             for k, v in rendered.items()
         }
     if store:
-        from paos.portfolio.peers import benchmark, subject_from_results
-        from paos.portfolio.store import read_store
-
         past = read_store(store)
         if past.filter(past["engagement_id"] != d.engagement_id).height:
             d.benchmark = benchmark(past, subject_from_results(results))
@@ -178,8 +98,6 @@ def baseline_comparison(
 ) -> tuple[dict | None, str]:
     """Compare with the baseline: its evidence next to this engagement (scored under
     the same rulebook), else its latest run in the store."""
-    from paos.portfolio.reassessment import attach_actions, check_pair, compare, default_actions
-    from paos.portfolio.store import contract_from_row, find_run
 
     base_id = d.meta["baseline"]
     for cand in (engagement.parent / base_id, engagement.parent / f"{base_id}.xlsx"):
@@ -215,9 +133,6 @@ def without_one(d: Deliverable) -> dict[str, list[str | None]]:
     (None: no gap), over every stakeholder who rated it. Each variant is the
     engagement scored again by the engine without one rater's ratings (the
     variants of robustness-v1), all in one pass."""
-    import polars as pl
-
-    from paos.method.engine import score
 
     fragile = {g["signal_id"]: g for g in d.contract["gaps"] if g.get("robust") is False}
     ev = d.evidence
@@ -289,16 +204,6 @@ def gap_sentence(d: Deliverable, g: dict) -> str:
             f"shows {d.score(s['reality'])}"
         )
     return out + "."
-
-
-def earliest_phase(d: Deliverable) -> tuple[dict, list[dict]]:
-    """The earliest phase of the roadmap that has gaps, and its gaps in roadmap
-    order (the first phase and no gaps when there is none)."""
-    for p in phases(d.rulebook):
-        mine = [g for g in d.contract["gaps"] if g["phase"] == p["phase"]]
-        if mine:
-            return p, mine
-    return phases(d.rulebook)[0], []
 
 
 def stakeholder_counts(d: Deliverable) -> dict[str, int]:
@@ -397,7 +302,6 @@ def save_results(d: Deliverable, output_dir: str | Path | None) -> list[Path]:
     """Write results.json (the results contract), gaps.csv (formula-safe) and
     actions.xlsx (the action plan, `paos.deliverables.actions`) to `output_dir`,
     atomically; nothing when no folder is given."""
-    from paos.deliverables.actions import ACTIONS_FILE, actions_workbook
 
     if not output_dir:
         return []

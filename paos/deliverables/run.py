@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from paos._defaults import DEFAULT_OUT, DEFAULT_STORE
+from paos._defaults import DEFAULT_OUT
 from paos._files import (
     atomic_write_text,
     fault,
@@ -44,7 +44,14 @@ from paos._files import (
     sweep_leftovers,
     writable_folder,
 )
+from paos.base.rulebook import absolute_rulebook, load_rulebook
+from paos.deliverables._browser import Browser
+from paos.deliverables.notebook import for_run, template
 from paos.errors import FaultError, NotebookError, PaosError, plain
+from paos.evidence.validate import load_evidence
+from paos.method.check import assess
+from paos.method.diagnostic import score_evidence
+from paos.method.store import store_rows, write_runs
 
 if TYPE_CHECKING:
     from paos.deliverables._browser import Browser
@@ -64,7 +71,6 @@ class RunResult:
 def notebook_path(name: str = DIAGNOSTIC) -> Path:
     """The notebook template shipped in the package, `paos/notebooks/` (the
     PAOS_NOTEBOOKS environment variable overrides the folder)."""
-    from paos.deliverables.notebook import template
 
     return template(name)
 
@@ -326,11 +332,9 @@ def run_engagement(
     `browser` if given (a batch worker's), else with one launched for this run.
     An `out` or `store` that cannot be written is refused (`FaultError`) before any
     work starts."""
+    # deferred: python-pptx, nbconvert and altair take seconds to import; only the
+    # steps that write a deck, a PDF or a check page need them
     from paos.deliverables._pptx import check_master
-    from paos.deliverables.notebook import for_run
-    from paos.evidence.validate import load_evidence
-    from paos.method.rulebook import load_rulebook
-    from paos.portfolio.batch import absolute_rulebook
 
     t0 = time.perf_counter()
     check_master(pptx_template)  # before the evidence is read
@@ -354,7 +358,7 @@ def run_engagement(
             # there): its commentary is its own, relative paths start beside it.
             "notebook": DIAGNOSTIC,
             "engagement": engagement,
-            "rulebook": _rulebook_parameter(rulebook),
+            "rulebook": rulebook_parameter(rulebook),
             "run_date": run_date or "",
             "store": Path(store) if store else "",
         },
@@ -369,9 +373,6 @@ def run_engagement(
         pptx_template=pptx_template,
     )
     if store:  # record the run once it is published
-        from paos.method.diagnostic import score_evidence
-        from paos.portfolio.store import store_rows, write_runs
-
         try:
             write_runs(store_rows(score_evidence(evidence, rulebook)), store)
         except OSError as exc:
@@ -382,7 +383,7 @@ def run_engagement(
     return result
 
 
-def _rulebook_parameter(rulebook: str | None) -> str | Path:
+def rulebook_parameter(rulebook: str | None) -> str | Path:
     """A rulebook id as it is, a rulebook file (made absolute) as a path."""
     return Path(rulebook) if rulebook and os.path.isabs(rulebook) else rulebook or ""
 
@@ -425,7 +426,8 @@ def deliver(
     nothing is published then. `meta` goes in the HTML's <meta> elements."""
     import nbformat
 
-    from paos.deliverables._browser import Browser
+    # deferred: python-pptx, nbconvert and altair take seconds to import; only the
+    # steps that write a deck, a PDF or a check page need them
     from paos.deliverables._pptx import check_master
     from paos.deliverables._render import html_to_pdf, notebook_html
     from paos.deliverables.slides import notebook_deck
@@ -537,9 +539,9 @@ def run_check(
 ) -> RunResult:
     """The Architecture Check of a prospect: `<out>/<id>/architecture_check.html/.pdf/
     .pptx`, check.json and the executed notebook."""
+    # deferred: python-pptx, nbconvert and altair take seconds to import; only the
+    # steps that write a deck, a PDF or a check page need them
     from paos.deliverables.check_page import meta
-    from paos.method.check import assess
-    from paos.portfolio.batch import absolute_rulebook
 
     t0 = time.perf_counter()
     rulebook = absolute_rulebook(rulebook)
@@ -548,7 +550,7 @@ def run_check(
     return deliver(
         check["id"],
         notebook_path("architecture_check.ipynb"),
-        {"answers": answers, "rulebook": _rulebook_parameter(rulebook), "run_date": run_date or ""},
+        {"answers": answers, "rulebook": rulebook_parameter(rulebook), "run_date": run_date or ""},
         out,
         force,
         progress,
@@ -556,38 +558,5 @@ def run_check(
         "architecture_check",
         time.perf_counter() - t0,
         meta=meta(check),
-        pptx_template=pptx_template,
-    )
-
-
-def run_portfolio_report(
-    store: str | Path = DEFAULT_STORE,
-    out: str | Path = DEFAULT_OUT,
-    rulebook: str | None = None,
-    force: bool = False,
-    run_date: str | None = None,
-    progress: Callable[[str], None] | None = print,
-    pptx_template: str | Path | None = None,
-) -> RunResult:
-    """The portfolio benchmark report in `<out>/portfolio-<rulebook id>/` (HTML, PDF
-    and PowerPoint)."""
-    from paos.portfolio.batch import absolute_rulebook
-    from paos.portfolio.report import collect, meta
-
-    t0 = time.perf_counter()
-    rulebook = absolute_rulebook(rulebook)
-    store = Path(store).resolve()
-    p = collect(store, rulebook, run_date)  # refuses an empty store
-    return deliver(
-        f"portfolio-{p.rulebook.id}",
-        notebook_path("portfolio_benchmark.ipynb"),
-        {"store": store, "rulebook": _rulebook_parameter(rulebook), "run_date": run_date or ""},
-        out,
-        force,
-        progress,
-        "Portfolio benchmark",
-        "portfolio_benchmark",
-        time.perf_counter() - t0,
-        meta=meta(p),
         pptx_template=pptx_template,
     )

@@ -21,24 +21,26 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from paos._defaults import DEFAULT_RULEBOOK
+from paos.base.card import methodology_card
 from paos.bundled import TEMPLATES
 from paos.deliverables import charts, titles
 from paos.deliverables.actions import target_level
-from paos.deliverables.report import (
+from paos.deliverables.deliverable import (
     Deliverable,
     earliest_phase,
     maturities,
-    pai_range,
     phases,
     priorities,
     severities,
+)
+from paos.deliverables.report import (
+    pai_range,
     severity_counts,
     stakeholder_counts,
     stamp,
     without_one,
 )
 from paos.errors import BIDI, isolate
-from paos.method.card import methodology_card
 
 _BLOCKS = {"p", "li", "tr", "h1", "h2", "h3", "h4", "div", "blockquote", "header", "figcaption"}
 

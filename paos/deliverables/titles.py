@@ -32,10 +32,7 @@ Counts are written with `count()`: "1 gap", "2 gaps", never "gap(s)".
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from paos.deliverables.report import Deliverable
+from paos.deliverables.deliverable import Deliverable, earliest_phase
 
 _PLURALS = {"is": "are", "holds": "hold", "was": "were", "has": "have"}
 
@@ -130,8 +127,6 @@ def progress_headline(d: Deliverable) -> str:
 
 
 def priorities(d: Deliverable) -> str:
-    from paos.deliverables.report import earliest_phase
-
     first = _first_phase(d)
     days = f"the first {first['end_day'] - first['start_day']} days"
     phase, gaps = earliest_phase(d)

@@ -43,8 +43,9 @@ from html import escape
 from pathlib import Path
 
 from paos._files import atomic_write_bytes, csv_text
+from paos.base.rulebook import Rulebook
+from paos.base.text import unsafe_text
 from paos.errors import FaultError
-from paos.evidence.intake import unsafe_text
 from paos.evidence.questionnaire_workbook import workbook
 from paos.evidence.questions import (
     GENERATOR,
@@ -59,7 +60,6 @@ from paos.evidence.questions import (
     heading,
     questions,
 )
-from paos.method.rulebook import Rulebook
 
 # The command's names (`paos.cli`, the public API): the form's content is in
 # `questions`, the offline workbook in `questionnaire_workbook`.

@@ -11,6 +11,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 
 from paos._files import neutralise, workbook_bytes
 from paos._workbook import add_validation
+from paos.base.rulebook import Rulebook
 from paos.errors import plain
 from paos.evidence.questions import (
     GENERATOR,
@@ -29,7 +30,6 @@ from paos.evidence.vocabulary import (
     ROLE_ID,
     ROLE_QUESTION,
 )
-from paos.method.rulebook import Rulebook
 
 HEADER_ROW = 15  # the signal table's header row; one row per signal below it
 XLSX_COLUMNS = ["signal_id", "dimension", "signal", "question", "answer", COMMENT_PROMPT]

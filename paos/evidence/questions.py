@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from paos.base.rulebook import Rulebook
 from paos.errors import PaosError, plain
 from paos.evidence.intake import read_meta
 from paos.evidence.vocabulary import (
@@ -30,7 +31,6 @@ from paos.evidence.vocabulary import (
     question_title,
     role_labels,
 )
-from paos.method.rulebook import Rulebook
 
 GENERATOR = "paos questionnaire"  # the mark of a file paos wrote
 INTRO_ID = "INTRO"  # the Qualtrics introduction text

@@ -20,10 +20,11 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from paos._defaults import ID_PATTERN
 from paos._files import workbook_bytes
 from paos._workbook import add_validation, choices
+from paos.base.rulebook import RULEBOOK_DIR, Rulebook
 from paos.errors import PaosError
 from paos.evidence.intake import LOOKUP_COLUMNS, NOTE_COLUMN
-from paos.evidence.validate import COLUMNS, SOURCES
-from paos.method.rulebook import RULEBOOK_DIR, Rulebook
+from paos.evidence.table_rules import SOURCES
+from paos.evidence.validate import COLUMNS
 
 FIXED_TIME = dt.datetime(2026, 1, 1)  # workbook properties and zip entries: same bytes
 RATING_ROWS = 500  # ratings rows pre-filled with drop-downs and lookups

@@ -14,7 +14,7 @@ import polars as pl
 
 from paos._defaults import ID_PATTERN
 from paos._types import Evidence
-from paos.method.rulebook import Rulebook
+from paos.base.rulebook import Rulebook
 
 ENGAGEMENTS = pa.DataFrameSchema(
     {

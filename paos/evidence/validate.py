@@ -10,37 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import pandera.polars as pa
 import polars as pl
-from pandera.errors import SchemaErrors
 
 from paos._defaults import ID_PATTERN
 from paos._types import Evidence
+from paos.base.limits import MAX_REPORTED
+from paos.base.problems import cascade, listed, more
+from paos.base.rulebook import DEFAULT_RULEBOOK, Rulebook, known_rulebooks, load_rulebook
+from paos.base.tables import Table
+from paos.base.text import BIDI_PL, CONTROL_PL, unsafe_text
+from paos.base.workbook import is_workbook
 from paos.errors import EvidenceError, FaultError, Problem
-from paos.evidence.intake import (
-    BIDI_PL,
-    CONTROL_PL,
-    MAX_REPORTED,
-    SIGNAL_LIKE,
-    WIDE_EVIDENCE,
-    RawEngagement,
-    Table,
-    cascade,
-    is_workbook,
-    listed,
-    more,
-    read_engagement,
-    unsafe_text,
-    wide_to_long,
-)
+from paos.evidence.intake import SIGNAL_LIKE, WIDE_EVIDENCE, RawEngagement, read_engagement
 from paos.evidence.schemas import EMPTY_METRICS, validated
-from paos.method.rulebook import DEFAULT_RULEBOOK, Rulebook, known_rulebooks, load_rulebook
+from paos.evidence.table_rules import BLANK, Schemas, clean, run_schema
+from paos.evidence.wide import wide_to_long
 
-SOURCES = ("interview", "survey", "workshop", "document")
 COLUMNS = {  # required, optional
     "stakeholders": (["stakeholder_id", "role"], ["perspective", "function", "name"]),
     "ratings": (["stakeholder_id", "signal_id", "rating", "evidence"], ["source"]),
@@ -52,262 +41,6 @@ META_KNOWN = (*META_REQUIRED, *META_OPTIONAL)
 # Values that become labels, file names or chart text: no bidirectional control either.
 LABEL_KEYS = ("id", "baseline", "industry", "stage")
 LABEL_COLUMNS = ("stakeholder_id", "role", "perspective")
-BLANK = "is blank; a value is required"
-UNKNOWN_SID = "is not a stakeholder listed in the stakeholders table"
-
-
-def _clean(col: str) -> pl.Expr:
-    return pl.col(col).str.strip_chars()
-
-
-def _col_check(expr: Callable[[str], pl.Expr], rule: str) -> pa.Check:
-    """A column check from an expression builder; nulls are left to `nullable`."""
-    return pa.Check(
-        lambda data: data.lazyframe.select(
-            expr(data.key).fill_null(False) | pl.col(data.key).is_null()
-        ),
-        error=rule,
-        n_failure_cases=1,
-    )
-
-
-def _frame_check(expr: pl.Expr, rule: str) -> pa.Check:
-    return pa.Check(lambda data: data.lazyframe.select(expr), error=rule, n_failure_cases=1)
-
-
-def _first_dup(keys: list[str]) -> pl.Expr:
-    """True for the first row of each key, and for rows with a blank key part."""
-    return pl.struct(keys).is_first_distinct() | pl.any_horizontal(
-        [pl.col(k).is_null() for k in keys]
-    )
-
-
-class _Schemas:
-    """The pandera schemas of one engagement's tables, built from the rulebook."""
-
-    def __init__(self, rulebook: Rulebook):
-        self.rb = rulebook
-        roles = sorted(rulebook.role_perspectives)
-        persp = rulebook["stakeholder_perspectives"]
-        self.sig_ids = [s.id for s in rulebook.signals]
-        self.metric_ids = [m.id for m in rulebook.metrics]
-        self.percent = [m.id for m in rulebook.metrics if m.unit == "%"]
-        lo, hi = rulebook["rating_scale"]["min"], rulebook["rating_scale"]["max"]
-        self.rating_rule = f"is not a rating ({lo}-{hi} or blank)"
-        self.dup_rules: dict[str, tuple[str, list[str]]] = {}
-
-        def dup(rule: str, column: str, keys: list[str]) -> pa.Check:
-            self.dup_rules[rule] = (column, keys)
-            return _frame_check(_first_dup(keys), rule)
-
-        needs = [r.strip().lower() for r in rulebook["roles_requiring_perspective"]]
-        role_rule = (
-            f"is not a known role, so the stakeholder needs a perspective ({', '.join(persp)})"
-        )
-        needs_rule = f"has no default perspective: give one ({', '.join(persp)})"
-        self.frame_columns = {role_rule: "role", needs_rule: "role"}
-        role = _clean("role").str.to_lowercase()
-        declared = pl.col("perspective").is_not_null() | pl.col("role").is_null()
-        self.stakeholders = pa.DataFrameSchema(
-            {
-                "stakeholder_id": pa.Column(str),
-                "role": pa.Column(str),
-                "perspective": pa.Column(
-                    str,
-                    _col_check(
-                        lambda c: _clean(c).str.to_lowercase().is_in(persp),
-                        f"is not a perspective ({', '.join(persp)})",
-                    ),
-                    nullable=True,
-                ),
-                "function": pa.Column(str, nullable=True),
-                "name": pa.Column(str, nullable=True),
-            },
-            checks=[
-                dup("is a duplicate stakeholder id", "stakeholder_id", ["_src", "_sid"]),
-                _frame_check(role.is_in(roles + needs) | declared, role_rule),
-                _frame_check(~role.is_in(needs) | declared, needs_rule),
-            ],
-        )
-        num = lambda c: _clean(c).cast(pl.Float64, strict=False)  # noqa: E731
-        self.metrics = pa.DataFrameSchema(
-            {
-                "metric_id": pa.Column(
-                    str,
-                    _col_check(
-                        lambda c: _clean(c).str.to_lowercase().is_in(self.metric_ids),
-                        "is not a known metric id (" + ", ".join(self.metric_ids) + ")",
-                    ),
-                ),
-                "value": pa.Column(
-                    str,
-                    _col_check(
-                        lambda c: (
-                            num(c).is_finite().fill_null(False) & (num(c) >= 0).fill_null(False)
-                        ),
-                        "is not a finite number >= 0",
-                    ),
-                ),
-                "as_of": pa.Column(str, nullable=True),
-                "source": pa.Column(str, nullable=True),
-            },
-            checks=[
-                dup(
-                    "is a duplicate metric (each metric once per engagement)",
-                    "metric_id",
-                    ["_src", "_mid"],
-                ),
-                _frame_check(
-                    ~(
-                        _clean("metric_id").str.to_lowercase().is_in(self.percent)
-                        & (num("value") > 100).fill_null(False)
-                        & num("value").is_finite().fill_null(False)
-                    ),
-                    "is above 100 for a % metric",
-                ),
-            ],
-        )
-        self.frame_columns["is above 100 for a % metric"] = "value"
-        levels = [float(v) for v in range(lo, hi + 1)]
-        self.lo, self.hi = lo, hi
-        self.levels = levels
-
-        self.ratings = pa.DataFrameSchema(
-            {
-                "stakeholder_id": pa.Column(str),
-                "signal_id": pa.Column(
-                    str,
-                    _col_check(
-                        lambda c: _clean(c).str.to_uppercase().is_in(self.sig_ids),
-                        f"is not a known signal id ({self.sig_ids[0]} .. {self.sig_ids[-1]})",
-                    ),
-                ),
-                "rating": pa.Column(
-                    str,
-                    _col_check(
-                        lambda c: (
-                            _clean(c)
-                            .cast(pl.Float64, strict=False)
-                            .is_in(self.levels)
-                            .fill_null(False)
-                        ),
-                        self.rating_rule,
-                    ),
-                    nullable=True,
-                ),
-                "evidence": pa.Column(str, nullable=True),
-                "source": pa.Column(
-                    str,
-                    _col_check(
-                        lambda c: _clean(c).str.to_lowercase().is_in(SOURCES),
-                        f"is not a source ({', '.join(SOURCES)} or blank)",
-                    ),
-                    nullable=True,
-                ),
-            },
-            checks=[
-                dup(
-                    "is rated twice by the same stakeholder", "signal_id", ["_src", "_sid", "_sig"]
-                ),
-                _frame_check(pl.col("_known") | pl.col("stakeholder_id").is_null(), UNKNOWN_SID),
-            ],
-        )
-        self.frame_columns[UNKNOWN_SID] = "stakeholder_id"
-
-
-def _run(schema: pa.DataFrameSchema, frame: pl.DataFrame, s: _Schemas) -> list[Problem]:
-    """Validate lazily; translate failures into `Problem`s located by the row's own
-    `_file`, `_sheet` and `_line` (the frame may hold many engagements).
-
-    The failing rows come from each check's boolean output over the whole frame (the
-    checks ask pandera for one failure case only: building a million of them costs
-    seconds). Of each kind of problem in a file the first `MAX_REPORTED` are listed,
-    then one line counts the rest: a million bad rows cost one vectorised pass."""
-    if frame.height == 0:
-        return []
-    try:
-        schema.validate(frame, lazy=True)
-        return []
-    except SchemaErrors as err:
-        errors = err.schema_errors
-    out, failed = [], []
-    first = frame.row(0, named=True)
-    for e in errors:
-        rule = e.check if isinstance(e.check, str) else getattr(e.check, "error", None)
-        column = e.schema.name if isinstance(e.schema, pa.Column) else None
-        output = e.check_output
-        if rule is None or output is None or output.height != frame.height:
-            out.append(
-                Problem(
-                    first["_file"],
-                    f"could not be checked ({rule or e.reason_code})",
-                    None,
-                    column,
-                    None,
-                    first["_sheet"],
-                )
-            )
-            continue
-        failed.append(
-            output.select(
-                pl.arg_where(~pl.col(output.columns[0]).fill_null(False))
-                .cast(pl.Int64)
-                .alias("index")
-            ).with_columns(check=pl.lit(rule), column=pl.lit(column, pl.String))
-        )
-    if not failed:
-        return out
-    group = ("_file", "_sheet", "check", "column")
-    located = (
-        pl.concat(failed)
-        .join(
-            frame.select(
-                pl.int_range(pl.len(), dtype=pl.Int64).alias("index"), "_file", "_sheet", "_line"
-            ),
-            on="index",
-            how="left",
-        )
-        .sort("_line", "index")
-        .with_columns(rank=pl.int_range(pl.len()).over(group), total=pl.len().over(group))
-        .filter(pl.col("rank") <= MAX_REPORTED)
-    )
-    rules = set(located["check"].to_list())
-    firsts = {
-        rule: frame.select(pl.col("_line").min().over(keys))["_line"]
-        for rule, (_, keys) in s.dup_rules.items()
-        if rule in rules
-    }
-    for case in located.iter_rows(named=True):
-        problem, kind = _problem(case, frame.row(case["index"], named=True), s, firsts)
-        out.append(
-            problem
-            if case["rank"] < MAX_REPORTED
-            else more(problem, case["total"] - MAX_REPORTED, kind)
-        )
-    return out
-
-
-def _problem(
-    case: dict, row: dict, s: _Schemas, firsts: dict[str, pl.Series]
-) -> tuple[Problem, str]:
-    """One failure case as a `Problem`, and the kind of problem it is."""
-    rule, column = case["check"], case["column"]
-    kind = rule
-    if rule == "not_nullable":
-        rule = kind = BLANK
-        value = None
-    elif column is None and rule in s.dup_rules:
-        column = s.dup_rules[rule][0]
-        rule = f"{rule} (first on line {firsts[rule][case['index']]})"
-        value = row[column]
-    elif column is None:
-        column = s.frame_columns.get(rule, "")
-        value = row.get(column)
-    else:
-        value = row[column]
-    if column == "rating" and row.get("_rating_col"):
-        column = row["_rating_col"]
-    return Problem(row["_file"], rule, row["_line"], column, value, row["_sheet"]), kind
 
 
 def _columns(table: Table, name: str) -> list[Problem]:
@@ -423,7 +156,7 @@ def _meta(
 
 
 def _tables(
-    i: int, raw: RawEngagement, s: _Schemas, problems: list[Problem]
+    i: int, raw: RawEngagement, s: Schemas, problems: list[Problem]
 ) -> dict[str, pl.DataFrame]:
     """One engagement's tables with provenance, after the layout and column checks."""
     tables = dict(raw.tables)
@@ -573,7 +306,7 @@ def _check_group(
     rulebook: Rulebook,
     problems: list[list[Problem]],
 ) -> Evidence | None:
-    s = _Schemas(rulebook)
+    s = Schemas(rulebook)
     found: dict[str, list[pl.DataFrame]] = {"stakeholders": [], "ratings": [], "metrics": []}
     complete = set()
     rating_files: dict[int, tuple[str, str | None]] = {}
@@ -589,8 +322,8 @@ def _check_group(
     st, ra, me = (_concat(found[n]) for n in ("stakeholders", "ratings", "metrics"))
     located: list[Problem] = []
     if st is not None:
-        st = st.with_columns(_sid=_clean("stakeholder_id"))
-        located += _run(s.stakeholders, st, s)
+        st = st.with_columns(_sid=clean("stakeholder_id"))
+        located += run_schema(s.stakeholders, st, s)
     if ra is not None:
         known = (
             st.select("_src", "_sid").unique().with_columns(_known=pl.lit(True))
@@ -599,14 +332,14 @@ def _check_group(
         )
         ra = (
             ra.with_columns(
-                _sid=_clean("stakeholder_id"), _sig=_clean("signal_id").str.to_uppercase()
+                _sid=clean("stakeholder_id"), _sig=clean("signal_id").str.to_uppercase()
             )
             .join(known, on=["_src", "_sid"], how="left")
             .with_columns(
                 pl.col("_known").fill_null(False) | ~pl.col("_src").is_in(sorted(complete))
             )
         )
-        located += _run(s.ratings, ra, s)
+        located += run_schema(s.ratings, ra, s)
         with_metrics = set(me["_src"].unique().to_list()) if me is not None else set()
         rated = dict(ra.group_by("_src").agg(pl.col("rating").is_not_null().sum()).iter_rows())
         for i, (f, sh) in rating_files.items():
@@ -622,8 +355,8 @@ def _check_group(
                     )
                 )
     if me is not None:
-        me = me.with_columns(_mid=_clean("metric_id").str.to_lowercase())
-        located += _run(s.metrics, me, s)
+        me = me.with_columns(_mid=clean("metric_id").str.to_lowercase())
+        located += run_schema(s.metrics, me, s)
     by_file = {}
     for i in members:
         for f in {t.file for t in raws[i].tables.values()}:
@@ -681,10 +414,10 @@ def _typed(
     people = st.join(ids, on="_src", how="inner").select(
         "engagement_id",
         pl.col("_sid").alias("stakeholder_id"),
-        _clean("role").str.to_lowercase().alias("role"),
+        clean("role").str.to_lowercase().alias("role"),
         pl.coalesce(
-            _clean("perspective").str.to_lowercase(),
-            _clean("role").str.to_lowercase().replace_strict(roles, default=None),
+            clean("perspective").str.to_lowercase(),
+            clean("role").str.to_lowercase().replace_strict(roles, default=None),
         ).alias("perspective"),
         "function",
         "name",
@@ -695,9 +428,9 @@ def _typed(
             "engagement_id",
             pl.col("_sid").alias("stakeholder_id"),
             pl.col("_sig").alias("signal_id"),
-            _clean("rating").cast(pl.Float64).cast(pl.Int8).alias("rating"),
+            clean("rating").cast(pl.Float64).cast(pl.Int8).alias("rating"),
             "evidence",
-            _clean("source").str.to_lowercase().alias("source"),
+            clean("source").str.to_lowercase().alias("source"),
             pl.col("_line").alias("line"),
         )
         .join(
@@ -710,7 +443,7 @@ def _typed(
         me.join(ids, on="_src", how="inner").select(
             "engagement_id",
             pl.col("_mid").alias("metric_id"),
-            _clean("value").cast(pl.Float64).alias("value"),
+            clean("value").cast(pl.Float64).alias("value"),
             "as_of",
             "source",
             pl.col("_line").alias("line"),

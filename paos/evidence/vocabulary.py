@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from paos.method.rulebook import Rulebook, Signal
+from paos.base.rulebook import Rulebook, Signal
 
 CANNOT_JUDGE = "Cannot judge"
 # Answers that mean "no rating" (compared after `normalise`); a blank cell too.

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from paos.base.rulebook import Rulebook
 from paos.method._numbers import cmp
-from paos.method.rulebook import Rulebook
 
 CLASSES = ("blind_spot", "hidden_strength", "aligned", "not_testable")
 

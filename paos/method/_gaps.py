@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from paos.base.rulebook import Rulebook
 from paos.method._keys import ENG, KEYS
 from paos.method._numbers import cmp
-from paos.method.rulebook import Rulebook
 
 GAP_ORDER = [*KEYS, "priority_rank", "tier", "severity_rank", "score_cmp", "signal_id"]
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from paos.base.rulebook import Rulebook
 from paos.method._gaps import is_gap
 from paos.method._keys import ENG, KEYS
 from paos.method._numbers import band, cmp, display_expr
-from paos.method.rulebook import Rulebook
 
 
 def maturity(expr: pl.Expr, rulebook: Rulebook) -> pl.Expr:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from paos.base.rulebook import Rulebook
 from paos.method._keys import ENG, FULL, KEYS
 from paos.method._numbers import cmp
-from paos.method.rulebook import Rulebook
 
 
 def metric_table(rulebook: Rulebook) -> pl.DataFrame:

@@ -15,20 +15,15 @@ from pathlib import Path
 
 from paos._defaults import ID_PATTERN
 from paos._files import atomic_write_text
+from paos.base.csv_rows import csv_rows
+from paos.base.files import Refused, decode, read_file
+from paos.base.limits import MAX_META_BYTES
+from paos.base.problems import cascade, listed
+from paos.base.rulebook import DEFAULT_RULEBOOK, Rulebook, load_rulebook
+from paos.base.tables import NO_HEADER
+from paos.base.text import unsafe_text
+from paos.base.yaml_events import read_yaml
 from paos.errors import EvidenceError, FaultError, Problem
-from paos.evidence.intake import (
-    MAX_META_BYTES,
-    NO_HEADER,
-    Refused,
-    cascade,
-    csv_rows,
-    decode,
-    listed,
-    read_file,
-    read_yaml,
-    unsafe_text,
-)
-from paos.method.rulebook import DEFAULT_RULEBOOK, Rulebook, load_rulebook
 
 HEAD_KEYS = ("id", "prospect", "assessed_on", "analyst")
 

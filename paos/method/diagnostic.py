@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from paos._types import Evidence, Results
+from paos.base.rulebook import Rulebook, load_rulebook
+from paos.errors import PaosError
 from paos.evidence.validate import load_evidence
 from paos.method.engine import score
 from paos.method.robustness import robustness
-from paos.method.rulebook import Rulebook, load_rulebook
 
 
 def diagnose(
@@ -42,8 +43,6 @@ def score_evidence(evidence: Evidence, rulebook: str | Path | Rulebook | None = 
     if book is None:
         named = evidence.engagements["rulebook"].unique().sort().to_list()
         if len(named) > 1:
-            from paos.errors import PaosError
-
             raise PaosError(
                 "these engagements name different rulebooks "
                 f"({', '.join(named)}); score them separately or pass one rulebook"

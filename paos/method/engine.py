@@ -11,12 +11,12 @@ from __future__ import annotations
 import polars as pl
 
 from paos._types import ENG, Evidence, Results
+from paos.base.rulebook import Rulebook
 from paos.method._divergence import classify_divergence
 from paos.method._gaps import detect_gaps, gap_evidence, raters
 from paos.method._index import installation_modules, score_dimensions, score_index
 from paos.method._keys import VARIANT
 from paos.method._signals import metric_ratings, score_signals
-from paos.method.rulebook import Rulebook
 
 
 def score(evidence: Evidence, rulebook: Rulebook) -> Results:

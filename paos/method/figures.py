@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from paos.base.rulebook import Rulebook
 from paos.method._numbers import display, signed
-from paos.method.rulebook import Rulebook
 
 
 def cuts(rb: Rulebook) -> tuple[float, ...]:

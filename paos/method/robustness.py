@@ -32,6 +32,7 @@ from collections.abc import Iterator
 import polars as pl
 
 from paos._types import ENG, Evidence, Results
+from paos.base.rulebook import Rulebook
 from paos.method._divergence import classify_divergence
 from paos.method._gaps import detect_gaps
 from paos.method._index import score_dimensions, score_index
@@ -43,7 +44,6 @@ from paos.method._signals import (
     signal_aggregates,
     signals_from_aggregates,
 )
-from paos.method.rulebook import Rulebook
 
 SID = "stakeholder_id"
 ROBUSTNESS_SCHEMA: pl.Schema = pl.Schema(

@@ -33,11 +33,18 @@ import polars as pl
 from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos._files import separate_folders, sweep_leftovers, writable_folder
 from paos._types import Evidence
-from paos.errors import EvidenceError, FaultError, PaosError
-from paos.evidence.intake import RawEngagement, is_workbook, read_engagement, read_meta
-from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
+from paos.base.rulebook import Rulebook, absolute_rulebook, known_rulebooks, load_rulebook
+from paos.base.workbook import is_workbook
+from paos.deliverables._browser import shared as shared_browser
+from paos.deliverables.run import run_engagement
+from paos.errors import EvidenceError, FaultError, NotebookError, PaosError
+from paos.evidence.intake import RawEngagement, read_engagement, read_meta
+from paos.evidence.validate import check_engagements
+from paos.evidence.validate import duplicate_ids as clashes
+from paos.method.engine import score
+from paos.method.robustness import robustness
+from paos.method.store import evidence_digest, readable_run, run_file, store_rows, write_runs
 from paos.portfolio._progressbar import Progress
-from paos.portfolio.store import evidence_digest, readable_run, run_file, store_rows, write_runs
 
 
 @dataclass
@@ -119,9 +126,6 @@ def score_sources(
     engagement's run in the store. Runs in one process (or one Dask task).
     `timings`, when given, receives the seconds spent reading, validating, scoring
     and writing."""
-    from paos.evidence.validate import check_engagements
-    from paos.method.engine import score
-    from paos.method.robustness import robustness
 
     t0 = time.perf_counter()
     clock = timings if timings is not None else {}
@@ -217,14 +221,10 @@ def deliver_one(
     """The full `paos run` pipeline for one engagement plus its store record (its
     PowerPoint deck on the master `pptx_template`, or a plain one).
     Never raises: whatever goes wrong with this engagement is its outcome."""
-    from paos.errors import NotebookError
 
     t0 = time.perf_counter()
     eid = None
     try:
-        from paos.deliverables._browser import shared as shared_browser
-        from paos.deliverables.run import run_engagement
-
         raw = read_engagement(source)
         eid = str(raw.meta.get("id") or "").strip() or None
         book = load_rulebook(rulebook) if rulebook else None
@@ -288,6 +288,8 @@ def run_batch(
     sources = discover(Path(os.path.abspath(portfolio)))
     master = None
     if pptx_template and not scores_only:
+        # deferred: python-pptx, nbconvert and altair take seconds to import; only the
+        # steps that write a deck, a PDF or a check page need them
         from paos.deliverables._pptx import check_master
 
         check_master(pptx_template)
@@ -308,17 +310,6 @@ def run_batch(
         book = load_rulebook(rulebook) if rulebook else None
         return score_sources(sources, store, book, force, bar)
     return _run_local(sources, out, store, jobs, force, rulebook, bar, master)
-
-
-def absolute_rulebook(rulebook: str | None) -> str | None:
-    """A rulebook path made absolute (an id such as paos-v1 stays an id), so that it
-    names the same file in a worker or kernel whose working folder is another."""
-    if not rulebook:
-        return rulebook
-    from paos.method.rulebook import resolve_rulebook_path
-
-    path = resolve_rulebook_path(rulebook)
-    return os.path.abspath(path) if path == Path(rulebook) else rulebook
 
 
 def _run_local(sources, out, store, jobs, force, rulebook, bar, master=None) -> list[Outcome]:
@@ -399,7 +390,6 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 def duplicate_ids(sources: list[Path]) -> dict[str, Outcome]:
     """Sources whose engagement id another source uses too, as failed outcomes: the
     check validation makes over a whole portfolio, on the meta data alone."""
-    from paos.evidence.validate import duplicate_ids as clashes
 
     raws = [read_meta(s) for s in sources]
     ids = [str(r.meta.get("id") or "").strip() or None for r in raws]

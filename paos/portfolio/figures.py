@@ -2,8 +2,8 @@
 
 Every aggregate (a median, a cell, a trend point, a share) is computed here over
 the runs of `paos.portfolio.report.collect`, with its count of engagements (`n`)
-and of distinct clients (`clients`: names compared by `paos.portfolio.clients.client_key`,
-a run without a client name counted for none, as in `paos.portfolio.peers`). An
+and of distinct clients (`clients`: names compared by `paos.method.clients.client_key`,
+a run without a client name counted for none, as in `paos.method.peers`). An
 aggregate made from fewer distinct clients than the rulebook's
 `benchmark_min_peers` is not shown: its figure is None and its text says
 "n < k clients", so no median can stand for one client's score.
@@ -22,7 +22,7 @@ import polars as pl
 
 from paos.deliverables._page import join_names, plural
 from paos.method._numbers import display
-from paos.portfolio.clients import client_key_expr
+from paos.method.clients import client_key_expr
 
 if TYPE_CHECKING:
     from paos.portfolio.report import Portfolio

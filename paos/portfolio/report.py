@@ -18,16 +18,16 @@ import polars as pl
 
 from paos._defaults import DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos._files import atomic_write_text, csv_text
+from paos.base.rulebook import Rulebook, load_rulebook
 from paos.deliverables._page import footer_style, plural
 from paos.deliverables.charts import to_svg
-from paos.deliverables.report import severities
+from paos.deliverables.deliverable import severities
 from paos.deliverables.sections import Html, esc, paint
 from paos.errors import PaosError
 from paos.method._numbers import display
-from paos.method.rulebook import Rulebook, load_rulebook
+from paos.method.store import read_store
 from paos.portfolio import charts, figures
 from paos.portfolio.figures import too_few
-from paos.portfolio.store import read_store
 
 
 @dataclass

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from paos.method.store import read_store
 from paos.portfolio.batch import run_batch
-from paos.portfolio.store import read_store
 from tests.builders import REPORT_FILES
 
 DEMO = Path(__file__).parent.parent.parent / "data" / "engagements"

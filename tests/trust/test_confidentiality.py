@@ -15,7 +15,7 @@ from paos import score
 from paos.cli import app
 from paos.deliverables.report import deliverable, stakeholder_counts
 from paos.deliverables.sections import benchmark, evidence_appendix, executive_summary
-from paos.portfolio.store import store_rows, write_runs
+from paos.method.store import store_rows, write_runs
 from tests.builders import RB, everywhere, evidence, write_engagement
 
 # --- finding 8: anonymity and evidence counts from raters only -------------------

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from paos import _files as files
 from paos._files import is_report, make_staging, publish_folder, sweep_leftovers
 from paos.cli import app
+from paos.method.store import find_run, read_store
 from paos.portfolio.batch import run_batch
-from paos.portfolio.store import find_run, read_store
 from tests.builders import REPORT_FILES
 from tests.waiting import wait_for
 
@@ -406,7 +406,7 @@ def _corrupt_store(tmp_path: Path) -> tuple[Path, Path, Path, Path]:
 
 
 def test_readers_skip_a_corrupt_store_file_with_a_warning(tmp_path):
-    from paos.portfolio.store import StoreWarning
+    from paos.method.store import StoreWarning
 
     pf, store, garbage, foreign = _corrupt_store(tmp_path)
     with pytest.warns(StoreWarning) as seen:

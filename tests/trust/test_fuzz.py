@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from paos.base.rulebook import load_rulebook
 from paos.cli import app
 from paos.evidence.scaffold import new_engagement
-from paos.method.rulebook import load_rulebook
 from tests.builders import META, METRICS, RATINGS, STAKEHOLDERS, write_engagement
 from tests.profiles import examples
 

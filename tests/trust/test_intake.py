@@ -17,11 +17,12 @@ import pytest
 from typer.testing import CliRunner
 
 from paos import EvidenceError, load_evidence
+from paos.base import limits, tables
+from paos.base.rulebook import RULEBOOK_DIR, load_rulebook
 from paos.cli import app
 from paos.errors import FaultError, RulebookError
 from paos.evidence import intake
 from paos.method.check import read_answers
-from paos.method.rulebook import RULEBOOK_DIR, load_rulebook
 from tests.builders import META, METRICS, RATINGS, STAKEHOLDERS, write_engagement
 
 RB = load_rulebook()
@@ -344,7 +345,7 @@ def test_a_huge_declared_sheet_dimension_costs_nothing(tmp_path):
     assert b"XFD1048576" in zipfile.ZipFile(path).read(part)
     with within(10):
         found = problems(path)
-    assert len(found) == intake.MAX_REPORTED + 1 and "is rated twice" in found[0]
+    assert len(found) == limits.MAX_REPORTED + 1 and "is rated twice" in found[0]
 
 
 def test_a_cell_far_to_the_right_is_refused(tmp_path):
@@ -467,18 +468,18 @@ def test_many_problems_are_reported_in_linear_time(tmp_path, row, fragment, kind
     found = problems(folder)
     assert time.perf_counter() - t0 < 15
     shown = [p for p in found if fragment in p and "more rows" not in p]
-    assert len(shown) == intake.MAX_REPORTED
+    assert len(shown) == limits.MAX_REPORTED
     assert shown[0].startswith(f"{folder / 'ratings.csv'} line 5")
     rest = [p for p in found if "more rows" in p and kind in p]
     assert rest == [
-        f"{folder / 'ratings.csv'} line {5 + intake.MAX_REPORTED}"
+        f"{folder / 'ratings.csv'} line {5 + limits.MAX_REPORTED}"
         + (
             ", column " + ("signal_id" if "twice" in kind else "rating")
             if "fields" not in kind
             else ""
         )
-        + f": ... and {n - intake.MAX_REPORTED} more rows from this line on: "
-        f"{kind} (only the first {intake.MAX_REPORTED} are listed)"
+        + f": ... and {n - limits.MAX_REPORTED} more rows from this line on: "
+        f"{kind} (only the first {limits.MAX_REPORTED} are listed)"
     ]
 
 
@@ -527,7 +528,7 @@ def test_hostile_values_are_echoed_escaped(tmp_path):
 
 
 def test_a_blank_cell_is_what_str_strip_calls_blank():
-    assert intake._SPACE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+    assert tables._SPACE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 
 
 # --- 8. no cell dropped: unknown columns and keys, headerless values, formulas ----------
@@ -913,7 +914,7 @@ def test_the_count_of_the_rest_comes_after_the_lines_it_counts(tmp_path):
     ]
     folder = write_engagement(tmp_path / "e", stakeholders=people, ratings=rows)
     found = [p for p in problems(folder) if "ratings.csv" in p]
-    assert len(found) == intake.MAX_REPORTED + 1
+    assert len(found) == limits.MAX_REPORTED + 1
     assert "... and 1 more rows from this line on: a control character" in found[-1]
 
 
@@ -929,10 +930,10 @@ def test_a_doubled_byte_order_mark_is_named(tmp_path):
 
 def test_paos_check_lists_the_count_of_the_rest_last(tmp_path):
     path = tmp_path / "many.csv"
-    path.write_text("dimension,rating\n" + "XX,3\n" * intake.MAX_REPORTED)
+    path.write_text("dimension,rating\n" + "XX,3\n" * limits.MAX_REPORTED)
     code, _, err = cli("check", path)
     lines = err.splitlines()
-    assert code == 2 and len(lines) == intake.MAX_REPORTED + 1
+    assert code == 2 and len(lines) == limits.MAX_REPORTED + 1
     assert all("'XX' is not a dimension" in ln for ln in lines[:-1])
     assert lines[-1].startswith(f"{path}, column dimension: ... and 6 more")
 

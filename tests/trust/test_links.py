@@ -12,11 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from paos import EvidenceError
+from paos.base import files, limits
 from paos.cli import app
 from paos.deliverables.report import deliverable
-from paos.evidence import intake
 from paos.evidence.surveys import import_export
-from paos.portfolio.reassessment import compare_paths
+from paos.method.reassessment import compare_paths
 from tests.builders import write_engagement
 
 PROC = Path("/proc/self/status")
@@ -50,7 +50,7 @@ def test_a_link_to_another_clients_file_is_refused_naming_the_link(tmp_path, nam
     for command in ("validate", "score"):
         code, out, err = cli(command, a)
         assert code == 2 and out == ""
-        assert err.splitlines() == [f"{a / name}: {intake.OUTSIDE}"], err
+        assert err.splitlines() == [f"{a / name}: {files.OUTSIDE}"], err
 
 
 def test_a_link_into_proc_is_refused_and_its_content_never_echoed(tmp_path):
@@ -58,7 +58,7 @@ def test_a_link_into_proc_is_refused_and_its_content_never_echoed(tmp_path):
     (a / "ratings.csv").unlink()
     (a / "ratings.csv").symlink_to(PROC)
     code, out, err = cli("validate", a)
-    assert code == 2 and err.splitlines() == [f"{a / 'ratings.csv'}: {intake.OUTSIDE}"]
+    assert code == 2 and err.splitlines() == [f"{a / 'ratings.csv'}: {files.OUTSIDE}"]
     assert "State" not in out + err and "Pid" not in out + err
 
 
@@ -67,12 +67,12 @@ def test_a_proc_file_is_not_a_regular_file_even_where_it_may_be_read(tmp_path):
     """/proc files pass the regular-file check (size 0, content on read): refused,
     never parsed, e.g. an export named directly or a folder holding a hard-to-spot
     bind mount."""
-    with pytest.raises(intake.Refused) as info:
-        intake.read_file(PROC, "status", intake.MAX_TABLE_BYTES)
-    assert info.value.problem.rule == intake.PSEUDO
+    with pytest.raises(files.Refused) as info:
+        files.read_file(PROC, "status", limits.MAX_TABLE_BYTES)
+    assert info.value.problem.rule == files.PSEUDO
     code, out, err = cli("import", PROC, "--into", write_engagement(tmp_path / "e"))
     assert code == 2 and "State" not in out + err
-    assert f"{PROC}: {intake.PSEUDO}" in err
+    assert f"{PROC}: {files.PSEUDO}" in err
 
 
 def test_links_that_stay_inside_the_folder_are_read(tmp_path):
@@ -99,7 +99,7 @@ def test_import_append_refuses_a_link_out_of_the_folder(tmp_path):
     before = (b / "ratings.csv").read_bytes()
     with pytest.raises(EvidenceError) as info:
         import_export(src, a, append=True)
-    assert info.value.lines() == [f"{a / 'ratings.csv'}: {intake.OUTSIDE}"]
+    assert info.value.lines() == [f"{a / 'ratings.csv'}: {files.OUTSIDE}"]
     assert (b / "ratings.csv").read_bytes() == before
     assert os.path.islink(a / "ratings.csv")
 
@@ -112,7 +112,7 @@ def test_a_baseline_action_plan_linked_from_outside_is_not_read(tmp_path):
     (base / "actions.xlsx").symlink_to(elsewhere)
     p = compare_paths(base, follow)
     assert p["actions"]["read"] is False
-    assert p["actions"]["notes"] == [f"actions.xlsx: {intake.OUTSIDE}; statuses not read"]
+    assert p["actions"]["notes"] == [f"actions.xlsx: {files.OUTSIDE}; statuses not read"]
     d = deliverable(follow, run_date="2026-05-10")
     assert "action" not in d.reassessment["gaps_closed"][0]
     # named by the analyst, the same file is read

@@ -23,7 +23,7 @@ from paos.cli import app
 from paos.deliverables import sections
 from paos.deliverables.report import deliverable
 from paos.errors import FSI, PDI
-from paos.portfolio.reassessment import compare_paths, compare_text
+from paos.method.reassessment import compare_paths, compare_text
 from tests.test_actions import client_plan, pair
 
 # The returned plan: a status the reader does not know and a row that is not a gap,
@@ -171,7 +171,7 @@ def test_right_to_left_text_from_a_client_file_is_isolated_in_the_notes(tmp_path
 def test_the_engagements_own_words_in_paos_sentences_are_isolated(tmp_path):
     """An industry, a workbook's file name: each inside a sentence or label of paos's,
     each isolated when it holds right-to-left text."""
-    from paos.portfolio.peers import _label
+    from paos.method.peers import _label
 
     label = _label("industry", {"industry": "בנקאות", "stage": "seed"}, True, 5)
     assert label == f"same industry: {FSI}בנקאות{PDI}"

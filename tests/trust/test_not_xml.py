@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from paos import EvidenceError, load_evidence
-from paos.evidence.intake import workbook_sheets
-from paos.portfolio.store import read_store, store_rows, write_runs
+from paos.base.workbook import workbook_sheets
+from paos.method.store import read_store, store_rows, write_runs
 from tests.builders import RATINGS, write_engagement
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +75,7 @@ def test_a_store_written_before_shows_such_text_as_a_replacement_character(tmp_p
 
 @pytest.mark.slow
 def test_the_portfolio_report_of_such_a_store_renders(tmp_path):
-    from paos.deliverables.run import run_portfolio_report
+    from paos.portfolio.publish import run_portfolio_report
 
     _store_with_industry(tmp_path / "store", "logis\ufffetic")
     result = run_portfolio_report(tmp_path / "store", tmp_path / "out", progress=None)

@@ -14,7 +14,7 @@ from paos.deliverables.report import deliverable
 from paos.deliverables.run import run_engagement
 from paos.errors import FaultError, PaosError
 from paos.method.diagnostic import diagnose
-from paos.portfolio.store import store_rows, write_runs
+from paos.method.store import store_rows, write_runs
 from tests.builders import META, write_engagement
 
 

@@ -514,7 +514,7 @@ def test_a_comment_with_addresses_is_one_line_per_cell_capped(eng, tmp_path):
 def test_a_dimension_named_why_keeps_its_grid_rows_ratings(eng, tmp_path):
     """Low: a custom rulebook whose dimension is named 'Why Partners Join': its
     Google Forms grid rows `Why Partners Join [question]` are ratings."""
-    from paos.method.rulebook import load_rulebook
+    from paos.base.rulebook import load_rulebook
 
     text = (Path(RB.path).read_text(encoding="utf-8")).replace(
         "name: Partner Fit", "name: Why Partners Join", 1

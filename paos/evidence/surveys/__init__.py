@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from paos._defaults import DEFAULT_RULEBOOK, ID_PATTERN
+from paos.base.files import Refused
+from paos.base.rulebook import Rulebook, load_rulebook
 from paos.errors import EvidenceError, FaultError, PaosError, Problem
-from paos.evidence.intake import Refused, read_meta
+from paos.evidence.intake import read_meta
 from paos.evidence.surveys import bounds
 from paos.evidence.surveys.formats import Column, Export, read_export
 from paos.evidence.surveys.mapping import MAX_PREFIX, Mapping, load_mapping
@@ -47,7 +49,7 @@ from paos.evidence.surveys.write import (
     table_text,
     write_both,
 )
-from paos.method.rulebook import Rulebook, load_rulebook
+from paos.evidence.validate import load_evidence
 
 __all__ = ["ImportResult", "import_export", "suggest_mapping", "summary_text"]
 
@@ -197,8 +199,6 @@ def import_export(
     result.per_perspective = perspectives(responses, rb)
     result.seconds = time.perf_counter() - start
     if validate:
-        from paos.evidence.validate import load_evidence
-
         try:
             load_evidence([folder], rb)
         except FaultError:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from paos.base.limits import MAX_ROWS, MAX_TABLE_BYTES
 from paos.errors import Problem
-from paos.evidence.intake import MAX_ROWS, MAX_TABLE_BYTES
 from paos.evidence.surveys.formats import Export
 
 ROWS = MAX_ROWS - 1  # data rows of a table validation reads (the header is a line too)

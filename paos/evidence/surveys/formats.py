@@ -25,18 +25,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from paos.base.csv_rows import csv_rows
+from paos.base.files import Refused, decode, read_file
+from paos.base.limits import MAX_COLUMNS, MAX_TABLE_BYTES
+from paos.base.tables import column_label
+from paos.base.workbook import WORKBOOK_SUFFIXES, workbook_sheets
 from paos.errors import Problem
-from paos.evidence.intake import (
-    MAX_COLUMNS,
-    MAX_TABLE_BYTES,
-    WORKBOOK_SUFFIXES,
-    Refused,
-    column_label,
-    csv_rows,
-    decode,
-    read_file,
-    workbook_sheets,
-)
 from paos.evidence.surveys import stream
 from paos.evidence.surveys.tools import BY_KEY, SINGLE_COLUMN_SUBS, SurveyTool, recognise
 from paos.evidence.vocabulary import normalise

@@ -17,7 +17,7 @@
       Strongly agree: 4
       Not sure: blank
 
-Read like every other YAML input (`intake.read_yaml`: no anchors, aliases or tags,
+Read like every other YAML input (`paos.base.yaml_events.read_yaml`: no anchors, aliases or tags,
 every value the text written); an unknown key or target is refused with its line.
 """
 
@@ -28,10 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from paos._defaults import ID_PATTERN
+from paos.base.files import Refused, decode, read_file
+from paos.base.limits import MAX_META_BYTES
+from paos.base.rulebook import Rulebook
+from paos.base.yaml_events import read_yaml
 from paos.errors import EvidenceError, FaultError, Problem
-from paos.evidence.intake import MAX_META_BYTES, Refused, decode, read_file, read_yaml
 from paos.evidence.vocabulary import normalise, role_from_answer
-from paos.method.rulebook import Rulebook
 
 KEYS = ("format", "prefix", "role", "perspective", "columns", "roles", "answers")
 SIMPLE_TARGETS = ("role", "perspective", "stakeholder_id", "ignore")

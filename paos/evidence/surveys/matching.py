@@ -35,11 +35,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from paos.base.rulebook import Rulebook, Signal
 from paos.errors import Problem
 from paos.evidence.surveys.formats import Column, Export
 from paos.evidence.surveys.mapping import Mapping, Target
 from paos.evidence.vocabulary import NotARating, normalise, rating_from_answer
-from paos.method.rulebook import Rulebook, Signal
 
 COMMENT_WORDS = frozenset(
     {"why", "comment", "comments", "evidence", "explain", "explanation", "reason", "text"}

@@ -23,8 +23,8 @@ from __future__ import annotations
 import re
 
 from paos._files import FORMULA_STARTS
+from paos.base.problems import listed
 from paos.errors import Problem
-from paos.evidence.intake import listed
 from paos.evidence.surveys.formats import Export
 from paos.evidence.surveys.responses import (
     DIGEST,

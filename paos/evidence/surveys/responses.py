@@ -11,13 +11,13 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+from paos.base.problems import listed
+from paos.base.rulebook import Rulebook
 from paos.errors import Problem
-from paos.evidence.intake import listed
 from paos.evidence.surveys.formats import Export
 from paos.evidence.surveys.mapping import Mapping, role_target
 from paos.evidence.surveys.matching import Plan
 from paos.evidence.vocabulary import NotARating, normalise, rating_from_answer, role_labels
-from paos.method.rulebook import Rulebook
 
 _COUNTER = re.compile(r"\d{1,9}")
 FALSE = frozenset({"false", "0", "no"})

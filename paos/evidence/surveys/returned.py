@@ -36,14 +36,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from paos.base.files import Refused
+from paos.base.problems import listed
+from paos.base.rulebook import Rulebook
+from paos.base.tables import column_label
+from paos.base.workbook import WORKBOOK_SUFFIXES, workbook_sheets
 from paos.errors import EvidenceError, FaultError, Problem
-from paos.evidence.intake import (
-    WORKBOOK_SUFFIXES,
-    Refused,
-    column_label,
-    listed,
-    workbook_sheets,
-)
 from paos.evidence.questionnaire_workbook import XLSX_COLUMNS
 from paos.evidence.questions import NAME_FIELD
 from paos.evidence.surveys.formats import Column, Export
@@ -60,7 +58,6 @@ from paos.evidence.vocabulary import (
     rating_from_answer,
     role_labels,
 )
-from paos.method.rulebook import Rulebook
 
 ID_COLUMN, ANSWER_COLUMN = normalise("signal_id"), normalise("answer")
 COMMENT_COLUMN = normalise(COMMENT_PROMPT)

@@ -19,16 +19,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from paos.base.csv_rows import csv_break
+from paos.base.files import Refused, decode, read_file
+from paos.base.limits import MAX_COLUMNS, MAX_ROWS, MAX_TABLE_BYTES
 from paos.errors import Problem
-from paos.evidence.intake import (
-    MAX_COLUMNS,
-    MAX_ROWS,
-    MAX_TABLE_BYTES,
-    Refused,
-    _csv_break,
-    decode,
-    read_file,
-)
 
 HEAD_ROWS = 3  # header rows a tool may write (Qualtrics: ids, texts, ImportIds)
 # A line with its ending, as io.StringIO(newline="") splits text: at \r\n, \r or \n.
@@ -117,6 +111,6 @@ def scan(path: Path) -> Scan:
             if any(c.strip() for c in row):
                 end, width = k + 1, widest
     except csv.Error as exc:
-        _csv_break(text, label)
+        csv_break(text, label)
         raise Refused(Problem(label, f"is not readable CSV ({exc})")) from None
     return Scan(text, [_cells(r, width) for r in head[:end]], end, width, filled_from)

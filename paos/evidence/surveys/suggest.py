@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 
+from paos.base.rulebook import Rulebook
 from paos.evidence.surveys.formats import Export
 from paos.evidence.surveys.mapping import role_target
 from paos.evidence.surveys.matching import plan_columns
 from paos.evidence.surveys.tools import TOOLS
 from paos.evidence.vocabulary import NotARating, normalise, rating_from_answer, role_labels
-from paos.method.rulebook import Rulebook
 
 GUESS_FROM = 0.5  # share of a signal's telling words from which it is a column's guess
 MAX_LISTED = 50  # distinct role answers or answers listed

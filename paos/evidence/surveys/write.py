@@ -16,8 +16,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from paos._files import fault, make_staging, remove_staging
+from paos.base.csv_rows import csv_rows
+from paos.base.files import Refused, decode, read_file
+from paos.base.limits import MAX_TABLE_BYTES
 from paos.errors import EvidenceError, FaultError, Problem
-from paos.evidence.intake import MAX_TABLE_BYTES, Refused, csv_rows, decode, read_file
 
 STAKEHOLDER_COLUMNS = ["stakeholder_id", "role", "perspective", "function", "name"]
 RATING_COLUMNS = ["stakeholder_id", "signal_id", "rating", "evidence", "source"]

@@ -1,9 +1,9 @@
 """Benchmarking an engagement against past engagements (methodology §10).
 
-Past engagements come from the results store (`paos.portfolio.store.read_store`): scored
+Past engagements come from the results store (`paos.method.store.read_store`): scored
 with the very rulebook of the subject (same id and same sha256 of its file, so
 a tailored or edited rulebook is never mixed with another), assessed on or
-before the subject's date, other clients only (names compared by `paos.portfolio.clients.client_key`:
+before the subject's date, other clients only (names compared by `paos.method.clients.client_key`:
 Unicode-normalised, case, spaces, punctuation and legal forms set aside, erring
 toward "same client"; a store row without a client name is never counted as
 "another client"), never the subject itself.
@@ -41,10 +41,10 @@ from typing import Any
 import polars as pl
 
 from paos._types import Results
+from paos.base.rulebook import Rulebook, known_rulebooks, load_rulebook
 from paos.errors import PaosError, isolate
 from paos.method._numbers import cmp, display
-from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
-from paos.portfolio.clients import client_key, client_key_expr
+from paos.method.clients import client_key, client_key_expr
 
 DECIMALS = 6
 INSUFFICIENT = "insufficient benchmark data"

@@ -24,16 +24,16 @@ from pathlib import Path
 import yaml
 
 from paos._defaults import ID_PATTERN
-from paos.errors import FaultError, PaosError, RulebookError, printable
-from paos.method.rulebook import (
+from paos.base.rulebook import (
     RULEBOOK_DIR,
     Rulebook,
     bundled_id,
     known_rulebooks,
     load_rulebook,
-    metric_perspectives,
     same_id,
 )
+from paos.base.rulebook_rules import metric_perspectives
+from paos.errors import FaultError, PaosError, RulebookError, printable
 
 
 def _valid_id(new_id: str) -> None:

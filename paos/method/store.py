@@ -26,7 +26,7 @@ from paos import __version__
 from paos._defaults import DEFAULT_STORE
 from paos._files import PaosWarning, atomic_write_bytes, make_staging, remove_staging
 from paos._types import Results
-from paos.evidence.intake import CONTROL_PL
+from paos.base.text import CONTROL_PL
 
 _SIGNAL = pl.Struct(
     {

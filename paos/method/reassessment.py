@@ -19,11 +19,13 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from paos.base.rulebook import Rulebook, known_rulebooks, load_rulebook
+from paos.base.workbook import WORKBOOK_SUFFIXES
 from paos.errors import EvidenceError, FaultError, PaosError, Problem, printable
+from paos.evidence.plan import ACTIONS_FILE, read_actions
 from paos.method._numbers import display, signed
 from paos.method.diagnostic import diagnose
 from paos.method.results import contract
-from paos.method.rulebook import Rulebook, known_rulebooks, load_rulebook
 
 
 def _delta(before: float | None, after: float | None) -> float | None:
@@ -194,9 +196,6 @@ def default_actions(baseline_path: str | Path) -> Path | None:
     is there. None for a workbook baseline or a folder without one. Two such files
     are refused (`EvidenceError`, one line naming both): paos would not know which
     one the client meant; a folder that cannot be listed is a `FaultError`."""
-    from paos.deliverables.actions import ACTIONS_FILE
-    from paos.evidence.intake import WORKBOOK_SUFFIXES
-
     folder = Path(baseline_path)
     if not folder.is_dir():
         return None
@@ -227,7 +226,7 @@ def default_actions(baseline_path: str | Path) -> Path | None:
 
 def attach_actions(c: dict, path: str | Path, folder: str | Path | None = None) -> dict:
     """Add to a `compare` object what the client recorded in the baseline's action
-    plan at `path` (`paos.deliverables.actions.read_actions`), in place. With
+    plan at `path` (`paos.evidence.plan.read_actions`), in place. With
     `folder` (the baseline folder, where the plan was found rather than named), a
     symbolic link resolving outside that folder is not read (a note says so).
 
@@ -238,8 +237,6 @@ def attach_actions(c: dict, path: str | Path, folder: str | Path | None = None) 
       {"status": "open" | "in progress" | "done" | None, "owner": text | None},
       or None when the plan has no row for that gap.
     """
-    from paos.deliverables.actions import read_actions
-
     gaps = [g["signal_id"] for g in (*c["gaps_closed"], *c["gaps_persisting"])]
     found, notes = read_actions(path, {*gaps, *c["no_longer_assessed"]}, c["baseline"], folder)
     c["actions"] = {"file": str(path), "read": found is not None, "notes": notes}

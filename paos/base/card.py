@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from paos.method.rulebook import Rulebook
+from paos.base.rulebook import Rulebook
 
 # Inline specials: backslash, code, emphasis, links and images, raw HTML and
 # entities, GFM strikethrough; `_` only where it could open or close emphasis

@@ -116,6 +116,7 @@ def _env() -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow  # a 64 MiB export read under prlimit in a process
 @pytest.mark.skipif(shutil.which("prlimit") is None, reason="needs util-linux prlimit")
 def test_a_64_mib_export_is_refused_in_bounded_memory(eng, tmp_path):
     """The 64 MiB export with 900,000 responses (it used to take 5.4 GB and end in a

@@ -69,6 +69,7 @@ bench: setup
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_run.py
 	$(BIN)/python bench/bench_floor.py
+	$(BIN)/python bench/bench_score_start.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

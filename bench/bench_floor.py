@@ -8,8 +8,8 @@ batch pays for it. Run on demand, not a test:
    score + robustness + charts + every section's HTML (the notebook's own cells,
    executed in this process in order, as the kernel executes them) + the executed
    notebook, results.json, gaps.csv, actions.xlsx, the board HTML (nbconvert, the
-   board template), the PDF (printed by the already-running browser) and the
-   store record.
+   board template), the deck (executive_summary.pptx), the PDF (printed by the
+   already-running browser) and the store record (from results.json, as a run).
 2. **The batch**: `paos batch --jobs 2` over the same engagements (the bundled
    portfolio, data/portfolio/engagements).
 3. **`paos run` against the hand route** (papermill CLI, `jupyter nbconvert
@@ -92,8 +92,9 @@ def one_deliverable(engagement: Path, out: Path, store: Path, browser, template:
 
     from paos._files import atomic_write_text
     from paos.deliverables._render import html_to_pdf, notebook_html
+    from paos.deliverables.slides import notebook_deck
     from paos.errors import plain
-    from paos.method.store import store_rows, write_runs
+    from paos.method.store import contract_rows, write_runs
 
     times: dict[str, float] = {}
 
@@ -137,9 +138,13 @@ def one_deliverable(engagement: Path, out: Path, store: Path, browser, template:
     html = folder / "executive_summary.html"
     atomic_write_text(html, notebook_html(nb, title))
     t = lap("html", t)
+    notebook_deck(nb, html.with_suffix(".pptx"), None)  # executive_summary.pptx, as a run
+    t = lap("deck (pptx)", t)
     html_to_pdf(html, html.with_suffix(".pdf"), browser=browser)
     t = lap("pdf (this process's part)", t)
-    write_runs(store_rows(d.results), store)
+    # as a run records it: the notebook's results.json and the validated evidence
+    contract = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    write_runs(contract_rows(contract, d.evidence), store)
     lap("store record", t)
     return times
 
@@ -170,6 +175,7 @@ def inner(n: int, report: Path) -> None:
     from paos.deliverables import _browser, chart_engine, sections  # noqa: F401
     from paos.deliverables._render import notebook_html  # noqa: F401
     from paos.deliverables.run import notebook_path
+    from paos.deliverables.slides import notebook_deck  # noqa: F401
     from paos.method.store import write_runs  # noqa: F401
 
     chart_engine.start()

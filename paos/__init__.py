@@ -4,29 +4,22 @@ The pipeline, one sub-package per stage: `paos.evidence` (files -> validated
 frames), `paos.method` (frames -> results), `paos.deliverables` (results -> HTML
 and PDF), `paos.portfolio` (batch, store, peers, re-assessment). Notebooks call
 `paos.deliverables.report`, `.sections` and `.chart_engine`, `paos.method.check`
-and `paos.portfolio.report`; everything else below is the library API.
+and `paos.portfolio.report`; everything else below is the library API, and every
+`paos` command is one function of it (`paos.api`, docs/api.md): `paos.run`,
+`paos.batch`, `paos.validate`, ... The command line uses only these names.
 
 The public names below are imported on first use, so `import paos` stays cheap and
 a notebook's imports run in the order its modules ask for (see `paos.deliverables.report`).
 """
 
 import importlib
-import sys
 
-# altair -> jsonschema imports `rfc3987_syntax` when it is installed, which compiles a
-# grammar at import time (about 1.2 s, several seconds more inside a kernel on
-# CPython 3.11, gh-142183). Vega-Lite schemas use no "iri" format, so paos never
-# needs it; jsonschema treats the missing module as "format not checked". Kept although
-# it is process-wide: it only ever removes that one optional import, and without it the
-# demo `paos run` takes 12.7 s instead of 6.8 s (median of 6 interleaved runs): 4.4 s
-# more in the kernel, 1.6 s in the CLI process (nbformat and nbconvert import jsonschema
-# too), so it stays here, where both pass first, not in the notebook's first cell alone.
-sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # None blocks it
+from paos._version import __version__
 
-__version__ = "0.1.0"
+TYPE_CHECKING = False  # as typing's, without importing typing (import time)
 
 _EXPORTS = {
-    "diagnose": "paos.method.diagnostic",
+    "diagnose": "paos.api",
     "load_evidence": "paos.evidence.validate",
     "load_rulebook": "paos.base.rulebook",
     "Rulebook": "paos.base.rulebook",
@@ -39,8 +32,70 @@ _EXPORTS = {
     "PaosError": "paos.errors",
     "EvidenceError": "paos.errors",
     "RulebookError": "paos.errors",
+    "FaultError": "paos.errors",
+    "NotebookError": "paos.errors",
+    "PaosWarning": "paos.errors",
+    "printable": "paos.errors",
+    "DEFAULT_OUT": "paos._defaults",
+    "DEFAULT_RULEBOOK": "paos._defaults",
+    "DEFAULT_STORE": "paos._defaults",
+    # every command as a function (paos.api)
+    "validate": "paos.api",
+    "new_engagement": "paos.api",
+    "notebook": "paos.api",
+    "questionnaire": "paos.api",
+    "import_survey": "paos.api",
+    "import_text": "paos.api",
+    "suggest_mapping": "paos.api",
+    "score_text": "paos.api",
+    "run": "paos.api",
+    "check": "paos.api",
+    "portfolio_report": "paos.api",
+    "batch": "paos.api",
+    "BatchResult": "paos.api",
+    "benchmark": "paos.api",
+    "benchmark_text": "paos.api",
+    "compare": "paos.api",
+    "compare_text": "paos.api",
+    "methodology_card": "paos.api",
+    "new_rulebook": "paos.api",
+    "check_rulebook": "paos.api",
+    "rulebook_check_text": "paos.api",
+    "Validation": "paos.api",
+    "QuestionnaireFormat": "paos.api",
+    "Executor": "paos.api",
+    # the result types the commands return
+    "RunResult": "paos.deliverables.run",
+    "ImportResult": "paos.evidence.surveys",
+    "RulebookCheck": "paos.base.derive",
+    "Outcome": "paos.portfolio.batch",
 }
 __all__ = [*_EXPORTS, "__version__"]
+
+# What `__getattr__` gives, for type checkers (never run); the names are in __all__,
+# which ruff cannot read from _EXPORTS:
+# ruff: noqa: F401
+if TYPE_CHECKING:
+    from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
+    from paos._types import Evidence, Results
+    from paos.api import *  # noqa: F403 - its __all__: every command as a function
+    from paos.base.derive import RulebookCheck
+    from paos.base.rulebook import Rulebook, load_rulebook
+    from paos.deliverables.run import RunResult
+    from paos.errors import (
+        EvidenceError,
+        FaultError,
+        NotebookError,
+        PaosError,
+        PaosWarning,
+        RulebookError,
+        printable,
+    )
+    from paos.evidence.surveys import ImportResult
+    from paos.evidence.validate import load_evidence
+    from paos.method.engine import score
+    from paos.method.results import contract, contracts, summary_text
+    from paos.portfolio.batch import Outcome
 
 
 def __getattr__(name: str):

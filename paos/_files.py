@@ -50,6 +50,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from paos.errors import FaultError, PaosError
+from paos.errors import PaosWarning as PaosWarning  # where it was defined before
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _LINE_STARTS = re.compile(r"(\r\n|\r|\n)(?=[=+\-@\t])")
@@ -68,11 +69,6 @@ def neutralise(value: object) -> object:
         return value
     value = _LINE_STARTS.sub(r"\1'", value)
     return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-class PaosWarning(UserWarning):
-    """Something paos skipped and carried on without (for example an unreadable
-    results-store file); the CLI prints each as one line on stderr."""
 
 
 # -- faults of the environment -----------------------------------------------

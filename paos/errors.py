@@ -86,6 +86,11 @@ class FaultError(PaosError):
     exit_code = 1
 
 
+class PaosWarning(UserWarning):
+    """Something paos skipped and carried on without (for example an unreadable
+    results-store file); the CLI prints each as one line on stderr."""
+
+
 class RulebookError(PaosError):
     """The rulebook file is missing, malformed, or unknown."""
 

@@ -8,6 +8,8 @@ import threading
 import time
 
 import pytest
+from rich.console import Console
+from rich.progress import Progress
 from typer.testing import CliRunner
 
 from paos.cli import app
@@ -24,6 +26,7 @@ def test_a_cluster_without_workers_is_named_and_the_batch_stops(tmp_path, monkey
     monkeypatch.setattr(batch, "_NO_WORKER_STOP", 3.0)
     root = _portfolio(tmp_path / "p", broken=False)
     said = io.StringIO()
+    shown = Progress(console=Console(file=said, width=60))
     with LocalCluster(n_workers=0, dashboard_address=None) as cluster:
         address = cluster.scheduler_address
         t = time.monotonic()
@@ -33,7 +36,7 @@ def test_a_cluster_without_workers_is_named_and_the_batch_stops(tmp_path, monkey
             scores_only=True,
             executor="dask",
             scheduler=address,
-            stream=said,
+            progress=shown,
         )
         took = time.monotonic() - t
     assert took < 30, took

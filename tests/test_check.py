@@ -96,7 +96,7 @@ def test_paos_check_writes_a_one_page_report(tmp_path):
     assert "Globex Cloud Services Ltd · Confidential" in text
     assert re.search(r"\b1\s*/\s*1\b", text)  # page n / N
     deck = Presentation(str(folder / "architecture_check.pptx"))  # the one-pager as a deck
-    assert deck.slides[0].shapes.title.text_frame.text == "Globex Cloud Services Ltd"
+    assert deck.slides[0].shapes.title.text_frame.text == title(saved)  # the action title
     assert any(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in deck.slides[0].shapes)
     assert any(sh.has_table for s in deck.slides for sh in s.shapes)
 
@@ -174,3 +174,20 @@ def test_a_cut_outside_the_scale_draws_and_names_no_line():
     assert not [x for x in layers if x["mark"]["type"] == "rule"]
     page = architecture_check(check).text()
     assert "dashed" not in page and "all 6 are rated above 0" in page
+
+
+def test_check_page_is_a_template_fed_by_one_data_object():
+    from paos.deliverables import check_page
+    from paos.deliverables.sections import PAGE_MIME
+
+    hostile = _check([2, 1, 2, 3, 2, 3])
+    hostile["prospect"] = "<script>alert(1)</script> Acme"
+    hostile["dimensions"][0]["note"] = '<img src=x onerror="x()">'
+    page = architecture_check(hostile)
+    assert "<script>alert" not in page.html and "<img" not in page.html  # autoescaped
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Acme" in page.html
+    shown = page._repr_mimebundle_()[PAGE_MIME]  # what the notebook keeps beside the HTML
+    assert shown["page"] == "check" and shown["data"]["title"] == title(hostile)
+    assert [r["rating"] for r in shown["data"]["rows"]] == [2, 1, 2, 3, 2, 3]
+    source = Path(check_page.__file__).read_text()
+    assert not re.search(r"<(section|div|table|tr|td|span|h\d)\b", source)  # HTML in the template

@@ -116,3 +116,14 @@ def test_progress_reconciles_recorded_status_with_the_measured_result(tmp_path):
     summary = sections.executive_summary(d).text()
     assert summary.splitlines()[3].startswith("Since 2025-04-09 the PAI rose from 2.8 to 2.96")
     assert "2 recorded statuses disagree with the measured result" in summary
+
+
+def test_tables_show_each_signals_threshold_where_thresholds_differ(demo):
+    strict = report.deliverable(DEMO, STRICT, run_date="2026-11-24")
+    page = sections.dimension_pages(strict)
+    text = page.text()
+    assert "score / threshold" in text and "Ideal partner profile FIT-01\n1.92 / 3.00\n" in text
+    # one column for both, so the gap column keeps its width (no badge pushed out)
+    head = page.html.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert head.count("<th") == 6
+    assert "score / threshold" not in sections.dimension_pages(demo).text()  # one threshold

@@ -287,7 +287,22 @@ def test_csv_text_neutralises_every_cell():
 
 
 def test_esc_keeps_text_visible():
-    assert esc("<b>x</b>\n& 'y'") == "&lt;b&gt;x&lt;/b&gt;<br>&amp; &#x27;y&#x27;"
+    assert esc("<b>x</b>\n& 'y'") == "&lt;b&gt;x&lt;/b&gt;<br>&amp; &#39;y&#39;"
+
+
+def test_one_escaper_is_markupsafes():
+    """Issue 21 item 6: the HTML goes through markupsafe's escape (the one Jinja's
+    autoescaping uses); no hand-made copy is left in the deliverables or the portfolio."""
+    import re
+
+    from markupsafe import escape
+
+    text = "<b>x</b> & 'y' \"z\""
+    assert esc(text) == str(escape(text))
+    hand_made = re.compile(r"html\.escape|from html import escape|\.replace\(\"<\", \"&lt;\"\)")
+    for folder in ("deliverables", "portfolio"):
+        for path in (DEMO.parents[1] / "paos" / folder).rglob("*.py"):
+            assert not hand_made.search(path.read_text(encoding="utf-8")), path
 
 
 @pytest.mark.slow
@@ -320,3 +335,76 @@ def test_a_section_reads_as_text_outside_a_browser():
         "Ideal partner profile FIT-01 1.92 3.67 1.33 leadership higher; raters disagree"
         in " ".join(table.splitlines())
     )
+
+
+# The page-fill rule (issue 17, item 3: no page is near empty), measured on the
+# printed PDF: a page's fill is how far down its content area (A4 less board.css's
+# margins, 14 mm at the top and 16 mm at the foot, where the footer sits) its
+# lowest line of text reaches (pdftotext -bbox-layout; a chart's labels are text).
+# Every page is filled at least MIN_FILL but the last, and a page that holds a
+# section whole (it starts with a section's kicker, the next page with another's).
+MIN_FILL = 0.4
+_MM = 72 / 25.4
+
+
+def page_fill(pdf: Path) -> list[tuple[float, str]]:
+    """(fill, first line) of every page of a PDF."""
+    xml = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    out = []
+    for page in re.findall(r"<page (.*?)</page>", xml, re.S):
+        height = float(re.search(r'height="([\d.]+)"', page)[1])
+        top, foot = 14 * _MM, height - 16 * _MM
+        lines = [
+            (float(y0), float(y1), " ".join(re.findall(r">([^<]*)</word>", words)))
+            for y0, y1, words in re.findall(
+                r'<line xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*?)</line>',
+                page,
+                re.S,
+            )
+        ]
+        body = sorted((ln for ln in lines if ln[0] < foot), key=lambda ln: ln[0])
+        low = max((ln[1] for ln in body), default=top)
+        out.append(((low - top) / (foot - top), body[0][2] if body else ""))
+    return out
+
+
+def _kicker(line: str) -> bool:
+    return bool(line) and line == line.upper() and any(c.isalpha() for c in line)
+
+
+def test_the_page_fill_rule_measures_a_near_empty_page(tmp_path):
+    pdf = tmp_path / "two.pdf"
+    # two A4 pages: one filled to its foot, one with a single line near its top
+    lines = "\n".join(f"BT /F1 10 Tf 50 {800 - 14 * i} Td (line {i}) Tj ET" for i in range(52))
+    pages = [lines, "BT /F1 10 Tf 50 780 Td (tail) Tj ET"]
+    objs = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>"]
+    objs += [
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {5 + i} 0 R "
+        "/Resources << /Font << /F1 7 0 R >> >> >>"
+        for i in range(2)
+    ]
+    objs += [f"<< /Length {len(p)} >>\nstream\n{p}\nendstream" for p in pages]
+    objs.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    body, offsets = "%PDF-1.4\n", []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(body))
+        body += f"{i} 0 obj\n{o}\nendobj\n"
+    xref = len(body)
+    body += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n"
+    body += "".join(f"{o:010d} 00000 n \n" for o in offsets)
+    body += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    pdf.write_text(body, encoding="latin-1")
+    (full, _), (tail, first) = page_fill(pdf)
+    assert full > 0.9 and tail < 0.1 and first == "tail"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ENGAGEMENTS, ids=lambda p: p.name)
+def test_no_printed_page_is_near_empty(reports, path):
+    r = reports[contract(diagnose(path))["engagement_id"]]
+    pages = page_fill(r.folder / "executive_summary.pdf")
+    for i, (fill, first) in enumerate(pages[:-1]):
+        whole = _kicker(first) and _kicker(pages[i + 1][1])
+        assert whole or fill >= MIN_FILL, f"page {i + 1} ({first}) is {fill:.0%} filled"

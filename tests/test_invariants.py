@@ -128,3 +128,27 @@ def test_scoring_together_equals_scoring_alone(engs):
     for i, (rows, metrics) in enumerate(engs):
         alone = run(rows, metrics, eid=f"e{i}")
         assert json.dumps(alone) == json.dumps(together[f"e{i}"])
+
+
+def test_a_score_does_not_depend_on_the_rest_of_the_frame():
+    """An example the property above can miss: alone, every signal of `e0` has the same
+    perspectives (strategic mean 2.5 at weight 1, operational 3.0 at weight 2), so the
+    weighted mean's denominator is 3 in every row. polars then holds that column as one
+    value and divides by it as a multiplication by its reciprocal: 8.5 * (1 / 3) is
+    2.833333333333333, one bit below 8.5 / 3 = 2.8333333333333335, which is what the
+    same row gives beside `e1`, whose rows have other denominators. Robustness scores
+    each variant beside others, so it found this."""
+    e0 = [
+        (sid, persp, s, r)
+        for s in SIGNALS
+        for sid, persp, r in [("a", "strategic", 2), ("b", "strategic", 3), ("c", "operational", 3)]
+    ]
+    e1 = [
+        (sid, persp, s, 2) for s in SIGNALS for sid, persp in [("d", "partner"), ("e", "strategic")]
+    ]
+    together = {
+        c["engagement_id"]: c for c in contracts(score(_portfolio([(e0, {}), (e1, {})]), RB))
+    }
+    alone = run(e0, {}, eid="e0")
+    assert together["e0"]["signals"][0]["score"] == 8.5 / 3
+    assert json.dumps(alone) == json.dumps(together["e0"])

@@ -125,7 +125,8 @@ def test_portfolio_report(store, tmp_path):
         s.shapes.title.text_frame.text
         for s in Presentation(str(folder / "portfolio_benchmark.pptx")).slides
     ]
-    assert re.fullmatch(r"Portfolio of \d+ engagements", deck[0])
+    p = portfolio.collect(store)
+    assert deck[0] == figures.overview_title(p, figures.headline(p))  # the action title
     flat = " ".join(text.split())  # a title wraps over PDF lines
     shown = [t for t in deck if " ".join(t.split()) in flat]
     assert shown == [t for t in deck if not t.endswith("(continued)")]
@@ -279,3 +280,23 @@ def test_portfolio_report_pages_carry_footer_and_no_hash(store, tmp_path):
     sha = load_rulebook().sha256
     assert sha not in text and "sha256" not in text
     assert f'content="{sha}"' in (folder / "portfolio_benchmark.html").read_text()
+
+
+def test_portfolio_pages_are_templates_fed_by_one_data_object(store):
+    from paos.deliverables.sections import PAGE_MIME
+
+    p = portfolio.collect(store, run_date="2026-12-04")
+    for name in portfolio.PAGES:
+        page = getattr(portfolio, name)(p)
+        data = page._repr_mimebundle_()[PAGE_MIME]["data"]  # the notebook displays it too
+        assert data["page"]["title"] in html_unescape(page.html)
+    source = Path(portfolio.__file__).read_text()
+    assert not re.search(r"<(section|div|table|tr|td|span|h\d)\b", source)  # HTML in templates
+    assert "esc(" not in source
+
+
+def test_industries_and_stages_are_named_not_coded(store):
+    p = portfolio.collect(store, run_date="2026-12-04")
+    page = portfolio.by_industry_stage(p)
+    assert ">SaaS</text>" in page.html and ">saas</text>" not in page.html
+    assert ">IT-services</text>" in page.html

@@ -95,6 +95,9 @@ def test_a_follow_up_with_a_benchmark_has_its_progress_and_benchmark_slides(tmp_
     assert titles.progress(d) in got and titles.benchmark(d) in got
 
 
+CONTINUED = re.compile(r" \(continued(, \d+ of \d+)?\)$")
+
+
 def _same_titles(html: dict, blob: bytes) -> None:
     """Every page title of the HTML (the summary's headline, each page's first h2) is
     the title of a slide, in the same order; every other slide continues a page or
@@ -105,11 +108,14 @@ def _same_titles(html: dict, blob: bytes) -> None:
         if first:
             heads.append(_text(first.group(1) or first.group(2)))
         subheads |= {_text(h) for h in re.findall(r"<h3>(.*?)</h3>", page.html)}
+        # the title a printed page gets when it starts with that item (a dimension, a gap)
+        subheads |= {_text(h) for h in re.findall(r'data-continued="([^"]+)"', page.html)}
     got = _titles(blob)
     main = [t for t in got if t in heads]
     assert main == heads
+    assert len(set(got)) == len(got), "a slide title is repeated"
     for t in got:
-        assert t in heads or t in subheads or t.removesuffix(slides.CONTINUED) in heads, t
+        assert t in heads or t in subheads or CONTINUED.sub("", t) in heads, t
     prs = _prs(blob)
     assert (prs.slide_width, prs.slide_height) == _pptx.WIDE  # 16:9
     for s in prs.slides:  # in the title placeholder: the outline reads as the storyline
@@ -173,16 +179,18 @@ def test_speaker_notes_carry_each_gaps_quotes_attributed_as_the_appendix(built):
     }
     seen = 0
     for dim in html["dimension_pages"].data["dims"]:
-        text = next(v for k, v in notes.items() if k.startswith(f"{dim['name']} {dim['id']} "))
+        text = notes[dim["continued"]]
         for row in dim["rows"]:
             for q in quotes.get(row["signal"]["id"], []) if row["gap"] else []:
                 assert f"“{q['text']}”\n— {q['by']}" in text
                 seen += 1
     assert seen >= len(HOSTILE)
-    appendix = titles.evidence(d)
+    appendix = {titles.evidence(d)} | {
+        g["continued"] for g in html["evidence_appendix"].data["gaps"]
+    }
     listed = 0
     for slide in _prs(blob).slides:  # the appendix: each slide's notes, its own gaps' quotes
-        if slide.shapes.title.text_frame.text.removesuffix(slides.CONTINUED) != appendix:
+        if slide.shapes.title.text_frame.text not in appendix:
             continue
         (table,) = [sh.table for sh in slide.shapes if sh.has_table]
         text = slide.notes_slide.notes_text_frame.text
@@ -382,13 +390,17 @@ def test_a_page_with_html_only_becomes_slides_with_a_table_and_a_described_pictu
     page = check_page.architecture_check(check)
     blob = slides.build([("html", page.html)]).to_bytes(RUN_DATE, "check")
     prs = _prs(blob)
+    # its action title heads the first slide, the prospect's name is a line below it
     assert [s.shapes.title.text_frame.text for s in prs.slides] == [
-        check["prospect"],
-        check["prospect"] + slides.CONTINUED,
+        check_page.title(check),
+        check_page.title(check) + slides.CONTINUED,
     ]
+    assert check["prospect"] != check_page.title(check)
+    first = [sh.text_frame.text for sh in prs.slides[0].shapes if sh.has_text_frame]
+    assert any(text.startswith(check["prospect"]) for text in first[1:])
     (picture,) = [sh for sh in prs.slides[0].shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE]
     alt = picture._element._nvXxPr.cNvPr.get("descr")
-    assert alt.startswith(f"Chart, {check['prospect']}: ") and "Partner Fit" in alt
+    assert alt.startswith(f"Chart, {check_page.title(check)}: ") and "Partner Fit" in alt
     (table,) = [sh.table for sh in prs.slides[1].shapes if sh.has_table]
     assert len(table.rows) == len(check["dimensions"]) + 1
     assert [r.cells[4].text for r in list(table.rows)[1:]] == [

@@ -10,15 +10,20 @@ dimension weights all 1, minimum coverage 0.5 (2 of a dimension's 4 signals).
 
 from __future__ import annotations
 
+from unittest import mock
+
 import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
+import paos.method.robustness as robustness_module
 from paos import contracts, score
 from paos._types import Evidence
 from paos.method.diagnostic import score_evidence
 from paos.method.results import contract, summary_text
+from paos.method.robustness import robustness
 from paos.method.store import STORE_SCHEMA, _read_run, contract_from_row, store_rows
 from tests.builders import RB, evidence, gap
 from tests.test_reference import PROPERTY_SETTINGS, engagements, engine_evidence
@@ -302,3 +307,18 @@ def test_matches_rescoring_every_variant(batch):
     assert set(got) == set(want)
     for eid in got:
         _same(got[eid], want[eid])
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(engagements(), min_size=2, max_size=4), st.integers(1, 13))
+def test_chunks_change_nothing(batch, chunk):
+    """Variants are scored in chunks of whole engagements, each chunk's cells laid out
+    by position: any chunk size (one engagement per chunk, or several, or a chunk
+    boundary inside an engagement's raters) gives the same frames."""
+    ev = engine_evidence([(f"eng-{k}", *e) for k, e in enumerate(batch)])
+    results = score(ev, RB)
+    one = robustness(ev, RB, results)
+    with mock.patch.object(robustness_module, "CHUNK_VARIANTS", chunk):
+        many = robustness(ev, RB, results)
+    assert_frame_equal(one.robustness, many.robustness, check_exact=True)
+    assert_frame_equal(one.gaps, many.gaps, check_exact=True)

@@ -48,9 +48,11 @@ def file_paths(node, prefix="", maps=("levels", "tiers", "perspectives", "rubric
 
 def test_file_keys_are_exactly_the_implemented_keys():
     # `parent` is optional: only a rulebook made by `paos rulebook new` has it;
-    # `metric_perspective` too: paos-v1's is its one role-less, undeclarable `data`
-    assert optional_paths() == {"parent.id", "parent.sha256", "metric_perspective"}
-    assert file_paths(BASE) == schema_paths() - optional_paths()
+    # `metric_perspective` too: paos-v1's is its one role-less, undeclarable `data`;
+    # `view_labels` is optional (the perspectives' names stand in), paos-v1 has it
+    labels = {"view_labels.strategic", "view_labels.reality"}
+    assert optional_paths() == {"parent.id", "parent.sha256", "metric_perspective"} | labels
+    assert file_paths(BASE) == schema_paths() - optional_paths() | labels
 
 
 def test_loaded_rulebook_carries_id_and_sha256():
@@ -292,6 +294,8 @@ DESCRIPTIVE = {
     "phases[].end_day": _set("phases.0.end_day", 80),
     "benchmark_min_peers": _set("benchmark_min_peers", 3),
     "company_stages": _set("company_stages", ["seed", "startup", "scale-up"]),
+    "view_labels.strategic": _set("view_labels.strategic", "the board"),
+    "view_labels.reality": _set("view_labels.reality", "the floor"),
     "dimensions[].decides": _set("dimensions.0.decides", "who"),
     "dimensions[].signals[].name": lambda r: _sig(r).update(name="Profile"),
     "dimensions[].signals[].question": lambda r: _sig(r).update(question="Profile?"),
@@ -360,7 +364,7 @@ RB_V1 = load_rulebook("paos-v1")
 def test_a_renamed_metric_perspective_keeps_every_metric_rating(tmp_path):
     rb = load_rulebook(_renamed(tmp_path))
     assert rb.metric_perspective == "metrics"
-    assert rb.people_perspectives == ["strategic", "operational", "partner"]
+    assert rb.people_perspectives == ("strategic", "operational", "partner")
     new, v1 = _metric_case(rb), _metric_case(RB_V1)
     assert new["pai"] == v1["pai"] and new["robustness"] == v1["robustness"]
     onb = next(s for s in new["signals"] if s["id"] == "ONB-04")

@@ -76,7 +76,10 @@ SHOWN = {
     "anonymity_min_role_group": ("evidence_appendix", "at least 4 stakeholders"),
     "gap_evidence_max_rating": ("evidence_appendix", "ratings at or below 1 support"),
     "benchmark_min_peers": ("benchmark", "under this rulebook, 3 needed"),
-    "company_stages": ("by_industry_stage", re.compile(">seed<.*>startup<", re.S)),
+    # the stages named in the heat map ('seed' -> 'Seed'), in the rulebook's order
+    "company_stages": ("by_industry_stage", re.compile(">Seed<.*>Startup<", re.S)),
+    "view_labels.strategic": ("divergence", "The board's mean rating of each signal"),
+    "view_labels.reality": ("divergence", "against the floor: the mean"),
     "dimensions[].id": ("dimension_pages", "Partner Fit FITX"),
     "dimensions[].name": ("dimension_pages", re.compile(r"^Fit FIT\b", re.M)),
     "dimensions[].tier": ("methodology", f"{_ORG['id']} {_ORG['name']} (tier 3 scale"),

@@ -82,12 +82,18 @@ def methodology_card(rb: Rulebook) -> str:
         out.append(f"- {code(name)} weight {_fmt(p['weight'])}: {roles}")
     out += [
         "",
-        f"Strategic perspective: {code(r['strategic_perspective'])}; reality is every "
+        f"Strategic perspective: {code(r['strategic_perspective'])}; "
+        f"{md(r['view_labels']['reality']) if r.get('view_labels') else 'reality'} is every "
         "other. Declarable perspectives: "
         + _mds(r["stakeholder_perspectives"])
         + "; roles that need one: "
         + _mds(r["roles_requiring_perspective"])
-        + ".",
+        + "."
+        + (
+            f" The deliverables call the strategic view {md(r['view_labels']['strategic'])}."
+            if r.get("view_labels")
+            else ""
+        ),
         "",
         "## Signals",
         "",

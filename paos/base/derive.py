@@ -18,12 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from paos._defaults import ID_PATTERN
+from paos.base.readonly import thaw
 from paos.base.rulebook import (
     RULEBOOK_DIR,
     Rulebook,
@@ -82,7 +84,7 @@ def _derived_text(parent: Rulebook, text: str, new_id: str, header: list[str]) -
     body, n = re.subn(
         r"^id:[^\n]*$", lambda _: f"id: {new_id}\n{parent_line}", body, count=2, flags=re.M
     )
-    want = {**parent.raw, "id": new_id, "parent": {"id": parent.id, "sha256": parent.sha256}}
+    want = {**parent.to_dict(), "id": new_id, "parent": {"id": parent.id, "sha256": parent.sha256}}
     out = "\n".join(header) + "\n" + body
     try:
         ok = n == 1 and yaml.safe_load(out) == want
@@ -229,9 +231,11 @@ def _text(what: str, a: object, b: object) -> str:
     return f"{what} {a!r} → {b!r}" if short else f"{what} changed"
 
 
-def differences(old: dict, new: dict) -> list[str]:
+def differences(old: Mapping, new: Mapping) -> list[str]:
     """What differs from `old` to `new` (parsed rulebooks), one line per change in
-    methodology terms, in the order of the rulebook."""
+    methodology terms, in the order of the rulebook. Either may be a loaded rulebook's
+    read-only `raw`: both are compared as plain copies (a tuple never equals a list)."""
+    old, new = thaw(old), thaw(new)
     out: list[str] = []
     add = out.append
 

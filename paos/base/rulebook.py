@@ -11,9 +11,12 @@ from __future__ import annotations
 import hashlib
 import os
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 import polars as pl
 import yaml
@@ -21,6 +24,7 @@ import yaml
 from paos._defaults import DEFAULT_RULEBOOK
 from paos.base.files import Refused, read_file
 from paos.base.limits import MAX_META_BYTES
+from paos.base.readonly import freeze, thaw
 from paos.base.rulebook_rules import metric_perspectives, rulebook_problems
 from paos.base.yaml_events import read_yaml
 from paos.errors import FaultError, RulebookError
@@ -36,7 +40,7 @@ class Signal:
     question: str
     threshold: float
     weight: float
-    rubric: dict[int, str]
+    rubric: Mapping[int, str]  # read-only
 
 
 @dataclass(frozen=True)
@@ -62,15 +66,31 @@ class Metric:
 
 @dataclass(frozen=True)
 class Rulebook:
-    """A loaded, validated rulebook. `raw` is the parsed file; `sha256` its bytes' hash."""
+    """A loaded, validated rulebook. `raw` is the parsed file, read-only all the way
+    down (mappings are `MappingProxyType`, lists are tuples: `paos.base.readonly`), as
+    is everything derived from it, because `load_rulebook` hands one cached object to
+    every caller; `to_dict()` is a plain copy to serialise or edit. `sha256` is the
+    hash of the file's bytes."""
 
     id: str
     path: Path
     sha256: str
-    raw: dict = field(repr=False, compare=False, hash=False)
+    raw: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
 
-    def __getitem__(self, key: str):
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "raw", freeze(self.raw))
+
+    def __getitem__(self, key: str) -> Any:
         return self.raw[key]
+
+    def __reduce__(self):
+        # A read-only view cannot be pickled; a copy for a worker is built again from
+        # the plain data (and is read-only there too).
+        return (Rulebook, (self.id, self.path, self.sha256, self.to_dict()))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The parsed file as a fresh plain dict (lists, dicts) that the caller owns."""
+        return thaw(self.raw)
 
     @property
     def decimals(self) -> int:
@@ -102,7 +122,7 @@ class Rulebook:
                         s["question"],
                         float(s["threshold"]),
                         float(s["weight"]),
-                        dict(s["rubric"]),
+                        s["rubric"],
                     )
                     for s in d["signals"]
                 ),
@@ -124,18 +144,23 @@ class Rulebook:
         )
 
     @cached_property
-    def role_perspectives(self) -> dict[str, str]:
-        """Default perspective of each known role (lower case)."""
-        return {
-            role.strip().lower(): name
-            for name, p in self.raw["perspectives"].items()
-            for role in p["roles"]
-        }
+    def role_perspectives(self) -> Mapping[str, str]:
+        """Default perspective of each known role (lower case); read-only."""
+        return MappingProxyType(
+            {
+                role.strip().lower(): name
+                for name, p in self.raw["perspectives"].items()
+                for role in p["roles"]
+            }
+        )
 
     @cached_property
-    def perspective_weights(self) -> dict[str, float]:
-        """Every perspective's weight, the metric perspective included, in file order."""
-        return {name: float(p["weight"]) for name, p in self.raw["perspectives"].items()}
+    def perspective_weights(self) -> Mapping[str, float]:
+        """Every perspective's weight, the metric perspective included, in file order;
+        read-only."""
+        return MappingProxyType(
+            {name: float(p["weight"]) for name, p in self.raw["perspectives"].items()}
+        )
 
     @cached_property
     def metric_perspective(self) -> str:
@@ -145,9 +170,9 @@ class Rulebook:
         return self.raw.get("metric_perspective") or metric_perspectives(self.raw)[0]
 
     @cached_property
-    def people_perspectives(self) -> list[str]:
+    def people_perspectives(self) -> tuple[str, ...]:
         """The perspectives stakeholders rate from (every one but the metric one)."""
-        return [p for p in self.perspective_weights if p != self.metric_perspective]
+        return tuple(p for p in self.perspective_weights if p != self.metric_perspective)
 
     def signal_table(self) -> pl.DataFrame:
         """One row per signal in catalogue order, with its dimension's tier and order."""

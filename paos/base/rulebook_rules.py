@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from paos._defaults import ID_PATTERN
 from paos.base.rulebook_schema import BROKEN, SCHEMA, check_structure, range_problems
@@ -204,7 +205,7 @@ def _consistency(raw: dict) -> list[str]:
     return rules.errors
 
 
-def metric_perspectives(raw: dict) -> list[str]:
+def metric_perspectives(raw: Mapping) -> list[str]:
     """The perspectives that can be the metric one: no roles, not declarable by a
     stakeholder, not the strategic perspective."""
     return [

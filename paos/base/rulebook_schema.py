@@ -4,8 +4,8 @@ the ranges of its numbers and the one-line-text rule for its texts."""
 from __future__ import annotations
 
 import math
-import unicodedata
 
+from paos.base.text import unsafe_char
 from paos.errors import printable
 
 # What reading a key of data the schema refused raises (skipped, not raised).
@@ -55,6 +55,10 @@ SCHEMA = {
     # paos-v1); a rulebook where that is not exactly one perspective must name it.
     "metric_perspective": _Optional(str),
     "strategic_perspective": str,
+    # How the deliverables name the two views a divergence compares: the strategic
+    # perspective's mean and every other perspective's (words, not ids). Optional:
+    # without it, the perspectives' own names.
+    "view_labels": _Optional({"strategic": str, "reality": str}),
     "stakeholder_perspectives": _ListOf(str),
     "roles_requiring_perspective": _ListOf(str),
     "divergence": {"blind_spot_at_or_above": _num, "hidden_strength_at_or_below": _num},
@@ -123,40 +127,17 @@ def optional_paths(schema=SCHEMA, prefix: str = "") -> set[str]:
     return out
 
 
-# Categories a rulebook text may not hold: controls (Cc), format characters (Cf:
-# soft hyphen, bidi and zero-width marks, tag characters, ...), private use (Co),
-# unassigned code points (Cn, as of Python's Unicode database; U+FFFE and U+FFFF
-# among them), lone surrogates (Cs) and the line and paragraph separators (Zl, Zp).
-_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp"})
-# The joiners are format characters but part of ordinary text: ZWJ in emoji
-# sequences, ZWNJ and ZWJ in Persian and Indic words. They are text only between two
-# visible characters.
-_JOINERS = frozenset("\u200c\u200d")
-
-
-def _visible(ch: str) -> bool:
-    return not ch.isspace() and unicodedata.category(ch) not in _REFUSED_CATEGORIES
-
-
 def text_problem(text: str) -> str | None:
-    """Why `text` is not one line of printable text, or None when it is. Refused: line
-    breaks, tabs and every other control character, format characters (bidi, zero
-    width, soft hyphen, tags), private-use and unassigned code points, lone
-    surrogates (`_REFUSED_CATEGORIES`), and whatever `printable` escapes; a joiner
-    (ZWJ, ZWNJ) only where it joins two visible characters. A rulebook's texts reach
-    Markdown, HTML, SVG and spreadsheets, where such a character breaks a line,
-    reorders or hides text or kills the chart engine."""
-    if text.isprintable():  # the common case; implies none of the characters below
+    """Why `text` is not one line of printable text, or None when it is: the rule of
+    `paos.base.text.unsafe_char` for one line (docs/methodology.md, "Texts are one
+    line of printable text"). A rulebook's texts reach Markdown, HTML, SVG and
+    spreadsheets, where such a character breaks a line, reorders or hides text or
+    kills the chart engine."""
+    found = unsafe_char(text, line=True)
+    if found is None:
         return None
-    for i, ch in enumerate(text):
-        if ch in _JOINERS and 0 < i < len(text) - 1:
-            if _visible(text[i - 1]) and _visible(text[i + 1]):
-                continue
-        elif ch != "\t" and unicodedata.category(ch) not in _REFUSED_CATEGORIES:
-            if printable(ch) == ch:
-                continue
-        return f"must be one line of printable text (U+{ord(ch):04X} at character {i + 1})"
-    return None
+    i, ch = found
+    return f"must be one line of printable text (U+{ord(ch):04X} at character {i + 1})"
 
 
 def check_structure(value, schema, path: str, errors: list[str]):

@@ -184,7 +184,7 @@ def footer_options(text: str) -> dict:
     """page.pdf's options for a footer on every page: `text` (the page's own
     data-paos-footer, e.g. "<client> · Confidential") on the left, "n / N" on the
     right (Chromium fills pageNumber and totalPages). `text` is escaped."""
-    from html import escape
+    from markupsafe import escape
 
     style = (
         "font: 7.5pt 'DejaVu Sans', Arial, sans-serif; color: #5b6b7b; width: 100%; "
@@ -198,6 +198,27 @@ def footer_options(text: str) -> dict:
             '<span class="pageNumber"></span> / <span class="totalPages"></span></span></div>'
         ),
     }
+
+
+# paos's own script that lays a deck out in sheets of one page, each headed by an
+# action title (see the script); the page's content area, A4 less board.css's @page
+# margins (14 mm top, 16 mm bottom, 14 mm either side), less a safety for the
+# rounding between the screen and the print layout.
+_PAGINATE = "\n".join(
+    line
+    for line in (Path(__file__).parent / "paginate.js").read_text(encoding="utf-8").splitlines()
+    if not line.startswith("//")
+)
+_CONTENT_WIDTH_PX = round(182 / 25.4 * 96)
+_SHEET_HEIGHT = "261mm"
+
+
+def paginate(page: Any) -> int:
+    """Lay the page's deck (if it is one) out in sheets of one printed page each,
+    measured in the print layout; the number of sheets (0: not a deck)."""
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": _CONTENT_WIDTH_PX, "height": 1000})
+    return int(page.evaluate(_PAGINATE, _SHEET_HEIGHT))
 
 
 def _print(browser: Any, html_path: Path, timeout: float) -> bytes:
@@ -216,6 +237,7 @@ def _print(browser: Any, html_path: Path, timeout: float) -> bytes:
             "() => document.querySelector('[data-paos-footer]')"
             "?.getAttribute('data-paos-footer') ?? null"
         )
+        paginate(page)
         pdf = page.pdf(
             prefer_css_page_size=True,
             print_background=True,

@@ -1,5 +1,6 @@
 """Slides from a page that has HTML only (the Architecture Check, the portfolio
-report): its first heading is the slide's title, its tables native tables, its
+report): its action title (a heading of class "action-title"), else its first
+heading, is the slide's title, its tables native tables, its
 charts pictures with alt text, the rest text lines. Built from the HTML the
 report shows, so nothing is derived again.
 """
@@ -26,6 +27,8 @@ class _Blocks(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.title = ""
+        self.action = ""  # the page's action title (class "action-title"), if it has one
+        self.is_action = False
         self.blocks: list[tuple[str, object]] = []
         self.buf: list[str] = []
         self.heading = False
@@ -38,7 +41,9 @@ class _Blocks(HTMLParser):
         self.buf = []
         if not text:
             return
-        if self.heading and not self.title:
+        if self.heading and self.is_action and not self.action:
+            self.action = text
+        elif self.heading and not self.title:
             self.title = text
         else:
             self.blocks.append(("text", text))
@@ -56,7 +61,8 @@ class _Blocks(HTMLParser):
             self.cell = []
         elif tag in ("h1", "h2"):
             self._flush()
-            self.heading = not self.title
+            self.is_action = "action-title" in (dict(attrs).get("class") or "").split()
+            self.heading = not (self.action if self.is_action else self.title)
         elif tag in _LINES and self.rows is None:
             self._flush()
         elif tag == "br":
@@ -94,6 +100,8 @@ def parse(html: str) -> tuple[str, list[tuple[str, object]]]:
     p.feed(_SVG.sub(lambda m: f'<paos-svg n="{next(n)}"></paos-svg>', html))
     p.close()
     p._flush()
+    if p.action:  # the action title heads the slide; the page's name is its first line
+        return p.action, ([("text", p.title)] if p.title else []) + p.blocks
     return p.title, p.blocks
 
 

@@ -49,3 +49,10 @@ def join_names(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def vocab_label(text: str) -> str:
+    """A vocabulary value as a label: 'saas' -> 'SaaS', 'scale-up' -> 'Scale-up'."""
+    known = {"saas": "SaaS", "fintech": "FinTech", "ai": "AI", "it": "IT", "b2b": "B2B"}
+    out = "-".join(known.get(part.lower(), part) for part in text.split("-"))
+    return out[:1].upper() + out[1:]

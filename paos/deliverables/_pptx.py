@@ -28,6 +28,16 @@ from paos.errors import PaosError
 
 # The title of a slide that continues the page before it.
 CONTINUED = " (continued)"
+
+
+def continued(i: int, n: int) -> str:
+    """What marks the `i`-th (0-based) of `n` slides of one page as continued: none on
+    the first, " (continued)" on the second of two, " (continued, 3 of 4)" beyond."""
+    if not i:
+        return ""
+    return CONTINUED if n == 2 else f" (continued, {i + 1} of {n})"
+
+
 # 16:9, the size of the bundled default (a consultancy's master keeps its own).
 WIDE = (Inches(13.333), Inches(7.5))
 _MAIN = "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"

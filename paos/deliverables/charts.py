@@ -26,7 +26,7 @@ INK, MUTED, GRID = "#1d2b3a", "#5b6b7b", "#d9dee4"
 SEVERITY_RAMP = ("#b42318", "#dc6803", "#a68700")  # most severe first
 MATURITY_RAMP = ("#00224e", "#3d4e6f", "#7c7b78", "#b7a572")  # cividis, lowest band first
 PRIORITY_RAMP = ("#1f3a5f", "#3d6491", "#6f93bd")  # first phase first
-PRIORITY_CELL_RAMP = ("#c9d6e6", "#dde6f0", "#eef2f7")  # the same, as cell backgrounds
+PRIORITY_CELL_RAMP = ("#a9c0db", "#d0dcea", "#f1f4f8")  # the same, as cell backgrounds
 
 
 def ramp(n: int, stops: tuple[str, ...]) -> list[str]:
@@ -291,7 +291,10 @@ def priority_matrix(
 
 
 def divergence_dumbbell(
-    signals: list[dict], names: dict[str, str], scale: tuple[float, float]
+    signals: list[dict],
+    names: dict[str, str],
+    scale: tuple[float, float],
+    views: tuple[str, str],
 ) -> alt.Chart:
     """Strategic view against operational reality for every signal, coloured by
     divergence class: blind spots and hidden strengths in one picture."""
@@ -312,7 +315,7 @@ def divergence_dumbbell(
                 pts.append(
                     {
                         "signal": label,
-                        "view": "leadership" if who == "strategic" else "reality",
+                        "view": views[0] if who == "strategic" else views[1],
                         "value": s[who],
                     }
                 )
@@ -393,7 +396,8 @@ def roadmap_timeline(phases: list[dict], counts: dict[int, int]) -> alt.Chart:
             color=alt.Color(
                 "priority:N",
                 scale=_scale(by_rank([p["priority"] for p in phases], PRIORITY_RAMP)),
-                legend=None,
+                title="priority",
+                legend=alt.Legend(orient="bottom"),
             ),
         )
     )

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
+from markupsafe import Markup
 
 from paos.deliverables import charts
+from paos.deliverables._html import Html, render
 from paos.deliverables._page import footer_style, join_names, plural
-from paos.deliverables.sections import Html, esc, paint
 
 LIKELY, CLEAR = "constraint likely", "no constraint indicated"
-# Okabe-Ito blue for the dimensions that pass the screen; the severity colour only
-# for a likely constraint, the one finding of a check.
-STATUS_COLORS = {LIKELY: charts.SEVERITY_RAMP[0], CLEAR: "#0072b2"}
+# Okabe-Ito vermillion for a likely constraint, blue for a dimension that passes the
+# screen: a check encodes no severity, so it takes no severity colour.
+STATUS_COLORS = {LIKELY: "#d55e00", CLEAR: "#0072b2"}
 
 
 def cut_text(check: dict) -> str:
@@ -123,55 +124,53 @@ def meta(check: dict) -> dict[str, str]:
     }
 
 
-def _badge(text: str, color: str) -> str:
-    return f'<span class="badge"{paint(color)}>{esc(text)}</span>'
+def page_data(check: dict) -> dict:
+    """The one data object of the one-pager: what its template shows and the
+    notebook displays (beside the HTML, `sections.PAGE_MIME`)."""
+    likely = [d["name"] for d in check["dimensions"] if d["constraint_likely"]]
+    why = (
+        f"{plural(len(likely), 'dimension')} rated {cut_text(check)} on the screening "
+        "question: a structural constraint is likely there."
+        if likely
+        else f"No dimension was rated {cut_text(check)} on its screening question."
+    )
+    meta_line = [
+        f"Assessed {check['assessed_on']}" if check["assessed_on"] else "",
+        f"analyst {check['analyst']}" if check["analyst"] else "",
+        f"rulebook {check['rulebook']['id']}",
+    ]
+    return {
+        "page": {"title": title(check), "kicker": "Partner Architecture Check · screening"},
+        "title": title(check),
+        "prospect": check["prospect"],
+        "meta_line": [x for x in meta_line if x],
+        "verdict": "recommend" if likely else "clear",
+        "recommendation": check["recommendation"],
+        "why": why,
+        "chart": Markup(charts.to_svg(screening_chart(check))),
+        "caption": "Dots: each dimension's screening rating"
+        + ("; dashed line: the screening cut." if cut_drawn(check) else "."),
+        "rows": [
+            {
+                "name": d["name"],
+                "id": d["id"],
+                "question": d["question"],
+                "rating": d["rating"],
+                "level": d["level"],
+                "likely": d["constraint_likely"],
+                "note": d["note"],
+            }
+            for d in check["dimensions"]
+        ],
+        "likely_color": STATUS_COLORS[LIKELY],
+        "run_date": check["run_date"],
+        "footer": Markup(footer_style(check["prospect"])),
+    }
 
 
 def architecture_check(check: dict) -> Html:
-    """The one-page Architecture Check: action title, recommendation, one screening
-    answer per dimension against the rulebook's screening cut; footer with the
-    prospect's name, "Confidential" and the page number."""
-    likely = [d["name"] for d in check["dimensions"] if d["constraint_likely"]]
-    svg = charts.to_svg(screening_chart(check))
-    rows = "".join(
-        f'<tr><td><b>{esc(d["name"])}</b> <span class="id">{esc(d["id"])}</span></td>'
-        f'<td>{esc(d["question"])}</td><td class="num">{d["rating"]} {esc(d["level"])}</td><td>'
-        + (_badge("likely", STATUS_COLORS[LIKELY]) if d["constraint_likely"] else "–")
-        + f"</td><td>{esc(d['note'])}</td></tr>"
-        for d in check["dimensions"]
-    )
-    meta_line = " · ".join(
-        x
-        for x in (
-            f"Assessed {esc(check['assessed_on'])}" if check["assessed_on"] else "",
-            f"analyst {esc(check['analyst'])}" if check["analyst"] else "",
-            f"rulebook {esc(check['rulebook']['id'])}",
-        )
-        if x
-    )
-    head = (
-        '<header class="cover"><div class="kicker">Partner Architecture Check · '
-        f'screening</div><h1>{esc(check["prospect"])}</h1><div class="meta">{meta_line}'
-        "</div></header>"
-    )
-    why = (
-        f"{esc(plural(len(likely), 'dimension'))} rated {esc(cut_text(check))} on the "
-        "screening question: a structural constraint is likely there."
-        if likely
-        else f"No dimension was rated {esc(cut_text(check))} on its screening question."
-    )
-    verdict = "recommend" if likely else "clear"
-    body = (
-        f'{head}<h2 class="action-title">{esc(title(check))}</h2>'
-        f'<div class="verdict {verdict}"><div class="kicker">Recommendation</div>'
-        f'<div class="big">{esc(check["recommendation"])}</div><p>{why}</p></div>'
-        f"<figure>{svg}<figcaption>Dots: each dimension's screening rating"
-        + ("; dashed line: the screening cut." if cut_drawn(check) else ".")
-        + "</figcaption></figure>"
-        '<table class="grid check"><thead><tr><th>dimension</th><th>screening '
-        "question</th><th>rating</th><th>constraint</th><th>note</th></tr></thead>"
-        f'<tbody>{rows}</tbody></table><p class="small">A screening, not a diagnostic: no '
-        f"partner architecture index is computed from a check. Run on "
-        f"{esc(check['run_date'])}.</p>"
-    )
-    return Html(f'{footer_style(check["prospect"])}<section class="check-page">{body}</section>')
+    """The one-page Architecture Check (templates/check/check.html.j2): action title,
+    recommendation, one screening answer per dimension against the rulebook's
+    screening cut; footer with the prospect's name, "Confidential" and the page
+    number."""
+    return render("check.html.j2", page_data(check))

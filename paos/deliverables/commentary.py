@@ -24,6 +24,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from markdown_it import MarkdownIt
 
 from paos._files import fault
+from paos.deliverables.notebook import MAX_NOTEBOOK_BYTES
 from paos.errors import PaosError
 from paos.method.figures import Figures
 
@@ -32,7 +33,6 @@ SUMMARY = "summary"  # the placement of a cell tagged plain `commentary`
 MAX_CELLS = 200  # bounded work on a hostile notebook
 MAX_CHARS = 20_000  # per cell
 MAX_VALUE_CHARS = 200  # what one placeholder may render to
-MAX_NOTEBOOK_BYTES = 64 << 20  # a notebook with its outputs (charts) is a few MiB
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
 _MD = MarkdownIt("commonmark", {"html": False}).disable(["link", "image", "autolink"])
 

@@ -23,9 +23,10 @@ from pathlib import Path
 from paos._defaults import ID_PATTERN
 from paos._files import fault
 from paos.bundled import NOTEBOOKS
-from paos.deliverables.commentary import MAX_NOTEBOOK_BYTES
 from paos.errors import FaultError, PaosError
 from paos.evidence.intake import read_meta
+
+MAX_NOTEBOOK_BYTES = 64 << 20  # a notebook with its outputs (charts) is a few MiB
 
 NOTEBOOK = "diagnostic.ipynb"  # the engagement's notebook, in the engagement folder
 TEMPLATE_KEY = "paos"  # notebook metadata: {"template": ..., "template_version": ...}

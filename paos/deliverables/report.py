@@ -14,14 +14,15 @@ from pathlib import Path
 import polars as pl
 from markupsafe import Markup
 
-from paos import __version__
 from paos._files import atomic_write_bytes, atomic_write_text, csv_text
 from paos._types import Evidence, Results
+from paos._version import __version__
 from paos.base.rulebook import load_rulebook
 from paos.deliverables import commentary
 from paos.deliverables.actions import actions_workbook
 from paos.deliverables.deliverable import Deliverable, severities
 from paos.deliverables.notebook import here, resolve
+from paos.deliverables.titles import views
 from paos.errors import PaosError, isolate
 from paos.evidence.plan import ACTIONS_FILE
 from paos.evidence.validate import load_evidence
@@ -199,8 +200,9 @@ def gap_sentence(d: Deliverable, g: dict) -> str:
         f"threshold of {g['threshold']:g} ({', '.join(flags)})"
     )
     if s["divergence_class"] == "blind_spot":
+        lead, real = views(d)
         out += (
-            f": leadership rates it {d.score(s['strategic'])} while operational reality "
+            f": {lead} rates it {d.score(s['strategic'])} while {real} "
             f"shows {d.score(s['reality'])}"
         )
     return out + "."

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from paos import _startup
 from paos._defaults import DEFAULT_OUT
 from paos._files import (
     atomic_write_text,
@@ -50,11 +51,13 @@ from paos.deliverables.notebook import for_run, template
 from paos.errors import FaultError, NotebookError, PaosError, plain
 from paos.evidence.validate import load_evidence
 from paos.method.check import assess
-from paos.method.diagnostic import score_evidence
-from paos.method.store import store_rows, write_runs
+from paos.method.diagnostic import published_rows
+from paos.method.store import write_runs
 
 if TYPE_CHECKING:
     from paos.deliverables._browser import Browser
+    from paos.deliverables._kernels import Template
+    from paos.evidence.intake import RawEngagement
 
 DIAGNOSTIC = "diagnostic.ipynb"
 STAGES = ("validate", "execute", "html", "pdf", "publish")
@@ -117,11 +120,12 @@ def _engine() -> type:
             execution_timeout=None,
             kernel_start=None,
             kernel_folder=None,
+            kernel_template=None,
             **kwargs,
         ):
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
             if kernel_folder is not None:
-                kwargs["km"] = _kernel_manager(kernel_name, kernel_folder)
+                kwargs["km"] = _kernel_manager(kernel_name, kernel_folder, kernel_template)
                 kernel_start = {**(kernel_start or {}), "cleanup_kc": True}
             final = merge_kwargs(
                 kwargs,
@@ -129,6 +133,7 @@ def _engine() -> type:
                 startup_timeout=start_timeout,
                 kernel_name=kernel_name,
                 log=logging.getLogger("papermill"),
+                extra_arguments=KERNEL_ARGUMENTS,
                 log_output=log_output,
                 stdout_file=stdout_file,
                 stderr_file=stderr_file,
@@ -169,20 +174,32 @@ def _engine() -> type:
     return OneWriteEngine
 
 
-def _kernel_manager(kernel_name: str, folder: str):
+def _kernel_manager(kernel_name: str, folder: str, template: Template | None = None):
     """A kernel manager whose kernel talks over Unix sockets in `folder` (ZeroMQ's
     `ipc` transport) instead of TCP ports on localhost. jupyter_client picks TCP ports
     by binding, closing and writing them to the connection file; another process can
     take one before the kernel binds it, and the kernel dies before it replies to
     kernel_info (jupyter_client issue 154: two `paos run` started together, batch
-    workers). Socket files in a folder this run made cannot be taken by anyone else."""
+    workers). Socket files in a folder this run made cannot be taken by anyone else.
+    With a `template` (a batch worker's), the kernel is forked from it
+    (`paos.deliverables._kernels`): a new process that has not to import again."""
     from jupyter_client.manager import AsyncKernelManager
 
-    return AsyncKernelManager(
+    km = AsyncKernelManager(
         kernel_name=kernel_name,
         transport="ipc",
         connection_file=os.path.join(folder, "kernel.json"),
     )
+    if template is not None:
+        from paos.deliverables._kernels import fork_from  # jupyter_client (HEAVY)
+
+        fork_from(km, template)
+    return km
+
+
+# The kernel's command line: paos's process set-up (`paos._startup`) runs in it before
+# the notebook's first cell, as in the CLI.
+KERNEL_ARGUMENTS = [f"--IPKernelApp.exec_lines={_startup.KERNEL_LINE}"]
 
 
 # A Unix socket's path holds at most 107 bytes (sun_path); the kernel's are
@@ -217,6 +234,7 @@ def execute_notebook(
     cwd: Path,
     title: str = "",
     shown: dict | None = None,
+    kernels: Template | None = None,
 ) -> None:
     """Run `template` with papermill into `output`, in a kernel whose working folder
     is `cwd`, given when the kernel is launched (papermill's own `cwd=` changes this
@@ -226,7 +244,8 @@ def execute_notebook(
     the run ends, unless it never started. A `title` goes in its metadata, where
     nbconvert's templates (`paos` too) take the page title from. `shown` gives, for a
     parameter, the value the written notebook records instead of the one it ran with
-    (`_shown_paths`)."""
+    (`_shown_paths`). With `kernels`, the kernel is forked from that kernel template
+    (a batch worker's) instead of started anew."""
     import nbformat
     import papermill as pm
     from papermill.engines import papermill_engines
@@ -250,6 +269,7 @@ def execute_notebook(
             log_output=False,
             kernel_start=start,
             kernel_folder=str(sockets),
+            kernel_template=kernels,
             keep=keep,
             # no local path in the delivered notebook: the template and the output by name
             paths=(template.name, output.name),
@@ -322,6 +342,8 @@ def run_engagement(
     store: str | Path | None = None,
     browser: Browser | None = None,
     pptx_template: str | Path | None = None,
+    kernels: Template | None = None,
+    raw: RawEngagement | None = None,
 ) -> RunResult:
     """Produce the deliverables of one engagement in `<out>/<engagement id>/`:
     the executed notebook, results.json, gaps.csv, actions.xlsx (the action plan,
@@ -331,7 +353,13 @@ def run_engagement(
     benchmark section once the store holds past engagements. The PDF is printed with
     `browser` if given (a batch worker's), else with one launched for this run.
     An `out` or `store` that cannot be written is refused (`FaultError`) before any
-    work starts."""
+    work starts. A batch worker gives its kernel template (`kernels`) and the
+    engagement as it has read it already (`raw`).
+
+    The evidence is validated here before the notebook runs (bad evidence writes
+    nothing), and read, validated and scored by the notebook's kernel; the store
+    records what the notebook computed (its results.json, `store.contract_rows`),
+    not a second scoring."""
     # deferred: python-pptx, nbconvert and altair take seconds to import; only the
     # steps that write a deck, a PDF or a check page need them
     from paos.deliverables._pptx import check_master
@@ -340,7 +368,8 @@ def run_engagement(
     check_master(pptx_template)  # before the evidence is read
     rulebook = absolute_rulebook(rulebook)
     engagement = Path(engagement).resolve()
-    evidence = load_evidence([engagement], load_rulebook(rulebook) if rulebook else None)
+    book = load_rulebook(rulebook) if rulebook else None
+    evidence = load_evidence([engagement], book, [raw] if raw is not None else None)
     template = template or for_run(engagement) or notebook_path()  # the engagement's own first
     if store:
         separate_folders(out, store)
@@ -371,10 +400,11 @@ def run_engagement(
         DIAGNOSTIC,
         browser,
         pptx_template=pptx_template,
+        kernels=kernels,
     )
     if store:  # record the run once it is published
         try:
-            write_runs(store_rows(score_evidence(evidence, rulebook)), store)
+            write_runs(published_rows(result.folder, evidence, rulebook), store)
         except OSError as exc:
             raise FaultError(
                 f"{result.folder} is published, but the run could not be "
@@ -416,6 +446,7 @@ def deliver(
     browser: Browser | None = None,
     meta: dict | None = None,
     pptx_template: str | Path | None = None,
+    kernels: Template | None = None,
 ) -> RunResult:
     """Execute `template` with `parameters` (+ output_dir) and publish the executed
     notebook, what it saved, its HTML and PDF, and its slides (a PowerPoint deck on
@@ -464,7 +495,9 @@ def deliver(
         # notebook writes beside itself and finds its evidence when it runs again
         run_with, shown = _shown_paths({**parameters, "output_dir": "."}, target)
         try:
-            execute_notebook(template, nb_out, run_with, cwd=staging, title=title, shown=shown)
+            execute_notebook(
+                template, nb_out, run_with, cwd=staging, title=title, shown=shown, kernels=kernels
+            )
         except NotebookError as err:
             kept = _keep_failed(staging, out, target_id)
             notebook = kept / nb_out.name

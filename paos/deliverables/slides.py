@@ -22,7 +22,7 @@ from pptx.util import Emu, Inches, Pt
 
 from paos._files import atomic_write_bytes
 from paos.deliverables._html_slides import html_slides
-from paos.deliverables._pptx import CONTINUED, Deck, inert
+from paos.deliverables._pptx import CONTINUED, Deck, continued, inert
 from paos.deliverables.sections import PAGE_MIME
 from paos.errors import PaosError
 
@@ -33,12 +33,13 @@ ROWS = 9
 
 def notebook_pages(nb: nbformat.NotebookNode) -> list[tuple[str, object]]:
     """The pages an executed notebook shows, in order: ("page", {page, data}) for a
-    deck page, ("html", text) for any other HTML output."""
+    deck page, ("html", text) for any other HTML output (the check's and the portfolio
+    report's pages carry their data too; their slides come from their HTML)."""
     out: list[tuple[str, object]] = []
     for cell in nb.cells:
         for o in cell.get("outputs", []) if cell.cell_type == "code" else []:
             data = o.get("data") or {}
-            if PAGE_MIME in data:
+            if (data.get(PAGE_MIME) or {}).get("page") in PAGES:
                 out.append(("page", data[PAGE_MIME]))
             elif data.get("text/html"):
                 out.append(("html", data["text/html"]))
@@ -141,14 +142,32 @@ def _chunks(rows: list, n: int = ROWS) -> list[list]:
 
 
 def _tabled(
-    deck: Deck, title: str, notes, header, rows, widths=None, before=(), size=11, more=False
+    deck: Deck,
+    title: str,
+    notes,
+    header,
+    rows,
+    widths=None,
+    before=(),
+    size=11,
+    more=False,
+    row_titles: list[str] | None = None,
 ):
     """A table over as many slides as its rows need; text lines above it on the first.
     `notes`: a text, or a function giving the notes of rows [start, end).
-    `more`: the table continues a page whose first slide is already there."""
-    for i, chunk in enumerate(_chunks(rows)):
+    `more`: the table continues a page whose first slide is already there.
+    `row_titles`: per row, the title of a continued slide that starts with it (else
+    the title, marked continued, and numbered when it continues more than once)."""
+    chunks = _chunks(rows)
+    for i, chunk in enumerate(chunks):
         said = notes(i * ROWS, i * ROWS + len(chunk)) if callable(notes) else notes
-        s = deck.slide(title + (CONTINUED if i or more else ""), said)
+        if not (i or more):
+            head = title
+        elif row_titles:
+            head = row_titles[i * ROWS]
+        else:
+            head = title + continued(i + more, len(chunks) + more)
+        s = deck.slide(head, said)
         box = s.area
         if before and not i:
             deck.text(s, (*box[:3], Inches(0.9)), list(before), size=12)
@@ -198,9 +217,10 @@ def summary(deck: Deck, d: dict, quotes: dict) -> None:
 
 def priorities(deck: Deck, d: dict, quotes: dict) -> None:
     rows = d["rows"]
-    for i, chunk in enumerate(_chunks(rows, 6)):
+    chunks = _chunks(rows, 6)
+    for i, chunk in enumerate(chunks):
         notes = _notes(quotes, [g["signal"] for g in chunk], d["lead"])
-        s = deck.slide(d["page"]["title"] + (CONTINUED if i else ""), notes)
+        s = deck.slide(d["page"]["title"] + continued(i, len(chunks)), notes)
         box = s.area
         if not i:
             deck.text(s, (*box[:3], Inches(0.9)), [d["lead"]], size=11)
@@ -337,8 +357,8 @@ def dimensions(deck: Deck, d: dict, quotes: dict) -> None:
             "signal",
             "score",
             *(["threshold"] if d["show_thresholds"] else []),
-            "leadership",
-            "reality",
+            d["views"]["strategic"],
+            d["views"]["reality"],
             "views",
             "gap",
         ]
@@ -360,14 +380,14 @@ def dimensions(deck: Deck, d: dict, quotes: dict) -> None:
             for r in dim["rows"]
         ]
         gaps = [r["signal"] if r["gap"] else {"id": ""} for r in dim["rows"]]
-        before = [dim["line"]]
+        before = [head, dim["line"]]
         if dim["near"]:
             before.append(f"Near miss: {dim['near']}.")
         before += [f"Analyst's commentary: {c}" for c in dim["commentary"]]
         widths = [5, 1, *([1] if d["show_thresholds"] else []), 1, 1, 3, 4]
         _tabled(
             deck,
-            head,
+            dim["continued"],
             lambda a, b, gaps=gaps: _notes(quotes, gaps[a:b]),
             header,
             rows,
@@ -386,7 +406,7 @@ def divergence(deck: Deck, d: dict, quotes: dict) -> None:
         left,
         XL_CHART_TYPE.BAR_CLUSTERED,
         n["categories"],
-        [("leadership", n["strategic"]), ("operational reality", n["reality"])],
+        [(d["views"]["strategic"], n["strategic"]), (d["views"]["reality"], n["reality"])],
         d["caption"],
     )
     if chart is not None:  # from the scale's minimum, as the HTML draws it
@@ -399,7 +419,8 @@ def divergence(deck: Deck, d: dict, quotes: dict) -> None:
         lines.append((f"{g['head']}", True))
         lines.append(g["explain"])
         lines += [
-            f"{_sig(e['signal'])}: leadership {e['strategic']}, reality {e['reality']} ({e['delta']})"
+            f"{_sig(e['signal'])}: {d['views']['strategic']} {e['strategic']}, "
+            f"{d['views']['reality']} {e['reality']} ({e['delta']})"
             for e in g["entries"]
         ] or ["none"]
         lines.append("")
@@ -478,12 +499,14 @@ def evidence(deck: Deck, d: dict, quotes: dict) -> None:
         [4, 2, 7, 2],
         before,
         10,
+        row_titles=[g["continued"] for g in d["gaps"]],
     )
 
 
 def methodology(deck: Deck, d: dict, quotes: dict) -> None:
     rows = [[t["term"], t["text"]] for t in d["terms"]]
-    _tabled(deck, d["page"]["title"], d["card"], ["term", "meaning"], rows, [2, 7])
+    card = "\n\n".join(part["html"] for part in d["card"])
+    _tabled(deck, d["page"]["title"], card, ["term", "meaning"], rows, [2, 7])
 
 
 def reproducibility(deck: Deck, d: dict, quotes: dict) -> None:

@@ -189,28 +189,46 @@ def dimensions(d: Deliverable) -> str:
     return f"{names} {verb(len(chosen), 'holds')} {share}"
 
 
+def views(d: Deliverable) -> tuple[str, str]:
+    """How the deck names the two views a divergence compares, in lower case: the
+    rulebook's `view_labels`, or without them the perspectives' own names (the
+    strategic one, and every other one)."""
+    labels = d.rulebook.raw.get("view_labels")
+    if labels:
+        return labels["strategic"], labels["reality"]
+    strategic = d.rulebook["strategic_perspective"]
+    others = [p for p in d.rulebook["perspectives"] if p != strategic]
+    return f"the {strategic} perspective", f"the {joined(others)} perspectives"
+
+
+def cap(text: str) -> str:
+    """`text` with its first letter upper case (a label at the start of a sentence)."""
+    return text[:1].upper() + text[1:]
+
+
 def divergence(d: Deliverable) -> str:
     sigs = d.contract["signals"]
     dv = d.rulebook["divergence"]
+    lead, real = views(d)
     blind = sum(s["divergence_class"] == "blind_spot" for s in sigs)
     hidden = sum(s["divergence_class"] == "hidden_strength" for s in sigs)
     up = d.figures.plain(dv["blind_spot_at_or_above"])
     down = d.figures.plain(-dv["hidden_strength_at_or_below"])
     if blind:
         return (
-            f"Leadership rates {count(blind, 'signal')} at least {count_points(up)} above "
-            "operational reality"
+            f"{cap(lead)} {verb(1, 'rates')} {count(blind, 'signal')} at least "
+            f"{count_points(up)} above {real}"
         )
     if hidden:
         return (
-            f"Operational reality is at least {count_points(down)} ahead of leadership's view "
+            f"{cap(real)} {verb(1, 'is')} at least {count_points(down)} ahead of {lead} "
             f"on {count(hidden, 'signal')}"
         )
     testable = sum(s["divergence_class"] != "not_testable" for s in sigs)
     if not testable:
-        return "No signal was rated by both leadership and operational reality"
+        return f"No signal was rated by both {lead} and {real}"
     return (
-        f"Leadership and operational reality agree within {count_points(up)} on "
+        f"{cap(lead)} and {real} agree within {count_points(up)} on "
         f"{'the' if testable == 1 else 'all'} {count(testable, 'signal')} both rated"
     )
 
@@ -263,6 +281,44 @@ def evidence(d: Deliverable) -> str:
         return "No gap needs supporting evidence"
     which = "the gap" if len(gaps) == 1 else f"the {len(gaps)} gaps"
     return f"{count(quotes, 'documented rating')} {verb(quotes, 'supports')} {which}"
+
+
+def dimension_page(d: Deliverable, dim: dict) -> str:
+    """The title of a page that starts with a dimension's table: its score and level,
+    and its gaps with how many of them are of the most severe band present."""
+    if dim["score"] is None:
+        return f"{dim['name']} cannot be scored: too little evidence"
+    mine = [g for g in d.contract["gaps"] if g["dimension"] == dim["id"]]
+    head = f"{dim['name']} scores {d.figures.score(dim['score'])} ({dim['maturity']})"
+    if not mine:
+        return f"{head} with every signal at or above its threshold"
+    order = [s["name"] for s in d.rulebook["severity"]]
+    worst = next(s for s in order if any(g["severity"] == s for g in mine))
+    k = sum(g["severity"] == worst for g in mine)
+    if k == len(mine):
+        return f"{head} with {count(k, worst + ' gap')}"
+    return f"{head} with {count(len(mine), 'gap')}, {k} of them {worst}"
+
+
+def evidence_gap(d: Deliverable, g: dict) -> str:
+    """The title of an appendix page that starts with a gap's evidence."""
+    name = d.names.get(g["signal_id"], g["signal_id"])
+    k = len(g["evidence"])
+    if not k:
+        return f"No documented rating stands behind the {g['severity']} gap in {name}"
+    return (
+        f"{count(k, 'documented rating')} {verb(k, 'supports')} the {g['severity']} gap in {name}"
+    )
+
+
+def card_part(d: Deliverable, heading: str) -> str:
+    """The title of an appendix page that starts with a part of the methodology card
+    (`heading`, the part's heading: a dimension's 'ID name (...)', or a rule family)."""
+    dim = next((x for x in d.rulebook.dimensions if heading.startswith(f"{x.id} ")), None)
+    if dim is not None:
+        n = len(dim.signals)
+        return f"{dim.name} is scored on {count(n, 'signal')}, each with its threshold and rubric"
+    return f"The methodology's {heading.lower()}, as {d.rulebook['title']} sets them"
 
 
 def method_terms(d: Deliverable) -> str:

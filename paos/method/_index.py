@@ -18,17 +18,29 @@ def maturity(expr: pl.Expr, rulebook: Rulebook) -> pl.Expr:
     return pl.when(expr.is_not_null()).then(band(cmp(expr, rulebook.decimals), bands))
 
 
-def _kahan(terms: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
-    """Compensated (Kahan) sum of the values whose condition holds, in the order given:
-    the sum a polars group-by gave the dimension scores when the engine was written,
-    now spelled out so it does not depend on how polars picks its group-by path."""
-    total, comp = pl.lit(0.0), pl.lit(0.0)
-    for value, keep in terms:
-        y = value - comp
-        t = total + y
-        comp = pl.when(keep).then((t - total) - y).otherwise(comp)
-        total = pl.when(keep).then(t).otherwise(total)
-    return total
+def _kahan(frame: pl.DataFrame, sums: dict[str, list[tuple[str, str]]]) -> pl.DataFrame:
+    """`frame` with a column per name of `sums`: the compensated (Kahan) sum of its value
+    columns whose keep column holds, in the order given (the sum a polars group-by gave
+    the dimension scores when the engine was written, now spelled out so it does not
+    depend on how polars picks its group-by path). One step per term, every sum at once:
+    materialised step by step, since the nested expression repeats each earlier step."""
+    out = frame.with_columns(
+        *[pl.lit(0.0).alias(n) for n in sums], *[pl.lit(0.0).alias(f"_c_{n}") for n in sums]
+    )
+    for step in range(max(len(terms) for terms in sums.values())):
+        exprs = []
+        for n, terms in sums.items():
+            if step < len(terms):
+                value, keep = terms[step]
+                total, comp = pl.col(n), pl.col(f"_c_{n}")
+                y = pl.col(value) - comp
+                t = total + y
+                exprs += [
+                    pl.when(keep).then((t - total) - y).otherwise(comp).alias(f"_c_{n}"),
+                    pl.when(keep).then(t).otherwise(total).alias(n),
+                ]
+        out = out.with_columns(exprs)
+    return out.drop([f"_c_{n}" for n in sums])
 
 
 def _plain(terms: list[pl.Expr]) -> pl.Expr:
@@ -41,15 +53,32 @@ def _plain(terms: list[pl.Expr]) -> pl.Expr:
 
 def _columns(frame: pl.DataFrame, width: int, exprs: dict[str, pl.Expr]) -> pl.DataFrame:
     """`frame` holds `width` rows per unit (engagement, variant), always in the same
-    order: one row per unit, with `<name><i>` the value of `exprs[name]` on its i-th row."""
-    return frame.select(
+    order: one row per unit, with `<name><i>` the value of `exprs[name]` on its i-th row.
+    Each expression is evaluated once over `frame`, then its rows picked: an eager
+    select has no common-subexpression elimination, and evaluating it per offset cost
+    `width` times the work."""
+    values = frame.select(pl.col(KEYS), **exprs)
+    return values.select(
         pl.col(KEYS).gather_every(width),
         *[
-            e.gather_every(width, offset=i).alias(f"{n}{i}")
-            for n, e in exprs.items()
+            pl.col(n).gather_every(width, offset=i).alias(f"{n}{i}")
+            for n in exprs
             for i in range(width)
         ],
     )
+
+
+def _rows(frame: pl.DataFrame, exprs: dict[str, list[pl.Expr]]) -> pl.DataFrame:
+    """The inverse of `_columns`: `width` rows per row of `frame` (a unit), the i-th
+    with `<name>` the value of `exprs[name][i]`, every list `width` long. Stacked by
+    position, then picked in unit order (a list column and its explode cost 20 times
+    as much)."""
+    width = len(next(iter(exprs.values())))
+    stacked = pl.concat(
+        [frame.select(*KEYS, **{n: e[i] for n, e in exprs.items()}) for i in range(width)]
+    )
+    at = pl.int_range(0, stacked.height, eager=True)
+    return stacked[(at % width) * frame.height + at // width]
 
 
 def score_dimensions(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
@@ -71,26 +100,25 @@ def score_dimensions(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
     )
     members = [[order[s.id] for s in d.signals] for d in rulebook.dimensions]
 
-    def count(flag: str) -> pl.Expr:
-        return pl.concat_list(
-            [pl.sum_horizontal([pl.col(f"{flag}{j}").cast(pl.UInt32) for j in m]) for m in members]
-        )
+    def count(flag: str) -> list[pl.Expr]:
+        return [
+            pl.sum_horizontal([pl.col(f"{flag}{j}").cast(pl.UInt32) for j in m]) for m in members
+        ]
 
-    per_dim = (
-        wide.lazy()
-        .select(  # lazy: each Kahan step's terms computed once (CSE)
-            *KEYS,
-            n_scored=count("k"),
-            wsum=pl.concat_list(
-                [_kahan([(pl.col(f"x{j}"), pl.col(f"k{j}")) for j in m]) for m in members]
-            ),
-            w=pl.concat_list(
-                [_kahan([(pl.col(f"w{j}"), pl.col(f"k{j}")) for j in m]) for m in members]
-            ),
-            gap_count=count("g"),
-        )
-        .explode("n_scored", "wsum", "w", "gap_count")
-        .collect()
+    sums = {
+        f"_{a}sum{d}": [(f"{a}{j}", f"k{j}") for j in m]
+        for a in ("x", "w")
+        for d, m in enumerate(members)
+    }
+    positions = range(len(members))
+    per_dim = _rows(
+        _kahan(wide, sums),
+        {
+            "n_scored": count("k"),
+            "wsum": [pl.col(f"_xsum{d}") for d in positions],
+            "w": [pl.col(f"_wsum{d}") for d in positions],
+            "gap_count": count("g"),
+        },
     )
     dims = rulebook.dimension_table()
     at = pl.int_range(0, per_dim.height, eager=True) % dims.height  # dimension order per unit

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
+
+import polars as pl
 
 from paos._types import Evidence, Results
 from paos.base.rulebook import Rulebook, load_rulebook
@@ -11,6 +14,7 @@ from paos.errors import PaosError
 from paos.evidence.validate import load_evidence
 from paos.method.engine import score
 from paos.method.robustness import robustness
+from paos.method.store import contract_rows, store_rows
 
 
 def diagnose(
@@ -49,3 +53,15 @@ def score_evidence(evidence: Evidence, rulebook: str | Path | Rulebook | None = 
             )
         book = load_rulebook(named[0])
     return robustness(evidence, book, score(evidence, book))
+
+
+def published_rows(folder: Path, evidence: Evidence, rulebook: str | None) -> pl.DataFrame:
+    """The store row of a published run: from the results.json its notebook wrote
+    (`store.contract_rows`), so the run is scored once. An engagement's own notebook
+    that writes none, or one that is not this engagement's results contract, is
+    scored here instead."""
+    try:
+        contract = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        return contract_rows(contract, evidence)
+    except (FileNotFoundError, ValueError, KeyError, TypeError, AttributeError, PaosError):
+        return store_rows(score_evidence(evidence, rulebook))

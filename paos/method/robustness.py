@@ -9,8 +9,10 @@ variant 0; here every variant k > 0 of a portfolio goes through the same stages
 is re-aggregated per variant: leaving k out changes only the counts and sums of the
 signals k rated, so a variant's aggregates are the engagement's aggregates minus k's
 own part (the `rating_parts` of k's ratings; integer sums, so exact), placed by
-position in the grid the stages read. Each variant's gaps and PAI are then compared
-with the full result.
+position in the grid the stages read, with engagements as integer codes. Each
+variant's gaps and PAI are then compared with the full result. No value of a stage
+may depend on the other rows of its frame (a variant is scored beside the others of
+its chunk; `test_chunks_change_nothing`).
 
 Reading of the spec for fewer than 2 raters: "every other robustness field
 below is null" covers the per-gap fields too (they are defined below that
@@ -36,12 +38,12 @@ from paos.base.rulebook import Rulebook
 from paos.method._divergence import classify_divergence
 from paos.method._gaps import detect_gaps
 from paos.method._index import score_dimensions, score_index
-from paos.method._keys import KEYS, VARIANT
+from paos.method._keys import VARIANT
 from paos.method._signals import (
     aggregate_columns,
     grid,
+    metric_aggregates,
     rating_parts,
-    signal_aggregates,
     signals_from_aggregates,
 )
 
@@ -78,70 +80,96 @@ def _scatter(size: int, at: pl.Series, values: pl.Series) -> pl.Series:
 def _variant_cells(
     evidence: Evidence, rulebook: Rulebook, results: Results
 ) -> tuple[pl.DataFrame, Iterator[pl.DataFrame]]:
-    """The raters per engagement with at least 2 (`n_raters`), and the cells of every
-    variant k > 0 (`grid` with `aggregate_columns`: the engagement's aggregates minus
-    rater k's part), in chunks of whole engagements.
+    """The engagements with at least 2 raters (`n_raters`: engagement, `n` raters and
+    `_code`, its row number), and the cells of every variant k > 0 (`grid` with
+    `aggregate_columns`: the engagement's aggregates minus rater k's part), in chunks of
+    whole engagements. In the cells an engagement is its `_code` (integer keys are
+    cheaper to carry through the stages than the ids).
 
-    The aggregates are laid out by integer positions, not joined by key: a chunk's
-    variant v (0-based, in engagement and rater order) and catalogue signal j are row
-    v * width + j of its grid; its engagement e's aggregates are at e * width + j."""
+    The aggregates are laid out by integer positions, not joined by key: variant u
+    (0-based, in engagement and rater order) and catalogue signal j are row u * width + j
+    of the variants' grid, engagement e's aggregates are at e * width + j. An
+    engagement's people aggregates are the sums of its raters' parts (integers, so the
+    same as `signal_aggregates` gives, in any order)."""
     ids = [s.id for s in rulebook.signals]
     width = len(ids)
     people = [f"{a}_{p}" for p in rulebook.people_perspectives for a in ("n", "s", "ss")]
+    metric = [c for c in aggregate_columns(rulebook) if c not in people]
     rated = evidence.ratings.select(ENG, SID, "signal_id", "perspective", "rating").filter(
         pl.col("rating").is_not_null()
     )
-    raters = rated.select(ENG, SID).unique()
-    n_raters = raters.group_by(ENG).len("n").filter(pl.col("n") >= 2).sort(ENG)
-    engs = n_raters.select(
-        ENG,
-        (pl.col("n").cum_sum() // CHUNK_VARIANTS).cast(pl.UInt32).alias(_CHUNK),
-    ).with_columns(_e=pl.int_range(pl.len(), dtype=pl.UInt32).over(_CHUNK))
+    # each rater's rows by one group-by: cheaper than unique raters and a join back
+    # by (engagement, stakeholder) over every rating
+    raters = rated.select(ENG, SID).with_row_index("_row").group_by(ENG, SID).agg("_row")
+    n_raters = (
+        raters.group_by(ENG).len("n").filter(pl.col("n") >= 2).sort(ENG).with_row_index("_code")
+    )
     units = (
-        raters.join(engs, on=ENG, how="inner")
-        .sort(ENG, SID)
-        .with_columns(
-            _v=pl.int_range(pl.len(), dtype=pl.UInt32).over(_CHUNK),
-            **{VARIANT: pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over(ENG)},
+        raters.join(n_raters.select(ENG, "_code"), on=ENG, how="inner")
+        .sort("_code", SID)
+        .select(
+            "_code",
+            "_row",
+            pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("_code").alias(VARIANT),
         )
+    )
+    rows = units.select("_code", _u=pl.int_range(pl.len(), dtype=pl.UInt32), _row="_row").explode(
+        "_row"
     )
     # one row per rating: ratings are unique per engagement, stakeholder and signal
     # (evidence schema), so a variant's cell holds at most one rating of its rater
     own = (
-        rated.join(units, on=[ENG, SID], how="inner")
+        rated.select(_codes("signal_id", ids).alias("_s"), *rating_parts(rulebook))[rows["_row"]]
+        .hstack(rows.select("_code", "_u"))
         .select(
-            _CHUNK,
-            (pl.col("_v") * width + _codes("signal_id", ids)).alias("_cell"),
-            *rating_parts(rulebook),
+            (pl.col("_u") * width + pl.col("_s")).alias("_cell"),
+            (pl.col("_code") * width + pl.col("_s")).alias("_ecell"),
+            *people,
         )
         .drop_nulls("_cell")
-    )
+    )  # in variant order
     full = (
-        signal_aggregates(evidence.ratings, results.metrics, rulebook)
-        .join(engs, on=ENG, how="inner")
-        .with_columns(_cell=pl.col("_e") * width + _codes("signal_id", ids))
-        .drop_nulls("_cell")
+        own.lazy().group_by("_ecell").agg(pl.col(people).sum()).collect(engine="streaming")
+    )  # on integer keys, streaming is several times the in-memory engine here
+    data = (
+        metric_aggregates(results.metrics, rulebook)
+        .join(n_raters.lazy(), on=ENG, how="inner")
+        .select((pl.col("_code") * width + _codes("signal_id", ids)).alias("_ecell"), *metric)
+        .drop_nulls("_ecell")
+        .collect()
     )
-    parts = [f.partition_by(_CHUNK, as_dict=True, include_key=False) for f in (units, own, full)]
-    columns = aggregate_columns(rulebook)
+    engagements = n_raters.height * width
+    base = {c: _scatter(engagements, full["_ecell"], full[c]) for c in people} | {
+        c: _scatter(engagements, data["_ecell"], data[c]) for c in metric
+    }
+    # chunks of whole engagements, about CHUNK_VARIANTS variants each
+    chunk_of = n_raters["n"].cum_sum() // CHUNK_VARIANTS
+    bounds = [0, *chunk_of.rle().struct.field("len").cum_sum().to_list()]
+    unit_at = [0, *n_raters["n"].cum_sum().to_list()]  # first variant of each engagement
+    units = units.select("_code", VARIANT)
+
+    # each chunk's first rating: a unit's cells lie in [u * width, (u + 1) * width), so
+    # bisection finds them though the cells within a unit are in rating order
+    first = pl.Series([unit_at[e] * width for e in bounds], dtype=pl.UInt32)
+    rating_at = own["_cell"].search_sorted(first, side="left").to_list()
 
     def chunks() -> Iterator[pl.DataFrame]:
-        for key, chunk_units in parts[0].items():
+        for i, (e0, e1) in enumerate(zip(bounds, bounds[1:])):
+            u0, u1 = unit_at[e0], unit_at[e1]
+            r0, r1 = rating_at[i], rating_at[i + 1]
+            chunk_units = units.slice(u0, u1 - u0)
             size = chunk_units.height * width
-            chunk_engs = chunk_units["_e"].n_unique()  # numbered 0, 1, ... in the chunk
-            mine, theirs = parts[1].get(key), parts[2][key]
             # each variant's row of its engagement's aggregates
-            at = (chunk_units["_e"].cast(pl.Int64) * width).repeat_by(width).explode()
-            at = at + pl.Series(list(range(width)) * chunk_units.height, dtype=pl.Int64)
-            aggregates = {}
-            for c in columns:
-                base = _scatter(chunk_engs * width, theirs["_cell"], theirs[c].fill_null(0))
-                value = base.gather(at)
-                if c in people and mine is not None:
-                    value = value - _scatter(size, mine["_cell"], mine[c])
-                aggregates[c] = value
-            yield grid(chunk_units, rulebook).with_columns(
-                pl.Series(c, v) for c, v in aggregates.items()
+            cell = pl.int_range(size, dtype=pl.UInt32, eager=True)
+            at = chunk_units["_code"].gather(cell // width) * width + cell % width
+            mine = own.slice(r0, r1 - r0)
+            here = mine["_cell"] - u0 * width
+            aggregates = {c: base[c].gather(at) for c in aggregate_columns(rulebook)}
+            for c in people:
+                aggregates[c] = aggregates[c] - _scatter(size, here, mine[c])
+            keys = chunk_units.select(pl.col("_code").alias(ENG), VARIANT)
+            yield grid(keys, rulebook).with_columns(
+                pl.Series(c, aggregates[c]) for c in aggregate_columns(rulebook)
             )
 
     return n_raters, chunks()
@@ -150,23 +178,27 @@ def _variant_cells(
 def _score_variants(
     evidence: Evidence, rulebook: Rulebook, results: Results
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Per engagement with variants: the number of raters; every variant's gaps
-    (engagement, variant, `FINDING`) and PAI (engagement, variant, pai)."""
+    """Per engagement with variants: the number of raters `n` and `_code` (`n_raters`);
+    every variant's gaps (`_code`, variant, `FINDING`) and PAI (`_code`, variant, pai)."""
     n_raters, chunks = _variant_cells(evidence, rulebook, results)
     gaps, index = [], []
     for cells in chunks:
-        signals = classify_divergence(signals_from_aggregates(cells, rulebook), rulebook)
+        signals = classify_divergence(
+            signals_from_aggregates(cells.lazy(), rulebook).collect(), rulebook
+        )
         chunk_gaps = detect_gaps(signals, rulebook, roadmap_order=False)
         dimensions = score_dimensions(signals, rulebook)
-        gaps.append(chunk_gaps.select(*KEYS, *FINDING))
-        index.append(score_index(dimensions, rulebook).select(*KEYS, "pai"))
-    gap_schema = {ENG: pl.String, VARIANT: pl.UInt32, **dict.fromkeys(FINDING, pl.String)}
+        gaps.append(chunk_gaps.select(pl.col(ENG).alias("_code"), VARIANT, *FINDING))
+        index.append(
+            score_index(dimensions, rulebook).select(pl.col(ENG).alias("_code"), VARIANT, "pai")
+        )
+    gap_schema = {"_code": pl.UInt32, VARIANT: pl.UInt32, **dict.fromkeys(FINDING, pl.String)}
     return (
         n_raters,
         pl.concat(gaps) if gaps else pl.DataFrame(schema=gap_schema),
         pl.concat(index)
         if index
-        else pl.DataFrame(schema={ENG: pl.String, VARIANT: pl.UInt32, "pai": pl.Float64}),
+        else pl.DataFrame(schema={"_code": pl.UInt32, VARIANT: pl.UInt32, "pai": pl.Float64}),
     )
 
 
@@ -176,9 +208,13 @@ def robustness(evidence: Evidence, rulebook: Rulebook, results: Results) -> Resu
     frame with `changed_in` and `robust`."""
     n_raters, var_gaps, var_index = _score_variants(evidence, rulebook, results)
     counts = n_raters.select(ENG, pl.col("n").cast(pl.Int32).alias("variants"))
-    full = results.gaps.select(ENG, *FINDING)
+    codes = n_raters.select(ENG, "_code")
+    full = results.gaps.join(codes, on=ENG, how="inner").select("_code", *FINDING)
     same = (
-        var_gaps.join(full, on=[ENG, *FINDING], how="semi").group_by(ENG, "signal_id").len("_same")
+        var_gaps.join(full, on=["_code", *FINDING], how="semi")
+        .group_by("_code", "signal_id")
+        .len("_same")
+        .join(codes, on="_code", how="inner")
     )
     gaps = (
         results.gaps.join(counts, on=ENG, how="left", maintain_order="left")
@@ -189,34 +225,36 @@ def robustness(evidence: Evidence, rulebook: Rulebook, results: Results) -> Resu
             )
         )
         .with_columns(robust=pl.col("changed_in") == 0)
-        .drop("variants", "_same")
+        .drop("variants", "_same", "_code")
     )
     order = rulebook.signal_table().select("signal_id", "signal_order")
     near = (
-        var_gaps.select(ENG, "signal_id")
+        var_gaps.select("_code", "signal_id")
         .unique()
-        .join(full, on=[ENG, "signal_id"], how="anti")
+        .join(full, on=["_code", "signal_id"], how="anti")
         .join(order, on="signal_id", how="left")
-        .sort(ENG, "signal_order")
-        .group_by(ENG, maintain_order=True)
+        .sort("_code", "signal_order")
+        .group_by("_code", maintain_order=True)
         .agg(near_gaps=pl.col("signal_id"))
+        .join(codes, on="_code", how="inner")
     )
     pai = (
         var_index.filter(pl.col("pai").is_not_null())
-        .group_by(ENG)
+        .group_by("_code")
         .agg(
             pai_min=pl.col("pai").min(),  # full precision, as the contract's `pai`
             pai_max=pl.col("pai").max(),
         )
+        .join(codes, on="_code", how="inner")
     )
     robust_gaps = gaps.group_by(ENG).agg(robust_gaps=pl.col("robust").sum().cast(pl.Int32))
     has = pl.col("variants") > 0
     frame = (
         results.engagements.select(ENG, "pai")
         .join(counts, on=ENG, how="left")
-        .join(pai, on=ENG, how="left")
+        .join(pai.drop("_code"), on=ENG, how="left")
         .join(robust_gaps, on=ENG, how="left")
-        .join(near, on=ENG, how="left")
+        .join(near.drop("_code"), on=ENG, how="left")
         .with_columns(pl.col("variants").fill_null(0))
         .with_columns(
             pai_min=pl.when(has & pl.col("pai").is_not_null()).then(pl.col("pai_min")),

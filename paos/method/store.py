@@ -18,15 +18,17 @@ import hashlib
 import io
 import warnings
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
 
-from paos import __version__
 from paos._defaults import DEFAULT_STORE
 from paos._files import PaosWarning, atomic_write_bytes, make_staging, remove_staging
-from paos._types import Results
+from paos._types import Evidence, Results
+from paos._version import __version__
 from paos.base.text import CONTROL_PL
+from paos.errors import PaosError
 
 _SIGNAL = pl.Struct(
     {
@@ -210,6 +212,48 @@ def store_rows(results: Results, run_at: dt.datetime | None = None) -> pl.DataFr
     )
 
 
+def contract_rows(
+    contract: Mapping, evidence: Evidence, run_at: dt.datetime | None = None
+) -> pl.DataFrame:
+    """The store row of one engagement from the results contract its notebook
+    computed (its results.json) and the evidence validated before the notebook ran
+    (the engagement's meta data and files): the same row as `store_rows` of that
+    evidence scored again, without scoring it again (issue 22). Refused (`PaosError`)
+    if the contract is of another engagement than the evidence."""
+    eng = "engagement_id"
+    meta = evidence.engagements
+    if meta.height != 1 or meta[eng][0] != contract.get(eng):
+        raise PaosError(
+            f"results.json is of {contract.get(eng)!r}, not of the engagement validated "
+            f"({', '.join(meta[eng].to_list())})"
+        )
+    pick = lambda d, keys: {k: d.get(k) for k in keys}  # noqa: E731
+    row = {
+        **meta.row(0, named=True),
+        **pick(contract, ("status", "pai", "pai_display", "maturity")),
+        "rulebook_id": contract["rulebook"]["id"],
+        "rulebook_sha256": contract["rulebook"]["sha256"],
+        "evidence_sha256": (
+            evidence_digests(evidence.files)[0, "evidence_sha256"]
+            if evidence.files is not None and evidence.files.height
+            else None
+        ),
+        "run_at": run_at or dt.datetime.now(dt.UTC),
+        "paos_version": __version__,
+        "dimensions": [pick(d, _DIMENSION.to_schema()) for d in contract["dimensions"]],
+        "signals": [pick(x, _SIGNAL.to_schema()) for x in contract["signals"]],
+        "gaps": [pick(g, _GAP.to_schema()) for g in contract["gaps"]],
+        "robustness": (
+            pick(contract["robustness"], _ROBUSTNESS.to_schema())
+            if contract.get("robustness")
+            else None
+        ),
+    }
+    if isinstance(row["assessed_on"], str):
+        row["assessed_on"] = dt.date.fromisoformat(row["assessed_on"])
+    return pl.DataFrame([{c: row.get(c) for c in STORE_SCHEMA}], schema=STORE_SCHEMA)
+
+
 def run_file(
     store: Path, engagement_id: str, rulebook_id: str, rulebook_sha: str, evidence_sha: str | None
 ) -> Path:
@@ -221,15 +265,25 @@ def run_file(
     )
 
 
+_WRITERS = 8  # threads writing run files (see write_runs)
+_QUEUED = 64  # encoded files waiting for them, at most
+
+
 def write_runs(rows: pl.DataFrame, store: str | Path = DEFAULT_STORE) -> list[Path]:
     """Write each row as its own Parquet file, atomically (each is written in full in a
     staging folder of this process in the store, then renamed into place); returns
     the paths."""
-    out: list[Path] = []
     if rows.height == 0:
-        return out
+        return []
     work = make_staging(Path(store), "paos-write")
+    # The files are encoded here and written by a few threads: each write waits for
+    # its fsync, and waits on several threads overlap (the file system commits them
+    # together): 1,000 one-row files took 1.1-4.6 ms each written one after the other,
+    # 0.2-0.8 ms on 8 threads (issue 22, scores-only). At most `_QUEUED` encoded files
+    # wait for a thread, so memory stays bounded however many rows there are.
+    pool = ThreadPoolExecutor(_WRITERS, thread_name_prefix="paos-write")
     try:
+        pending: list[Future[Path]] = []
         for row in rows.iter_slices(1):
             r = row.row(0, named=True)
             path = run_file(
@@ -241,10 +295,13 @@ def write_runs(rows: pl.DataFrame, store: str | Path = DEFAULT_STORE) -> list[Pa
             )
             buf = io.BytesIO()
             row.write_parquet(buf)
-            out.append(atomic_write_bytes(path, buf.getvalue(), work))
+            if len(pending) >= _QUEUED:
+                pending[-_QUEUED].result()  # raises the first failure, if any
+            pending.append(pool.submit(atomic_write_bytes, path, buf.getvalue(), work))
+        return [done.result() for done in pending]
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         remove_staging(work)
-    return out
 
 
 class StoreWarning(PaosWarning):

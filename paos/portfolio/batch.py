@@ -27,9 +27,11 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
+from paos import _startup
 from paos._defaults import DEFAULT_OUT, DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos._files import separate_folders, sweep_leftovers, writable_folder
 from paos._types import Evidence
@@ -44,7 +46,10 @@ from paos.evidence.validate import duplicate_ids as clashes
 from paos.method.engine import score
 from paos.method.robustness import robustness
 from paos.method.store import evidence_digest, readable_run, run_file, store_rows, write_runs
-from paos.portfolio._progressbar import Progress
+from paos.portfolio._bar import Bar
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 @dataclass
@@ -119,7 +124,7 @@ def score_sources(
     store: Path,
     rulebook: Rulebook | None = None,
     force: bool = False,
-    progress: Progress | None = None,
+    progress: Bar | None = None,
     timings: dict[str, float] | None = None,
 ) -> list[Outcome]:
     """Read, validate and score `sources` in one vectorised pass; record each valid
@@ -138,10 +143,14 @@ def score_sources(
 
     outcomes: dict[int, Outcome] = {}
     raws: list[RawEngagement | None] = []
+    books: dict[str, Rulebook | None] = {}  # each rulebook an engagement names, loaded once
     for i, src in enumerate(sources):
         try:
             raw = read_engagement(src)
-            if not force and is_current(raw, rulebook, store):
+            ref = str(raw.meta.get("rulebook") or DEFAULT_RULEBOOK).strip()
+            if ref not in books:
+                books[ref] = _book(raw, rulebook)
+            if not force and is_current(raw, books[ref], store):
                 outcomes[i] = Outcome(
                     str(src),
                     str(raw.meta["id"]).strip(),
@@ -153,7 +162,7 @@ def score_sources(
             outcomes[i] = Outcome(str(src), None, "failed", "read", _reason(err))
         raws.append(raw)
         if progress:
-            progress.advance()
+            progress.advance(failed=int(raw is None), current=src.name)
     todo = [i for i, raw in enumerate(raws) if i not in outcomes and raw is not None]
     read = {i: raw for i, raw in enumerate(raws) if raw is not None}
     lap("read")
@@ -188,7 +197,7 @@ def score_sources(
     for i in range(len(sources)):
         outcomes[i].seconds = elapsed / max(1, len(sources))
     if progress:
-        progress.failed = sum(o.status == "failed" for o in outcomes.values())
+        progress.failures(sum(o.status == "failed" for o in outcomes.values()))
     return [outcomes[i] for i in range(len(sources))]
 
 
@@ -225,6 +234,9 @@ def deliver_one(
     t0 = time.perf_counter()
     eid = None
     try:
+        # jupyter_client: a worker that delivers forks its kernels; scores-only never
+        from paos.deliverables._kernels import shared as shared_kernels
+
         raw = read_engagement(source)
         eid = str(raw.meta.get("id") or "").strip() or None
         book = load_rulebook(rulebook) if rulebook else None
@@ -239,6 +251,8 @@ def deliver_one(
             store=store,
             browser=shared_browser(),
             pptx_template=pptx_template,
+            kernels=shared_kernels(),  # each kernel forked from this worker's template
+            raw=raw,  # read once here: validated from it, not read again
         )
         return Outcome(
             source,
@@ -277,11 +291,11 @@ def run_batch(
     scheduler: str | None = None,
     force: bool = False,
     rulebook: str | None = None,
-    stream=None,
+    progress: Progress | None = None,
     pptx_template: str | Path | None = None,
 ) -> list[Outcome]:
-    """Run every engagement under `portfolio`; returns one outcome per engagement.
-    An --out or --store that cannot be written, or a `pptx_template` that is no
+    """Run every engagement under `portfolio`; returns one outcome per engagement,
+    counted on `progress` (a `rich.progress.Progress`) if given. An --out or --store that cannot be written, or a `pptx_template` that is no
     PowerPoint master, is refused before any work starts."""
     if executor not in ("local", "dask"):
         raise PaosError(f"unknown executor {executor!r} (local or dask)")
@@ -301,7 +315,7 @@ def run_batch(
     out = Path(os.path.abspath(out)) if scores_only else writable_folder(out, "--out")
     rulebook = absolute_rulebook(rulebook)
     sweep_leftovers(out, store)  # what a killed paos process left there, only that
-    bar = Progress(len(sources), "scoring" if scores_only else "deliverables", stream=stream)
+    bar = Bar(progress, len(sources), "scoring" if scores_only else "deliverables")
     if executor == "dask":
         return _run_dask(
             sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar, limit, master
@@ -319,7 +333,8 @@ def _run_local(sources, out, store, jobs, force, rulebook, bar, master=None) -> 
     if not todo:
         return [results[str(s)] for s in sources]
     ctx = mp.get_context("spawn")  # polars' thread pool does not survive fork
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+    # workers are paos's own processes: the CLI's process set-up (`paos._startup`)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_startup.start)
     futures = {
         pool.submit(deliver_one, str(s), str(out), str(store), rulebook, force, master): str(s)
         for s in todo
@@ -334,7 +349,7 @@ def _run_local(sources, out, store, jobs, force, rulebook, bar, master=None) -> 
             except Exception as exc:  # noqa: BLE001 - e.g. an outcome that would not pickle
                 outcome = Outcome(src, None, "failed", "worker", _reason(exc))
             results[src] = outcome
-            bar.advance(failed=outcome.status == "failed")
+            bar.advance(failed=outcome.status == "failed", current=_name(outcome))
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM as the CLI turns it into one
         _stop_workers(pool)
         raise
@@ -412,7 +427,7 @@ class _WorkerWatch:
     after `_NO_WORKER_SAY` seconds, and gives the reason to stop after
     `_NO_WORKER_STOP` (tasks wait for ever on a cluster without workers)."""
 
-    def __init__(self, client, scheduler: str, bar: Progress) -> None:
+    def __init__(self, client, scheduler: str, bar: Bar) -> None:
         self.client, self.scheduler, self.bar = client, scheduler, bar
         self.seen, self.said = time.monotonic(), False
 
@@ -521,7 +536,7 @@ def _run_dask(
                         ]
                     for outcome in outcomes:
                         results[outcome.source] = outcome
-                        bar.advance(failed=outcome.status == "failed")
+                        bar.advance(failed=outcome.status == "failed", current=_name(outcome))
                 top_up()
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: nothing more is started
             client.cancel(submitted)
@@ -529,17 +544,18 @@ def _run_dask(
     return [results[str(s)] for s in sources]
 
 
+def _name(o: Outcome) -> str:
+    return o.engagement_id or Path(o.source).name
+
+
 def failure_table(outcomes: Iterable[Outcome]) -> str:
     """The failures as a plain-text table, one line each."""
     failed = [o for o in outcomes if o.status == "failed"]
     if not failed:
         return ""
-    name = max(len(o.engagement_id or Path(o.source).name) for o in failed)
+    name = max(len(_name(o)) for o in failed)
     lines = [f"{'engagement':<{name}}  {'stage':<8}  reason"]
-    lines += [
-        f"{(o.engagement_id or Path(o.source).name):<{name}}  {o.stage:<8}  {o.reason}"
-        for o in failed
-    ]
+    lines += [f"{_name(o):<{name}}  {o.stage:<8}  {o.reason}" for o in failed]
     return "\n".join(lines)
 
 

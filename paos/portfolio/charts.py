@@ -74,15 +74,15 @@ def dimension_boxes(stats: pd.DataFrame, ticks: pd.DataFrame, scale) -> alt.Laye
     kind = alt.Color(
         "mark:N",
         scale=alt.Scale(
-            domain=["middle half (quartiles)", "median", "signal threshold"],
-            range=["#9fb3c8", NAVY, OKABE_ITO[0]],
+            domain=["lowest to highest", "middle half (quartiles)", "median", "signal threshold"],
+            range=[MUTED, "#9fb3c8", NAVY, OKABE_ITO[0]],
         ),
         title=None,
         legend=alt.Legend(orient="bottom"),
     )
     whisker = (
-        alt.Chart(shown)
-        .mark_rule(color=MUTED)
+        alt.Chart(shown.assign(mark="lowest to highest"))
+        .mark_rule()
         .encode(
             x=alt.X(
                 "low:Q",
@@ -94,6 +94,7 @@ def dimension_boxes(stats: pd.DataFrame, ticks: pd.DataFrame, scale) -> alt.Laye
             ),
             x2="high:Q",
             y=y,
+            color=kind,
         )
     )
     box = (

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from paos.deliverables._page import join_names, plural
+from paos.deliverables._page import join_names, plural, vocab_label
 from paos.method._numbers import display
 from paos.method.clients import client_key_expr
 
@@ -191,6 +191,12 @@ def median_cells(p: Portfolio, stages: list[str]) -> pl.DataFrame:
     return cells.rename({"industry": "row", "stage": "col"})
 
 
+def shown_name(value: str) -> str:
+    """An industry or stage as the report names it ('saas' -> 'SaaS'); the report's
+    own row and column names as they are."""
+    return value if value in (ALL_INDUSTRIES, ALL_STAGES, NOT_GIVEN) else vocab_label(value)
+
+
 def cells_title(p: Portfolio, cells: pl.DataFrame) -> str:
     rows = [
         r
@@ -207,8 +213,8 @@ def cells_title(p: Portfolio, cells: pl.DataFrame) -> str:
     if number(p, low["median"]) == number(p, high["median"]):
         return f"The {len(rows)} industries with enough clients share a median PAI of {number(p, low['median'])}"
     return (
-        f"Median PAI by industry ranges from {number(p, low['median'])} in {low['row']} "
-        f"to {number(p, high['median'])} in {high['row']}"
+        f"Median PAI by industry ranges from {number(p, low['median'])} in "
+        f"{shown_name(low['row'])} to {number(p, high['median'])} in {shown_name(high['row'])}"
     )
 
 

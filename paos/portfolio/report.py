@@ -5,7 +5,9 @@ distributions, PAI by industry and stage, the most frequent gaps and
 divergences, PAI over time. Aggregates and charts only; no client name is shown,
 and no aggregate of fewer clients than the rulebook's `benchmark_min_peers`
 (`paos.portfolio.figures`). Each page is headed by a sentence derived by rule from
-its figures; every printed page carries "Confidential" and its number.
+its figures; every printed page carries "Confidential" and its number. Each page is
+a Jinja template (templates/portfolio/, autoescaped) fed by one data object, which
+the notebook displays beside the HTML.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+from markupsafe import Markup
 
 from paos._defaults import DEFAULT_RULEBOOK, DEFAULT_STORE
 from paos._files import atomic_write_text, csv_text
 from paos.base.rulebook import Rulebook, load_rulebook
+from paos.deliverables._html import Html, render
 from paos.deliverables._page import footer_style, plural
 from paos.deliverables.charts import to_svg
 from paos.deliverables.deliverable import severities
-from paos.deliverables.sections import Html, esc, paint
 from paos.errors import PaosError
 from paos.method._numbers import display
 from paos.method.store import read_store
@@ -170,17 +173,19 @@ def meta(p: Portfolio) -> dict[str, str]:
     return {"paos-rulebook": p.rulebook.id, "paos-rulebook-sha256": p.rulebook.sha256}
 
 
-def _page(cls: str, kicker: str, title: str, body: str, caption: str = "") -> Html:
-    """A page: its topic small, its action title, the figure, the caption."""
-    cap = f'<p class="small">{esc(caption)}</p>' if caption else ""
-    return Html(
-        f'<section class="{cls}"><div class="kicker">{esc(kicker)}</div>'
-        f'<h2 class="action-title">{esc(title)}</h2>{body}{cap}</section>'
+def _page(kicker: str, title: str, **data) -> Html:
+    """A page (templates/portfolio/portfolio_page.html.j2) from its one data object:
+    its topic small (`kicker`), its action title, the figure (`chart`: an SVG), a
+    `note`, a list (`list_head`, `items`), the `caption`; `dropped` when too few
+    clients stand behind it."""
+    fields = {"chart": "", "dropped": "", "note": "", "list_head": "", "items": [], "caption": ""}
+    return render(
+        "portfolio_page.html.j2", {**fields, "page": {"kicker": kicker, "title": title}, **data}
     )
 
 
-def _dropped(p: Portfolio) -> str:
-    return f'<p class="small">{esc(too_few(p))}: nothing is shown.</p>'
+def _svg(chart) -> Markup:
+    return Markup(to_svg(chart))
 
 
 def overview(p: Portfolio) -> Html:
@@ -188,44 +193,42 @@ def overview(p: Portfolio) -> Html:
     PAI and median gap count (neutral tiles: none of them is a severity)."""
     r, h, k = p.runs, figures.headline(p), figures.min_clients(p)
     first, last = str(r["assessed_on"].min()), str(r["assessed_on"].max())
-    head = (
-        '<header class="cover"><div class="kicker">Partner Architecture Diagnostic · '
-        f"portfolio benchmark</div><h1>Portfolio of {esc(plural(r.height, 'engagement'))}</h1>"
-        f'<div class="meta">Assessed {first} to {last} · rulebook {esc(p.rulebook.id)} · '
-        f"run {esc(p.run_date)}</div></header>"
-    )
     pai = figures.number(p, h["median_pai"]) if h["median_pai"] is not None else too_few(p)
     gaps = display(h["median_gaps"], 0) if h["median_gaps"] is not None else too_few(p)
-    tiles = [
-        (str(h["engagements"]), "engagements"),
-        (str(h["clients"]), "clients"),
-        (pai, f"median PAI (n={h['complete']})"),
-        (gaps, f"median gaps per engagement (n={h['engagements']})"),
-    ]
-    html = '<div class="tiles">' + "".join(
-        f'<div class="tile"{paint(charts.NAVY)}><div class="n">{esc(n)}</div>'
-        f'<div class="l">{esc(label)}</div></div>'
-        for n, label in tiles
-    )
+    notes = []
     share = robust_share(p)
-    html += "</div>"
     if share and h["clients"] >= k:
-        html += (
-            f'<p class="small">Robust gaps: {share[0] / share[1]:.0%} of {share[1]} gaps hold '
-            "whichever one stakeholder is left out (robustness-v1).</p>"
+        notes.append(
+            f"Robust gaps: {share[0] / share[1]:.0%} of {share[1]} gaps hold whichever one "
+            "stakeholder is left out (robustness-v1)."
         )
     if p.left_out:
-        html += (
-            f'<p class="small">Left out: {esc(plural(p.left_out, "engagement"))} with no run '
-            f"under this rulebook (scored under another rulebook, or another version of "
-            f"{esc(p.rulebook.id)}).</p>"
+        notes.append(
+            f"Left out: {plural(p.left_out, 'engagement')} with no run under this rulebook "
+            f"(scored under another rulebook, or another version of {p.rulebook.id})."
         )
-    html += (
-        f'<p class="small">No aggregate shown is made from fewer than {k} distinct clients '
-        f"(the rulebook's benchmark minimum); n: the engagements an aggregate is made from.</p>"
+    notes.append(
+        f"No aggregate shown is made from fewer than {k} distinct clients (the rulebook's "
+        "benchmark minimum); n: the engagements an aggregate is made from."
     )
-    title = f'<h2 class="action-title">{esc(figures.overview_title(p, h))}</h2>'
-    return Html(f'{footer_style(FOOTER)}<section class="executive">{head}{title}{html}</section>')
+    return render(
+        "portfolio_overview.html.j2",
+        {
+            "page": {"title": figures.overview_title(p, h), "kicker": "Portfolio benchmark"},
+            "heading": f"Portfolio of {plural(r.height, 'engagement')}",
+            "meta_line": f"Assessed {first} to {last} · rulebook {p.rulebook.id} · "
+            f"run {p.run_date}",
+            "tiles": [
+                {"n": str(h["engagements"]), "label": "engagements"},
+                {"n": str(h["clients"]), "label": "clients"},
+                {"n": pai, "label": f"median PAI (n={h['complete']})"},
+                {"n": gaps, "label": f"median gaps per engagement (n={h['engagements']})"},
+            ],
+            "tile_color": charts.NAVY,
+            "notes": notes,
+            "footer": Markup(footer_style(FOOTER)),
+        },
+    )
 
 
 def pai_distribution(p: Portfolio) -> Html:
@@ -233,14 +236,13 @@ def pai_distribution(p: Portfolio) -> Html:
     bins, totals = figures.pai_bins(p, stages)
     title = figures.distribution_title(p)
     if not bins.height:
-        return _page("portfolio", "PAI distribution", title, _dropped(p))
+        return _page("PAI distribution", title, dropped=too_few(p))
     chart = charts.pai_histogram(bins.to_pandas(), totals.to_pandas(), stages, figures.scale(p))
     return _page(
-        "portfolio",
         "PAI distribution",
         title,
-        to_svg(chart),
-        f"Bars: engagements per PAI band of {figures.BIN:g}, stacked by company stage; the "
+        chart=_svg(chart),
+        caption=f"Bars: engagements per PAI band of {figures.BIN:g}, stacked by company stage; the "
         f"number on a bar: its engagements (n={int(totals['n'].sum())}, "
         f"{plural(figures.clients(figures.complete(p)), 'client')}).",
     )
@@ -264,11 +266,10 @@ def dimension_distributions(p: Portfolio) -> Html:
         ]
     ).to_pandas()
     return _page(
-        "portfolio",
         "Dimension distributions",
         figures.dimensions_title(p, stats),
-        to_svg(charts.dimension_boxes(df, ticks, figures.scale(p))),
-        "Each row: a dimension's scores across the engagements that scored it (n). Light box: "
+        chart=_svg(charts.dimension_boxes(df, ticks, figures.scale(p))),
+        caption="Each row: a dimension's scores across the engagements that scored it (n). Light box: "
         "the middle half (lower to upper quartile); navy line: the median; grey line: lowest "
         "to highest score; orange ticks: the thresholds of the dimension's signals. A "
         f"dimension scored for fewer than {figures.min_clients(p)} clients shows no box.",
@@ -282,16 +283,17 @@ def by_industry_stage(p: Portfolio) -> Html:
     cols = [s for s in stages if s in set(cells["col"])] + [figures.ALL_STAGES]
     df = cells.to_pandas()
     df["median"] = df["median"].astype(object).where(df["median"].notna(), None)
+    df["row"], df["col"] = df["row"].map(figures.shown_name), df["col"].map(figures.shown_name)
+    rows, cols = [figures.shown_name(x) for x in rows], [figures.shown_name(x) for x in cols]
     df["label"] = [
         f"{figures.number(p, m)} (n={n})" if m is not None else too_few(p)
         for m, n in zip(df["median"], df["n"])
     ]
     return _page(
-        "portfolio",
         "PAI by industry and stage",
         figures.cells_title(p, cells),
-        to_svg(charts.median_heatmap(df, rows, cols, figures.scale(p))),
-        "Each cell: the median PAI of its engagements (n); grey: engagements of fewer than "
+        chart=_svg(charts.median_heatmap(df, rows, cols, figures.scale(p))),
+        caption="Each cell: the median PAI of its engagements (n); grey: engagements of fewer than "
         f"{figures.min_clients(p)} clients, no median shown. Colour: cividis, dark for a low "
         "median, yellow for a high one.",
     )
@@ -301,23 +303,27 @@ def frequent_findings(p: Portfolio, top: int = 10) -> Html:
     freq = gap_frequency(p)
     title = figures.findings_title(p, freq)
     if figures.clients(p.runs) < figures.min_clients(p):
-        return _page("portfolio", "Most frequent gaps and divergences", title, _dropped(p))
+        return _page("Most frequent gaps and divergences", title, dropped=too_few(p))
     df = freq.head(top).with_columns(label=pl.format("{} ({})", "name", "signal_id")).to_pandas()
     df["value"] = [f"{s:.0%} (n={g})" for s, g in zip(df["share"], df["gaps"])]
     blind = freq.sort("blind_spots", descending=True).head(5)
-    items = "".join(
-        f'<li><b>{esc(r["name"])}</b> <span class="id">{esc(r["signal_id"])}</span>: '
-        f"a blind spot in {esc(plural(r['blind_spots'], 'engagement'))}</li>"
-        for r in blind.iter_rows(named=True)
-        if r["blind_spots"]
+    return _page(
+        "Most frequent gaps and divergences",
+        title,
+        chart=_svg(charts.frequency_bars(df)),
+        note=f"Bars: the share of the {plural(p.runs.height, 'engagement')} where the signal "
+        "is a gap; n: those engagements.",
+        list_head="Most frequent blind spots",
+        items=[
+            {
+                "name": r["name"],
+                "id": r["signal_id"],
+                "text": f"a blind spot in {plural(r['blind_spots'], 'engagement')}",
+            }
+            for r in blind.iter_rows(named=True)
+            if r["blind_spots"]
+        ],
     )
-    body = (
-        to_svg(charts.frequency_bars(df))
-        + f'<p class="small">Bars: the share of the {plural(p.runs.height, "engagement")} '
-        "where the signal is a gap; n: those engagements.</p>"
-        + f"<h3>Most frequent blind spots</h3><ul>{items or '<li>none</li>'}</ul>"
-    )
-    return _page("portfolio", "Most frequent gaps and divergences", title, body)
 
 
 def over_time(p: Portfolio) -> Html:
@@ -330,11 +336,10 @@ def over_time(p: Portfolio) -> Html:
     hidden = q.filter(pl.col("median").is_null()).with_columns(note=pl.lit(too_few(p))).to_pandas()
     k = figures.min_clients(p)
     return _page(
-        "portfolio",
         "PAI over time (quarterly median)",
         figures.trend_title(p, q),
-        to_svg(charts.pai_trend(points.to_pandas(), medians, hidden, stages, figures.scale(p))),
-        "Dots: one engagement each, coloured by company stage; line: the median PAI of each "
+        chart=_svg(charts.pai_trend(points.to_pandas(), medians, hidden, stages, figures.scale(p))),
+        caption="Dots: one engagement each, coloured by company stage; line: the median PAI of each "
         f"quarter whose engagements come from at least {k} clients, with its n; "
         f"“{too_few(p)}” at the foot: a quarter of fewer clients, no median shown.",
     )

@@ -536,7 +536,12 @@ def test_hostile_values_are_echoed_escaped(tmp_path):
 
 
 def test_a_blank_cell_is_what_str_strip_calls_blank():
-    assert tables._SPACE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+    spaces = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+    rows = [["a", "b"], [spaces, "x"], ["\u3000", "\xa0\u2029"], ["\u200b", ""]]
+    table = tables.table_from_rows("f.csv", None, rows, [], exact=True)
+    assert table is not None
+    # every str.isspace() character is blank; a zero-width space is not a space
+    assert table.frame.rows() == [(None, "x", 2), ("\u200b", None, 4)]
 
 
 # --- 8. no cell dropped: unknown columns and keys, headerless values, formulas ----------

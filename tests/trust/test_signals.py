@@ -37,8 +37,20 @@ def _paos(*args: str) -> subprocess.Popen:
 def _kernels_running(proc: subprocess.Popen, count: int) -> list[psutil.Process]:
     """The process's descendants once `count` notebook kernels run among them."""
     family = psutil.Process(proc.pid).children(recursive=True)
-    kernels = [p for p in family if "ipykernel_launcher" in " ".join(_cmdline(p))]
+    kernels = [p for p in family if _is_kernel(p)]
     return family if len(kernels) >= count else []
+
+
+def _is_kernel(p: psutil.Process) -> bool:
+    """A notebook kernel: launched (`ipykernel_launcher`), or forked from a batch
+    worker's kernel template (`paos.deliverables._zygote`), whose command line it keeps."""
+    if "ipykernel_launcher" in " ".join(_cmdline(p)):
+        return True
+    try:
+        parent = p.parent()
+    except psutil.Error:
+        return False
+    return parent is not None and "paos.deliverables._zygote" in " ".join(_cmdline(parent))
 
 
 def _cmdline(p: psutil.Process) -> list[str]:

@@ -1,0 +1,3 @@
+"""The version of paos, recorded in every result and stored run."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,135 @@
+"""The `paos` application and what every command shares: the options, one line per
+failure with its exit status, Ctrl-C and SIGTERM, and where lines go."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import paos
+from paos import (
+    PaosError,
+    PaosWarning,
+    _startup,  # the process set-up of paos's own processes
+    printable,
+)
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="PAOS: the deterministic Partner Architecture Diagnostic.",
+)
+
+Engagement = Annotated[
+    Path,
+    typer.Argument(
+        help="Engagement folder or workbook (.xlsx, .xlsm, .ods, .xls).", show_default=False
+    ),
+]
+PptxTemplate = Annotated[
+    Path | None,
+    typer.Option(
+        "--pptx-template",
+        help="The consultancy's PowerPoint master (.pptx or .potx): fonts, colours and "
+        "logo of the deck; default: a plain 16:9 master.",
+    ),
+]
+RulebookOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rulebook", help="Rulebook id (paos-v1) or path; default: the one engagement.yaml names."
+    ),
+]
+Force = Annotated[bool, typer.Option("--force", help="Replace an existing report.")]
+Out = Annotated[Path, typer.Option("--out", help="Folder for reports.")]
+Store = Annotated[Path, typer.Option("--store", help="Results store folder.")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+DEFAULT_OUT, DEFAULT_STORE, DEFAULT_RULEBOOK = (
+    paos.DEFAULT_OUT,
+    paos.DEFAULT_STORE,
+    paos.DEFAULT_RULEBOOK,
+)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt, so that both stop a
+    command the same way (a run publishes nothing; a batch stops its workers and
+    their browsers); the exit status is 143 instead of 130."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@app.callback()
+def _signals() -> None:
+    """Before every command: SIGTERM stops it like Ctrl-C. Only the CLI installs
+    signal handlers (library code never changes process-wide state); likewise the
+    process set-up of `paos._startup`."""
+    _startup.start()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+
+
+def _stopped(err: KeyboardInterrupt, what: str) -> None:
+    """One line saying the command stopped and what is left, then exit 130 (Ctrl-C)
+    or 143 (SIGTERM)."""
+    terminated = isinstance(err, Terminated)
+    typer.echo(f"{'terminated' if terminated else 'interrupted'}: {what}", err=True)
+    raise typer.Exit(143 if terminated else 130)
+
+
+def _fail(err: PaosError) -> None:
+    """One line per problem on stderr, then exit 2 (bad input) or 1 (a fault of the
+    environment, `FaultError`)."""
+    for line in err.lines():
+        typer.echo(line, err=True)
+    raise typer.Exit(err.exit_code)
+
+
+@contextlib.contextmanager
+def guard(stopped: str = "stopped; nothing was published"):
+    """Around a command: a `PaosError` (the library turns a fault of the operating
+    system into a `FaultError`) becomes its lines on stderr and the exit status;
+    Ctrl-C or SIGTERM one line (`stopped`: what is left) and 130 or 143; each warning
+    paos gives while carrying on (an unreadable store file skipped) is one line on
+    stderr."""
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", PaosWarning)
+            try:
+                yield
+            except PaosError as err:
+                _fail(err)
+            except KeyboardInterrupt as err:
+                _stopped(err, stopped)
+    finally:  # outside catch_warnings: re-shown warnings must not be recorded
+        for w in caught:
+            if issubclass(w.category, PaosWarning):
+                typer.echo(f"warning: {printable(w.message)}", err=True)
+            else:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+def stage(line: str) -> None:
+    """Progress lines go to stderr, so stdout holds only the written paths."""
+    typer.echo(line, err=True)
+
+
+def written(result: paos.RunResult) -> None:
+    """Each file a run wrote, one path per line on stdout."""
+    for path in result.files.values():
+        typer.echo(str(path))
+
+
+def main() -> None:  # pragma: no cover - console entry for `python -m paos`
+    sys.exit(app())

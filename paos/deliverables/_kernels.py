@@ -1,0 +1,222 @@
+"""Kernels forked from a template that has done the imports (issue 22, item 3).
+
+A batch worker starts one `Template` (`paos.deliverables._zygote`, a process that
+imports what a deliverable's kernel imports) and gets each engagement's kernel
+forked from it: a new process per engagement, as before, without paying the
+imports (about 1.5 CPU-s) again. jupyter_client drives the kernel as any other: the
+`ForkProvisioner` (its provisioning API) only replaces how the process is started;
+connection file, sockets, messages, interrupts and shutdown are jupyter_client's.
+If the template cannot fork (it died, it is stuck), the kernel is launched the usual
+way and the next engagement gets a new template: a template's failure costs time,
+never an engagement. docs/architecture.md says why this and not a reused kernel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+from typing import Any
+
+from jupyter_client.provisioning import LocalProvisioner
+
+_READY = 120.0  # seconds the template may take to import
+_FORK = 30.0  # seconds a fork may take to be answered
+
+
+class TemplateError(Exception):
+    """The template could not give a kernel."""
+
+
+class Template:
+    """A kernel template process of this worker (see `paos.deliverables._zygote`)."""
+
+    def __init__(self) -> None:
+        read, write = os.pipe()
+        try:
+            self._proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-P",
+                    "-m",
+                    "paos.deliverables._zygote",
+                    str(write),
+                    str(os.getpid()),
+                ],
+                stdin=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(write,),
+                cwd=os.sep,
+            )
+        finally:
+            os.close(write)
+        self._replies = os.fdopen(read, "rb")
+        self._lock = threading.Lock()
+        self._broken = False
+        self.pid = self._proc.pid
+        self._ready: dict | None = None
+
+    def _reply(self, timeout: float) -> dict:
+        ready, _, _ = select.select([self._replies], [], [], timeout)
+        line = self._replies.readline() if ready else b""
+        if not line:
+            self._broken = True
+            raise TemplateError("the kernel template did not answer")
+        return json.loads(line)
+
+    def alive(self) -> bool:
+        return not self._broken and self._proc.poll() is None
+
+    def fork(self, argv: list[str], cwd: str, env: dict[str, str], stderr_null: bool) -> int:
+        """The pid of a new kernel forked from the template, running ipykernel with
+        `argv` in `cwd` with `env`."""
+        with self._lock:
+            if not self.alive():
+                raise TemplateError("the kernel template is not running")
+            try:
+                if self._ready is None:
+                    self._ready = self._reply(_READY)
+                request = {"argv": argv, "cwd": cwd, "env": env, "stderr_null": stderr_null}
+                assert self._proc.stdin is not None
+                self._proc.stdin.write((json.dumps(request) + "\n").encode())
+                self._proc.stdin.flush()
+                answer = self._reply(_FORK)
+            except (OSError, ValueError) as exc:
+                self._broken = True
+                raise TemplateError(f"the kernel template failed ({exc})") from None
+            if "pid" not in answer:
+                raise TemplateError(f"the kernel template could not fork ({answer.get('error')})")
+            return int(answer["pid"])
+
+    def close(self) -> None:
+        """End the template (its stdin closed, killed if it lingers); kernels it forked
+        and that still run end with it."""
+        self._broken = True
+        try:
+            if self._proc.stdin:
+                self._proc.stdin.close()
+            self._proc.wait(5)
+        except (OSError, subprocess.TimeoutExpired):
+            self._proc.kill()
+            self._proc.wait()
+        self._replies.close()
+
+
+class _Forked:
+    """A forked kernel as jupyter_client's provisioner handles a `Popen`: the kernel is
+    the template's child (the template reaps it), so its end is seen as its pid
+    gone or a zombie."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int) -> None:
+        import psutil
+
+        self.pid = pid
+        self.returncode: int | None = None
+        try:
+            self._process: Any = psutil.Process(pid)
+        except psutil.NoSuchProcess:
+            self._process, self.returncode = None, -1
+
+    def poll(self) -> int | None:
+        import psutil
+
+        if self.returncode is None:
+            try:
+                if self._process.status() == psutil.STATUS_ZOMBIE:
+                    self.returncode = 0
+            except psutil.NoSuchProcess:
+                self.returncode = 0
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        import psutil
+
+        if self.returncode is None:
+            try:
+                self._process.wait(timeout)
+            except psutil.NoSuchProcess:
+                pass
+            self.returncode = 0
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+def _ipykernel_argv(cmd: list[str]) -> list[str] | None:
+    """The arguments of an ipykernel launch command (`python -m ipykernel_launcher
+    ARGS`) run by this Python, else None (that kernel is launched the usual way)."""
+    if len(cmd) >= 3 and cmd[1:3] == ["-m", "ipykernel_launcher"]:
+        if os.path.realpath(cmd[0]) == os.path.realpath(sys.executable):
+            return cmd[3:]
+    return None
+
+
+class ForkProvisioner(LocalProvisioner):
+    """jupyter_client's local provisioner, the process forked from a `Template`."""
+
+    template: Template | None = None
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+        argv = _ipykernel_argv(cmd)
+        template = self.template
+        if argv is None or template is None:
+            return await super().launch_kernel(cmd, **kwargs)
+        env = {k: str(v) for k, v in (kwargs.get("env") or os.environ).items()}
+        cwd = str(kwargs.get("cwd") or os.getcwd())
+        try:
+            pid = template.fork(argv, cwd, env, kwargs.get("stderr") == subprocess.DEVNULL)
+        except TemplateError:
+            return await super().launch_kernel(cmd, **kwargs)  # the next gets a new template
+        self.process = _Forked(pid)  # type: ignore[assignment]
+        self.pid, self.pgid, self.cwd = pid, pid, cwd  # in a session of its own
+        return self.connection_info
+
+
+def fork_from(km, template: Template) -> None:
+    """Make the kernel manager `km` start its kernel from `template`."""
+    import uuid
+
+    km.kernel_id = km.kernel_id or str(uuid.uuid4())
+    provisioner = ForkProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+    provisioner.template = template
+    km.provisioner = provisioner
+
+
+_shared_lock = threading.Lock()
+_shared: Template | None = None
+
+
+def shared() -> Template:
+    """This process's kernel template, started (again) if it is not running: a
+    batch worker forks all its engagements' kernels from one."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or not _shared.alive():
+            if _shared is not None:
+                _shared.close()
+            _shared = Template()
+        return _shared
+
+
+def _close_shared() -> None:
+    if _shared is not None:
+        _shared.close()
+
+
+import atexit  # noqa: E402 - registered after the template it closes
+
+atexit.register(_close_shared)

@@ -1,0 +1,251 @@
+"""Issue 22: each engagement scored once per run (the store records the notebook's
+results.json), and kernels forked from a worker's template, one new process per
+engagement: nothing of one engagement reaches the next."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from paos.bundled import data_path
+from paos.errors import PaosError
+from paos.evidence.validate import load_evidence
+from paos.method.diagnostic import score_evidence
+from paos.method.results import contract
+from paos.method.store import contract_rows, read_store, store_rows
+
+DEMO = Path(data_path("engagements/northwind-2026-09"))
+TOKEN = "Zq7Kestrel Quillon Holdings"  # found in nothing but the first engagement's evidence
+WHEN = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+
+
+def _client(folder: Path, client: str) -> Path:
+    """The demo engagement under another client name, with the same name quoted in a
+    piece of evidence (a stakeholder's comment) too."""
+    shutil.copytree(DEMO, folder)
+    meta = folder / "engagement.yaml"
+    meta.write_text(
+        meta.read_text(encoding="utf-8").replace("Northwind Analytics GmbH", client),
+        encoding="utf-8",
+    )
+    ratings = folder / "ratings.csv"
+    text = ratings.read_text(encoding="utf-8")
+    ratings.write_text(text.replace("If I'm candid,", f"At {client}, if I'm candid,"), "utf-8")
+    return folder
+
+
+def test_store_row_from_the_contract_is_the_row_of_a_second_scoring():
+    evidence = load_evidence([DEMO])
+    results = score_evidence(evidence)
+    kept = json.loads(json.dumps(contract(results)))  # as results.json holds it
+    assert contract_rows(kept, evidence, WHEN).equals(store_rows(results, WHEN))
+
+
+def test_store_row_refuses_the_contract_of_another_engagement():
+    evidence = load_evidence([DEMO])
+    kept = json.loads(json.dumps(contract(score_evidence(evidence))))
+    kept["engagement_id"] = "someone-else"
+    with pytest.raises(PaosError, match="someone-else"):
+        contract_rows(kept, evidence)
+
+
+@pytest.mark.slow
+def test_a_run_scores_in_its_notebook_only_and_stores_its_results_json(tmp_path, monkeypatch):
+    import paos.evidence.intake as intake
+    import paos.method.diagnostic as diagnostic
+    import paos.method.engine as engine
+    import paos.method.robustness as robustness
+    from paos.deliverables.run import run_engagement
+    from paos.portfolio import batch
+
+    calls: list[str] = []
+
+    def spy(module, name):
+        real = getattr(module, name)
+
+        def counted(*args, **kwargs):
+            calls.append(name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+
+    spy(engine, "score")
+    spy(robustness, "robustness")
+    spy(diagnostic, "score_evidence")
+    spy(intake, "read_engagement")
+    spy(batch, "read_engagement")
+    import paos.evidence.validate as validate
+
+    spy(validate, "read_engagement")
+    store = tmp_path / "store"
+    # a batch worker's own work for one engagement, in this process
+    outcome = batch.deliver_one(str(DEMO), str(tmp_path / "out"), str(store), None, True)
+    assert outcome.status == "done", outcome.reason
+    # this process read the evidence once (the checks before the notebook) and scored
+    # nothing: the kernel read, validated and scored it, once
+    assert calls.count("read_engagement") == 1
+    assert not [c for c in calls if c != "read_engagement"]
+    written = json.loads((tmp_path / "out" / DEMO.name / "results.json").read_text("utf-8"))
+    row = read_store(store).row(0, named=True)
+    assert row["pai"] == written["pai"] and row["status"] == written["status"]
+    assert row["gaps"] == contract_rows(written, load_evidence([DEMO])).row(0, named=True)["gaps"]
+    # the same with `paos run`: no scoring outside the kernel
+    calls.clear()
+    run_engagement(DEMO, tmp_path / "out2", store=tmp_path / "store2", progress=None)
+    assert not [c for c in calls if c != "read_engagement"]
+
+
+# Run in the second engagement's kernel, as its last cell: every object reachable
+# from the kernel (the garbage collector's objects, every module), every string and
+# bytes among them, every polars frame's values; the token arrives in hex, so that
+# the cell's own source does not hold it.
+_SCAN = """
+def _scan(hexed):
+    import gc, sys, os, tempfile
+    needle = bytes.fromhex(hexed).decode()
+    raw = needle.encode()
+    found, seen = [], set()
+    stack = gc.get_objects() + list(sys.modules.values())
+    mine = {id(found), id(seen), id(stack)}
+    pl = sys.modules.get("polars")
+    while stack:
+        o = stack.pop()
+        if id(o) in seen or id(o) in mine or o is needle or o is raw:
+            continue
+        seen.add(id(o))
+        if isinstance(o, str):
+            if needle in o:
+                found.append(o[:60])
+            continue
+        if isinstance(o, (bytes, bytearray, memoryview)):
+            if raw in bytes(o):
+                found.append("bytes")
+            continue
+        if pl is not None and isinstance(o, (pl.DataFrame, pl.Series)):
+            frame = o.to_frame() if isinstance(o, pl.Series) else o
+            if any(needle in str(v) for col in frame.iter_columns() for v in col.to_list()):
+                found.append("polars")
+        try:
+            stack.extend(gc.get_referents(o))
+        except Exception:
+            pass
+    for root, _, files in os.walk(tempfile.gettempdir()):
+        for name in files:
+            try:
+                with open(os.path.join(root, name), "rb") as f:
+                    if raw in f.read():
+                        found.append(name)
+            except OSError:
+                pass
+    return len(seen), found
+
+_seen, _found = _scan(HEX)
+print("scanned", _seen, "objects; found", len(_found), _found[:5])
+"""
+
+
+def _with_scan(template: Path, folder: Path) -> Path:
+    nb = nbformat.read(str(template), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(_SCAN.replace("HEX", repr(TOKEN.encode().hex()))))
+    out = folder / "scan.ipynb"
+    nbformat.write(nb, str(out))
+    return out
+
+
+def _scan_output(notebook: Path) -> tuple[int, list[str]]:
+    nb = nbformat.read(str(notebook), as_version=4)
+    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    assert text.startswith("scanned"), text
+    seen, found = text.split(";", 1)
+    return int(seen.split()[1]), eval(found.split(" ", 3)[3])  # noqa: S307 - our own print
+
+
+@pytest.mark.slow
+def test_two_engagements_through_one_worker_share_nothing(tmp_path, monkeypatch):
+    """The isolation proof of item 3: one worker's template gives the kernels of two
+    engagements of two clients, one after the other; the first client's name (in its
+    engagement.yaml and quoted in its evidence) is nowhere in the second's kernel (any
+    object it can reach, polars frames included), its notebook, its files or the
+    temporary folder. The same scan finds it in the first kernel: it can fail."""
+    from paos.deliverables import _kernels
+    from paos.deliverables.run import execute_notebook, notebook_path
+
+    temp = Path(tempfile.mkdtemp(prefix="paos-iso-"))  # short: the kernels' sockets are in it
+    monkeypatch.setenv("TMPDIR", str(temp))  # the template's, the kernels' and ours
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    template = _kernels.Template()
+    try:
+        first = _client(tmp_path / "first-2026-01", TOKEN)
+        second = _client(tmp_path / "second-2026-02", "Other Client Ltd")
+        scan = _with_scan(notebook_path(), tmp_path)
+        runs = {}
+        for name, engagement in (("first", first), ("second", second)):
+            folder = tmp_path / f"out-{name}"
+            folder.mkdir()
+            nb = folder / "diagnostic.ipynb"
+            shutil.copyfile(scan, nb)
+            params = {"engagement": str(engagement), "output_dir": ".", "notebook": nb.name}
+            execute_notebook(scan, nb, params, cwd=folder, kernels=template)
+            runs[name] = folder
+        assert template.alive()
+        seen, found = _scan_output(runs["first"] / "diagnostic.ipynb")
+        assert found and seen > 10_000  # the scan sees the client's name where it is
+        seen, found = _scan_output(runs["second"] / "diagnostic.ipynb")
+        assert seen > 10_000 and found == []
+        for path in runs["second"].rglob("*"):
+            if path.is_file():
+                assert TOKEN.encode() not in path.read_bytes(), path
+        assert TOKEN in (runs["first"] / "results.json").read_text("utf-8") or any(
+            TOKEN.encode() in p.read_bytes() for p in runs["first"].rglob("*") if p.is_file()
+        )
+    finally:
+        template.close()
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.mark.parametrize("text", [None, "not json", '{"engagement_id": "someone-else"}', "[]"])
+def test_a_published_run_without_a_usable_results_json_is_scored_for_the_store(tmp_path, text):
+    from paos.method.diagnostic import published_rows
+
+    evidence = load_evidence([DEMO])
+    if text is not None:
+        (tmp_path / "results.json").write_text(text, encoding="utf-8")
+    row = published_rows(tmp_path, evidence, None).drop("run_at")
+    assert row.equals(store_rows(score_evidence(evidence)).drop("run_at"))
+
+
+def test_a_template_ends_when_the_process_that_started_it_is_killed():
+    """Its stdin, which only that process holds, reaches its end: no template (nor a
+    kernel of it) outlives a killed worker, whichever thread started it."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    code = (
+        "import threading, time\n"
+        "from paos.deliverables._kernels import Template\n"
+        "box = []\n"
+        "def start():\n"
+        "    t = Template(); t._ready = t._reply(120); box.append(t)\n"
+        "th = threading.Thread(target=start); th.start(); th.join()\n"  # the thread ends
+        "print(box[0].pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    worker = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout is not None
+        template = psutil.Process(int(worker.stdout.readline()))
+        time.sleep(1)
+        assert template.is_running()  # the starting thread ended; the template lives on
+    finally:
+        worker.kill()
+        worker.wait()
+    template.wait(timeout=30)

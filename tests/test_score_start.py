@@ -1,0 +1,108 @@
+"""What `paos score` imports: its start-up is measured against importing polars,
+pandera and yaml alone (bench/bench_score_start.py, issue 22); this keeps the heavy
+libraries of the other commands off its path, without timing anything."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "data" / "engagements" / "northwind-2026-09"
+PORTFOLIO = ROOT / "data" / "portfolio" / "engagements"
+
+# Libraries the deliverables, workbooks, notebooks, batch workers and Dask use; none
+# is needed to score. (pandera imports hypothesis on its first validation when it is
+# installed, as in the dev extra: pandera's own lazy import, not paos's.)
+HEAVY = {
+    "altair",
+    "jsonschema",
+    "openpyxl",
+    "python_calamine",
+    "olefile",
+    "rich",
+    "jinja2",
+    "markdown_it",
+    "nbformat",
+    "nbconvert",
+    "papermill",
+    "jupyter_client",
+    "ipykernel",
+    "IPython",
+    "zmq",
+    "tornado",
+    "vl_convert",
+    "playwright",
+    "pptx",
+    "psutil",
+    "duckdb",
+    "dask",
+    "distributed",
+    "matplotlib",
+    "scipy",
+}
+SCORING = {"polars", "pandera", "pandas", "numpy", "pyarrow", "yaml"}
+
+
+def _imported(code: str) -> set[str]:
+    """The top-level packages in sys.modules after `code` ran in a fresh process."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"{code}\nimport json, sys\n"
+            "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    return set(json.loads(proc.stdout.splitlines()[-1]))
+
+
+def test_paos_score_imports_no_library_of_the_other_commands():
+    code = (
+        "import contextlib, io, sys\n"
+        f"sys.argv = ['paos', 'score', {str(DEMO)!r}]\n"
+        "from paos.cli import app\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    try:\n"
+        "        app()\n"
+        "    except SystemExit as end:\n"
+        "        assert not end.code, end.code\n"
+        "assert 'PAI' in out.getvalue(), out.getvalue()\n"
+    )
+    found = _imported(code)
+    assert {"polars", "pandera", "yaml", "paos"} <= found  # it did score
+    assert found & HEAVY == set()
+
+
+def test_the_cli_module_imports_no_data_library():
+    """`paos --help` and every command's start: the data libraries come with the
+    command that uses them."""
+    found = _imported("import paos.cli")
+    assert found & (HEAVY | SCORING) == set()
+
+
+def test_scores_only_imports_no_library_of_the_deliverables(tmp_path):
+    """`paos batch --scores-only` over the bundled portfolio (the folders the
+    1,000-folder goal copies; CSV, so no workbook reader either) scores without them."""
+    code = (
+        "import contextlib, io, sys\n"
+        f"sys.argv = ['paos', 'batch', {str(PORTFOLIO)!r}, '--scores-only', "
+        f"'--store', {str(tmp_path / 'store')!r}]\n"
+        "from paos.cli import app\n"
+        "with contextlib.redirect_stderr(io.StringIO()) as err:\n"
+        "    try:\n"
+        "        app()\n"
+        "    except SystemExit as end:\n"
+        "        assert not end.code, (end.code, err.getvalue())\n"
+    )
+    found = _imported(code)
+    assert list((tmp_path / "store").rglob("*.parquet"))  # it did score and write
+    assert found & (HEAVY - {"rich"}) == set()  # rich draws the batch's progress

@@ -425,6 +425,7 @@ def test_notes_of_one_kind_are_listed_up_to_twenty_then_counted(tmp_path):
     )
 
 
+@pytest.mark.slow  # a 50,000-row workbook read under prlimit in a process
 def test_a_plan_of_50000_rows_is_refused_in_one_line_naming_it(tmp_path):
     base, follow = pair(tmp_path)
     plan = big_plan(tmp_path / "returned.xlsx", 50_000, {"FIT-01": "done"})
@@ -484,6 +485,7 @@ def test_a_plan_holding_a_control_character_is_not_read(tmp_path, owner):
     assert note.endswith("; statuses not read") and "action" not in p["gaps_closed"][0]
 
 
+@pytest.mark.slow  # a plan over its bound written and read in a whole deliverable
 def test_the_follow_up_deliverable_shows_one_note_for_a_plan_over_its_bound(tmp_path):
     """50,000 rows once made 50,000 notes on the progress page, which Chromium could
     not print within 120 s; the page now holds one note naming the plan."""

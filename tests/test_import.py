@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 from paos.base.rulebook import load_rulebook
 from paos.cli import app
 from paos.errors import EvidenceError, PaosError
-from paos.evidence.scaffold import new_engagement
 from paos.evidence.surveys import import_export, suggest_mapping, summary_text
 from paos.evidence.validate import load_evidence
 
@@ -58,19 +57,6 @@ def xlsx_file(path: Path, rows: list[list[object]]) -> Path:
         wb.active.append(row)
     wb.save(path)
     return path
-
-
-@pytest.fixture
-def eng(tmp_path) -> Path:
-    """An engagement folder as `paos new` makes it, with client and date filled in."""
-    folder = tmp_path / "acme"
-    new_engagement(folder, RB, "acme")
-    text = (folder / "engagement.yaml").read_text()
-    text = text.replace("client:\n", 'client: "Acme"\n').replace(
-        "assessed_on:\n", 'assessed_on: "2026-03-01"\n'
-    )
-    (folder / "engagement.yaml").write_text(text)
-    return folder
 
 
 def imported(folder: Path) -> tuple[dict, dict]:

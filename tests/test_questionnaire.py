@@ -20,13 +20,11 @@ from paos.cli import app
 from paos.evidence.questionnaire import (
     CHOICE_SEPARATOR,
     CSV_COLUMNS,
-    HEADER_ROW,
-    PERSPECTIVE_CELL,
-    ROLE_CELL,
     About,
     render,
     write_questionnaire,
 )
+from paos.evidence.questionnaire_workbook import HEADER_ROW, PERSPECTIVE_CELL, ROLE_CELL
 from paos.evidence.surveys.mapping import role_target
 from paos.evidence.vocabulary import (
     CANNOT_JUDGE,

@@ -16,8 +16,12 @@ from typer.testing import CliRunner
 from paos.base.rulebook import load_rulebook
 from paos.cli import app
 from paos.errors import EvidenceError
-from paos.evidence.questionnaire import HEADER_ROW, PERSPECTIVE_CELL, RESPONDENT_CELL, ROLE_CELL
-from paos.evidence.scaffold import new_engagement
+from paos.evidence.questionnaire_workbook import (
+    HEADER_ROW,
+    PERSPECTIVE_CELL,
+    RESPONDENT_CELL,
+    ROLE_CELL,
+)
 from paos.evidence.surveys import import_export, suggest_mapping
 from paos.evidence.validate import load_evidence
 from tests.ods import xlsx_as_ods
@@ -35,19 +39,6 @@ def csv_file(path: Path, rows: list[list[object]]) -> Path:
     csv.writer(buf, lineterminator="\r\n").writerows(rows)
     path.write_text(buf.getvalue(), encoding="utf-8-sig")
     return path
-
-
-@pytest.fixture
-def eng(tmp_path) -> Path:
-    """An engagement folder as `paos new` makes it, with client and date filled in."""
-    folder = tmp_path / "acme"
-    new_engagement(folder, RB, "acme")
-    text = (folder / "engagement.yaml").read_text()
-    text = text.replace("client:\n", 'client: "Acme"\n').replace(
-        "assessed_on:\n", 'assessed_on: "2026-03-01"\n'
-    )
-    (folder / "engagement.yaml").write_text(text)
-    return folder
 
 
 def imported(folder: Path) -> tuple[dict, dict]:

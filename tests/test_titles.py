@@ -79,6 +79,7 @@ def check(name: str, found: dict[str, str]) -> list[str]:
     return problems
 
 
+@pytest.mark.slow  # 68 deliverables; test_the_demo_titles is the inner loop's
 def test_every_bundled_engagement_has_good_titles():
     assert len(BUNDLED) >= 68
     problems: list[str] = []

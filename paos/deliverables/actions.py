@@ -37,9 +37,9 @@ from collections.abc import Sequence
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from paos._files import neutralise, workbook_bytes
+from paos._workbook import add_validation, choices
 from paos.deliverables.deliverable import Deliverable, phases
 from paos.evidence.plan import SHEET, STATUSES
 from paos.method.figures import exact
@@ -203,16 +203,13 @@ def actions_workbook(d: Deliverable) -> bytes:
         ws.row_dimensions[i].height = row_height(row, widths)
     first, last = HEADER_ROW + 1, HEADER_ROW + max(len(rows), 1)
     status = get_column_letter(header.index("status") + 1)
-    dv = DataValidation(
-        type="list",
-        formula1='"' + ",".join(STATUSES) + '"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="status",
+    add_validation(
+        ws,
+        f"{status}{first}:{status}{last}",
+        formula=choices(STATUSES),
         error="A status is one of: " + ", ".join(STATUSES) + ".",
+        error_title="status",
     )
-    dv.add(f"{status}{first}:{status}{last}")
-    ws.add_data_validation(dv)
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(header))}{last}"
     ws.page_setup.orientation = "landscape"

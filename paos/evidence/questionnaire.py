@@ -1,8 +1,9 @@
 """`paos questionnaire`: what a stakeholder answers, from the rulebook, in the form a
 survey tool takes.
 
-The questions: the role question (the rulebook's roles as labels, or one
-perspective's roles), then per signal, dimension by dimension in catalogue order,
+The questions (`paos.evidence.questions`): the role question (the rulebook's roles
+as labels, or one perspective's roles), then per signal, dimension by dimension in
+catalogue order,
 its question with the rubric levels as answer choices ('1 - <rubric line>' ...,
 then 'Cannot judge') and an optional 'Why?' comment. Every label, choice, id and
 title comes from `paos.evidence.vocabulary`, which `paos import` reads back with.
@@ -11,8 +12,9 @@ Formats:
 
 - `html`: a printable form, one A4 page per dimension; no script, nothing loaded
   from anywhere, every rulebook text escaped.
-- `xlsx`: an offline form for Excel or LibreOffice: a header block (respondent, role
-  drop-down), then one row per signal with an answer drop-down and a comment cell.
+- `xlsx` (`paos.evidence.questionnaire_workbook`): an offline form for Excel or
+  LibreOffice: a header block (respondent, role drop-down), then one row per signal
+  with an answer drop-down and a comment cell.
 - `csv`: one row per question (`CSV_COLUMNS`), choices in one cell separated by
   `CHOICE_SEPARATOR`, to paste into any survey tool; question texts carry the
   signal id ('[FIT-01] ...'), so a tool's export names what each column answers.
@@ -34,43 +36,46 @@ replaced only with `force` and only when it carries the mark.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import zipfile
-from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.worksheet.datavalidation import DataValidation
-
-from paos._files import atomic_write_bytes, csv_text, neutralise, workbook_bytes
+from paos._files import atomic_write_bytes, csv_text
 from paos.base.rulebook import Rulebook
 from paos.base.text import unsafe_text
-from paos.errors import FaultError, PaosError, plain
-from paos.evidence.intake import read_meta
-from paos.evidence.scaffold import FIXED_TIME
-from paos.evidence.vocabulary import (
-    CANNOT_JUDGE,
-    COMMENT_PROMPT,
-    PERSPECTIVE_ID,
-    PERSPECTIVE_QUESTION,
-    ROLE_ID,
-    ROLE_QUESTION,
-    choices,
-    comment_id,
-    comment_title,
-    other_role_labels,
-    perspective_label,
-    question_title,
-    role_labels,
+from paos.errors import FaultError
+from paos.evidence.questionnaire_workbook import workbook
+from paos.evidence.questions import (
+    GENERATOR,
+    INSTRUCTIONS,
+    INTRO_ID,
+    NAME_FIELD,
+    NOTHING_ABOUT,
+    About,
+    QuestionnaireError,
+    about_lines,
+    client_of,
+    heading,
+    questions,
 )
+
+# The command's names (`paos.cli`, the public API): the form's content is in
+# `questions`, the offline workbook in `questionnaire_workbook`.
+__all__ = [
+    "FORMATS",
+    "About",
+    "QuestionnaireError",
+    "client_of",
+    "default_name",
+    "made_by_paos",
+    "render",
+    "write_questionnaire",
+]
 
 FORMATS = ("html", "xlsx", "csv", "qualtrics")
 SUFFIXES = {"html": ".html", "xlsx": ".xlsx", "csv": ".csv", "qualtrics": ".txt"}
-GENERATOR = "paos questionnaire"  # the mark of a file paos wrote
 CSV_COLUMNS = [
     "question_id",
     "dimension",
@@ -82,176 +87,14 @@ CSV_COLUMNS = [
     "choices",
 ]
 CHOICE_SEPARATOR = " | "  # between the choices of one csv cell
-INTRO_ID = "INTRO"  # the Qualtrics introduction text
 ED_RULEBOOK = "paos_rulebook"  # Qualtrics embedded data: exported with every response
 ED_PERSPECTIVE = "paos_perspective"
-INSTRUCTIONS = (
-    f"For each question, choose the one answer that describes the situation today; "
-    f"choose '{CANNOT_JUDGE}' when you cannot tell. '{COMMENT_PROMPT}' is optional: "
-    "a sentence on what you have seen helps most."
-)
-
-
-class QuestionnaireError(PaosError):
-    """A questionnaire cannot be made as asked (bad perspective, path taken)."""
-
-
-SECONDS_PER_QUESTION = 30  # reading a question and its four levels, choosing one
-NAME_FIELD = "Name or code (never shown in any report)"
-SURVEY_FORMATS = ("csv", "qualtrics")  # answered in a survey tool, not returned as a file
-
-
-@dataclass(frozen=True)
-class About:
-    """What the form says about itself: the client it is for, who gets it back."""
-
-    client: str = ""
-    return_to: str = ""
-
-
-def client_of(engagement: str | Path) -> str:
-    """The client named in an engagement's meta data (engagement.yaml or its
-    workbook's `engagement` sheet); `QuestionnaireError` when it names none."""
-    raw = read_meta(engagement)
-    client = str(raw.meta.get("client") or "").strip()
-    if not client:
-        raise QuestionnaireError(f"{engagement}: no client named in its engagement meta data")
-    return client
-
-
-def minutes(rulebook: Rulebook) -> int:
-    """The time the form takes, in minutes: `SECONDS_PER_QUESTION` per signal,
-    rounded up to 5 minutes."""
-    return max(5, 5 * math.ceil(len(rulebook.signals) * SECONDS_PER_QUESTION / 300))
-
-
-def about_lines(rulebook: Rulebook, fmt: str, about: About = About()) -> list[str]:
-    """The sentences every format opens with: time, how answers are used, how to
-    return the form."""
-    k = rulebook["anonymity_min_role_group"]
-    persp = ", ".join(perspective_label(p) for p in rulebook["stakeholder_perspectives"])
-    for_whom = f" for {about.client}" if about.client else ""
-    who = about.return_to or "the person who sent it to you"
-    returned = (
-        "Your answers are recorded when you submit the survey."
-        if fmt in SURVEY_FORMATS
-        else (
-            f"When you are done, save the file and send it back to {who}."
-            if fmt == "xlsx"
-            else f"When you are done, return the form to {who}: hand it over, or send a scan "
-            "or a photo."
-        )
-    )
-    return [
-        f"This questionnaire{for_whom} takes about {minutes(rulebook)} minutes: "
-        f"{len(rulebook.signals)} questions, one answer each; comments are optional.",
-        f"How your answers are used: ratings are reported as averages per perspective "
-        f"({persp}), over everyone answering from the same perspective; an average is "
-        "shown even when only one person answers for a perspective.",
-        f"Comments may be quoted. A quote names a role only when at least {k} respondents "
-        "share that role and perspective; otherwise it names the perspective alone.",
-        "Your name is never shown in any report: it only makes sure each person counts once.",
-        returned,
-    ]
-
-
-@dataclass(frozen=True)
-class Question:
-    """One question of the form: the role question, a signal's rating or comment."""
-
-    id: str
-    type: str  # "role", "rating" or "comment"
-    text: str
-    choices: tuple[str, ...] = ()
-    dimension: str = ""
-    dimension_name: str = ""
-    signal_id: str = ""
-    title: str = ""  # the text where a tool keeps no id: '[FIT-01] ...'
-
-
-def roles(rulebook: Rulebook, perspective: str | None = None) -> dict[str, str]:
-    """The roles asked about (id -> label, rulebook order): all, or one perspective's.
-    Raises `QuestionnaireError` for a perspective a stakeholder cannot declare or one
-    without roles."""
-    labels = role_labels(rulebook)
-    if perspective is None:
-        return labels
-    known = list(rulebook["stakeholder_perspectives"])
-    if perspective not in known:
-        raise QuestionnaireError(
-            f"--perspective {perspective!r} is not a stakeholder perspective of rulebook "
-            f"{rulebook.id} (one of: {', '.join(known)})"
-        )
-    mine = {r: lab for r, lab in labels.items() if rulebook.role_perspectives[r] == perspective}
-    if not mine:
-        raise QuestionnaireError(
-            f"--perspective {perspective!r} has no roles in rulebook {rulebook.id}; "
-            "leave --perspective out"
-        )
-    return mine
-
-
-def questions(rulebook: Rulebook, perspective: str | None = None) -> list[Question]:
-    """Every question of the form, in the order asked."""
-    ids = {s.id.casefold() for s in rulebook.signals}
-    ids |= {comment_id(s.id).casefold() for s in rulebook.signals}
-    for taken in (ROLE_ID, PERSPECTIVE_ID, INTRO_ID):
-        if taken.casefold() in ids:
-            raise QuestionnaireError(
-                f"rulebook {rulebook.id}: a signal id clashes with the question id "
-                f"{taken} of the form; rename the signal"
-            )
-    others = tuple(other_role_labels(rulebook).values())
-    persp = [perspective] if perspective else list(rulebook["stakeholder_perspectives"])
-    out = [
-        Question(
-            ROLE_ID,
-            "role",
-            ROLE_QUESTION,
-            tuple(roles(rulebook, perspective).values()) + others,
-            title=ROLE_QUESTION,
-        )
-    ]
-    if others:
-        out.append(
-            Question(
-                PERSPECTIVE_ID,
-                "perspective",
-                PERSPECTIVE_QUESTION,
-                tuple(perspective_label(p) for p in persp),
-                title=PERSPECTIVE_QUESTION,
-            )
-        )
-    for dim in rulebook.dimensions:
-        for s in dim.signals:
-            where = (dim.id, dim.name, s.id)
-            rating = (s.id, "rating", s.question, tuple(choices(rulebook, s)))
-            out.append(Question(*rating, *where, title=question_title(s)))
-            comment = (comment_id(s.id), "comment", COMMENT_PROMPT, ())
-            out.append(Question(*comment, *where, title=comment_title(s)))
-    return out
-
-
-def _heading(
-    rulebook: Rulebook, perspective: str | None, about: About = About()
-) -> tuple[str, str]:
-    """(title, subtitle) of the form."""
-    if about.client:
-        title = f"Partner ecosystem questionnaire for {plain(about.client)}"
-        sub = f"{plain(rulebook['title'])}; rulebook {rulebook.id}, version {rulebook['version']}"
-    else:
-        title = f"Partner ecosystem questionnaire: {plain(rulebook['title'])}"
-        sub = f"Rulebook {rulebook.id}, version {rulebook['version']}"
-    if perspective:
-        sub += f". For the {perspective} perspective"
-    return title, sub
-
 
 # -- csv -----------------------------------------------------------------------
 
 
 def _csv(rulebook: Rulebook, perspective: str | None, about: About) -> bytes:
-    title, sub = _heading(rulebook, perspective, about)
+    title, sub = heading(rulebook, perspective, about)
     intro = " ".join([f"{title}. {sub}.", INSTRUCTIONS, *about_lines(rulebook, "csv", about)])
     rows = [[INTRO_ID, "", "", "", "text", "no", intro, ""]]
     for q in questions(rulebook, perspective):
@@ -291,7 +134,7 @@ def _qtext(text: object) -> str:
 
 
 def _qualtrics(rulebook: Rulebook, perspective: str | None, about: About) -> bytes:
-    title, sub = _heading(rulebook, perspective, about)
+    title, sub = heading(rulebook, perspective, about)
     lines = ["[[AdvancedFormat]]", "", f"[[ED:{ED_RULEBOOK}:{rulebook.id}]]"]
     if perspective:
         lines.append(f"[[ED:{ED_PERSPECTIVE}:{perspective}]]")
@@ -366,7 +209,7 @@ def _choices_html(items: tuple[str, ...]) -> str:
 
 
 def _html(rulebook: Rulebook, perspective: str | None, about: About) -> bytes:
-    title, sub = _heading(rulebook, perspective, about)
+    title, sub = heading(rulebook, perspective, about)
     qs = questions(rulebook, perspective)
     role = qs[0]
     persp = next((q for q in qs if q.type == "perspective"), None)
@@ -415,148 +258,16 @@ def _html(rulebook: Rulebook, perspective: str | None, about: About) -> bytes:
     return "\n".join(parts).encode("utf-8")
 
 
-# -- xlsx ----------------------------------------------------------------------
-
-HEADER_ROW = 15  # the signal table's header row; one row per signal below it
-XLSX_COLUMNS = ["signal_id", "dimension", "signal", "question", "answer", COMMENT_PROMPT]
-# the respondent's cells, their labels in columns A:C of the same row
-RESPONDENT_CELL, ROLE_CELL, PERSPECTIVE_CELL = "D11", "D12", "D13"
-WIDTHS = [10, 24, 24, 48, 58, 40]  # of XLSX_COLUMNS
-_INPUT = PatternFill("solid", fgColor="FFF2CC")
-_HEAD = PatternFill("solid", fgColor="D9E1F2")
-_TOP = Alignment(vertical="top", wrap_text=True)
-_EDGE = Side(style="thin", color="BFBFBF")
-_BOX = Border(left=_EDGE, right=_EDGE, top=_EDGE, bottom=_EDGE)
-
-
-def _dropdown(ws, ref: str, formula: str, prompt: str) -> None:
-    dv = DataValidation(
-        type="list",
-        formula1=formula,
-        allow_blank=True,
-        showInputMessage=True,
-        prompt=prompt[:255],
-        showErrorMessage=True,
-        errorTitle="Not an answer",
-        error="Pick one of the answers of the drop-down.",
-    )
-    dv.add(ref)
-    ws.add_data_validation(dv)
-
-
-def _lines(text: object, width: float) -> int:
-    """About how many lines `text` wraps to in a column `width` characters wide."""
-    return max(1, -(-len(str(text)) // max(1, int(width) - 2)))
-
-
-def _input(cell) -> None:
-    cell.fill, cell.border = _INPUT, _BOX
-    cell.alignment = _TOP
-    cell.number_format = "@"
-    cell.protection = Protection(locked=False)
-
-
-def _xlsx(rulebook: Rulebook, perspective: str | None, about: About) -> bytes:
-    title, sub = _heading(rulebook, perspective, about)
-    qs = questions(rulebook, perspective)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "questionnaire"
-    lists = wb.create_sheet("lists")  # the drop-downs' answers: roles, then a row per signal
-    told = [
-        INSTRUCTIONS,
-        *about_lines(rulebook, "xlsx", about),
-        "Fill in the yellow cells; pick answers from the drop-downs.",
-    ]
-    for r, text in enumerate([title, sub, *told], start=1):
-        # across the table's width, wrapped in a row tall enough: nothing runs off
-        ws.cell(r, 1, neutralise(text)).alignment = _TOP
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(WIDTHS))
-        ws.row_dimensions[r].height = (20 if r == 1 else 15) * _lines(text, sum(WIDTHS))
-        if r > 2:
-            ws.cell(r, 1).font = Font(italic=True, color="404040")
-    ws["A1"].font = Font(bold=True, size=14)
-    labels = [(RESPONDENT_CELL, NAME_FIELD), (ROLE_CELL, ROLE_QUESTION)]
-    persp = next((q for q in qs if q.type == "perspective"), None)
-    if persp is not None:
-        labels.append((PERSPECTIVE_CELL, persp.text))
-    for ref, label in labels:
-        r = int(ref[1:])
-        ws.cell(r, 1, label).font = Font(bold=True)
-        ws.cell(r, 1).alignment = _TOP
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=3)
-        ws.row_dimensions[r].height = max(20, 15 * _lines(label, sum(WIDTHS[:3])))
-    for ref, _ in labels:
-        _input(ws[ref])
-    role_list = qs[0].choices
-    lists["A1"] = ROLE_ID
-    for i, label in enumerate(role_list, start=2):
-        lists.cell(i, 1, neutralise(label))
-    _dropdown(ws, ROLE_CELL, f"lists!$A$2:$A${len(role_list) + 1}", "Pick your role.")
-    if persp is not None:
-        lists["B1"] = PERSPECTIVE_ID
-        for i, label in enumerate(persp.choices, start=2):
-            lists.cell(i, 2, neutralise(label))
-        _dropdown(
-            ws,
-            PERSPECTIVE_CELL,
-            f"lists!$B$2:$B${len(persp.choices) + 1}",
-            "Only if your role is Other: pick your perspective.",
-        )
-    for j, (name, width) in enumerate(zip(XLSX_COLUMNS, WIDTHS), start=1):
-        cell = ws.cell(HEADER_ROW, j, name)
-        cell.font, cell.fill, cell.alignment = Font(bold=True), _HEAD, _TOP
-        ws.column_dimensions[cell.column_letter].width = width
-    row = HEADER_ROW
-    for q in qs:
-        if q.type != "rating":
-            continue
-        row += 1
-        s = next(x for x in rulebook.signals if x.id == q.signal_id)
-        values = [q.id, f"{q.dimension} {q.dimension_name}", s.name, q.text]
-        for j, value in enumerate(values, start=1):
-            ws.cell(row, j, neutralise(value)).alignment = _TOP
-        lrow = row - HEADER_ROW + 1  # this signal's answers on the lists sheet
-        lists.cell(lrow, 3, q.id)
-        for k, choice in enumerate(q.choices, start=4):
-            lists.cell(lrow, k, neutralise(choice))
-        last = lists.cell(lrow, 3 + len(q.choices)).column_letter
-        _dropdown(
-            ws,
-            f"E{row}",
-            f"lists!$D${lrow}:${last}${lrow}",
-            f"{q.id}: pick the answer that fits best; '{CANNOT_JUDGE}' if you cannot tell.",
-        )
-        for col in "EF":
-            _input(ws[f"{col}{row}"])
-        # Rows do not grow to their wrapped text everywhere (LibreOffice): set heights,
-        # with room for the chosen answer and a comment.
-        ws.row_dimensions[row].height = 15 * max(
-            3, *(_lines(v, w) for v, w in zip([*values, q.choices[0]], WIDTHS))
-        )
-    ws.freeze_panes = f"A{HEADER_ROW + 1}"
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.protection.sheet = True  # only the yellow cells take input; no password
-    ws.protection.formatColumns = ws.protection.formatRows = False  # widths may change
-    lists.protection.sheet = True
-    lists.sheet_state = "hidden"
-    props = wb.properties
-    props.creator = props.lastModifiedBy = GENERATOR
-    props.title = plain(title)
-    return workbook_bytes(wb, FIXED_TIME)
-
-
 # -- writing -------------------------------------------------------------------
 
-_RENDER = {"html": _html, "xlsx": _xlsx, "csv": _csv, "qualtrics": _qualtrics}
+_RENDER = {"html": _html, "xlsx": workbook, "csv": _csv, "qualtrics": _qualtrics}
 
 
 def render(
-    rulebook: Rulebook, fmt: str = "html", perspective: str | None = None, about: About = About()
+    rulebook: Rulebook,
+    fmt: str = "html",
+    perspective: str | None = None,
+    about: About = NOTHING_ABOUT,
 ) -> bytes:
     """The questionnaire as the bytes of a file of format `fmt` (deterministic)."""
     if fmt not in _RENDER:
@@ -604,7 +315,7 @@ def write_questionnaire(
     perspective: str | None = None,
     out: str | Path | None = None,
     force: bool = False,
-    about: About = About(),
+    about: About = NOTHING_ABOUT,
 ) -> Path:
     """Write the questionnaire to `out` (default: `default_name` in the current
     folder) atomically and return the path. An existing file is refused

@@ -16,10 +16,10 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from paos._defaults import ID_PATTERN
 from paos._files import workbook_bytes
+from paos._workbook import add_validation, choices
 from paos.base.rulebook import RULEBOOK_DIR, Rulebook
 from paos.errors import PaosError
 from paos.evidence.intake import LOOKUP_COLUMNS, NOTE_COLUMN
@@ -138,25 +138,23 @@ def _validate(
     warn: bool = False,
     **kw,
 ) -> None:
-    """Add a data validation; Excel refuses titles over 32 and texts over 255 chars."""
+    """Add a data validation titled by the column's header (`ref` a range such as
+    "F2:G10")."""
     letters = re.match(r"[A-Z]+", ref)
-    assert letters is not None, ref  # a cell range such as "F2:G10"
-    title = ws.cell(1, column_index_from_string(letters.group())).value[:32]
-    dv = DataValidation(
-        type=kind,
-        formula1=formula1,
-        allow_blank=True,
-        showInputMessage=bool(prompt),
-        promptTitle=title if prompt else None,
-        prompt=prompt[:255] or None,
-        showErrorMessage=bool(error),
-        errorTitle=title if error else None,
-        error=error[:255] or None,
-        errorStyle="warning" if warn else "stop",
+    assert letters is not None, ref
+    title = ws.cell(1, column_index_from_string(letters.group())).value
+    add_validation(
+        ws,
+        ref,
+        kind,
+        formula1,
+        prompt=prompt,
+        error=error,
+        prompt_title=title,
+        error_title=title,
+        warn=warn,
         **kw,
     )
-    dv.add(ref)
-    ws.add_data_validation(dv)
 
 
 def _text_cells(ws, column: str, rows: int, wrap: bool = False) -> None:
@@ -199,7 +197,7 @@ def _stakeholders_sheet(ws, rulebook: Rulebook) -> None:
         ws,
         f"C2:C{last}",
         "list",
-        '"' + ",".join(persp) + '"',
+        choices(persp),
         "Blank: the role's own perspective. Required for "
         + (f"{needs} or " if needs else "")
         + "an unlisted role.",
@@ -247,7 +245,7 @@ def _ratings_sheet(ws, rulebook: Rulebook) -> None:
         ws,
         f"E2:E{last}",
         "list",
-        '"' + ",".join(SOURCES) + '"',
+        choices(SOURCES),
         error="A source is one of: " + ", ".join(SOURCES) + ", or blank.",
     )
     _validate(ws, f"F2:G{last}", prompt="Looked up from the signals sheet; paos ignores it.")
@@ -303,7 +301,7 @@ def _metrics_sheet(ws, rulebook: Rulebook) -> None:
         ws,
         f"D2:D{last}",
         "list",
-        '"' + ",".join(SOURCES) + '"',
+        choices(SOURCES),
         error="A source is one of: " + ", ".join(SOURCES) + ", or blank.",
     )
     for r in range(2, last + 1):

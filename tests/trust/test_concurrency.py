@@ -65,6 +65,7 @@ def _assert_store_rows(store: Path, ids: list[str]) -> None:
 # a run leaves the process as it found it -------------------------------------------------
 
 
+@pytest.mark.slow  # a whole run: notebook, kernel, PDF
 def test_a_run_in_a_thread_changes_no_process_wide_state(tmp_path, monkeypatch):
     import paos.deliverables.run
     import paos.evidence.validate
@@ -136,6 +137,7 @@ def test_two_runs_of_one_engagement_publish_once(tmp_path):
     _assert_store_rows(store, ["meridian-2026-06"])
 
 
+@pytest.mark.slow  # two processes scoring the 64-engagement portfolio
 def test_two_scores_only_batches_on_one_store_at_once(tmp_path):
     store = tmp_path / "store"
     procs = [

@@ -19,16 +19,14 @@ from typer.testing import CliRunner
 from paos.cli import app
 from paos.errors import EvidenceError
 from paos.evidence.surveys import bounds, import_export
-from tests.test_survey_routes import RB, files, new_engagement
+from tests.test_survey_routes import RB, files
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def eng(tmp_path) -> Path:
-    folder = tmp_path / "acme"
-    new_engagement(folder, RB, "acme")
-    return folder
+def eng(blank_engagement) -> Path:
+    return blank_engagement  # as `paos new` makes it: no client, no date
 
 
 # --- exports too large for the evidence they would make ----------------------------
@@ -116,6 +114,7 @@ def _env() -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow  # a 64 MiB export read under prlimit in a process
 @pytest.mark.skipif(shutil.which("prlimit") is None, reason="needs util-linux prlimit")
 def test_a_64_mib_export_is_refused_in_bounded_memory(eng, tmp_path):
     """The 64 MiB export with 900,000 responses (it used to take 5.4 GB and end in a

@@ -359,6 +359,7 @@ def test_a_cell_far_to_the_right_is_refused(tmp_path):
     assert "columns" in msg
 
 
+@pytest.mark.slow  # a workbook a million rows tall
 def test_a_row_far_below_is_read_quickly(tmp_path):
     path = _workbook(tmp_path / "a.xlsx")
     wb = openpyxl.load_workbook(path)
@@ -453,11 +454,18 @@ def _many(n: int, row) -> list[list[str]]:
             "is rated twice",
             "is rated twice by the same stakeholder",
         ),
-        (["s1", "FIT-02", "9", "", ""], "is not a rating", "is not a rating (1-4 or blank)"),
-        (
+        # 200,000 rows each: the inner loop (`make check`) times the first kind only
+        pytest.param(
+            ["s1", "FIT-02", "9", "", ""],
+            "is not a rating",
+            "is not a rating (1-4 or blank)",
+            marks=pytest.mark.slow,
+        ),
+        pytest.param(
             ["s1", "FIT-02"],
             "has 2 fields but the header has 5",
             "more or fewer fields than the header's 5",
+            marks=pytest.mark.slow,
         ),
     ],
 )

@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 
 from paos.cli import app
 from paos.deliverables.report import deliverable, save_results
-from paos.evidence.scaffold import new_engagement
 from paos.evidence.surveys import import_export, summary_text
 from tests.test_import import RB, SIG, csv_file, files, imported, qualtrics, refused
 
@@ -24,19 +23,6 @@ ANSWERS = [
         ["CEO", "Sales", "Sales", "Partner", "RevOps", "Partner Manager", "CFO", "Partner"]
     )
 ]
-
-
-@pytest.fixture
-def eng(tmp_path):
-    """An engagement as `paos new` makes it, client and date filled in."""
-    folder = tmp_path / "acme"
-    new_engagement(folder, RB, "acme")
-    text = (folder / "engagement.yaml").read_text()
-    text = text.replace("client:\n", 'client: "Acme"\n')
-    (folder / "engagement.yaml").write_text(
-        text.replace("assessed_on:\n", 'assessed_on: "2026-03-01"\n')
-    )
-    return folder
 
 
 def _ids(folder) -> list[str]:

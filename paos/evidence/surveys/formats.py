@@ -1,7 +1,8 @@
 """Survey exports as paos reads them: which tool wrote the file, and its header rows
 turned into columns (header text, question id, sub-row) over the response rows.
 
-Recognised by their header rows alone, never by the file name:
+Recognised by their header rows alone, never by the file name (each tool's record
+is in `tools`):
 
 - Qualtrics CSV: a row of column ids (`StartDate`, `ResponseId`, `Q1`, `Q1_TEXT`),
   a row of question texts and (the current form) a row of `{"ImportId": ...}`;
@@ -10,8 +11,8 @@ Recognised by their header rows alone, never by the file name:
   grid rows as `Question [Row]`.
 - Microsoft Forms (.xlsx): `ID`, `Start time`, `Completion time`, `Email`, `Name`.
 - SurveyMonkey (CSV or .xlsx): `Respondent ID`, `Collector ID`, ... (or the older
-  spelling `RespondentID`, `CollectorID`, `StartDate`, ...) and a second header row (`Response`, `Open-Ended Response` or the option labels) under each
-  question, whose text heads only its first column.
+  spelling `RespondentID`, `CollectorID`, `StartDate`, ...) and a second header row
+  (`Response`, `Open-Ended Response` or the option labels) under each question, whose text heads only its first column.
 - PAOS's wide layout: `stakeholder_id`, `role`, a column per signal id.
 
 Anything else with one header row is read as a plain table whose every column needs
@@ -28,82 +29,11 @@ from paos.base.csv_rows import csv_rows
 from paos.base.files import Refused, decode, read_file
 from paos.base.limits import MAX_COLUMNS, MAX_TABLE_BYTES
 from paos.base.tables import column_label
-from paos.base.workbook import workbook_sheets
+from paos.base.workbook import WORKBOOK_SUFFIXES, workbook_sheets
 from paos.errors import Problem
 from paos.evidence.surveys import stream
+from paos.evidence.surveys.tools import BY_KEY, SINGLE_COLUMN_SUBS, SurveyTool, recognise
 from paos.evidence.vocabulary import normalise
-
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls")
-
-QUALTRICS_META = (
-    "StartDate",
-    "EndDate",
-    "Status",
-    "IPAddress",
-    "Progress",
-    "Duration (in seconds)",
-    "Finished",
-    "RecordedDate",
-    "ResponseId",
-    "RecipientLastName",
-    "RecipientFirstName",
-    "RecipientEmail",
-    "ExternalReference",
-    "LocationLatitude",
-    "LocationLongitude",
-    "DistributionChannel",
-    "UserLanguage",
-    # the embedded data `paos questionnaire --format qualtrics` declares
-    "paos_rulebook",
-    "paos_perspective",
-    # the legacy export's names
-    "ResponseID",
-    "ResponseSet",
-    "Name",
-    "ExternalDataReference",
-    "EmailAddress",
-)
-GOOGLE_META = ("Timestamp", "Email Address", "Email")
-MSFORMS_META = ("ID", "Start time", "Completion time", "Email", "Name", "Last modified time")
-SURVEYMONKEY_META = (
-    "Respondent ID",
-    "Collector ID",
-    "Start Date",
-    "End Date",
-    "IP Address",
-    "Email Address",
-    "First Name",
-    "Last Name",
-    "Custom Data 1",
-    # the older spelling (exports before SurveyMonkey's 2013 redesign)
-    "RespondentID",
-    "CollectorID",
-    "StartDate",
-    "EndDate",
-    "IPAddress",
-    "Email",
-    "FirstName",
-    "LastName",
-    "CustomData",
-)
-TOOL_NAMES = {
-    "qualtrics": "Qualtrics",
-    "google": "Google Forms",
-    "msforms": "Microsoft Forms",
-    "surveymonkey": "SurveyMonkey",
-    "wide": "PAOS wide layout",
-    "table": "plain table (one header row)",
-    "questionnaire": "returned paos questionnaire",
-}
-# The respondent's id, per tool (normalised header); Google Forms has none.
-RESPONSE_ID = {
-    "qualtrics": ("responseid",),
-    "msforms": ("id",),
-    "surveymonkey": ("respondent id", "respondentid"),
-    "wide": ("stakeholder id",),
-}
-# SurveyMonkey's second header row under a question with one column.
-SM_SINGLE = ("response", "open ended response")
 
 
 @dataclass(frozen=True)
@@ -122,7 +52,7 @@ class Column:
         header text, or `question [option]` under a SurveyMonkey option row."""
         if self.qid:
             return self.qid
-        if self.sub and normalise(self.sub) not in SM_SINGLE:
+        if self.sub and normalise(self.sub) not in SINGLE_COLUMN_SUBS:
             return f"{self.text} [{self.sub}]" if self.text else self.sub
         return self.text or f"column {self.letter}"
 
@@ -150,8 +80,13 @@ class Export:
     filled: set[int] = field(default_factory=set)  # columns with a value in a response row
 
     @property
+    def survey_tool(self) -> SurveyTool:
+        """The record of the tool that wrote the export (`tools.TOOLS`)."""
+        return BY_KEY[self.tool]
+
+    @property
     def tool_name(self) -> str:
-        return TOOL_NAMES[self.tool]
+        return self.survey_tool.name
 
     def problem(
         self, rule: str, line: int | None = None, column: str | None = None, value=None
@@ -203,25 +138,6 @@ def _is_import_id(cell: str | None) -> bool:
     return isinstance(value, dict) and "ImportId" in value
 
 
-def detect(rows: list[list[str | None]]) -> str:
-    """Which tool wrote these rows (see the module docstring)."""
-    head = [normalise(c) for c in rows[0]] if rows else []
-    names = set(head)
-    if "stakeholder id" in names and "role" in names:
-        return "wide"
-    if {"respondent id", "respondentid"} & names and {"collector id", "collectorid"} & names:
-        return "surveymonkey"  # before Qualtrics: the older spelling has StartDate too
-    if {"responseid", "startdate"} & names and (
-        "responseid" in names or "finished" in names or "enddate" in names
-    ):
-        return "qualtrics"
-    if head[:1] == ["timestamp"]:
-        return "google"
-    if head[:3] == ["id", "start time", "completion time"]:
-        return "msforms"
-    return "table"
-
-
 def read_export(
     path: Path, sheets: list[tuple[str, list[list[str | None]]]] | None = None
 ) -> Export:
@@ -248,9 +164,9 @@ def read_export(
         if not scanned.end:
             raise Refused(Problem(label, "is empty"))
         rows, width = scanned.head, scanned.width
-    tool = detect(rows)
+    tool = recognise([normalise(c) for c in rows[0]])
     letter = lambda j: column_label(j, sheet)  # noqa: E731
-    if tool == "qualtrics":
+    if tool.header == "ids":
         three = len(rows) > 2 and any(_is_import_id(c) for c in rows[2])
         texts = rows[1] if len(rows) > 1 else [None] * width
         columns = [
@@ -260,7 +176,7 @@ def read_export(
             for j in range(width)
         ]
         skip = 3 if three else 2
-    elif tool == "surveymonkey":
+    elif tool.header == "grouped":
         subs = rows[1] if len(rows) > 1 else [None] * width
         columns, current = [], ""
         for j in range(width):
@@ -275,23 +191,16 @@ def read_export(
         filled = {j for row in rows[skip:] for j, c in enumerate(row) if _text(c)}
     else:
         body, filled = scanned.rows(skip), scanned.filled(skip)
-    export = Export(path, label, tool, columns, body, skip + 1, sheet, filled=filled)
-    meta = {
-        "qualtrics": QUALTRICS_META,
-        "google": GOOGLE_META,
-        "msforms": MSFORMS_META,
-        "surveymonkey": SURVEYMONKEY_META,
-    }.get(tool, ())
-    known = {normalise(m) for m in meta}
+    export = Export(path, label, tool.key, columns, body, skip + 1, sheet, filled=filled)
+    known = {normalise(m) for m in tool.metadata}
     for col in columns:
-        name = normalise(col.qid if tool == "qualtrics" else col.text)
-        is_meta = name in known
-        if tool == "qualtrics" and (col.qid or "").startswith("Q_"):
-            is_meta = True  # Qualtrics' own extras: Q_RecaptchaScore, Q_RelevantIDDuplicate
-        if is_meta:
+        name = normalise(col.qid if tool.header == "ids" else col.text)
+        if name in known or (
+            tool.metadata_prefix is not None and (col.qid or "").startswith(tool.metadata_prefix)
+        ):
             export.metadata.append(col)
-        if name in RESPONSE_ID.get(tool, ()) and export.id_column is None:
+        if name in tool.response_id and export.id_column is None:
             export.id_column = col
-        if tool == "qualtrics" and name == "finished":
+        if tool.finished is not None and name == tool.finished:
             export.finished_column = col
     return export

@@ -222,7 +222,7 @@ def plan_columns(export: Export, rulebook: Rulebook, mapping: Mapping | None) ->
                     )
                 )
             continue
-        if export.tool == "wide":
+        if export.survey_tool.columns_are_signal_ids:
             found = _wide(col, matcher, rulebook)
             if found is None:
                 name = normalise(col.text)

@@ -19,20 +19,6 @@ from paos.evidence.surveys.mapping import Mapping, role_target
 from paos.evidence.surveys.matching import Plan
 from paos.evidence.vocabulary import NotARating, normalise, rating_from_answer, role_labels
 
-DEFAULT_PREFIX = {
-    "qualtrics": "qx",
-    "google": "gf",
-    "msforms": "ms",
-    "surveymonkey": "sm",
-    "table": "r",
-    "wide": "",
-    "questionnaire": "q",
-}
-# Tools whose response id numbers one form's responses 1, 2, ... (Microsoft Forms'
-# ID): every other id paos reads identifies the response whatever the prefix
-# (Qualtrics' `R_...` and SurveyMonkey's respondent id are unique across the tool's
-# surveys; the wide layout's and a mapped column's ids are the analyst's).
-ROW_NUMBER_TOOLS = frozenset({"msforms"})
 _COUNTER = re.compile(r"\d{1,9}")
 FALSE = frozenset({"false", "0", "no"})
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
@@ -142,7 +128,7 @@ def read_responses(
         id_col = export.id_column.index
     out.ids_given = id_col is not None
     out.row_numbers = id_col is None or (
-        export.tool in ROW_NUMBER_TOOLS
+        export.survey_tool.ids_are_row_numbers
         and export.id_column is not None
         and id_col == export.id_column.index
     )
@@ -185,7 +171,7 @@ def read_responses(
     # A Qualtrics survey made by `paos questionnaire` (its embedded data names the
     # rulebook) exported as numbers gives each choice's position: the levels from the
     # lowest, then "Cannot judge".
-    positions = export.tool == "qualtrics" and any(
+    positions = export.survey_tool.numbers_are_positions and any(
         c.key == "paos_rulebook" for c in export.metadata
     )
     lo, hi = rulebook["rating_scale"]["min"], rulebook["rating_scale"]["max"]
@@ -358,7 +344,7 @@ def settle_ids(
     collides. Returns the problems (ids repeated in the export, or row numbers that
     collide under an explicit prefix)."""
     problems: list[Problem] = []
-    base = DEFAULT_PREFIX[export.tool] if prefix is None else prefix
+    base = export.survey_tool.prefix if prefix is None else prefix
     raw = [p.raw_id for p in responses.people]
     seen: dict[str, int] = {}
     for p in responses.people:

@@ -42,11 +42,13 @@ from paos.base.rulebook import Rulebook
 from paos.base.tables import column_label
 from paos.base.workbook import WORKBOOK_SUFFIXES, workbook_sheets
 from paos.errors import EvidenceError, FaultError, Problem
-from paos.evidence.questionnaire import NAME_FIELD, XLSX_COLUMNS
+from paos.evidence.questionnaire_workbook import XLSX_COLUMNS
+from paos.evidence.questions import NAME_FIELD
 from paos.evidence.surveys.formats import Column, Export
 from paos.evidence.surveys.mapping import Target, role_target
 from paos.evidence.surveys.matching import Plan
 from paos.evidence.surveys.responses import Person, Responses
+from paos.evidence.surveys.tools import QUESTIONNAIRE
 from paos.evidence.vocabulary import (
     COMMENT_PROMPT,
     PERSPECTIVE_QUESTION,
@@ -57,7 +59,6 @@ from paos.evidence.vocabulary import (
     role_labels,
 )
 
-TOOL = "questionnaire"
 ID_COLUMN, ANSWER_COLUMN = normalise("signal_id"), normalise("answer")
 COMMENT_COLUMN = normalise(COMMENT_PROMPT)
 # The respondent's label, as `paos questionnaire` writes it now and wrote it before.
@@ -401,7 +402,7 @@ def _returned(path: Path, forms: list[_Form], problems: list[Problem], rb: Ruleb
     order = {s.id: k for k, s in enumerate(rb.signals)}
     asked = sorted({sid for f in forms for sid in f.asked}, key=order.__getitem__)
     columns = [Column(k, sid, sid, None, str(k + 1)) for k, sid in enumerate(asked)]
-    export = Export(path, str(path), TOOL, columns, [], 1, None)
+    export = Export(path, str(path), QUESTIONNAIRE.key, columns, [], 1, None)
     plan = Plan()
     for col in columns:
         plan.targets[col.index] = Target("rating", col.text)

@@ -8,15 +8,10 @@ from __future__ import annotations
 import re
 
 from paos.base.rulebook import Rulebook
-from paos.evidence.surveys.formats import (
-    GOOGLE_META,
-    MSFORMS_META,
-    QUALTRICS_META,
-    SURVEYMONKEY_META,
-    Export,
-)
+from paos.evidence.surveys.formats import Export
 from paos.evidence.surveys.mapping import role_target
 from paos.evidence.surveys.matching import plan_columns
+from paos.evidence.surveys.tools import TOOLS
 from paos.evidence.vocabulary import NotARating, normalise, rating_from_answer, role_labels
 
 GUESS_FROM = 0.5  # share of a signal's telling words from which it is a column's guess
@@ -51,10 +46,7 @@ def _note(text: str, limit: int = 70) -> str:
 
 # Every survey tool's metadata column names, spaces left out ("Custom Data 1" and
 # "CustomData" alike): such a column is suggested as ignored, never guessed a signal.
-_META = frozenset(
-    normalise(m).replace(" ", "")
-    for m in (*QUALTRICS_META, *GOOGLE_META, *MSFORMS_META, *SURVEYMONKEY_META)
-)
+_META = frozenset(normalise(m).replace(" ", "") for t in TOOLS for m in t.metadata)
 _CUSTOM = re.compile(r"customdata\d*|customvariable\d*")
 
 

@@ -12,9 +12,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PAOS = ROOT / "paos"
 MAX_LINES = 600
-# Modules still over MAX_LINES, each owned by a change under way (issue 21): the
-# test fails as soon as one of them is fixed, so the exception is removed with it.
-STILL_LONG: set[str] = set()
 # paos imports inside a function, each for a reason other than a cycle (a cycle is
 # refused by the layers contract whichever way it is written).
 # The public API (paos.api) imports each command's machinery when the command is
@@ -106,12 +103,5 @@ def test_no_module_over_600_lines():
         str(p.relative_to(ROOT)): n
         for p in sorted(PAOS.rglob("*.py"))
         if (n := _lines(str(p.relative_to(ROOT)))) > MAX_LINES
-        and str(p.relative_to(ROOT)) not in STILL_LONG
     }
     assert not long, long
-
-
-@pytest.mark.parametrize("rel", sorted(STILL_LONG))
-@pytest.mark.xfail(strict=True, reason="over 600 lines; split under way (issue 21)")
-def test_still_long_module_is_split(rel):
-    assert _lines(rel) <= MAX_LINES

@@ -67,6 +67,7 @@ golden: setup  # rewrite tests/golden/ after an intended change of numbers or wo
 
 bench: setup
 	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_robustness.py
 	$(BIN)/python bench/bench_run.py
 	$(BIN)/python bench/bench_floor.py
 	$(BIN)/python bench/bench_score_start.py

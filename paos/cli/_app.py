@@ -4,6 +4,7 @@ failure with its exit status, Ctrl-C and SIGTERM, and where lines go."""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -131,5 +132,17 @@ def written(result: paos.RunResult) -> None:
         typer.echo(str(path))
 
 
-def main() -> None:  # pragma: no cover - console entry for `python -m paos`
-    sys.exit(app())
+def main() -> None:
+    """The console entry (`paos`, `python -m paos`): the app, and a result that
+    cannot be written to standard output (a full disk, a closed pipe) as one line
+    and exit status 1, as any fault of the environment, never a traceback."""
+    try:
+        app()  # exits itself; click already ends a closed pipe (`paos ... | head`) quietly
+    except OSError as exc:
+        try:
+            sys.stderr.write(
+                f"paos: the result could not be written to standard output "
+                f"({exc.strerror or exc}); check the disk or the file it goes to\n"
+            )
+        finally:
+            os._exit(1)  # stdout's buffer cannot be flushed: skip the flush at exit

@@ -299,6 +299,8 @@ def run_batch(
     PowerPoint master, is refused before any work starts."""
     if executor not in ("local", "dask"):
         raise PaosError(f"unknown executor {executor!r} (local or dask)")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise PaosError(f"--jobs must be a whole number of at least 1, not {jobs!r}")
     sources = discover(Path(os.path.abspath(portfolio)))
     master = None
     if pptx_template and not scores_only:

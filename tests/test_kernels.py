@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -171,7 +173,8 @@ def _scan_output(notebook: Path) -> tuple[int, list[str]]:
 def test_two_engagements_through_one_worker_share_nothing(tmp_path, monkeypatch):
     """The isolation proof of item 3: one worker's template gives the kernels of two
     engagements of two clients, one after the other; the first client's name (in its
-    engagement.yaml and quoted in its evidence) is nowhere in the second's kernel (any
+    engagement.yaml, quoted in its evidence and in the name of the folder its kernel
+    works in, which the template never sees) is nowhere in the second's kernel (any
     object it can reach, polars frames included), its notebook, its files or the
     temporary folder. The same scan finds it in the first kernel: it can fail."""
     from paos.deliverables import _kernels
@@ -187,7 +190,8 @@ def test_two_engagements_through_one_worker_share_nothing(tmp_path, monkeypatch)
         scan = _with_scan(notebook_path(), tmp_path)
         runs = {}
         for name, engagement in (("first", first), ("second", second)):
-            folder = tmp_path / f"out-{name}"
+            # the first kernel works in a folder named with the token too
+            folder = tmp_path / (f"out-{TOKEN}" if name == "first" else f"out-{name}")
             folder.mkdir()
             nb = folder / "diagnostic.ipynb"
             shutil.copyfile(scan, nb)
@@ -222,7 +226,7 @@ def test_a_published_run_without_a_usable_results_json_is_scored_for_the_store(t
 
 
 def test_a_template_ends_when_the_process_that_started_it_is_killed():
-    """Its stdin, which only that process holds, reaches its end: no template (nor a
+    """Its channel, whose other end only that process holds, reaches its end: no template (nor a
     kernel of it) outlives a killed worker, whichever thread started it."""
     import subprocess
     import sys
@@ -249,3 +253,196 @@ def test_a_template_ends_when_the_process_that_started_it_is_killed():
         worker.kill()
         worker.wait()
     template.wait(timeout=30)
+
+
+# A kernel forked from a template that runs this file (`exec_lines`) and exits: it
+# writes what it was given and what it inherited to probe.json in its folder.
+_PROBE = """
+import json, os, sys
+with open("probe.json", "w") as f:
+    json.dump({"cwd": os.getcwd(), "mark": os.environ.get("PAOS_TEST_MARK"),
+               "rfc3987_syntax": repr(sys.modules.get("rfc3987_syntax", "absent"))}, f)
+os._exit(0)
+"""
+
+
+def _probe_argv(folder: Path) -> list[str]:
+    (folder / "probe.py").write_text(_PROBE, encoding="utf-8")
+    code = f"exec(open({str(folder / 'probe.py')!r}).read())"
+    return ["-f", str(folder / "kernel.json"), f"--IPKernelApp.exec_lines={code}"]
+
+
+def _wait_for(path: Path, within: float = 60.0) -> dict:
+    deadline = time.monotonic() + within
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} not written"
+        time.sleep(0.1)
+    time.sleep(0.2)  # written whole
+    return json.loads(path.read_text("utf-8"))
+
+
+def _in_memory(pid: int, needle: bytes) -> list[str]:
+    """The readable mappings of process `pid` that hold `needle` (its memory read
+    through /proc, as its parent or root may)."""
+    found = []
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            fields = line.split()
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            if not fields[1].startswith("r") or fields[-1] in ("[vvar]", "[vsyscall]"):
+                continue
+            tail = b""
+            for at in range(start, end, 1 << 24):
+                try:
+                    mem.seek(at)
+                    chunk = tail + mem.read(min(1 << 24, end - at))
+                except (OSError, ValueError, OverflowError):
+                    break
+                if needle in chunk:
+                    found.append(line.strip())
+                    break
+                tail = chunk[-len(needle) :]
+    return found
+
+
+@pytest.fixture(scope="module")
+def template():
+    from paos.deliverables import _kernels
+
+    template = _kernels.Template()
+    yield template
+    template.close()
+
+
+@pytest.mark.slow
+def test_the_template_never_holds_an_engagements_request(template, tmp_path):
+    """Item 4 of the review: the request (argv, working folder, environment) reaches
+    the forked child alone; the template's memory, which each later kernel copies,
+    never held it."""
+    import uuid
+
+    marker = f"paos-mark-{uuid.uuid4().hex}"
+    folder = tmp_path / f".{marker}.staging"
+    folder.mkdir()
+    env = {**os.environ, "PAOS_TEST_MARK": marker}
+    template.fork(_probe_argv(folder), str(folder), env, True)
+    probe = _wait_for(folder / "probe.json")
+    assert probe["cwd"] == str(folder) and probe["mark"] == marker  # the child got it
+    assert _in_memory(template.pid, marker.encode()) == []
+    assert template.alive()
+
+
+@pytest.mark.slow
+def test_the_template_skips_what_paos_processes_skip(template, tmp_path):
+    """Item 8 of the review: the template runs `paos._startup.start()` before its
+    imports, so neither it nor a kernel forked from it imports rfc3987_syntax."""
+    template.fork(_probe_argv(tmp_path), str(tmp_path), dict(os.environ), True)
+    probe = _wait_for(tmp_path / "probe.json")
+    assert probe["rfc3987_syntax"] == "None"
+
+
+@pytest.mark.slow
+def test_a_template_that_did_not_answer_is_retired_not_closed_under_its_kernels(
+    tmp_path, monkeypatch
+):
+    """Item 3 of the review: a fork that times out makes the next engagement get a new
+    template, but the old one is only closed once its kernels have ended (another
+    thread's engagement may still run in one); the request that timed out never
+    becomes a kernel (its connection file is the fallback kernel's)."""
+    import psutil
+
+    from paos.deliverables import _kernels
+
+    monkeypatch.setattr(_kernels, "_shared", None)
+    monkeypatch.setattr(_kernels, "_retired", [], raising=False)
+    first = _kernels.shared()
+    assert first is not None
+    kernel = None
+    try:
+        pid = first.fork(["-f", str(tmp_path / "k1.json")], str(tmp_path), dict(os.environ), True)
+        kernel = psutil.Process(pid)
+        monkeypatch.setattr(_kernels, "_FORK", 1.0)
+        os.kill(first.pid, signal.SIGSTOP)
+        try:
+            with pytest.raises(_kernels.TemplateError):
+                first.fork(["-f", str(tmp_path / "k2.json")], str(tmp_path), dict(os.environ), True)
+        finally:
+            os.kill(first.pid, signal.SIGCONT)
+        template = psutil.Process(first.pid)
+        deadline = time.monotonic() + 6  # a late kernel would have started by then
+        while time.monotonic() < deadline and not (tmp_path / "k2.json").exists():
+            time.sleep(0.2)
+        running = [c for c in template.children() if c.status() != psutil.STATUS_ZOMBIE]
+        assert running == [kernel] and not (tmp_path / "k2.json").exists()
+        assert _kernels.shared() is not first
+        time.sleep(1)
+        assert kernel.is_running() and kernel.status() != psutil.STATUS_ZOMBIE
+        kernel.kill()
+        kernel.wait(10)
+        _kernels.shared()  # the retired template has no kernel left: closed
+        assert first._proc.poll() is not None
+    finally:
+        if kernel is not None and kernel.is_running():
+            kernel.kill()
+        _kernels._close_shared()
+
+
+def test_a_template_that_cannot_start_leaves_the_kernel_to_be_launched(monkeypatch):
+    """Item 3 of the review: no process or file descriptor left for a template costs
+    the engagement nothing; its kernel is launched the usual way."""
+    from paos.deliverables import _kernels
+
+    def no_template():
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(_kernels, "_shared", None)
+    monkeypatch.setattr(_kernels, "Template", no_template)
+    assert _kernels.shared() is None
+
+
+def test_a_kernel_whose_template_died_before_it_looked_exits():
+    """Item 7 of the review: a child compares its parent with the template's pid taken
+    before the fork; were it read after, a template dead in between would pass (the
+    child's parent is then another process) and the child would run on alone."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    code = (
+        "import os, signal, socket, time\n"
+        "from paos.deliverables import _zygote\n"
+        "template = os.getpid()\n"
+        "mine, theirs = socket.socketpair()\n"
+        "real = os.setsid\n"
+        "def setsid():\n"  # the child's first step: the template dies before it
+        "    print(os.getpid(), flush=True)\n"
+        "    os.kill(template, signal.SIGKILL)\n"
+        "    while os.getppid() == template:\n"
+        "        time.sleep(0.01)\n"
+        "    return real()\n"
+        "os.setsid = setsid\n"
+        "_zygote._fork(theirs.fileno(), os.open(os.devnull, os.O_RDWR))\n"
+        "time.sleep(60)\n"
+    )
+    script = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    child = None
+    try:
+        assert script.stdout is not None
+        child = psutil.Process(int(script.stdout.readline()))
+        script.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if child.status() == psutil.STATUS_ZOMBIE:
+                    break
+            except psutil.NoSuchProcess:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the child of a dead template runs on")
+    finally:
+        script.kill()
+        script.wait()
+        if child is not None and child.is_running():
+            child.kill()

@@ -6,9 +6,11 @@ forked from it: a new process per engagement, as before, without paying the
 imports (about 1.5 CPU-s) again. jupyter_client drives the kernel as any other: the
 `ForkProvisioner` (its provisioning API) only replaces how the process is started;
 connection file, sockets, messages, interrupts and shutdown are jupyter_client's.
-If the template cannot fork (it died, it is stuck), the kernel is launched the usual
-way and the next engagement gets a new template: a template's failure costs time,
-never an engagement. docs/architecture.md says why this and not a reused kernel.
+If the template cannot start or fork (it died, it is stuck), the kernel is launched
+the usual way and the next engagement gets a new template: a template's failure
+costs time, never an engagement. The old one is retired, not closed, while a kernel
+forked from it runs (another thread's engagement), since its kernels end with it.
+docs/architecture.md says why this and not a reused kernel.
 """
 
 from __future__ import annotations
@@ -17,15 +19,19 @@ import json
 import os
 import select
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
+import time
 from typing import Any
 
 from jupyter_client.provisioning import LocalProvisioner
 
 _READY = 120.0  # seconds the template may take to import
 _FORK = 30.0  # seconds a fork may take to be answered
+_DEADLINE = struct.Struct("d")  # as paos.deliverables._zygote reads it
 
 
 class TemplateError(Exception):
@@ -36,7 +42,7 @@ class Template:
     """A kernel template process of this worker (see `paos.deliverables._zygote`)."""
 
     def __init__(self) -> None:
-        read, write = os.pipe()
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._proc = subprocess.Popen(
                 [
@@ -44,66 +50,110 @@ class Template:
                     "-P",
                     "-m",
                     "paos.deliverables._zygote",
-                    str(write),
+                    str(theirs.fileno()),
                     str(os.getpid()),
                 ],
-                stdin=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-                pass_fds=(write,),
+                pass_fds=(theirs.fileno(),),
                 cwd=os.sep,
             )
+        except BaseException:
+            mine.close()
+            raise
         finally:
-            os.close(write)
-        self._replies = os.fdopen(read, "rb")
+            theirs.close()
+        self._channel = mine
         self._lock = threading.Lock()
         self._broken = False
         self.pid = self._proc.pid
         self._ready: dict | None = None
 
     def _reply(self, timeout: float) -> dict:
-        ready, _, _ = select.select([self._replies], [], [], timeout)
-        line = self._replies.readline() if ready else b""
-        if not line:
+        ready, _, _ = select.select([self._channel], [], [], timeout)
+        data = self._channel.recv(4096) if ready else b""
+        if not data:
             self._broken = True
             raise TemplateError("the kernel template did not answer")
-        return json.loads(line)
+        return json.loads(data)
 
     def alive(self) -> bool:
         return not self._broken and self._proc.poll() is None
 
+    def busy(self) -> bool:
+        """Whether a kernel forked from it still runs."""
+        import psutil
+
+        if self._proc.poll() is not None:
+            return False
+        try:
+            children = psutil.Process(self.pid).children()
+        except psutil.Error:
+            return False
+        for child in children:
+            try:
+                if child.status() != psutil.STATUS_ZOMBIE:
+                    return True
+            except psutil.Error:
+                pass
+        return False
+
     def fork(self, argv: list[str], cwd: str, env: dict[str, str], stderr_null: bool) -> int:
         """The pid of a new kernel forked from the template, running ipykernel with
-        `argv` in `cwd` with `env`."""
+        `argv` in `cwd` with `env`. The template gets a deadline and the child's end
+        of a new channel, nothing else: the request goes to the child alone, so no
+        engagement's data is ever in the template's memory, which later kernels copy.
+        A child forked after the worker stopped waiting finds its channel closed
+        empty and exits."""
+        request = {"argv": argv, "cwd": cwd, "env": env, "stderr_null": stderr_null}
+        mine, pid = self._fork()
+        with mine:
+            try:  # to the child alone
+                mine.settimeout(_FORK)
+                mine.sendall(json.dumps(request).encode())
+            except OSError as exc:
+                raise TemplateError(f"the forked kernel took no request ({exc})") from None
+        return pid
+
+    def _fork(self) -> tuple[socket.socket, int]:
+        """A child forked by the template, and the worker's end of its channel."""
         with self._lock:
             if not self.alive():
                 raise TemplateError("the kernel template is not running")
             try:
                 if self._ready is None:
                     self._ready = self._reply(_READY)
-                request = {"argv": argv, "cwd": cwd, "env": env, "stderr_null": stderr_null}
-                assert self._proc.stdin is not None
-                self._proc.stdin.write((json.dumps(request) + "\n").encode())
-                self._proc.stdin.flush()
-                answer = self._reply(_FORK)
+                mine, theirs = socket.socketpair()
             except (OSError, ValueError) as exc:
                 self._broken = True
                 raise TemplateError(f"the kernel template failed ({exc})") from None
+            try:
+                with theirs:
+                    deadline = _DEADLINE.pack(time.monotonic() + _FORK)
+                    socket.send_fds(self._channel, [deadline], [theirs.fileno()])
+                answer = self._reply(_FORK)
+            except (OSError, ValueError) as exc:
+                mine.close()  # a child forked late finds its channel closed, and exits
+                self._broken = True
+                raise TemplateError(f"the kernel template failed ({exc})") from None
+            except TemplateError:
+                mine.close()
+                raise
             if "pid" not in answer:
+                mine.close()
                 raise TemplateError(f"the kernel template could not fork ({answer.get('error')})")
-            return int(answer["pid"])
+            return mine, int(answer["pid"])
 
     def close(self) -> None:
-        """End the template (its stdin closed, killed if it lingers); kernels it forked
+        """End the template (its channel closed, killed if it lingers); kernels it forked
         and that still run end with it."""
         self._broken = True
+        self._channel.close()
         try:
-            if self._proc.stdin:
-                self._proc.stdin.close()
             self._proc.wait(5)
-        except (OSError, subprocess.TimeoutExpired):
+        except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
-        self._replies.close()
 
 
 class _Forked:
@@ -198,23 +248,34 @@ def fork_from(km, template: Template) -> None:
 
 _shared_lock = threading.Lock()
 _shared: Template | None = None
+_retired: list[Template] = []
 
 
-def shared() -> Template:
+def shared() -> Template | None:
     """This process's kernel template, started (again) if it is not running: a
-    batch worker forks all its engagements' kernels from one."""
+    batch worker forks all its engagements' kernels from one. None if none can be
+    started (the kernel is launched the usual way). A template that failed is
+    retired, not closed: kernels forked from it may still run engagements of other
+    threads, and they end with it; it is closed once they have ended."""
     global _shared
     with _shared_lock:
-        if _shared is None or not _shared.alive():
-            if _shared is not None:
-                _shared.close()
-            _shared = Template()
+        if _shared is not None and not _shared.alive():
+            _retired.append(_shared)
+            _shared = None
+        for old in [t for t in _retired if not t.busy()]:
+            _retired.remove(old)
+            old.close()
+        if _shared is None:
+            try:
+                _shared = Template()
+            except (OSError, subprocess.SubprocessError):
+                return None
         return _shared
 
 
 def _close_shared() -> None:
-    if _shared is not None:
-        _shared.close()
+    for template in [*_retired, *([_shared] if _shared is not None else [])]:
+        template.close()
 
 
 import atexit  # noqa: E402 - registered after the template it closes

@@ -2,27 +2,34 @@
 imports, and forks a new kernel from itself for each engagement (issue 22, item 3).
 
 Run by a batch worker (`paos.deliverables._kernels.Template`) as
-`python -P -m paos.deliverables._zygote REPLY_FD PARENT_PID` (`-P`: no working
-folder on its import path, so nothing in the folder it starts in is imported). It imports ipykernel and
-the libraries of the notebook, then reads one request per line on stdin (JSON: the
-kernel's argv, working folder, environment) and answers on REPLY_FD with the pid of
-a forked child that runs ipykernel with that argv. The child is a new process, so
-nothing of one engagement can be reached from the next: the template itself never
-sees evidence, never runs a query, and has no thread of its own.
+`python -P -m paos.deliverables._zygote CHANNEL_FD PARENT_PID` (`-P`: no working
+folder on its import path, so nothing in the folder it starts in is imported). It
+runs paos's process set-up (`paos._startup`) and imports ipykernel and the libraries
+of the notebook, then serves its channel (a Unix socket, one message a request):
+each request is a deadline and, passed with it, the child's end of a new channel;
+the template forks, answers with the child's pid, and forgets the channel. The
+child reads its request (the kernel's argv, working folder, environment) from its
+channel and runs ipykernel with it. So no engagement's data is ever in the
+template's memory, which each later kernel copies (issue 22, review item 4): the
+template never sees evidence, a path or an environment, never runs a query, and has
+no thread of its own. A request whose deadline has passed is not forked; a child
+forked after the worker stopped waiting finds its channel closed empty and exits,
+so a late fork never becomes a kernel beside the one launched instead.
 
 What must not happen before the fork (libraries whose threads do not survive it):
 no polars query (its thread pool is made on the first one), no chart drawn
 (vl-convert's JavaScript engine starts on the first chart). Imports alone start
 none of those; each child starts them on first use, as a new kernel does.
 
-The template ends when the worker that started it ends, however it ends (its stdin,
-which only the worker holds, reaches its end; not PR_SET_PDEATHSIG, which would
-fire when the worker *thread* that started it ends, as a Dask worker's thread may),
-and each kernel dies with the template (PR_SET_PDEATHSIG: the template has one
-thread), so a killed batch leaves nothing running; each kernel is in a
-session of its own (as jupyter_client starts kernels) and polls its parent, the
-template, like any kernel polls the process that launched it. The template reaps its
-children (SIGCHLD), so their CPU counts for the worker's tree as a kernel's does.
+The template ends when the worker that started it ends, however it ends (its
+channel, whose other end only the worker holds, reaches its end; not
+PR_SET_PDEATHSIG, which would fire when the worker *thread* that started it ends, as
+a Dask worker's thread may), and each kernel dies with the template
+(PR_SET_PDEATHSIG: the template has one thread), so a killed batch leaves nothing
+running; each kernel is in a session of its own (as jupyter_client starts kernels)
+and polls its parent, the template, like any kernel polls the process that launched
+it. The template reaps its children (SIGCHLD), so their CPU counts for the worker's
+tree as a kernel's does.
 """
 
 from __future__ import annotations
@@ -31,9 +38,17 @@ import ctypes
 import json
 import os
 import signal
+import socket
+import struct
 import sys
+import time
+
+from paos import _startup
 
 _PR_SET_PDEATHSIG = 1
+# A request to fork: the time (`time.monotonic()`, the system's clock) after which
+# the worker no longer waits for the child.
+_DEADLINE = struct.Struct("d")
 
 # What a deliverable's kernel imports: the notebook's modules (and through them
 # polars, pandera, altair, vl-convert, openpyxl ...), and ipykernel's own. Lazy
@@ -81,20 +96,29 @@ def _reap(*_) -> None:
             return
 
 
-def _kernel(request: dict, reply_fd: int) -> None:
-    """In the forked child: become a kernel as jupyter_client would have launched
-    it, then exit (never returns)."""
+def _request(chan: int) -> dict:
+    """The child's request, read from its own channel to its end (the worker writes it
+    there once the template has answered with the child's pid, then closes it)."""
+    with os.fdopen(chan, "rb") as stream:
+        return json.loads(stream.read())
+
+
+def _kernel(chan: int, channel: int, template: int) -> None:
+    """In the forked child of process `template`: read its request from `chan`,
+    become a kernel as jupyter_client would have launched it, then exit (never
+    returns). A child whose template has gone, or whose request never comes (the
+    worker gave up waiting for the fork: its channel ends empty), exits."""
     code = 1
     try:
         os.setsid()  # a session of its own, so an interrupt reaches it alone
-        parent = os.getppid()
-        _die_with_parent(parent)
+        _die_with_parent(template)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         null = os.open(os.devnull, os.O_RDWR)
-        os.dup2(null, reply_fd)  # the template's channel, its number kept taken
+        os.dup2(null, channel)  # the template's channel, its number kept taken
         os.dup2(null, 0)
+        request = _request(chan)
         if request.get("stderr_null"):
             os.dup2(null, 2)
         os.close(null)
@@ -106,7 +130,7 @@ def _kernel(request: dict, reply_fd: int) -> None:
         from ipykernel.kernelapp import IPKernelApp
 
         IPKernelApp.launch_instance(
-            argv=[*request["argv"], f"--IPKernelApp.parent_handle={parent}"]
+            argv=[*request["argv"], f"--IPKernelApp.parent_handle={template}"]
         )
         code = 0
     except SystemExit as exc:
@@ -124,31 +148,61 @@ def _kernel(request: dict, reply_fd: int) -> None:
             os._exit(code)
 
 
+def _fork(chan: int, channel: int) -> int:
+    """Fork a kernel that reads its request from `chan`; its pid. The template's pid
+    is taken before the fork: the child compares its parent with it, and if the
+    template has died in between, the child's parent is another process."""
+    template = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        _kernel(chan, channel, template)
+    return pid
+
+
+def _serve(channel: socket.socket) -> None:
+    """Answer the worker until it closes its end: for each message (a deadline and
+    the child's channel, nothing of the engagement), fork a child, unless the
+    deadline has passed (the worker no longer waits for it)."""
+    while True:
+        data, fds, _flags, _addr = socket.recv_fds(channel, 64, 4)
+        if not data and not fds:
+            return  # the worker has gone
+        for extra in fds[1:]:
+            os.close(extra)
+        if not fds or len(data) != _DEADLINE.size:
+            answer: dict = {"error": "a malformed request"}
+        elif time.monotonic() > _DEADLINE.unpack(data)[0]:
+            answer = {"error": "asked too late"}
+        else:
+            try:
+                answer = {"pid": _fork(fds[0], channel.fileno())}
+            except OSError as exc:
+                answer = {"error": f"{type(exc).__name__}: {exc}"}
+        if fds:
+            os.close(fds[0])  # the child's alone
+        channel.send(json.dumps(answer).encode())
+
+
 def main(argv: list[str]) -> None:
-    reply_fd, parent = int(argv[0]), int(argv[1])
+    channel_fd, parent = int(argv[0]), int(argv[1])
     if os.getppid() != parent:  # the worker has gone already
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch stops us with its workers
-    reply = os.fdopen(reply_fd, "w", buffering=1)
+    channel = socket.socket(fileno=channel_fd)
     import importlib
 
+    _startup.start()  # what paos's processes skip, the kernels forked from it too
     for name in PRELOAD:
         try:
             importlib.import_module(name)
         except ImportError:  # an optional piece: the kernel imports it itself, or fails
             pass
     signal.signal(signal.SIGCHLD, _reap)
-    reply.write(json.dumps({"ready": os.getpid()}) + "\n")
-    for line in sys.stdin:
-        try:
-            request = json.loads(line)
-            pid = os.fork()
-        except (ValueError, OSError) as exc:
-            reply.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
-            continue
-        if pid == 0:
-            _kernel(request, reply_fd)
-        reply.write(json.dumps({"pid": pid}) + "\n")
+    channel.send(json.dumps({"ready": os.getpid()}).encode())
+    try:
+        _serve(channel)
+    except OSError:
+        pass  # the worker's end is broken: it has gone
 
 
 if __name__ == "__main__":

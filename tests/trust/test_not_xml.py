@@ -80,4 +80,5 @@ def test_the_portfolio_report_of_such_a_store_renders(tmp_path):
     _store_with_industry(tmp_path / "store", "logis\ufffetic")
     result = run_portfolio_report(tmp_path / "store", tmp_path / "out", progress=None)
     assert (result.folder / "portfolio_benchmark.pdf").stat().st_size > 0
-    assert "logis\ufffdtic" in (result.folder / "portfolio_benchmark.html").read_text()
+    # named as the report names an industry (a capital first, `shown_name`)
+    assert "Logis\ufffdtic" in (result.folder / "portfolio_benchmark.html").read_text()

@@ -70,6 +70,7 @@ def test_a_spec_that_fails_is_an_error_for_that_chart_only(engine):
     assert chart_engine.running()  # one bad chart does not stop the engine
 
 
+@pytest.mark.slow  # a few hundred charts through the JavaScript engine
 def test_many_charts_in_flight_arrive_in_order(engine):
     d = report.deliverable(DEMO / "northwind-2026-09")
     big = charts.spec(sections.CHARTS["divergence"](d))  # about 60 kB of SVG each
@@ -225,6 +226,7 @@ def test_sections_draw_their_chart_when_not_sent_ahead(validating):
     assert len(validating) == 1 and set(d.drawings) == {"divergence"}
 
 
+@pytest.mark.slow  # every chart of the check and the portfolio validated by the engine
 def test_check_and_portfolio_charts_are_valid_vega_lite(validating, tmp_path):
     assert "<svg" in str(
         check_page.architecture_check(check.assess(DATA / "checks" / "globex-2026-11.yaml"))

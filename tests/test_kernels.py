@@ -225,6 +225,7 @@ def test_a_published_run_without_a_usable_results_json_is_scored_for_the_store(t
     assert row.equals(store_rows(score_evidence(evidence)).drop("run_at"))
 
 
+@pytest.mark.slow  # a template process: ipykernel, polars, altair and vl-convert imported
 def test_a_template_ends_when_the_process_that_started_it_is_killed():
     """Its channel, whose other end only that process holds, reaches its end: no template (nor a
     kernel of it) outlives a killed worker, whichever thread started it."""

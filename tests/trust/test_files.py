@@ -324,6 +324,7 @@ def test_a_full_disk_during_the_pdf_stage(tmp_path, monkeypatch):
     assert not (tmp_path / "s").exists() or not list((tmp_path / "s").rglob("*.parquet"))
 
 
+@pytest.mark.slow  # two batches, each with its worker processes
 def test_a_workbook_that_is_not_a_zip_fails_alone(tmp_path):
     pf = _portfolio(tmp_path / "pf", "meridian-2026-06")
     (pf / "broken.xlsx").write_bytes(b"this is not a zip file")

@@ -118,22 +118,6 @@ CHARTS = {
 }
 
 
-# The sections of an engagement's deliverable in page order, as the diagnostic
-# notebook shows them (one cell each).
-PAGES = (
-    "executive_summary",
-    "priority_matrix",
-    "roadmap",
-    "dimension_pages",
-    "divergence",
-    "reassessment",
-    "benchmark",
-    "evidence_appendix",
-    "methodology",
-    "reproducibility",
-)
-
-
 def draw_charts(d: Deliverable) -> None:
     """Send every chart of the deliverable to the chart engine now: it draws them
     while the notebook goes on, and each section then takes its own. Optional:

@@ -3,7 +3,10 @@ imports, and forks a new kernel from itself for each engagement (issue 22, item 
 
 Run by a batch worker (`paos.deliverables._kernels.Template`) as
 `python -P -m paos.deliverables._zygote CHANNEL_FD PARENT_PID` (`-P`: no working
-folder on its import path, so nothing in the folder it starts in is imported). It
+folder on its import path, so nothing in the folder it starts in is imported). A
+program, not library code: nothing imports it into a caller's process, so its signal
+handlers, `dup2`, `chdir` and environment changes (in the template and in each forked
+kernel) change only processes paos started for that one purpose. It
 runs paos's process set-up (`paos._startup`) and imports ipykernel and the libraries
 of the notebook, then serves its channel (a Unix socket, one message a request):
 each request is a deadline and, passed with it, the child's end of a new channel;

@@ -14,7 +14,7 @@ from unittest import mock
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
@@ -26,6 +26,7 @@ from paos.method.results import contract, summary_text
 from paos.method.robustness import robustness
 from paos.method.store import STORE_SCHEMA, _read_run, contract_from_row, store_rows
 from tests.builders import RB, evidence, gap
+from tests.profiles import PROFILE
 from tests.test_reference import PROPERTY_SETTINGS, engagements, engine_evidence
 
 SIGNALS = [s.id for s in RB.signals]
@@ -296,7 +297,9 @@ def _same(got: dict, want: dict) -> None:
     assert {g["signal_id"]: (g["changed_in"], g["robust"]) for g in got["gaps"]} == want["gaps"]
 
 
-@PROPERTY_SETTINGS
+# Rescoring every variant from scratch costs about 0.5 s an example: the inner loop
+# (`dev` profile) tries 5, `make test` (`ci`) all of PROPERTY_SETTINGS's.
+@settings(PROPERTY_SETTINGS, max_examples=PROPERTY_SETTINGS.max_examples if PROFILE == "ci" else 5)
 @given(st.lists(engagements(), min_size=1, max_size=3))
 def test_matches_rescoring_every_variant(batch):
     """Several engagements at once (stakeholder ids shared across them): each one's

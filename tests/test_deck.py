@@ -44,6 +44,17 @@ def test_another_rulebook_is_named_on_page_one():
     assert "by day 60" in text
 
 
+def test_the_priority_matrix_names_every_gap_by_its_signal_name(demo):
+    """Names, not codes: each gap of the matrix chart is its signal's name (with the
+    escalation and one-stakeholder marks), never the signal id."""
+    sections.draw_charts(demo)
+    svg = sections.roadmap(demo).html
+    matrix = svg[svg.index('class="matrix"') :]
+    for g in demo.contract["gaps"]:
+        assert f">{demo.names[g['signal_id']]}" in matrix, g["signal_id"]
+        assert g["signal_id"] not in matrix
+
+
 def test_priorities_say_what_to_build(demo):
     text = " ".join(sections.priority_matrix(demo).text().split())
     row = text[text.index("1 Rules of engagement ECO-04") : text.index("2 Exclusion criteria")]

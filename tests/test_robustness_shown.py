@@ -53,7 +53,8 @@ def test_matrix_roadmap_and_dimensions_mark_it(fragile):
     matrix = sections.priority_matrix(d)
     assert "† depends on one stakeholder: leaving out" in matrix.text()
     roadmap_html = sections.roadmap(d).html
-    assert f">{sid}*†<" in roadmap_html or f">{sid}†<" in roadmap_html  # in the matrix
+    name = d.names[sid]
+    assert f">{name}*†<" in roadmap_html or f">{name}†<" in roadmap_html  # in the matrix
     roadmap = sections.roadmap(d).text()
     assert f"{d.names[sid]} {sid} 1.88 †" in roadmap
     dims = sections.dimension_pages(d).text()

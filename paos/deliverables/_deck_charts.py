@@ -34,7 +34,7 @@ def _matrix_chart(d: Deliverable):
     prio = {(r["severity"], t): r["priority"] for r in d.rulebook["priority"] for t in r["tiers"]}
     gaps = [{**g, "tier": d.tier(g["dimension"])} for g in d.contract["gaps"]]
     return charts.priority_matrix(
-        gaps, prio, d.rulebook["tiers"], severities(d.rulebook), priorities(d.rulebook)
+        gaps, prio, d.rulebook["tiers"], severities(d.rulebook), priorities(d.rulebook), d.names
     )
 
 

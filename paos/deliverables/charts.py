@@ -210,22 +210,31 @@ def priority_matrix(
     tiers: dict[int, str],
     severities: list[str],
     priorities: list[str],
+    names: dict[str, str],
 ) -> alt.Chart:
-    """Every gap placed by severity (rows, most severe on top) and tier (columns);
-    each cell coloured (by the priority's rank in `priorities`) and labelled by the
-    priority the rulebook gives it."""
+    """Every gap, by its signal's name, placed by severity (rows, most severe on top)
+    and tier (columns); each cell coloured (by the priority's rank in `priorities`)
+    and labelled by the priority the rulebook gives it. A row is as tall as its
+    fullest cell: one line per gap, under the cell's priority."""
+    PAD = 1.3  # a row's lines beside its names: the priority tag and a margin
     tier_ids = list(tiers)
-    n_rows = len(severities)
-    top = {s: n_rows - i for i, s in enumerate(severities)}  # row's upper edge
+    count: dict[tuple[str, int], int] = {}
+    for g in gaps:
+        count[(g["severity"], g["tier"])] = count.get((g["severity"], g["tier"]), 0) + 1
+    lines = {s: max([1, *(count.get((s, t), 0) for t in tier_ids)]) for s in severities}
+    total = sum(lines[s] + PAD for s in severities)  # in text lines: tag, names, padding
+    top, y = {}, total
+    for s in severities:  # each row's upper edge, most severe on top
+        top[s], y = y, y - (lines[s] + PAD)
     cells = [
         {
             "x": i,
             "x2": i + 1,
-            "y": top[s] - 1,
+            "y": top[s] - lines[s] - PAD,
             "y2": top[s],
             "priority": priority_of[(s, t)],
             "tx": i + 0.04,
-            "ty": top[s] - 0.08,
+            "ty": top[s] - 0.32,
         }
         for i, t in enumerate(tier_ids)
         for s in severities
@@ -235,23 +244,24 @@ def priority_matrix(
     for g in gaps:
         key = (g["severity"], g["tier"])
         k = seen[key] = seen.get(key, -1) + 1
-        col, row = k % 3, k // 3
         points.append(
             {
-                "x": tier_ids.index(g["tier"]) + 0.2 + col * 0.3,
-                "y": top[g["severity"]] - 0.38 - row * 0.2,
-                "label": g["signal_id"]
+                "x": tier_ids.index(g["tier"]) + 0.06,
+                "y": top[g["severity"]] - 1.22 - k,
+                "label": names.get(g["signal_id"], g["signal_id"])
                 + ("*" if g["escalated"] else "")
                 + ("†" if g.get("robust") is False else ""),
             }
         )
     heads = [
-        {"x": i + 0.5, "y": n_rows + 0.12, "label": f"Tier {t}: {name}"}
+        {"x": i + 0.5, "y": total + 0.7, "label": f"Tier {t}: {name}"}
         for i, (t, name) in enumerate(tiers.items())
     ]
-    rows = [{"x": -0.04, "y": top[s] - 0.5, "label": s} for s in severities]
-    X = alt.Scale(domain=[-0.42, len(tier_ids)], nice=False)
-    Y = alt.Scale(domain=[0, n_rows + 0.3], nice=False)
+    rows = [{"x": -0.04, "y": top[s] - (lines[s] + PAD) / 2, "label": s} for s in severities]
+    width = 680
+    column = width / (len(tier_ids) + 0.34)  # pixels per tier
+    X = alt.Scale(domain=[-0.34, len(tier_ids)], nice=False)
+    Y = alt.Scale(domain=[0, total + 1.3], nice=False)
     rect = (
         alt.Chart(pd.DataFrame(cells))
         .mark_rect(stroke="white", strokeWidth=4)
@@ -284,10 +294,10 @@ def priority_matrix(
     if points:
         layers += (
             alt.Chart(pd.DataFrame(points))
-            .mark_text(fontSize=11, fontWeight="bold", color=INK)
+            .mark_text(align="left", baseline="top", fontSize=10, color=INK, limit=column * 0.94)
             .encode(x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text=alt.Text("label:N"))
         )
-    return layers.properties(width=680, height=80 * n_rows)
+    return layers.properties(width=width, height=round(14 * (total + 1.3)))
 
 
 def divergence_dumbbell(

@@ -21,8 +21,9 @@ from paos import (
     _startup,  # the process set-up of paos's own processes
     printable,
 )
+from paos.cli._lazy import LazyTyper
 
-app = typer.Typer(
+app = LazyTyper(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,

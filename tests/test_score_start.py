@@ -140,3 +140,30 @@ def test_paos_score_builds_only_the_command_called(monkeypatch):
     assert listed == [*COMMANDS, "rulebook"]  # as registered, the sub-app last
     assert "Score an engagement: PAI, dimensions" in shown
     assert "Rulebooks: show one as a methodology card" in shown
+
+
+def test_the_cli_runs_polars_queries_in_memory_and_then_restores_the_default(monkeypatch):
+    """pandera's polars backend collects a query per column check; on polars' default
+    engine each costs four times the in-memory one. The command's queries run in
+    memory (but those that name an engine); the default is back after it."""
+    import polars as pl
+    from polars.lazyframe import engine as engines
+    from typer.testing import CliRunner
+
+    from paos.cli import app
+
+    monkeypatch.delenv("POLARS_ENGINE_AFFINITY", raising=False)
+    seen: list[str] = []
+    real = engines._LocalEngine.collect
+
+    def spy(self, lf, **kwargs):
+        seen.append(self.name)
+        return real(self, lf, **kwargs)
+
+    monkeypatch.setattr(engines._LocalEngine, "collect", spy)
+    result = CliRunner().invoke(app, ["score", str(DEMO)])
+    assert result.exit_code == 0, result.output
+    assert "in-memory" in seen and "auto" not in seen, sorted(set(seen))
+    assert "POLARS_ENGINE_AFFINITY" not in os.environ  # nothing for a child process
+    pl.LazyFrame({"a": [1]}).collect()
+    assert seen[-1] == "auto"

@@ -68,7 +68,8 @@ class LazyGroup(TyperGroup):
 
 
 class LazyTyper(typer.Typer):
-    """`typer.Typer` whose commands and named sub-apps are built on first use."""
+    """`typer.Typer` whose commands and named sub-apps are built on first use. Always
+    a group: the app has a callback, or is added to another as a named sub-app."""
 
     def __init__(self, **kwargs: Any) -> None:
         self._lazy: Lazy = {}

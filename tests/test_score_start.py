@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,9 @@ HEAVY = {
     "matplotlib",
     "scipy",
 }
+# `paos --help`'s commands, in order
+COMMANDS = ["validate", "score", "new", "notebook", "questionnaire", "import", "run", "check"]
+COMMANDS += ["batch", "benchmark", "compare", "portfolio-report"]
 SCORING = {"polars", "pandera", "pandas", "numpy", "pyarrow", "yaml"}
 
 
@@ -106,3 +110,60 @@ def test_scores_only_imports_no_library_of_the_deliverables(tmp_path):
     found = _imported(code)
     assert list((tmp_path / "store").rglob("*.parquet"))  # it did score and write
     assert found & (HEAVY - {"rich"}) == set()  # rich draws the batch's progress
+
+
+def test_paos_score_builds_only_the_command_called(monkeypatch):
+    """typer reads a command's parameters from its signature when it builds it (about
+    1 ms each): `paos score` builds its own command and the app's callback, not the
+    other 14; `paos --help` still lists every command with its help line."""
+    import typer.main
+    from typer.testing import CliRunner
+
+    from paos.cli import app
+
+    read: list[str] = []
+    real = typer.main.get_params_from_function
+
+    def spy(func):
+        read.append(func.__name__)
+        return real(func)
+
+    monkeypatch.setattr(typer.main, "get_params_from_function", spy)
+    result = CliRunner().invoke(app, ["score", str(DEMO)])
+    assert result.exit_code == 0, result.output
+    assert "PAI" in result.output
+    assert set(read) == {"_signals", "score"}
+
+    read.clear()
+    shown = CliRunner().invoke(app, ["--help"]).output
+    listed = re.findall(r"^\S ([a-z][a-z-]*) ", shown, flags=re.M)
+    assert listed == [*COMMANDS, "rulebook"]  # as registered, the sub-app last
+    assert "Score an engagement: PAI, dimensions" in shown
+    assert "Rulebooks: show one as a methodology card" in shown
+
+
+def test_the_cli_runs_polars_queries_in_memory_and_then_restores_the_default(monkeypatch):
+    """pandera's polars backend collects a query per column check; on polars' default
+    engine each costs four times the in-memory one. The command's queries run in
+    memory (but those that name an engine); the default is back after it."""
+    import polars as pl
+    from polars.lazyframe import engine as engines
+    from typer.testing import CliRunner
+
+    from paos.cli import app
+
+    monkeypatch.delenv("POLARS_ENGINE_AFFINITY", raising=False)
+    seen: list[str] = []
+    real = engines._LocalEngine.collect
+
+    def spy(self, lf, **kwargs):
+        seen.append(self.name)
+        return real(self, lf, **kwargs)
+
+    monkeypatch.setattr(engines._LocalEngine, "collect", spy)
+    result = CliRunner().invoke(app, ["score", str(DEMO)])
+    assert result.exit_code == 0, result.output
+    assert "in-memory" in seen and "auto" not in seen, sorted(set(seen))
+    assert "POLARS_ENGINE_AFFINITY" not in os.environ  # nothing for a child process
+    pl.LazyFrame({"a": [1]}).collect()
+    assert seen[-1] == "auto"

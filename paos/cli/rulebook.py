@@ -9,8 +9,9 @@ import typer
 
 import paos
 from paos.cli._app import DEFAULT_RULEBOOK, app, guard
+from paos.cli._lazy import LazyTyper
 
-rulebook_app = typer.Typer(
+rulebook_app = LazyTyper(
     no_args_is_help=True,
     help="Rulebooks: show one as a methodology card, make a tailored copy, check it.",
 )

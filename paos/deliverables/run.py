@@ -17,6 +17,7 @@ launched, not by changing this process's.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -56,6 +57,7 @@ from paos.method.store import write_runs
 
 if TYPE_CHECKING:
     from paos.deliverables._browser import Browser
+    from paos.deliverables._chart_server import ChartServer
     from paos.deliverables._kernels import Template
     from paos.evidence.intake import RawEngagement
 
@@ -235,6 +237,7 @@ def execute_notebook(
     title: str = "",
     shown: dict | None = None,
     kernels: Template | None = None,
+    charts: ChartServer | None = None,
 ) -> None:
     """Run `template` with papermill into `output`, in a kernel whose working folder
     is `cwd`, given when the kernel is launched (papermill's own `cwd=` changes this
@@ -245,14 +248,17 @@ def execute_notebook(
     nbconvert's templates (`paos` too) take the page title from. `shown` gives, for a
     parameter, the value the written notebook records instead of the one it ran with
     (`_shown_paths`). With `kernels`, the kernel is forked from that kernel template
-    (a batch worker's) instead of started anew."""
+    (a batch worker's) instead of started anew; with `charts`, its charts are drawn
+    by that chart server (its address in the kernel's environment alone)."""
     import nbformat
     import papermill as pm
     from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillExecutionError
 
     papermill_engines.register("paos", _engine())
-    start = {"cwd": str(cwd), "stderr": subprocess.DEVNULL}
+    start: dict = {"cwd": str(cwd), "stderr": subprocess.DEVNULL}
+    if charts is not None and charts.environment():
+        start["env"] = {**os.environ, **charts.environment()}  # the kernel's, not ours
     keep: dict = {}
     nb = nbformat.read(str(template), as_version=4)
     if title:
@@ -344,6 +350,7 @@ def run_engagement(
     pptx_template: str | Path | None = None,
     kernels: Template | None = None,
     raw: RawEngagement | None = None,
+    charts: ChartServer | None = None,
 ) -> RunResult:
     """Produce the deliverables of one engagement in `<out>/<engagement id>/`:
     the executed notebook, results.json, gaps.csv, actions.xlsx (the action plan,
@@ -354,63 +361,91 @@ def run_engagement(
     `browser` if given (a batch worker's), else with one launched for this run.
     An `out` or `store` that cannot be written is refused (`FaultError`) before any
     work starts. A batch worker gives its kernel template (`kernels`) and the
-    engagement as it has read it already (`raw`).
+    engagement as it has read it already (`raw`), and its chart server (`charts`).
+    Given neither (`paos run`), the run starts its own first thing (`_own_helpers`).
 
     The evidence is validated here before the notebook runs (bad evidence writes
     nothing), and read, validated and scored by the notebook's kernel; the store
     records what the notebook computed (its results.json, `store.contract_rows`),
     not a second scoring."""
-    # deferred: python-pptx, nbconvert and altair take seconds to import; only the
-    # steps that write a deck, a PDF or a check page need them
-    from paos.deliverables._pptx import check_master
+    own: list = []
+    if kernels is None and charts is None:
+        charts, kernels = own[:] = _own_helpers()
+    try:
+        # deferred: python-pptx, nbconvert and altair take seconds to import; only the
+        # steps that write a deck, a PDF or a check page need them
+        from paos.deliverables._pptx import check_master
 
-    t0 = time.perf_counter()
-    check_master(pptx_template)  # before the evidence is read
-    rulebook = absolute_rulebook(rulebook)
-    engagement = Path(engagement).resolve()
-    book = load_rulebook(rulebook) if rulebook else None
-    evidence = load_evidence([engagement], book, [raw] if raw is not None else None)
-    template = template or for_run(engagement) or notebook_path()  # the engagement's own first
-    if store:
-        separate_folders(out, store)
-    out = writable_folder(out, "--out")  # bad evidence has written nothing
-    if store:
-        store = writable_folder(store, "--store")
-        sweep_leftovers(store)  # what a killed paos process left
-    eid = evidence.engagement_ids()[0]  # validated: safe as a folder name
-    client = evidence.engagements["client"][0]
-    result = deliver(
-        eid,
-        template,
-        {
-            # The notebook runs as `<deliverable>/diagnostic.ipynb` (the kernel works
-            # there): its commentary is its own, relative paths start beside it.
-            "notebook": DIAGNOSTIC,
-            "engagement": engagement,
-            "rulebook": rulebook_parameter(rulebook),
-            "run_date": run_date or "",
-            "store": Path(store) if store else "",
-        },
-        out,
-        force,
-        progress,
-        f"{client} · Partner Architecture Diagnostic",
-        "executive_summary",
-        time.perf_counter() - t0,
-        DIAGNOSTIC,
-        browser,
-        pptx_template=pptx_template,
-        kernels=kernels,
-    )
-    if store:  # record the run once it is published
-        try:
-            write_runs(published_rows(result.folder, evidence, rulebook), store)
-        except OSError as exc:
-            raise FaultError(
-                f"{result.folder} is published, but the run could not be "
-                f"recorded in the store: {fault(exc, store)}"
-            ) from None
-    return result
+        t0 = time.perf_counter()
+        check_master(pptx_template)  # before the evidence is read
+        rulebook = absolute_rulebook(rulebook)
+        engagement = Path(engagement).resolve()
+        book = load_rulebook(rulebook) if rulebook else None
+        evidence = load_evidence([engagement], book, [raw] if raw is not None else None)
+        template = template or for_run(engagement) or notebook_path()  # the engagement's own first
+        if store:
+            separate_folders(out, store)
+        out = writable_folder(out, "--out")  # bad evidence has written nothing
+        if store:
+            store = writable_folder(store, "--store")
+            sweep_leftovers(store)  # what a killed paos process left
+        eid = evidence.engagement_ids()[0]  # validated: safe as a folder name
+        client = evidence.engagements["client"][0]
+        result = deliver(
+            eid,
+            template,
+            {
+                # The notebook runs as `<deliverable>/diagnostic.ipynb` (the kernel works
+                # there): its commentary is its own, relative paths start beside it.
+                "notebook": DIAGNOSTIC,
+                "engagement": engagement,
+                "rulebook": rulebook_parameter(rulebook),
+                "run_date": run_date or "",
+                "store": Path(store) if store else "",
+            },
+            out,
+            force,
+            progress,
+            f"{client} · Partner Architecture Diagnostic",
+            "executive_summary",
+            time.perf_counter() - t0,
+            DIAGNOSTIC,
+            browser,
+            pptx_template=pptx_template,
+            kernels=kernels,
+            charts=charts,
+        )
+        if store:  # record the run once it is published
+            try:
+                write_runs(published_rows(result.folder, evidence, rulebook), store)
+            except OSError as exc:
+                raise FaultError(
+                    f"{result.folder} is published, but the run could not be "
+                    f"recorded in the store: {fault(exc, store)}"
+                ) from None
+        return result
+    finally:
+        for helper in own:
+            if helper is not None:
+                helper.close()
+
+
+def _own_helpers() -> tuple[ChartServer | None, Template | None]:
+    """A run of its own (`paos run`) starts its chart server and a kernel template
+    before anything else: they import and warm vl-convert up on the other core while
+    this process imports and validates, and the kernel is then forked ready (measured
+    in bench/README.md). Either that cannot start is done without (the kernel is
+    launched the usual way, it draws its own charts); both end with the run."""
+    from paos.deliverables._chart_server import ENV, ChartServer
+    from paos.deliverables._kernels import Template  # jupyter_client (HEAVY)
+
+    charts = kernels = None
+    if os.environ.get(ENV, "").lower() != "inline":
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            charts = ChartServer()
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        kernels = Template()
+    return charts, kernels
 
 
 def rulebook_parameter(rulebook: str | None) -> str | Path:
@@ -447,6 +482,7 @@ def deliver(
     meta: dict | None = None,
     pptx_template: str | Path | None = None,
     kernels: Template | None = None,
+    charts: ChartServer | None = None,
 ) -> RunResult:
     """Execute `template` with `parameters` (+ output_dir) and publish the executed
     notebook, what it saved, its HTML and PDF, and its slides (a PowerPoint deck on
@@ -496,7 +532,14 @@ def deliver(
         run_with, shown = _shown_paths({**parameters, "output_dir": "."}, target)
         try:
             execute_notebook(
-                template, nb_out, run_with, cwd=staging, title=title, shown=shown, kernels=kernels
+                template,
+                nb_out,
+                run_with,
+                cwd=staging,
+                title=title,
+                shown=shown,
+                kernels=kernels,
+                charts=charts,
             )
         except NotebookError as err:
             kept = _keep_failed(staging, out, target_id)

@@ -235,6 +235,7 @@ def deliver_one(
     eid = None
     try:
         # jupyter_client: a worker that delivers forks its kernels; scores-only never
+        from paos.deliverables._chart_server import shared as shared_charts
         from paos.deliverables._kernels import shared as shared_kernels
 
         raw = read_engagement(source)
@@ -252,6 +253,7 @@ def deliver_one(
             browser=shared_browser(),
             pptx_template=pptx_template,
             kernels=shared_kernels(),  # each kernel forked from this worker's template
+            charts=shared_charts(),  # its charts drawn by this worker's chart server
             raw=raw,  # read once here: validated from it, not read again
         )
         return Outcome(

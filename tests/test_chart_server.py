@@ -128,9 +128,7 @@ def test_charts_are_drawn_here_once_the_server_is_gone(monkeypatch):
     assert not os.path.exists(own.folder)
 
 
-def test_a_silent_server_costs_one_reply_timeout_then_charts_are_drawn_here(
-    tmp_path, monkeypatch
-):
+def test_a_silent_server_costs_one_reply_timeout_then_charts_are_drawn_here(tmp_path, monkeypatch):
     path = str(tmp_path / "silent.sock")
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as silent:
         silent.bind(path)

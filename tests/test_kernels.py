@@ -196,12 +196,10 @@ def test_two_engagements_through_one_worker_share_nothing(tmp_path, monkeypatch)
     the first engagement and after the second: nothing of the first is obtainable
     from it (its freed memory may hold old bytes, as any process's; no request reads
     them, docs/architecture.md)."""
+
     from paos.deliverables import _kernels
-    from paos.deliverables.run import execute_notebook, notebook_path
-
-    import psutil
-
     from paos.deliverables._chart_server import ChartServer
+    from paos.deliverables.run import execute_notebook, notebook_path
 
     temp = Path(tempfile.mkdtemp(prefix="paos-iso-"))  # short: the kernels' sockets are in it
     monkeypatch.setenv("TMPDIR", str(temp))  # the template's, the kernels' and ours

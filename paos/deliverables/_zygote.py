@@ -109,6 +109,22 @@ PRELOAD = (
 )
 
 
+def _warm() -> None:
+    """What every kernel does first, the same way, and none of it an engagement's:
+    the deck's Jinja templates compiled, the bundled rulebooks parsed (cached by
+    their content: a kernel that reads the same file uses the copy it inherits).
+    Neither starts a thread nor runs a polars query."""
+    try:
+        from paos.base.rulebook import known_rulebooks, load_rulebook
+        from paos.deliverables._html import compile_templates
+
+        compile_templates()
+        for book in known_rulebooks():
+            load_rulebook(book)
+    except Exception:  # noqa: BLE001,S110 - the kernel does it itself, and reports
+        pass
+
+
 def _die_with_parent(parent: int) -> None:
     """SIGKILL when the parent goes (the worker, for the template; the template, for
     a kernel); exit now if it has gone already."""
@@ -229,6 +245,7 @@ def main(argv: list[str]) -> None:
             importlib.import_module(name)
         except ImportError:  # an optional piece: the kernel imports it itself, or fails
             pass
+    _warm()
     signal.signal(signal.SIGCHLD, _reap)
     channel.send(json.dumps({"ready": os.getpid()}).encode())
     try:

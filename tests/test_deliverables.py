@@ -193,43 +193,6 @@ def test_invalid_evidence_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_invalid_evidence_leaves_no_helper_running_and_fails_at_once(tmp_path, monkeypatch):
-    """`paos run` starts its kernel template and chart server before it validates;
-    bad evidence ends both, and a template still importing is not waited for (here a
-    template that never answers: the run does not wait out its 5 s of grace)."""
-    import socket
-    import subprocess
-    import sys
-    import threading
-    import time
-
-    import psutil
-
-    from paos.deliverables import _kernels
-    from paos.deliverables import run as run_module
-
-    src = write_engagement(tmp_path / "src", ratings=[*RATINGS, ["s1", "FIT-02", "7", "", ""]])
-    before = {p.pid for p in psutil.Process().children(recursive=True)}
-    with pytest.raises(EvidenceError):  # the real helpers (and the imports, warm after)
-        run_engagement(src, tmp_path / "out", progress=None)
-    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
-    assert [p for p in left if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
-
-    importing = _kernels.Template.__new__(_kernels.Template)
-    importing._channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    importing._proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    importing._lock, importing._broken, importing._ready = threading.Lock(), False, None
-    importing.pid = importing._proc.pid
-    monkeypatch.setattr(run_module, "_own_helpers", lambda: (None, importing))
-    t = time.monotonic()
-    with pytest.raises(EvidenceError):
-        run_engagement(src, tmp_path / "out", progress=None)
-    assert time.monotonic() - t < 4.0  # killed at once, not after 5 s
-    assert importing._proc.returncode is not None
-    theirs.close()
-    assert not (tmp_path / "out").exists()
-
-
 def notebook_with(tmp_path, code: str) -> Path:
     """The diagnostic notebook with a cell `code` inserted after its first code cell."""
     nb = nbformat.read(str(notebook_path()), as_version=4)

@@ -144,14 +144,13 @@ class Template:
                 raise TemplateError(f"the kernel template could not fork ({answer.get('error')})")
             return mine, int(answer["pid"])
 
-    def close(self, wait: float = 5.0) -> None:
-        """End the template (its channel closed, killed if it lingers `wait` seconds:
-        one still importing notices only when it is done); kernels it forked and
-        that still run end with it."""
+    def close(self) -> None:
+        """End the template (its channel closed, killed if it lingers); kernels it forked
+        and that still run end with it."""
         self._broken = True
         self._channel.close()
         try:
-            self._proc.wait(wait)
+            self._proc.wait(5)
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()

@@ -424,11 +424,10 @@ def run_engagement(
                     f"recorded in the store: {fault(exc, store)}"
                 ) from None
         return result
-    finally:  # the kernel has ended (or never started): nothing to wait for
-        if charts is not None and charts in own:
-            charts.close()
-        if kernels is not None and kernels in own:
-            kernels.close(wait=0)
+    finally:
+        for helper in own:
+            if helper is not None:
+                helper.close()
 
 
 def _own_helpers() -> tuple[ChartServer | None, Template | None]:

@@ -198,10 +198,10 @@ def test_invalid_evidence_leaves_nothing_running(tmp_path, monkeypatch):
     and removes its folder; nothing of the run is left running."""
     import psutil
 
-    from paos.deliverables import _chart_server
+    from paos.deliverables import run as run_module
+    from paos.deliverables._chart_server import ChartServer as real
 
     started = []
-    real = _chart_server.ChartServer
 
     class Recorded(real):  # type: ignore[misc,valid-type]
         def __init__(self) -> None:
@@ -210,7 +210,7 @@ def test_invalid_evidence_leaves_nothing_running(tmp_path, monkeypatch):
 
     src = write_engagement(tmp_path / "src", ratings=[*RATINGS, ["s1", "FIT-02", "7", "", ""]])
     before = {p.pid for p in psutil.Process().children(recursive=True)}
-    monkeypatch.setattr(_chart_server, "ChartServer", Recorded)
+    monkeypatch.setattr(run_module, "ChartServer", Recorded)
     with pytest.raises(EvidenceError):
         run_engagement(src, tmp_path / "out", progress=None)
     assert len(started) == 1 and not started[0].alive()

@@ -47,6 +47,8 @@ from paos._files import (
 )
 from paos.base.rulebook import absolute_rulebook, load_rulebook
 from paos.deliverables._browser import Browser
+from paos.deliverables._chart_server import ENV as CHART_ENGINE
+from paos.deliverables._chart_server import ChartServer
 from paos.deliverables.notebook import for_run, template
 from paos.errors import FaultError, NotebookError, PaosError, plain
 from paos.evidence.validate import load_evidence
@@ -56,7 +58,6 @@ from paos.method.store import write_runs
 
 if TYPE_CHECKING:
     from paos.deliverables._browser import Browser
-    from paos.deliverables._chart_server import ChartServer
     from paos.deliverables._kernels import Template
     from paos.evidence.intake import RawEngagement
 
@@ -435,9 +436,7 @@ def _own_charts() -> ChartServer | None:
     None if it cannot start (the kernel draws its own charts) or with
     PAOS_CHART_ENGINE=inline. Measured (bench/README.md): a kernel template of the
     run's own as well cost about 0.7 CPU-s more and no wall time under load."""
-    from paos.deliverables._chart_server import ENV, ChartServer
-
-    if os.environ.get(ENV, "").lower() == "inline":
+    if os.environ.get(CHART_ENGINE, "").lower() == "inline":
         return None
     try:
         return ChartServer()

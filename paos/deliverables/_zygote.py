@@ -114,13 +114,13 @@ def _warm() -> None:
     the deck's Jinja templates compiled, the bundled rulebooks parsed (cached by
     their content: a kernel that reads the same file uses the copy it inherits).
     Neither starts a thread nor runs a polars query."""
-    try:
-        from paos.base.rulebook import known_rulebooks, load_rulebook
-        from paos.deliverables._html import compile_templates
+    import importlib
 
-        compile_templates()
-        for book in known_rulebooks():
-            load_rulebook(book)
+    try:  # imported as PRELOAD is, after `_startup.start()`
+        importlib.import_module("paos.deliverables._html").compile_templates()
+        rulebook = importlib.import_module("paos.base.rulebook")
+        for book in rulebook.known_rulebooks():
+            rulebook.load_rulebook(book)
     except Exception:  # noqa: BLE001,S110 - the kernel does it itself, and reports
         pass
 

@@ -17,8 +17,6 @@ launched, not by changing this process's.
 
 from __future__ import annotations
 
-import functools
-import logging
 import os
 import shutil
 import subprocess
@@ -29,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from paos import _startup
 from paos._defaults import DEFAULT_OUT
 from paos._files import (
     atomic_write_text,
@@ -49,6 +46,8 @@ from paos.base.rulebook import absolute_rulebook, load_rulebook
 from paos.deliverables._browser import Browser
 from paos.deliverables._chart_server import ENV as CHART_ENGINE
 from paos.deliverables._chart_server import ChartServer
+from paos.deliverables._papermill import KERNEL_ARGUMENTS as KERNEL_ARGUMENTS
+from paos.deliverables._papermill import engine
 from paos.deliverables.notebook import for_run, template
 from paos.errors import FaultError, NotebookError, PaosError, plain
 from paos.evidence.validate import load_evidence
@@ -83,125 +82,6 @@ def notebook_path(name: str = DIAGNOSTIC) -> Path:
 def _say(progress: Callable[[str], None] | None, i: int, stage: str, text: str) -> None:
     if progress:
         progress(f"[{i}/{len(STAGES)}] {stage:<8} {text}")
-
-
-@functools.cache
-def _engine() -> type:
-    """Papermill's nbclient engine, changed in three ways. Kept for correctness
-    first: papermill would change this process's working folder, which a Dask worker
-    shares with the runs on its other threads.
-
-    - Papermill's own `cwd=` is a process-wide `chdir`: the kernel is launched with
-      `kernel_start` instead (its working folder and its stderr, given to the kernel
-      alone).
-    - Papermill reads and writes files through handlers that change the working
-      folder of the process around every read and write; the notebook comes in as a
-      notebook object and goes out through `keep` instead, so none of that runs.
-    - The executed notebook is written once, when the run ends (however it ends),
-      by `execute_notebook` below, instead of before and after every cell: that is
-      29 writes of a growing notebook for the diagnostic, measured at 0.1 s. Nothing
-      is lost by it: the run is built in a staging folder that is published only whole."""
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, NotebookExecutionManager
-    from papermill.utils import merge_kwargs, remove_args
-
-    class OneWriteManager(NotebookExecutionManager):
-        def save(self, **kwargs) -> None:  # papermill's per-cell writes
-            self.last_save_time = self.now()
-
-    class OneWriteEngine(NBClientEngine):
-        @classmethod
-        def execute_managed_notebook(
-            cls,
-            nb_man,
-            kernel_name,
-            log_output=False,
-            stdout_file=None,
-            stderr_file=None,
-            start_timeout=60,
-            execution_timeout=None,
-            kernel_start=None,
-            kernel_folder=None,
-            kernel_template=None,
-            **kwargs,
-        ):
-            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-            if kernel_folder is not None:
-                kwargs["km"] = _kernel_manager(kernel_name, kernel_folder, kernel_template)
-                kernel_start = {**(kernel_start or {}), "cleanup_kc": True}
-            final = merge_kwargs(
-                kwargs,
-                timeout=execution_timeout,
-                startup_timeout=start_timeout,
-                kernel_name=kernel_name,
-                log=logging.getLogger("papermill"),
-                extra_arguments=KERNEL_ARGUMENTS,
-                log_output=log_output,
-                stdout_file=stdout_file,
-                stderr_file=stderr_file,
-            )
-            return PapermillNotebookClient(nb_man, **final).execute(**(kernel_start or {}))
-
-        @classmethod
-        def execute_notebook(
-            cls,
-            nb,
-            kernel_name,
-            output_path=None,
-            progress_bar=True,
-            log_output=False,
-            autosave_cell_every=30,
-            keep=None,
-            paths=("", ""),
-            **kwargs,
-        ):
-            nb.metadata.papermill["input_path"], nb.metadata.papermill["output_path"] = paths
-            nb_man = OneWriteManager(
-                nb,
-                output_path=None,
-                progress_bar=progress_bar,
-                log_output=log_output,
-                autosave_cell_every=autosave_cell_every,
-            )
-            if keep is not None:
-                keep["nb"] = nb_man.nb  # papermill adds its error cell to this one
-            nb_man.notebook_start()
-            try:
-                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
-            finally:
-                nb_man.cleanup_pbar()
-                nb_man.notebook_complete()
-            return nb_man.nb
-
-    return OneWriteEngine
-
-
-def _kernel_manager(kernel_name: str, folder: str, template: Template | None = None):
-    """A kernel manager whose kernel talks over Unix sockets in `folder` (ZeroMQ's
-    `ipc` transport) instead of TCP ports on localhost. jupyter_client picks TCP ports
-    by binding, closing and writing them to the connection file; another process can
-    take one before the kernel binds it, and the kernel dies before it replies to
-    kernel_info (jupyter_client issue 154: two `paos run` started together, batch
-    workers). Socket files in a folder this run made cannot be taken by anyone else.
-    With a `template` (a batch worker's), the kernel is forked from it
-    (`paos.deliverables._kernels`): a new process that has not to import again."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    km = AsyncKernelManager(
-        kernel_name=kernel_name,
-        transport="ipc",
-        connection_file=os.path.join(folder, "kernel.json"),
-    )
-    if template is not None:
-        from paos.deliverables._kernels import fork_from  # jupyter_client (HEAVY)
-
-        fork_from(km, template)
-    return km
-
-
-# The kernel's command line: paos's process set-up (`paos._startup`) runs in it before
-# the notebook's first cell, as in the CLI.
-KERNEL_ARGUMENTS = [f"--IPKernelApp.exec_lines={_startup.KERNEL_LINE}"]
 
 
 # A Unix socket's path holds at most 107 bytes (sun_path); the kernel's are
@@ -255,7 +135,7 @@ def execute_notebook(
     from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillExecutionError
 
-    papermill_engines.register("paos", _engine())
+    papermill_engines.register("paos", engine())
     start: dict = {"cwd": str(cwd), "stderr": subprocess.DEVNULL}
     if charts is not None and charts.environment():
         start["env"] = {**os.environ, **charts.environment()}  # the kernel's, not ours

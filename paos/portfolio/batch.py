@@ -38,6 +38,7 @@ from paos._types import Evidence
 from paos.base.rulebook import Rulebook, absolute_rulebook, known_rulebooks, load_rulebook
 from paos.base.workbook import is_workbook
 from paos.deliverables._browser import shared as shared_browser
+from paos.deliverables._chart_server import shared as shared_charts
 from paos.deliverables.run import run_engagement
 from paos.errors import EvidenceError, FaultError, NotebookError, PaosError
 from paos.evidence.intake import RawEngagement, read_engagement, read_meta
@@ -235,7 +236,6 @@ def deliver_one(
     eid = None
     try:
         # jupyter_client: a worker that delivers forks its kernels; scores-only never
-        from paos.deliverables._chart_server import shared as shared_charts
         from paos.deliverables._kernels import shared as shared_kernels
 
         raw = read_engagement(source)

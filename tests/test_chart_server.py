@@ -59,7 +59,7 @@ def _ask(server: ChartServer, data: bytes) -> dict:
 def test_the_server_listens_in_a_private_folder_and_leaves_our_environment_alone(server):
     assert server.alive()
     assert os.stat(server.folder).st_mode & 0o777 == 0o700
-    assert server.environment() == {ENV: f"unix:{server.path}"}
+    assert server.environment() == {ENV: f"unix:{os.getpid()}:{server.path}"}
     assert ENV not in os.environ  # the kernel's launch environment alone names it
 
 
@@ -135,7 +135,7 @@ def test_a_silent_server_costs_one_reply_timeout_then_charts_are_drawn_here(tmp_
         silent.listen(8)  # accepts (the kernel connects) and never answers
         chart_engine.stop()
         monkeypatch.setattr(chart_engine, "REPLY_TIMEOUT", 0.5)
-        monkeypatch.setitem(os.environ, ENV, f"unix:{path}")
+        monkeypatch.setitem(os.environ, ENV, f"unix:{os.getpid()}:{path}")  # we listen
         chart_engine.start()
         try:
             t = time.monotonic()
@@ -196,3 +196,39 @@ def test_shared_restarts_a_server_that_died_and_honours_inline(monkeypatch):
     assert second is not None and second is not first and second.alive()
     monkeypatch.setitem(os.environ, ENV, "inline")
     assert _chart_server.shared() is None
+
+
+def test_a_kernel_talks_only_to_the_server_its_environment_names(tmp_path, monkeypatch):
+    """A process that took the socket's path (the server's socket removed and bound
+    again by someone else) gets no chart: the kernel checks the peer's pid (here the
+    impostor is a thread of another process than the owner it names)."""
+    own = ChartServer()
+    chart_engine.stop()
+    setting = own.environment()[ENV].replace(f"unix:{os.getpid()}:", f"unix:{os.getppid()}:")
+    monkeypatch.setitem(os.environ, ENV, setting)  # its owner: another process than ours
+    chart_engine.start()
+    received: list[bytes] = []
+    try:
+        os.unlink(own.path)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as impostor:
+            impostor.bind(own.path)
+            impostor.listen(8)
+
+            def listen() -> None:
+                conn, _ = impostor.accept()
+                with conn:
+                    conn.settimeout(5)
+                    try:
+                        received.append(conn.recv(1 << 16))
+                        conn.sendall(_chart_server.frame({"svg": "<svg>impostor</svg>"}))
+                    except OSError:  # the kernel hung up on it
+                        pass
+
+            threading.Thread(target=listen, daemon=True).start()
+            named = {**SPEC, "data": {"values": [{"k": "a confidential name", "v": 1}]}}
+            assert chart_engine.to_svg(named) == vl_convert.vegalite_to_svg(named)  # here
+            assert not chart_engine.served()
+        assert not any(b"confidential" in r for r in received)
+    finally:
+        chart_engine.stop()
+        own.close()

@@ -5,8 +5,8 @@ not survive a fork, so a kernel forked from a template (`paos.deliverables._zygo
 had to start it again for every engagement. A `ChartServer` is a process of its own,
 started once by the process that runs the kernels (a batch worker, `paos run`): it
 warms vl-convert up once, then turns each Vega-Lite specification a kernel sends it
-into an SVG document. A kernel finds it through PAOS_CHART_ENGINE=unix:<socket> in
-its own launch environment (`environment()`, given to jupyter_client when the kernel
+into an SVG document. A kernel finds it through PAOS_CHART_ENGINE=unix:<pid>:<socket>
+in its own launch environment (and talks only to a socket that owner made, `peer_pid`) (`environment()`, given to jupyter_client when the kernel
 is launched; the owner's `os.environ` is never changed), and falls back to drawing
 in its own process whenever the server does not answer (`paos.deliverables.
 chart_engine`).
@@ -56,6 +56,24 @@ _WARM_UP = {
         "text": {"field": "a"},
     },
 }
+
+
+def address(setting: str) -> tuple[int, str] | None:
+    """The owner's pid and the server's socket path from a PAOS_CHART_ENGINE setting
+    (`unix:<pid>:<path>`), or None."""
+    if not setting.startswith("unix:"):
+        return None
+    pid, _, path = setting[len("unix:") :].partition(":")
+    return (int(pid), path) if pid.isdigit() and path else None
+
+
+def peer_pid(conn: socket.socket) -> int:
+    """The pid of the process that made the listening socket a connection reached
+    (Linux reports the creator's credentials as of `listen()`: the owner, which
+    listens and hands the socket to the server). A kernel checks it against its
+    environment: a process that took the socket's path meanwhile gets no chart."""
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[0]
 
 
 def frame(message: dict) -> bytes:
@@ -188,6 +206,7 @@ class ChartServer:
             self.close()
             raise
         self.pid = self._proc.pid
+        self.owner = os.getpid()  # the listener's creator: what a connection's peer is
 
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
@@ -195,7 +214,7 @@ class ChartServer:
     def environment(self) -> dict[str, str]:
         """What a kernel's launch environment needs to reach this server (nothing if
         it has ended: the kernel then draws its charts itself)."""
-        return {ENV: f"unix:{self.path}"} if self.alive() else {}
+        return {ENV: f"unix:{self.owner}:{self.path}"} if self.alive() else {}
 
     def close(self) -> None:
         """End the server and remove its folder."""

@@ -22,7 +22,7 @@ or outlives it.
 vl-convert's own threads do not survive `fork`: a forked child of a process that has
 drawn a chart cannot draw one (kernels do not fork; batch workers are spawned).
 
-A kernel launched with PAOS_CHART_ENGINE=unix:<socket> in its environment (a batch
+A kernel launched with PAOS_CHART_ENGINE=unix:<pid>:<socket> in its environment (a batch
 worker's kernels, `paos run`'s: `paos.deliverables._chart_server`) does not start
 vl-convert at all: the engine's thread sends each specification to that server,
 warm already, and waits for its SVG (one connection per chart, in order). A server
@@ -40,7 +40,15 @@ import socket
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from paos.deliverables._chart_server import ENV, MAX_REPLY, MAX_SPEC, frame, receive
+from paos.deliverables._chart_server import (
+    ENV,
+    MAX_REPLY,
+    MAX_SPEC,
+    address,
+    frame,
+    peer_pid,
+    receive,
+)
 
 REPLY_TIMEOUT = 30.0  # seconds the chart server may take to answer (or go silent)
 
@@ -57,7 +65,7 @@ _WARM_UP = {
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
-_address: str | None = None  # the chart server's socket, while it answers
+_address: tuple[int, str] | None = None  # the chart server's pid and socket, while it answers
 
 
 def _draw(spec: dict) -> str:
@@ -66,10 +74,13 @@ def _draw(spec: dict) -> str:
     return vl_convert.vegalite_to_svg(spec)
 
 
-def _ask(address: str, data: bytes) -> dict:
+def _ask(server: tuple[int, str], data: bytes) -> dict:
+    pid, path = server
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
         conn.settimeout(REPLY_TIMEOUT)
-        conn.connect(address)
+        conn.connect(path)
+        if peer_pid(conn) != pid:  # not the owner's socket: another process took its path
+            raise ConnectionRefusedError(f"{path}: not the chart server")
         conn.sendall(data)
         return receive(conn, MAX_REPLY)
 
@@ -77,15 +88,15 @@ def _ask(address: str, data: bytes) -> dict:
 def _served(spec: dict) -> str:
     """A chart drawn by the chart server if there is one that answers, else here."""
     global _address
-    address = _address
-    if address is not None:
+    server = _address
+    if server is not None:
         try:
             data = frame({"spec": spec})
         except (TypeError, ValueError):  # not JSON: vl-convert says what is wrong, here
             data = b""
         if 0 < len(data) <= MAX_SPEC:
             try:
-                reply = _ask(address, data)
+                reply = _ask(server, data)
             except (OSError, ValueError):
                 _address = None  # gone, or silent: this and later charts drawn here
             else:
@@ -103,7 +114,8 @@ def _warm_up() -> None:
 
 def start() -> None:
     """Start the engine's thread, which warms vl-convert up in the background, or
-    sends the charts to the chart server that PAOS_CHART_ENGINE=unix:<socket> names.
+    sends the charts to the chart server that PAOS_CHART_ENGINE=unix:<pid>:<socket>
+    names.
     Calling it again does nothing; with PAOS_CHART_ENGINE=inline nothing starts and
     charts are drawn in the calling thread."""
     global _pool, _address
@@ -112,7 +124,7 @@ def start() -> None:
         return
     with _lock:
         if _pool is None:
-            _address = setting[len("unix:") :] if setting.startswith("unix:") else None
+            _address = address(setting)
             if _address is None:
                 # Imported in the calling thread: imported on the pool's thread,
                 # vl-convert holds the GIL through its first conversion (measured

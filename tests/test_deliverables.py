@@ -193,6 +193,33 @@ def test_invalid_evidence_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_invalid_evidence_leaves_nothing_running(tmp_path, monkeypatch):
+    """`paos run` starts its chart server before it validates: bad evidence ends it
+    and removes its folder; nothing of the run is left running."""
+    import psutil
+
+    from paos.deliverables import run as run_module
+    from paos.deliverables._chart_server import ChartServer as real
+
+    started = []
+
+    class Recorded(real):  # type: ignore[misc,valid-type]
+        def __init__(self) -> None:
+            super().__init__()
+            started.append(self)
+
+    src = write_engagement(tmp_path / "src", ratings=[*RATINGS, ["s1", "FIT-02", "7", "", ""]])
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    monkeypatch.setattr(run_module, "ChartServer", Recorded)
+    with pytest.raises(EvidenceError):
+        run_engagement(src, tmp_path / "out", progress=None)
+    assert len(started) == 1 and not started[0].alive()
+    assert not started[0].folder.exists()
+    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
+    assert [p for p in left if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
+    assert not (tmp_path / "out").exists()
+
+
 def notebook_with(tmp_path, code: str) -> Path:
     """The diagnostic notebook with a cell `code` inserted after its first code cell."""
     nb = nbformat.read(str(notebook_path()), as_version=4)

@@ -153,8 +153,22 @@ print("scanned", _seen, "objects; found", len(_found), _found[:5])
 """
 
 
+# A chart of the client's name (from its own engagement.yaml), drawn by the kernel's
+# chart engine: the chart server, if the kernel has one, sees the name.
+_NAMED_CHART = """
+import pathlib, yaml
+from paos.deliverables import chart_engine as _engine
+_name = yaml.safe_load(pathlib.Path(engagement, "engagement.yaml").read_text("utf-8"))["client"]
+_svg = _engine.to_svg({"data": {"values": [{"a": _name}]}, "mark": "text",
+                       "encoding": {"text": {"field": "a"}}})
+print("served", _engine.served(), _name in _svg)
+del _name, _svg
+"""
+
+
 def _with_scan(template: Path, folder: Path) -> Path:
     nb = nbformat.read(str(template), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(_NAMED_CHART))
     nb.cells.append(nbformat.v4.new_code_cell(_SCAN.replace("HEX", repr(TOKEN.encode().hex()))))
     out = folder / "scan.ipynb"
     nbformat.write(nb, str(out))
@@ -176,15 +190,24 @@ def test_two_engagements_through_one_worker_share_nothing(tmp_path, monkeypatch)
     engagement.yaml, quoted in its evidence and in the name of the folder its kernel
     works in, which the template never sees) is nowhere in the second's kernel (any
     object it can reach, polars frames included), its notebook, its files or the
-    temporary folder. The same scan finds it in the first kernel: it can fail."""
+    temporary folder. The same scan finds it in the first kernel: it can fail. Both
+    kernels' charts are drawn by the worker's one chart server (a chart of each
+    client's name too), which answers every kind of request it takes alike before
+    the first engagement and after the second: nothing of the first is obtainable
+    from it (its freed memory may hold old bytes, as any process's; no request reads
+    them, docs/architecture.md)."""
+
     from paos.deliverables import _kernels
+    from paos.deliverables._chart_server import ChartServer
     from paos.deliverables.run import execute_notebook, notebook_path
 
     temp = Path(tempfile.mkdtemp(prefix="paos-iso-"))  # short: the kernels' sockets are in it
     monkeypatch.setenv("TMPDIR", str(temp))  # the template's, the kernels' and ours
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     template = _kernels.Template()
+    charts = ChartServer()  # the worker's one chart engine, for both kernels
     try:
+        probe = _probe_server(charts)
         first = _client(tmp_path / "first-2026-01", TOKEN)
         second = _client(tmp_path / "second-2026-02", "Other Client Ltd")
         scan = _with_scan(notebook_path(), tmp_path)
@@ -196,9 +219,13 @@ def test_two_engagements_through_one_worker_share_nothing(tmp_path, monkeypatch)
             nb = folder / "diagnostic.ipynb"
             shutil.copyfile(scan, nb)
             params = {"engagement": str(engagement), "output_dir": ".", "notebook": nb.name}
-            execute_notebook(scan, nb, params, cwd=folder, kernels=template)
+            execute_notebook(scan, nb, params, cwd=folder, kernels=template, charts=charts)
+            named = nbformat.read(str(nb), as_version=4).cells[-2].outputs
+            assert named[0]["text"].split() == ["served", "True", "True"]  # by the server
             runs[name] = folder
-        assert template.alive()
+        assert template.alive() and charts.alive()
+        after = _probe_server(charts)  # the first client's name went through it
+        assert after == probe and TOKEN not in json.dumps(after)  # it answers as before
         seen, found = _scan_output(runs["first"] / "diagnostic.ipynb")
         assert found and seen > 10_000  # the scan sees the client's name where it is
         seen, found = _scan_output(runs["second"] / "diagnostic.ipynb")
@@ -211,7 +238,30 @@ def test_two_engagements_through_one_worker_share_nothing(tmp_path, monkeypatch)
         )
     finally:
         template.close()
+        charts.close()
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def _probe_server(charts) -> list[dict]:
+    """Every kind of request the chart server takes and what it answers: a chart, a
+    chart with no data, an empty request, a request that is no specification."""
+    import socket
+
+    from paos.deliverables import _chart_server
+
+    answers = []
+    for message in (
+        {"spec": {"mark": "bar", "data": {"values": [{"a": 1}]}}},
+        {"spec": {"mark": "bar"}},
+        {},
+        {"get": "last"},
+    ):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(60)
+            conn.connect(charts.path)
+            conn.sendall(_chart_server.frame(message))
+            answers.append(_chart_server.receive(conn, 1 << 30))
+    return answers
 
 
 @pytest.mark.parametrize("text", [None, "not json", '{"engagement_id": "someone-else"}', "[]"])

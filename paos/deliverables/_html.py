@@ -132,6 +132,13 @@ _ENV = jinja2.Environment(
 FRAGILE_MARK = "†"
 
 
+def compile_templates() -> None:
+    """Compile every page template now (a kernel template does, before it forks its
+    kernels: about 0.05-0.15 CPU-s each kernel no longer pays)."""
+    for name in _ENV.list_templates():
+        _ENV.get_template(name)
+
+
 def render(template: str, data: dict) -> Html:
     html = _ENV.get_template(template).render(mark=FRAGILE_MARK, **data).strip()
     return Html(html, template.split(".")[0], data)

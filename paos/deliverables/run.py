@@ -17,8 +17,6 @@ launched, not by changing this process's.
 
 from __future__ import annotations
 
-import functools
-import logging
 import os
 import shutil
 import subprocess
@@ -29,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from paos import _startup
 from paos._defaults import DEFAULT_OUT
 from paos._files import (
     atomic_write_text,
@@ -47,6 +44,10 @@ from paos._files import (
 )
 from paos.base.rulebook import absolute_rulebook, load_rulebook
 from paos.deliverables._browser import Browser
+from paos.deliverables._chart_server import ENV as CHART_ENGINE
+from paos.deliverables._chart_server import ChartServer
+from paos.deliverables._papermill import KERNEL_ARGUMENTS as KERNEL_ARGUMENTS
+from paos.deliverables._papermill import engine
 from paos.deliverables.notebook import for_run, template
 from paos.errors import FaultError, NotebookError, PaosError, plain
 from paos.evidence.validate import load_evidence
@@ -83,125 +84,6 @@ def _say(progress: Callable[[str], None] | None, i: int, stage: str, text: str) 
         progress(f"[{i}/{len(STAGES)}] {stage:<8} {text}")
 
 
-@functools.cache
-def _engine() -> type:
-    """Papermill's nbclient engine, changed in three ways. Kept for correctness
-    first: papermill would change this process's working folder, which a Dask worker
-    shares with the runs on its other threads.
-
-    - Papermill's own `cwd=` is a process-wide `chdir`: the kernel is launched with
-      `kernel_start` instead (its working folder and its stderr, given to the kernel
-      alone).
-    - Papermill reads and writes files through handlers that change the working
-      folder of the process around every read and write; the notebook comes in as a
-      notebook object and goes out through `keep` instead, so none of that runs.
-    - The executed notebook is written once, when the run ends (however it ends),
-      by `execute_notebook` below, instead of before and after every cell: that is
-      29 writes of a growing notebook for the diagnostic, measured at 0.1 s. Nothing
-      is lost by it: the run is built in a staging folder that is published only whole."""
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, NotebookExecutionManager
-    from papermill.utils import merge_kwargs, remove_args
-
-    class OneWriteManager(NotebookExecutionManager):
-        def save(self, **kwargs) -> None:  # papermill's per-cell writes
-            self.last_save_time = self.now()
-
-    class OneWriteEngine(NBClientEngine):
-        @classmethod
-        def execute_managed_notebook(
-            cls,
-            nb_man,
-            kernel_name,
-            log_output=False,
-            stdout_file=None,
-            stderr_file=None,
-            start_timeout=60,
-            execution_timeout=None,
-            kernel_start=None,
-            kernel_folder=None,
-            kernel_template=None,
-            **kwargs,
-        ):
-            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-            if kernel_folder is not None:
-                kwargs["km"] = _kernel_manager(kernel_name, kernel_folder, kernel_template)
-                kernel_start = {**(kernel_start or {}), "cleanup_kc": True}
-            final = merge_kwargs(
-                kwargs,
-                timeout=execution_timeout,
-                startup_timeout=start_timeout,
-                kernel_name=kernel_name,
-                log=logging.getLogger("papermill"),
-                extra_arguments=KERNEL_ARGUMENTS,
-                log_output=log_output,
-                stdout_file=stdout_file,
-                stderr_file=stderr_file,
-            )
-            return PapermillNotebookClient(nb_man, **final).execute(**(kernel_start or {}))
-
-        @classmethod
-        def execute_notebook(
-            cls,
-            nb,
-            kernel_name,
-            output_path=None,
-            progress_bar=True,
-            log_output=False,
-            autosave_cell_every=30,
-            keep=None,
-            paths=("", ""),
-            **kwargs,
-        ):
-            nb.metadata.papermill["input_path"], nb.metadata.papermill["output_path"] = paths
-            nb_man = OneWriteManager(
-                nb,
-                output_path=None,
-                progress_bar=progress_bar,
-                log_output=log_output,
-                autosave_cell_every=autosave_cell_every,
-            )
-            if keep is not None:
-                keep["nb"] = nb_man.nb  # papermill adds its error cell to this one
-            nb_man.notebook_start()
-            try:
-                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
-            finally:
-                nb_man.cleanup_pbar()
-                nb_man.notebook_complete()
-            return nb_man.nb
-
-    return OneWriteEngine
-
-
-def _kernel_manager(kernel_name: str, folder: str, template: Template | None = None):
-    """A kernel manager whose kernel talks over Unix sockets in `folder` (ZeroMQ's
-    `ipc` transport) instead of TCP ports on localhost. jupyter_client picks TCP ports
-    by binding, closing and writing them to the connection file; another process can
-    take one before the kernel binds it, and the kernel dies before it replies to
-    kernel_info (jupyter_client issue 154: two `paos run` started together, batch
-    workers). Socket files in a folder this run made cannot be taken by anyone else.
-    With a `template` (a batch worker's), the kernel is forked from it
-    (`paos.deliverables._kernels`): a new process that has not to import again."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    km = AsyncKernelManager(
-        kernel_name=kernel_name,
-        transport="ipc",
-        connection_file=os.path.join(folder, "kernel.json"),
-    )
-    if template is not None:
-        from paos.deliverables._kernels import fork_from  # jupyter_client (HEAVY)
-
-        fork_from(km, template)
-    return km
-
-
-# The kernel's command line: paos's process set-up (`paos._startup`) runs in it before
-# the notebook's first cell, as in the CLI.
-KERNEL_ARGUMENTS = [f"--IPKernelApp.exec_lines={_startup.KERNEL_LINE}"]
-
-
 # A Unix socket's path holds at most 107 bytes (sun_path); the kernel's are
 # `<folder>/kernel-ipc-<n>`.
 _SOCKET_PATH_MAX = 100
@@ -235,6 +117,7 @@ def execute_notebook(
     title: str = "",
     shown: dict | None = None,
     kernels: Template | None = None,
+    charts: ChartServer | None = None,
 ) -> None:
     """Run `template` with papermill into `output`, in a kernel whose working folder
     is `cwd`, given when the kernel is launched (papermill's own `cwd=` changes this
@@ -245,14 +128,17 @@ def execute_notebook(
     nbconvert's templates (`paos` too) take the page title from. `shown` gives, for a
     parameter, the value the written notebook records instead of the one it ran with
     (`_shown_paths`). With `kernels`, the kernel is forked from that kernel template
-    (a batch worker's) instead of started anew."""
+    (a batch worker's) instead of started anew; with `charts`, its charts are drawn
+    by that chart server (its address in the kernel's environment alone)."""
     import nbformat
     import papermill as pm
     from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillExecutionError
 
-    papermill_engines.register("paos", _engine())
-    start = {"cwd": str(cwd), "stderr": subprocess.DEVNULL}
+    papermill_engines.register("paos", engine())
+    start: dict = {"cwd": str(cwd), "stderr": subprocess.DEVNULL}
+    if charts is not None and charts.environment():
+        start["env"] = {**os.environ, **charts.environment()}  # the kernel's, not ours
     keep: dict = {}
     nb = nbformat.read(str(template), as_version=4)
     if title:
@@ -344,6 +230,7 @@ def run_engagement(
     pptx_template: str | Path | None = None,
     kernels: Template | None = None,
     raw: RawEngagement | None = None,
+    charts: ChartServer | None = None,
 ) -> RunResult:
     """Produce the deliverables of one engagement in `<out>/<engagement id>/`:
     the executed notebook, results.json, gaps.csv, actions.xlsx (the action plan,
@@ -354,63 +241,87 @@ def run_engagement(
     `browser` if given (a batch worker's), else with one launched for this run.
     An `out` or `store` that cannot be written is refused (`FaultError`) before any
     work starts. A batch worker gives its kernel template (`kernels`) and the
-    engagement as it has read it already (`raw`).
+    engagement as it has read it already (`raw`), and its chart server (`charts`).
+    Given neither (`paos run`), the run starts a chart server of its own first thing
+    (`_own_charts`), ended when the run ends, however it ends.
 
     The evidence is validated here before the notebook runs (bad evidence writes
     nothing), and read, validated and scored by the notebook's kernel; the store
     records what the notebook computed (its results.json, `store.contract_rows`),
     not a second scoring."""
-    # deferred: python-pptx, nbconvert and altair take seconds to import; only the
-    # steps that write a deck, a PDF or a check page need them
-    from paos.deliverables._pptx import check_master
+    own = _own_charts() if kernels is None and charts is None else None
+    charts = charts or own
+    try:
+        # deferred: python-pptx, nbconvert and altair take seconds to import; only the
+        # steps that write a deck, a PDF or a check page need them
+        from paos.deliverables._pptx import check_master
 
-    t0 = time.perf_counter()
-    check_master(pptx_template)  # before the evidence is read
-    rulebook = absolute_rulebook(rulebook)
-    engagement = Path(engagement).resolve()
-    book = load_rulebook(rulebook) if rulebook else None
-    evidence = load_evidence([engagement], book, [raw] if raw is not None else None)
-    template = template or for_run(engagement) or notebook_path()  # the engagement's own first
-    if store:
-        separate_folders(out, store)
-    out = writable_folder(out, "--out")  # bad evidence has written nothing
-    if store:
-        store = writable_folder(store, "--store")
-        sweep_leftovers(store)  # what a killed paos process left
-    eid = evidence.engagement_ids()[0]  # validated: safe as a folder name
-    client = evidence.engagements["client"][0]
-    result = deliver(
-        eid,
-        template,
-        {
-            # The notebook runs as `<deliverable>/diagnostic.ipynb` (the kernel works
-            # there): its commentary is its own, relative paths start beside it.
-            "notebook": DIAGNOSTIC,
-            "engagement": engagement,
-            "rulebook": rulebook_parameter(rulebook),
-            "run_date": run_date or "",
-            "store": Path(store) if store else "",
-        },
-        out,
-        force,
-        progress,
-        f"{client} · Partner Architecture Diagnostic",
-        "executive_summary",
-        time.perf_counter() - t0,
-        DIAGNOSTIC,
-        browser,
-        pptx_template=pptx_template,
-        kernels=kernels,
-    )
-    if store:  # record the run once it is published
-        try:
-            write_runs(published_rows(result.folder, evidence, rulebook), store)
-        except OSError as exc:
-            raise FaultError(
-                f"{result.folder} is published, but the run could not be "
-                f"recorded in the store: {fault(exc, store)}"
-            ) from None
-    return result
+        t0 = time.perf_counter()
+        check_master(pptx_template)  # before the evidence is read
+        rulebook = absolute_rulebook(rulebook)
+        engagement = Path(engagement).resolve()
+        book = load_rulebook(rulebook) if rulebook else None
+        evidence = load_evidence([engagement], book, [raw] if raw is not None else None)
+        template = template or for_run(engagement) or notebook_path()  # the engagement's own first
+        if store:
+            separate_folders(out, store)
+        out = writable_folder(out, "--out")  # bad evidence has written nothing
+        if store:
+            store = writable_folder(store, "--store")
+            sweep_leftovers(store)  # what a killed paos process left
+        eid = evidence.engagement_ids()[0]  # validated: safe as a folder name
+        client = evidence.engagements["client"][0]
+        result = deliver(
+            eid,
+            template,
+            {
+                # The notebook runs as `<deliverable>/diagnostic.ipynb` (the kernel works
+                # there): its commentary is its own, relative paths start beside it.
+                "notebook": DIAGNOSTIC,
+                "engagement": engagement,
+                "rulebook": rulebook_parameter(rulebook),
+                "run_date": run_date or "",
+                "store": Path(store) if store else "",
+            },
+            out,
+            force,
+            progress,
+            f"{client} · Partner Architecture Diagnostic",
+            "executive_summary",
+            time.perf_counter() - t0,
+            DIAGNOSTIC,
+            browser,
+            pptx_template=pptx_template,
+            kernels=kernels,
+            charts=charts,
+        )
+        if store:  # record the run once it is published
+            try:
+                write_runs(published_rows(result.folder, evidence, rulebook), store)
+            except OSError as exc:
+                raise FaultError(
+                    f"{result.folder} is published, but the run could not be "
+                    f"recorded in the store: {fault(exc, store)}"
+                ) from None
+        return result
+    finally:
+        if own is not None:
+            own.close()
+
+
+def _own_charts() -> ChartServer | None:
+    """A run of its own (`paos run`) starts its chart server before anything else: it
+    warms vl-convert up on the other core while this process imports and validates,
+    and the kernel sends its charts there instead of starting vl-convert itself.
+    None if it cannot start (the kernel draws its own charts) or with
+    PAOS_CHART_ENGINE=inline. Measured (bench/README.md): a kernel template of the
+    run's own as well cost about 0.7 CPU-s more and no wall time under load."""
+    if os.environ.get(CHART_ENGINE, "").lower() == "inline":
+        return None
+    try:
+        return ChartServer()
+    except (OSError, subprocess.SubprocessError):
+        return None
 
 
 def rulebook_parameter(rulebook: str | None) -> str | Path:
@@ -447,6 +358,7 @@ def deliver(
     meta: dict | None = None,
     pptx_template: str | Path | None = None,
     kernels: Template | None = None,
+    charts: ChartServer | None = None,
 ) -> RunResult:
     """Execute `template` with `parameters` (+ output_dir) and publish the executed
     notebook, what it saved, its HTML and PDF, and its slides (a PowerPoint deck on
@@ -496,7 +408,14 @@ def deliver(
         run_with, shown = _shown_paths({**parameters, "output_dir": "."}, target)
         try:
             execute_notebook(
-                template, nb_out, run_with, cwd=staging, title=title, shown=shown, kernels=kernels
+                template,
+                nb_out,
+                run_with,
+                cwd=staging,
+                title=title,
+                shown=shown,
+                kernels=kernels,
+                charts=charts,
             )
         except NotebookError as err:
             kept = _keep_failed(staging, out, target_id)

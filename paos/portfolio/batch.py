@@ -38,6 +38,7 @@ from paos._types import Evidence
 from paos.base.rulebook import Rulebook, absolute_rulebook, known_rulebooks, load_rulebook
 from paos.base.workbook import is_workbook
 from paos.deliverables._browser import shared as shared_browser
+from paos.deliverables._chart_server import shared as shared_charts
 from paos.deliverables.run import run_engagement
 from paos.errors import EvidenceError, FaultError, NotebookError, PaosError
 from paos.evidence.intake import RawEngagement, read_engagement, read_meta
@@ -252,6 +253,7 @@ def deliver_one(
             browser=shared_browser(),
             pptx_template=pptx_template,
             kernels=shared_kernels(),  # each kernel forked from this worker's template
+            charts=shared_charts(),  # its charts drawn by this worker's chart server
             raw=raw,  # read once here: validated from it, not read again
         )
         return Outcome(

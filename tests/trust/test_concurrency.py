@@ -67,6 +67,7 @@ def _assert_store_rows(store: Path, ids: list[str]) -> None:
 
 @pytest.mark.slow  # a whole run: notebook, kernel, PDF
 def test_a_run_in_a_thread_changes_no_process_wide_state(tmp_path, monkeypatch):
+    import paos.deliverables._papermill
     import paos.deliverables.run
     import paos.evidence.validate
     from paos.portfolio.batch import deliver_one
@@ -78,7 +79,7 @@ def test_a_run_in_a_thread_changes_no_process_wide_state(tmp_path, monkeypatch):
         return call
 
     monkeypatch.delenv("PAOS_CHART_ENGINE", raising=False)
-    paos.deliverables.run._engine()
+    paos.deliverables._papermill.engine()
     environ, cwd, fd2 = dict(os.environ), os.getcwd(), os.fstat(2)
     outcome, seen = [], set()
 

@@ -53,10 +53,14 @@ def engine() -> type:
             kernel_start=None,
             kernel_folder=None,
             kernel_template=None,
+            kernel_launched=None,
             **kwargs,
         ):
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-            if kernel_folder is not None:
+            if kernel_launched is not None:  # started ahead (`launch`): nbclient ends it
+                kwargs["km"] = kernel_launched
+                kernel_start = {"cleanup_kc": True}
+            elif kernel_folder is not None:
                 kwargs["km"] = kernel_manager(kernel_name, kernel_folder, kernel_template)
                 kernel_start = {**(kernel_start or {}), "cleanup_kc": True}
             final = merge_kwargs(
@@ -129,6 +133,79 @@ def kernel_manager(kernel_name: str, folder: str, template: Template | None = No
     return km
 
 
+def launch(folder: str, start: dict):
+    """A kernel launched now, ahead of its notebook (`paos run`): it boots and imports
+    the deliverable's libraries (`LAUNCHED_ARGUMENTS`) while this process imports
+    nbconvert and python-pptx and launches its browser, on the other core. `start` is
+    what nbclient would give `start_kernel` (the kernel's working folder, environment,
+    stderr). When its notebook has run, papermill asks it to end and the run goes on
+    (`_Ahead`); `shut_down` waits for that end (or ends it)."""
+    from jupyter_core.utils import run_sync
+
+    km = _ahead_class()(
+        kernel_name="python3",
+        transport="ipc",
+        connection_file=os.path.join(folder, "kernel.json"),
+    )
+    run_sync(km.start_kernel)(extra_arguments=LAUNCHED_ARGUMENTS, **start)
+    return km
+
+
+def shut_down(km) -> None:
+    """The end of a launched kernel: once asked to end (its notebook has run), wait
+    for it to exit, as jupyter_client would have (terminated, then killed, if it does
+    not); never asked (the run stopped before its notebook), killed now. Its
+    resources (connection file, sockets) are released either way."""
+    from jupyter_core.utils import run_sync
+
+    run_sync(km.finish)()
+
+
+@functools.cache
+def _ahead_class() -> type:
+    """A kernel manager whose graceful shutdown only asks the kernel to end: the kernel
+    saves and exits (about 0.6 s) while the run writes its HTML, deck and PDF, and
+    `finish` (before anything is published) waits for it. jupyter_client's own waits
+    for the exit before returning, in series with the rest of the run."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class Ahead(AsyncKernelManager):
+        asked = False
+
+        async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:  # type: ignore[override]
+            if now or restart or not self.has_kernel:
+                await super().shutdown_kernel(now=now, restart=restart)
+                return
+            self.shutting_down = True
+            self.stop_restarter()
+            await self._async_request_shutdown()
+            self.asked = True
+
+        async def cleanup_resources(self, restart: bool = False) -> None:  # type: ignore[override]
+            if not self.asked:  # once asked, released by `finish`
+                await super()._async_cleanup_resources(restart=restart)
+
+        async def finish(self) -> None:
+            try:
+                if self.asked and self.has_kernel:
+                    await self._async_finish_shutdown()
+                elif self.has_kernel:
+                    await self._async_kill_kernel()
+            finally:
+                self.asked = False
+                await self._async_cleanup_resources()
+
+    return Ahead
+
+
 # The kernel's command line: paos's process set-up (`paos._startup`) runs in it before
 # the notebook's first cell, as in the CLI.
 KERNEL_ARGUMENTS = [f"--IPKernelApp.exec_lines={_startup.KERNEL_LINE}"]
+# A launched kernel imports, before it says it is ready, what the deliverable's first
+# cell imports (the chart engine's client, not vl-convert: a run's charts are drawn by
+# its chart server). Nothing of a client's is read; a failed import here is the
+# notebook's own to report when its cell runs.
+LAUNCHED_ARGUMENTS = [
+    f"--IPKernelApp.exec_lines={_startup.KERNEL_LINE}; "
+    "__import__('paos.deliverables.report'); __import__('paos.deliverables.sections')"
+]

@@ -17,12 +17,13 @@ launched, not by changing this process's.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,7 +48,7 @@ from paos.deliverables._browser import Browser
 from paos.deliverables._chart_server import ENV as CHART_ENGINE
 from paos.deliverables._chart_server import ChartServer
 from paos.deliverables._papermill import KERNEL_ARGUMENTS as KERNEL_ARGUMENTS
-from paos.deliverables._papermill import engine
+from paos.deliverables._papermill import engine, launch, shut_down
 from paos.deliverables.notebook import for_run, template
 from paos.errors import FaultError, NotebookError, PaosError, plain
 from paos.evidence.validate import load_evidence
@@ -109,6 +110,34 @@ def _socket_folder() -> Path:
     return folder
 
 
+def _kernel_start(cwd: Path, charts: ChartServer | None) -> dict:
+    """What the kernel is launched with: its working folder, its stderr dropped, and
+    the chart server's address in its environment alone (not this process's)."""
+    start: dict = {"cwd": str(cwd), "stderr": subprocess.DEVNULL}
+    if charts is not None and charts.environment():
+        start["env"] = {**os.environ, **charts.environment()}
+    return start
+
+
+@contextlib.contextmanager
+def kernel_ahead(cwd: Path, charts: ChartServer | None) -> Iterator[object]:
+    """A kernel launched now for a notebook run later in `cwd` (`paos run`): it boots
+    and imports while this process imports nbconvert and python-pptx and launches
+    its browser (measured in bench/README.md). Ended on leaving, however the run
+    ends (papermill ends it first after a notebook), with its sockets' folder."""
+    sockets = _socket_folder()
+    km = None
+    try:
+        km = launch(str(sockets), _kernel_start(cwd, charts))
+        yield km
+    finally:
+        try:
+            if km is not None:
+                shut_down(km)
+        finally:
+            remove_staging(sockets)
+
+
 def execute_notebook(
     template: Path,
     output: Path,
@@ -118,6 +147,7 @@ def execute_notebook(
     shown: dict | None = None,
     kernels: Template | None = None,
     charts: ChartServer | None = None,
+    launched: object = None,
 ) -> None:
     """Run `template` with papermill into `output`, in a kernel whose working folder
     is `cwd`, given when the kernel is launched (papermill's own `cwd=` changes this
@@ -129,21 +159,20 @@ def execute_notebook(
     parameter, the value the written notebook records instead of the one it ran with
     (`_shown_paths`). With `kernels`, the kernel is forked from that kernel template
     (a batch worker's) instead of started anew; with `charts`, its charts are drawn
-    by that chart server (its address in the kernel's environment alone)."""
+    by that chart server (its address in the kernel's environment alone). With
+    `launched`, in that kernel, started ahead (`kernel_ahead`)."""
     import nbformat
     import papermill as pm
     from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillExecutionError
 
     papermill_engines.register("paos", engine())
-    start: dict = {"cwd": str(cwd), "stderr": subprocess.DEVNULL}
-    if charts is not None and charts.environment():
-        start["env"] = {**os.environ, **charts.environment()}  # the kernel's, not ours
+    start = _kernel_start(cwd, charts)
     keep: dict = {}
     nb = nbformat.read(str(template), as_version=4)
     if title:
         nb.metadata["title"] = plain(title)
-    sockets = _socket_folder()
+    sockets = _socket_folder() if launched is None else None
     try:
         pm.execute_notebook(
             nb,
@@ -154,8 +183,9 @@ def execute_notebook(
             progress_bar=False,
             log_output=False,
             kernel_start=start,
-            kernel_folder=str(sockets),
+            kernel_folder=str(sockets) if sockets else None,
             kernel_template=kernels,
+            kernel_launched=launched,
             keep=keep,
             # no local path in the delivered notebook: the template and the output by name
             paths=(template.name, output.name),
@@ -173,7 +203,8 @@ def execute_notebook(
             f"stage execute failed ({type(exc).__name__}: {exc})".replace("\n", " ")
         ) from None
     finally:
-        remove_staging(sockets)
+        if sockets is not None:
+            remove_staging(sockets)
         if "nb" in keep:
             atomic_write_text(output, nbformat.writes(_show(keep["nb"], parameters, shown)))
 
@@ -372,8 +403,6 @@ def deliver(
     # deferred: python-pptx, nbconvert and altair take seconds to import; only the
     # steps that write a deck, a PDF or a check page need them
     from paos.deliverables._pptx import check_master
-    from paos.deliverables._render import html_to_pdf, notebook_html
-    from paos.deliverables.slides import notebook_deck
 
     check_master(pptx_template)  # a master that cannot be used: before any work
     out = writable_folder(out, "--out")
@@ -394,7 +423,14 @@ def deliver(
         raise fault(exc, out, "--out") from None
     own_browser = None
     writing = out  # what a fault of the disk is named by
+    ahead = contextlib.ExitStack()
     try:
+        # A launched kernel (not a batch worker's fork) starts first: it boots on the
+        # other core while nbconvert and python-pptx are imported here (about 2 s).
+        launched = None if kernels else ahead.enter_context(kernel_ahead(staging, charts))
+        from paos.deliverables._render import html_to_pdf, notebook_html
+        from paos.deliverables.slides import notebook_deck
+
         if browser is None:
             try:
                 own_browser = Browser()
@@ -416,6 +452,7 @@ def deliver(
                 shown=shown,
                 kernels=kernels,
                 charts=charts,
+                launched=launched,
             )
         except NotebookError as err:
             kept = _keep_failed(staging, out, target_id)
@@ -461,6 +498,7 @@ def deliver(
         _say(progress, 4, "pdf", f"{html.stem}.pdf ({seconds['pdf']:.1f} s)")
 
         t = time.perf_counter()
+        ahead.close()  # the kernel has exited: nothing more is written in staging
         writing = target
         try:
             publish_folder(staging, target, force)
@@ -472,6 +510,7 @@ def deliver(
     except OSError as exc:
         raise fault(exc, writing, f"{target_id}: nothing published:") from None
     finally:
+        ahead.close()
         if own_browser is not None:
             own_browser.close()
         if os.path.lexists(staging) and owned(staging):

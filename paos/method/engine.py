@@ -30,7 +30,7 @@ def score(evidence: Evidence, rulebook: Rulebook) -> Results:
     index = score_index(dimensions, rulebook).drop(VARIANT)
     signals, gaps, dimensions = (f.drop(VARIANT) for f in (signals, gaps, dimensions))
     engagements = evidence.engagements.join(index, on=ENG, how="left").sort(ENG)
-    who = raters(evidence.ratings)  # once: anonymity and the evidence counts
+    who = raters(evidence.stakeholders, evidence.ratings)  # once: anonymity and the evidence counts
     return Results(
         rulebook=rulebook,
         engagements=engagements,

@@ -74,12 +74,6 @@ def rating_parts(rulebook: Rulebook) -> list[pl.Expr]:
     return parts
 
 
-def people_aggs(rulebook: Rulebook) -> list[pl.Expr]:
-    """Per perspective rated by people: count, sum and sum of squares of the ratings
-    (`n_<p>`, `s_<p>`, `ss_<p>`), the sums of `rating_parts` (computed first)."""
-    return [pl.col(e.meta.output_name()).sum() for e in rating_parts(rulebook)]
-
-
 def metric_aggregates(metric_rated: pl.DataFrame, rulebook: Rulebook) -> pl.LazyFrame:
     """Per engagement and signal with a metric-derived rating: the metric perspective's
     count and sum (`n_<m>`, `s_<m>`, m the rulebook's `metric_perspective`)."""
@@ -92,25 +86,53 @@ def metric_aggregates(metric_rated: pl.DataFrame, rulebook: Rulebook) -> pl.Lazy
     )
 
 
+def code(col: str, values: pl.Series | list[str]) -> pl.Expr:
+    """The position of `col` among `values` (distinct strings) as UInt32, null where it is
+    not among them. An Enum cast: several times cheaper than a join or a `replace` on
+    strings (0.06 CPU-s for 4.8M ratings)."""
+    return pl.col(col).cast(pl.Enum(values), strict=False).to_physical().cast(pl.UInt32)
+
+
 def signal_aggregates(
-    ratings: pl.DataFrame, metric_rated: pl.DataFrame, rulebook: Rulebook
-) -> pl.DataFrame:
-    """Per engagement and signal with any rating or metric, every rater included:
-    the people aggregates (`people_aggs`) and the metric perspective's part
-    (`metric_aggregates`). One pass over the ratings."""
-    return (
+    ratings: pl.DataFrame, metric_rated: pl.DataFrame, ids: pl.Series, rulebook: Rulebook
+) -> dict[str, pl.Series]:
+    """Every rater included, the `aggregate_columns` of engagement e (its position in
+    `ids`, distinct and sorted) and catalogue signal j at position e * width + j, as
+    `grid` lays them out; 0 where nothing rated the signal. The people aggregates are
+    the sums of `rating_parts` per engagement and signal (one pass over the ratings),
+    the metric perspective's from `metric_aggregates`; both placed by position (codes
+    of the few aggregated rows), not joined by key. Ratings of an engagement or a signal
+    not known count nowhere, as in a join."""
+    width = len(rulebook.signals)
+    cell = (code(ENG, ids) * width + code("signal_id", [s.id for s in rulebook.signals])).alias(
+        "_k"
+    )
+    parts = rating_parts(rulebook)
+    people = [e.meta.output_name() for e in parts]
+    per = (
         ratings.lazy()
-        .with_columns(rating_parts(rulebook))
+        .with_columns(parts)
         .group_by(ENG, "signal_id")
-        .agg(people_aggs(rulebook))
-        .join(
-            metric_aggregates(metric_rated, rulebook),
-            on=[ENG, "signal_id"],
-            how="full",
-            coalesce=True,
-        )
+        .agg(pl.col(people).sum())
+        .select(cell, *people)
+        .drop_nulls("_k")
         .collect(engine="streaming")
-    )  # about 2x the in-memory engine here
+    )  # the streaming engine is up to 2x the in-memory one here
+    m = rulebook.metric_perspective
+    data = (
+        metric_aggregates(metric_rated, rulebook)
+        .select(cell, f"n_{m}", f"s_{m}")
+        .drop_nulls("_k")
+        .collect()
+    )
+    size = ids.len() * width
+    out = {c: _scatter(size, per["_k"], per[c]) for c in people}
+    return out | {c: _scatter(size, data["_k"], data[c]) for c in (f"n_{m}", f"s_{m}")}
+
+
+def _scatter(size: int, at: pl.Series, values: pl.Series) -> pl.Series:
+    """A column of `size` zeros with `values` at the positions `at`."""
+    return pl.zeros(size, dtype=values.dtype, eager=True).scatter(at, values)
 
 
 def aggregate_columns(rulebook: Rulebook) -> list[str]:
@@ -137,11 +159,10 @@ def score_signals(
     appears for every engagement, `no_evidence` where nothing rated it. Variant 0:
     every rater's ratings count.
     """
-    aggregates = signal_aggregates(ratings, metric_rated, rulebook)
-    units = pl.DataFrame({ENG: engagement_ids.unique().sort()}).with_columns(FULL)
-    cells = grid(units, rulebook).join(
-        aggregates, on=[ENG, "signal_id"], how="left", maintain_order="left"
-    )
+    ids = engagement_ids.unique().sort()
+    units = pl.DataFrame({ENG: ids}).with_columns(FULL)
+    aggregates = signal_aggregates(ratings, metric_rated, ids, rulebook)
+    cells = grid(units, rulebook).with_columns(**aggregates)
     return signals_from_aggregates(cells.lazy(), rulebook).collect()
 
 

@@ -105,43 +105,56 @@ def detect_gaps(
     )
 
 
-def raters(stakeholders: pl.DataFrame, ratings: pl.DataFrame) -> pl.DataFrame:
-    """The raters of each engagement: the stakeholders with at least one non-blank
-    rating (robustness-v1's definition), one row each (engagement_id, stakeholder_id,
-    perspective, role). Whoever is counted towards anonymity, or as having given
-    evidence, is a rater: a stakeholder listed but rating nothing is nobody's cover.
+def rated_stakeholders(stakeholders: pl.DataFrame, ratings: pl.DataFrame) -> pl.DataFrame:
+    """The stakeholders listed, with `rated`: whether they gave at least one non-blank
+    rating. The raters (robustness-v1's definition) are those rated: whoever is counted
+    towards anonymity, or as having given evidence. A stakeholder listed but rating
+    nothing is nobody's cover.
 
-    Read from the stakeholders listed: validation refuses a rating by a stakeholder
-    not listed and gives each rating its stakeholder's perspective and role
-    (`paos.evidence.validate`), so the listed row is the rater's. A semi-join of the
-    few stakeholders on the ratings costs a third of a `unique` over every rating."""
-    rated = ratings.lazy().filter(pl.col("rating").is_not_null()).select(ENG, "stakeholder_id")
-    return (
-        stakeholders.lazy()
-        .select(ENG, "stakeholder_id", "perspective", "role")
-        .join(rated, on=[ENG, "stakeholder_id"], how="semi")
-        .collect(engine="streaming")
+    Validation refuses a rating by a stakeholder not listed and gives each rating its
+    stakeholder's perspective and role (`paos.evidence.validate`), so the listed row is
+    the rater's. A semi-join of the few stakeholders on the ratings, of which only the
+    first of each run of one stakeholder's rows is needed (ratings usually come a
+    stakeholder at a time; any order gives the same): a fifth of a `unique` over every
+    rating."""
+    new_run = (pl.col(ENG) != pl.col(ENG).shift()) | (
+        pl.col("stakeholder_id") != pl.col("stakeholder_id").shift()
     )
+    rated = (
+        ratings.lazy()
+        .filter(pl.col("rating").is_not_null())
+        .select(ENG, "stakeholder_id")
+        .filter(new_run.fill_null(True))
+    )
+    at = (
+        stakeholders.lazy()
+        .select(ENG, "stakeholder_id")
+        .with_row_index("_i")
+        .join(rated, on=[ENG, "stakeholder_id"], how="semi")
+        .collect(engine="streaming")["_i"]
+    )
+    flag = pl.repeat(False, stakeholders.height, dtype=pl.Boolean, eager=True)
+    return stakeholders.with_columns(flag.scatter(at, True).alias("rated"))
 
 
 def gap_evidence(
     gaps: pl.DataFrame,
     ratings: pl.DataFrame,
-    rated_by: pl.DataFrame,
+    stakeholders: pl.DataFrame,
     metric_rated: pl.DataFrame,
     rulebook: Rulebook,
 ) -> pl.DataFrame:
     """The evidence of every gap: documented stakeholder ratings at or below the
     rulebook's level, then the metric-derived ratings. Quotes are attributed by
-    perspective, and by role only where enough raters (`rated_by`, from `raters`)
-    share that perspective and role.
+    perspective, and by role only where enough raters (the `stakeholders` rated, from
+    `rated_stakeholders`) share that perspective and role.
     """
     keys = gaps.select(ENG, "signal_id")
     # A quote shows "perspective · role", so the group that must be large enough is the
     # stakeholders sharing both: one strategic partner manager among operational ones
     # would otherwise be named by the attribution. Only raters count: a stakeholder
     # listed without a single rating hides nobody.
-    shared = rated_by.group_by(ENG, "perspective", "role").len("role_count")
+    shared = stakeholders.filter("rated").group_by(ENG, "perspective", "role").len("role_count")
     min_group = rulebook["anonymity_min_role_group"]
     order = {p: i for i, p in enumerate(rulebook.perspective_weights)}
     text = pl.col("evidence").str.strip_chars()

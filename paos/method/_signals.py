@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from paos.base.rulebook import Rulebook
-from paos.method._keys import ENG, FULL, KEYS
+from paos.method._keys import ENG, FULL, KEYS, code
 from paos.method._numbers import cmp
 
 
@@ -84,13 +84,6 @@ def metric_aggregates(metric_rated: pl.DataFrame, rulebook: Rulebook) -> pl.Lazy
         .group_by(ENG, "signal_id")
         .agg(r.count().alias(f"n_{m}"), r.sum().alias(f"s_{m}"))
     )
-
-
-def code(col: str, values: pl.Series | list[str]) -> pl.Expr:
-    """The position of `col` among `values` (distinct strings) as UInt32, null where it is
-    not among them. An Enum cast: several times cheaper than a join or a `replace` on
-    strings (0.06 CPU-s for 4.8M ratings)."""
-    return pl.col(col).cast(pl.Enum(values), strict=False).to_physical().cast(pl.UInt32)
 
 
 def signal_aggregates(

@@ -38,7 +38,7 @@ from paos.base.rulebook import Rulebook
 from paos.method._divergence import classify_divergence
 from paos.method._gaps import detect_gaps
 from paos.method._index import score_dimensions, score_index
-from paos.method._keys import VARIANT
+from paos.method._keys import VARIANT, code
 from paos.method._signals import (
     aggregate_columns,
     grid,
@@ -62,14 +62,11 @@ ROBUSTNESS_SCHEMA: pl.Schema = pl.Schema(
 # 30 columns per variant.
 CHUNK_VARIANTS = 32_768
 _CHUNK = "_chunk"
-FINDING = ["signal_id", "severity", "priority"]  # what makes a gap the same gap
-
-
-def _codes(col: str, values: list[str]) -> pl.Expr:
-    """Index of `col` in `values` (UInt32), null when not among them."""
-    return pl.col(col).replace_strict(
-        values, list(range(len(values))), default=None, return_dtype=pl.UInt32
-    )
+# What makes a gap the same gap is its signal, severity and priority: here the signal's
+# catalogue position `_s` and `severity_rank`, integers (cheaper to compare). The same
+# thing: severity names are distinct, and the priority follows from the severity and
+# the signal's tier (one priority per severity and tier: `paos.base.rulebook_rules`).
+FINDING = ["_s", "severity_rank"]
 
 
 def _scatter(size: int, at: pl.Series, values: pl.Series) -> pl.Series:
@@ -119,7 +116,7 @@ def _variant_cells(
     # one row per rating: ratings are unique per engagement, stakeholder and signal
     # (evidence schema), so a variant's cell holds at most one rating of its rater
     own = (
-        rated.select(_codes("signal_id", ids).alias("_s"), *rating_parts(rulebook))[rows["_row"]]
+        rated.select(code("signal_id", ids).alias("_s"), *rating_parts(rulebook))[rows["_row"]]
         .hstack(rows.select("_code", "_u"))
         .select(
             (pl.col("_u") * width + pl.col("_s")).alias("_cell"),
@@ -134,7 +131,7 @@ def _variant_cells(
     data = (
         metric_aggregates(results.metrics, rulebook)
         .join(n_raters.lazy(), on=ENG, how="inner")
-        .select((pl.col("_code") * width + _codes("signal_id", ids)).alias("_ecell"), *metric)
+        .select((pl.col("_code") * width + code("signal_id", ids)).alias("_ecell"), *metric)
         .drop_nulls("_ecell")
         .collect()
     )
@@ -181,6 +178,7 @@ def _score_variants(
     """Per engagement with variants: the number of raters `n` and `_code` (`n_raters`);
     every variant's gaps (`_code`, variant, `FINDING`) and PAI (`_code`, variant, pai)."""
     n_raters, chunks = _variant_cells(evidence, rulebook, results)
+    signal = code("signal_id", [s.id for s in rulebook.signals]).alias("_s")
     gaps, index = [], []
     for cells in chunks:
         signals = classify_divergence(
@@ -188,11 +186,11 @@ def _score_variants(
         )
         chunk_gaps = detect_gaps(signals, rulebook, roadmap_order=False)
         dimensions = score_dimensions(signals, rulebook)
-        gaps.append(chunk_gaps.select(pl.col(ENG).alias("_code"), VARIANT, *FINDING))
+        gaps.append(chunk_gaps.select(pl.col(ENG).alias("_code"), VARIANT, signal, "severity_rank"))
         index.append(
             score_index(dimensions, rulebook).select(pl.col(ENG).alias("_code"), VARIANT, "pai")
         )
-    gap_schema = {"_code": pl.UInt32, VARIANT: pl.UInt32, **dict.fromkeys(FINDING, pl.String)}
+    gap_schema = {"_code": pl.UInt32, VARIANT: pl.UInt32, "_s": pl.UInt32, "severity_rank": pl.Int8}
     return (
         n_raters,
         pl.concat(gaps) if gaps else pl.DataFrame(schema=gap_schema),
@@ -209,12 +207,16 @@ def robustness(evidence: Evidence, rulebook: Rulebook, results: Results) -> Resu
     n_raters, var_gaps, var_index = _score_variants(evidence, rulebook, results)
     counts = n_raters.select(ENG, pl.col("n").cast(pl.Int32).alias("variants"))
     codes = n_raters.select(ENG, "_code")
-    full = results.gaps.join(codes, on=ENG, how="inner").select("_code", *FINDING)
+    ids = [s.id for s in rulebook.signals]
+    signal = code("signal_id", ids).alias("_s")
+    signal_id = pl.col("_s").replace_strict(range(len(ids)), ids, return_dtype=pl.String)
+    full = results.gaps.join(codes, on=ENG, how="inner").select("_code", signal, "severity_rank")
     same = (
         var_gaps.join(full, on=["_code", *FINDING], how="semi")
-        .group_by("_code", "signal_id")
+        .group_by("_code", "_s")
         .len("_same")
         .join(codes, on="_code", how="inner")
+        .select(ENG, signal_id.alias("signal_id"), "_same")
     )
     gaps = (
         results.gaps.join(counts, on=ENG, how="left", maintain_order="left")
@@ -225,17 +227,15 @@ def robustness(evidence: Evidence, rulebook: Rulebook, results: Results) -> Resu
             )
         )
         .with_columns(robust=pl.col("changed_in") == 0)
-        .drop("variants", "_same", "_code")
+        .drop("variants", "_same")
     )
-    order = rulebook.signal_table().select("signal_id", "signal_order")
     near = (
-        var_gaps.select("_code", "signal_id")
+        var_gaps.select("_code", "_s")
         .unique()
-        .join(full, on=["_code", "signal_id"], how="anti")
-        .join(order, on="signal_id", how="left")
-        .sort("_code", "signal_order")
+        .join(full, on=["_code", "_s"], how="anti")
+        .sort("_code", "_s")  # catalogue order
         .group_by("_code", maintain_order=True)
-        .agg(near_gaps=pl.col("signal_id"))
+        .agg(near_gaps=signal_id)
         .join(codes, on="_code", how="inner")
     )
     pai = (

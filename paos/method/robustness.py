@@ -95,36 +95,45 @@ def _variant_cells(
     rated = evidence.ratings.select(ENG, SID, "signal_id", "perspective", "rating").filter(
         pl.col("rating").is_not_null()
     )
-    # each rater's rows by one group-by: cheaper than unique raters and a join back
-    # by (engagement, stakeholder) over every rating
-    raters = rated.select(ENG, SID).with_row_index("_row").group_by(ENG, SID).agg("_row")
+    # a rater's ratings usually come one after the other: each run of one rater's rows is
+    # given its unit by its first row, so the string keys are matched once per run, not
+    # once per rating (any order gives the same, more runs)
+    first = rated.select(
+        ((pl.col(ENG) != pl.col(ENG).shift()) | (pl.col(SID) != pl.col(SID).shift()))
+        .fill_null(True)
+        .alias("_first")
+    )["_first"]
+    starts = rated.filter(first).select(ENG, SID)
+    raters = starts.unique()
     n_raters = (
         raters.group_by(ENG).len("n").filter(pl.col("n") >= 2).sort(ENG).with_row_index("_code")
     )
     units = (
         raters.join(n_raters.select(ENG, "_code"), on=ENG, how="inner")
         .sort("_code", SID)
-        .select(
-            "_code",
-            "_row",
+        .with_columns(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("_u"),
             pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("_code").alias(VARIANT),
         )
     )
-    rows = units.select("_code", _u=pl.int_range(pl.len(), dtype=pl.UInt32), _row="_row").explode(
-        "_row"
-    )
+    runs = starts.join(units, on=[ENG, SID], how="left", maintain_order="left")
+    run = first.cum_sum().cast(pl.Int64) - 1  # each rating's run
     # one row per rating: ratings are unique per engagement, stakeholder and signal
     # (evidence schema), so a variant's cell holds at most one rating of its rater
     own = (
-        rated.select(code("signal_id", ids).alias("_s"), *rating_parts(rulebook))[rows["_row"]]
-        .hstack(rows.select("_code", "_u"))
+        rated.select(code("signal_id", ids).alias("_s"), *rating_parts(rulebook))
+        .with_columns(runs["_u"].gather(run), runs["_code"].gather(run))
         .select(
+            "_u",
             (pl.col("_u") * width + pl.col("_s")).alias("_cell"),
             (pl.col("_code") * width + pl.col("_s")).alias("_ecell"),
             *people,
         )
         .drop_nulls("_cell")
-    )  # in variant order
+    )
+    if not own["_u"].is_sorted():  # in variant order, as the chunks slice it
+        own = own.sort("_u", maintain_order=True)
+    own = own.drop("_u")
     full = (
         own.lazy().group_by("_ecell").agg(pl.col(people).sum()).collect(engine="streaming")
     )  # on integer keys, streaming is several times the in-memory engine here

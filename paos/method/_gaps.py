@@ -50,19 +50,12 @@ def is_gap(rulebook: Rulebook) -> pl.Expr:
     return (pl.col("status") == "scored") & (score < pl.col("threshold"))
 
 
-def detect_gaps(
-    signals: pl.DataFrame, rulebook: Rulebook, roadmap_order: bool = True
-) -> pl.DataFrame:
-    """One row per gap, in roadmap order within each engagement and variant (in no
-    particular order without `roadmap_order`: robustness only compares them).
-
-    A scored signal is a gap iff V < threshold; severity from the shortfall,
-    raised by escalation for the rulebook's divergence class, priority from
-    severity and tier, phase from priority.
-    """
-    d = rulebook.decimals
+def severity_rank(rulebook: Rulebook) -> pl.Expr:
+    """A gap's severity rank (0 the most severe): the band its shortfall (threshold - V,
+    compared at the rulebook's decimals) reaches, raised by escalation for the rulebook's
+    divergence class. The one rule of severity, for `detect_gaps` and robustness."""
     bands = rulebook["severity"]  # most severe first
-    shortfall = cmp(pl.col("shortfall"), d)
+    shortfall = cmp(pl.col("threshold") - pl.col("score"), rulebook.decimals)
     base = pl.lit(len(bands) - 1, dtype=pl.Int8)
     for i in reversed(range(len(bands))):
         base = (
@@ -71,24 +64,39 @@ def detect_gaps(
             .otherwise(base)
         )
     esc = rulebook["escalation"]
-    escalated = pl.col("divergence_class") == esc["divergence_class"]
-    rank = (
-        pl.when(escalated)
-        .then((pl.col("base_rank") - esc["levels"]).clip(lower_bound=0))
-        .otherwise(pl.col("base_rank"))
+    return (
+        pl.when(escalated(rulebook))
+        .then((base - esc["levels"]).clip(lower_bound=0))
+        .otherwise(base)
         .cast(pl.Int8)
     )
+
+
+def escalated(rulebook: Rulebook) -> pl.Expr:
+    """Whether a gap's severity is raised: its divergence is of the rulebook's class."""
+    return pl.col("divergence_class") == rulebook["escalation"]["divergence_class"]
+
+
+def detect_gaps(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
+    """One row per gap, in roadmap order within each engagement and variant.
+
+    A scored signal is a gap iff V < threshold; severity from the shortfall,
+    raised by escalation for the rulebook's divergence class (`severity_rank`), priority
+    from severity and tier, phase from priority.
+    """
+    d = rulebook.decimals
     gaps = (
         signals.filter(is_gap(rulebook))
-        .with_columns(shortfall=pl.col("threshold") - pl.col("score"))
-        .with_columns(base_rank=base, escalated=escalated)
         .with_columns(
-            severity_rank=rank, provisional=~pl.col("validated"), score_cmp=cmp(pl.col("score"), d)
+            shortfall=pl.col("threshold") - pl.col("score"),
+            escalated=escalated(rulebook),
+            severity_rank=severity_rank(rulebook),
+            provisional=~pl.col("validated"),
+            score_cmp=cmp(pl.col("score"), d),
         )
         .with_columns(**_lookups(rulebook))
+        .sort(GAP_ORDER)
     )
-    if roadmap_order:
-        gaps = gaps.sort(GAP_ORDER)
     return gaps.select(
         *KEYS,
         "signal_id",

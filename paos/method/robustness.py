@@ -4,8 +4,8 @@ one stakeholder's answers.
 For every rater k of an engagement, *variant k* is the engagement scored again
 without k's ratings. The stages are keyed by (engagement, variant), and `score()` is
 variant 0; here every variant k > 0 of a portfolio goes through the same stages
-(`signals_from_aggregates`, `classify_divergence`, `detect_gaps`,
-`score_dimensions`, `score_index`) at once, in chunks of whole engagements. Nothing
+(`signals_from_aggregates`, `classify_divergence`, the gap rule and severity of
+`detect_gaps` (`is_gap`, `severity_rank`), `score_dimensions`, `score_index`) at once, in chunks of whole engagements. Nothing
 is re-aggregated per variant: leaving k out changes only the counts and sums of the
 signals k rated, so a variant's aggregates are the engagement's aggregates minus k's
 own part (the `rating_parts` of k's ratings; integer sums, so exact), placed by
@@ -36,7 +36,7 @@ import polars as pl
 from paos._types import ENG, Evidence, Results
 from paos.base.rulebook import Rulebook
 from paos.method._divergence import classify_divergence
-from paos.method._gaps import detect_gaps
+from paos.method._gaps import is_gap, severity_rank
 from paos.method._index import score_dimensions, score_index
 from paos.method._keys import VARIANT, code
 from paos.method._signals import (
@@ -193,9 +193,18 @@ def _score_variants(
         signals = classify_divergence(
             signals_from_aggregates(cells.lazy(), rulebook).collect(), rulebook
         )
-        chunk_gaps = detect_gaps(signals, rulebook, roadmap_order=False)
         dimensions = score_dimensions(signals, rulebook)
-        gaps.append(chunk_gaps.select(pl.col(ENG).alias("_code"), VARIANT, signal, "severity_rank"))
+        gaps.append(  # the findings only: the gaps' signals and severity ranks
+            signals.lazy()
+            .filter(is_gap(rulebook))
+            .select(
+                pl.col(ENG).alias("_code"),
+                VARIANT,
+                signal,
+                severity_rank(rulebook).alias("severity_rank"),
+            )
+            .collect()
+        )
         index.append(
             score_index(dimensions, rulebook).select(pl.col(ENG).alias("_code"), VARIANT, "pai")
         )

@@ -121,8 +121,13 @@ def _variant_cells(
     # one row per rating: ratings are unique per engagement, stakeholder and signal
     # (evidence schema), so a variant's cell holds at most one rating of its rater
     own = (
-        rated.select(code("signal_id", ids).alias("_s"), *rating_parts(rulebook))
-        .with_columns(runs["_u"].gather(run), runs["_code"].gather(run))
+        rated.lazy()
+        .select(
+            code("signal_id", ids).alias("_s"),
+            *rating_parts(rulebook),
+            runs["_u"].gather(run),
+            runs["_code"].gather(run),
+        )
         .select(
             "_u",
             (pl.col("_u") * width + pl.col("_s")).alias("_cell"),
@@ -130,6 +135,7 @@ def _variant_cells(
             *people,
         )
         .drop_nulls("_cell")
+        .collect()
     )
     if not own["_u"].is_sorted():  # in variant order, as the chunks slice it
         own = own.sort("_u", maintain_order=True)

@@ -62,11 +62,20 @@ ROBUSTNESS_SCHEMA: pl.Schema = pl.Schema(
 # 30 columns per variant.
 CHUNK_VARIANTS = 32_768
 _CHUNK = "_chunk"
-# What makes a gap the same gap is its signal, severity and priority: here the signal's
-# catalogue position `_s` and `severity_rank`, integers (cheaper to compare). The same
-# thing: severity names are distinct, and the priority follows from the severity and
-# the signal's tier (one priority per severity and tier: `paos.base.rulebook_rules`).
-FINDING = ["_s", "severity_rank"]
+# What makes a gap the same gap is its signal, severity and priority: here one integer
+# per gap, `_f`, of its engagement's `_code`, the signal's catalogue position and its
+# `severity_rank` (`_findings`; cheaper to compare than names). The same thing: severity
+# names are distinct, and the priority follows from the severity and the signal's tier
+# (one priority per severity and tier: `paos.base.rulebook_rules`).
+
+
+def _findings(engagement: pl.Expr, rank: pl.Expr, rulebook: Rulebook) -> list[pl.Expr]:
+    """A gap as integers: `_k` its engagement code and signal position, `_f` that and its
+    severity rank (what makes it the same finding)."""
+    width, ranks = len(rulebook.signals), len(rulebook["severity"])
+    signal = code("signal_id", [s.id for s in rulebook.signals])
+    k = engagement.cast(pl.UInt64) * width + signal
+    return [k.alias("_k"), (k * ranks + rank.cast(pl.UInt64)).alias("_f")]
 
 
 def _scatter(size: int, at: pl.Series, values: pl.Series) -> pl.Series:
@@ -191,30 +200,24 @@ def _score_variants(
     evidence: Evidence, rulebook: Rulebook, results: Results
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Per engagement with variants: the number of raters `n` and `_code` (`n_raters`);
-    every variant's gaps (`_code`, variant, `FINDING`) and PAI (`_code`, variant, pai)."""
+    every variant's gaps (`_findings`) and PAI (`_code`, variant, pai)."""
     n_raters, chunks = _variant_cells(evidence, rulebook, results)
-    signal = code("signal_id", [s.id for s in rulebook.signals]).alias("_s")
     gaps, index = [], []
     for cells in chunks:
         signals = classify_divergence(
             signals_from_aggregates(cells.lazy(), rulebook).collect(), rulebook
         )
         dimensions = score_dimensions(signals, rulebook)
-        gaps.append(  # the findings only: the gaps' signals and severity ranks
+        gaps.append(  # the findings only
             signals.lazy()
             .filter(is_gap(rulebook))
-            .select(
-                pl.col(ENG).alias("_code"),
-                VARIANT,
-                signal,
-                severity_rank(rulebook).alias("severity_rank"),
-            )
+            .select(_findings(pl.col(ENG), severity_rank(rulebook), rulebook))
             .collect()
         )
         index.append(
             score_index(dimensions, rulebook).select(pl.col(ENG).alias("_code"), VARIANT, "pai")
         )
-    gap_schema = {"_code": pl.UInt32, VARIANT: pl.UInt32, "_s": pl.UInt32, "severity_rank": pl.Int8}
+    gap_schema = {"_k": pl.UInt64, "_f": pl.UInt64}
     return (
         n_raters,
         pl.concat(gaps) if gaps else pl.DataFrame(schema=gap_schema),
@@ -232,13 +235,17 @@ def robustness(evidence: Evidence, rulebook: Rulebook, results: Results) -> Resu
     counts = n_raters.select(ENG, pl.col("n").cast(pl.Int32).alias("variants"))
     codes = n_raters.select(ENG, "_code")
     ids = [s.id for s in rulebook.signals]
-    signal = code("signal_id", ids).alias("_s")
-    signal_id = pl.col("_s").replace_strict(range(len(ids)), ids, return_dtype=pl.String)
-    full = results.gaps.join(codes, on=ENG, how="inner").select("_code", signal, "severity_rank")
+    width = len(ids)
+    full = results.gaps.join(codes, on=ENG, how="inner").select(
+        _findings(pl.col("_code"), pl.col("severity_rank"), rulebook)
+    )
+    signal_id = (pl.col("_k") % width).replace_strict(range(width), ids, return_dtype=pl.String)
+    code_of = (pl.col("_k") // width).cast(pl.UInt32).alias("_code")
     same = (
-        var_gaps.join(full, on=["_code", *FINDING], how="semi")
-        .group_by("_code", "_s")
+        var_gaps.filter(pl.col("_f").is_in(full["_f"].implode()))
+        .group_by("_k")
         .len("_same")
+        .with_columns(code_of)
         .join(codes, on="_code", how="inner")
         .select(ENG, signal_id.alias("signal_id"), "_same")
     )
@@ -254,11 +261,10 @@ def robustness(evidence: Evidence, rulebook: Rulebook, results: Results) -> Resu
         .drop("variants", "_same")
     )
     near = (
-        var_gaps.select("_code", "_s")
-        .unique()
-        .join(full, on=["_code", "_s"], how="anti")
-        .sort("_code", "_s")  # catalogue order
-        .group_by("_code", maintain_order=True)
+        var_gaps.select(pl.col("_k").unique())
+        .filter(~pl.col("_k").is_in(full["_k"].implode()))
+        .sort("_k")  # engagement, then catalogue order
+        .group_by(code_of, maintain_order=True)
         .agg(near_gaps=signal_id)
         .join(codes, on="_code", how="inner")
     )

@@ -205,8 +205,8 @@ def _score_variants(
     gaps, index = [], []
     for cells in chunks:
         signals = classify_divergence(
-            signals_from_aggregates(cells.lazy(), rulebook).collect(), rulebook
-        )
+            signals_from_aggregates(cells.lazy(), rulebook), rulebook
+        ).collect()
         dimensions = score_dimensions(signals, rulebook)
         gaps.append(  # the findings only
             signals.lazy()

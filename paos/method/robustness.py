@@ -29,7 +29,9 @@ the rule for comparisons, and rounding the reported ends flipped near-ties of th
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
@@ -85,7 +87,7 @@ def _scatter(size: int, at: pl.Series, values: pl.Series) -> pl.Series:
 
 def _variant_cells(
     evidence: Evidence, rulebook: Rulebook, results: Results
-) -> tuple[pl.DataFrame, Iterator[pl.DataFrame]]:
+) -> tuple[pl.DataFrame, list[Callable[[], pl.DataFrame]]]:
     """The engagements with at least 2 raters (`n_raters`: engagement, `n` raters and
     `_code`, its row number), and the cells of every variant k > 0 (`grid` with
     `aggregate_columns`: the engagement's aggregates minus rater k's part), in chunks of
@@ -174,26 +176,26 @@ def _variant_cells(
     first = pl.Series([unit_at[e] * width for e in bounds], dtype=pl.UInt32)
     rating_at = own["_cell"].search_sorted(first, side="left").to_list()
 
-    def chunks() -> Iterator[pl.DataFrame]:
-        for i, (e0, e1) in enumerate(zip(bounds, bounds[1:])):
-            u0, u1 = unit_at[e0], unit_at[e1]
-            r0, r1 = rating_at[i], rating_at[i + 1]
-            chunk_units = units.slice(u0, u1 - u0)
-            size = chunk_units.height * width
-            # each variant's row of its engagement's aggregates
-            cell = pl.int_range(size, dtype=pl.UInt32, eager=True)
-            at = chunk_units["_code"].gather(cell // width) * width + cell % width
-            mine = own.slice(r0, r1 - r0)
-            here = mine["_cell"] - u0 * width
-            aggregates = {c: base[c].gather(at) for c in aggregate_columns(rulebook)}
-            for c in people:
-                aggregates[c] = aggregates[c] - _scatter(size, here, mine[c])
-            keys = chunk_units.select(pl.col("_code").alias(ENG), VARIANT)
-            yield grid(keys, rulebook).with_columns(
-                pl.Series(c, aggregates[c]) for c in aggregate_columns(rulebook)
-            )
+    def chunk(i: int) -> pl.DataFrame:
+        e0, e1 = bounds[i], bounds[i + 1]
+        u0, u1 = unit_at[e0], unit_at[e1]
+        r0, r1 = rating_at[i], rating_at[i + 1]
+        chunk_units = units.slice(u0, u1 - u0)
+        size = chunk_units.height * width
+        # each variant's row of its engagement's aggregates
+        cell = pl.int_range(size, dtype=pl.UInt32, eager=True)
+        at = chunk_units["_code"].gather(cell // width) * width + cell % width
+        mine = own.slice(r0, r1 - r0)
+        here = mine["_cell"] - u0 * width
+        aggregates = {c: base[c].gather(at) for c in aggregate_columns(rulebook)}
+        for c in people:
+            aggregates[c] = aggregates[c] - _scatter(size, here, mine[c])
+        keys = chunk_units.select(pl.col("_code").alias(ENG), VARIANT)
+        return grid(keys, rulebook).with_columns(
+            pl.Series(c, aggregates[c]) for c in aggregate_columns(rulebook)
+        )
 
-    return n_raters, chunks()
+    return n_raters, [functools.partial(chunk, i) for i in range(len(bounds) - 1)]
 
 
 def _score_variants(
@@ -202,21 +204,27 @@ def _score_variants(
     """Per engagement with variants: the number of raters `n` and `_code` (`n_raters`);
     every variant's gaps (`_findings`) and PAI (`_code`, variant, pai)."""
     n_raters, chunks = _variant_cells(evidence, rulebook, results)
-    gaps, index = [], []
-    for cells in chunks:
+
+    def score_chunk(cells_of: Callable[[], pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
         signals = classify_divergence(
-            signals_from_aggregates(cells.lazy(), rulebook), rulebook
+            signals_from_aggregates(cells_of().lazy(), rulebook), rulebook
         ).collect()
-        dimensions = score_dimensions(signals, rulebook)
-        gaps.append(  # the findings only
+        findings = (  # the findings only
             signals.lazy()
             .filter(is_gap(rulebook))
             .select(_findings(pl.col(ENG), severity_rank(rulebook), rulebook))
             .collect()
         )
-        index.append(
-            score_index(dimensions, rulebook).select(pl.col(ENG).alias("_code"), VARIANT, "pai")
+        pai = score_index(score_dimensions(signals, rulebook), rulebook).select(
+            pl.col(ENG).alias("_code"), VARIANT, "pai"
         )
+        return findings, pai
+
+    # two chunks at once, in order: a chunk's serial work (its cells' Series gathers and
+    # subtractions, eager stages) runs beside the other's multi-threaded queries
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        scored = list(pool.map(score_chunk, chunks))
+    gaps, index = [g for g, _ in scored], [x for _, x in scored]
     gap_schema = {"_k": pl.UInt64, "_f": pl.UInt64}
     return (
         n_raters,

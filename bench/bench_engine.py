@@ -331,6 +331,7 @@ STAGES = (
     "detect_gaps",
     "score_dimensions",
     "score_index",
+    "rated_stakeholders",
     "gap_evidence",
     "installation_modules",
 )

@@ -325,3 +325,30 @@ def test_chunks_change_nothing(batch, chunk):
         many = robustness(ev, RB, results)
     assert_frame_equal(one.robustness, many.robustness, check_exact=True)
     assert_frame_equal(one.gaps, many.gaps, check_exact=True)
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(engagements(), min_size=2, max_size=4), st.integers(0, 10_000), st.integers(1, 5))
+def test_rating_order_changes_nothing(batch, seed, chunk):
+    """Each rating's variant comes from its run of one rater's rows, and the chunks are
+    sliced from the ratings in variant order (robustness.py): ratings in any order, one
+    rater's rows apart or interleaved with others', give the same frames as ratings
+    grouped by rater, in chunks of any size."""
+    ev = engine_evidence([(f"eng-{k}", *e) for k, e in enumerate(batch)])
+    grouped = Evidence(
+        ev.engagements,
+        ev.stakeholders,
+        ev.ratings.sort("engagement_id", "stakeholder_id"),
+        ev.metrics,
+    )
+    shuffled = Evidence(
+        ev.engagements,
+        ev.stakeholders,
+        ev.ratings.sample(fraction=1.0, shuffle=True, seed=seed),
+        ev.metrics,
+    )
+    one = robustness(grouped, RB, score(grouped, RB))
+    with mock.patch.object(robustness_module, "CHUNK_VARIANTS", chunk):
+        other = robustness(shuffled, RB, score(shuffled, RB))
+    assert_frame_equal(one.robustness, other.robustness, check_exact=True)
+    assert_frame_equal(one.gaps, other.gaps, check_exact=True)

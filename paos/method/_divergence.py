@@ -6,16 +6,20 @@ What leadership assumes (strategic S) is tested against operational reality
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import polars as pl
 
 from paos.base.rulebook import Rulebook
 from paos.method._numbers import cmp
 
 CLASSES = ("blind_spot", "hidden_strength", "aligned", "not_testable")
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
-def classify_divergence(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
-    """Add `divergence` (S - R, null if either is null) and `divergence_class`."""
+def classify_divergence(signals: Frame, rulebook: Rulebook) -> Frame:
+    """Add `divergence` (S - R, null if either is null) and `divergence_class` (to a lazy
+    frame too: robustness adds them in the plan of its signals)."""
     rule = rulebook["divergence"]
     div = pl.col("strategic") - pl.col("reality")
     d = cmp(pl.col("divergence"), rulebook.decimals)

@@ -13,21 +13,34 @@ from paos.method._numbers import cmp
 GAP_ORDER = [*KEYS, "priority_rank", "tier", "severity_rank", "score_cmp", "signal_id"]
 
 
-def _rules(rulebook: Rulebook) -> tuple[pl.DataFrame, pl.DataFrame]:
-    prio = pl.DataFrame(
-        [(r["severity"], t, r["priority"]) for r in rulebook["priority"] for t in r["tiers"]],
-        schema={"severity": pl.String, "tier": pl.Int8, "priority": pl.String},
-        orient="row",
-    )
-    phases = pl.DataFrame(
-        {
-            "priority": [p["priority"] for p in rulebook["phases"]],
-            "phase": [p["phase"] for p in rulebook["phases"]],
-        }
-    ).with_columns(
-        pl.col("phase").cast(pl.Int8), priority_rank=pl.col("phase").rank("dense").cast(pl.Int8)
-    )
-    return prio, phases
+def _lookups(rulebook: Rulebook) -> dict[str, pl.Expr]:
+    """A gap's severity, priority, phase and priority_rank from its `severity_rank` and
+    `tier`, as lookups on one integer key: the rulebook holds one priority per severity
+    and tier and one phase per priority (`paos.base.rulebook_rules`), so these are the
+    joins of its tables by name, a fifth of their cost over a portfolio's variants."""
+    names = [b["name"] for b in rulebook["severity"]]
+    phase = {p["priority"]: p["phase"] for p in rulebook["phases"]}
+    rank = {f: i + 1 for i, f in enumerate(sorted(set(phase.values())))}  # dense, by phase
+    prio = {
+        t * len(names) + names.index(r["severity"]): r["priority"]
+        for r in rulebook["priority"]
+        for t in r["tiers"]
+    }
+    key = pl.col("tier").cast(pl.Int32) * len(names) + pl.col("severity_rank")
+
+    def lookup(values: dict, dtype: type[pl.DataType]) -> pl.Expr:
+        return key.replace_strict(
+            list(values), list(values.values()), default=None, return_dtype=dtype
+        )
+
+    return {
+        "severity": pl.col("severity_rank").replace_strict(
+            list(range(len(names))), names, default=None, return_dtype=pl.String
+        ),
+        "priority": lookup(prio, pl.String),
+        "phase": lookup({k: phase[v] for k, v in prio.items()}, pl.Int8),
+        "priority_rank": lookup({k: rank[phase[v]] for k, v in prio.items()}, pl.Int8),
+    }
 
 
 def is_gap(rulebook: Rulebook) -> pl.Expr:
@@ -37,20 +50,12 @@ def is_gap(rulebook: Rulebook) -> pl.Expr:
     return (pl.col("status") == "scored") & (score < pl.col("threshold"))
 
 
-def detect_gaps(
-    signals: pl.DataFrame, rulebook: Rulebook, roadmap_order: bool = True
-) -> pl.DataFrame:
-    """One row per gap, in roadmap order within each engagement and variant (in no
-    particular order without `roadmap_order`: robustness only compares them).
-
-    A scored signal is a gap iff V < threshold; severity from the shortfall,
-    raised by escalation for the rulebook's divergence class, priority from
-    severity and tier, phase from priority.
-    """
-    d = rulebook.decimals
+def severity_rank(rulebook: Rulebook) -> pl.Expr:
+    """A gap's severity rank (0 the most severe): the band its shortfall (threshold - V,
+    compared at the rulebook's decimals) reaches, raised by escalation for the rulebook's
+    divergence class. The one rule of severity, for `detect_gaps` and robustness."""
     bands = rulebook["severity"]  # most severe first
-    names = [b["name"] for b in bands]
-    shortfall = cmp(pl.col("shortfall"), d)
+    shortfall = cmp(pl.col("threshold") - pl.col("score"), rulebook.decimals)
     base = pl.lit(len(bands) - 1, dtype=pl.Int8)
     for i in reversed(range(len(bands))):
         base = (
@@ -59,31 +64,39 @@ def detect_gaps(
             .otherwise(base)
         )
     esc = rulebook["escalation"]
-    escalated = pl.col("divergence_class") == esc["divergence_class"]
-    rank = (
-        pl.when(escalated)
-        .then((pl.col("base_rank") - esc["levels"]).clip(lower_bound=0))
-        .otherwise(pl.col("base_rank"))
+    return (
+        pl.when(escalated(rulebook))
+        .then((base - esc["levels"]).clip(lower_bound=0))
+        .otherwise(base)
         .cast(pl.Int8)
     )
-    prio, phases = _rules(rulebook)
-    sev_names = pl.DataFrame(
-        {"severity_rank": list(range(len(names))), "severity": names},
-        schema={"severity_rank": pl.Int8, "severity": pl.String},
-    )
+
+
+def escalated(rulebook: Rulebook) -> pl.Expr:
+    """Whether a gap's severity is raised: its divergence is of the rulebook's class."""
+    return pl.col("divergence_class") == rulebook["escalation"]["divergence_class"]
+
+
+def detect_gaps(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
+    """One row per gap, in roadmap order within each engagement and variant.
+
+    A scored signal is a gap iff V < threshold; severity from the shortfall,
+    raised by escalation for the rulebook's divergence class (`severity_rank`), priority
+    from severity and tier, phase from priority.
+    """
+    d = rulebook.decimals
     gaps = (
         signals.filter(is_gap(rulebook))
-        .with_columns(shortfall=pl.col("threshold") - pl.col("score"))
-        .with_columns(base_rank=base, escalated=escalated)
         .with_columns(
-            severity_rank=rank, provisional=~pl.col("validated"), score_cmp=cmp(pl.col("score"), d)
+            shortfall=pl.col("threshold") - pl.col("score"),
+            escalated=escalated(rulebook),
+            severity_rank=severity_rank(rulebook),
+            provisional=~pl.col("validated"),
+            score_cmp=cmp(pl.col("score"), d),
         )
-        .join(sev_names, on="severity_rank", how="left")
-        .join(prio, on=["severity", "tier"], how="left")
-        .join(phases, on="priority", how="left")
+        .with_columns(**_lookups(rulebook))
+        .sort(GAP_ORDER)
     )
-    if roadmap_order:
-        gaps = gaps.sort(GAP_ORDER)
     return gaps.select(
         *KEYS,
         "signal_id",
@@ -105,36 +118,56 @@ def detect_gaps(
     )
 
 
-def raters(ratings: pl.DataFrame) -> pl.DataFrame:
-    """The raters of each engagement: the stakeholders with at least one non-blank
-    rating (robustness-v1's definition), one row each (engagement_id, stakeholder_id,
-    perspective, role). Whoever is counted towards anonymity, or as having given
-    evidence, is a rater: a stakeholder listed but rating nothing is nobody's cover."""
-    return (
-        ratings.filter(pl.col("rating").is_not_null())
-        .select(ENG, "stakeholder_id", "perspective", "role")
-        .unique([ENG, "stakeholder_id"])
+def rated_stakeholders(stakeholders: pl.DataFrame, ratings: pl.DataFrame) -> pl.DataFrame:
+    """The stakeholders listed, with `rated`: whether they gave at least one non-blank
+    rating. The raters (robustness-v1's definition) are those rated: whoever is counted
+    towards anonymity, or as having given evidence. A stakeholder listed but rating
+    nothing is nobody's cover.
+
+    Validation refuses a rating by a stakeholder not listed and gives each rating its
+    stakeholder's perspective and role (`paos.evidence.validate`), so the listed row is
+    the rater's. A semi-join of the few stakeholders on the ratings, of which only the
+    first of each run of one stakeholder's rows is needed (ratings usually come a
+    stakeholder at a time; any order gives the same): a fifth of a `unique` over every
+    rating."""
+    new_run = (pl.col(ENG) != pl.col(ENG).shift()) | (
+        pl.col("stakeholder_id") != pl.col("stakeholder_id").shift()
     )
+    rated = (
+        ratings.lazy()
+        .filter(pl.col("rating").is_not_null())
+        .select(ENG, "stakeholder_id")
+        .filter(new_run.fill_null(True))
+    )
+    at = (
+        stakeholders.lazy()
+        .select(ENG, "stakeholder_id")
+        .with_row_index("_i")
+        .join(rated, on=[ENG, "stakeholder_id"], how="semi")
+        .collect(engine="streaming")["_i"]
+    )
+    flag = pl.repeat(False, stakeholders.height, dtype=pl.Boolean, eager=True)
+    return stakeholders.with_columns(flag.scatter(at, True).alias("rated"))
 
 
 def gap_evidence(
     gaps: pl.DataFrame,
     ratings: pl.DataFrame,
-    rated_by: pl.DataFrame,
+    stakeholders: pl.DataFrame,
     metric_rated: pl.DataFrame,
     rulebook: Rulebook,
 ) -> pl.DataFrame:
     """The evidence of every gap: documented stakeholder ratings at or below the
     rulebook's level, then the metric-derived ratings. Quotes are attributed by
-    perspective, and by role only where enough raters (`rated_by`, from `raters`)
-    share that perspective and role.
+    perspective, and by role only where enough raters (the `stakeholders` rated, from
+    `rated_stakeholders`) share that perspective and role.
     """
     keys = gaps.select(ENG, "signal_id")
     # A quote shows "perspective · role", so the group that must be large enough is the
     # stakeholders sharing both: one strategic partner manager among operational ones
     # would otherwise be named by the attribution. Only raters count: a stakeholder
     # listed without a single rating hides nobody.
-    shared = rated_by.group_by(ENG, "perspective", "role").len("role_count")
+    shared = stakeholders.filter("rated").group_by(ENG, "perspective", "role").len("role_count")
     min_group = rulebook["anonymity_min_role_group"]
     order = {p: i for i, p in enumerate(rulebook.perspective_weights)}
     text = pl.col("evidence").str.strip_chars()

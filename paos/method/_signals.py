@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from paos.base.rulebook import Rulebook
-from paos.method._keys import ENG, FULL, KEYS
+from paos.method._keys import ENG, FULL, KEYS, code
 from paos.method._numbers import cmp
 
 
@@ -59,25 +59,20 @@ def metric_ratings(metrics: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
 def rating_parts(rulebook: Rulebook) -> list[pl.Expr]:
     """Each rating's part in the people aggregates, per perspective p rated by people:
     `n_<p>` 1 for a non-blank rating from p, `s_<p>` the rating and `ss_<p>` its square
-    (0 otherwise). Integer values, so their sums are exact in any order, and one
-    rater's part can be taken out of them exactly (robustness)."""
-    r = pl.col("rating").cast(pl.Float64)
+    (0 otherwise). Integers, so their sums are exact in any order, and one rater's part
+    can be taken out of them exactly (robustness); 32-bit, as the sums of a signal's
+    ratings stay far below 2^31 and a pass over them moves half the bytes of Float64."""
+    r = pl.col("rating").cast(pl.Int32)
     parts = []
     for p in rulebook.people_perspectives:
         mine = (pl.col("perspective") == p) & pl.col("rating").is_not_null()
-        rp = pl.when(mine).then(r).otherwise(0.0)
+        rp = pl.when(mine).then(r).otherwise(pl.lit(0, dtype=pl.Int32))
         parts += [
             mine.cast(pl.UInt32).alias(f"n_{p}"),
             rp.alias(f"s_{p}"),
             (rp * rp).alias(f"ss_{p}"),
         ]
     return parts
-
-
-def people_aggs(rulebook: Rulebook) -> list[pl.Expr]:
-    """Per perspective rated by people: count, sum and sum of squares of the ratings
-    (`n_<p>`, `s_<p>`, `ss_<p>`), the sums of `rating_parts` (computed first)."""
-    return [pl.col(e.meta.output_name()).sum() for e in rating_parts(rulebook)]
 
 
 def metric_aggregates(metric_rated: pl.DataFrame, rulebook: Rulebook) -> pl.LazyFrame:
@@ -93,24 +88,46 @@ def metric_aggregates(metric_rated: pl.DataFrame, rulebook: Rulebook) -> pl.Lazy
 
 
 def signal_aggregates(
-    ratings: pl.DataFrame, metric_rated: pl.DataFrame, rulebook: Rulebook
-) -> pl.DataFrame:
-    """Per engagement and signal with any rating or metric, every rater included:
-    the people aggregates (`people_aggs`) and the metric perspective's part
-    (`metric_aggregates`). One pass over the ratings."""
-    return (
+    ratings: pl.DataFrame, metric_rated: pl.DataFrame, ids: pl.Series, rulebook: Rulebook
+) -> dict[str, pl.Series]:
+    """Every rater included, the `aggregate_columns` of engagement e (its position in
+    `ids`, distinct and sorted) and catalogue signal j at position e * width + j, as
+    `grid` lays them out; 0 where nothing rated the signal. The people aggregates are
+    the sums of `rating_parts` per engagement and signal (one pass over the ratings),
+    the metric perspective's from `metric_aggregates`; both placed by position (codes
+    of the few aggregated rows), not joined by key. Ratings of an engagement or a signal
+    not known count nowhere, as in a join."""
+    width = len(rulebook.signals)
+    cell = (code(ENG, ids) * width + code("signal_id", [s.id for s in rulebook.signals])).alias(
+        "_k"
+    )
+    parts = rating_parts(rulebook)
+    people = [e.meta.output_name() for e in parts]
+    sums = [f"{a}_{p}" for p in rulebook.people_perspectives for a in ("s", "ss")]
+    per = (
         ratings.lazy()
-        .with_columns(rating_parts(rulebook))
         .group_by(ENG, "signal_id")
-        .agg(people_aggs(rulebook))
-        .join(
-            metric_aggregates(metric_rated, rulebook),
-            on=[ENG, "signal_id"],
-            how="full",
-            coalesce=True,
-        )
+        .agg(e.sum() for e in parts)
+        .select(cell, *people)
+        .with_columns(pl.col(sums).cast(pl.Float64))  # as the stages read them
+        .drop_nulls("_k")
         .collect(engine="streaming")
-    )  # about 2x the in-memory engine here
+    )  # the streaming engine is up to 2x the in-memory one here
+    m = rulebook.metric_perspective
+    data = (
+        metric_aggregates(metric_rated, rulebook)
+        .select(cell, f"n_{m}", f"s_{m}")
+        .drop_nulls("_k")
+        .collect()
+    )
+    size = ids.len() * width
+    out = {c: _scatter(size, per["_k"], per[c]) for c in people}
+    return out | {c: _scatter(size, data["_k"], data[c]) for c in (f"n_{m}", f"s_{m}")}
+
+
+def _scatter(size: int, at: pl.Series, values: pl.Series) -> pl.Series:
+    """A column of `size` zeros with `values` at the positions `at`."""
+    return pl.zeros(size, dtype=values.dtype, eager=True).scatter(at, values)
 
 
 def aggregate_columns(rulebook: Rulebook) -> list[str]:
@@ -137,11 +154,10 @@ def score_signals(
     appears for every engagement, `no_evidence` where nothing rated it. Variant 0:
     every rater's ratings count.
     """
-    aggregates = signal_aggregates(ratings, metric_rated, rulebook)
-    units = pl.DataFrame({ENG: engagement_ids.unique().sort()}).with_columns(FULL)
-    cells = grid(units, rulebook).join(
-        aggregates, on=[ENG, "signal_id"], how="left", maintain_order="left"
-    )
+    ids = engagement_ids.unique().sort()
+    units = pl.DataFrame({ENG: ids}).with_columns(FULL)
+    aggregates = signal_aggregates(ratings, metric_rated, ids, rulebook)
+    cells = grid(units, rulebook).with_columns(**aggregates)
     return signals_from_aggregates(cells.lazy(), rulebook).collect()
 
 

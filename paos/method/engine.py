@@ -8,12 +8,10 @@ rater included (robustness runs the same stages on the other variants).
 
 from __future__ import annotations
 
-import polars as pl
-
 from paos._types import ENG, Evidence, Results
 from paos.base.rulebook import Rulebook
 from paos.method._divergence import classify_divergence
-from paos.method._gaps import detect_gaps, gap_evidence, raters
+from paos.method._gaps import detect_gaps, gap_evidence, rated_stakeholders
 from paos.method._index import installation_modules, score_dimensions, score_index
 from paos.method._keys import VARIANT
 from paos.method._signals import metric_ratings, score_signals
@@ -30,21 +28,17 @@ def score(evidence: Evidence, rulebook: Rulebook) -> Results:
     index = score_index(dimensions, rulebook).drop(VARIANT)
     signals, gaps, dimensions = (f.drop(VARIANT) for f in (signals, gaps, dimensions))
     engagements = evidence.engagements.join(index, on=ENG, how="left").sort(ENG)
-    who = raters(evidence.ratings)  # once: anonymity and the evidence counts
+    # once: anonymity and the evidence counts
+    stakeholders = rated_stakeholders(evidence.stakeholders, evidence.ratings)
     return Results(
         rulebook=rulebook,
         engagements=engagements,
         dimensions=dimensions.sort(ENG, "dimension_order"),
         signals=signals.sort(ENG, "signal_order"),
         gaps=gaps,
-        evidence=gap_evidence(gaps, evidence.ratings, who, rated, rulebook),
+        evidence=gap_evidence(gaps, evidence.ratings, stakeholders, rated, rulebook),
         modules=installation_modules(gaps, rulebook),
         metrics=rated,
-        stakeholders=evidence.stakeholders.join(
-            who.select(ENG, "stakeholder_id", rated=pl.lit(True)),
-            on=[ENG, "stakeholder_id"],
-            how="left",
-            maintain_order="left",
-        ).with_columns(pl.col("rated").fill_null(False)),
+        stakeholders=stakeholders,
         files=evidence.files,
     )

@@ -4,8 +4,8 @@ one stakeholder's answers.
 For every rater k of an engagement, *variant k* is the engagement scored again
 without k's ratings. The stages are keyed by (engagement, variant), and `score()` is
 variant 0; here every variant k > 0 of a portfolio goes through the same stages
-(`signals_from_aggregates`, `classify_divergence`, `detect_gaps`,
-`score_dimensions`, `score_index`) at once, in chunks of whole engagements. Nothing
+(`signals_from_aggregates`, `classify_divergence`, the gap rule and severity of
+`detect_gaps` (`is_gap`, `severity_rank`), `score_dimensions`, `score_index`) at once, in chunks of whole engagements. Nothing
 is re-aggregated per variant: leaving k out changes only the counts and sums of the
 signals k rated, so a variant's aggregates are the engagement's aggregates minus k's
 own part (the `rating_parts` of k's ratings; integer sums, so exact), placed by
@@ -29,16 +29,18 @@ the rule for comparisons, and rounding the reported ends flipped near-ties of th
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
 from paos._types import ENG, Evidence, Results
 from paos.base.rulebook import Rulebook
 from paos.method._divergence import classify_divergence
-from paos.method._gaps import detect_gaps
+from paos.method._gaps import is_gap, severity_rank
 from paos.method._index import score_dimensions, score_index
-from paos.method._keys import VARIANT
+from paos.method._keys import VARIANT, code
 from paos.method._signals import (
     aggregate_columns,
     grid,
@@ -62,14 +64,20 @@ ROBUSTNESS_SCHEMA: pl.Schema = pl.Schema(
 # 30 columns per variant.
 CHUNK_VARIANTS = 32_768
 _CHUNK = "_chunk"
-FINDING = ["signal_id", "severity", "priority"]  # what makes a gap the same gap
+# What makes a gap the same gap is its signal, severity and priority: here one integer
+# per gap, `_f`, of its engagement's `_code`, the signal's catalogue position and its
+# `severity_rank` (`_findings`; cheaper to compare than names). The same thing: severity
+# names are distinct, and the priority follows from the severity and the signal's tier
+# (one priority per severity and tier: `paos.base.rulebook_rules`).
 
 
-def _codes(col: str, values: list[str]) -> pl.Expr:
-    """Index of `col` in `values` (UInt32), null when not among them."""
-    return pl.col(col).replace_strict(
-        values, list(range(len(values))), default=None, return_dtype=pl.UInt32
-    )
+def _findings(engagement: pl.Expr, rank: pl.Expr, rulebook: Rulebook) -> list[pl.Expr]:
+    """A gap as integers: `_k` its engagement code and signal position, `_f` that and its
+    severity rank (what makes it the same finding)."""
+    width, ranks = len(rulebook.signals), len(rulebook["severity"])
+    signal = code("signal_id", [s.id for s in rulebook.signals])
+    k = engagement.cast(pl.UInt64) * width + signal
+    return [k.alias("_k"), (k * ranks + rank.cast(pl.UInt64)).alias("_f")]
 
 
 def _scatter(size: int, at: pl.Series, values: pl.Series) -> pl.Series:
@@ -79,7 +87,7 @@ def _scatter(size: int, at: pl.Series, values: pl.Series) -> pl.Series:
 
 def _variant_cells(
     evidence: Evidence, rulebook: Rulebook, results: Results
-) -> tuple[pl.DataFrame, Iterator[pl.DataFrame]]:
+) -> tuple[pl.DataFrame, list[Callable[[], pl.DataFrame]]]:
     """The engagements with at least 2 raters (`n_raters`: engagement, `n` raters and
     `_code`, its row number), and the cells of every variant k > 0 (`grid` with
     `aggregate_columns`: the engagement's aggregates minus rater k's part), in chunks of
@@ -98,43 +106,58 @@ def _variant_cells(
     rated = evidence.ratings.select(ENG, SID, "signal_id", "perspective", "rating").filter(
         pl.col("rating").is_not_null()
     )
-    # each rater's rows by one group-by: cheaper than unique raters and a join back
-    # by (engagement, stakeholder) over every rating
-    raters = rated.select(ENG, SID).with_row_index("_row").group_by(ENG, SID).agg("_row")
+    # a rater's ratings usually come one after the other: each run of one rater's rows is
+    # given its unit by its first row, so the string keys are matched once per run, not
+    # once per rating (any order gives the same, more runs)
+    first = rated.select(
+        ((pl.col(ENG) != pl.col(ENG).shift()) | (pl.col(SID) != pl.col(SID).shift()))
+        .fill_null(True)
+        .alias("_first")
+    )["_first"]
+    starts = rated.filter(first).select(ENG, SID)
+    raters = starts.unique()
     n_raters = (
         raters.group_by(ENG).len("n").filter(pl.col("n") >= 2).sort(ENG).with_row_index("_code")
     )
     units = (
         raters.join(n_raters.select(ENG, "_code"), on=ENG, how="inner")
         .sort("_code", SID)
-        .select(
-            "_code",
-            "_row",
+        .with_columns(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("_u"),
             pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("_code").alias(VARIANT),
         )
     )
-    rows = units.select("_code", _u=pl.int_range(pl.len(), dtype=pl.UInt32), _row="_row").explode(
-        "_row"
-    )
+    runs = starts.join(units, on=[ENG, SID], how="left", maintain_order="left")
+    run = first.cum_sum().cast(pl.Int64) - 1  # each rating's run
     # one row per rating: ratings are unique per engagement, stakeholder and signal
     # (evidence schema), so a variant's cell holds at most one rating of its rater
     own = (
-        rated.select(_codes("signal_id", ids).alias("_s"), *rating_parts(rulebook))[rows["_row"]]
-        .hstack(rows.select("_code", "_u"))
+        rated.lazy()
         .select(
+            code("signal_id", ids).alias("_s"),
+            *rating_parts(rulebook),
+            runs["_u"].gather(run),
+            runs["_code"].gather(run),
+        )
+        .select(
+            "_u",
             (pl.col("_u") * width + pl.col("_s")).alias("_cell"),
             (pl.col("_code") * width + pl.col("_s")).alias("_ecell"),
             *people,
         )
         .drop_nulls("_cell")
-    )  # in variant order
+        .collect()
+    )
+    if not own["_u"].is_sorted():  # in variant order, as the chunks slice it
+        own = own.sort("_u", maintain_order=True)
+    own = own.drop("_u")
     full = (
         own.lazy().group_by("_ecell").agg(pl.col(people).sum()).collect(engine="streaming")
     )  # on integer keys, streaming is several times the in-memory engine here
     data = (
         metric_aggregates(results.metrics, rulebook)
         .join(n_raters.lazy(), on=ENG, how="inner")
-        .select((pl.col("_code") * width + _codes("signal_id", ids)).alias("_ecell"), *metric)
+        .select((pl.col("_code") * width + code("signal_id", ids)).alias("_ecell"), *metric)
         .drop_nulls("_ecell")
         .collect()
     )
@@ -153,46 +176,56 @@ def _variant_cells(
     first = pl.Series([unit_at[e] * width for e in bounds], dtype=pl.UInt32)
     rating_at = own["_cell"].search_sorted(first, side="left").to_list()
 
-    def chunks() -> Iterator[pl.DataFrame]:
-        for i, (e0, e1) in enumerate(zip(bounds, bounds[1:])):
-            u0, u1 = unit_at[e0], unit_at[e1]
-            r0, r1 = rating_at[i], rating_at[i + 1]
-            chunk_units = units.slice(u0, u1 - u0)
-            size = chunk_units.height * width
-            # each variant's row of its engagement's aggregates
-            cell = pl.int_range(size, dtype=pl.UInt32, eager=True)
-            at = chunk_units["_code"].gather(cell // width) * width + cell % width
-            mine = own.slice(r0, r1 - r0)
-            here = mine["_cell"] - u0 * width
-            aggregates = {c: base[c].gather(at) for c in aggregate_columns(rulebook)}
-            for c in people:
-                aggregates[c] = aggregates[c] - _scatter(size, here, mine[c])
-            keys = chunk_units.select(pl.col("_code").alias(ENG), VARIANT)
-            yield grid(keys, rulebook).with_columns(
-                pl.Series(c, aggregates[c]) for c in aggregate_columns(rulebook)
-            )
+    def chunk(i: int) -> pl.DataFrame:
+        e0, e1 = bounds[i], bounds[i + 1]
+        u0, u1 = unit_at[e0], unit_at[e1]
+        r0, r1 = rating_at[i], rating_at[i + 1]
+        chunk_units = units.slice(u0, u1 - u0)
+        size = chunk_units.height * width
+        # each variant's row of its engagement's aggregates
+        cell = pl.int_range(size, dtype=pl.UInt32, eager=True)
+        at = chunk_units["_code"].gather(cell // width) * width + cell % width
+        mine = own.slice(r0, r1 - r0)
+        here = mine["_cell"] - u0 * width
+        aggregates = {c: base[c].gather(at) for c in aggregate_columns(rulebook)}
+        for c in people:
+            aggregates[c] = aggregates[c] - _scatter(size, here, mine[c])
+        keys = chunk_units.select(pl.col("_code").alias(ENG), VARIANT)
+        return grid(keys, rulebook).with_columns(
+            pl.Series(c, aggregates[c]) for c in aggregate_columns(rulebook)
+        )
 
-    return n_raters, chunks()
+    return n_raters, [functools.partial(chunk, i) for i in range(len(bounds) - 1)]
 
 
 def _score_variants(
     evidence: Evidence, rulebook: Rulebook, results: Results
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Per engagement with variants: the number of raters `n` and `_code` (`n_raters`);
-    every variant's gaps (`_code`, variant, `FINDING`) and PAI (`_code`, variant, pai)."""
+    every variant's gaps (`_findings`) and PAI (`_code`, variant, pai)."""
     n_raters, chunks = _variant_cells(evidence, rulebook, results)
-    gaps, index = [], []
-    for cells in chunks:
+
+    def score_chunk(cells_of: Callable[[], pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
         signals = classify_divergence(
-            signals_from_aggregates(cells.lazy(), rulebook).collect(), rulebook
+            signals_from_aggregates(cells_of().lazy(), rulebook), rulebook
+        ).collect()
+        findings = (  # the findings only
+            signals.lazy()
+            .filter(is_gap(rulebook))
+            .select(_findings(pl.col(ENG), severity_rank(rulebook), rulebook))
+            .collect()
         )
-        chunk_gaps = detect_gaps(signals, rulebook, roadmap_order=False)
-        dimensions = score_dimensions(signals, rulebook)
-        gaps.append(chunk_gaps.select(pl.col(ENG).alias("_code"), VARIANT, *FINDING))
-        index.append(
-            score_index(dimensions, rulebook).select(pl.col(ENG).alias("_code"), VARIANT, "pai")
+        pai = score_index(score_dimensions(signals, rulebook), rulebook).select(
+            pl.col(ENG).alias("_code"), VARIANT, "pai"
         )
-    gap_schema = {"_code": pl.UInt32, VARIANT: pl.UInt32, **dict.fromkeys(FINDING, pl.String)}
+        return findings, pai
+
+    # two chunks at once, in order: a chunk's serial work (its cells' Series gathers and
+    # subtractions, eager stages) runs beside the other's multi-threaded queries
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        scored = list(pool.map(score_chunk, chunks))
+    gaps, index = [g for g, _ in scored], [x for _, x in scored]
+    gap_schema = {"_k": pl.UInt64, "_f": pl.UInt64}
     return (
         n_raters,
         pl.concat(gaps) if gaps else pl.DataFrame(schema=gap_schema),
@@ -209,12 +242,20 @@ def robustness(evidence: Evidence, rulebook: Rulebook, results: Results) -> Resu
     n_raters, var_gaps, var_index = _score_variants(evidence, rulebook, results)
     counts = n_raters.select(ENG, pl.col("n").cast(pl.Int32).alias("variants"))
     codes = n_raters.select(ENG, "_code")
-    full = results.gaps.join(codes, on=ENG, how="inner").select("_code", *FINDING)
+    ids = [s.id for s in rulebook.signals]
+    width = len(ids)
+    full = results.gaps.join(codes, on=ENG, how="inner").select(
+        _findings(pl.col("_code"), pl.col("severity_rank"), rulebook)
+    )
+    signal_id = (pl.col("_k") % width).replace_strict(range(width), ids, return_dtype=pl.String)
+    code_of = (pl.col("_k") // width).cast(pl.UInt32).alias("_code")
     same = (
-        var_gaps.join(full, on=["_code", *FINDING], how="semi")
-        .group_by("_code", "signal_id")
+        var_gaps.filter(pl.col("_f").is_in(full["_f"].implode()))
+        .group_by("_k")
         .len("_same")
+        .with_columns(code_of)
         .join(codes, on="_code", how="inner")
+        .select(ENG, signal_id.alias("signal_id"), "_same")
     )
     gaps = (
         results.gaps.join(counts, on=ENG, how="left", maintain_order="left")
@@ -225,17 +266,14 @@ def robustness(evidence: Evidence, rulebook: Rulebook, results: Results) -> Resu
             )
         )
         .with_columns(robust=pl.col("changed_in") == 0)
-        .drop("variants", "_same", "_code")
+        .drop("variants", "_same")
     )
-    order = rulebook.signal_table().select("signal_id", "signal_order")
     near = (
-        var_gaps.select("_code", "signal_id")
-        .unique()
-        .join(full, on=["_code", "signal_id"], how="anti")
-        .join(order, on="signal_id", how="left")
-        .sort("_code", "signal_order")
-        .group_by("_code", maintain_order=True)
-        .agg(near_gaps=pl.col("signal_id"))
+        var_gaps.select(pl.col("_k").unique())
+        .filter(~pl.col("_k").is_in(full["_k"].implode()))
+        .sort("_k")  # engagement, then catalogue order
+        .group_by(code_of, maintain_order=True)
+        .agg(near_gaps=signal_id)
         .join(codes, on="_code", how="inner")
     )
     pai = (

@@ -40,7 +40,7 @@ import threading
 
 from paos._files import make_staging, remove_staging, sweep_leftovers
 
-ENV = "PAOS_CHART_ENGINE"  # unix:<socket path>, or inline (see chart_engine)
+ENV = "PAOS_CHART_ENGINE"  # unix:<owner pid>:<socket path>, or inline (see chart_engine)
 MAX_SPEC = 32 << 20  # bytes of one specification (the diagnostic's largest: ~0.2 MB)
 MAX_REPLY = 256 << 20  # bytes of one answer; more means a broken stream
 READ_TIMEOUT = 10.0  # seconds a request may take to arrive whole

@@ -204,8 +204,13 @@ KERNEL_ARGUMENTS = [f"--IPKernelApp.exec_lines={_startup.KERNEL_LINE}"]
 # A launched kernel imports, before it says it is ready, what the deliverable's first
 # cell imports (the chart engine's client, not vl-convert: a run's charts are drawn by
 # its chart server). Nothing of a client's is read; a failed import here is the
-# notebook's own to report when its cell runs.
+# notebook's own to report when its cell runs. Its IPython history is kept in memory,
+# as nbclient starts the kernels it launches itself (`NotebookClient.ipython_hist_file`;
+# it does not start this one): else every cell of every run, the injected parameters
+# naming the engagement among them, would stay in the user's IPython folder, in one
+# SQLite file that concurrent runs share.
 LAUNCHED_ARGUMENTS = [
     f"--IPKernelApp.exec_lines={_startup.KERNEL_LINE}; "
-    "__import__('paos.deliverables.report'); __import__('paos.deliverables.sections')"
+    "__import__('paos.deliverables.report'); __import__('paos.deliverables.sections')",
+    "--HistoryManager.hist_file=:memory:",
 ]

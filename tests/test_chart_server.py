@@ -187,6 +187,25 @@ def test_the_server_ends_with_its_owner_even_when_the_owner_is_killed():
     assert not os.path.exists(folder)  # its socket's folder went with it
 
 
+def test_closing_a_server_that_does_not_read_its_pipe_is_at_once():
+    """`close()` ends the server at once, whatever it is doing: `paos run` starts its
+    server first thing, and a run stopped right after (bad evidence, Ctrl-C) must not
+    wait for the server to notice, which it cannot while vl-convert's warm-up holds its
+    interpreter, nor up to 5 s for a server that reads nothing (here: stopped)."""
+    own = ChartServer()
+    server = psutil.Process(own.pid)
+    server.suspend()
+    t = time.monotonic()
+    try:
+        own.close()
+        took = time.monotonic() - t
+    finally:
+        if server.is_running():
+            server.resume()
+    assert not own.alive() and not os.path.exists(own.folder)
+    assert took < 2, took
+
+
 def test_shared_restarts_a_server_that_died_and_honours_inline(monkeypatch):
     first = _chart_server.shared()
     assert first is not None and first is _chart_server.shared()

@@ -217,16 +217,17 @@ class ChartServer:
         return {ENV: f"unix:{self.owner}:{self.path}"} if self.alive() else {}
 
     def close(self) -> None:
-        """End the server and remove its folder."""
+        """End the server at once and remove its folder. It holds nothing to finish or
+        save, and waiting for it to see its pipe end cost a run stopped right after it
+        started (bad evidence, Ctrl-C) the rest of the server's warm-up, during which
+        vl-convert holds its interpreter, and up to 5 s if it read nothing."""
         if self._owner is not None:
-            os.close(self._owner)  # the server's end of the pipe ends: it exits
+            os.close(self._owner)  # the pipe ends: what ends it should the owner be killed
             self._owner = None
         if self._proc is not None:
-            try:
-                self._proc.wait(5)
-            except subprocess.TimeoutExpired:
+            if self._proc.poll() is None:
                 self._proc.kill()
-                self._proc.wait()
+            self._proc.wait()
         remove_staging(self.folder)
 
 

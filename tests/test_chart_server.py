@@ -109,6 +109,36 @@ def test_a_request_that_never_arrives_whole_is_dropped_after_the_read_timeout(mo
     assert reply["type"] == "refused" and "timed out" in reply["error"]
 
 
+def test_a_request_trickled_in_is_dropped_after_the_read_timeout(monkeypatch):
+    """READ_TIMEOUT bounds the whole request, not each read: a client that sends a
+    byte now and then, each within the timeout, holds the server's thread no longer."""
+    monkeypatch.setattr(_chart_server, "READ_TIMEOUT", 0.5)
+    body = _chart_server.frame({"spec": SPEC})
+    ours, theirs = socket.socketpair()
+
+    def trickle() -> None:
+        try:
+            for i in range(len(body)):
+                ours.sendall(body[i : i + 1])
+                time.sleep(0.05)  # the whole request: several seconds
+        except OSError:  # the server hung up
+            pass
+
+    with ours:
+        sending = threading.Thread(target=trickle, daemon=True)
+        answering = threading.Thread(target=_chart_server._answer, args=(theirs,))
+        t = time.monotonic()
+        sending.start()
+        answering.start()
+        answering.join(30)
+        took = time.monotonic() - t
+        assert not answering.is_alive()
+        reply = _chart_server.receive(ours, 1 << 20)
+    assert len(body) * 0.05 > 4  # the trickle would take longer than what is allowed
+    assert reply["type"] == "refused" and "timed out" in reply["error"], reply
+    assert took < 3
+
+
 def test_charts_are_drawn_here_once_the_server_is_gone(monkeypatch):
     own = ChartServer()
     chart_engine.stop()

@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 from paos._files import make_staging, remove_staging, sweep_leftovers
 
@@ -83,20 +84,32 @@ def frame(message: dict) -> bytes:
 
 def receive(conn: socket.socket, limit: int) -> dict:
     """One length-prefixed JSON message from `conn`; ValueError if it is larger than
-    `limit` or cut short (the connection's own timeout bounds the wait)."""
-    head = _read(conn, _HEADER.size)
-    (size,) = _HEADER.unpack(head)
-    if size > limit:
-        raise ValueError(f"a message of {size} bytes (at most {limit})")
-    message = json.loads(_read(conn, size))
+    `limit` or cut short. The connection's own timeout bounds the whole message, not
+    each read (TimeoutError): a peer that sends a byte now and then is not waited for
+    longer; the timeout is as it was afterwards."""
+    timeout = conn.gettimeout()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        head = _read(conn, _HEADER.size, deadline)
+        (size,) = _HEADER.unpack(head)
+        if size > limit:
+            raise ValueError(f"a message of {size} bytes (at most {limit})")
+        message = json.loads(_read(conn, size, deadline))
+    finally:
+        conn.settimeout(timeout)
     if not isinstance(message, dict):
         raise ValueError("not a JSON object")
     return message
 
 
-def _read(conn: socket.socket, size: int) -> bytes:
+def _read(conn: socket.socket, size: int, deadline: float | None) -> bytes:
     chunks, left = [], size
     while left:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("timed out")
+            conn.settimeout(remaining)
         chunk = conn.recv(min(left, 1 << 20))
         if not chunk:
             raise ValueError("the message was cut short")

@@ -44,7 +44,7 @@ def engine() -> type:
             super().papermill_execute_cells()
             # every cell ran (or one failed and the rest were skipped): the kernel is
             # idle, and a kernel launched ahead may end while the run goes on (`_Ahead`)
-            self.km.ran = True  # type: ignore[union-attr]
+            self.km.ran = True
 
     class OneWriteEngine(NBClientEngine):
         @classmethod

@@ -189,5 +189,7 @@ def test_sigterm_while_a_cell_runs_is_one_line(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err
     lines = [ln for ln in err.strip().splitlines() if not ln.startswith("[1/5]")]
-    assert lines == ["terminated: stopped; nothing was published, an earlier report is as it was"], err
+    assert lines == [
+        "terminated: stopped; nothing was published, an earlier report is as it was"
+    ], err
     assert not [p for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")]

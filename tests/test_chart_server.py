@@ -109,6 +109,36 @@ def test_a_request_that_never_arrives_whole_is_dropped_after_the_read_timeout(mo
     assert reply["type"] == "refused" and "timed out" in reply["error"]
 
 
+def test_a_request_trickled_in_is_dropped_after_the_read_timeout(monkeypatch):
+    """READ_TIMEOUT bounds the whole request, not each read: a client that sends a
+    byte now and then, each within the timeout, holds the server's thread no longer."""
+    monkeypatch.setattr(_chart_server, "READ_TIMEOUT", 0.5)
+    body = _chart_server.frame({"spec": SPEC})
+    ours, theirs = socket.socketpair()
+
+    def trickle() -> None:
+        try:
+            for i in range(len(body)):
+                ours.sendall(body[i : i + 1])
+                time.sleep(0.05)  # the whole request: several seconds
+        except OSError:  # the server hung up
+            pass
+
+    with ours:
+        sending = threading.Thread(target=trickle, daemon=True)
+        answering = threading.Thread(target=_chart_server._answer, args=(theirs,))
+        t = time.monotonic()
+        sending.start()
+        answering.start()
+        answering.join(30)
+        took = time.monotonic() - t
+        assert not answering.is_alive()
+        reply = _chart_server.receive(ours, 1 << 20)
+    assert len(body) * 0.05 > 4  # the trickle would take longer than what is allowed
+    assert reply["type"] == "refused" and "timed out" in reply["error"], reply
+    assert took < 3
+
+
 def test_charts_are_drawn_here_once_the_server_is_gone(monkeypatch):
     own = ChartServer()
     chart_engine.stop()
@@ -185,6 +215,25 @@ def test_the_server_ends_with_its_owner_even_when_the_owner_is_killed():
     while os.path.exists(folder) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not os.path.exists(folder)  # its socket's folder went with it
+
+
+def test_closing_a_server_that_does_not_read_its_pipe_is_at_once():
+    """`close()` ends the server at once, whatever it is doing: `paos run` starts its
+    server first thing, and a run stopped right after (bad evidence, Ctrl-C) must not
+    wait for the server to notice, which it cannot while vl-convert's warm-up holds its
+    interpreter, nor up to 5 s for a server that reads nothing (here: stopped)."""
+    own = ChartServer()
+    server = psutil.Process(own.pid)
+    server.suspend()
+    t = time.monotonic()
+    try:
+        own.close()
+        took = time.monotonic() - t
+    finally:
+        if server.is_running():
+            server.resume()
+    assert not own.alive() and not os.path.exists(own.folder)
+    assert took < 2, took
 
 
 def test_shared_restarts_a_server_that_died_and_honours_inline(monkeypatch):

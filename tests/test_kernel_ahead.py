@@ -96,3 +96,23 @@ def test_a_run_leaves_no_kernel_and_no_socket_folder(tmp_path):
     run_module.run_engagement(src, tmp_path / "out", progress=None)
     assert _kernels() - before == set()
     assert _kernel_folders() <= folders
+
+
+def test_the_kernel_launched_ahead_keeps_no_history_file(tmp_path, monkeypatch):
+    """nbclient starts its kernels with IPython's history in memory
+    (`--HistoryManager.hist_file=:memory:`); a kernel launched ahead is started by the
+    run, not by nbclient, and must be too: otherwise every cell it runs (the injected
+    parameters name the engagement and its client) is kept in the user's IPython
+    folder after the run, in one SQLite file that concurrent runs share."""
+    from jupyter_core.utils import run_sync
+
+    ipython = tmp_path / "ipython"
+    monkeypatch.setenv("IPYTHONDIR", str(ipython))  # the kernel inherits it
+    with run_module.kernel_ahead(tmp_path, None) as km:
+        kc = km.client()
+        kc.start_channels()
+        try:
+            run_sync(kc.wait_for_ready)(timeout=120)  # its shell is set up
+        finally:
+            kc.stop_channels()
+    assert not list(ipython.rglob("history.sqlite*"))

@@ -37,10 +37,11 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 from paos._files import make_staging, remove_staging, sweep_leftovers
 
-ENV = "PAOS_CHART_ENGINE"  # unix:<socket path>, or inline (see chart_engine)
+ENV = "PAOS_CHART_ENGINE"  # unix:<owner pid>:<socket path>, or inline (see chart_engine)
 MAX_SPEC = 32 << 20  # bytes of one specification (the diagnostic's largest: ~0.2 MB)
 MAX_REPLY = 256 << 20  # bytes of one answer; more means a broken stream
 READ_TIMEOUT = 10.0  # seconds a request may take to arrive whole
@@ -83,20 +84,32 @@ def frame(message: dict) -> bytes:
 
 def receive(conn: socket.socket, limit: int) -> dict:
     """One length-prefixed JSON message from `conn`; ValueError if it is larger than
-    `limit` or cut short (the connection's own timeout bounds the wait)."""
-    head = _read(conn, _HEADER.size)
-    (size,) = _HEADER.unpack(head)
-    if size > limit:
-        raise ValueError(f"a message of {size} bytes (at most {limit})")
-    message = json.loads(_read(conn, size))
+    `limit` or cut short. The connection's own timeout bounds the whole message, not
+    each read (TimeoutError): a peer that sends a byte now and then is not waited for
+    longer; the timeout is as it was afterwards."""
+    timeout = conn.gettimeout()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        head = _read(conn, _HEADER.size, deadline)
+        (size,) = _HEADER.unpack(head)
+        if size > limit:
+            raise ValueError(f"a message of {size} bytes (at most {limit})")
+        message = json.loads(_read(conn, size, deadline))
+    finally:
+        conn.settimeout(timeout)
     if not isinstance(message, dict):
         raise ValueError("not a JSON object")
     return message
 
 
-def _read(conn: socket.socket, size: int) -> bytes:
+def _read(conn: socket.socket, size: int, deadline: float | None) -> bytes:
     chunks, left = [], size
     while left:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("timed out")
+            conn.settimeout(remaining)
         chunk = conn.recv(min(left, 1 << 20))
         if not chunk:
             raise ValueError("the message was cut short")
@@ -217,16 +230,17 @@ class ChartServer:
         return {ENV: f"unix:{self.owner}:{self.path}"} if self.alive() else {}
 
     def close(self) -> None:
-        """End the server and remove its folder."""
+        """End the server at once and remove its folder. It holds nothing to finish or
+        save, and waiting for it to see its pipe end cost a run stopped right after it
+        started (bad evidence, Ctrl-C) the rest of the server's warm-up, during which
+        vl-convert holds its interpreter, and up to 5 s if it read nothing."""
         if self._owner is not None:
-            os.close(self._owner)  # the server's end of the pipe ends: it exits
+            os.close(self._owner)  # the pipe ends: what ends it should the owner be killed
             self._owner = None
         if self._proc is not None:
-            try:
-                self._proc.wait(5)
-            except subprocess.TimeoutExpired:
+            if self._proc.poll() is None:
                 self._proc.kill()
-                self._proc.wait()
+            self._proc.wait()
         remove_staging(self.folder)
 
 

@@ -39,6 +39,13 @@ def engine() -> type:
         def save(self, **kwargs) -> None:  # papermill's per-cell writes
             self.last_save_time = self.now()
 
+    class Client(PapermillNotebookClient):
+        def papermill_execute_cells(self) -> None:
+            super().papermill_execute_cells()
+            # every cell ran (or one failed and the rest were skipped): the kernel is
+            # idle, and a kernel launched ahead may end while the run goes on (`_Ahead`)
+            self.km.ran = True
+
     class OneWriteEngine(NBClientEngine):
         @classmethod
         def execute_managed_notebook(
@@ -74,7 +81,7 @@ def engine() -> type:
                 stdout_file=stdout_file,
                 stderr_file=stderr_file,
             )
-            return PapermillNotebookClient(nb_man, **final).execute(**(kernel_start or {}))
+            return Client(nb_man, **final).execute(**(kernel_start or {}))
 
         @classmethod
         def execute_notebook(
@@ -171,9 +178,14 @@ def _ahead_class() -> type:
 
     class Ahead(AsyncKernelManager):
         asked = False
+        ran = False  # set once its notebook has run (`engine`'s client)
 
         async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:  # type: ignore[override]
-            if now or restart or not self.has_kernel:
+            # Stopped mid-cell (Ctrl-C, SIGTERM), jupyter_client's own shutdown: the cell
+            # is interrupted and answers, and nbclient's tasks for it end while the kernel
+            # exits. Only asked to end, the kernel would go without answering, and those
+            # tasks, run again by `finish`, report it dead: tracebacks after the run's line.
+            if now or restart or not self.has_kernel or not self.ran:
                 await super().shutdown_kernel(now=now, restart=restart)
                 return
             self.shutting_down = True
@@ -204,8 +216,13 @@ KERNEL_ARGUMENTS = [f"--IPKernelApp.exec_lines={_startup.KERNEL_LINE}"]
 # A launched kernel imports, before it says it is ready, what the deliverable's first
 # cell imports (the chart engine's client, not vl-convert: a run's charts are drawn by
 # its chart server). Nothing of a client's is read; a failed import here is the
-# notebook's own to report when its cell runs.
+# notebook's own to report when its cell runs. Its IPython history is kept in memory,
+# as nbclient starts the kernels it launches itself (`NotebookClient.ipython_hist_file`;
+# it does not start this one): else every cell of every run, the injected parameters
+# naming the engagement among them, would stay in the user's IPython folder, in one
+# SQLite file that concurrent runs share.
 LAUNCHED_ARGUMENTS = [
     f"--IPKernelApp.exec_lines={_startup.KERNEL_LINE}; "
-    "__import__('paos.deliverables.report'); __import__('paos.deliverables.sections')"
+    "__import__('paos.deliverables.report'); __import__('paos.deliverables.sections')",
+    "--HistoryManager.hist_file=:memory:",
 ]

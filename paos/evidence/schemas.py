@@ -93,7 +93,7 @@ def validated(ev: Evidence, rulebook: Rulebook, values: bool = True) -> Evidence
     for frames typed from tables whose every value the table rules have just checked
     (`paos.evidence.validate`): the same rules again on the typed values cost a polars
     query per check, 6 ms of the demo's 25 ms of reading and validating (issue 22).
-    That the typed frames keep every rule is a test (tests/test_validation.py)."""
+    That the typed frames keep every rule is a test (tests/test_typed_evidence.py)."""
     metrics = ev.metrics if ev.metrics is not None else pl.DataFrame(schema=EMPTY_METRICS)
     scale = rulebook["rating_scale"]
     stakeholders, ratings = people_schemas(

@@ -55,6 +55,28 @@ def test_the_summary_counts_only_stakeholders_who_rated(tmp_path):
     assert "Evidence from 2 stakeholders" in executive_summary(d).text()  # 1 + 1 who rated
 
 
+def test_a_stakeholder_whose_first_answer_is_blank_is_still_a_rater():
+    """`rated_stakeholders` keeps the first of each run of one stakeholder's non-blank
+    ratings: a blank answer first ("cannot judge") must not hide the ratings after it,
+    whatever the order of the rows."""
+    rows = [
+        ("a", "operational", "FIT-01", None),
+        ("a", "operational", "FIT-02", 3),
+        ("b", "operational", "FIT-01", None),
+        ("c", "operational", "FIT-02", None),
+        ("c", "operational", "FIT-03", None),
+        ("c", "operational", "FIT-01", 2),
+        ("b", "operational", "FIT-02", None),
+    ]
+    for order in (rows, rows[::-1], rows[1:] + rows[:1]):
+        rated = score(evidence(order), RB).stakeholders
+        assert dict(zip(rated["stakeholder_id"], rated["rated"], strict=True)) == {
+            "a": True,
+            "b": False,
+            "c": True,
+        }
+
+
 def test_a_role_is_attributed_once_three_of_it_rated(tmp_path):
     ratings = [*RATED_BY_ONE[:3], ["s2", "FIT-02", "3", ""], ["s3", "FIT-02", "2", ""]]
     folder = write_engagement(tmp_path / "e", stakeholders=PEOPLE, ratings=ratings)

@@ -161,3 +161,35 @@ def test_sigterm_stops_a_batch_its_workers_and_their_browsers(tmp_path):
     assert not [
         p for p in out.iterdir() if p.name.startswith(".") and not p.name.endswith(".staging")
     ]
+
+
+@pytest.mark.slow
+def test_sigterm_while_a_cell_runs_is_one_line(tmp_path):
+    """SIGTERM while the notebook runs a cell (not only while the run starts): one line
+    and 143. The kernel launched ahead is ended on the way out; nbclient's tasks left
+    waiting on that cell must not come back to report a dead kernel (asyncio's "Task
+    exception was never retrieved", with tracebacks)."""
+    import nbformat
+
+    from paos.deliverables.run import notebook_path
+
+    engagement, started = tmp_path / "meridian-2026-06", tmp_path / "started"
+    shutil.copytree(DEMO / "meridian-2026-06", engagement)
+    nb = nbformat.read(str(notebook_path()), as_version=4)
+    code = f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(60)"
+    nb.cells.insert(3, nbformat.v4.new_code_cell(code))
+    nbformat.write(nb, str(engagement / "diagnostic.ipynb"))  # the engagement's own
+    proc = _paos("run", str(engagement), "--out", str(tmp_path / "out"))
+    deadline = time.monotonic() + 180
+    while not started.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.1)
+    time.sleep(1)
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    lines = [ln for ln in err.strip().splitlines() if not ln.startswith("[1/5]")]
+    assert lines == [
+        "terminated: stopped; nothing was published, an earlier report is as it was"
+    ], err
+    assert not [p for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")]

@@ -116,3 +116,21 @@ def test_the_kernel_launched_ahead_keeps_no_history_file(tmp_path, monkeypatch):
         finally:
             kc.stop_channels()
     assert not list(ipython.rglob("history.sqlite*"))
+
+
+def test_a_kernel_whose_start_fails_half_way_is_killed(tmp_path, monkeypatch):
+    """The kernel's process runs, then its start fails (here: jupyter_client's step
+    after the launch raises): the launch kills it before the error goes up, so a
+    long-lived process (a Dask worker) is not left with a kernel nobody owns."""
+    from paos.deliverables import _papermill
+
+    cls = _papermill._ahead_class()
+
+    async def broken(self, **kwargs):
+        raise RuntimeError("the start failed after the launch (on purpose)")
+
+    monkeypatch.setattr(cls, "_async_post_start_kernel", broken)
+    before = _kernels()
+    with pytest.raises(RuntimeError, match="on purpose"):
+        _papermill.launch(str(tmp_path), {"cwd": str(tmp_path)})
+    assert _kernels() - before == set()

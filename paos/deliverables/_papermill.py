@@ -4,6 +4,7 @@ forked from a kernel template; the executed notebook written once."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -154,7 +155,12 @@ def launch(folder: str, start: dict):
         transport="ipc",
         connection_file=os.path.join(folder, "kernel.json"),
     )
-    run_sync(km.start_kernel)(extra_arguments=LAUNCHED_ARGUMENTS, **start)
+    try:
+        run_sync(km.start_kernel)(extra_arguments=LAUNCHED_ARGUMENTS, **start)
+    except BaseException:  # a kernel launched before the failure (or Ctrl-C) is killed
+        with contextlib.suppress(Exception):
+            shut_down(km)
+        raise
     return km
 
 

@@ -61,7 +61,7 @@ ROBUSTNESS_SCHEMA: pl.Schema = pl.Schema(
     }
 )
 # Variants per chunk (whole engagements): bounds memory, about 24 signal rows of some
-# 30 columns per variant.
+# 30 columns per variant; two chunks are scored at once, so the peak holds two.
 CHUNK_VARIANTS = 32_768
 _CHUNK = "_chunk"
 # What makes a gap the same gap is its signal, severity and priority: here one integer

@@ -19,16 +19,7 @@ import vl_convert
 
 from paos.deliverables import _chart_server, chart_engine
 from paos.deliverables._chart_server import ENV, MAX_SPEC, ChartServer
-
-SPEC = {
-    "data": {"values": [{"k": "a", "v": 1}, {"k": "b", "v": 3}]},
-    "mark": "bar",
-    "encoding": {
-        "x": {"field": "v", "type": "quantitative"},
-        "y": {"field": "k", "type": "nominal"},
-    },
-}
-BAD = {"data": {"values": [{"k": "a"}]}, "mark": "no-such-mark"}
+from tests.test_chart_engine import BAD, SPEC
 
 
 @pytest.fixture(scope="module")

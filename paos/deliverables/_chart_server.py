@@ -47,7 +47,7 @@ MAX_REPLY = 256 << 20  # bytes of one answer; more means a broken stream
 READ_TIMEOUT = 10.0  # seconds a request may take to arrive whole
 _HEADER = struct.Struct("!I")
 _SOCKET_PATH_MAX = 100  # a Unix socket's path holds at most 107 bytes
-_WARM_UP = {
+WARM_UP = {  # a first chart: vl-convert starts its engine on it
     "data": {"values": [{"a": "a", "b": 1}]},
     "mark": "text",
     "config": {"font": "DejaVu Sans"},
@@ -161,7 +161,7 @@ def serve(listener: socket.socket, owner: int, folder: str) -> None:
     import vl_convert
 
     try:
-        vl_convert.vegalite_to_svg(_WARM_UP)
+        vl_convert.vegalite_to_svg(WARM_UP)
     except Exception:  # noqa: BLE001,S110 - the first real chart reports any problem
         pass
     while True:

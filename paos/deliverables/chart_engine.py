@@ -44,6 +44,7 @@ from paos.deliverables._chart_server import (
     ENV,
     MAX_REPLY,
     MAX_SPEC,
+    WARM_UP,
     address,
     frame,
     peer_pid,
@@ -52,16 +53,6 @@ from paos.deliverables._chart_server import (
 
 REPLY_TIMEOUT = 30.0  # seconds the chart server may take to answer (or go silent)
 
-_WARM_UP = {
-    "data": {"values": [{"a": "a", "b": 1}]},
-    "mark": "text",
-    "config": {"font": "DejaVu Sans"},
-    "encoding": {
-        "x": {"field": "b", "type": "quantitative"},
-        "y": {"field": "a", "type": "nominal"},
-        "text": {"field": "a"},
-    },
-}
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
@@ -109,7 +100,7 @@ def _served(spec: dict) -> str:
 
 def _warm_up() -> None:
     with contextlib.suppress(Exception):  # the first real chart reports any problem
-        _draw(_WARM_UP)
+        _draw(WARM_UP)
 
 
 def start() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 
 from paos.base.rulebook import Rulebook
-from paos.method._keys import ENG, KEYS
+from paos.method._keys import ENG, KEYS, code, sort_by_codes
 from paos.method._numbers import cmp
 
 GAP_ORDER = [*KEYS, "priority_rank", "tier", "severity_rank", "score_cmp", "signal_id"]
@@ -127,23 +127,21 @@ def rated_stakeholders(stakeholders: pl.DataFrame, ratings: pl.DataFrame) -> pl.
     Validation refuses a rating by a stakeholder not listed and gives each rating its
     stakeholder's perspective and role (`paos.evidence.validate`), so the listed row is
     the rater's. A semi-join of the few stakeholders on the ratings, of which only the
-    first of each run of one stakeholder's rows is needed (ratings usually come a
-    stakeholder at a time; any order gives the same): a fifth of a `unique` over every
-    rating."""
-    new_run = (pl.col(ENG) != pl.col(ENG).shift()) | (
-        pl.col("stakeholder_id") != pl.col("stakeholder_id").shift()
-    )
-    rated = (
-        ratings.lazy()
-        .filter(pl.col("rating").is_not_null())
-        .select(ENG, "stakeholder_id")
-        .filter(new_run.fill_null(True))
-    )
+    first non-blank rating of each run of one stakeholder's rows is needed (ratings
+    usually come a stakeholder at a time; any order gives the same): a fifth of a
+    `unique` over every rating, and the rows are picked before any string is copied."""
+    rated = pl.col("rating").is_not_null()
+    first = (
+        (pl.col(ENG) != pl.col(ENG).shift())
+        | (pl.col("stakeholder_id") != pl.col("stakeholder_id").shift())
+        | ~rated.shift()
+    ).fill_null(True)
+    raters = ratings.lazy().filter(rated & first).select(ENG, "stakeholder_id")
     at = (
         stakeholders.lazy()
         .select(ENG, "stakeholder_id")
         .with_row_index("_i")
-        .join(rated, on=[ENG, "stakeholder_id"], how="semi")
+        .join(raters, on=[ENG, "stakeholder_id"], how="semi")
         .collect(engine="streaming")["_i"]
     )
     flag = pl.repeat(False, stakeholders.height, dtype=pl.Boolean, eager=True)
@@ -161,64 +159,99 @@ def gap_evidence(
     rulebook's level, then the metric-derived ratings. Quotes are attributed by
     perspective, and by role only where enough raters (the `stakeholders` rated, from
     `rated_stakeholders`) share that perspective and role.
-    """
-    keys = gaps.select(ENG, "signal_id")
-    # A quote shows "perspective · role", so the group that must be large enough is the
-    # stakeholders sharing both: one strategic partner manager among operational ones
-    # would otherwise be named by the attribution. Only raters count: a stakeholder
-    # listed without a single rating hides nobody.
-    shared = stakeholders.filter("rated").group_by(ENG, "perspective", "role").len("role_count")
-    min_group = rulebook["anonymity_min_role_group"]
-    order = {p: i for i, p in enumerate(rulebook.perspective_weights)}
-    text = pl.col("evidence").str.strip_chars()
-    quotes = (
-        ratings.filter(
-            pl.col("rating") <= rulebook["gap_evidence_max_rating"],
-            pl.col("evidence").is_not_null(),
-        )
-        .filter(text != "")  # string work only on the few rows left
-        .join(keys, on=[ENG, "signal_id"], how="semi")
-        .join(shared, on=[ENG, "perspective", "role"], how="left")
-        .select(
-            ENG,
-            "signal_id",
-            pl.col("perspective").cast(pl.String),
-            pl.when(pl.col("role_count") >= min_group).then(pl.col("role")).alias("role"),
-            pl.col("rating").cast(pl.Int8),
-            pl.col("evidence").alias("text"),
-            pl.col("line").cast(pl.Int64).alias("_seq"),
-        )
+
+    In order per engagement and signal (as strings): perspective in the rulebook's
+    order, rating, line, text. The keys are integer codes (`code`), so the joins and
+    the sort read no string (`sort_by_codes`)."""
+    engagements = gaps[ENG].unique().sort()
+    signals = gaps["signal_id"].unique().sort()
+    cell = (
+        code(ENG, engagements).cast(pl.Int64) * signals.len() + code("signal_id", signals)
+    ).alias("_cell")
+    of_gap = pl.col("_cell").is_in(gaps.select(cell)["_cell"].implode())
+    order = list(rulebook.perspective_weights)
+    low, top = rulebook["rating_scale"]["min"], rulebook["gap_evidence_max_rating"]
+    documented = (
+        ratings.select(ENG, "signal_id", "rating", "perspective", "role", "evidence", "line")
+        .filter(pl.col("rating") <= top, pl.col("evidence").is_not_null())
+        .filter(pl.col("evidence").str.strip_chars() != "")  # strings: the few rows left
     )
+    both = pl.concat(
+        [
+            _attributed(documented.with_columns(cell).filter(of_gap), stakeholders, rulebook),
+            _metric_texts(metric_rated.with_columns(cell).filter(of_gap), rulebook),
+        ],
+        how="vertical_relaxed",
+    ).with_columns(
+        _perspective=code("perspective", order).fill_null(len(order)),
+        _rating=pl.col("rating") - low,
+    )
+    bounds = {
+        "_cell": engagements.len() * signals.len(),
+        "_perspective": len(order) + 1,
+        "_rating": top - low + 1,
+        "_seq": 2**31 + 1,  # a line (Int32, not negative), or 2^31: no line
+    }
+    return sort_by_codes(both, bounds, "text").select(EVIDENCE)
+
+
+EVIDENCE = [ENG, "signal_id", "perspective", "role", "rating", "text"]
+
+
+def _attributed(
+    quotes: pl.DataFrame, stakeholders: pl.DataFrame, rulebook: Rulebook
+) -> pl.DataFrame:
+    """The documented ratings `quotes` as evidence, the role shown only where at least
+    `anonymity_min_role_group` raters of the engagement share the quote's perspective
+    and role (a quote shows "perspective · role", so one strategic partner manager among
+    operational ones would otherwise be named by it; a stakeholder listed without a
+    single rating hides nobody). `_seq` the line."""
+    raters = stakeholders.filter("rated")
+    values = {c: raters[c].drop_nulls().unique() for c in (ENG, "perspective", "role")}
+    group = pl.lit(0, dtype=pl.Int64)
+    for col, among in values.items():  # the group's code: (engagement, perspective, role)
+        group = group * among.len() + code(col, among)
+    shared = raters.group_by(group.alias("_group")).len("_shared")
+    shown = pl.col("_shared") >= rulebook["anonymity_min_role_group"]
+    return quotes.join(shared, left_on=group, right_on="_group", how="left").select(
+        ENG,
+        "signal_id",
+        pl.col("perspective").cast(pl.String),
+        pl.when(shown).then(pl.col("role")).alias("role"),
+        pl.col("rating").cast(pl.Int8),
+        pl.col("evidence").alias("text"),
+        "_cell",
+        pl.col("line").cast(pl.Int64).fill_null(2**31).alias("_seq"),
+    )
+
+
+def _metric_texts(data: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
+    """The metric-derived ratings `data` as evidence: each stated as its value, unit,
+    rating, direction and cut points. `_seq` the text's rank among them."""
     units = {m.id: m.unit for m in rulebook.metrics}
     unit = pl.col("metric_id").replace_strict(units, default="")
-    data = metric_rated.join(keys, on=[ENG, "signal_id"], how="semi")
     uniq = data["value"].unique()  # format each distinct value once
     value = pl.col("value").replace_strict(
         uniq, [_fmt(v) for v in uniq.to_list()], return_dtype=pl.String
     )
-    data = data.select(
+    text = pl.format(
+        "{} = {}{}: rating {} ({} is better; cut points {})",
+        "metric_id",
+        value,
+        pl.when(unit == "%").then(pl.lit("%")).otherwise(pl.lit(" ") + unit),
+        "rating",
+        "direction",
+        "cuts",
+    )
+    return data.select(
         ENG,
         "signal_id",
         pl.lit(rulebook.metric_perspective).alias("perspective"),
         pl.lit(None, dtype=pl.String).alias("role"),
         pl.col("rating").cast(pl.Int8),
-        pl.format(
-            "{} = {}{}: rating {} ({} is better; cut points {})",
-            "metric_id",
-            value,
-            pl.when(unit == "%").then(pl.lit("%")).otherwise(pl.lit(" ") + unit),
-            "rating",
-            "direction",
-            "cuts",
-        ).alias("text"),
-        pl.lit(None, dtype=pl.Int64).alias("_seq"),
-    )
-    return (
-        pl.concat([quotes, data], how="vertical_relaxed")
-        .with_columns(_p=pl.col("perspective").replace_strict(order, default=len(order)))
-        .sort(ENG, "signal_id", "_p", "rating", "_seq", "text", nulls_last=True)
-        .drop("_p", "_seq")
-    )
+        text.alias("text"),
+        "_cell",
+    ).with_columns(pl.col("text").rank("dense").cast(pl.Int64).alias("_seq"))
 
 
 def _fmt(x: float) -> str:

@@ -4,6 +4,8 @@ and the evidence behind each gap (results contract, methodology section 11).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from paos.base.rulebook import Rulebook
@@ -161,34 +163,52 @@ def gap_evidence(
     `rated_stakeholders`) share that perspective and role.
 
     In order per engagement and signal (as strings): perspective in the rulebook's
-    order, rating, line, text. The keys are integer codes (`code`), so the joins and
-    the sort read no string (`sort_by_codes`)."""
+    order, rating, line, text. The keys are integer codes (`code`): a gap's `_cell`
+    (engagement and signal, in string order) and a perspective's `_place`, so the joins
+    and the sort read no string (`sort_by_codes`)."""
     engagements = gaps[ENG].unique().sort()
     signals = gaps["signal_id"].unique().sort()
+    order = list(rulebook.perspective_weights)
     cell = (
         code(ENG, engagements).cast(pl.Int64) * signals.len() + code("signal_id", signals)
     ).alias("_cell")
+    place = code("perspective", order).fill_null(len(order)).cast(pl.Int64).alias("_place")
     of_gap = pl.col("_cell").is_in(gaps.select(cell)["_cell"].implode())
-    order = list(rulebook.perspective_weights)
     low, top = rulebook["rating_scale"]["min"], rulebook["gap_evidence_max_rating"]
     documented = (
         ratings.select(ENG, "signal_id", "rating", "perspective", "role", "evidence", "line")
         .filter(pl.col("rating") <= top, pl.col("evidence").is_not_null())
         .filter(pl.col("evidence").str.strip_chars() != "")  # strings: the few rows left
+        .with_columns(cell)
+        .filter(of_gap)
+        .with_columns(place)
     )
+    raters = stakeholders.select(
+        code(ENG, engagements).cast(pl.Int64).alias("_engagement"), place, "role"
+    ).filter(stakeholders["rated"])
+    groups = _RoleGroups(raters["role"].drop_nulls().unique(), len(order) + 1)
+    shared = raters.group_by(groups.of(pl.col("_engagement")).alias("_group")).len("_shared")
+    shown = pl.col("_shared") >= rulebook["anonymity_min_role_group"]
+    quotes = documented.join(
+        shared, left_on=groups.of(pl.col("_cell") // signals.len()), right_on="_group", how="left"
+    ).select(
+        ENG,
+        "signal_id",
+        pl.col("perspective").cast(pl.String),
+        pl.when(shown).then(pl.col("role")).alias("role"),
+        pl.col("rating").cast(pl.Int8),
+        pl.col("evidence").alias("text"),
+        "_cell",
+        "_place",
+        pl.col("line").cast(pl.Int64).fill_null(2**31).alias("_seq"),
+    )
+    metrics = _metric_texts(metric_rated.with_columns(cell).filter(of_gap), rulebook)
     both = pl.concat(
-        [
-            _attributed(documented.with_columns(cell).filter(of_gap), stakeholders, rulebook),
-            _metric_texts(metric_rated.with_columns(cell).filter(of_gap), rulebook),
-        ],
-        how="vertical_relaxed",
-    ).with_columns(
-        _perspective=code("perspective", order).fill_null(len(order)),
-        _rating=pl.col("rating") - low,
-    )
+        [quotes, metrics.with_columns(place).select(quotes.columns)], how="vertical_relaxed"
+    ).with_columns(_rating=pl.col("rating") - low)
     bounds = {
         "_cell": engagements.len() * signals.len(),
-        "_perspective": len(order) + 1,
+        "_place": len(order) + 1,
         "_rating": top - low + 1,
         "_seq": 2**31 + 1,  # a line (Int32, not negative), or 2^31: no line
     }
@@ -198,31 +218,20 @@ def gap_evidence(
 EVIDENCE = [ENG, "signal_id", "perspective", "role", "rating", "text"]
 
 
-def _attributed(
-    quotes: pl.DataFrame, stakeholders: pl.DataFrame, rulebook: Rulebook
-) -> pl.DataFrame:
-    """The documented ratings `quotes` as evidence, the role shown only where at least
-    `anonymity_min_role_group` raters of the engagement share the quote's perspective
-    and role (a quote shows "perspective · role", so one strategic partner manager among
-    operational ones would otherwise be named by it; a stakeholder listed without a
-    single rating hides nobody). `_seq` the line."""
-    raters = stakeholders.filter("rated")
-    values = {c: raters[c].drop_nulls().unique() for c in (ENG, "perspective", "role")}
-    group = pl.lit(0, dtype=pl.Int64)
-    for col, among in values.items():  # the group's code: (engagement, perspective, role)
-        group = group * among.len() + code(col, among)
-    shared = raters.group_by(group.alias("_group")).len("_shared")
-    shown = pl.col("_shared") >= rulebook["anonymity_min_role_group"]
-    return quotes.join(shared, left_on=group, right_on="_group", how="left").select(
-        ENG,
-        "signal_id",
-        pl.col("perspective").cast(pl.String),
-        pl.when(shown).then(pl.col("role")).alias("role"),
-        pl.col("rating").cast(pl.Int8),
-        pl.col("evidence").alias("text"),
-        "_cell",
-        pl.col("line").cast(pl.Int64).fill_null(2**31).alias("_seq"),
-    )
+@dataclass(frozen=True)
+class _RoleGroups:
+    """The group a quote's attribution names: its engagement, perspective (`_place`) and
+    role, as one integer `_group`. A quote shows "perspective · role", so one strategic
+    partner manager among operational ones would otherwise be named by it; only raters
+    count (a stakeholder listed without a single rating hides nobody)."""
+
+    roles: pl.Series  # every role of a rater
+    places: int  # perspectives, and one for a perspective not in the rulebook
+
+    def of(self, engagement: pl.Expr) -> pl.Expr:
+        """The `_group` of the rows with `engagement` (a code), `_place` and `role`."""
+        at = (engagement * self.places + pl.col("_place")) * self.roles.len()
+        return at + code("role", self.roles)
 
 
 def _metric_texts(data: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
@@ -246,7 +255,7 @@ def _metric_texts(data: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
     return data.select(
         ENG,
         "signal_id",
-        pl.lit(rulebook.metric_perspective).alias("perspective"),
+        pl.lit(rulebook.metric_perspective, dtype=pl.String).alias("perspective"),
         pl.lit(None, dtype=pl.String).alias("role"),
         pl.col("rating").cast(pl.Int8),
         text.alias("text"),

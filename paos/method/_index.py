@@ -4,12 +4,16 @@ installation modules (methodology sections 7 and 8).
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import polars as pl
 
 from paos.base.rulebook import Rulebook
 from paos.method._gaps import is_gap
 from paos.method._keys import ENG, KEYS
 from paos.method._numbers import band, cmp, display_expr
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
 def maturity(expr: pl.Expr, rulebook: Rulebook) -> pl.Expr:
@@ -51,7 +55,7 @@ def _plain(terms: list[pl.Expr]) -> pl.Expr:
     return total
 
 
-def _columns(frame: pl.DataFrame, width: int, exprs: dict[str, pl.Expr]) -> pl.DataFrame:
+def _columns(frame: Frame, width: int, exprs: dict[str, pl.Expr]) -> Frame:
     """`frame` holds `width` rows per unit (engagement, variant), always in the same
     order: one row per unit, with `<name><i>` the value of `exprs[name]` on its i-th row.
     Each expression is evaluated once over `frame`, then its rows picked: an eager
@@ -81,11 +85,13 @@ def _rows(frame: pl.DataFrame, exprs: dict[str, list[pl.Expr]]) -> pl.DataFrame:
     return stacked[(at % width) * frame.height + at // width]
 
 
-def score_dimensions(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
+def score_dimensions(signals: pl.DataFrame, rulebook: Rulebook) -> pl.LazyFrame:
     """Per engagement, variant and dimension: weighted score over scored signals,
     coverage, status, maturity and gap count. Below the minimum coverage the score is
     null. `signals` as `signals_from_aggregates` lays it out (every catalogue signal of a
     unit, in catalogue order); a dimension's sums run over its signals in that order.
+    Lazy from the sums on, so a caller that reads a few columns (robustness: the score)
+    pays for those only.
     """
     order = {s.id: i for i, s in enumerate(rulebook.signals)}
     wide = _columns(
@@ -126,6 +132,7 @@ def score_dimensions(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
     return (
         pl.concat([per_dim.select(KEYS), dims.select(pl.all().gather(at))], how="horizontal")
         .hstack(per_dim.select("n_scored", "wsum", "w", "gap_count"))
+        .lazy()
         .with_columns(
             coverage=pl.col("n_scored") / pl.col("n_signals"),
             gap_count=pl.col("gap_count").cast(pl.Int32),
@@ -141,10 +148,10 @@ def score_dimensions(signals: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
     )
 
 
-def score_index(dimensions: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
+def score_index(dimensions: Frame, rulebook: Rulebook) -> Frame:
     """Per engagement and variant: PAI (weighted mean of the dimension scores, summed in
     dimension order), status, display and maturity; `incomplete` names the dimensions
-    without a score. `dimensions` as `score_dimensions` lays it out.
+    without a score. `dimensions` as `score_dimensions` lays it out (lazy too).
     """
     names = [d.id for d in rulebook.dimensions]
     width = len(names)

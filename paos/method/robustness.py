@@ -32,6 +32,7 @@ import dataclasses
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -40,7 +41,7 @@ from paos.base.rulebook import Rulebook
 from paos.method._divergence import classify_divergence
 from paos.method._gaps import is_gap, severity_rank
 from paos.method._index import score_dimensions, score_index
-from paos.method._keys import VARIANT, code
+from paos.method._keys import KEYS, VARIANT, code
 from paos.method._signals import (
     aggregate_columns,
     grid,
@@ -48,6 +49,9 @@ from paos.method._signals import (
     rating_parts,
     signals_from_aggregates,
 )
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 SID = "stakeholder_id"
 ROBUSTNESS_SCHEMA: pl.Schema = pl.Schema(
@@ -63,6 +67,9 @@ ROBUSTNESS_SCHEMA: pl.Schema = pl.Schema(
 # Variants per chunk (whole engagements): bounds memory, about 24 signal rows of some
 # 30 columns per variant; two chunks are scored at once, so the peak holds two.
 CHUNK_VARIANTS = 32_768
+# The columns of a variant's signals that its gaps (`is_gap`, `severity_rank`,
+# `_findings`) and scores (`score_dimensions`) read.
+READ = [*KEYS, "signal_id", "threshold", "signal_weight", "score", "status", "divergence_class"]
 _CHUNK = "_chunk"
 # What makes a gap the same gap is its signal, severity and priority: here one integer
 # per gap, `_f`, of its engagement's `_code`, the signal's catalogue position and its
@@ -200,60 +207,74 @@ def _variant_cells(
 
 def _score_variants(
     evidence: Evidence, rulebook: Rulebook, results: Results
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Per engagement with variants: the number of raters `n` and `_code` (`n_raters`);
-    every variant's gaps (`_findings`) and PAI (`_code`, variant, pai)."""
+    per gap of the full result (`_k`, `_findings`) the variants `_same` that have the same
+    finding; the signals a variant but not the full result finds a gap (`_k`); and the
+    least and greatest variant PAI (`_code`, `pai_min`, `pai_max`). A chunk holds whole
+    engagements, so each chunk sums up its own variants (on both cores, and no frame of
+    every variant's gaps is kept)."""
     n_raters, chunks = _variant_cells(evidence, rulebook, results)
+    full = results.gaps.join(n_raters.select(ENG, "_code"), on=ENG, how="inner").select(
+        _findings(pl.col("_code"), pl.col("severity_rank"), rulebook)
+    )
+    full_f, full_k = full["_f"].implode(), full["_k"].implode()
 
-    def score_chunk(cells_of: Callable[[], pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
-        signals = classify_divergence(
-            signals_from_aggregates(cells_of().lazy(), rulebook), rulebook
-        ).collect()
+    def score_chunk(cells_of: Callable[[], pl.DataFrame]) -> tuple[pl.DataFrame, ...]:
+        signals = (
+            classify_divergence(signals_from_aggregates(cells_of().lazy(), rulebook), rulebook)
+            .select(READ)  # what the gap rule and the scores read: the rest is not computed
+            .collect()
+        )
         findings = (  # the findings only
             signals.lazy()
             .filter(is_gap(rulebook))
             .select(_findings(pl.col(ENG), severity_rank(rulebook), rulebook))
             .collect()
         )
-        pai = score_index(score_dimensions(signals, rulebook), rulebook).select(
-            pl.col(ENG).alias("_code"), VARIANT, "pai"
+        same = findings.filter(pl.col("_f").is_in(full_f)).group_by("_k").len("_same")
+        near = findings.filter(~pl.col("_k").is_in(full_k)).select(pl.col("_k").unique())
+        pai = (
+            score_index(score_dimensions(signals, rulebook), rulebook)
+            .filter(pl.col("pai").is_not_null())
+            .group_by(pl.col(ENG).alias("_code"))
+            .agg(
+                pai_min=pl.col("pai").min(),  # full precision, as the contract's `pai`
+                pai_max=pl.col("pai").max(),
+            )
+            .collect()
         )
-        return findings, pai
+        return same, near, pai
 
     # two chunks at once, in order: a chunk's serial work (its cells' Series gathers and
     # subtractions, eager stages) runs beside the other's multi-threaded queries
     with ThreadPoolExecutor(max_workers=2) as pool:
         scored = list(pool.map(score_chunk, chunks))
-    gaps, index = [g for g, _ in scored], [x for _, x in scored]
-    gap_schema = {"_k": pl.UInt64, "_f": pl.UInt64}
-    return (
-        n_raters,
-        pl.concat(gaps) if gaps else pl.DataFrame(schema=gap_schema),
-        pl.concat(index)
-        if index
-        else pl.DataFrame(schema={"_code": pl.UInt32, VARIANT: pl.UInt32, "pai": pl.Float64}),
-    )
+    schemas: list[dict[str, PolarsDataType]] = [
+        {"_k": pl.UInt64, "_same": pl.UInt32},
+        {"_k": pl.UInt64},
+        {"_code": pl.UInt32, "pai_min": pl.Float64, "pai_max": pl.Float64},
+    ]
+    parts = [
+        pl.concat([s[i] for s in scored]) if scored else pl.DataFrame(schema=schema)
+        for i, schema in enumerate(schemas)
+    ]
+    return n_raters, *parts  # type: ignore[return-value]
 
 
 def robustness(evidence: Evidence, rulebook: Rulebook, results: Results) -> Results:
     """`results` (from `score(evidence, rulebook)`) with the robustness of its findings:
     a `robustness` frame (one row per engagement, `ROBUSTNESS_SCHEMA`) and the gaps
     frame with `changed_in` and `robust`."""
-    n_raters, var_gaps, var_index = _score_variants(evidence, rulebook, results)
+    n_raters, same, near, pai = _score_variants(evidence, rulebook, results)
     counts = n_raters.select(ENG, pl.col("n").cast(pl.Int32).alias("variants"))
     codes = n_raters.select(ENG, "_code")
     ids = [s.id for s in rulebook.signals]
     width = len(ids)
-    full = results.gaps.join(codes, on=ENG, how="inner").select(
-        _findings(pl.col("_code"), pl.col("severity_rank"), rulebook)
-    )
     signal_id = (pl.col("_k") % width).replace_strict(range(width), ids, return_dtype=pl.String)
     code_of = (pl.col("_k") // width).cast(pl.UInt32).alias("_code")
     same = (
-        var_gaps.filter(pl.col("_f").is_in(full["_f"].implode()))
-        .group_by("_k")
-        .len("_same")
-        .with_columns(code_of)
+        same.with_columns(code_of)
         .join(codes, on="_code", how="inner")
         .select(ENG, signal_id.alias("signal_id"), "_same")
     )
@@ -269,22 +290,12 @@ def robustness(evidence: Evidence, rulebook: Rulebook, results: Results) -> Resu
         .drop("variants", "_same")
     )
     near = (
-        var_gaps.select(pl.col("_k").unique())
-        .filter(~pl.col("_k").is_in(full["_k"].implode()))
-        .sort("_k")  # engagement, then catalogue order
+        near.sort("_k")  # engagement, then catalogue order
         .group_by(code_of, maintain_order=True)
         .agg(near_gaps=signal_id)
         .join(codes, on="_code", how="inner")
     )
-    pai = (
-        var_index.filter(pl.col("pai").is_not_null())
-        .group_by("_code")
-        .agg(
-            pai_min=pl.col("pai").min(),  # full precision, as the contract's `pai`
-            pai_max=pl.col("pai").max(),
-        )
-        .join(codes, on="_code", how="inner")
-    )
+    pai = pai.join(codes, on="_code", how="inner")
     robust_gaps = gaps.group_by(ENG).agg(robust_gaps=pl.col("robust").sum().cast(pl.Int32))
     has = pl.col("variants") > 0
     frame = (

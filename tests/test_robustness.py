@@ -10,6 +10,7 @@ dimension weights all 1, minimum coverage 0.5 (2 of a dimension's 4 signals).
 
 from __future__ import annotations
 
+import dataclasses
 from unittest import mock
 
 import polars as pl
@@ -325,6 +326,19 @@ def test_chunks_change_nothing(batch, chunk):
         many = robustness(ev, RB, results)
     assert_frame_equal(one.robustness, many.robustness, check_exact=True)
     assert_frame_equal(one.gaps, many.gaps, check_exact=True)
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(engagements(), min_size=1, max_size=3))
+def test_raters_without_the_results_stakeholders_are_the_same(batch):
+    """The raters are the stakeholders `score()` marked `rated`; results built without
+    that frame have them found from the evidence, with the same frames."""
+    ev = engine_evidence([(f"eng-{k}", *e) for k, e in enumerate(batch)])
+    results = score(ev, RB)
+    one = robustness(ev, RB, results)
+    other = robustness(ev, RB, dataclasses.replace(results, stakeholders=None))
+    assert_frame_equal(one.robustness, other.robustness, check_exact=True)
+    assert_frame_equal(one.gaps, other.gaps, check_exact=True)
 
 
 @PROPERTY_SETTINGS

@@ -7,11 +7,15 @@ over rows.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import polars as pl
 
 from paos.base.rulebook import Rulebook
 from paos.method._keys import ENG, FULL, KEYS, code
 from paos.method._numbers import cmp
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
 def metric_table(rulebook: Rulebook) -> pl.DataFrame:
@@ -137,12 +141,16 @@ def aggregate_columns(rulebook: Rulebook) -> list[str]:
     return [*people, f"n_{m}", f"s_{m}"]
 
 
-def grid(units: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
+def grid(units: Frame, rulebook: Rulebook) -> Frame:
     """One row per (engagement, variant) of `units` and catalogue signal, with the
     signal's rulebook columns: units in the order given, signals in catalogue order.
-    The layout every later stage reads."""
+    The layout every later stage reads (lazy too: robustness builds only the columns
+    its stages read)."""
+    table = rulebook.signal_table()
     return units.select(KEYS).join(
-        rulebook.signal_table(), how="cross", maintain_order="left_right"
+        table if isinstance(units, pl.DataFrame) else table.lazy(),
+        how="cross",
+        maintain_order="left_right",
     )
 
 

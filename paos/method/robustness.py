@@ -39,7 +39,7 @@ import polars as pl
 from paos._types import ENG, Evidence, Results
 from paos.base.rulebook import Rulebook
 from paos.method._divergence import classify_divergence
-from paos.method._gaps import is_gap, severity_rank
+from paos.method._gaps import is_gap, rated_stakeholders, severity_rank
 from paos.method._index import score_dimensions, score_index
 from paos.method._keys import KEYS, VARIANT, code
 from paos.method._signals import (
@@ -69,8 +69,7 @@ ROBUSTNESS_SCHEMA: pl.Schema = pl.Schema(
 CHUNK_VARIANTS = 32_768
 # The columns of a variant's signals that its gaps (`is_gap`, `severity_rank`,
 # `_findings`) and scores (`score_dimensions`) read.
-READ = [*KEYS, "signal_id", "threshold", "signal_weight", "score", "status", "divergence_class"]
-_CHUNK = "_chunk"
+READ = [*KEYS, "signal_order", "threshold", "signal_weight", "score", "status", "divergence_class"]
 # What makes a gap the same gap is its signal, severity and priority: here one integer
 # per gap, `_f`, of its engagement's `_code`, the signal's catalogue position and its
 # `severity_rank` (`_findings`; cheaper to compare than names). The same thing: severity
@@ -78,12 +77,13 @@ _CHUNK = "_chunk"
 # (one priority per severity and tier: `paos.base.rulebook_rules`).
 
 
-def _findings(engagement: pl.Expr, rank: pl.Expr, rulebook: Rulebook) -> list[pl.Expr]:
-    """A gap as integers: `_k` its engagement code and signal position, `_f` that and its
-    severity rank (what makes it the same finding)."""
+def _findings(
+    engagement: pl.Expr, signal: pl.Expr, rank: pl.Expr, rulebook: Rulebook
+) -> list[pl.Expr]:
+    """A gap as integers: `_k` its engagement code and `signal`'s catalogue position, `_f`
+    that and its severity rank (what makes it the same finding)."""
     width, ranks = len(rulebook.signals), len(rulebook["severity"])
-    signal = code("signal_id", [s.id for s in rulebook.signals])
-    k = engagement.cast(pl.UInt64) * width + signal
+    k = engagement.cast(pl.UInt64) * width + signal.cast(pl.UInt64)
     return [k.alias("_k"), (k * ranks + rank.cast(pl.UInt64)).alias("_f")]
 
 
@@ -94,7 +94,7 @@ def _scatter(size: int, at: pl.Series, values: pl.Series) -> pl.Series:
 
 def _variant_cells(
     evidence: Evidence, rulebook: Rulebook, results: Results
-) -> tuple[pl.DataFrame, list[Callable[[], pl.DataFrame]]]:
+) -> tuple[pl.DataFrame, list[Callable[[], pl.LazyFrame]]]:
     """The engagements with at least 2 raters (`n_raters`: engagement, `n` raters and
     `_code`, its row number), and the cells of every variant k > 0 (`grid` with
     `aggregate_columns`: the engagement's aggregates minus rater k's part), in chunks of
@@ -110,19 +110,21 @@ def _variant_cells(
     width = len(ids)
     people = [f"{a}_{p}" for p in rulebook.people_perspectives for a in ("n", "s", "ss")]
     metric = [c for c in aggregate_columns(rulebook) if c not in people]
-    rated = evidence.ratings.select(ENG, SID, "signal_id", "perspective", "rating").filter(
-        pl.col("rating").is_not_null()
-    )
-    # a rater's ratings usually come one after the other: each run of one rater's rows is
-    # given its unit by its first row, so the string keys are matched once per run, not
-    # once per rating (any order gives the same, more runs)
-    first = rated.select(
+    rows = evidence.ratings.select(ENG, SID, "signal_id", "perspective", "rating")
+    # a rater's ratings usually come one after the other: each run of one stakeholder's
+    # rows is given its unit by its first row, so the string keys are matched once per
+    # run, not once per rating (any order gives the same, more runs). Blank ratings
+    # included: their parts are 0 and they are dropped below, so no string is copied.
+    first = rows.select(
         ((pl.col(ENG) != pl.col(ENG).shift()) | (pl.col(SID) != pl.col(SID).shift()))
         .fill_null(True)
         .alias("_first")
     )["_first"]
-    starts = rated.filter(first).select(ENG, SID)
-    raters = starts.unique()
+    starts = rows.filter(first).select(ENG, SID)
+    listed = results.stakeholders
+    if listed is None:
+        listed = rated_stakeholders(evidence.stakeholders, evidence.ratings)
+    raters = listed.filter("rated").select(ENG, SID)  # a non-blank rating each
     n_raters = (
         raters.group_by(ENG).len("n").filter(pl.col("n") >= 2).sort(ENG).with_row_index("_code")
     )
@@ -139,9 +141,9 @@ def _variant_cells(
     # one row per rating: ratings are unique per engagement, stakeholder and signal
     # (evidence schema), so a variant's cell holds at most one rating of its rater
     own = (
-        rated.lazy()
+        rows.lazy()
         .select(
-            code("signal_id", ids).alias("_s"),
+            pl.when(pl.col("rating").is_not_null()).then(code("signal_id", ids)).alias("_s"),
             *rating_parts(rulebook),
             runs["_u"].gather(run),
             runs["_code"].gather(run),
@@ -183,7 +185,7 @@ def _variant_cells(
     first = pl.Series([unit_at[e] * width for e in bounds], dtype=pl.UInt32)
     rating_at = own["_cell"].search_sorted(first, side="left").to_list()
 
-    def chunk(i: int) -> pl.DataFrame:
+    def chunk(i: int) -> pl.LazyFrame:
         e0, e1 = bounds[i], bounds[i + 1]
         u0, u1 = unit_at[e0], unit_at[e1]
         r0, r1 = rating_at[i], rating_at[i + 1]
@@ -193,12 +195,16 @@ def _variant_cells(
         cell = pl.int_range(size, dtype=pl.UInt32, eager=True)
         at = chunk_units["_code"].gather(cell // width) * width + cell % width
         mine = own.slice(r0, r1 - r0)
-        here = mine["_cell"] - u0 * width
         aggregates = {c: base[c].gather(at) for c in aggregate_columns(rulebook)}
-        for c in people:
-            aggregates[c] = aggregates[c] - _scatter(size, here, mine[c])
+        for p in rulebook.people_perspectives:  # a rater's part is in their perspective's
+            part = [f"n_{p}", f"s_{p}", f"ss_{p}"]
+            theirs = mine.select("_cell", *part).filter(pl.col(f"n_{p}") > 0)
+            here = theirs["_cell"] - u0 * width
+            for c in part:  # in place: the gathered column is this chunk's own
+                column = aggregates[c]
+                aggregates[c] = column.scatter(here, column.gather(here) - theirs[c])
         keys = chunk_units.select(pl.col("_code").alias(ENG), VARIANT)
-        return grid(keys, rulebook).with_columns(
+        return grid(keys.lazy(), rulebook).with_columns(
             pl.Series(c, aggregates[c]) for c in aggregate_columns(rulebook)
         )
 
@@ -215,21 +221,24 @@ def _score_variants(
     engagements, so each chunk sums up its own variants (on both cores, and no frame of
     every variant's gaps is kept)."""
     n_raters, chunks = _variant_cells(evidence, rulebook, results)
+    ids = [s.id for s in rulebook.signals]
     full = results.gaps.join(n_raters.select(ENG, "_code"), on=ENG, how="inner").select(
-        _findings(pl.col("_code"), pl.col("severity_rank"), rulebook)
+        _findings(pl.col("_code"), code("signal_id", ids), pl.col("severity_rank"), rulebook)
     )
     full_f, full_k = full["_f"].implode(), full["_k"].implode()
 
-    def score_chunk(cells_of: Callable[[], pl.DataFrame]) -> tuple[pl.DataFrame, ...]:
+    def score_chunk(cells_of: Callable[[], pl.LazyFrame]) -> tuple[pl.DataFrame, ...]:
         signals = (
-            classify_divergence(signals_from_aggregates(cells_of().lazy(), rulebook), rulebook)
+            classify_divergence(signals_from_aggregates(cells_of(), rulebook), rulebook)
             .select(READ)  # what the gap rule and the scores read: the rest is not computed
             .collect()
         )
         findings = (  # the findings only
             signals.lazy()
             .filter(is_gap(rulebook))
-            .select(_findings(pl.col(ENG), severity_rank(rulebook), rulebook))
+            .select(
+                _findings(pl.col(ENG), pl.col("signal_order"), severity_rank(rulebook), rulebook)
+            )
             .collect()
         )
         same = findings.filter(pl.col("_f").is_in(full_f)).group_by("_k").len("_same")

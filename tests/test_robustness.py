@@ -318,27 +318,16 @@ def test_matches_rescoring_every_variant(batch):
 def test_chunks_change_nothing(batch, chunk):
     """Variants are scored in chunks of whole engagements, each chunk's cells laid out
     by position: any chunk size (one engagement per chunk, or several, or a chunk
-    boundary inside an engagement's raters) gives the same frames."""
+    boundary inside an engagement's raters) gives the same frames. So do results built
+    without the stakeholders frame: the raters are then found from the evidence, not
+    taken from `score()`'s `rated` flag."""
     ev = engine_evidence([(f"eng-{k}", *e) for k, e in enumerate(batch)])
     results = score(ev, RB)
     one = robustness(ev, RB, results)
     with mock.patch.object(robustness_module, "CHUNK_VARIANTS", chunk):
-        many = robustness(ev, RB, results)
+        many = robustness(ev, RB, dataclasses.replace(results, stakeholders=None))
     assert_frame_equal(one.robustness, many.robustness, check_exact=True)
     assert_frame_equal(one.gaps, many.gaps, check_exact=True)
-
-
-@PROPERTY_SETTINGS
-@given(st.lists(engagements(), min_size=1, max_size=3))
-def test_raters_without_the_results_stakeholders_are_the_same(batch):
-    """The raters are the stakeholders `score()` marked `rated`; results built without
-    that frame have them found from the evidence, with the same frames."""
-    ev = engine_evidence([(f"eng-{k}", *e) for k, e in enumerate(batch)])
-    results = score(ev, RB)
-    one = robustness(ev, RB, results)
-    other = robustness(ev, RB, dataclasses.replace(results, stakeholders=None))
-    assert_frame_equal(one.robustness, other.robustness, check_exact=True)
-    assert_frame_equal(one.gaps, other.gaps, check_exact=True)
 
 
 @PROPERTY_SETTINGS

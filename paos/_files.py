@@ -223,15 +223,19 @@ def _owner_gone(info: dict[str, str]) -> bool:
     return info.get("start", "?") != "?" and start != info["start"]  # the pid was reused
 
 
-def make_staging(parent: str | Path, name: str) -> Path:
+def make_staging(parent: str | Path, name: str, *, private: bool = False) -> Path:
     """A fresh, hidden staging folder `.<name>.<random>.staging` in `parent`, with the
-    usual permissions and the marker that proves this process made it."""
+    usual permissions and the marker that proves this process made it. A `private`
+    one (a kernel's sockets, the chart server's) is mode 0700 from the moment it
+    exists, as `tempfile.mkdtemp` makes it: never the usual mode first and a chmod
+    after, which another user's process could enter in between."""
     parent = Path(parent)
     parent.mkdir(parents=True, exist_ok=True)
     path = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".staging", dir=parent))
     try:
         _write_marker(path, path.name)
-        os.chmod(path, 0o777 & ~_umask())
+        if not private:
+            os.chmod(path, 0o777 & ~_umask())
     except BaseException:
         shutil.rmtree(path, ignore_errors=True)  # nothing in it yet but the marker
         raise

@@ -184,11 +184,10 @@ class ChartServer:
     def __init__(self) -> None:
         tmp = tempfile.gettempdir()
         sweep_leftovers(tmp)  # what a killed owner left
-        self.folder = make_staging(tmp, "paos-charts")
+        self.folder = make_staging(tmp, "paos-charts", private=True)
         self._proc: subprocess.Popen | None = None
         self._owner: int | None = None
         try:
-            os.chmod(self.folder, 0o700)
             self.path = str(self.folder / "engine.sock")
             if len(os.fsencode(self.path)) > _SOCKET_PATH_MAX:
                 raise OSError(f"{tmp}: too long a path for a socket")

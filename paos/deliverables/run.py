@@ -98,8 +98,7 @@ def _socket_folder() -> Path:
     tmp = Path(tempfile.gettempdir())
     sweep_leftovers(tmp)
     try:
-        folder = make_staging(tmp, "paos-kernel")
-        os.chmod(folder, 0o700)
+        folder = make_staging(tmp, "paos-kernel", private=True)
     except OSError as exc:
         raise fault(exc, tmp, "kernel sockets:") from None
     if len(os.fsencode(str(folder))) + len("/kernel-ipc-99") > _SOCKET_PATH_MAX:

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "engagements" / "northwind-2026-09"
 PORTFOLIO = ROOT / "data" / "portfolio" / "engagements"
@@ -167,3 +169,48 @@ def test_the_cli_runs_polars_queries_in_memory_and_then_restores_the_default(mon
     assert "POLARS_ENGINE_AFFINITY" not in os.environ  # nothing for a child process
     pl.LazyFrame({"a": [1]}).collect()
     assert seen[-1] == "auto"
+
+
+@pytest.mark.parametrize("ending", ["done", "bad evidence", "interrupted", "a bug"])
+def test_a_program_running_the_cli_in_process_keeps_its_own_polars_engine(
+    monkeypatch, tmp_path, ending
+):
+    """A program that runs the CLI in its own process and chose polars' engine (an
+    engine object, which polars keeps in the process) has that same engine back after
+    the command, however the command ends: done, refused, interrupted, or a bug."""
+    import polars as pl
+    from polars.lazyframe import engine as engines
+    from typer.testing import CliRunner
+
+    import paos
+    from paos.cli import app
+
+    monkeypatch.delenv("POLARS_ENGINE_AFFINITY", raising=False)
+    seen: list[str] = []
+    real = engines._LocalEngine.collect
+
+    def spy(self, lf, **kwargs):
+        seen.append(self.name)
+        return real(self, lf, **kwargs)
+
+    def stop(*args, **kwargs):
+        raise {"interrupted": KeyboardInterrupt, "a bug": RuntimeError}[ending]()
+
+    monkeypatch.setattr(engines._LocalEngine, "collect", spy)
+    if ending in ("interrupted", "a bug"):
+        monkeypatch.setattr(paos, "diagnose", stop)
+    target = tmp_path / "missing" if ending == "bad evidence" else DEMO
+    status = {"done": 0, "bad evidence": 2, "interrupted": 130, "a bug": 1}[ending]
+    mine = pl.StreamingEngine()
+    pl.Config.set_engine_affinity(mine)
+    try:
+        result = CliRunner().invoke(app, ["score", str(target)])
+        assert result.exit_code == status, result.output
+        if ending == "done":
+            assert "in-memory" in seen, sorted(set(seen))
+        seen.clear()
+        pl.LazyFrame({"a": [1]}).collect()
+        assert seen == ["streaming"]
+        assert pl.Config.state(env_only=True).get("POLARS_ENGINE_AFFINITY") is None
+    finally:
+        pl.Config.set_engine_affinity(None)

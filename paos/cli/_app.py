@@ -91,14 +91,19 @@ def _in_memory(ctx: typer.Context) -> None:
     0.16 ms CPU per collect against 0.04 ms in memory, 14 ms of `paos score` on the
     demo (issue 22). Set as an engine object, which polars keeps in this process
     only (a name would go into os.environ, to every process the command starts:
-    the kernel, its browser); the default again when the command ends, for a
-    program that runs the CLI in process. A query that asks for an engine keeps it."""
+    the kernel, its browser). When the command ends, however it ends (click closes
+    its context on an error or Ctrl-C too), the engine set before is back, for a
+    program that runs the CLI in process with an engine of its own. (Not polars'
+    `Config` as a context manager: leaving it removes and sets again every POLARS_*
+    variable of os.environ.) A query that asks for an engine keeps it."""
     if os.environ.get("POLARS_ENGINE_AFFINITY") is not None:
         return
     import polars as pl
+    from polars.lazyframe.engine_config import get_engine_affinity_override
 
+    before = get_engine_affinity_override()  # an engine object, or None: the default
     pl.Config.set_engine_affinity(pl.InMemoryEngine())
-    ctx.call_on_close(lambda: pl.Config.set_engine_affinity(None))
+    ctx.call_on_close(lambda: pl.Config.set_engine_affinity(before))
 
 
 def _stopped(err: KeyboardInterrupt, what: str) -> None:

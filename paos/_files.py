@@ -136,8 +136,10 @@ def _umask() -> int:
     return _UMASK_FALLBACK
 
 
-def _proc_stat(pid: int) -> tuple[str, str] | None:
-    """(state, start time in clock ticks after boot) of process `pid`, from /proc."""
+def proc_stat(pid: int) -> tuple[str, str] | None:
+    """(state, start time in clock ticks after boot) of process `pid`, from /proc, or
+    None if there is none. A pid and its start time name one process: a pid alone may
+    be another process's by now."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             fields = fh.read().rsplit(b")", 1)[1].split()
@@ -160,7 +162,7 @@ _OWNER: dict[int, str] = {}  # by pid: a forked child is an owner of its own
 def _owner_lines() -> str:
     pid = os.getpid()
     if pid not in _OWNER:
-        stat_ = _proc_stat(pid)
+        stat_ = proc_stat(pid)
         _OWNER[pid] = (
             f"host {socket.gethostname()}\nboot {_boot_id()}\npid {pid}\n"
             f"start {stat_[1] if stat_ else '?'}\n"
@@ -206,7 +208,7 @@ def _owner_gone(info: dict[str, str]) -> bool:
         pid = int(info["pid"])
     except (KeyError, ValueError):
         return False
-    found = _proc_stat(pid)
+    found = proc_stat(pid)
     if found is None:
         if os.path.isdir("/proc/self"):
             return True  # no such process

@@ -410,8 +410,10 @@ def test_a_template_that_did_not_answer_is_retired_not_closed_under_its_kernels(
     assert first is not None
     kernel = None
     try:
-        pid = first.fork(["-f", str(tmp_path / "k1.json")], str(tmp_path), dict(os.environ), True)
-        kernel = psutil.Process(pid)
+        forked = first.fork(
+            ["-f", str(tmp_path / "k1.json")], str(tmp_path), dict(os.environ), True
+        )
+        kernel = psutil.Process(forked.pid)
         monkeypatch.setattr(_kernels, "_FORK", 1.0)
         os.kill(first.pid, signal.SIGSTOP)
         try:
@@ -497,3 +499,36 @@ def test_a_kernel_whose_template_died_before_it_looked_exits():
         script.wait()
         if child is not None and child.is_running():
             child.kill()
+
+
+def test_a_forked_kernel_whose_pid_another_process_took_has_ended(monkeypatch):
+    """Item 4 of the hardening review: a forked kernel that ended and whose pid another
+    process then took must not look alive (nor be signalled, nor waited for): its pid
+    names it only with the start time recorded when it was forked."""
+    import subprocess
+    import sys
+
+    from paos import _files
+    from paos.deliverables import _kernels
+
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        kernel = _kernels._Forked(proc.pid)
+        assert kernel.poll() is None  # the process it was forked as
+
+        def reused(pid: int) -> tuple[str, str] | None:
+            found = _files.proc_stat(pid)
+            if pid != proc.pid or found is None:
+                return found
+            return ("S", str(int(found[1]) + 100))  # running, started after the kernel
+
+        monkeypatch.setattr(_kernels, "proc_stat", reused, raising=False)
+        assert kernel.poll() == 0
+        assert kernel.wait(1) == 0
+        kernel.kill()
+        kernel.terminate()
+        time.sleep(0.2)
+        assert proc.poll() is None  # the process that took the pid was left alone
+    finally:
+        proc.kill()
+        proc.wait()

@@ -29,6 +29,8 @@ from typing import Any
 
 from jupyter_client.provisioning import LocalProvisioner
 
+from paos._files import proc_stat
+
 _READY = 120.0  # seconds the template may take to import
 _FORK = 30.0  # seconds a fork may take to be answered
 _DEADLINE = struct.Struct("d")  # as paos.deliverables._zygote reads it
@@ -98,22 +100,28 @@ class Template:
                 pass
         return False
 
-    def fork(self, argv: list[str], cwd: str, env: dict[str, str], stderr_null: bool) -> int:
-        """The pid of a new kernel forked from the template, running ipykernel with
-        `argv` in `cwd` with `env`. The template gets a deadline and the child's end
-        of a new channel, nothing else: the request goes to the child alone, so no
+    def fork(self, argv: list[str], cwd: str, env: dict[str, str], stderr_null: bool) -> _Forked:
+        """A new kernel forked from the template, running ipykernel with `argv` in
+        `cwd` with `env`. The template gets a deadline and the child's end of a new
+        channel, nothing else: the request goes to the child alone, so no
         engagement's data is ever in the template's memory, which later kernels copy.
         A child forked after the worker stopped waiting finds its channel closed
-        empty and exits."""
+        empty and exits. The kernel's start time is read before its request is sent:
+        the child cannot end before it has read its request but by dying, and then
+        the request finds its channel closed; so the start time is the kernel's, not
+        that of a process that took its pid."""
         request = {"argv": argv, "cwd": cwd, "env": env, "stderr_null": stderr_null}
         mine, pid = self._fork()
         with mine:
+            kernel = _Forked(pid)
+            if kernel.poll() is not None:
+                raise TemplateError("the forked kernel ended before its request")
             try:  # to the child alone
                 mine.settimeout(_FORK)
                 mine.sendall(json.dumps(request).encode())
             except OSError as exc:
                 raise TemplateError(f"the forked kernel took no request ({exc})") from None
-        return pid
+        return kernel
 
     def _fork(self) -> tuple[socket.socket, int]:
         """A child forked by the template, and the worker's end of its channel."""
@@ -157,42 +165,39 @@ class Template:
 
 
 class _Forked:
-    """A forked kernel as jupyter_client's provisioner handles a `Popen`: the kernel is
-    the template's child (the template reaps it), so its end is seen as its pid
-    gone or a zombie."""
+    """A forked kernel as jupyter_client's provisioner handles a `Popen`. The kernel is
+    the template's child (the template reaps it), so this process cannot wait for it:
+    it has ended when its pid is gone, a zombie, or another process's. A pid alone
+    could be reused, so the kernel is its pid and the start time it had when it was
+    forked (`paos._files.proc_stat`, the rule a staging folder's marker follows):
+    a process that took the pid after the kernel ended has another start time, and
+    is neither taken for the kernel nor signalled."""
 
     stdin = stdout = stderr = None
 
     def __init__(self, pid: int) -> None:
-        import psutil
-
         self.pid = pid
         self.returncode: int | None = None
-        try:
-            self._process: Any = psutil.Process(pid)
-        except psutil.NoSuchProcess:
-            self._process, self.returncode = None, -1
+        found = proc_stat(pid)
+        self._start = None if found is None else found[1]
+        if not self._running():
+            self.returncode = -1
+
+    def _running(self) -> bool:
+        found = proc_stat(self.pid)
+        return found is not None and found[0] not in ("Z", "X") and found[1] == self._start
 
     def poll(self) -> int | None:
-        import psutil
-
-        if self.returncode is None:
-            try:
-                if self._process.status() == psutil.STATUS_ZOMBIE:
-                    self.returncode = 0
-            except psutil.NoSuchProcess:
-                self.returncode = 0
+        if self.returncode is None and not self._running():
+            self.returncode = 0
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int | None:
-        import psutil
-
-        if self.returncode is None:
-            try:
-                self._process.wait(timeout)
-            except psutil.NoSuchProcess:
-                pass
-            self.returncode = 0
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired([sys.executable, str(self.pid)], timeout or 0)
+            time.sleep(0.05)
         return self.returncode
 
     def send_signal(self, signum: int) -> None:
@@ -228,11 +233,11 @@ class ForkProvisioner(LocalProvisioner):
         env = {k: str(v) for k, v in (kwargs.get("env") or os.environ).items()}
         cwd = str(kwargs.get("cwd") or os.getcwd())
         try:
-            pid = template.fork(argv, cwd, env, kwargs.get("stderr") == subprocess.DEVNULL)
+            kernel = template.fork(argv, cwd, env, kwargs.get("stderr") == subprocess.DEVNULL)
         except TemplateError:
             return await super().launch_kernel(cmd, **kwargs)  # the next gets a new template
-        self.process = _Forked(pid)  # type: ignore[assignment]
-        self.pid, self.pgid, self.cwd = pid, pid, cwd  # in a session of its own
+        self.process = kernel  # type: ignore[assignment]
+        self.pid, self.pgid, self.cwd = kernel.pid, kernel.pid, cwd  # in a session of its own
         return self.connection_info
 
 

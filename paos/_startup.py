@@ -34,3 +34,10 @@ def start() -> None:
 # passed on the kernel's command line by `paos.deliverables.run`).
 # An expression, so it binds no name in the notebook's namespace.
 KERNEL_LINE = "__import__('paos._startup')._startup.start()"
+# Every kernel paos starts (launched, launched ahead, forked from a batch worker's
+# template) keeps IPython's history in memory: else IPython records every cell it
+# runs, the injected parameters naming the engagement's folder and client among
+# them, in the user's IPython folder (`~/.ipython/profile_default/history.sqlite`),
+# outside the engagement folder, in one SQLite file that concurrent runs share.
+# (nbclient adds the same to the kernels it starts where no history file is named.)
+KERNEL_HISTORY = "--HistoryManager.hist_file=:memory:"

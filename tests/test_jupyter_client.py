@@ -34,6 +34,9 @@ class Server:
     def __init__(self, root: Path):
         self.port, self.token = _free_port(), secrets.token_hex(16)
         env = {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTER_CONFIG_DIR": str(root / ".cfg")}
+        # The server's kernel is the analyst's Jupyter's, not paos's: IPython keeps its
+        # history on disk. In the test's folder, never the user's ~/.ipython.
+        env["IPYTHONDIR"] = str(root.parent / "ipython")
         env.pop("JPY_SESSION_NAME", None)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "jupyter_server", "--no-browser",
@@ -118,6 +121,7 @@ def test_a_jupyter_server_runs_every_cell_of_the_engagement_notebook(tmp_path):
     root.mkdir()
     shutil.move(first, root / "northwind")
     server = Server(root)
+    history = tmp_path / "ipython" / "profile_default" / "history.sqlite"
     try:
         model = server.api("GET", "contents/northwind/diagnostic.ipynb")
         assert model["type"] == "notebook"
@@ -150,6 +154,7 @@ def test_a_jupyter_server_runs_every_cell_of_the_engagement_notebook(tmp_path):
             server.api("DELETE", f"sessions/{session['id']}")
     finally:
         server.close()
+    assert history.is_file()  # the server's kernel kept it in the test's folder, not ~
     summary = next(h for h in shown if 'data-page="summary"' in h)
     assert "Analyst's commentary</div><p>PAI 2.2, said Lab.</p>" in summary
     assert sorted(p.name for p in (root / "northwind").iterdir()) == sorted(

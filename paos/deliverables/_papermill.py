@@ -217,18 +217,15 @@ def _ahead_class() -> type:
 
 
 # The kernel's command line: paos's process set-up (`paos._startup`) runs in it before
-# the notebook's first cell, as in the CLI.
-KERNEL_ARGUMENTS = [f"--IPKernelApp.exec_lines={_startup.KERNEL_LINE}"]
+# the notebook's first cell, as in the CLI; its IPython history is kept in memory
+# (`_startup.KERNEL_HISTORY`: nothing of the engagement's in the user's home).
+KERNEL_ARGUMENTS = [f"--IPKernelApp.exec_lines={_startup.KERNEL_LINE}", _startup.KERNEL_HISTORY]
 # A launched kernel imports, before it says it is ready, what the deliverable's first
 # cell imports (the chart engine's client, not vl-convert: a run's charts are drawn by
 # its chart server). Nothing of a client's is read; a failed import here is the
-# notebook's own to report when its cell runs. Its IPython history is kept in memory,
-# as nbclient starts the kernels it launches itself (`NotebookClient.ipython_hist_file`;
-# it does not start this one): else every cell of every run, the injected parameters
-# naming the engagement among them, would stay in the user's IPython folder, in one
-# SQLite file that concurrent runs share.
+# notebook's own to report when its cell runs.
 LAUNCHED_ARGUMENTS = [
     f"--IPKernelApp.exec_lines={_startup.KERNEL_LINE}; "
     "__import__('paos.deliverables.report'); __import__('paos.deliverables.sections')",
-    "--HistoryManager.hist_file=:memory:",
+    _startup.KERNEL_HISTORY,
 ]

@@ -178,7 +178,7 @@ def _kernel(chan: int, channel: int, template: int) -> None:
         from ipykernel.kernelapp import IPKernelApp
 
         IPKernelApp.launch_instance(
-            argv=[*request["argv"], f"--IPKernelApp.parent_handle={template}"]
+            argv=[*_no_history(request["argv"]), f"--IPKernelApp.parent_handle={template}"]
         )
         code = 0
     except SystemExit as exc:
@@ -194,6 +194,23 @@ def _kernel(chan: int, channel: int, template: int) -> None:
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+def _no_history(argv: list[str]) -> list[str]:
+    """A kernel's arguments with its IPython history in memory, whatever history file
+    they name (`paos._startup.KERNEL_HISTORY`): a forked kernel is paos's. The option
+    given once (traitlets makes a list of an option given twice, and the kernel
+    fails on it)."""
+    option = _startup.KERNEL_HISTORY.split("=", 1)[0]
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == option:
+            skip = True  # `--HistoryManager.hist_file PATH`
+        elif not arg.startswith(option + "="):
+            kept.append(arg)
+    return [*kept, _startup.KERNEL_HISTORY]
 
 
 def _fork(chan: int, channel: int) -> int:

@@ -204,3 +204,28 @@ def test_the_check_can_fail(finmark):
             layer["mark"]["fontSize"] = 10
     small = type(chart).from_dict(spec)
     assert any("prints at" in p for p in check_matrix(small))
+
+
+def test_every_signal_name_of_the_rulebook_fits_uncut(finmark):
+    """Every signal of the rulebook a gap, marked raised and fragile, in its tier's
+    column of one row: each name wraps and none is cut by the renderer."""
+    rb = finmark.rulebook
+    gaps = [
+        {
+            "signal_id": s.id,
+            "severity": rb["severity"][0]["name"],
+            "tier": finmark.tier(s.dimension),
+            "escalated": True,
+            "robust": False,
+        }
+        for s in rb.signals
+    ]
+    prio = {(r["severity"], t): r["priority"] for r in rb["priority"] for t in r["tiers"]}
+    severities = [s["name"] for s in rb["severity"]]
+    priorities = sorted({r["priority"] for r in rb["priority"]})
+    chart = charts.priority_matrix(gaps, prio, rb["tiers"], severities, priorities, finmark.names)
+    assert check_matrix(chart) == []
+    spec = charts.spec(chart)
+    (leaf,) = [x for x in _leaves(spec) if "lines" in _rows(spec, x)[0]]
+    labels = [" ".join(p["label"].split("\n")) for p in _rows(spec, leaf)]
+    assert labels == [finmark.names[s.id] + "*†" for s in rb.signals]

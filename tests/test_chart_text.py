@@ -125,6 +125,9 @@ def check_matrix(chart) -> list[str]:
         for upper, lower in zip(column, column[1:]):
             if upper["y"] - depth(upper) < lower["y"]:
                 problems.append(f"{upper['label']!r} runs into {lower['label']!r}")
+            # two names further apart than two lines of one name: a wrapped name reads as one
+            elif upper["y"] - upper.get("lines", 1) - lower["y"] < 0.2:
+                problems.append(f"{upper['label']!r} and {lower['label']!r} read as one")
     return problems
 
 

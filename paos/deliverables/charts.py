@@ -247,6 +247,7 @@ def priority_matrix(
     priority."""
     LINE = round(MIN_TEXT * 1.3)  # px: one line of text, the y scale's unit
     PAD = 1.3  # a row's lines beside its names: the priority tag and a margin
+    GAP = 0.35  # lines between two names of a cell, so a wrapped name reads as one
     MAX_LINES = 3
     width = 760  # px: fits the printed column (main.report, 216 mm at print)
     margin = max(len(s) for s in severities) * EM_BOLD * MIN_TEXT + 12  # the row names
@@ -263,10 +264,10 @@ def priority_matrix(
         )
         for g in gaps
     ]
-    used: dict[tuple[str, int], int] = {}
+    used: dict[tuple[str, int], float] = {}
     for g, label in zip(gaps, labels):
         key = (g["severity"], g["tier"])
-        used[key] = used.get(key, 0) + label.count("\n") + 1
+        used[key] = used.get(key, -GAP) + GAP + label.count("\n") + 1
     lines = {s: max([1, *(used.get((s, t), 0) for t in tier_ids)]) for s in severities}
     total = sum(lines[s] + PAD for s in severities)  # in text lines: tag, names, padding
     top, y = {}, total
@@ -285,18 +286,19 @@ def priority_matrix(
         for i, t in enumerate(tier_ids)
         for s in severities
     ]
-    below: dict[tuple[str, int], int] = {}  # lines already taken in each cell
+    below: dict[tuple[str, int], float] = {}  # lines already taken in each cell
     points = []
     for g, label in zip(gaps, labels):
         key = (g["severity"], g["tier"])
-        k = below.get(key, 0)
-        n = below[key] = k + label.count("\n") + 1
+        k = below.get(key, 0.0)
+        n = label.count("\n") + 1
+        below[key] = k + n + GAP
         points.append(
             {
                 "x": tier_ids.index(g["tier"]) + 0.04,
                 "y": top[g["severity"]] - 1.15 - k,
                 "label": label,
-                "lines": n - k,
+                "lines": n,
             }
         )
     heads = [

@@ -309,7 +309,6 @@ def priority_matrix(
     left = margin / column
     X = alt.Scale(domain=[-left, len(tier_ids)], nice=False)
     Y = alt.Scale(domain=[0, total + 1.3], nice=False)
-    text = {"fontSize": MIN_TEXT, "limit": limit}
     rect = (
         alt.Chart(pd.DataFrame(cells))
         .mark_rect(stroke="white", strokeWidth=4)
@@ -325,17 +324,24 @@ def priority_matrix(
     )
     tag = (
         alt.Chart(pd.DataFrame(cells))
-        .mark_text(align="left", baseline="top", fontWeight="bold", color=MUTED, **text)
+        .mark_text(
+            align="left",
+            baseline="top",
+            fontWeight="bold",
+            color=MUTED,
+            fontSize=MIN_TEXT,
+            limit=limit,
+        )
         .encode(x=alt.X("tx:Q", scale=X), y=alt.Y("ty:Q", scale=Y), text=alt.Text("priority:N"))
     )
     head = (
         alt.Chart(pd.DataFrame(heads))
-        .mark_text(color=INK, fontWeight="bold", **{**text, "limit": column})
+        .mark_text(color=INK, fontWeight="bold", fontSize=MIN_TEXT, limit=column)
         .encode(x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text=alt.Text("label:N"))
     )
     side = (
         alt.Chart(pd.DataFrame(rows))
-        .mark_text(align="right", color=INK, fontWeight="bold", **{**text, "limit": margin})
+        .mark_text(align="right", color=INK, fontWeight="bold", fontSize=MIN_TEXT, limit=margin)
         .encode(x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text=alt.Text("label:N"))
     )
     layers = rect + tag + head + side
@@ -343,7 +349,13 @@ def priority_matrix(
         layers += (
             alt.Chart(pd.DataFrame(points))
             .mark_text(
-                align="left", baseline="top", color=INK, lineBreak="\n", lineHeight=LINE, **text
+                align="left",
+                baseline="top",
+                color=INK,
+                fontSize=MIN_TEXT,
+                limit=limit,
+                lineBreak="\n",
+                lineHeight=LINE,
             )
             .encode(x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text=alt.Text("label:N"))
         )

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import math
+import textwrap
 from collections.abc import Callable
 from concurrent.futures import Future
 
@@ -204,6 +206,31 @@ def dimension_bars(
     return (bars + labels + marks).properties(width=300, height=28 * len(rows) + 20)
 
 
+# Chart text on paper: board.css prints the deck zoomed (PRINT_ZOOM, its
+# `@media print`) and a CSS px is 0.75 pt, so MIN_TEXT px is the smallest text that
+# prints at 9 pt (the matrix's names once printed at about 6 pt).
+PRINT_ZOOM = 0.88
+MIN_TEXT = math.ceil(9 / (0.75 * PRINT_ZOOM))  # 14 px
+# The mean advance of DejaVu Sans per character, in em, rounded up: what a line of
+# a wrapped label may hold. Measured: the signal names print at about 0.625 em a
+# character; at 0.6 the renderer cut one (its `limit` stops what still runs over).
+EM = 0.64
+EM_BOLD = 0.7
+
+
+def wrapped(text: str, chars: int, max_lines: int, marks: str = "") -> str:
+    """`text` and its `marks` on lines of at most `chars` characters (its own
+    whitespace and line breaks folded; a word longer than a line broken), at most
+    `max_lines` of them: a longer text is cut at the end of the last line, which
+    ends in '…' and the marks. Lines joined by a line break."""
+    words = " ".join(text.split())
+    lines = textwrap.wrap(words + marks, chars) or [marks]
+    if len(lines) > max_lines:
+        lines = textwrap.wrap(words, chars)[:max_lines]
+        lines[-1] = lines[-1][: max(1, chars - 1 - len(marks))].rstrip() + "…" + marks
+    return "\n".join(lines)
+
+
 def priority_matrix(
     gaps: list[dict],
     priority_of: dict[tuple[str, int], str],
@@ -214,14 +241,34 @@ def priority_matrix(
 ) -> alt.Chart:
     """Every gap, by its signal's name, placed by severity (rows, most severe on top)
     and tier (columns); each cell coloured (by the priority's rank in `priorities`)
-    and labelled by the priority the rulebook gives it. A row is as tall as its
-    fullest cell: one line per gap, under the cell's priority."""
+    and labelled by the priority the rulebook gives it. Every text is MIN_TEXT px;
+    a name wraps to the width of its cell (at most MAX_LINES lines, then shortened),
+    and a row is as tall as its fullest cell: its names' lines, under the cell's
+    priority."""
+    LINE = round(MIN_TEXT * 1.3)  # px: one line of text, the y scale's unit
     PAD = 1.3  # a row's lines beside its names: the priority tag and a margin
+    GAP = 0.35  # lines between two names of a cell, so a wrapped name reads as one
+    MAX_LINES = 3
+    width = 760  # px: fits the printed column (main.report, 216 mm at print)
+    margin = max(len(s) for s in severities) * EM_BOLD * MIN_TEXT + 12  # the row names
     tier_ids = list(tiers)
-    count: dict[tuple[str, int], int] = {}
-    for g in gaps:
-        count[(g["severity"], g["tier"])] = count.get((g["severity"], g["tier"]), 0) + 1
-    lines = {s: max([1, *(count.get((s, t), 0) for t in tier_ids)]) for s in severities}
+    column = (width - margin) / len(tier_ids)  # px per tier
+    limit = column * 0.92
+    chars = max(1, int(limit / (EM * MIN_TEXT)))
+    labels = [
+        wrapped(
+            names.get(g["signal_id"], g["signal_id"]),
+            chars,
+            MAX_LINES,
+            ("*" if g["escalated"] else "") + ("†" if g.get("robust") is False else ""),
+        )
+        for g in gaps
+    ]
+    used: dict[tuple[str, int], float] = {}
+    for g, label in zip(gaps, labels):
+        key = (g["severity"], g["tier"])
+        used[key] = used.get(key, -GAP) + GAP + label.count("\n") + 1
+    lines = {s: max([1, *(used.get((s, t), 0) for t in tier_ids)]) for s in severities}
     total = sum(lines[s] + PAD for s in severities)  # in text lines: tag, names, padding
     top, y = {}, total
     for s in severities:  # each row's upper edge, most severe on top
@@ -234,23 +281,24 @@ def priority_matrix(
             "y2": top[s],
             "priority": priority_of[(s, t)],
             "tx": i + 0.04,
-            "ty": top[s] - 0.32,
+            "ty": top[s] - 0.25,
         }
         for i, t in enumerate(tier_ids)
         for s in severities
     ]
-    seen: dict[tuple[str, int], int] = {}
+    below: dict[tuple[str, int], float] = {}  # lines already taken in each cell
     points = []
-    for g in gaps:
+    for g, label in zip(gaps, labels):
         key = (g["severity"], g["tier"])
-        k = seen[key] = seen.get(key, -1) + 1
+        k = below.get(key, 0.0)
+        n = label.count("\n") + 1
+        below[key] = k + n + GAP
         points.append(
             {
-                "x": tier_ids.index(g["tier"]) + 0.06,
-                "y": top[g["severity"]] - 1.22 - k,
-                "label": names.get(g["signal_id"], g["signal_id"])
-                + ("*" if g["escalated"] else "")
-                + ("†" if g.get("robust") is False else ""),
+                "x": tier_ids.index(g["tier"]) + 0.04,
+                "y": top[g["severity"]] - 1.15 - k,
+                "label": label,
+                "lines": n,
             }
         )
     heads = [
@@ -258,9 +306,8 @@ def priority_matrix(
         for i, (t, name) in enumerate(tiers.items())
     ]
     rows = [{"x": -0.04, "y": top[s] - (lines[s] + PAD) / 2, "label": s} for s in severities]
-    width = 680
-    column = width / (len(tier_ids) + 0.34)  # pixels per tier
-    X = alt.Scale(domain=[-0.34, len(tier_ids)], nice=False)
+    left = margin / column
+    X = alt.Scale(domain=[-left, len(tier_ids)], nice=False)
     Y = alt.Scale(domain=[0, total + 1.3], nice=False)
     rect = (
         alt.Chart(pd.DataFrame(cells))
@@ -277,27 +324,42 @@ def priority_matrix(
     )
     tag = (
         alt.Chart(pd.DataFrame(cells))
-        .mark_text(align="left", baseline="top", fontSize=13, fontWeight="bold", color=MUTED)
+        .mark_text(
+            align="left",
+            baseline="top",
+            fontWeight="bold",
+            color=MUTED,
+            fontSize=MIN_TEXT,
+            limit=limit,
+        )
         .encode(x=alt.X("tx:Q", scale=X), y=alt.Y("ty:Q", scale=Y), text=alt.Text("priority:N"))
     )
     head = (
         alt.Chart(pd.DataFrame(heads))
-        .mark_text(fontSize=12, color=INK, fontWeight="bold")
+        .mark_text(color=INK, fontWeight="bold", fontSize=MIN_TEXT, limit=column)
         .encode(x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text=alt.Text("label:N"))
     )
     side = (
         alt.Chart(pd.DataFrame(rows))
-        .mark_text(align="right", fontSize=12, color=INK, fontWeight="bold")
+        .mark_text(align="right", color=INK, fontWeight="bold", fontSize=MIN_TEXT, limit=margin)
         .encode(x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text=alt.Text("label:N"))
     )
     layers = rect + tag + head + side
     if points:
         layers += (
             alt.Chart(pd.DataFrame(points))
-            .mark_text(align="left", baseline="top", fontSize=10, color=INK, limit=column * 0.94)
+            .mark_text(
+                align="left",
+                baseline="top",
+                color=INK,
+                fontSize=MIN_TEXT,
+                limit=limit,
+                lineBreak="\n",
+                lineHeight=LINE,
+            )
             .encode(x=alt.X("x:Q", scale=X), y=alt.Y("y:Q", scale=Y), text=alt.Text("label:N"))
         )
-    return layers.properties(width=width, height=round(14 * (total + 1.3)))
+    return layers.properties(width=width, height=round(LINE * (total + 1.3)))
 
 
 def divergence_dumbbell(

@@ -49,7 +49,6 @@ def evidence_appendix(d: Deliverable) -> Html:
                 "color": severity_colors(d).get(g["severity"], charts.MUTED),
                 "priority": g["priority"],
                 "question": d.questions[g["signal_id"]],
-                "continued": titles.evidence_gap(d, g),
                 "quotes": quotes,
             }
         )
@@ -122,17 +121,11 @@ def terms(d: Deliverable) -> list[dict]:
     ]
 
 
-def card_parts(d: Deliverable, html: str) -> list[dict]:
-    """The rendered methodology card cut before each heading (h2, h3): a printed
-    page that starts with a part is headed by the part's title (titles.card_part)."""
-    out = []
-    for piece in re.split(r"(?=<h[23]>)", html):
-        if not piece.strip():
-            continue
-        head = re.match(r"<h[23]>(.*?)</h[23]>", piece)
-        text = Html(head[1]).text() if head else ""
-        out.append({"html": Markup(piece), "continued": titles.card_part(d, text) if text else ""})
-    return out
+def card_parts(html: str) -> list[dict]:
+    """The rendered methodology card cut before each heading (h2, h3), so a printed
+    page may start before any part (a page that does is headed by the section's
+    title, continued: the part's heading names one part, not what the page holds)."""
+    return [{"html": Markup(piece)} for piece in re.split(r"(?=<h[23]>)", html) if piece.strip()]
 
 
 def methodology(d: Deliverable) -> Html:
@@ -142,7 +135,7 @@ def methodology(d: Deliverable) -> Html:
     data = {
         "page": {"title": titles.methodology(d), "kicker": "Appendix B · Terms and methodology"},
         "terms": terms(d),
-        "card": card_parts(d, _CARD.render(card)),
+        "card": card_parts(_CARD.render(card)),
     }
     return render("methodology.html.j2", data)
 

@@ -5,10 +5,14 @@
 // The flow of main.report is moved, block by block, into <div class="sheet">
 // elements no higher than the page (`height`, a CSS length). A block that does not
 // fit on the sheet starts the next one; a block too big for a sheet is split
-// between its children (tables keep their head). A sheet that starts inside a
-// section is headed by the title of the item it starts with (its data-continued,
-// derived by rule in paos.deliverables.titles), or, starting inside an item or a
-// section without one, by that item's or section's title and "(continued)".
+// between its children (tables keep their head). An item is an element with a
+// data-continued attribute: a sheet may start before it (`forced`), and it moves
+// whole rather than leave nothing on a sheet. A sheet that starts inside a section
+// is headed by the title of the item it starts with (its data-continued, derived by
+// rule in paos.deliverables.titles, when the item is what the sheet proves: a
+// dimension's table), or, for an item without a title of its own (an empty
+// data-continued: one of a list, such as an appendix's gaps), or starting inside an
+// item or a section, by that item's or section's title and "(continued)".
 // A heading is never left at the foot of a sheet.
 // No near-empty sheet: when the last sheet of a section that runs over several is
 // filled less than `minFill` of the page (a short tail), the section is set tight
@@ -145,7 +149,7 @@
     // an item that would keep nothing on this sheet starts the next one whole
     const item = path.length ? path[path.length - 1] : null;
     let next;
-    if (target !== sheet && !target.children.length && item && item.dataset.continued) {
+    if (target !== sheet && !target.children.length && item && "continued" in item.dataset) {
       target.remove();
       const outer = breakBefore(item, path.slice(0, -1));
       const shell = item.cloneNode(false);

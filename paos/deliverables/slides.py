@@ -151,23 +151,16 @@ def _tabled(
     before=(),
     size=11,
     more=False,
-    row_titles: list[str] | None = None,
 ):
     """A table over as many slides as its rows need; text lines above it on the first.
     `notes`: a text, or a function giving the notes of rows [start, end).
-    `more`: the table continues a page whose first slide is already there.
-    `row_titles`: per row, the title of a continued slide that starts with it (else
-    the title, marked continued, and numbered when it continues more than once)."""
+    `more`: the table continues a page whose first slide is already there. A slide
+    that continues the table carries the title, marked continued (and numbered when it
+    continues more than once): its rows prove the page's title, not their first row's."""
     chunks = _chunks(rows)
     for i, chunk in enumerate(chunks):
         said = notes(i * ROWS, i * ROWS + len(chunk)) if callable(notes) else notes
-        if not (i or more):
-            head = title
-        elif row_titles:
-            head = row_titles[i * ROWS]
-        else:
-            head = title + continued(i + more, len(chunks) + more)
-        s = deck.slide(head, said)
+        s = deck.slide(title + continued(i + more, len(chunks) + more), said)
         box = s.area
         if before and not i:
             deck.text(s, (*box[:3], Inches(0.9)), list(before), size=12)
@@ -499,7 +492,6 @@ def evidence(deck: Deck, d: dict, quotes: dict) -> None:
         [4, 2, 7, 2],
         before,
         10,
-        row_titles=[g["continued"] for g in d["gaps"]],
     )
 
 

@@ -300,27 +300,6 @@ def dimension_page(d: Deliverable, dim: dict) -> str:
     return f"{head} with {count(len(mine), 'gap')}, {k} of them {worst}"
 
 
-def evidence_gap(d: Deliverable, g: dict) -> str:
-    """The title of an appendix page that starts with a gap's evidence."""
-    name = d.names.get(g["signal_id"], g["signal_id"])
-    k = len(g["evidence"])
-    if not k:
-        return f"No documented rating stands behind the {g['severity']} gap in {name}"
-    return (
-        f"{count(k, 'documented rating')} {verb(k, 'supports')} the {g['severity']} gap in {name}"
-    )
-
-
-def card_part(d: Deliverable, heading: str) -> str:
-    """The title of an appendix page that starts with a part of the methodology card
-    (`heading`, the part's heading: a dimension's 'ID name (...)', or a rule family)."""
-    dim = next((x for x in d.rulebook.dimensions if heading.startswith(f"{x.id} ")), None)
-    if dim is not None:
-        n = len(dim.signals)
-        return f"{dim.name} is scored on {count(n, 'signal')}, each with its threshold and rubric"
-    return f"The methodology's {heading.lower()}, as {d.rulebook['title']} sets them"
-
-
 def method_terms(d: Deliverable) -> str:
     return "The method's terms in plain words"
 

@@ -193,3 +193,100 @@ def test_sigterm_while_a_cell_runs_is_one_line(tmp_path):
         "terminated: stopped; nothing was published, an earlier report is as it was"
     ], err
     assert not [p for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")]
+
+
+# A stop that Python swallows: the signal handler runs while Python is in a finalizer
+# (here a `__del__`, as in a WeakSet's weakref callback), so the exception it raises is
+# printed ("Exception ignored in: ...") and dropped, and the code goes on. `{patch}`
+# is the step (module, name) that drops such an object before doing its work.
+_SWALLOWED = """
+import os, signal, sys, time
+from paos import _startup
+_startup.start()
+import importlib
+module, name, sig = sys.argv[1], sys.argv[2], getattr(signal, sys.argv[3])
+module = importlib.import_module(module)
+real = getattr(module, name)
+
+class Late:
+    def __del__(self):
+        os.kill(os.getpid(), sig)
+        time.sleep(1)  # the handler runs here, inside a finalizer
+
+def swallowing(*args, **kwargs):
+    Late()
+    return real(*args, **kwargs)
+
+setattr(module, name, swallowing)
+sys.argv = ["paos", *sys.argv[4:]]
+from paos.cli import main
+main()
+"""
+
+
+def _swallowing(module: str, name: str, sig: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", _SWALLOWED, module, name, sig, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+        start_new_session=True,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("sig", "code", "word"), [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")]
+)
+def test_a_stop_python_swallowed_still_stops_the_run(tmp_path, sig, code, word):
+    """Ctrl-C or SIGTERM arriving while Python runs a finalizer is printed and dropped
+    by Python; the run must stop all the same before it publishes: nothing published,
+    one line, 130 or 143."""
+    out = tmp_path / "out"
+    proc = _swallowing(
+        "paos.deliverables._render",
+        "html_to_pdf",  # the signal arrives while the run prints its PDF
+        sig,
+        "run",
+        str(DEMO / "meridian-2026-06"),
+        "--out",
+        str(out),
+        "--store",
+        str(tmp_path / "s"),
+    )
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == code, err
+    lines = [ln for ln in err.strip().splitlines() if not ln.startswith("[")]
+    assert lines == [f"{word}: stopped; nothing was published, an earlier report is as it was"], err
+    assert list(out.iterdir()) == []  # no report, no staging folder left
+
+
+@pytest.mark.slow
+def test_a_stop_python_swallowed_still_stops_the_batch(tmp_path):
+    """SIGTERM swallowed in the batch's own process (in a finalizer) before its
+    engagements have run: none is published, one line, 143."""
+    portfolio, out = tmp_path / "pf", tmp_path / "out"
+    portfolio.mkdir()
+    shutil.copytree(DEMO / "meridian-2026-06", portfolio / "meridian-2026-06")
+    proc = _swallowing(
+        "paos.portfolio.batch",
+        "duplicate_ids",  # the signal arrives just before the workers start
+        "SIGTERM",
+        "batch",
+        str(portfolio),
+        "--out",
+        str(out),
+        "--store",
+        str(tmp_path / "s"),
+        "--jobs",
+        "1",
+    )
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines() == [
+        "terminated: workers stopped; finished engagements are kept; run the same "
+        "command again to finish the rest"
+    ], err
+    time.sleep(2)
+    assert [p.name for p in out.iterdir() if not p.name.endswith(".staging")] == []

@@ -22,6 +22,7 @@ from paos.cli._app import (
     app,
     guard,
     stage,
+    stop,
     written,
 )
 
@@ -82,6 +83,7 @@ def batch(
             rulebook,
             pptx_template,
             progress=bar,
+            stopped=stop().asked,
         )
     typer.echo(result.summary())
     table = result.failure_table()

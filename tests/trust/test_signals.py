@@ -284,9 +284,92 @@ def test_a_stop_python_swallowed_still_stops_the_batch(tmp_path):
     )
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 143, err
-    assert err.strip().splitlines() == [
+    lines = [ln for ln in err.strip().splitlines() if not ln.startswith("deliverables [")]
+    assert lines == [
         "terminated: workers stopped; finished engagements are kept; run the same "
         "command again to finish the rest"
     ], err
     time.sleep(2)
     assert [p.name for p in out.iterdir() if not p.name.endswith(".staging")] == []
+
+
+class _Late:
+    """Dropped at once: its finalizer sends `sig` to this process and sleeps, so the
+    signal handler runs inside the finalizer, where Python prints and drops what it
+    raises."""
+
+    def __init__(self, sig: int) -> None:
+        self.sig = sig
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), self.sig)
+        time.sleep(1)
+
+
+def _refuse_sigterm(signum, frame):
+    raise KeyboardInterrupt  # the test's own, should the CLI not install its handler
+
+
+def test_a_swallowed_sigterm_stops_a_scores_only_batch_before_the_store(tmp_path, monkeypatch):
+    """In process, through the CLI: SIGTERM swallowed while the batch validates; the
+    store is not written, one line, 143, and the CLI's handler is gone afterwards."""
+    from typer.testing import CliRunner
+
+    import paos.portfolio.batch as batch
+    from paos.cli import app
+
+    portfolio, store = tmp_path / "pf", tmp_path / "store"
+    portfolio.mkdir()
+    shutil.copytree(DEMO / "meridian-2026-06", portfolio / "meridian-2026-06")
+    real = batch.check_engagements
+
+    def swallowing(*args, **kwargs):
+        _Late(signal.SIGTERM)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "check_engagements", swallowing)
+    before = signal.signal(signal.SIGTERM, _refuse_sigterm)
+    try:
+        result = CliRunner().invoke(
+            app, ["batch", str(portfolio), "--scores-only", "--store", str(store)]
+        )
+        after = signal.getsignal(signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert result.exit_code == 143, result.output
+    assert after is _refuse_sigterm  # the CLI's handler put back
+    assert "Exception ignored" not in result.output
+    assert result.output.strip().splitlines()[-1].startswith("terminated: workers stopped;")
+    assert [p for p in store.rglob("*") if p.is_file()] == []
+
+
+def test_the_cli_records_the_first_stop():
+    from paos.cli._app import Stop, Terminated
+
+    stop = Stop()
+    assert not stop.asked()
+    with pytest.raises(Terminated):
+        stop.handle(signal.SIGTERM, None)
+    with pytest.raises(KeyboardInterrupt):
+        stop.handle(signal.SIGINT, None)
+    assert stop.asked() and stop.signum == signal.SIGTERM
+
+
+def test_a_stop_asked_stops_a_run_and_a_batch_before_they_publish(tmp_path, monkeypatch):
+    """The library: a run or a batch whose `stopped` says a stop was asked raises
+    KeyboardInterrupt, as a Ctrl-C does, and publishes nothing."""
+    import paos
+
+    monkeypatch.setenv("PAOS_CHART_ENGINE", "inline")  # no chart server to start
+    out, store = tmp_path / "out", tmp_path / "store"
+    with pytest.raises(KeyboardInterrupt):
+        paos.run(DEMO / "meridian-2026-06", out, store=store, stopped=lambda: True)
+    portfolio = tmp_path / "pf"
+    portfolio.mkdir()
+    shutil.copytree(DEMO / "meridian-2026-06", portfolio / "meridian-2026-06")
+    with pytest.raises(KeyboardInterrupt):
+        paos.batch(portfolio, out, store, jobs=1, stopped=lambda: True)
+    with pytest.raises(KeyboardInterrupt):
+        paos.batch(portfolio, out, store, scores_only=True, stopped=lambda: True)
+    assert list(out.iterdir()) == []
+    assert [p for p in store.rglob("*") if p.is_file()] == []

@@ -373,3 +373,34 @@ def test_a_stop_asked_stops_a_run_and_a_batch_before_they_publish(tmp_path, monk
         paos.batch(portfolio, out, store, scores_only=True, stopped=lambda: True)
     assert list(out.iterdir()) == []
     assert [p for p in store.rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_to_the_group_while_the_pdf_prints_is_one_line(tmp_path):
+    """Ctrl-C in a terminal reaches the whole process group, Playwright's driver and
+    Chromium too: stderr still holds one line besides the progress lines, and 130."""
+    proc = _paos(
+        "run",
+        str(DEMO / "meridian-2026-06"),
+        "--out",
+        str(tmp_path / "out"),
+        "--store",
+        str(tmp_path / "s"),
+    )
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:  # the pdf stage starts once the html stage is done
+        seen.append(line)
+        if line.startswith("[3/5]"):
+            break
+    else:
+        raise AssertionError("".join(seen))
+    time.sleep(0.3)  # inside the pdf stage
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert lines == [
+        "interrupted: stopped; nothing was published, an earlier report is as it was"
+    ], err
+    assert proc.returncode == 130, err
+    assert [p for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")] == []

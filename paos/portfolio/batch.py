@@ -328,20 +328,8 @@ def run_batch(
     sweep_leftovers(out, store)  # what a killed paos process left there, only that
     bar = Bar(progress, len(sources), "scoring" if scores_only else "deliverables")
     if executor == "dask":
-        return _run_dask(
-            sources,
-            out,
-            store,
-            jobs,
-            scores_only,
-            scheduler,
-            force,
-            rulebook,
-            bar,
-            limit,
-            master,
-            stopped,
-        )
+        work = (sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar)
+        return _run_dask(*work, limit, master, stopped)
     if scores_only:
         book = load_rulebook(rulebook) if rulebook else None
         return score_sources(sources, store, book, force, bar, stopped=stopped)

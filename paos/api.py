@@ -346,13 +346,17 @@ def portfolio_report(
     run_date: str | None = None,
     pptx_template: str | Path | None = None,
     progress: Lines | None = None,
+    stopped: Stopped | None = None,
 ) -> RunResult:
     """The portfolio benchmark report of a results store in
     `out/portfolio-<rulebook id>/` (HTML, PDF, PowerPoint): PAI and dimension
-    distributions, PAI by industry and stage, the most frequent gaps, PAI over time."""
+    distributions, PAI by industry and stage, the most frequent gaps, PAI over time;
+    `stopped` as `run`'s."""
     from paos.portfolio.publish import run_portfolio_report
 
-    return run_portfolio_report(store, out, rulebook, force, run_date, progress, pptx_template)
+    return run_portfolio_report(
+        store, out, rulebook, force, run_date, progress, pptx_template, stopped
+    )
 
 
 # -- portfolio -----------------------------------------------------------------

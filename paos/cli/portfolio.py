@@ -158,6 +158,6 @@ def portfolio_report(
     """
     with guard():
         result = paos.portfolio_report(
-            store, out, rulebook, force, run_date, pptx_template, progress=stage
+            store, out, rulebook, force, run_date, pptx_template, stage, stop().asked
         )
     written(result)

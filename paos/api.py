@@ -68,6 +68,12 @@ __all__ = [
 
 Lines = Callable[[str], None]
 """A progress callback: called with one line per stage of a run (`[2/5] execute ...`)."""
+Stopped = Callable[[], bool]
+"""Whether a stop was asked (`threading.Event().is_set`, or the command line's record
+of Ctrl-C and SIGTERM): `run`, `check` and `batch` ask it between stages and right
+before they publish; a stop asked stops them as a Ctrl-C does (KeyboardInterrupt),
+nothing published. It catches a Ctrl-C that Python swallowed (raised inside a
+finalizer, where Python only prints "Exception ignored in")."""
 QuestionnaireFormat = Literal["html", "xlsx", "csv", "qualtrics"]
 """The formats of `questionnaire` (anything else is refused, `PaosError`)."""
 Executor = Literal["local", "dask"]
@@ -287,6 +293,7 @@ def run(
     store: str | Path | None = None,
     pptx_template: str | Path | None = None,
     progress: Lines | None = None,
+    stopped: Stopped | None = None,
 ) -> RunResult:
     """Run the engagement's own notebook (the template if it has none) and publish
     the board deliverables in `out/<engagement id>/`: the executed notebook,
@@ -294,7 +301,8 @@ def run(
     (on the consultancy's master `pptx_template`). With a results `store` the run is
     recorded there (the command line's default: data/results) and the deliverable
     gains a benchmark section once it holds past engagements. An existing report is
-    refused unless `force`; an interrupted run publishes nothing."""
+    refused unless `force`; an interrupted run publishes nothing, nor one whose
+    `stopped` says a stop was asked (`Stopped`)."""
     from paos.deliverables.run import run_engagement
 
     return run_engagement(
@@ -306,6 +314,7 @@ def run(
         progress=progress,
         store=store,
         pptx_template=pptx_template,
+        stopped=stopped,
     )
 
 
@@ -318,12 +327,14 @@ def check(
     run_date: str | None = None,
     pptx_template: str | Path | None = None,
     progress: Lines | None = None,
+    stopped: Stopped | None = None,
 ) -> RunResult:
     """Screen a prospect (the Architecture Check) from its answers file (YAML or CSV):
-    a one-page HTML, PDF and PowerPoint with the recommendation in `out/<id>/`."""
+    a one-page HTML, PDF and PowerPoint with the recommendation in `out/<id>/`;
+    `stopped` as `run`'s."""
     from paos.deliverables.run import run_check
 
-    return run_check(answers, out, rulebook, force, run_date, progress, pptx_template)
+    return run_check(answers, out, rulebook, force, run_date, progress, pptx_template, stopped)
 
 
 @_refusing
@@ -335,13 +346,17 @@ def portfolio_report(
     run_date: str | None = None,
     pptx_template: str | Path | None = None,
     progress: Lines | None = None,
+    stopped: Stopped | None = None,
 ) -> RunResult:
     """The portfolio benchmark report of a results store in
     `out/portfolio-<rulebook id>/` (HTML, PDF, PowerPoint): PAI and dimension
-    distributions, PAI by industry and stage, the most frequent gaps, PAI over time."""
+    distributions, PAI by industry and stage, the most frequent gaps, PAI over time;
+    `stopped` as `run`'s."""
     from paos.portfolio.publish import run_portfolio_report
 
-    return run_portfolio_report(store, out, rulebook, force, run_date, progress, pptx_template)
+    return run_portfolio_report(
+        store, out, rulebook, force, run_date, progress, pptx_template, stopped
+    )
 
 
 # -- portfolio -----------------------------------------------------------------
@@ -383,6 +398,7 @@ def batch(
     rulebook: str | None = None,
     pptx_template: str | Path | None = None,
     progress: Progress | None = None,
+    stopped: Stopped | None = None,
 ) -> BatchResult:
     """Rerun every engagement under `portfolio` (folders with engagement.yaml and
     workbooks): with `scores_only` scored in one vectorised pass into the results
@@ -390,7 +406,8 @@ def batch(
     cluster (`executor="dask"`, `scheduler`). Unchanged engagements are skipped
     unless `force`; one broken engagement never stops the others (its outcome says
     why). `progress`: a `rich.progress.Progress` to show the count, the time left
-    and the engagement just finished on."""
+    and the engagement just finished on. A stop asked (`stopped`, see `Stopped`) stops
+    it as a Ctrl-C does: its workers are stopped, nothing more is published."""
     from paos.portfolio.batch import run_batch
 
     return BatchResult(
@@ -406,6 +423,7 @@ def batch(
             rulebook,
             progress=progress,
             pptx_template=pptx_template,
+            stopped=stopped,
         )
     )
 

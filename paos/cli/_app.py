@@ -4,6 +4,7 @@ failure with its exit status, Ctrl-C and SIGTERM, and where lines go."""
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import signal
 import sys
@@ -67,19 +68,73 @@ class Terminated(KeyboardInterrupt):
     their browsers); the exit status is 143 instead of 130."""
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated
+class Stop:
+    """The stop asked of the running command: the first Ctrl-C or SIGTERM, recorded by
+    the CLI's handlers before they raise. Python drops an exception a handler raises
+    while it runs a finalizer or a weakref callback (it only prints "Exception ignored
+    in: ..."), and the command would go on and publish; the library asks `asked`
+    (its `stopped`) between stages and before it publishes, and stops then."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def asked(self) -> bool:
+        return self.signum is not None
+
+    def handle(self, signum: int, frame: object) -> None:
+        """The handler of SIGINT and SIGTERM: record, then raise as Python's own does."""
+        if self.signum is None:
+            self.signum = signum
+        raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+    def unraisable(self, previous):
+        """`sys.unraisablehook` while the command runs: an interrupt Python swallowed
+        is recorded already and stops the command at its next check, so it is not
+        printed (the command's one line says it stopped); anything else is."""
+
+        def hook(unraisable) -> None:
+            if not (isinstance(unraisable.exc_value, KeyboardInterrupt) and self.asked()):
+                previous(unraisable)
+
+        return hook
+
+
+# The running command's `Stop`: set for the command (in its thread) by `_signals`.
+_RUNNING: contextvars.ContextVar[Stop | None] = contextvars.ContextVar("paos_stop", default=None)
+
+
+def stop() -> Stop:
+    """The running command's `Stop` (a fresh one, never asked, outside a command)."""
+    return _RUNNING.get() or Stop()
 
 
 @app.callback()
 def _signals(ctx: typer.Context) -> None:
-    """Before every command: SIGTERM stops it like Ctrl-C, and polars runs the
-    command's queries on its in-memory engine. Only the CLI installs signal handlers
-    and sets polars' default engine (library code never changes process-wide state);
-    likewise the process set-up of `paos._startup`."""
+    """Before every command: SIGTERM stops it like Ctrl-C, each recorded (`Stop`), and
+    polars runs the command's queries on its in-memory engine. Only the CLI installs
+    signal handlers and sets polars' default engine (library code never changes
+    process-wide state); likewise the process set-up of `paos._startup`. The handlers
+    and hook are put back when the command ends, for a program that runs the CLI in
+    process."""
     _startup.start()
+    asked = Stop()
+    token = _RUNNING.set(asked)
+    ctx.call_on_close(lambda: _RUNNING.reset(token))
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
+        # a SIGINT ignored from the start (a job started with `nohup`) stays ignored
+        caught = [
+            s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) != signal.SIG_IGN
+        ]
+        handlers = {s: signal.signal(s, asked.handle) for s in caught}
+        hook = sys.unraisablehook
+        sys.unraisablehook = asked.unraisable(hook)
+
+        def restore() -> None:
+            sys.unraisablehook = hook
+            for s, handler in handlers.items():
+                signal.signal(s, handler)
+
+        ctx.call_on_close(restore)
     _in_memory(ctx)
 
 
@@ -108,8 +163,8 @@ def _in_memory(ctx: typer.Context) -> None:
 
 def _stopped(err: KeyboardInterrupt, what: str) -> None:
     """One line saying the command stopped and what is left, then exit 130 (Ctrl-C)
-    or 143 (SIGTERM)."""
-    terminated = isinstance(err, Terminated)
+    or 143 (SIGTERM, also when the library stopped at the record of one)."""
+    terminated = isinstance(err, Terminated) or stop().signum == signal.SIGTERM
     typer.echo(f"{'terminated' if terminated else 'interrupted'}: {what}", err=True)
     raise typer.Exit(143 if terminated else 130)
 

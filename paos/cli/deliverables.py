@@ -18,6 +18,7 @@ from paos.cli._app import (
     app,
     guard,
     stage,
+    stop,
     written,
 )
 
@@ -56,7 +57,15 @@ def run(
     """
     with guard("stopped; nothing was published, an earlier report is as it was"):
         result = paos.run(
-            engagement, out, rulebook, force, run_date, store, pptx_template, progress=stage
+            engagement,
+            out,
+            rulebook,
+            force,
+            run_date,
+            store,
+            pptx_template,
+            progress=stage,
+            stopped=stop().asked,
         )
     written(result)
 
@@ -82,5 +91,7 @@ def check(
     Example: paos check data/checks/globex-2026-11.yaml
     """
     with guard():
-        result = paos.check(answers, out, rulebook, force, run_date, pptx_template, stage)
+        result = paos.check(
+            answers, out, rulebook, force, run_date, pptx_template, stage, stop().asked
+        )
     written(result)

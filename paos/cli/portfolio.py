@@ -22,6 +22,7 @@ from paos.cli._app import (
     app,
     guard,
     stage,
+    stop,
     written,
 )
 
@@ -82,6 +83,7 @@ def batch(
             rulebook,
             pptx_template,
             progress=bar,
+            stopped=stop().asked,
         )
     typer.echo(result.summary())
     table = result.failure_table()
@@ -156,6 +158,6 @@ def portfolio_report(
     """
     with guard():
         result = paos.portfolio_report(
-            store, out, rulebook, force, run_date, pptx_template, progress=stage
+            store, out, rulebook, force, run_date, pptx_template, stage, stop().asked
         )
     written(result)

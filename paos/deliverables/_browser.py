@@ -94,8 +94,15 @@ class Browser:
 
         try:
             with sync_playwright() as pw:
+                # Ctrl-C reaches the driver with the terminal's process group; left
+                # to the driver, it closes Chromium and exits, and Playwright prints
+                # "Future exception was never retrieved" (3 lines). paos stops the run
+                # and closes its browser itself (`close`, `_close_all`).
                 browser = pw.chromium.launch(
-                    executable_path=executable, args=ARGS, timeout=TIMEOUT * 1000
+                    executable_path=executable,
+                    args=ARGS,
+                    timeout=TIMEOUT * 1000,
+                    handle_sigint=False,
                 )
                 info = browser.new_browser_cdp_session().send("SystemInfo.getProcessInfo")
                 self._ready.set_result(

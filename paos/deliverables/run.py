@@ -80,6 +80,16 @@ def notebook_path(name: str = DIAGNOSTIC) -> Path:
     return template(name)
 
 
+def go_on(stopped: Callable[[], bool] | None) -> None:
+    """Stop here (KeyboardInterrupt, as any Ctrl-C) if the caller's `stopped` says a
+    stop was asked: a Ctrl-C or SIGTERM that Python swallowed (its handler ran inside a
+    finalizer or a weakref callback, which only prints "Exception ignored in") must
+    still stop the work before anything is published. The caller (the CLI) records
+    the signal; library code installs no handler."""
+    if stopped is not None and stopped():
+        raise KeyboardInterrupt("a stop was asked")
+
+
 def _say(progress: Callable[[str], None] | None, i: int, stage: str, text: str) -> None:
     if progress:
         progress(f"[{i}/{len(STAGES)}] {stage:<8} {text}")
@@ -261,6 +271,7 @@ def run_engagement(
     kernels: Template | None = None,
     raw: RawEngagement | None = None,
     charts: ChartServer | None = None,
+    stopped: Callable[[], bool] | None = None,
 ) -> RunResult:
     """Produce the deliverables of one engagement in `<out>/<engagement id>/`:
     the executed notebook, results.json, gaps.csv, actions.xlsx (the action plan,
@@ -273,7 +284,9 @@ def run_engagement(
     work starts. A batch worker gives its kernel template (`kernels`) and the
     engagement as it has read it already (`raw`), and its chart server (`charts`).
     Given neither (`paos run`), the run starts a chart server of its own first thing
-    (`_own_charts`), ended when the run ends, however it ends.
+    (`_own_charts`), ended when the run ends, however it ends. `stopped` says whether
+    a stop was asked (`go_on`): asked before the report is published, the run stops
+    as at a Ctrl-C and publishes nothing.
 
     The evidence is validated here before the notebook runs (bad evidence writes
     nothing), and read, validated and scored by the notebook's kernel; the store
@@ -324,6 +337,7 @@ def run_engagement(
             pptx_template=pptx_template,
             kernels=kernels,
             charts=charts,
+            stopped=stopped,
         )
         if store:  # record the run once it is published
             try:
@@ -389,6 +403,7 @@ def deliver(
     pptx_template: str | Path | None = None,
     kernels: Template | None = None,
     charts: ChartServer | None = None,
+    stopped: Callable[[], bool] | None = None,
 ) -> RunResult:
     """Execute `template` with `parameters` (+ output_dir) and publish the executed
     notebook, what it saved, its HTML and PDF, and its slides (a PowerPoint deck on
@@ -396,7 +411,9 @@ def deliver(
     Without a `browser`, one is launched before the notebook runs, so that it has
     started by the time the HTML is there to print. A fault of the environment (a
     full disk, a folder that cannot be written) is a `FaultError` naming the path;
-    nothing is published then. `meta` goes in the HTML's <meta> elements."""
+    nothing is published then. `meta` goes in the HTML's <meta> elements. A stop asked
+    (`stopped`, see `go_on`) stops it between stages and right before it publishes,
+    as a Ctrl-C does: the staging folder is removed, nothing is published."""
     import nbformat
 
     # deferred: python-pptx, nbconvert and altair take seconds to import; only the
@@ -416,6 +433,7 @@ def deliver(
         )
     seconds = {"validate": validate_seconds}
     _say(progress, 1, "validate", f"{target_id}: input valid ({validate_seconds:.1f} s)")
+    go_on(stopped)
     try:
         staging = make_staging(out, target_id)
     except OSError as exc:
@@ -454,6 +472,7 @@ def deliver(
                 launched=launched,
             )
         except NotebookError as err:
+            go_on(stopped)  # a notebook stopped by a Ctrl-C is no failure to keep
             kept = _keep_failed(staging, out, target_id)
             notebook = kept / nb_out.name
             raise NotebookError(
@@ -462,6 +481,7 @@ def deliver(
             ) from None
         seconds["execute"] = time.perf_counter() - t
         _say(progress, 2, "execute", f"notebook executed ({seconds['execute']:.1f} s)")
+        go_on(stopped)
 
         t = time.perf_counter()
         html = staging / f"{html_name}.html"
@@ -486,6 +506,7 @@ def deliver(
             ) from None
         seconds["html"] = time.perf_counter() - t
         _say(progress, 3, "html", f"{html.name}, {deck.name} ({seconds['html']:.1f} s)")
+        go_on(stopped)
 
         t = time.perf_counter()
         writing = target / f"{html_name}.pdf"
@@ -498,6 +519,7 @@ def deliver(
 
         t = time.perf_counter()
         ahead.close()  # the kernel has exited: nothing more is written in staging
+        go_on(stopped)  # the last moment a stop keeps the report unpublished
         writing = target
         try:
             publish_folder(staging, target, force)
@@ -526,9 +548,10 @@ def run_check(
     run_date: str | None = None,
     progress: Callable[[str], None] | None = print,
     pptx_template: str | Path | None = None,
+    stopped: Callable[[], bool] | None = None,
 ) -> RunResult:
     """The Architecture Check of a prospect: `<out>/<id>/architecture_check.html/.pdf/
-    .pptx`, check.json and the executed notebook."""
+    .pptx`, check.json and the executed notebook. `stopped`: as `deliver`'s."""
     # deferred: python-pptx, nbconvert and altair take seconds to import; only the
     # steps that write a deck, a PDF or a check page need them
     from paos.deliverables.check_page import meta
@@ -549,4 +572,5 @@ def run_check(
         time.perf_counter() - t0,
         meta=meta(check),
         pptx_template=pptx_template,
+        stopped=stopped,
     )

@@ -22,8 +22,8 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import time
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -39,7 +39,7 @@ from paos.base.rulebook import Rulebook, absolute_rulebook, known_rulebooks, loa
 from paos.base.workbook import is_workbook
 from paos.deliverables._browser import shared as shared_browser
 from paos.deliverables._chart_server import shared as shared_charts
-from paos.deliverables.run import run_engagement
+from paos.deliverables.run import go_on, run_engagement
 from paos.errors import EvidenceError, FaultError, NotebookError, PaosError
 from paos.evidence.intake import RawEngagement, read_engagement, read_meta
 from paos.evidence.validate import check_engagements
@@ -127,11 +127,13 @@ def score_sources(
     force: bool = False,
     progress: Bar | None = None,
     timings: dict[str, float] | None = None,
+    stopped: Callable[[], bool] | None = None,
 ) -> list[Outcome]:
     """Read, validate and score `sources` in one vectorised pass; record each valid
     engagement's run in the store. Runs in one process (or one Dask task).
     `timings`, when given, receives the seconds spent reading, validating, scoring
-    and writing."""
+    and writing. A stop asked (`stopped`, see `go_on`) before the store is written
+    stops it as a Ctrl-C does."""
 
     t0 = time.perf_counter()
     clock = timings if timings is not None else {}
@@ -188,6 +190,7 @@ def score_sources(
                 continue
             rows = store_rows(robustness(part, book, score(part, book)))
             lap("score")
+            go_on(stopped)
             for path, (eid, src) in zip(
                 write_runs(rows, store),
                 part.engagements.select("engagement_id", "source").iter_rows(),
@@ -295,10 +298,14 @@ def run_batch(
     rulebook: str | None = None,
     progress: Progress | None = None,
     pptx_template: str | Path | None = None,
+    stopped: Callable[[], bool] | None = None,
 ) -> list[Outcome]:
     """Run every engagement under `portfolio`; returns one outcome per engagement,
-    counted on `progress` (a `rich.progress.Progress`) if given. An --out or --store that cannot be written, or a `pptx_template` that is no
-    PowerPoint master, is refused before any work starts."""
+    counted on `progress` (a `rich.progress.Progress`) if given. An --out or --store
+    that cannot be written, or a `pptx_template` that is no PowerPoint master, is
+    refused before any work starts. A stop asked (`stopped`, see `go_on`) stops the
+    batch as a Ctrl-C does, even one Python swallowed: it is asked while the batch
+    waits for its engagements, at least every `_POLL` seconds."""
     if executor not in ("local", "dask"):
         raise PaosError(f"unknown executor {executor!r} (local or dask)")
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
@@ -321,21 +328,23 @@ def run_batch(
     sweep_leftovers(out, store)  # what a killed paos process left there, only that
     bar = Bar(progress, len(sources), "scoring" if scores_only else "deliverables")
     if executor == "dask":
-        return _run_dask(
-            sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar, limit, master
-        )
+        work = (sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar)
+        return _run_dask(*work, limit, master, stopped)
     if scores_only:
         book = load_rulebook(rulebook) if rulebook else None
-        return score_sources(sources, store, book, force, bar)
-    return _run_local(sources, out, store, jobs, force, rulebook, bar, master)
+        return score_sources(sources, store, book, force, bar, stopped=stopped)
+    return _run_local(sources, out, store, jobs, force, rulebook, bar, master, stopped)
 
 
-def _run_local(sources, out, store, jobs, force, rulebook, bar, master=None) -> list[Outcome]:
+def _run_local(
+    sources, out, store, jobs, force, rulebook, bar, master=None, stopped=None
+) -> list[Outcome]:
     results: dict[str, Outcome] = duplicate_ids(sources)
     bar.advance(len(results), failed=len(results))
     todo = [s for s in sources if str(s) not in results]
     if not todo:
         return [results[str(s)] for s in sources]
+    go_on(stopped)  # before a worker starts
     ctx = mp.get_context("spawn")  # polars' thread pool does not survive fork
     # workers are paos's own processes: the CLI's process set-up (`paos._startup`)
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_startup.start)
@@ -343,17 +352,21 @@ def _run_local(sources, out, store, jobs, force, rulebook, bar, master=None) -> 
         pool.submit(deliver_one, str(s), str(out), str(store), rulebook, force, master): str(s)
         for s in todo
     }
+    pending = set(futures)
     try:
-        for fut in as_completed(futures):
-            src = futures[fut]
-            try:
-                outcome = fut.result()
-            except BrokenProcessPool as exc:
-                outcome = Outcome(src, None, "failed", "worker", f"worker process died ({exc})")
-            except Exception as exc:  # noqa: BLE001 - e.g. an outcome that would not pickle
-                outcome = Outcome(src, None, "failed", "worker", _reason(exc))
-            results[src] = outcome
-            bar.advance(failed=outcome.status == "failed", current=_name(outcome))
+        while pending:
+            go_on(stopped)  # a stop Python swallowed: the workers are stopped all the same
+            ready, pending = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
+            for fut in ready:
+                src = futures[fut]
+                try:
+                    outcome = fut.result()
+                except BrokenProcessPool as exc:
+                    outcome = Outcome(src, None, "failed", "worker", f"worker process died ({exc})")
+                except Exception as exc:  # noqa: BLE001 - e.g. an outcome that would not pickle
+                    outcome = Outcome(src, None, "failed", "worker", _reason(exc))
+                results[src] = outcome
+                bar.advance(failed=outcome.status == "failed", current=_name(outcome))
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM as the CLI turns it into one
         _stop_workers(pool)
         raise
@@ -455,7 +468,18 @@ class _WorkerWatch:
 
 
 def _run_dask(
-    sources, out, store, jobs, scores_only, scheduler, force, rulebook, bar, limit=None, master=None
+    sources,
+    out,
+    store,
+    jobs,
+    scores_only,
+    scheduler,
+    force,
+    rulebook,
+    bar,
+    limit=None,
+    master=None,
+    stopped=None,
 ) -> list[Outcome]:
     """Run the work on a Dask cluster: with `limit` (--jobs), at most that many
     engagements at once (scores-only chunks: `jobs * 4`, each one task)."""
@@ -518,6 +542,7 @@ def _run_dask(
             top_up()
             watch = _WorkerWatch(client, scheduler, bar)
             while running:
+                go_on(stopped)  # a stop Python swallowed: nothing more is started
                 ready = done.next_batch(block=False)
                 if not ready:
                     if reason := watch.gone():

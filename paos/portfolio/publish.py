@@ -22,9 +22,10 @@ def run_portfolio_report(
     run_date: str | None = None,
     progress: Callable[[str], None] | None = print,
     pptx_template: str | Path | None = None,
+    stopped: Callable[[], bool] | None = None,
 ) -> RunResult:
     """The portfolio benchmark report in `<out>/portfolio-<rulebook id>/` (HTML, PDF
-    and PowerPoint)."""
+    and PowerPoint). `stopped`: as `deliver`'s."""
     t0 = time.perf_counter()
     rulebook = absolute_rulebook(rulebook)
     store = Path(store).resolve()
@@ -41,4 +42,5 @@ def run_portfolio_report(
         time.perf_counter() - t0,
         meta=meta(p),
         pptx_template=pptx_template,
+        stopped=stopped,
     )

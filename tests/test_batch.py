@@ -170,6 +170,24 @@ def test_deliverables_in_parallel_with_a_broken_engagement(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_batch_stopped_alone_removes_its_killed_workers_staging(tmp_path):
+    """A SIGTERM to the batch process only (a service manager's stop): its workers are
+    killed mid-engagement without cleaning up themselves, and the batch removes the
+    staging folders they leave before it exits (before: left for the next command)."""
+    root, out, store, cmd = _batch_command(tmp_path)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    wait_for(  # an engagement is under way: its notebook is staged
+        lambda: list(out.glob(".*.staging/diagnostic.ipynb")), tmp_path, 240, "a run"
+    )
+    os.kill(proc.pid, signal.SIGTERM)  # the batch alone, not its workers
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert not [p for p in out.iterdir() if p.name.startswith(".") and "staging" in p.name]
+
+
+@pytest.mark.slow
 def test_interrupted_batch_keeps_finished_work_and_resumes(tmp_path):
     root, out, store, cmd = _batch_command(tmp_path)
     proc = subprocess.Popen(

@@ -369,6 +369,7 @@ def _run_local(
                 bar.advance(failed=outcome.status == "failed", current=_name(outcome))
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM as the CLI turns it into one
         _stop_workers(pool)
+        sweep_leftovers(out, store)  # the killed workers' staging folders, only those
         raise
     pool.shutdown(wait=True)
     return [results[str(s)] for s in sources]
@@ -382,7 +383,8 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     with it, so nothing is left running (or publishing) once the batch has exited.
 
     The workers are killed outright: one cannot publish a report after that, and the
-    staging folder it leaves is marked as its own, so the next command removes it.
+    staging folder it leaves is marked as its own, so the batch removes it once they are
+    gone (`sweep_leftovers`; a worker's own Ctrl-C may not have finished cleaning up).
     Their children end by themselves when their parent dies (a kernel polls its
     parent; Playwright's driver reads from the worker's pipe and closes Chromium on
     its end), and are killed if they have not gone within `_STOP_WAIT` seconds.

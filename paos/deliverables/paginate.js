@@ -12,7 +12,9 @@
 // rule in paos.deliverables.titles, when the item is what the sheet proves: a
 // dimension's table), or, for an item without a title of its own (an empty
 // data-continued: one of a list, such as an appendix's gaps), or starting inside an
-// item or a section, by that item's or section's title and "(continued)".
+// item or a section, by that item's or section's title and "(continued)"; a sheet
+// holding several items that carry their groups' titles (data-groups: the
+// dimensions' tables) by the title of the group it holds (`retitle`).
 // A heading is never left at the foot of a sheet.
 // No near-empty sheet: when the last sheet of a section that runs over several is
 // filled less than `minFill` of the page (a short tail), the section is set tight
@@ -57,7 +59,32 @@
     main.appendChild(sheet);
     fresh = true;
   };
-  const fits = () => sheet.getBoundingClientRect().height <= H;
+  // A continued sheet holding the whole or the rest of items that carry the titles
+  // of their groups (data-groups: a dimension's table, whose entry k titles a sheet
+  // holding it and the k+1 next ones, derived by rule in paos.deliverables.titles)
+  // is titled after all of them, marked continued when the first began on an
+  // earlier sheet; any other keeps the title it was opened with.
+  const retitle = (s) => {
+    const head = s.querySelector(":scope > .continued > h2");
+    if (!head) return;
+    const seen = new Set();
+    const items = Array.from(s.querySelectorAll("[data-groups]")).filter((el) =>
+      !seen.has(el.dataset.pid) && seen.add(el.dataset.pid));
+    let title = head.dataset.opened;
+    if (items.length) {
+      const first = items[0];
+      const groups = JSON.parse(first.dataset.groups);
+      title = items.length === 1 ? first.dataset.continued : groups[items.length - 2];
+      if (main.querySelector(`[data-pid="${first.dataset.pid}"]`) !== first) {
+        title += " (continued)";
+      }
+    }
+    if (head.textContent !== title) head.textContent = title;
+  };
+  const fits = () => {
+    retitle(sheet);
+    return sheet.getBoundingClientRect().height <= H;
+  };
 
   // The title for a sheet that starts with `el` inside the open ancestors `path`
   // (originals, outermost first).
@@ -81,6 +108,7 @@
       head.className = "continued";
       const h2 = document.createElement("h2");
       h2.textContent = title;
+      h2.dataset.opened = title;
       head.appendChild(h2);
       sheet.appendChild(head);
     }
@@ -187,6 +215,7 @@
     if (SPLIT.has(el.tagName) && el.isConnected && empty(el)) el.remove();
   }
   for (const s of main.querySelectorAll(":scope > .sheet")) if (empty(s)) s.remove();
+  for (const s of main.querySelectorAll(":scope > .sheet")) retitle(s);
   };
 
   // The sections of the deck whose last sheet is a short tail of the one before.

@@ -114,7 +114,12 @@ def test_a_printed_dimension_page_is_titled_after_the_dimensions_it_holds(folder
         body = page
         if i > first:
             title = next(
-                (t for n in range(len(dims)) for t in _candidates(d, dims, n) if page.startswith(t)),
+                (
+                    t
+                    for n in range(len(dims))
+                    for t in _candidates(d, dims, n)
+                    if page.startswith(t)
+                ),
                 None,
             )
             assert title is not None, f"page {i + 1}: {page[:200]}"

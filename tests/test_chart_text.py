@@ -39,7 +39,11 @@ def _print_geometry() -> tuple[float, float, float]:
     css = CSS.read_text(encoding="utf-8")
     media = re.search(r"@media print \{(.*?)\}\s*\}", css, re.S)[1]
     zoom = float(re.search(r"zoom:\s*([\d.]+)", media)[1])
-    widest = float(re.search(r"max-width:\s*([\d.]+)mm", media)[1]) * PX
+    # the column: main.report's print width, or the A4 page within its margins at the
+    # zoom, whichever is narrower (a wider SVG is shrunk to it: svg.marks max-width)
+    margins = [float(x) for x in re.search(r"@page \{[^}]*margin:([^;]*)mm;", css)[1].split("mm")]
+    page = (210 - margins[1] - margins[3]) / zoom
+    widest = min(float(re.search(r"max-width:\s*([\d.]+)mm", media)[1]), page) * PX
     rule = re.search(r"^figure\.matrix svg \{([^}]*)\}", css, re.M)
     tall = re.search(r"max-height:\s*([\d.]+)mm", rule[1]) if rule else None
     return zoom, widest, float(tall[1]) * PX if tall else float("inf")

@@ -136,7 +136,9 @@ def divergence(d: Deliverable) -> Html:
         ),
         "chart": Markup(chart(d, "divergence")),
         "native": divergence_native(d),
-        "caption": f"{cap(lead)} against {real}, per signal (mean ratings)",
+        "caption": "{} against {}, per signal (mean ratings)".format(
+            *charts.view_key((cap(lead), real))
+        ),
         "views": view_heads(d),
         "groups": [
             {

@@ -16,8 +16,9 @@
 // holding several items that carry their groups' titles (data-groups: the
 // dimensions' tables) by the title of the group it holds (`retitle`).
 // A heading is never left at the foot of a sheet.
-// No near-empty sheet: when the last sheet of a section that runs over several is
-// filled less than `minFill` of the page (a short tail), the section is set tight
+// No near-empty sheet: when the last sheet of a section that runs over several (or
+// a sheet of one-line notes after it) is filled less than `minFill` of the page (a
+// short tail), the section is set tight
 // (section.tight in board.css: smaller type and padding; then .tighter) and the
 // deck laid out again from its original flow; a tail that still does not go back
 // gets more: its sheet starts before an earlier item of the section, when that
@@ -228,6 +229,13 @@
       if (i === 0 || s.getBoundingClientRect().height >= minFill * H) return;
       for (const p of pages[i]) {
         if (pages[i - 1].has(p) && !(pages[i + 1] || new Set()).has(p)) out.add(p);
+      }
+      // a sheet of one-line notes only (section.oneliner: one line on the page
+      // before, board.css) is a tail of the last section of the sheet before it
+      if (!pages[i].size && s.querySelector(":scope > section.oneliner")) {
+        const last = Array.from(sheets[i - 1].querySelectorAll(
+          ":scope > section.page[data-page]")).pop();
+        if (last) out.add(last.dataset.page);
       }
     });
     return out;

@@ -56,17 +56,6 @@ CLASS_COLORS = {  # Okabe-Ito
     "aligned": "#999999",
     "not_testable": "#cccccc",
 }
-# The two views' marks on the divergence chart (first view, second view): shape and
-# colour, and how a caption names them.
-VIEW_MARKS = {"circle": INK, "diamond": "#e69f00"}
-
-
-def view_key(views: tuple[str, str]) -> tuple[str, str]:
-    """The views as a caption keys them to their marks: ('X (dark dots)', 'Y (orange
-    diamonds)')."""
-    return f"{views[0]} (dark dots)", f"{views[1]} (orange diamonds)"
-
-
 CLASS_LABELS = {
     "blind_spot": "blind spot",
     "hidden_strength": "hidden strength",
@@ -433,11 +422,9 @@ def divergence_dumbbell(
     views: tuple[str, str],
 ) -> alt.Chart:
     """Strategic view against operational reality for every signal, coloured by
-    divergence class: blind spots and hidden strengths in one picture. The views'
-    marks (VIEW_MARKS) are keyed in the figure's caption (`view_key`): a key of
-    their own beside the classes' would be wider than the printed column, above the
-    chart it would take a line of the page; the classes' key in two columns (in one
-    row it runs past the column)."""
+    divergence class: blind spots and hidden strengths in one picture. The views' key
+    above the chart, the classes' below in two columns (side by side, or in one row,
+    they run past the printed column at MIN_TEXT)."""
     rows, pts = [], []
     order = [f"{names[s['id']]} · {s['id']} (n={s.get('n_ratings', 0)})" for s in signals]
     for s, label in zip(signals, order):
@@ -488,21 +475,21 @@ def divergence_dumbbell(
             shape=alt.Shape(
                 "view:N",
                 title=None,
-                scale=alt.Scale(range=list(VIEW_MARKS)),
-                legend=None,
+                scale=alt.Scale(range=["circle", "diamond"]),
+                legend=alt.Legend(orient="top"),
             ),
             fill=alt.Fill(
                 "view:N",
                 title=None,
-                scale=alt.Scale(range=list(VIEW_MARKS.values())),
-                legend=None,
+                scale=alt.Scale(range=[INK, "#e69f00"]),
+                legend=alt.Legend(orient="top"),
             ),
             stroke=alt.StrokeValue("white"),
         )
     )
     return (
         (lines + dots)
-        .properties(width=360, height=17 * len(signals))
+        .properties(width=360, height=16 * len(signals))
         .resolve_scale(color="independent")
     )
 

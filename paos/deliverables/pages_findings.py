@@ -136,9 +136,7 @@ def divergence(d: Deliverable) -> Html:
         ),
         "chart": Markup(chart(d, "divergence")),
         "native": divergence_native(d),
-        "caption": "{} against {}, per signal (mean ratings)".format(
-            *charts.view_key((cap(lead), real))
-        ),
+        "caption": f"{cap(lead)} against {real}, per signal (mean ratings)",
         "views": view_heads(d),
         "groups": [
             {

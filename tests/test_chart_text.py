@@ -4,20 +4,30 @@ finmark deck: 10 px text, the chart shrunk to a fixed height, the deck zoomed), 
 no two labels collide: a long name wraps by rule, a very long one is shortened and
 still names its signal. Checked over the Vega-Lite specification and the SVG
 vl-convert draws from it, sized as board.css prints it, for the finmark engagement
-and a hostile case (many gaps with long names in one cell)."""
+and a hostile case (many gaps with long names in one cell).
+
+Deck task 2, item 2: every chart of the deck (the dimensions, the roadmap, the
+matrix, the divergence), for northwind (with one threshold and with a threshold a
+dimension) and finmark: every text prints at least MIN_PT, no chart is wider than
+the printed column (it would be shrunk, its text with it) or taller than a page,
+and no two texts overlap (`check_chart`)."""
 
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from html import unescape
 from pathlib import Path
 
+import altair as alt
 import pytest
 
 from paos.deliverables import _deck_charts, chart_engine, charts, report
 
 ROOT = Path(__file__).resolve().parents[1]
 FINMARK = ROOT / "data" / "portfolio" / "engagements" / "finmark-2024-09"
+NORTHWIND = ROOT / "data" / "engagements" / "northwind-2026-09"
+STRICT = ROOT / "data" / "rulebooks" / "paos-strict.yaml"
 CSS = ROOT / "paos" / "deliverables" / "templates" / "board" / "board.css"
 MIN_PT = 9  # printed: a floor for text read on paper or a projected page
 PX = 96 / 25.4  # CSS px per mm
@@ -29,7 +39,11 @@ def _print_geometry() -> tuple[float, float, float]:
     css = CSS.read_text(encoding="utf-8")
     media = re.search(r"@media print \{(.*?)\}\s*\}", css, re.S)[1]
     zoom = float(re.search(r"zoom:\s*([\d.]+)", media)[1])
-    widest = float(re.search(r"max-width:\s*([\d.]+)mm", media)[1]) * PX
+    # the column: main.report's print width, or the A4 page within its margins at the
+    # zoom, whichever is narrower (a wider SVG is shrunk to it: svg.marks max-width)
+    margins = [float(x) for x in re.search(r"@page \{[^}]*margin:([^;]*)mm;", css)[1].split("mm")]
+    page = (210 - margins[1] - margins[3]) / zoom
+    widest = min(float(re.search(r"max-width:\s*([\d.]+)mm", media)[1]), page) * PX
     rule = re.search(r"^figure\.matrix svg \{([^}]*)\}", css, re.M)
     tall = re.search(r"max-height:\s*([\d.]+)mm", rule[1]) if rule else None
     return zoom, widest, float(tall[1]) * PX if tall else float("inf")
@@ -232,3 +246,148 @@ def test_every_signal_name_of_the_rulebook_fits_uncut(finmark):
     (leaf,) = [x for x in _leaves(spec) if "lines" in _rows(spec, x)[0]]
     labels = [" ".join(p["label"].split("\n")) for p in _rows(spec, leaf)]
     assert labels == [finmark.names[s.id] + "*†" for s in rb.signals]
+
+
+# Deck task 2, item 2: every chart of the deck.
+
+SVG = "{http://www.w3.org/2000/svg}"
+PAGE_MM = 297 - 14 - 16  # A4 less board.css's @page margins
+
+
+def _text_boxes(svg: str) -> list[tuple[str, float, tuple[float, float, float, float]]]:
+    """(text, font size px, its box (x0, y0, x1, y1) in SVG px) of every text, from
+    the translations of its groups; the width at EM (EM_BOLD bold) a character, the
+    height from the ascent of its first line to the descent of its last."""
+    out = []
+
+    def walk(el, x: float, y: float) -> None:
+        for m in re.finditer(r"translate\(([-\d.e]+)[ ,]+([-\d.e]+)\)", el.get("transform", "")):
+            x, y = x + float(m[1]), y + float(m[2])
+        if el.tag == SVG + "text":
+            size = float(el.get("font-size", "11px").removesuffix("px"))
+            spans = el.findall(SVG + "tspan") or [el]
+            lines = [unescape("".join(t.itertext())) for t in spans]
+            down = sum(float(t.get("dy", 0)) for t in spans[1:])
+            em = charts.EM_BOLD if el.get("font-weight") == "bold" else charts.EM
+            w = max(len(t) for t in lines) * em * size
+            x0 = {"middle": x - w / 2, "end": x - w}.get(el.get("text-anchor", "start"), x)
+            out.append(
+                (" / ".join(lines), size, (x0, y - 0.75 * size, x0 + w, y + down + 0.2 * size))
+            )
+            return
+        for kid in el:
+            walk(kid, x, y)
+
+    walk(ET.fromstring(svg), 0.0, 0.0)
+    return out
+
+
+def check_chart(chart, tallest: float = float("inf")) -> list[str]:
+    """What keeps a chart of the deck from being read on paper: a text printed below
+    MIN_PT, a chart wider than the printed column or taller than a page (`tallest`,
+    px: a height board.css shrinks it to), two texts that overlap."""
+    svg = chart_engine.to_svg(charts.spec(chart, validate=True))
+    zoom, widest, _ = _print_geometry()
+    w, h = (float(re.search(rf'<svg[^>]*\b{a}="([\d.]+)"', svg)[1]) for a in ("width", "height"))
+    problems = []
+    if w > widest:
+        problems.append(f"{w:.0f} px wide: shrunk to the printed column's {widest:.0f}")
+    if h * zoom > PAGE_MM * PX:
+        problems.append(f"{h:.0f} px high: more than a page")
+    scale = 0.75 * zoom * min(1.0, widest / w, tallest / h)
+    boxes = _text_boxes(svg)
+    for text, size, _ in boxes:
+        if size * scale < MIN_PT:
+            problems.append(f"{text!r} prints at {size * scale:.1f} pt")
+    for i, (a, _, p) in enumerate(boxes):
+        for b, _, q in boxes[i + 1 :]:
+            if p[0] < q[2] - 1 and q[0] < p[2] - 1 and p[1] < q[3] - 1 and q[1] < p[3] - 1:
+                problems.append(f"{a!r} overlaps {b!r}")
+    return problems
+
+
+def _deliverables():
+    return {
+        "northwind": report.deliverable(NORTHWIND, run_date="2026-11-24"),
+        "northwind-strict": report.deliverable(NORTHWIND, STRICT, run_date="2026-11-24"),
+        "finmark": report.deliverable(FINMARK, run_date="2026-11-24"),
+    }
+
+
+@pytest.fixture(scope="module")
+def decks():
+    return _deliverables()
+
+
+@pytest.mark.parametrize("name", list(_deck_charts.CHARTS))
+@pytest.mark.parametrize("which", ["northwind", "northwind-strict", "finmark"])
+def test_every_chart_of_the_deck_is_legible_in_print(decks, which, name):
+    tallest = _print_geometry()[2] if name == "matrix" else float("inf")
+    assert check_chart(_deck_charts.CHARTS[name](decks[which]), tallest) == []
+
+
+def _close_ticks():
+    """A dimension with three close thresholds and a score just below one of them."""
+    dims = [
+        {
+            "id": "A",
+            "name": "Partner Performance Management",
+            "score": 2.45,
+            "maturity": "Emerging",
+        },
+        {"id": "B", "name": "Fit", "score": 3.9, "maturity": "Scalable"},
+        {"id": "C", "name": "Readiness", "score": None, "maturity": None},
+    ]
+    thresholds = {"A": [2.5, 2.6, 2.75, 3.5], "B": [1.5, 3.0], "C": [2.0]}
+    levels = ["Ad hoc", "Emerging", "Structured", "Scalable"]
+    return charts.dimension_bars(dims, thresholds, levels, (1, 4), shown=lambda v: f"{v:.2f}")
+
+
+def test_threshold_ticks_that_would_meet_share_a_label_and_a_value_clears_them():
+    """The ticks' labels do not meet, nor the value its tick, and every value is shown."""
+    chart = _close_ticks()
+    assert check_chart(chart) == []
+    texts = " ".join(t for t, _, _ in _text_boxes(chart_engine.to_svg(charts.spec(chart))))
+    for t in ("2.5", "2.6", "2.75", "3.5", "1.5", "3", "2.45", "3.90"):
+        assert t in texts.split() or f"{t} ·" in texts, t
+
+
+def test_a_short_phase_has_its_count_after_its_bar():
+    phases = [
+        {
+            "phase": 1,
+            "name": "Stabilise the foundation",
+            "start_day": 0,
+            "end_day": 14,
+            "priority": "P1",
+        },
+        {"phase": 2, "name": "Build the engine", "start_day": 14, "end_day": 365, "priority": "P2"},
+    ]
+    chart = charts.roadmap_timeline(phases, {1: 13, 2: 1})
+    assert check_chart(chart) == []
+    svg = chart_engine.to_svg(charts.spec(chart))
+    (first,) = re.findall(r'<text[^>]*fill="([^"]+)"[^>]*>13 gaps</text>', svg)
+    assert first == charts.INK  # not white on the page's white
+
+
+def test_the_chart_check_can_fail():
+    """The chart check finds the defects it was written for: the dimension chart's
+    texts as they were (9 px ticks' labels, 11 px values) and a value drawn over its
+    ticks' label (at its bar's end, the label on the ticks' row)."""
+    spec = charts.spec(_close_ticks())
+    for leaf in _layers(spec):
+        if isinstance(leaf["mark"], dict) and leaf["mark"]["type"] == "text":
+            leaf["mark"]["fontSize"] = 9
+            leaf["mark"].update(dy=0, baseline="middle")
+            if leaf["encoding"]["x"]["field"] == "at":
+                leaf["encoding"]["x"]["field"] = "score"
+    problems = check_chart(alt.LayerChart.from_dict(spec))
+    assert any("prints at" in p for p in problems)
+    assert any("overlaps" in p for p in problems)
+
+
+def _layers(spec: dict) -> list[dict]:
+    """The leaf layers of a specification, themselves (not copies)."""
+    if "layer" in spec:
+        return [leaf for sub in spec["layer"] for leaf in _layers(sub)]
+    return [spec]

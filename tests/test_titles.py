@@ -52,8 +52,13 @@ def deck_titles(d: deliverable.Deliverable) -> dict[str, str]:
     if d.benchmark is not None:
         out["benchmark"] = titles.benchmark(d)
     # the titles of printed pages that start inside a section (item 1 of the deck task)
-    for dim in d.contract["dimensions"]:
+    dims = d.contract["dimensions"]
+    for i, dim in enumerate(dims):
         out[f"dimension {dim['id']}"] = titles.dimension_page(d, dim)
+        for j in range(i + 2, len(dims) + 1):  # a page holding several (deck task 2)
+            out[f"dimensions {dim['id']}-{dims[j - 1]['id']}"] = titles.dimension_pages(
+                d, dims[i:j]
+            )
     return out
 
 

@@ -64,8 +64,21 @@ CLASS_LABELS = {
 }
 
 
+# Chart text on paper: board.css prints the deck zoomed (PRINT_ZOOM, its
+# `@media print`) and a CSS px is 0.75 pt, so MIN_TEXT px is the smallest text that
+# prints at 9 pt (the matrix's names once printed at about 6 pt).
+PRINT_ZOOM = 0.88
+MIN_TEXT = math.ceil(9 / (0.75 * PRINT_ZOOM))  # 14 px
+# The mean advance of DejaVu Sans per character, in em, rounded up: what a line of
+# a wrapped label may hold. Measured: the signal names print at about 0.625 em a
+# character; at 0.6 the renderer cut one (its `limit` stops what still runs over).
+EM = 0.64
+EM_BOLD = 0.7
+
+
 # The house style, merged into each specification's config (the same JSON as
-# altair's configure_* calls give, without their copies of the whole chart).
+# altair's configure_* calls give, without their copies of the whole chart): every
+# text of a chart at MIN_TEXT px.
 HOUSE_STYLE = {
     "font": FONT,
     "view": {"stroke": None},
@@ -75,10 +88,17 @@ HOUSE_STYLE = {
         "gridColor": GRID,
         "domainColor": GRID,
         "tickColor": GRID,
-        "labelFontSize": 11,
-        "titleFontSize": 11,
+        "labelFontSize": MIN_TEXT,
+        "titleFontSize": MIN_TEXT,
     },
-    "legend": {"labelFontSize": 11, "titleFontSize": 11, "labelColor": INK, "titleColor": MUTED},
+    "legend": {
+        "labelFontSize": MIN_TEXT,
+        "titleFontSize": MIN_TEXT,
+        "labelColor": INK,
+        "titleColor": MUTED,
+    },
+    # every text mark prints at least 9 pt unless it sets its own (larger) size
+    "text": {"fontSize": MIN_TEXT},
 }
 
 
@@ -119,6 +139,32 @@ def _span(scale: tuple[float, float]) -> str:
     return f"{scale[0]:g}-{scale[1]:g}"
 
 
+def _text_width(text: str, bold: bool = False) -> float:
+    """The width (px) a text of MIN_TEXT px takes at most (EM or EM_BOLD a character)."""
+    return len(text) * (EM_BOLD if bold else EM) * MIN_TEXT
+
+
+def _tick_labels(ts: list[float], shown: Callable[[float], str], per: float) -> list[dict]:
+    """The labels of one row's threshold ticks (`ts` sorted, `per` px a unit): one a
+    tick, or, where two would meet, one for the ticks that meet ('2.75 · 3.00'), at
+    the middle of them."""
+    groups = [[t] for t in ts]
+
+    def box(g: list[float]) -> tuple[float, float]:
+        mid, w = (g[0] + g[-1]) / 2 * per, _text_width(" · ".join(map(shown, g)))
+        return mid - w / 2, mid + w / 2
+
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(groups) - 1):
+            if box(groups[i])[1] + 6 > box(groups[i + 1])[0]:
+                groups[i : i + 2] = [groups[i] + groups[i + 1]]
+                merged = True
+                break
+    return [{"t": (g[0] + g[-1]) / 2, "txt": " · ".join(map(shown, g))} for g in groups]
+
+
 def dimension_bars(
     dims: list[dict],
     thresholds: dict[str, list[float]],
@@ -131,22 +177,33 @@ def dimension_bars(
 ) -> alt.Chart:
     """The dimension scores in dimension order, each against its signals' thresholds:
     one dashed line when every signal has the same threshold, else a tick per
-    threshold on each dimension's row, each labelled with its value. Bars coloured
-    by maturity band (by rank), on the scale from its minimum; each bar's value
-    written by `shown` (default: `decimals` half up), each row's n (`rated`: its
-    rated signals) in its label."""
+    threshold on each dimension's row, labelled with its value above it (ticks whose
+    labels would meet share one). Bars coloured by maturity band (by rank), on the
+    scale from its minimum; each bar's value written by `shown` (default: `decimals`
+    half up) after its end, or after a threshold it would run into; each row's n
+    (`rated`: its rated signals) in its label. Every text MIN_TEXT px."""
     label_of = shown or (lambda v: display(v, decimals))
     tick_label = threshold_shown or (lambda t: f"{t:g}")
-    rows = [
-        {
-            "dimension": f"{d['name']} · {d['id']}"
-            + (f" (n={rated[d['id']]})" if rated and d["id"] in rated else ""),
-            "score": d["score"],
-            "label": label_of(d["score"]) if d["score"] is not None else "not scored",
-            "maturity": d["maturity"] or "insufficient evidence",
-        }
-        for d in dims
-    ]
+    width = 340  # px: the bars, beside the dimensions' names, within the printed column
+    per = width / (scale[1] - scale[0])  # px a unit of the score
+    distinct = sorted({t for ts in thresholds.values() for t in ts})
+    rows = []
+    for d in dims:
+        label = label_of(d["score"]) if d["score"] is not None else "not scored"
+        x = d["score"]
+        if x is not None:  # a threshold within the value's width: the value goes after it
+            reach = x + (_text_width(label, bold=True) + 8) / per
+            x = max([x, *(t for t in thresholds.get(d["id"], []) if x <= t <= reach)])
+        rows.append(
+            {
+                "dimension": f"{d['name']} · {d['id']}"
+                + (f" (n={rated[d['id']]})" if rated and d["id"] in rated else ""),
+                "score": d["score"],
+                "label": label,
+                "at": x,
+                "maturity": d["maturity"] or "insufficient evidence",
+            }
+        )
     df = pd.DataFrame(rows)
     order = list(df["dimension"])
     y = alt.Y("dimension:N", sort=order, title=None, axis=alt.Axis(labelLimit=0))
@@ -170,22 +227,24 @@ def dimension_bars(
     )
     labels = (
         alt.Chart(df)
-        .mark_text(align="left", dx=4, color=INK, fontWeight="bold")
-        .encode(x=alt.X("score:Q"), y=y, text=alt.Text("label:N"))
+        .mark_text(align="left", dx=4, color=INK, fontWeight="bold", fontSize=MIN_TEXT)
+        .encode(x=alt.X("at:Q"), y=y, text=alt.Text("label:N"))
     )
-    distinct = sorted({t for ts in thresholds.values() for t in ts})
     if len(distinct) == 1:
         t = distinct[0]
+        step = 28
         marks = (
             alt.Chart(pd.DataFrame({"t": [t]}))
             .mark_rule(color=INK, strokeDash=[4, 3])
             .encode(x=alt.X("t:Q"))
         ) + (
             alt.Chart(pd.DataFrame({"t": [t], "txt": [f"threshold {tick_label(t)}"]}))
-            .mark_text(align="left", dx=3, dy=-6, color=MUTED, fontSize=10)
+            .mark_text(align="left", baseline="bottom", dx=3, dy=-2, color=MUTED)
             .encode(x=alt.X("t:Q"), y=alt.YValue(0), text=alt.Text("txt:N"))
         )
     else:
+        # a row holds its bar, its ticks and, above them, their labels
+        step = 44
         ticks = pd.DataFrame(
             [
                 {"dimension": label, "t": t, "threshold": f"signal threshold {t:g}"}
@@ -193,29 +252,23 @@ def dimension_bars(
                 for t in sorted(set(thresholds[d["id"]]))
             ]
         )
-        ticks["txt"] = [tick_label(t) for t in ticks["t"]]
+        named = pd.DataFrame(
+            [
+                {"dimension": label, **x}
+                for d, label in zip(dims, order)
+                for x in _tick_labels(sorted(set(thresholds[d["id"]])), tick_label, per)
+            ]
+        )
         marks = (
             alt.Chart(ticks)
             .mark_tick(color=INK, thickness=2, size=22)
             .encode(x=alt.X("t:Q"), y=y, tooltip=["threshold:N"])
         ) + (
-            alt.Chart(ticks)
-            .mark_text(align="center", dy=-14, color=MUTED, fontSize=9)
+            alt.Chart(named)
+            .mark_text(align="center", baseline="bottom", dy=-12, color=MUTED)
             .encode(x=alt.X("t:Q"), y=y, text=alt.Text("txt:N"))
         )
-    return (bars + labels + marks).properties(width=300, height=28 * len(rows) + 20)
-
-
-# Chart text on paper: board.css prints the deck zoomed (PRINT_ZOOM, its
-# `@media print`) and a CSS px is 0.75 pt, so MIN_TEXT px is the smallest text that
-# prints at 9 pt (the matrix's names once printed at about 6 pt).
-PRINT_ZOOM = 0.88
-MIN_TEXT = math.ceil(9 / (0.75 * PRINT_ZOOM))  # 14 px
-# The mean advance of DejaVu Sans per character, in em, rounded up: what a line of
-# a wrapped label may hold. Measured: the signal names print at about 0.625 em a
-# character; at 0.6 the renderer cut one (its `limit` stops what still runs over).
-EM = 0.64
-EM_BOLD = 0.7
+    return (bars + labels + marks).properties(width=width, height=step * len(rows) + 20)
 
 
 def wrapped(text: str, chars: int, max_lines: int, marks: str = "") -> str:
@@ -369,7 +422,9 @@ def divergence_dumbbell(
     views: tuple[str, str],
 ) -> alt.Chart:
     """Strategic view against operational reality for every signal, coloured by
-    divergence class: blind spots and hidden strengths in one picture."""
+    divergence class: blind spots and hidden strengths in one picture. The views' key
+    above the chart, the classes' below in two columns (side by side, or in one row,
+    they run past the printed column at MIN_TEXT)."""
     rows, pts = [], []
     order = [f"{names[s['id']]} · {s['id']} (n={s.get('n_ratings', 0)})" for s in signals]
     for s, label in zip(signals, order):
@@ -404,7 +459,10 @@ def divergence_dumbbell(
             x2=alt.X2("reality:Q"),
             y=y,
             color=alt.Color(
-                "class:N", scale=cls_scale, title="divergence", legend=alt.Legend(orient="bottom")
+                "class:N",
+                scale=cls_scale,
+                title="divergence",
+                legend=alt.Legend(orient="bottom", columns=2),
             ),
         )
     )
@@ -418,20 +476,20 @@ def divergence_dumbbell(
                 "view:N",
                 title=None,
                 scale=alt.Scale(range=["circle", "diamond"]),
-                legend=alt.Legend(orient="bottom"),
+                legend=alt.Legend(orient="top"),
             ),
             fill=alt.Fill(
                 "view:N",
                 title=None,
                 scale=alt.Scale(range=[INK, "#e69f00"]),
-                legend=alt.Legend(orient="bottom"),
+                legend=alt.Legend(orient="top"),
             ),
             stroke=alt.StrokeValue("white"),
         )
     )
     return (
         (lines + dots)
-        .properties(width=360, height=17 * len(signals))
+        .properties(width=360, height=16 * len(signals))
         .resolve_scale(color="independent")
     )
 
@@ -441,8 +499,11 @@ def _gaps(n: int) -> str:
 
 
 def roadmap_timeline(phases: list[dict], counts: dict[int, int]) -> alt.Chart:
-    """The phases on a day scale, with the number of gaps each addresses; coloured by
-    the phases' order."""
+    """The phases on a day scale, with the number of gaps each addresses (in white in
+    its bar, or after the bar where the bar is too short for it); coloured by the
+    phases' order."""
+    width = 440  # px: the bars, beside the phases' names, within the printed column
+    per = width / max(p["end_day"] for p in phases)  # px a day
     df = pd.DataFrame(
         [
             {
@@ -455,6 +516,12 @@ def roadmap_timeline(phases: list[dict], counts: dict[int, int]) -> alt.Chart:
             for p in phases
         ]
     )
+    inside = [
+        _text_width(x, bold=True) + 12 <= (e - b) * per
+        for x, b, e in zip(df["label"], df["start"], df["end"])
+    ]
+    df["at"] = [b if fits else e for fits, b, e in zip(inside, df["start"], df["end"])]
+    df["ink"] = ["white" if fits else INK for fits in inside]
     y = alt.Y("phase:N", sort=list(df["phase"]), title=None, axis=alt.Axis(labelLimit=0))
     bars = (
         alt.Chart(df)
@@ -473,9 +540,12 @@ def roadmap_timeline(phases: list[dict], counts: dict[int, int]) -> alt.Chart:
             ),
         )
     )
-    text = (
-        alt.Chart(df)
-        .mark_text(align="left", dx=6, color="white", fontWeight="bold")
-        .encode(x=alt.X("start:Q"), y=y, text=alt.Text("label:N"))
-    )
-    return (bars + text).properties(width=560, height=24 * len(phases))
+    layers = bars
+    for ink in ("white", INK):
+        if ink in set(df["ink"]):
+            layers += (
+                alt.Chart(df[df["ink"] == ink])
+                .mark_text(align="left", dx=6, fontWeight="bold", color=ink)
+                .encode(x=alt.X("at:Q"), y=y, text=alt.Text("label:N"))
+            )
+    return layers.properties(width=width, height=28 * len(phases))

@@ -34,7 +34,8 @@ def dimension_pages(d: Deliverable) -> Html:
     gaps = {g["signal_id"]: g for g in d.contract["gaps"]}
     without = without_words(d)
     dims = []
-    for dim, spec in zip(d.contract["dimensions"], rb.dimensions):
+    every = d.contract["dimensions"]
+    for i, (dim, spec) in enumerate(zip(every, rb.dimensions)):
         rows = []
         for sig in spec.signals:
             s = d.signal(sig.id)
@@ -82,6 +83,11 @@ def dimension_pages(d: Deliverable) -> Html:
                 ),
                 "commentary": d.commentary.get(f"dimension:{dim['id']}", []),
                 "continued": titles.dimension_page(d, dim),
+                # the titles of a printed page that holds this dimension (or its
+                # rest) and the next one, the next two, ... (paginate.js)
+                "groups": [
+                    titles.dimension_pages(d, every[i : j + 1]) for j in range(i + 1, len(every))
+                ],
             }
         )
     data = {

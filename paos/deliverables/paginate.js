@@ -12,10 +12,13 @@
 // rule in paos.deliverables.titles, when the item is what the sheet proves: a
 // dimension's table), or, for an item without a title of its own (an empty
 // data-continued: one of a list, such as an appendix's gaps), or starting inside an
-// item or a section, by that item's or section's title and "(continued)".
+// item or a section, by that item's or section's title and "(continued)"; a sheet
+// holding several items that carry their groups' titles (data-groups: the
+// dimensions' tables) by the title of the group it holds (`retitle`).
 // A heading is never left at the foot of a sheet.
-// No near-empty sheet: when the last sheet of a section that runs over several is
-// filled less than `minFill` of the page (a short tail), the section is set tight
+// No near-empty sheet: when the last sheet of a section that runs over several (or
+// a sheet of one-line notes after it) is filled less than `minFill` of the page (a
+// short tail), the section is set tight
 // (section.tight in board.css: smaller type and padding; then .tighter) and the
 // deck laid out again from its original flow; a tail that still does not go back
 // gets more: its sheet starts before an earlier item of the section, when that
@@ -57,7 +60,32 @@
     main.appendChild(sheet);
     fresh = true;
   };
-  const fits = () => sheet.getBoundingClientRect().height <= H;
+  // A continued sheet holding the whole or the rest of items that carry the titles
+  // of their groups (data-groups: a dimension's table, whose entry k titles a sheet
+  // holding it and the k+1 next ones, derived by rule in paos.deliverables.titles)
+  // is titled after all of them, marked continued when the first began on an
+  // earlier sheet; any other keeps the title it was opened with.
+  const retitle = (s) => {
+    const head = s.querySelector(":scope > .continued > h2");
+    if (!head) return;
+    const seen = new Set();
+    const items = Array.from(s.querySelectorAll("[data-groups]")).filter((el) =>
+      !seen.has(el.dataset.pid) && seen.add(el.dataset.pid));
+    let title = head.dataset.opened;
+    if (items.length) {
+      const first = items[0];
+      const groups = JSON.parse(first.dataset.groups);
+      title = items.length === 1 ? first.dataset.continued : groups[items.length - 2];
+      if (main.querySelector(`[data-pid="${first.dataset.pid}"]`) !== first) {
+        title += " (continued)";
+      }
+    }
+    if (head.textContent !== title) head.textContent = title;
+  };
+  const fits = () => {
+    retitle(sheet);
+    return sheet.getBoundingClientRect().height <= H;
+  };
 
   // The title for a sheet that starts with `el` inside the open ancestors `path`
   // (originals, outermost first).
@@ -81,6 +109,7 @@
       head.className = "continued";
       const h2 = document.createElement("h2");
       h2.textContent = title;
+      h2.dataset.opened = title;
       head.appendChild(h2);
       sheet.appendChild(head);
     }
@@ -187,6 +216,7 @@
     if (SPLIT.has(el.tagName) && el.isConnected && empty(el)) el.remove();
   }
   for (const s of main.querySelectorAll(":scope > .sheet")) if (empty(s)) s.remove();
+  for (const s of main.querySelectorAll(":scope > .sheet")) retitle(s);
   };
 
   // The sections of the deck whose last sheet is a short tail of the one before.
@@ -199,6 +229,13 @@
       if (i === 0 || s.getBoundingClientRect().height >= minFill * H) return;
       for (const p of pages[i]) {
         if (pages[i - 1].has(p) && !(pages[i + 1] || new Set()).has(p)) out.add(p);
+      }
+      // a sheet of one-line notes only (section.oneliner: one line on the page
+      // before, board.css) is a tail of the last section of the sheet before it
+      if (!pages[i].size && s.querySelector(":scope > section.oneliner")) {
+        const last = Array.from(sheets[i - 1].querySelectorAll(
+          ":scope > section.page[data-page]")).pop();
+        if (last) out.add(last.dataset.page);
       }
     });
     return out;

@@ -284,20 +284,51 @@ def evidence(d: Deliverable) -> str:
 
 
 def dimension_page(d: Deliverable, dim: dict) -> str:
-    """The title of a page that starts with a dimension's table: its score and level,
-    and its gaps with how many of them are of the most severe band present."""
+    """The title of a page that holds one dimension's table (or the rest of it): its
+    score and level, and its gaps with how many of them are of the most severe band
+    present."""
     if dim["score"] is None:
         return f"{dim['name']} cannot be scored: too little evidence"
-    mine = [g for g in d.contract["gaps"] if g["dimension"] == dim["id"]]
     head = f"{dim['name']} scores {d.figures.score(dim['score'])} ({dim['maturity']})"
+    return f"{head} {_with_gaps(d, [dim])}"
+
+
+def dimension_pages(d: Deliverable, dims: list[dict]) -> str:
+    """The title of a page that holds the tables of several dimensions (`dims`, two or
+    more, in the deck's order; the first may be the rest of one): their names, the
+    range of their scores and levels, and their gaps as dimension_page counts them;
+    a dimension without a score named apart."""
+    scored = [x for x in dims if x["score"] is not None]
+    unscored = [x["name"] for x in dims if x["score"] is None]
+    gone = f"{joined(unscored)} cannot be scored: too little evidence"
+    if not scored:
+        return gone
+    low = min(scored, key=lambda x: x["score"])
+    high = max(scored, key=lambda x: x["score"])
+    f = d.figures
+    scores = f.score(low["score"])
+    if f.score(high["score"]) != scores:
+        scores += f" to {f.score(high['score'])}"
+    levels = low["maturity"]
+    if high["maturity"] != levels:
+        levels += f" to {high['maturity']}"
+    names = joined([x["name"] for x in scored])
+    head = f"{names} {verb(len(scored), 'scores')} {scores} ({levels}) {_with_gaps(d, scored)}"
+    return f"{head}; {gone}" if unscored else head
+
+
+def _with_gaps(d: Deliverable, dims: list[dict]) -> str:
+    """'with 3 gaps, 2 of them critical' for the gaps of `dims`."""
+    ids = {x["id"] for x in dims}
+    mine = [g for g in d.contract["gaps"] if g["dimension"] in ids]
     if not mine:
-        return f"{head} with every signal at or above its threshold"
+        return "with every signal at or above its threshold"
     order = [s["name"] for s in d.rulebook["severity"]]
     worst = next(s for s in order if any(g["severity"] == s for g in mine))
     k = sum(g["severity"] == worst for g in mine)
     if k == len(mine):
-        return f"{head} with {count(k, worst + ' gap')}"
-    return f"{head} with {count(len(mine), 'gap')}, {k} of them {worst}"
+        return f"with {count(k, worst + ' gap')}"
+    return f"with {count(len(mine), 'gap')}, {k} of them {worst}"
 
 
 def method_terms(d: Deliverable) -> str:

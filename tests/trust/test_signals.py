@@ -129,7 +129,7 @@ def test_a_stopped_run_publishes_nothing_and_keeps_the_earlier_report(tmp_path, 
     took = time.monotonic() - t
     assert proc.returncode == code, err
     assert took < 10, took
-    lines = [ln for ln in err.strip().splitlines() if not ln.startswith("[1/5]")]
+    lines = [ln for ln in err.strip().splitlines() if not ln.startswith("[")]  # progress
     assert lines == [f"{word}: stopped; nothing was published, an earlier report is as it was"], err
     assert {p.name: p.read_bytes() for p in report.iterdir()} == before
     assert sorted(p.name for p in out.iterdir()) == ["meridian-2026-06"]

@@ -144,15 +144,11 @@ def test_paos_score_builds_only_the_command_called(monkeypatch):
     assert "Rulebooks: show one as a methodology card" in shown
 
 
-def test_the_cli_runs_polars_queries_in_memory_and_then_restores_the_default(monkeypatch):
-    """pandera's polars backend collects a query per column check; on polars' default
-    engine each costs four times the in-memory one. The command's queries run in
-    memory (but those that name an engine); the default is back after it."""
-    import polars as pl
+@pytest.fixture
+def engines_used(monkeypatch) -> list[str]:
+    """The names of the polars engines that collect queries from now on, in order (no
+    engine chosen through the environment)."""
     from polars.lazyframe import engine as engines
-    from typer.testing import CliRunner
-
-    from paos.cli import app
 
     monkeypatch.delenv("POLARS_ENGINE_AFFINITY", raising=False)
     seen: list[str] = []
@@ -163,6 +159,19 @@ def test_the_cli_runs_polars_queries_in_memory_and_then_restores_the_default(mon
         return real(self, lf, **kwargs)
 
     monkeypatch.setattr(engines._LocalEngine, "collect", spy)
+    return seen
+
+
+def test_the_cli_runs_polars_queries_in_memory_and_then_restores_the_default(engines_used):
+    """pandera's polars backend collects a query per column check; on polars' default
+    engine each costs four times the in-memory one. The command's queries run in
+    memory (but those that name an engine); the default is back after it."""
+    import polars as pl
+    from typer.testing import CliRunner
+
+    from paos.cli import app
+
+    seen = engines_used
     result = CliRunner().invoke(app, ["score", str(DEMO)])
     assert result.exit_code == 0, result.output
     assert "in-memory" in seen and "auto" not in seen, sorted(set(seen))
@@ -173,30 +182,22 @@ def test_the_cli_runs_polars_queries_in_memory_and_then_restores_the_default(mon
 
 @pytest.mark.parametrize("ending", ["done", "bad evidence", "interrupted", "a bug"])
 def test_a_program_running_the_cli_in_process_keeps_its_own_polars_engine(
-    monkeypatch, tmp_path, ending
+    monkeypatch, tmp_path, ending, engines_used
 ):
     """A program that runs the CLI in its own process and chose polars' engine (an
     engine object, which polars keeps in the process) has that same engine back after
     the command, however the command ends: done, refused, interrupted, or a bug."""
     import polars as pl
-    from polars.lazyframe import engine as engines
     from typer.testing import CliRunner
 
     import paos
     from paos.cli import app
 
-    monkeypatch.delenv("POLARS_ENGINE_AFFINITY", raising=False)
-    seen: list[str] = []
-    real = engines._LocalEngine.collect
-
-    def spy(self, lf, **kwargs):
-        seen.append(self.name)
-        return real(self, lf, **kwargs)
+    seen = engines_used
 
     def stop(*args, **kwargs):
         raise {"interrupted": KeyboardInterrupt, "a bug": RuntimeError}[ending]()
 
-    monkeypatch.setattr(engines._LocalEngine, "collect", spy)
     if ending in ("interrupted", "a bug"):
         monkeypatch.setattr(paos, "diagnose", stop)
     target = tmp_path / "missing" if ending == "bad evidence" else DEMO

@@ -76,7 +76,7 @@ def engine() -> type:
                 timeout=execution_timeout,
                 startup_timeout=start_timeout,
                 kernel_name=kernel_name,
-                log=logging.getLogger("papermill"),
+                log=_RunLog(logging.getLogger("papermill"), kwargs.get("km")),
                 extra_arguments=KERNEL_ARGUMENTS,
                 log_output=log_output,
                 stdout_file=stdout_file,
@@ -164,14 +164,45 @@ def launch(folder: str, start: dict):
     return km
 
 
+class _RunLog(logging.LoggerAdapter):
+    """The notebook client's log for one run: silent once its kernel is being ended
+    because the run stopped (`km.stopping`, set by `shut_down`), when the stopped cell's
+    wait for a reply reports the kernel we end as dead ("Kernel died while waiting
+    for execute reply."): the run's one line says it stopped. Per run, so no logger
+    shared with other runs changes."""
+
+    def __init__(self, logger: logging.Logger, km: object) -> None:
+        super().__init__(logger, {})
+        self.km = km
+
+    def isEnabledFor(self, level: int) -> bool:
+        if getattr(self.km, "stopping", False):
+            return False
+        return super().isEnabledFor(level)
+
+
 def shut_down(km) -> None:
     """The end of a launched kernel: once asked to end (its notebook has run), wait
     for it to exit, as jupyter_client would have (terminated, then killed, if it does
     not); never asked (the run stopped before its notebook), killed now. Its
-    resources (connection file, sockets) are released either way."""
-    from jupyter_core.utils import run_sync
+    resources (connection file, sockets) are released either way.
 
-    run_sync(km.finish)()
+    Stopped mid-cell (Ctrl-C, SIGTERM), the notebook client's tasks for that cell are
+    still pending on this thread's loop and may run while the kernel is killed: their
+    log is silenced (`_RunLog`) and the error they end with (the kernel is dead) taken,
+    so asyncio does not print it as never retrieved."""
+    import asyncio
+
+    from jupyter_core.utils import ensure_event_loop, run_sync
+
+    stale = [t for t in asyncio.all_tasks(ensure_event_loop()) if not t.done()]
+    km.stopping = bool(stale)
+    try:
+        run_sync(km.finish)()
+    finally:
+        for task in stale:
+            if task.done() and not task.cancelled():
+                task.exception()  # taken: the stopped cell's, not news
 
 
 @functools.cache

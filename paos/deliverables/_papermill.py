@@ -4,6 +4,7 @@ forked from a kernel template; the executed notebook written once."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
@@ -187,22 +188,30 @@ def shut_down(km) -> None:
     not); never asked (the run stopped before its notebook), killed now. Its
     resources (connection file, sockets) are released either way.
 
-    Stopped mid-cell (Ctrl-C, SIGTERM), the notebook client's tasks for that cell are
-    still pending on this thread's loop and may run while the kernel is killed: their
-    log is silenced (`_RunLog`) and the error they end with (the kernel is dead) taken,
-    so asyncio does not print it as never retrieved."""
-    import asyncio
-
+    Stopped mid-cell (Ctrl-C, SIGTERM), the notebook client's tasks for that cell may
+    still be pending on this thread's loop and run while the kernel is killed
+    (`_stopping`)."""
     from jupyter_core.utils import ensure_event_loop, run_sync
 
-    stale = [t for t in asyncio.all_tasks(ensure_event_loop()) if not t.done()]
-    km.stopping = bool(stale)
-    try:
-        run_sync(km.finish)()
-    finally:
-        for task in stale:
-            if task.done() and not task.cancelled():
-                task.exception()  # taken: the stopped cell's, not news
+    loop = ensure_event_loop()
+    if asyncio.all_tasks(loop):  # pending: the run stopped mid-cell
+        _stopping(km, loop)
+    run_sync(km.finish)()
+
+
+def _stopping(km, loop: asyncio.AbstractEventLoop) -> None:
+    """The run stopped mid-notebook and its kernel is being ended: the notebook
+    client's log is silent from now on (`_RunLog`), and the error each of its pending
+    tasks ends with (the kernel is dead) is taken as it ends, so asyncio does not
+    print it as never retrieved. Both belong to this run only."""
+    km.stopping = True
+    for task in asyncio.all_tasks(loop):
+        task.add_done_callback(_taken)
+
+
+def _taken(task: asyncio.Task) -> None:
+    if not task.cancelled():
+        task.exception()  # the stopped cell's, not news
 
 
 @functools.cache
@@ -223,6 +232,8 @@ def _ahead_class() -> type:
             # exits. Only asked to end, the kernel would go without answering, and those
             # tasks, run again by `finish`, report it dead: tracebacks after the run's line.
             if now or restart or not self.has_kernel or not self.ran:
+                if self.has_kernel and not self.ran:  # stopped mid-notebook
+                    _stopping(self, asyncio.get_running_loop())
                 await super().shutdown_kernel(now=now, restart=restart)
                 return
             self.shutting_down = True

@@ -163,6 +163,18 @@ def test_sigterm_stops_a_batch_its_workers_and_their_browsers(tmp_path):
     ]
 
 
+def _sigterm_once_started(proc: subprocess.Popen, started) -> str:
+    """SIGTERM to `proc` a second after its notebook's sleeping cell touched `started`;
+    its stderr once it has ended."""
+    deadline = time.monotonic() + 180
+    while not started.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.1)
+    time.sleep(1)
+    os.kill(proc.pid, signal.SIGTERM)
+    return proc.communicate(timeout=60)[1]
+
+
 @pytest.mark.slow
 def test_sigterm_while_a_cell_runs_is_one_line(tmp_path):
     """SIGTERM while the notebook runs a cell (not only while the run starts): one line
@@ -180,13 +192,7 @@ def test_sigterm_while_a_cell_runs_is_one_line(tmp_path):
     nb.cells.insert(3, nbformat.v4.new_code_cell(code))
     nbformat.write(nb, str(engagement / "diagnostic.ipynb"))  # the engagement's own
     proc = _paos("run", str(engagement), "--out", str(tmp_path / "out"))
-    deadline = time.monotonic() + 180
-    while not started.exists():
-        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-        time.sleep(0.1)
-    time.sleep(1)
-    os.kill(proc.pid, signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
+    err = _sigterm_once_started(proc, started)
     assert proc.returncode == 143, err
     lines = [ln for ln in err.strip().splitlines() if not ln.startswith("[1/5]")]
     assert lines == [
@@ -279,13 +285,7 @@ def test_a_cell_stopped_while_its_kernel_ends_slowly_is_one_line(tmp_path):
         env=ENV,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 180
-    while not started.exists():
-        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-        time.sleep(0.1)
-    time.sleep(1)
-    os.kill(proc.pid, signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
+    err = _sigterm_once_started(proc, started)
     assert proc.returncode == 143, err
     lines = [ln for ln in err.strip().splitlines() if not ln.startswith("[")]
     assert lines == [
